@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Customer(models.Model):
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="customers"
+    )
+    title = models.CharField(max_length=20, blank=True)
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    display_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    billing_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    billing_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    billing_city = models.CharField("city", max_length=100, blank=True)
+    billing_region = models.CharField("state / region", max_length=100, blank=True)
+    billing_postal_code = models.CharField("postcode", max_length=20, blank=True)
+    billing_country = models.CharField("country", max_length=2, blank=True)
+    notes = models.TextField(blank=True)
+    # Matching keys, kept by the services (see apps.customers.matching).
+    email_normalised = models.CharField(max_length=254, blank=True, db_index=True)
+    phone_normalised = models.CharField(max_length=40, blank=True, db_index=True)
+    name_normalised = models.CharField(max_length=200, blank=True, db_index=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name", "id"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Provider(models.TextChoices):
+    QUICKBOOKS = "quickbooks", "QuickBooks Online"
+    XERO = "xero", "Xero"
+
+
+class Region(models.TextChoices):
+    US = "us", "US"
+    CANADA = "ca", "Canada"
+    GLOBAL = "global", "Global"
+
+
+class Integration(models.Model):
+    """One connected company of one provider for one organisation."""
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    class ExportTiming(models.TextChoices):
+        IMMEDIATE = "immediate", "Immediately"
+        NIGHTLY = "nightly", "Nightly batch"
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="integrations"
+    )
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
+    remote_company_id = models.CharField(max_length=64)  # realmId / tenantId
+    remote_company_name = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2)
+    currency = models.CharField(max_length=3)
+    region = models.CharField(max_length=10, choices=Region.choices, default=Region.GLOBAL)
+
+    # Tokens, encrypted with TOKEN_ENCRYPTION_KEYS (apps.integrations.crypto).
+    access_token_encrypted = models.TextField(blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+
+    # Settings (seeds 000, 003, 004).
+    sync_enabled = models.BooleanField("Enable Sync", default=True)
+    customers_sync_to = models.BooleanField(default=True)
+    customers_sync_from = models.BooleanField(default=True)
+    invoices_sync_to = models.BooleanField(default=True)
+    invoices_sync_from = models.BooleanField(default=True)
+    quotes_sync_to = models.BooleanField(default=True)
+    quotes_sync_from = models.BooleanField(default=True)
+    payments_sync_to = models.BooleanField(default=True)
+    items_sync_to = models.BooleanField(default=False)
+    timesheets_sync_to = models.BooleanField(default=False)
+    timesheets_sync_start = models.DateField(null=True, blank=True)
+    import_historical_invoices = models.BooleanField(default=False)
+    review_automation = models.BooleanField(default=False)
+    invoice_export_timing = models.CharField(
+        max_length=20, choices=ExportTiming.choices, default=ExportTiming.IMMEDIATE
+    )
+    nightly_export_time = models.TimeField(null=True, blank=True)
+
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "provider"], name="one_company_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        name = self.remote_company_name or self.remote_company_id
+        return f"{self.get_provider_display()} ({name})"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+    def syncs_to(self, kind: str) -> bool:
+        """Whether hub changes of ``kind`` go to this integration now (master switch included)."""
+        return self.is_connected and self.sync_enabled and getattr(self, f"{kind}s_sync_to", False)
+
+    def syncs_from(self, kind: str) -> bool:
+        return self.is_connected and self.sync_enabled and getattr(self, f"{kind}s_sync_from", False)
+
+
+class WebhookEvent(models.Model):
+    """A provider notification, kept so a redelivery is recognised and dropped."""
+
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    event_id = models.CharField(max_length=200)
+    integration = models.ForeignKey(Integration, null=True, blank=True, on_delete=models.CASCADE)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_unique")
+        ]

@@ -1,0 +1,154 @@
+"""Links, the change outbox, sync runs and the Sync Log (DESIGN.md, "The sync model")."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    QUOTE = "quote", "Quote"
+    INVOICE = "invoice", "Invoice"
+    PAYMENT = "payment", "Payment"
+    ITEM = "item", "Service item"
+    TIME_ENTRY = "time_entry", "Time entry"
+
+
+class Side(models.TextChoices):
+    HUB = "hub", "Hub"
+    REMOTE = "remote", "Integration"
+
+
+class Link(models.Model):
+    """A hub record and its counterpart in one integration."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="links"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    remote_id = models.CharField(max_length=64)
+    remote_version = models.CharField(max_length=64, blank=True)  # SyncToken / UpdatedDateUTC
+    fingerprint = models.CharField(max_length=64, blank=True)
+    created_by = models.CharField(max_length=10, choices=Side.choices)
+    imported_history = models.BooleanField(default=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_links"
+    )
+    synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "kind", "object_id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="link_one_per_record",
+            ),
+            models.UniqueConstraint(
+                fields=["integration", "kind", "remote_id"], name="link_one_per_remote"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} ↔ {self.remote_id}"
+
+
+class Change(models.Model):
+    """Outbox row: record (kind, object_id) must be sent to ``integration``.
+
+    Written in the same transaction as the hub change; drained by a task after commit."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        IN_PROGRESS = "in_progress", "Sending"
+        DONE = "done", "Sent"
+        HELD_BACK = "held_back", "Held back"
+        FAILED = "failed", "Failed"
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="changes"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["integration", "state", "next_attempt_at"])]
+        constraints = [
+            # One waiting row per record and integration: later edits coalesce into it.
+            models.UniqueConstraint(
+                fields=["integration", "kind", "object_id"],
+                condition=models.Q(state="pending"),
+                name="change_one_pending_per_record",
+            )
+        ]
+
+
+class SyncRun(models.Model):
+    class Trigger(models.TextChoices):
+        EVENT = "event", "Change in the hub"
+        SYNC_NOW = "sync_now", "Sync Now"
+        PULL = "pull", "Periodic pull"
+        WEBHOOK = "webhook", "Webhook"
+        NIGHTLY = "nightly", "Nightly export"
+        RETRY = "retry", "Retry"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Some records failed"
+        FAILED = "failed", "Failed"
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="runs"
+    )
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    dry_run = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict, blank=True)  # pushed / pulled / held_back / failed
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+
+class SyncLogEntry(models.Model):
+    class Direction(models.TextChoices):
+        PUSH = "push", "Hub → integration"
+        PULL = "pull", "Integration → hub"
+
+    class Outcome(models.TextChoices):
+        PUSHED = "pushed", "Pushed"
+        PULLED = "pulled", "Pulled"
+        SKIPPED = "skipped", "Unchanged"
+        HELD_BACK = "held_back", "Held back"
+        FAILED = "failed", "Failed"
+        RETRYING = "retrying", "Will retry"
+        MERGED = "merged", "Merged"
+
+    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL)
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="log_entries"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    remote_id = models.CharField(max_length=64, blank=True)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "sync log entries"
+        indexes = [models.Index(fields=["kind", "object_id"])]

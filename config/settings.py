@@ -1,0 +1,194 @@
+"""Settings, read from the environment only (see README, "Configuration").
+
+Local defaults need no server: SQLite, a filesystem Celery broker, the built-in sandboxes.
+``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "local-only-insecure-key-do-not-use-in-production"
+
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "django_celery_beat",
+    "apps.accounts",
+    "apps.customers",
+    "apps.catalog",
+    "apps.quotes",
+    "apps.invoices",
+    "apps.timesheets",
+    "apps.integrations",
+    "apps.sync",
+    "apps.sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.accounts.context_processors.organisation",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web threads, the worker and beat share one file: wait for locks instead of failing,
+    # and take the write lock up front so two writers never deadlock on an upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Celery: Redis when REDIS_URL is set, otherwise a filesystem broker that needs no server.
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    _broker_dir = VAR_DIR / "celery"
+    for _sub in ("out", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "data_folder_processed": str(_broker_dir / "processed"),
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+
+# Tokens of connected integrations are encrypted with these keys (newest first),
+# never with SECRET_KEY. Generate one with: python manage.py rotate_encryption_key --generate
+TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
+if not TOKEN_ENCRYPTION_KEYS and not DEBUG:
+    raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must be set when DEBUG is off.")
+
+# The built-in QuickBooks Online and Xero sandboxes (never in production).
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+# Length in seconds of a provider's rate-limit "minute" in the sandbox; tests shorten it.
+SANDBOX_RATE_WINDOW_SECONDS = env.float("SANDBOX_RATE_WINDOW_SECONDS", default=60.0)
+# Access-token lifetimes the sandbox hands out (seconds).
+SANDBOX_QBO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_QBO_ACCESS_TOKEN_SECONDS", default=3600)
+SANDBOX_XERO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_XERO_ACCESS_TOKEN_SECONDS", default=1800)
+
+# Providers. Left empty, they point at the built-in sandboxes on SITE_URL.
+_sandbox = f"{SITE_URL}/sandbox"
+QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="ledgerlink-local-qbo")
+QBO_CLIENT_SECRET = env.str("QBO_CLIENT_SECRET", default="ledgerlink-local-qbo-secret")
+QBO_DISCOVERY_URL = env.str(
+    "QBO_DISCOVERY_URL", default=f"{_sandbox}/quickbooks/.well-known/openid_configuration"
+)
+QBO_API_BASE = env.str("QBO_API_BASE", default=f"{_sandbox}/quickbooks/v3")
+QBO_WEBHOOK_VERIFIER = env.str("QBO_WEBHOOK_VERIFIER", default="ledgerlink-local-qbo-verifier")
+XERO_CLIENT_ID = env.str("XERO_CLIENT_ID", default="ledgerlink-local-xero")
+XERO_CLIENT_SECRET = env.str("XERO_CLIENT_SECRET", default="ledgerlink-local-xero-secret")
+XERO_AUTHORIZE_URL = env.str("XERO_AUTHORIZE_URL", default=f"{_sandbox}/xero/identity/connect/authorize")
+XERO_TOKEN_URL = env.str("XERO_TOKEN_URL", default=f"{_sandbox}/xero/identity/connect/token")
+XERO_REVOKE_URL = env.str("XERO_REVOKE_URL", default=f"{_sandbox}/xero/identity/connect/revocation")
+XERO_CONNECTIONS_URL = env.str("XERO_CONNECTIONS_URL", default=f"{_sandbox}/xero/connections")
+XERO_API_BASE = env.str("XERO_API_BASE", default=f"{_sandbox}/xero/api.xro/2.0")
+XERO_WEBHOOK_KEY = env.str("XERO_WEBHOOK_KEY", default="ledgerlink-local-xero-webhook-key")
+
+# How often the periodic pull runs for each integration (seconds).
+SYNC_PULL_INTERVAL_SECONDS = env.int("SYNC_PULL_INTERVAL_SECONDS", default=300)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
