@@ -31,3 +31,19 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
+
+
+class NumberSequence(models.Model):
+    """Last number handed out per organisation and prefix (INV, QU); locked while allocating."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    prefix = models.CharField(max_length=10)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "prefix"], name="number_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.last_value}"

@@ -40,3 +40,26 @@ class Customer(models.Model):
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
+
+
+class CustomerMerge(models.Model):
+    """History: which customer was folded into which, by whom, and what moved with it."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="customer_merges"
+    )
+    kept = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_kept")
+    duplicate = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_folded")
+    duplicate_display_name = models.CharField(max_length=200)
+    merged_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Counts of what moved, e.g. {"quotes": 2, "invoices": 1, "payments": 0, "links": 1}.
+    moved = models.JSONField(default=dict, blank=True)
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_display_name} → {self.kept}"

@@ -54,7 +54,13 @@ class Payment(models.Model):
         ONLINE = "online", "Collected online"
         INTEGRATION = "integration", "Recorded in an accounting system"
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    # A payment collected online without an invoice has only a customer (a SalesReceipt in QBO).
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="payments"
+    )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     date = models.DateField()
     method = models.CharField(max_length=50, blank=True)
@@ -70,4 +76,4 @@ class Payment(models.Model):
         ordering = ["-date", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.invoice}"
+        return f"{self.amount} on {self.invoice or self.customer}"
