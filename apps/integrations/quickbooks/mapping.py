@@ -1,0 +1,466 @@
+"""Hub records ↔ QuickBooks Online JSON. Pure functions: no HTTP, no database writes.
+
+Building a body from a hub record that QBO cannot take raises ``PermanentError`` (the record is
+parked with that message); reading a QBO answer that lacks what we need raises ``TransientError``
+(a malformed answer is retried, never a crash).
+
+Taxes and discounts follow the integration's region (DESIGN rule 12):
+- US: folded into each line's price. Every line is sent non-taxable (``NON``) at a price that
+  already holds its share of the line and document discounts and of the tax, so QBO's
+  ``TotalAmt`` equals the hub total to the cent.
+- Canada and Global: separate fields. Lines carry the undiscounted price and a tax code; one
+  ``DiscountLineDetail`` line carries the discount (percent-based when it is only a document
+  discount); ``TxnTaxDetail`` carries the tax.
+https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from apps.common.money import HUNDRED, ZERO, round_money
+from apps.integrations.amounts import distribute, line_shares
+from apps.sync.adapters import (
+    RemoteChange,
+    RemoteCustomer,
+    RemoteDocument,
+    RemoteLine,
+    RemotePayment,
+)
+from apps.sync.errors import PermanentError, TransientError
+
+DOC_NUMBER_MAX = 21
+PAYMENT_REF_MAX = 21
+DISPLAY_NAME_MAX = 500
+UNIT_PRICE_PLACES = Decimal("0.0000001")  # QBO keeps up to 7 decimals on a unit price
+# The item used for a line that is free text, and for a SalesReceipt's single line.
+DEFAULT_ITEM_NAME = "Services"
+US_REGION = "us"
+
+# Hub kind → QBO entity name.
+ENTITY = {"customer": "Customer", "invoice": "Invoice", "quote": "Estimate", "payment": "Payment"}
+KIND = {entity: kind for kind, entity in ENTITY.items()}
+ESTIMATE_STATUS = {
+    "draft": "Pending",
+    "sent": "Pending",
+    "accepted": "Accepted",
+    "declined": "Rejected",
+    "cancelled": "Closed",
+}
+
+
+@dataclass(frozen=True)
+class TaxCodes:
+    """The company's tax codes for taxable and exempt lines (outside the US)."""
+
+    taxable: str = "TAX"
+    exempt: str = "NON"
+    rate_id: str = ""
+
+
+# --- reading answers ---------------------------------------------------------------------
+
+
+def _text(data: Mapping, *path: str) -> str:
+    value: Any = data
+    for key in path:
+        if not isinstance(value, Mapping):
+            return ""
+        value = value.get(key)
+    return "" if value is None else str(value)
+
+
+def _required(data: Any, key: str, entity: str) -> str:
+    if not isinstance(data, Mapping) or data.get(key) in (None, ""):
+        raise TransientError(f"QuickBooks answered a {entity} without {key}.")
+    return str(data[key])
+
+
+def _decimal(value: Any, what: str, default: Decimal | None = None) -> Decimal:
+    if value in (None, "") and default is not None:
+        return default
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise TransientError(
+            f"QuickBooks answered {what} {value!r}, which is not a number."
+        ) from None
+
+
+def _date(value: Any, what: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise TransientError(
+            f"QuickBooks answered {what} {value!r}, which is not a date."
+        ) from None
+
+
+def version_of(data: Mapping, entity: str) -> str:
+    return _required(data, "SyncToken", entity)
+
+
+def customer_from_qbo(data: Mapping) -> RemoteCustomer:
+    address = data.get("BillAddr") or {}
+    return RemoteCustomer(
+        remote_id=_required(data, "Id", "Customer"),
+        remote_version=version_of(data, "Customer"),
+        display_name=_required(data, "DisplayName", "Customer"),
+        given_name=_text(data, "GivenName"),
+        family_name=_text(data, "FamilyName"),
+        company_name=_text(data, "CompanyName"),
+        email=_text(data, "PrimaryEmailAddr", "Address"),
+        phone=_text(data, "PrimaryPhone", "FreeFormNumber"),
+        billing_line1=_text(address, "Line1"),
+        billing_line2=_text(address, "Line2"),
+        billing_city=_text(address, "City"),
+        billing_region=_text(address, "CountrySubDivisionCode"),
+        billing_postal_code=_text(address, "PostalCode"),
+        billing_country=_text(address, "Country")[:2].upper(),
+        active=data.get("Active", True) is not False,
+    )
+
+
+def _line_from_qbo(line: Mapping) -> RemoteLine:
+    detail = line.get("SalesItemLineDetail") or {}
+    amount = _decimal(line.get("Amount"), "a line amount", ZERO)
+    quantity = _decimal(detail.get("Qty"), "a line quantity", Decimal("1"))
+    fallback_price = amount / quantity if quantity else amount
+    return RemoteLine(
+        description=_text(line, "Description") or _text(detail, "ItemRef", "name"),
+        quantity=quantity,
+        unit_price=_decimal(detail.get("UnitPrice"), "a unit price", fallback_price),
+        item_name=_text(detail, "ItemRef", "name"),
+        taxable=_text(detail, "TaxCodeRef", "value") not in ("", "NON"),
+    )
+
+
+def _document_status(data: Mapping, kind: str, total: Decimal, balance: Decimal) -> str:
+    if kind == "quote":
+        status = _text(data, "TxnStatus")
+        if status == "Accepted":
+            return "accepted"
+        if status == "Rejected":
+            return "declined"
+        if status == "Closed":
+            converted = any(t.get("TxnType") == "Invoice" for t in data.get("LinkedTxn") or [])
+            return "accepted" if converted else "cancelled"
+        return "sent"
+    if "Voided" in _text(data, "PrivateNote") and total == ZERO:
+        return "cancelled"
+    if total > ZERO and balance <= ZERO:
+        return "paid"
+    if ZERO < balance < total:
+        return "partially_paid"
+    return "sent"
+
+
+def document_from_qbo(data: Mapping, kind: str) -> RemoteDocument:
+    entity = ENTITY[kind]
+    raw_lines = data.get("Line")
+    if not isinstance(raw_lines, list):
+        raise TransientError(f"QuickBooks answered a {entity} without Line.")
+    lines = [
+        _line_from_qbo(line)
+        for line in raw_lines
+        if line.get("DetailType") == "SalesItemLineDetail"
+    ]
+    subtotal = sum((round_money(ln.quantity * ln.unit_price) for ln in lines), ZERO)
+    discount_percent = ZERO
+    for line in raw_lines:
+        if line.get("DetailType") == "DiscountLineDetail":
+            detail = line.get("DiscountLineDetail") or {}
+            if detail.get("PercentBased"):
+                discount_percent = _decimal(detail.get("DiscountPercent"), "a discount", ZERO)
+            elif subtotal:
+                amount = _decimal(line.get("Amount"), "a discount amount", ZERO)
+                discount_percent = round_money(amount * HUNDRED / subtotal)
+    tax_lines = (data.get("TxnTaxDetail") or {}).get("TaxLine") or []
+    tax_rate = ZERO
+    if tax_lines:
+        tax_rate = _decimal(_text(tax_lines[0], "TaxLineDetail", "TaxPercent"), "a tax rate", ZERO)
+    total = _decimal(data.get("TotalAmt"), "a total", ZERO)
+    balance = _decimal(data.get("Balance"), "a balance", total)
+    end_field = "ExpirationDate" if kind == "quote" else "DueDate"
+    return RemoteDocument(
+        kind=kind,
+        remote_id=_required(data, "Id", entity),
+        remote_version=version_of(data, entity),
+        customer_remote_id=_required(data.get("CustomerRef"), "value", f"{entity} CustomerRef"),
+        number=_text(data, "DocNumber"),
+        issue_date=_date(_required(data, "TxnDate", entity), "a TxnDate"),
+        status=_document_status(data, kind, total, balance),
+        currency=_text(data, "CurrencyRef", "value"),
+        lines=lines,
+        due_date=_date(data[end_field], end_field) if data.get(end_field) else None,
+        billing_email=_text(data, "BillEmail", "Address"),
+        discount_percent=discount_percent,
+        tax_rate=tax_rate,
+        total=total,
+        amount_paid=total - balance if kind == "invoice" else ZERO,
+    )
+
+
+def payment_from_qbo(data: Mapping) -> RemotePayment:
+    applied = []
+    for line in data.get("Line") or []:
+        for linked in line.get("LinkedTxn") or []:
+            if linked.get("TxnType") == "Invoice":
+                amount = _decimal(line.get("Amount"), "a payment line amount", ZERO)
+                applied.append((str(linked.get("TxnId")), amount))
+    return RemotePayment(
+        remote_id=_required(data, "Id", "Payment"),
+        remote_version=version_of(data, "Payment"),
+        customer_remote_id=_required(data.get("CustomerRef"), "value", "Payment CustomerRef"),
+        date=_date(_required(data, "TxnDate", "Payment"), "a TxnDate"),
+        amount=_decimal(data.get("TotalAmt"), "a payment total"),
+        applied_to=applied,
+        reference=_text(data, "PaymentRefNum"),
+        voided="Voided" in _text(data, "PrivateNote"),
+    )
+
+
+def change_from_qbo(entity: str, data: Mapping) -> RemoteChange:
+    """One record of a CDC or query answer; ``status: Deleted`` marks a deleted one."""
+    kind = KIND[entity]
+    remote_id = _required(data, "Id", entity)
+    if data.get("status") == "Deleted":
+        return RemoteChange(kind=kind, remote_id=remote_id, deleted=True)
+    if kind == "customer":
+        record: Any = customer_from_qbo(data)
+    elif kind == "payment":
+        record = payment_from_qbo(data)
+    else:
+        record = document_from_qbo(data, kind)
+    return RemoteChange(kind=kind, remote_id=remote_id, record=record)
+
+
+# --- building requests -------------------------------------------------------------------
+
+
+def clean_display_name(name: str) -> str:
+    """QBO refuses ':' in names (it separates sub-customers)."""
+    return " ".join(name.replace(":", " ").split())[:DISPLAY_NAME_MAX]
+
+
+def customer_to_qbo(customer, *, display_name: str | None = None) -> dict:
+    name = clean_display_name(display_name or customer.display_name)
+    if not name:
+        raise PermanentError("The customer has no display name, which QuickBooks requires.")
+    body: dict[str, Any] = {
+        "DisplayName": name,
+        "GivenName": customer.given_name[:100],
+        "FamilyName": customer.family_name[:100],
+        "CompanyName": customer.company_name[:100],
+        "Title": customer.title[:16],
+        "Active": True,
+    }
+    if customer.email:
+        body["PrimaryEmailAddr"] = {"Address": customer.email}
+    if customer.phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": customer.phone[:30]}
+    address = {
+        "Line1": customer.billing_line1,
+        "Line2": customer.billing_line2,
+        "City": customer.billing_city,
+        "CountrySubDivisionCode": customer.billing_region,
+        "PostalCode": customer.billing_postal_code,
+        "Country": customer.billing_country,
+    }
+    if any(address.values()):
+        body["BillAddr"] = {key: value for key, value in address.items() if value}
+    return body
+
+
+def item_name_of(line) -> str:
+    return line.service_item.name if line.service_item is not None else DEFAULT_ITEM_NAME
+
+
+def _sales_line(
+    line, *, number: int, amount: Decimal, unit_price: Decimal, item_ref: Mapping, tax_code: str
+) -> dict:
+    return {
+        "LineNum": number,
+        "DetailType": "SalesItemLineDetail",
+        "Amount": amount,
+        "Description": line.description,
+        "SalesItemLineDetail": {
+            "ItemRef": dict(item_ref),
+            "Qty": Decimal(line.quantity),
+            "UnitPrice": unit_price,
+            "TaxCodeRef": {"value": tax_code},
+        },
+    }
+
+
+def _us_lines(document, lines, item_refs) -> list[dict]:
+    shares, _ = line_shares(
+        lines, discount_percent=document.discount_percent, tax_rate=document.tax_rate
+    )
+    body = []
+    for number, (line, share) in enumerate(zip(lines, shares, strict=True), start=1):
+        amount = share.net + share.tax
+        quantity = Decimal(line.quantity)
+        unit_price = (
+            (amount / quantity).quantize(UNIT_PRICE_PLACES)
+            if quantity
+            else Decimal(line.unit_price)
+        )
+        body.append(
+            _sales_line(
+                line,
+                number=number,
+                amount=amount,
+                unit_price=unit_price,
+                item_ref=item_refs[item_name_of(line)],
+                tax_code="NON",
+            )
+        )
+    return body
+
+
+def _separate_lines(document, lines, item_refs, tax_codes: TaxCodes) -> tuple[list[dict], dict]:
+    shares, totals = line_shares(
+        lines, discount_percent=document.discount_percent, tax_rate=document.tax_rate
+    )
+    gross = distribute(
+        [Decimal(ln.quantity) * Decimal(ln.unit_price) for ln in lines], totals.subtotal
+    )
+    body = []
+    for number, (line, amount) in enumerate(zip(lines, gross, strict=True), start=1):
+        code = tax_codes.taxable if line.taxable else tax_codes.exempt
+        body.append(
+            _sales_line(
+                line,
+                number=number,
+                amount=amount,
+                unit_price=Decimal(line.unit_price),
+                item_ref=item_refs[item_name_of(line)],
+                tax_code=code,
+            )
+        )
+    if totals.discount_total:
+        only_document_discount = not any(Decimal(ln.discount_percent) for ln in lines)
+        detail: dict[str, Any] = {"PercentBased": only_document_discount}
+        if only_document_discount:
+            detail["DiscountPercent"] = Decimal(document.discount_percent)
+        body.append(
+            {
+                "DetailType": "DiscountLineDetail",
+                "Amount": totals.discount_total,
+                "DiscountLineDetail": detail,
+            }
+        )
+    tax: dict[str, Any] = {"TotalTax": totals.tax_total}
+    if totals.tax_total:
+        taxable_net = sum((s.net for s, ln in zip(shares, lines, strict=True) if ln.taxable), ZERO)
+        rate_detail: dict[str, Any] = {
+            "PercentBased": True,
+            "TaxPercent": Decimal(document.tax_rate),
+            "NetAmountTaxable": taxable_net,
+        }
+        if tax_codes.rate_id:
+            rate_detail["TaxRateRef"] = {"value": tax_codes.rate_id}
+        tax["TxnTaxCodeRef"] = {"value": tax_codes.taxable}
+        tax["TaxLine"] = [
+            {
+                "Amount": totals.tax_total,
+                "DetailType": "TaxLineDetail",
+                "TaxLineDetail": rate_detail,
+            }
+        ]
+    return body, tax
+
+
+def document_to_qbo(
+    document,
+    lines: Sequence,
+    *,
+    kind: str,
+    region: str,
+    customer_remote_id: str,
+    item_refs: Mapping[str, Mapping],
+    tax_codes: TaxCodes = TaxCodes(),
+) -> dict:
+    """An Invoice or Estimate body; ``item_refs`` maps every line's item name to its ItemRef."""
+    if len(document.number) > DOC_NUMBER_MAX:
+        raise PermanentError(
+            f"Number {document.number!r} is longer than QuickBooks allows"
+            f" ({DOC_NUMBER_MAX} characters)."
+        )
+    missing = {item_name_of(line) for line in lines} - set(item_refs)
+    if missing:
+        raise PermanentError(f"No QuickBooks item for {', '.join(sorted(missing))}.")
+    body: dict[str, Any] = {
+        "CustomerRef": {"value": customer_remote_id},
+        "DocNumber": document.number,
+        "TxnDate": document.issue_date.isoformat(),
+        "CurrencyRef": {"value": document.currency},
+    }
+    if region == US_REGION:
+        body["Line"] = _us_lines(document, lines, item_refs)
+        body["TxnTaxDetail"] = {"TotalTax": ZERO}
+    else:
+        body["Line"], body["TxnTaxDetail"] = _separate_lines(document, lines, item_refs, tax_codes)
+        body["GlobalTaxCalculation"] = "TaxExcluded"
+    if document.billing_email:
+        body["BillEmail"] = {"Address": document.billing_email}
+    if document.notes:
+        body["CustomerMemo"] = {"value": document.notes[:1000]}
+    if kind == "invoice":
+        if document.due_date:
+            body["DueDate"] = document.due_date.isoformat()
+    else:
+        if document.expiry_date:
+            body["ExpirationDate"] = document.expiry_date.isoformat()
+        body["TxnStatus"] = ESTIMATE_STATUS.get(document.status, "Pending")
+    return body
+
+
+def payment_to_qbo(payment, *, customer_remote_id: str, invoice_remote_id: str) -> dict:
+    """A Payment applied in full to the invoice."""
+    amount = round_money(payment.amount)
+    return {
+        "CustomerRef": {"value": customer_remote_id},
+        "TotalAmt": amount,
+        "TxnDate": payment.date.isoformat(),
+        "PaymentRefNum": payment.reference[:PAYMENT_REF_MAX],
+        "PrivateNote": payment.method,
+        "Line": [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": invoice_remote_id, "TxnType": "Invoice"}]}
+        ],
+    }
+
+
+def sales_receipt_to_qbo(payment, *, customer_remote_id: str, item_ref: Mapping) -> dict:
+    """A SalesReceipt for money collected without an invoice in QuickBooks (seed 002)."""
+    amount = round_money(payment.amount)
+    label = f"Payment for invoice {payment.invoice.number}"
+    return {
+        "CustomerRef": {"value": customer_remote_id},
+        "TxnDate": payment.date.isoformat(),
+        "PaymentRefNum": payment.reference[:PAYMENT_REF_MAX],
+        "PrivateNote": " ".join(filter(None, [label, payment.method])),
+        "Line": [
+            {
+                "DetailType": "SalesItemLineDetail",
+                "Amount": amount,
+                "Description": label,
+                "SalesItemLineDetail": {
+                    "ItemRef": dict(item_ref),
+                    "Qty": Decimal("1"),
+                    "UnitPrice": amount,
+                    "TaxCodeRef": {"value": "NON"},
+                },
+            }
+        ],
+    }
+
+
+def query_literal(value: str) -> str:
+    """A string for the QBO query language: single quotes, backslash-escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
