@@ -67,3 +67,6 @@ class TimeEntry(models.Model):
     class Meta:
         ordering = ["date", "id"]
         verbose_name_plural = "time entries"
+
+    def __str__(self) -> str:
+        return f"{self.hours} h on {self.date:%d %b %Y}"

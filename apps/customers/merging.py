@@ -1,0 +1,173 @@
+"""Merging duplicate customers into one (issue 6, seeds 000, 001, 004).
+
+Everything that points at a duplicate moves to the customer kept: quotes, invoices, payments,
+time entries and sync links. The duplicate stays in the database, marked ``merged_into``, so
+links and history that name it still resolve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.invoices.models import Invoice, Payment
+from apps.quotes.models import Quote
+from apps.sync.models import Link, SyncLogEntry
+from apps.sync.recorder import record_change
+from apps.timesheets.models import TimeEntry
+
+from .models import Customer, CustomerMerge
+from .services import _store_keys
+
+# Contact details the kept customer takes from a duplicate when it has none of its own.
+FILLABLE_FIELDS = (
+    "email",
+    "phone",
+    "company_name",
+    "billing_line1",
+    "billing_line2",
+    "billing_city",
+    "billing_region",
+    "billing_postal_code",
+    "billing_country",
+)
+
+
+@dataclass
+class MergePreview:
+    """What a merge would move, per duplicate, shown before staff confirm."""
+
+    keep: Customer
+    duplicates: list[Customer]
+    quotes: int = 0
+    invoices: int = 0
+    payments: int = 0
+    time_entries: int = 0
+    links: int = 0
+    filled: dict[str, str] = field(default_factory=dict)
+
+
+def _validate(keep: Customer, duplicates: Sequence[Customer]) -> None:
+    if not duplicates:
+        raise ValidationError("Choose at least one duplicate to merge.")
+    if any(d.pk == keep.pk for d in duplicates):
+        raise ValidationError("A customer cannot be merged into itself.")
+    if any(d.organisation_id != keep.organisation_id for d in duplicates):
+        raise ValidationError("Customers of different organisations cannot be merged.")
+    if keep.merged_into_id:
+        raise ValidationError(f"{keep} was already merged into {keep.merged_into}; keep that one.")
+    already = [str(d) for d in duplicates if d.merged_into_id]
+    if already:
+        raise ValidationError(f"Already merged: {', '.join(already)}.")
+
+
+def _filled_values(keep: Customer, duplicates: Sequence[Customer]) -> dict[str, str]:
+    filled: dict[str, str] = {}
+    for name in FILLABLE_FIELDS:
+        if getattr(keep, name):
+            continue
+        value = next((getattr(d, name) for d in duplicates if getattr(d, name)), "")
+        if value:
+            filled[name] = value
+    return filled
+
+
+def merge_preview(*, keep: Customer, duplicates: Sequence[Customer]) -> MergePreview:
+    _validate(keep, duplicates)
+    ids = [d.pk for d in duplicates]
+    return MergePreview(
+        keep=keep,
+        duplicates=list(duplicates),
+        quotes=Quote.objects.filter(customer_id__in=ids).count(),
+        invoices=Invoice.objects.filter(customer_id__in=ids).count(),
+        payments=Payment.objects.filter(customer_id__in=ids).count(),
+        time_entries=TimeEntry.objects.filter(customer_id__in=ids).count(),
+        links=Link.objects.filter(kind="customer", object_id__in=ids).count(),
+        filled=_filled_values(keep, duplicates),
+    )
+
+
+def _move_links(keep: Customer, duplicate: Customer) -> int:
+    """Re-point the duplicate's links; where the kept customer is already linked in the same
+    integration, the duplicate's link is marked merged (and logged) instead of kept twice."""
+    kept_links = {
+        link.integration_id: link
+        for link in Link.objects.filter(kind="customer", object_id=keep.pk, merged_into=None)
+    }
+    moved = 0
+    for link in Link.objects.filter(kind="customer", object_id=duplicate.pk).select_related(
+        "integration"
+    ):
+        survivor = kept_links.get(link.integration_id)
+        if survivor is not None and link.merged_into_id is None:
+            link.merged_into = survivor
+            SyncLogEntry.objects.create(
+                integration=link.integration,
+                kind="customer",
+                object_id=keep.pk,
+                remote_id=link.remote_id,
+                direction=SyncLogEntry.Direction.PUSH,
+                outcome=SyncLogEntry.Outcome.MERGED,
+                message=(
+                    f"“{duplicate}” was merged into “{keep}”. Its record {link.remote_id} in "
+                    f"{link.integration} now points at {survivor.remote_id}, which stays linked."
+                ),
+            )
+        link.object_id = keep.pk
+        link.save(update_fields=["object_id", "merged_into"])
+        moved += 1
+    return moved
+
+
+def _merge_one(keep: Customer, duplicate: Customer, by) -> CustomerMerge:
+    moved = {
+        "quotes": Quote.objects.filter(customer=duplicate).update(customer=keep),
+        "invoices": Invoice.objects.filter(customer=duplicate).update(customer=keep),
+        "payments": Payment.objects.filter(customer=duplicate).update(customer=keep),
+        "time_entries": TimeEntry.objects.filter(customer=duplicate).update(customer=keep),
+        "links": _move_links(keep, duplicate),
+    }
+    Customer.objects.filter(merged_into=duplicate).update(merged_into=keep)
+    duplicate.merged_into = keep
+    duplicate.save(update_fields=["merged_into", "updated_at"])
+    return CustomerMerge.objects.create(
+        organisation_id=keep.organisation_id,
+        kept=keep,
+        duplicate=duplicate,
+        duplicate_display_name=duplicate.display_name,
+        merged_by=by,
+        moved=moved,
+    )
+
+
+def customer_merge(
+    *, keep: Customer, duplicates: Sequence[Customer], by=None
+) -> list[CustomerMerge]:
+    """Fold ``duplicates`` into ``keep`` in one transaction; returns the history rows."""
+    _validate(keep, duplicates)
+    with transaction.atomic():
+        keep = Customer.objects.select_for_update().get(pk=keep.pk)
+        duplicates = list(
+            Customer.objects.select_for_update().filter(pk__in=[d.pk for d in duplicates])
+        )
+        _validate(keep, duplicates)  # again, on the locked rows
+        for name, value in _filled_values(keep, duplicates).items():
+            setattr(keep, name, value)
+        _store_keys(keep)
+        keep.save()
+        history = [_merge_one(keep, duplicate, by) for duplicate in duplicates]
+        _record_moves(keep)
+    return history
+
+
+def _record_moves(keep: Customer) -> None:
+    """The kept customer and the documents now under it go out again, so each integration's
+    copy names the right customer."""
+    org = keep.organisation_id
+    record_change(organisation_id=org, kind="customer", object_id=keep.pk)
+    for kind, model in (("quote", Quote), ("invoice", Invoice)):
+        for pk in model.objects.filter(customer=keep).values_list("pk", flat=True):
+            record_change(organisation_id=org, kind=kind, object_id=pk)

@@ -1,0 +1,70 @@
+"""Reading customers: search and suggested duplicates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .matching import name_tokens_key, normalise_email, normalise_name, normalise_phone
+from .models import Customer
+
+
+def customer_list(*, organisation, search: str = "") -> QuerySet[Customer]:
+    """Customers still in use (merged ones hidden), filtered by name, e-mail or phone."""
+    customers = Customer.objects.filter(organisation=organisation, merged_into__isnull=True)
+    search = search.strip()
+    if not search:
+        return customers
+    condition = Q(display_name__icontains=search) | Q(company_name__icontains=search)
+    condition |= Q(name_normalised__contains=normalise_name(search))
+    if "@" in search:
+        condition |= Q(email_normalised__contains=normalise_email(search))
+    phone = normalise_phone(search)
+    if phone:
+        condition |= Q(phone_normalised=phone)
+    return customers.filter(condition)
+
+
+@dataclass(frozen=True)
+class DuplicateSuggestion:
+    reason: str
+    customers: tuple[Customer, ...]
+
+    @property
+    def ids(self) -> str:
+        return ",".join(str(c.pk) for c in self.customers)
+
+
+_REASONS = (
+    ("email_normalised", "Same e-mail address"),
+    ("phone_normalised", "Same phone number"),
+    ("name_key", "Same name, words in a different order"),
+)
+
+
+def duplicate_suggestions(*, organisation) -> list[DuplicateSuggestion]:
+    """Groups of customers that are likely one person: the same e-mail in any case, the same
+    phone in any format, or the same name words in any order ("Brown, Nick" / "Nick Brown")."""
+    customers = list(
+        Customer.objects.filter(organisation=organisation, merged_into__isnull=True).order_by("id")
+    )
+    suggestions: list[DuplicateSuggestion] = []
+    seen: set[tuple[int, ...]] = set()
+    for attribute, reason in _REASONS:
+        groups: dict[str, list[Customer]] = defaultdict(list)
+        for customer in customers:
+            key = (
+                name_tokens_key(customer.display_name)
+                if attribute == "name_key"
+                else getattr(customer, attribute)
+            )
+            if key:
+                groups[key].append(customer)
+        for group in groups.values():
+            ids = tuple(c.pk for c in group)
+            if len(group) > 1 and ids not in seen:
+                seen.add(ids)
+                suggestions.append(DuplicateSuggestion(reason=reason, customers=tuple(group)))
+    return suggestions

@@ -1,0 +1,238 @@
+"""An invoice's life: draft → sent → partially paid → paid, or cancelled (void), and its payments.
+
+Paid states are never set by hand: amount paid and status follow from the payments that are not
+voided. Each step is one transaction that also records the change for sync."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.accounts.services import number_allocate
+from apps.common.lines import LineInput, apply_header, document_save
+from apps.common.money import ZERO, round_money
+from apps.sync.recorder import record_change
+
+from .models import Invoice, InvoiceLine, Payment
+
+PREFIX = "INV"
+EDITABLE = (Invoice.Status.DRAFT, Invoice.Status.SENT)
+
+
+def _record(invoice: Invoice) -> None:
+    record_change(organisation_id=invoice.organisation_id, kind="invoice", object_id=invoice.pk)
+
+
+def _save(invoice: Invoice, lines: list[LineInput]) -> None:
+    document_save(
+        invoice, lines=lines, line_model=InvoiceLine, parent_field="invoice", end_field="due_date"
+    )
+
+
+def require_status(invoice: Invoice, allowed: tuple[str, ...], action: str) -> None:
+    if invoice.status not in allowed:
+        raise ValidationError(
+            f"Invoice {invoice.number} is {invoice.get_status_display().lower()}, "
+            f"so it cannot be {action}."
+        )
+
+
+def invoice_create(*, organisation, lines: list[LineInput], by=None, **header: Any) -> Invoice:
+    """A draft invoice; ``header`` holds customer, issue_date, due_date, billing_email, currency,
+    discount_percent, tax_rate, notes."""
+    invoice = Invoice(organisation=organisation)
+    apply_header(invoice, header, end_field="due_date")
+    with transaction.atomic():
+        invoice.number = number_allocate(organisation=organisation, prefix=PREFIX, model=Invoice)
+        _save(invoice, lines)
+        _record(invoice)
+    return invoice
+
+
+def invoice_update(*, invoice: Invoice, lines: list[LineInput], by=None, **header: Any) -> Invoice:
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        require_status(invoice, EDITABLE, "edited")
+        apply_header(invoice, header, end_field="due_date")
+        _save(invoice, lines)
+        _record(invoice)
+    return invoice
+
+
+def invoice_send(*, invoice: Invoice, by=None) -> Invoice:
+    """Mark the invoice sent (again, if it was already): from now on it goes to integrations."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        require_status(invoice, EDITABLE, "sent")
+        if not invoice.lines.exists():
+            raise ValidationError("Add at least one line before sending the invoice.")
+        invoice.status = Invoice.Status.SENT
+        invoice.sent_at = timezone.now()
+        invoice.save(update_fields=["status", "sent_at", "updated_at"])
+        _record(invoice)
+    return invoice
+
+
+def invoice_cancel(*, invoice: Invoice, by=None) -> Invoice:
+    """Void the invoice. One with payments must have them voided first."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        require_status(invoice, EDITABLE, "cancelled")
+        if invoice.payments.filter(voided=False).exists():
+            raise ValidationError(
+                f"Invoice {invoice.number} has payments; void them before cancelling it."
+            )
+        invoice.status = Invoice.Status.CANCELLED
+        invoice.cancelled_at = timezone.now()
+        invoice.save(update_fields=["status", "cancelled_at", "updated_at"])
+        _record(invoice)
+    return invoice
+
+
+PAYABLE = (Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID)
+HIDDEN_WHILE_CONNECTED = (
+    "Payments are recorded in your accounting system while an integration is connected; "
+    "they sync back here from there."
+)
+
+
+def organisation_takes_hub_payments(organisation) -> bool:
+    """Add Payment is hidden while any integration is connected (seed 000, limitation 3)."""
+    return not organisation.integrations.filter(status="connected").exists()
+
+
+def _amount(value) -> Decimal:
+    try:
+        amount = round_money(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"amount": "Enter the amount as a number, e.g. 120.00."}) from None
+    if amount <= 0:
+        raise ValidationError({"amount": "The amount must be more than zero."})
+    return amount
+
+
+def _refresh_paid(invoice: Invoice) -> None:
+    paid = invoice.payments.filter(voided=False).aggregate(s=Sum("amount"))["s"] or ZERO
+    invoice.amount_paid = paid
+    if paid <= 0:
+        invoice.status = Invoice.Status.SENT
+    elif paid < invoice.total:
+        invoice.status = Invoice.Status.PARTIALLY_PAID
+    else:
+        invoice.status = Invoice.Status.PAID
+    invoice.save(update_fields=["amount_paid", "status", "updated_at"])
+
+
+def _add(invoice: Invoice, amount: Decimal, payment_date: date | None, **details) -> Payment:
+    """Lock the invoice, check the amount against its balance, save and re-derive its status."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    require_status(invoice, PAYABLE, "paid")
+    if amount > invoice.balance:
+        raise ValidationError(
+            {"amount": f"That is more than the balance of {invoice.balance} {invoice.currency}."}
+        )
+    payment = Payment.objects.create(
+        invoice=invoice,
+        customer=invoice.customer,
+        amount=amount,
+        date=payment_date or timezone.localdate(),
+        **details,
+    )
+    _refresh_paid(invoice)
+    return payment
+
+
+def payment_record(
+    *,
+    invoice: Invoice,
+    amount,
+    date: date | None = None,
+    method: str = "",
+    reference: str = "",
+    source: str = Payment.Source.HUB,
+    source_integration=None,
+    by=None,
+) -> Payment:
+    """Record a payment against a sent invoice ("Add Payment", or one pulled from an
+    integration). A payment pulled from an integration is not recorded for sync: payments stay in
+    the integration they were entered in (seed 000, limitation 6)."""
+    amount = _amount(amount)
+    if source == Payment.Source.HUB and not organisation_takes_hub_payments(invoice.organisation):
+        raise ValidationError(HIDDEN_WHILE_CONNECTED)
+    with transaction.atomic():
+        payment = _add(
+            invoice,
+            amount,
+            date,
+            method=method,
+            reference=reference,
+            source=source,
+            source_integration=source_integration,
+        )
+        if source != Payment.Source.INTEGRATION:
+            _record_payment(payment)
+    return payment
+
+
+def payment_collect_online(
+    *,
+    amount,
+    invoice: Invoice | None = None,
+    customer=None,
+    date: date | None = None,
+    method: str = "card",
+    reference: str = "",
+    by=None,
+) -> Payment:
+    """A payment the hub collected itself (e.g. by card). Allowed whether or not integrations
+    are connected; with no invoice it becomes a sales receipt in QuickBooks."""
+    if (invoice is None) == (customer is None):
+        raise TypeError("Pass either an invoice or a customer.")
+    amount = _amount(amount)
+    with transaction.atomic():
+        if invoice is not None:
+            payment = _add(
+                invoice,
+                amount,
+                date,
+                method=method,
+                reference=reference,
+                source=Payment.Source.ONLINE,
+            )
+        else:
+            payment = Payment.objects.create(
+                customer=customer,
+                amount=amount,
+                date=date or timezone.localdate(),
+                method=method,
+                reference=reference,
+                source=Payment.Source.ONLINE,
+            )
+        _record_payment(payment)
+    return payment
+
+
+def payment_void(*, payment: Payment, by=None) -> Payment:
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.voided:
+            raise ValidationError("This payment is already voided.")
+        payment.voided = True
+        payment.save(update_fields=["voided"])
+        if payment.invoice_id:
+            _refresh_paid(Invoice.objects.select_for_update().get(pk=payment.invoice_id))
+        if payment.source != Payment.Source.INTEGRATION:
+            _record_payment(payment)
+    return payment
+
+
+def _record_payment(payment: Payment) -> None:
+    record_change(
+        organisation_id=payment.customer.organisation_id, kind="payment", object_id=payment.pk
+    )

@@ -1,0 +1,133 @@
+"""A quote's life: draft → sent → accepted / declined, or cancelled; accepted converts to an
+invoice. Each step is one transaction that also records the change for sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.services import number_allocate
+from apps.common.lines import LineInput, apply_header, document_save, lines_of
+from apps.sync.recorder import record_change
+
+from .models import Quote, QuoteLine
+
+PREFIX = "QU"
+
+
+def _record(quote: Quote) -> None:
+    record_change(organisation_id=quote.organisation_id, kind="quote", object_id=quote.pk)
+
+
+def _save(quote: Quote, lines: list[LineInput]) -> None:
+    document_save(
+        quote, lines=lines, line_model=QuoteLine, parent_field="quote", end_field="expiry_date"
+    )
+
+
+def _require(quote: Quote, allowed: tuple[str, ...], action: str) -> None:
+    if quote.status not in allowed:
+        raise ValidationError(
+            f"Quote {quote.number} is {quote.get_status_display().lower()}, "
+            f"so it cannot be {action}."
+        )
+
+
+def quote_create(*, organisation, lines: list[LineInput], by=None, **header: Any) -> Quote:
+    """A draft quote; ``header`` holds customer, issue_date, expiry_date, billing_email, currency,
+    discount_percent, tax_rate, notes."""
+    quote = Quote(organisation=organisation)
+    apply_header(quote, header, end_field="expiry_date")
+    with transaction.atomic():
+        quote.number = number_allocate(organisation=organisation, prefix=PREFIX, model=Quote)
+        _save(quote, lines)
+        _record(quote)
+    return quote
+
+
+def quote_update(*, quote: Quote, lines: list[LineInput], by=None, **header: Any) -> Quote:
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        _require(quote, (Quote.Status.DRAFT, Quote.Status.SENT), "edited")
+        apply_header(quote, header, end_field="expiry_date")
+        _save(quote, lines)
+        _record(quote)
+    return quote
+
+
+def _transition(quote: Quote, *, allowed: tuple[str, ...], action: str, to: str, **stamp) -> Quote:
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        _require(quote, allowed, action)
+        quote.status = to
+        for name, value in stamp.items():
+            setattr(quote, name, value)
+        quote.save()
+        _record(quote)
+    return quote
+
+
+def quote_send(*, quote: Quote, by=None) -> Quote:
+    if not quote.lines.exists():
+        raise ValidationError("Add at least one line before sending the quote.")
+    return _transition(
+        quote,
+        allowed=(Quote.Status.DRAFT, Quote.Status.SENT),
+        action="sent",
+        to=Quote.Status.SENT,
+        sent_at=timezone.now(),
+    )
+
+
+def quote_accept(*, quote: Quote, by=None) -> Quote:
+    return _transition(
+        quote, allowed=(Quote.Status.SENT,), action="accepted", to=Quote.Status.ACCEPTED
+    )
+
+
+def quote_decline(*, quote: Quote, by=None) -> Quote:
+    return _transition(
+        quote, allowed=(Quote.Status.SENT,), action="declined", to=Quote.Status.DECLINED
+    )
+
+
+def quote_cancel(*, quote: Quote, by=None) -> Quote:
+    return _transition(
+        quote,
+        allowed=(Quote.Status.DRAFT, Quote.Status.SENT, Quote.Status.ACCEPTED),
+        action="cancelled",
+        to=Quote.Status.CANCELLED,
+        cancelled_at=timezone.now(),
+    )
+
+
+def quote_convert(*, quote: Quote, by=None):
+    """The accepted quote becomes a draft invoice with the same customer, terms and lines."""
+    from apps.invoices.services import invoice_create  # invoices know nothing of quotes
+
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        _require(quote, (Quote.Status.ACCEPTED,), "converted to an invoice")
+        if quote.converted_invoice_id:
+            raise ValidationError(
+                f"Quote {quote.number} was already converted to {quote.converted_invoice}."
+            )
+        invoice = invoice_create(
+            organisation=quote.organisation,
+            lines=lines_of(quote),
+            by=by,
+            customer=quote.customer,
+            issue_date=timezone.localdate(),
+            billing_email=quote.billing_email,
+            currency=quote.currency,
+            discount_percent=quote.discount_percent,
+            tax_rate=quote.tax_rate,
+            notes=quote.notes,
+        )
+        quote.converted_invoice = invoice
+        quote.save(update_fields=["converted_invoice", "updated_at"])
+        _record(quote)
+    return invoice
