@@ -1,4 +1,43 @@
 from __future__ import annotations
 
+from django.urls import include, path
+
+from . import console, control_views, oauth_views
+from .models import Provider
+
 app_name = "sandbox"
-urlpatterns: list = []
+
+QBO = {"provider": Provider.QUICKBOOKS}
+XERO = {"provider": Provider.XERO}
+
+urlpatterns = [
+    path("", console.index, name="index"),
+    path("quickbooks/console/<str:external_id>/", console.qbo_company, name="qbo_console_company"),
+    # Control endpoint (tests, benchmarks).
+    path("control/faults/", control_views.faults, name="control_faults"),
+    path("control/expire_token/", control_views.expire_token, name="control_expire_token"),
+    path("control/requests/", control_views.request_log, name="control_requests"),
+    # QuickBooks Online: OAuth and the Accounting API.
+    path(
+        "quickbooks/.well-known/openid_configuration",
+        oauth_views.qbo_discovery,
+        name="qbo_discovery",
+    ),
+    path("quickbooks/oauth2/authorize", oauth_views.authorize, QBO, name="qbo_authorize"),
+    path("quickbooks/oauth2/tokens/bearer", oauth_views.token, QBO, name="qbo_token"),
+    path("quickbooks/oauth2/revoke", oauth_views.revoke, QBO, name="qbo_revoke"),
+    path("quickbooks/oauth2/userinfo", oauth_views.qbo_userinfo, name="qbo_userinfo"),
+    path("quickbooks/oauth2/keys", oauth_views.qbo_keys, name="qbo_keys"),
+    path("quickbooks/v3/company/<str:realm_id>/", include("apps.sandbox.quickbooks.urls")),
+    # Xero: identity endpoints here, the Accounting API in apps.sandbox.xero.
+    path("xero/identity/connect/authorize", oauth_views.authorize, XERO, name="xero_authorize"),
+    path("xero/identity/connect/token", oauth_views.token, XERO, name="xero_token"),
+    path("xero/identity/connect/revocation", oauth_views.revoke, XERO, name="xero_revoke"),
+    path("xero/connections", oauth_views.xero_connections, name="xero_connections"),
+    path(
+        "xero/connections/<str:connection_id>",
+        oauth_views.xero_connection_delete,
+        name="xero_connection_delete",
+    ),
+    path("xero/", include("apps.sandbox.xero.urls")),
+]

@@ -1,0 +1,63 @@
+"""Sandbox companies (QBO realms, Xero organisations), seeded like the providers' own."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+import uuid
+
+from django.db import transaction
+
+from .models import Provider, SandboxCompany
+
+DEFAULT_CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD", "NZ": "NZD"}
+
+
+def company_create(
+    *,
+    provider: str,
+    name: str,
+    country: str = "US",
+    currency: str = "",
+    payroll_enabled: bool = True,
+    seed: bool = True,
+) -> SandboxCompany:
+    """A new company; QBO ones get Intuit's sample data, Xero ones the Xero sandbox's own seed."""
+    country = (country or "US").upper()[:2]
+    currency = (currency or DEFAULT_CURRENCY.get(country, "USD")).upper()[:3]
+    if provider == Provider.QUICKBOOKS:
+        # Real realm ids are 16 to 19 digits.
+        external_id = str(9130000000000000 + secrets.randbelow(10**15))
+    else:
+        external_id = str(uuid.uuid4())
+    with transaction.atomic():
+        company = SandboxCompany.objects.create(
+            provider=provider,
+            external_id=external_id,
+            name=name,
+            country=country,
+            currency=currency,
+            payroll_enabled=payroll_enabled,
+        )
+        if seed:
+            _seed(company)
+    return company
+
+
+def _seed(company: SandboxCompany) -> None:
+    module = (
+        "apps.sandbox.quickbooks.seed"
+        if company.provider == Provider.QUICKBOOKS
+        else ("apps.sandbox.xero.seed")
+    )
+    try:
+        seeder = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return
+    seeder.seed_company(company)
+
+
+def companies_for(provider: str):
+    return SandboxCompany.objects.filter(provider=provider).order_by("name", "pk")

@@ -1,0 +1,193 @@
+"""The one door of every sandbox API view of both providers.
+
+``sandbox_api(provider)`` authenticates the Bearer token, resolves the company (QBO: ``realm_id``
+in the URL; Xero: the ``xero-tenant-id`` header, which the token must grant), applies the
+provider's rate and concurrency limits, answers injected faults, logs the request and finally
+calls ``view(request, company, **kwargs)``. The token is on ``request.sandbox_token``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from . import limits, oauth, responses
+from .models import (
+    Provider,
+    SandboxCompany,
+    SandboxFault,
+    SandboxIdempotentResponse,
+    SandboxRequest,
+)
+
+logger = logging.getLogger(__name__)
+
+View = Callable[..., HttpResponse]
+
+
+def sandbox_api(provider: str, *, batch: bool = False) -> Callable[[View], View]:
+    """Wrap an API view; ``batch=True`` also counts QBO's separate batch limit."""
+
+    def decorator(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            started = time.monotonic()
+            realm_id = kwargs.pop("realm_id", None)
+            company = None
+            try:
+                company, response = _admit(provider, request, realm_id)
+                if response is None:
+                    response = _run(provider, view, request, company, batch, args, kwargs)
+            except Exception:  # an unexpected bug must still answer in the provider's shape
+                logger.exception("Sandbox %s request failed on %s", provider, request.path)
+                response = responses.server_error(provider)
+            _log(provider, request, company, response, started)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _admit(provider: str, request: HttpRequest, realm_id: str | None):
+    """Authenticate and resolve the company: (company or None, refusal or None)."""
+    header = request.headers.get("Authorization", "")
+    token = None
+    if header.lower().startswith("bearer "):
+        token = oauth.token_for_access(header[7:].strip())
+    if token is None or token.app.provider != provider:
+        return _company_or_none(provider, request, realm_id), responses.unauthorized(
+            provider, expired=False
+        )
+    company = _company_or_none(provider, request, realm_id)
+    if token.access_expires_at <= timezone.now():
+        return company, responses.unauthorized(provider)
+    if company is None or company.pk != token.company_id:
+        return company, responses.forbidden(provider)
+    request.sandbox_token = token
+    return company, None
+
+
+def _company_or_none(provider: str, request: HttpRequest, realm_id: str | None):
+    external_id = (
+        realm_id if provider == Provider.QUICKBOOKS else request.headers.get("xero-tenant-id", "")
+    )
+    if not external_id:
+        return None
+    return SandboxCompany.objects.filter(provider=provider, external_id=external_id).first()
+
+
+def _run(provider, view, request, company, batch, args, kwargs) -> HttpResponse:
+    admission = limits.count_request(company, batch=batch)
+    if admission.problem:
+        response = responses.throttled(
+            provider, problem=admission.problem, retry_after=admission.retry_after
+        )
+        return _with_limit_headers(provider, response, admission)
+    with limits.concurrency_slot(company) as admitted:
+        if not admitted:
+            response = responses.throttled(provider, problem="concurrent", retry_after=1)
+            return _with_limit_headers(provider, response, admission)
+        response = _injected_fault(provider, request, company)
+        if response is None:
+            response = view(request, company, *args, **kwargs)
+    return _with_limit_headers(provider, response, admission)
+
+
+def _with_limit_headers(provider, response: HttpResponse, admission) -> HttpResponse:
+    if provider == Provider.XERO:
+        response["X-MinLimit-Remaining"] = str(admission.remaining.get("minute", 0))
+        response["X-DayLimit-Remaining"] = str(admission.remaining.get("day", 0))
+        response["X-AppMinLimit-Remaining"] = "9999"
+    return response
+
+
+def _injected_fault(provider: str, request: HttpRequest, company: SandboxCompany):
+    path = request.get_full_path()
+    for fault in SandboxFault.objects.filter(company=company, remaining__gt=0).order_by("pk"):
+        if fault.path_contains and fault.path_contains not in path:
+            continue
+        # Claim one use; a concurrent request may have taken the last one.
+        claimed = SandboxFault.objects.filter(pk=fault.pk, remaining__gt=0).update(
+            remaining=F("remaining") - 1
+        )
+        if claimed:
+            return _fault_response(provider, fault.kind)
+    return None
+
+
+def _fault_response(provider: str, kind: str) -> HttpResponse:
+    if kind == SandboxFault.Kind.THROTTLE:
+        return responses.throttled(provider, problem="minute", retry_after=1)
+    if kind == SandboxFault.Kind.EXPIRED_TOKEN:
+        return responses.unauthorized(provider)
+    if kind == SandboxFault.Kind.MALFORMED:
+        return responses.malformed(provider)
+    if kind == SandboxFault.Kind.TIMEOUT:
+        time.sleep(float(getattr(settings, "SANDBOX_FAULT_TIMEOUT_SECONDS", 30)))
+        return responses.server_error(provider, 504)
+    return responses.server_error(provider, int(kind))
+
+
+def _log(provider, request, company, response, started) -> None:
+    try:
+        SandboxRequest.objects.create(
+            company=company,
+            provider=provider,
+            method=request.method,
+            path=request.get_full_path()[:500],
+            status=response.status_code,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+    except Exception:  # the log must never turn an answer into an error
+        logger.exception("Could not log a sandbox request")
+
+
+def idempotent(
+    company: SandboxCompany, key: str | None, produce: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """Answer a request carrying an idempotency key (QBO ``requestid``, Xero ``Idempotency-Key``).
+
+    The first successful (2xx) answer is stored with the work it did, in one transaction; a
+    repeat gets that stored answer and nothing is done again. Failures are not stored, so a
+    corrected retry with the same key can still succeed."""
+    if not key:
+        return produce()
+    stored = _stored(company, key)
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            response = produce()
+            if 200 <= response.status_code < 300:
+                SandboxIdempotentResponse.objects.create(
+                    company=company,
+                    key=key[:200],
+                    status=response.status_code,
+                    body=response.content.decode(),
+                    content_type=response.get("Content-Type", "application/json"),
+                )
+    except IntegrityError:
+        # The same key was answered concurrently: our work is rolled back, theirs stands.
+        stored = _stored(company, key)
+        if stored is None:
+            raise
+        return stored
+    return response
+
+
+def _stored(company: SandboxCompany, key: str) -> HttpResponse | None:
+    row = SandboxIdempotentResponse.objects.filter(company=company, key=key[:200]).first()
+    if row is None:
+        return None
+    return HttpResponse(row.body, status=row.status, content_type=row.content_type)

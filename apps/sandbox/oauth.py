@@ -1,0 +1,178 @@
+"""OAuth 2 for both sandboxes: authorization codes, access / refresh tokens, rotation with a
+grace period, revocation. Views live in ``oauth_views.py``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Provider, SandboxApp, SandboxCompany, SandboxGrant, SandboxToken
+
+CODE_SECONDS = 600
+# How long a superseded refresh token keeps working (QBO 24 h, Xero 30 min).
+REFRESH_GRACE = {Provider.QUICKBOOKS: timedelta(hours=24), Provider.XERO: timedelta(minutes=30)}
+# Unused refresh tokens expire (QBO 100 days, Xero 60 days).
+REFRESH_LIFETIME = {Provider.QUICKBOOKS: timedelta(days=100), Provider.XERO: timedelta(days=60)}
+
+
+class OAuthError(Exception):
+    """An OAuth error answer: ``error`` is the RFC 6749 code, ``status`` the HTTP status."""
+
+    def __init__(self, error: str, status: int = 400, description: str = ""):
+        super().__init__(error)
+        self.error = error
+        self.status = status
+        self.description = description
+
+
+@dataclass
+class TokenSet:
+    token: SandboxToken
+
+    def as_json(self) -> dict:
+        provider = self.token.app.provider
+        data = {
+            "access_token": self.token.access_token,
+            "refresh_token": self.token.refresh_token,
+            "token_type": "bearer" if provider == Provider.QUICKBOOKS else "Bearer",
+            "expires_in": access_lifetime(provider),
+        }
+        if provider == Provider.QUICKBOOKS:
+            data["x_refresh_token_expires_in"] = int(REFRESH_LIFETIME[provider].total_seconds())
+        else:
+            data["scope"] = self.token.scope
+        return data
+
+
+def access_lifetime(provider: str) -> int:
+    if provider == Provider.QUICKBOOKS:
+        return settings.SANDBOX_QBO_ACCESS_TOKEN_SECONDS
+    return settings.SANDBOX_XERO_ACCESS_TOKEN_SECONDS
+
+
+def authenticate_client(app: SandboxApp | None, secret: str | None) -> SandboxApp:
+    if app is None or not secret or not secrets.compare_digest(app.client_secret, secret):
+        raise OAuthError("invalid_client", status=401)
+    return app
+
+
+def grant_create(
+    *,
+    app: SandboxApp,
+    company: SandboxCompany,
+    redirect_uri: str,
+    scope: str = "",
+    code_challenge: str = "",
+    code_challenge_method: str = "",
+) -> SandboxGrant:
+    """The authorization code handed back to the app after the person approves."""
+    return SandboxGrant.objects.create(
+        app=app,
+        company=company,
+        code=secrets.token_urlsafe(32),
+        redirect_uri=redirect_uri,
+        scope=scope,
+        code_challenge=code_challenge,
+        code_challenge_method=code_challenge_method,
+        expires_at=timezone.now() + timedelta(seconds=CODE_SECONDS),
+    )
+
+
+def token_issue(*, app: SandboxApp, company: SandboxCompany, scope: str = "") -> SandboxToken:
+    now = timezone.now()
+    return SandboxToken.objects.create(
+        app=app,
+        company=company,
+        access_token=secrets.token_urlsafe(40),
+        refresh_token=secrets.token_urlsafe(40),
+        scope=scope,
+        access_expires_at=now + timedelta(seconds=access_lifetime(app.provider)),
+        refresh_expires_at=now + REFRESH_LIFETIME[app.provider],
+    )
+
+
+def _pkce_ok(grant: SandboxGrant, verifier: str) -> bool:
+    if not grant.code_challenge:
+        return True
+    if grant.code_challenge_method.upper() == "S256":
+        digest = hashlib.sha256(verifier.encode()).digest()
+        expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    else:
+        expected = verifier
+    return bool(verifier) and secrets.compare_digest(expected, grant.code_challenge)
+
+
+def exchange_code(
+    *, app: SandboxApp, code: str, redirect_uri: str, code_verifier: str = ""
+) -> TokenSet:
+    """authorization_code grant: a code works once, before it expires, for its redirect URI."""
+    with transaction.atomic():
+        grant = SandboxGrant.objects.select_for_update().filter(code=code, app=app).first()
+        if grant is None or grant.used or grant.expires_at < timezone.now():
+            raise OAuthError("invalid_grant")
+        if redirect_uri and redirect_uri != grant.redirect_uri:
+            raise OAuthError("invalid_grant", description="redirect_uri does not match")
+        if not _pkce_ok(grant, code_verifier):
+            raise OAuthError("invalid_grant", description="code_verifier does not match")
+        grant.used = True
+        grant.save(update_fields=["used"])
+        token = token_issue(app=app, company=grant.company, scope=grant.scope)
+    return TokenSet(token)
+
+
+def refresh(*, app: SandboxApp, refresh_token: str) -> TokenSet:
+    """refresh_token grant: each refresh hands out a new pair; the old refresh token keeps
+    working for the provider's grace period after it was first replaced, then ``invalid_grant``."""
+    now = timezone.now()
+    with transaction.atomic():
+        old = (
+            SandboxToken.objects.select_for_update()
+            .filter(refresh_token=refresh_token, app=app)
+            .first()
+        )
+        if old is None or old.revoked or old.refresh_expires_at < now:
+            raise OAuthError("invalid_grant")
+        if old.superseded_at and old.superseded_at + REFRESH_GRACE[app.provider] < now:
+            raise OAuthError("invalid_grant")
+        if old.superseded_at is None:
+            old.superseded_at = now
+            old.save(update_fields=["superseded_at"])
+        token = token_issue(app=app, company=old.company, scope=old.scope)
+    return TokenSet(token)
+
+
+def revoke(*, app: SandboxApp, token: str) -> None:
+    """Revoking either token of a pair ends the whole connection of that app to that company."""
+    row = SandboxToken.objects.filter(app=app).filter(refresh_token=token).first()
+    row = row or SandboxToken.objects.filter(app=app, access_token=token).first()
+    if row is not None:
+        SandboxToken.objects.filter(app=app, company=row.company).update(revoked=True)
+
+
+def token_for_access(access_token: str) -> SandboxToken | None:
+    return (
+        SandboxToken.objects.select_related("app", "company")
+        .filter(access_token=access_token, revoked=False)
+        .first()
+    )
+
+
+def expire_access_tokens(company: SandboxCompany) -> int:
+    """Make every access token of the company expire now (fault injection)."""
+    past = timezone.now() - timedelta(seconds=1)
+    return SandboxToken.objects.filter(company=company, access_expires_at__gt=past).update(
+        access_expires_at=past
+    )
+
+
+def connection_id(app: SandboxApp, company: SandboxCompany) -> str:
+    """Xero's connection id: stable for one app and one tenant."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{app.client_id}/{company.external_id}"))

@@ -1,0 +1,109 @@
+"""Record helpers shared by both sandboxes: every write goes through here so versions bump,
+times move and webhooks fire the same way from the API and from the console."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import webhooks
+from .models import SandboxCompany, SandboxRecord
+
+
+def next_number(company: SandboxCompany, counter: str, start: int = 1) -> int:
+    """Hand out the next value of a per-company counter (record ids, document numbers).
+
+    The company row is locked for the rest of the caller's transaction, so two creates never
+    get the same number."""
+    with transaction.atomic():
+        locked = SandboxCompany.objects.select_for_update().get(pk=company.pk)
+        counters = locked.settings.setdefault("counters", {})
+        value = int(counters.get(counter, start - 1)) + 1
+        counters[counter] = value
+        locked.save(update_fields=["settings"])
+    company.settings = locked.settings
+    return value
+
+
+def record_create(
+    *,
+    company: SandboxCompany,
+    entity: str,
+    data: dict[str, Any],
+    record_id: str | None = None,
+    notify: bool = True,
+) -> SandboxRecord:
+    """Store a new record; without ``record_id`` the next numeric id of that entity is used."""
+    if record_id is None:
+        record_id = str(next_number(company, f"id:{entity}"))
+    record = SandboxRecord.objects.create(
+        company=company,
+        entity=entity,
+        record_id=record_id,
+        data=data,
+        version=0,
+        updated_at=timezone.now(),
+    )
+    if notify:
+        webhooks.notify(company, entity, record_id, "Create")
+    return record
+
+
+def records(company: SandboxCompany, entity: str, *, include_deleted: bool = False) -> QuerySet:
+    qs = SandboxRecord.objects.filter(company=company, entity=entity)
+    if not include_deleted:
+        qs = qs.filter(deleted=False)
+    return qs
+
+
+def record_get(
+    *,
+    company: SandboxCompany,
+    entity: str,
+    record_id: str,
+    for_update: bool = False,
+    include_deleted: bool = False,
+) -> SandboxRecord | None:
+    """The record, or None. ``for_update`` locks it until the caller's transaction ends."""
+    qs = records(company, entity, include_deleted=include_deleted).filter(record_id=str(record_id))
+    if for_update:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def record_save(
+    *,
+    record: SandboxRecord,
+    data: dict[str, Any] | None = None,
+    operation: str = "Update",
+    notify: bool = True,
+) -> SandboxRecord:
+    """Save a changed record: the version (QBO SyncToken) goes up by one, ``updated_at`` moves."""
+    if data is not None:
+        record.data = data
+    record.version += 1
+    record.updated_at = timezone.now()
+    record.save(update_fields=["data", "version", "updated_at", "deleted"])
+    if notify:
+        webhooks.notify(record.company, record.entity, record.record_id, operation)
+    return record
+
+
+def record_delete(*, record: SandboxRecord, notify: bool = True) -> SandboxRecord:
+    """Mark a record deleted; it stays for change data capture."""
+    record.deleted = True
+    return record_save(record=record, operation="Delete", notify=notify)
+
+
+def records_changed_since(
+    *, company: SandboxCompany, entities: Iterable[str], since: datetime
+) -> QuerySet:
+    """Records of these entities changed (or deleted) after ``since``, oldest change first."""
+    return SandboxRecord.objects.filter(
+        company=company, entity__in=list(entities), updated_at__gt=since
+    ).order_by("updated_at", "pk")

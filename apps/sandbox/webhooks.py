@@ -1,0 +1,189 @@
+"""Signed change notifications to the apps connected to a sandbox company.
+
+A notification is stored first (SandboxWebhookDelivery), then posted with real HTTP after the
+change commits, on a short-lived thread so no request or lock waits on the receiver. A failed
+delivery is retried with Intuit's back-off: by the ``redeliver_webhooks`` task and whenever the
+company changes again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import uuid
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Provider, SandboxApp, SandboxCompany, SandboxToken, SandboxWebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+# Intuit retries after 10 s, 20 s, 30 s, 5 min, then up to 6 h; we stop after the table.
+RETRY_DELAYS = [10, 20, 30, 300, 1200, 3600, 21600]
+TIMEOUT_SECONDS = 5
+# Xero only sends notifications for these.
+XERO_CATEGORIES = {"Contacts": "CONTACT", "Invoices": "INVOICE"}
+
+
+def sign(key: str, body: bytes) -> str:
+    """base64(HMAC-SHA256(key, body)): QBO's intuit-signature and Xero's x-xero-signature."""
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def connected_apps(company: SandboxCompany) -> list[SandboxApp]:
+    app_ids = (
+        SandboxToken.objects.filter(company=company, revoked=False)
+        .values_list("app_id", flat=True)
+        .distinct()
+    )
+    return list(SandboxApp.objects.filter(pk__in=app_ids).exclude(webhook_url=""))
+
+
+def _qbo_payload(company: SandboxCompany, entity: str, record_id: str, operation: str) -> list:
+    verb = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided"}
+    return [
+        {
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": "intuit.sandbox",
+            "type": f"qbo.{entity.lower()}.{verb.get(operation, operation.lower())}.v1",
+            "datacontenttype": "application/json",
+            "time": timezone.now().isoformat().replace("+00:00", "Z"),
+            "intuitentityid": str(record_id),
+            "intuitaccountid": company.external_id,
+            "data": {},
+        }
+    ]
+
+
+def _xero_payload(company: SandboxCompany, entity: str, record_id: str, operation: str) -> dict:
+    sequence = int(timezone.now().timestamp() * 1000)
+    return {
+        "events": [
+            {
+                "resourceUrl": f"{settings.XERO_API_BASE}/{entity}/{record_id}",
+                "resourceId": str(record_id),
+                "eventDateUtc": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
+                "eventType": "CREATE" if operation == "Create" else "UPDATE",
+                "eventCategory": XERO_CATEGORIES[entity],
+                "tenantId": company.external_id,
+                "tenantType": "ORGANISATION",
+            }
+        ],
+        "firstEventSequence": sequence,
+        "lastEventSequence": sequence,
+        "entropy": secrets.token_hex(10).upper(),
+    }
+
+
+def notify(company: SandboxCompany, entity: str, record_id: str, operation: str) -> None:
+    """Queue a notification of a change (operation Create / Update / Delete / Void) to every app
+    connected to the company; it is posted once the current transaction commits."""
+    if company.provider == Provider.XERO and entity not in XERO_CATEGORIES:
+        return
+    apps = connected_apps(company)
+    if not apps:
+        return
+    if company.provider == Provider.QUICKBOOKS:
+        payload = _qbo_payload(company, entity, record_id, operation)
+    else:
+        payload = _xero_payload(company, entity, record_id, operation)
+    body = json.dumps(payload)
+    ids = [
+        SandboxWebhookDelivery.objects.create(
+            app=app, company=company, payload=body, next_attempt_at=timezone.now()
+        ).pk
+        for app in apps
+    ]
+    # Earlier failures for this company go out again together with the new change.
+    ids += list(_due(company=company).exclude(pk__in=ids).values_list("pk", flat=True))
+    transaction.on_commit(lambda: _deliver_in_background(ids))
+
+
+def _due(company: SandboxCompany | None = None):
+    qs = SandboxWebhookDelivery.objects.filter(
+        delivered_at__isnull=True, next_attempt_at__lte=timezone.now()
+    )
+    return qs.filter(company=company) if company else qs
+
+
+def _deliver_in_background(ids: list[int]) -> None:
+    if getattr(settings, "SANDBOX_WEBHOOKS_INLINE", False):
+        deliver_many(ids)
+        return
+    threading.Thread(target=_thread_main, args=(ids,), daemon=True).start()
+
+
+def _thread_main(ids: list[int]) -> None:
+    try:
+        deliver_many(ids)
+    finally:
+        connection.close()
+
+
+def deliver_many(ids: list[int]) -> None:
+    for pk in ids:
+        deliver(pk)
+
+
+def deliver(delivery_id: int) -> bool:
+    """Post one notification; True when the receiver accepted it (any 2xx)."""
+    close_old_connections()
+    now = timezone.now()
+    # Claim the attempt first so two senders never post the same delivery at once.
+    claimed = SandboxWebhookDelivery.objects.filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
+        pk=delivery_id,
+        delivered_at__isnull=True,
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=RETRY_DELAYS[0]))
+    if not claimed:
+        return False
+    delivery = SandboxWebhookDelivery.objects.select_related("app", "company").get(pk=delivery_id)
+    status = _post(delivery)
+    delivery.last_status = status
+    if status and 200 <= status < 300:
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= len(RETRY_DELAYS):
+        delivery.next_attempt_at = None  # given up, like Intuit after its last retry
+    else:
+        delay = RETRY_DELAYS[delivery.attempts - 1]
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    delivery.save(update_fields=["last_status", "delivered_at", "next_attempt_at"])
+    return delivery.delivered_at is not None
+
+
+def _post(delivery: SandboxWebhookDelivery) -> int | None:
+    body = delivery.payload.encode()
+    header = (
+        "intuit-signature" if delivery.app.provider == Provider.QUICKBOOKS else "x-xero-signature"
+    )
+    headers = {"Content-Type": "application/json", header: sign(delivery.app.webhook_key, body)}
+    try:
+        response = requests.post(
+            delivery.app.webhook_url, data=body, headers=headers, timeout=TIMEOUT_SECONDS
+        )
+    except requests.RequestException as exc:
+        logger.info("Sandbox webhook to %s failed: %s", delivery.app.webhook_url, exc)
+        return None
+    return response.status_code
+
+
+def redeliver_due(*, now_override=None) -> int:
+    """Retry every delivery whose next attempt is due; returns how many were accepted."""
+    qs = SandboxWebhookDelivery.objects.filter(delivered_at__isnull=True)
+    qs = qs.filter(next_attempt_at__lte=now_override or timezone.now())
+    if now_override is not None:
+        # Tests travel in time: make the chosen ones due now.
+        qs.update(next_attempt_at=timezone.now())
+    return sum(deliver(pk) for pk in list(qs.values_list("pk", flat=True)))

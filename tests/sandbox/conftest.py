@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+from intuitlib.client import AuthClient
+from quickbooks import QuickBooks
+
+from apps.sandbox import oauth
+from apps.sandbox.apps_registry import ensure_default_apps
+from apps.sandbox.companies import company_create
+from apps.sandbox.models import Provider
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_settings(settings, monkeypatch):
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    settings.SANDBOX_WEBHOOKS_INLINE = True
+    settings.SANDBOX_RATE_WINDOW_SECONDS = 60.0
+    settings.SANDBOX_LIMITS = {}
+
+
+@pytest.fixture
+def qbo_app(db):
+    return next(app for app in ensure_default_apps() if app.provider == Provider.QUICKBOOKS)
+
+
+@pytest.fixture
+def qbo_company(db):
+    return company_create(provider=Provider.QUICKBOOKS, name="Sandbox Co US", country="US")
+
+
+@pytest.fixture
+def qbo_token(qbo_app, qbo_company):
+    return oauth.token_issue(
+        app=qbo_app, company=qbo_company, scope="com.intuit.quickbooks.accounting"
+    )
+
+
+@pytest.fixture
+def discovery_url(live_server):
+    return f"{live_server.url}/sandbox/quickbooks/.well-known/openid_configuration"
+
+
+@pytest.fixture
+def api_base(live_server):
+    return f"{live_server.url}/sandbox/quickbooks/v3"
+
+
+def make_client(qbo_app, token, discovery_url, api_base) -> QuickBooks:
+    auth_client = AuthClient(
+        client_id=qbo_app.client_id,
+        client_secret=qbo_app.client_secret,
+        redirect_uri="http://127.0.0.1/callback/",
+        environment=discovery_url,
+        access_token=token.access_token,
+        refresh_token=token.refresh_token,
+        realm_id=token.company.external_id,
+    )
+    client = QuickBooks(
+        auth_client=auth_client,
+        refresh_token=token.refresh_token,
+        company_id=token.company.external_id,
+        minorversion=75,
+    )
+    # python-quickbooks has the two Intuit hosts built in; the sandbox replaces the host only.
+    client.api_url_v3 = api_base
+    return client
+
+
+@pytest.fixture
+def qb(qbo_app, qbo_token, discovery_url, api_base) -> QuickBooks:
+    return make_client(qbo_app, qbo_token, discovery_url, api_base)
