@@ -1,0 +1,353 @@
+"""The nightly invoice export: every waiting invoice change of one integration, through the
+provider's batch API (QBO ``/batch``, 30 per request; Xero up to 50 per request), customers first.
+
+It streams: the outbox is read page by page (keyset on the change id), so memory stays flat
+however many invoices wait. Each page is claimed, decided with the engine's rules, its missing
+customers linked (found or created), its invoices pushed in batches, and every item's outcome
+written at once: Link, Sync Log entry and the change's state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.customers.models import Customer
+from apps.integrations.models import Integration
+from apps.invoices.models import Invoice
+
+from . import outbox
+from .adapters import Adapter, Pushed, adapter_for
+from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
+from .fingerprints import fingerprint
+from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
+from .nightly_customers import customers_resolve, with_retries
+from .rules import Action, decide
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = {"quickbooks": 30, "xero": 50}
+# Changes read per page: a multiple of both batch sizes, large enough that one customer lookup
+# serves many invoices, small enough that a page's rows are cheap to hold.
+PAGE_SIZE = 300
+# How long the export waits for an event-driven drain of the same integration to finish.
+CLAIM_WAIT_SECONDS = 300.0
+
+
+class ExportStopped(Exception):
+    """The integration cannot be talked to at all (reconnect needed): the run stops."""
+
+
+@dataclass
+class Page:
+    """One page's outcomes, written together."""
+
+    run: SyncRun
+    integration: Integration
+    new_links: list[Link] = field(default_factory=list)
+    changed_links: list[Link] = field(default_factory=list)
+    log: list[SyncLogEntry] = field(default_factory=list)
+    states: dict[int, tuple[str, str]] = field(default_factory=dict)  # change id → state, error
+    retry: list[Change] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+    def note(
+        self, change: Change, outcome: str, state: str, message: str = "", remote_id: str = ""
+    ):
+        self.log.append(
+            SyncLogEntry(
+                run=self.run,
+                integration=self.integration,
+                kind=Kind.INVOICE,
+                object_id=change.object_id,
+                remote_id=remote_id,
+                direction=SyncLogEntry.Direction.PUSH,
+                outcome=outcome,
+                message=message,
+            )
+        )
+        self.counts[outcome] += 1
+        if state == Change.State.PENDING:
+            self.retry.append(change)
+        else:
+            self.states[change.pk] = (state, message if state == Change.State.FAILED else "")
+
+
+def nightly_export_run(*, integration: Integration, run: SyncRun | None = None) -> SyncRun:
+    """Export the integration's waiting invoices now; the finished SyncRun (trigger "nightly")."""
+    run = run or SyncRun.objects.create(integration=integration, trigger=SyncRun.Trigger.NIGHTLY)
+    counts: Counter = Counter()
+    token = _claim_drain(integration.pk)
+    if token is None:
+        return _finish(
+            run, counts, "Another sync of this integration is still running.", failed=True
+        )
+    try:
+        outbox.requeue_orphans(integration.pk)
+        if not integration.syncs_to(Kind.INVOICE):
+            return _finish(run, counts, "Invoices Sync to is off: nothing exported.")
+        adapter, last_id = None, 0
+        while True:
+            changes = _take_page(integration.pk, after=last_id)
+            if not changes:
+                break
+            last_id = changes[-1].pk
+            adapter = adapter or adapter_for(integration)
+            counts += _export_page(run, integration, adapter, changes)
+            outbox.heartbeat(integration.pk, "drain", token)
+        return _finish(run, counts, "")
+    except ExportStopped as exc:
+        return _finish(run, counts, str(exc), failed=True)
+    finally:
+        outbox.release(integration.pk, "drain", token)
+
+
+def _claim_drain(integration_id: int) -> str | None:
+    deadline = time.monotonic() + CLAIM_WAIT_SECONDS
+    while True:
+        token = outbox.claim(integration_id, "drain")
+        if token is not None or time.monotonic() > deadline:
+            return token
+        time.sleep(1.0)
+
+
+def _take_page(integration_id: int, *, after: int) -> list[Change]:
+    """The next page of waiting invoice changes, marked in progress (conditionally: a row an
+    event-driven drain took meanwhile is not taken twice)."""
+    page = list(
+        Change.objects.filter(
+            integration_id=integration_id,
+            kind=Kind.INVOICE,
+            state=Change.State.PENDING,
+            pk__gt=after,
+        ).order_by("pk")[:PAGE_SIZE]
+    )
+    if not page:
+        return []
+    now = timezone.now()
+    Change.objects.filter(pk__in=[c.pk for c in page], state=Change.State.PENDING).update(
+        state=Change.State.IN_PROGRESS, claimed_at=now
+    )
+    return page
+
+
+def _export_page(
+    run: SyncRun, integration: Integration, adapter: Adapter, changes: list[Change]
+) -> Counter:
+    page = Page(run=run, integration=integration)
+    ids = [change.object_id for change in changes]
+    invoices = Invoice.objects.filter(pk__in=ids, organisation_id=integration.organisation_id)
+    invoices = {
+        invoice.pk: invoice
+        for invoice in invoices.select_related("customer").prefetch_related("lines")
+    }
+    links = _links(integration, Kind.INVOICE, ids)
+    to_push: list[tuple[Change, Invoice, Link | None]] = []
+    try:
+        for change in changes:
+            invoice, link = invoices.get(change.object_id), links.get(change.object_id)
+            decision = decide(integration, Kind.INVOICE, invoice, link)
+            if decision.action == Action.PUSH:
+                to_push.append((change, invoice, link))
+            elif decision.action == Action.VOID:
+                _void(page, adapter, change, invoice, link)
+            elif decision.action == Action.HOLD:
+                page.note(
+                    change, SyncLogEntry.Outcome.HELD_BACK, Change.State.HELD_BACK, decision.reason
+                )
+            else:
+                page.note(change, SyncLogEntry.Outcome.SKIPPED, Change.State.DONE, decision.reason)
+        customer_ids = _customers_first(page, adapter, [item[1].customer for item in to_push])
+        ready = []
+        for change, invoice, link in to_push:
+            remote_customer = customer_ids.get(invoice.customer_id)
+            if isinstance(remote_customer, SyncError):
+                _failed(page, change, remote_customer, prefix="Its customer could not be sent: ")
+            else:
+                ready.append((change, invoice, link, remote_customer))
+        size = BATCH_SIZE.get(integration.provider, 30)
+        for start in range(0, len(ready), size):
+            _push_batch(page, adapter, ready[start : start + size])
+    except ExportStopped:
+        _write(page)
+        outbox_rows = [c for c in changes if c.pk not in page.states and c not in page.retry]
+        for change in outbox_rows:
+            outbox.requeue(change)
+        raise
+    _write(page)
+    return page.counts
+
+
+def _links(integration: Integration, kind: str, object_ids: Sequence[int]) -> dict[int, Link]:
+    rows = Link.objects.filter(
+        integration=integration, kind=kind, object_id__in=object_ids, merged_into__isnull=True
+    )
+    return {link.object_id: link for link in rows}
+
+
+def _customers_first(
+    page: Page, adapter: Adapter, customers: list[Customer]
+) -> dict[int, str | SyncError]:
+    """Remote id (or the error) of each customer, linking those not linked yet: matched in the
+    integration by e-mail then display name, otherwise created (rule 10)."""
+    unique = {customer.pk: customer for customer in customers}
+    linked = _links(page.integration, Kind.CUSTOMER, list(unique))
+    result: dict[int, str | SyncError] = {pk: link.remote_id for pk, link in linked.items()}
+    missing = [customer for pk, customer in unique.items() if pk not in linked]
+    if not missing:
+        return result
+    try:
+        resolved = list(customers_resolve(adapter, page.integration, missing))
+    except ReconnectNeeded as exc:
+        raise ExportStopped(exc.message) from exc
+    for customer, outcome, created in resolved:
+        if isinstance(outcome, SyncError):
+            result[customer.pk] = outcome
+            continue
+        result[customer.pk] = outcome.remote_id
+        page.new_links.append(_customer_link(page.integration, customer, outcome, created))
+        page.log.append(
+            SyncLogEntry(
+                run=page.run,
+                integration=page.integration,
+                kind=Kind.CUSTOMER,
+                object_id=customer.pk,
+                remote_id=outcome.remote_id,
+                direction=SyncLogEntry.Direction.PUSH,
+                outcome=SyncLogEntry.Outcome.PUSHED,
+                message="Created before its invoice." if created else "Matched an existing one.",
+            )
+        )
+        page.counts["customers_created" if created else "customers_matched"] += 1
+    return result
+
+
+def _customer_link(integration: Integration, customer: Customer, pushed: Pushed, created: bool):
+    now = timezone.now()
+    return Link(
+        integration=integration,
+        kind=Kind.CUSTOMER,
+        object_id=customer.pk,
+        remote_id=pushed.remote_id,
+        remote_version=pushed.remote_version,
+        fingerprint=fingerprint(Kind.CUSTOMER, customer),
+        created_by=Side.HUB if created else Side.REMOTE,
+        synced_at=now,
+    )
+
+
+def _push_batch(page: Page, adapter: Adapter, items) -> None:
+    request = [
+        (
+            invoice,
+            link.remote_id if link else None,
+            customer_remote_id,
+            outbox.idempotency_key(change),
+        )
+        for change, invoice, link, customer_remote_id in items
+    ]
+    results = _send_batch(adapter, request)
+    now = timezone.now()
+    for (change, invoice, link, _), result in zip(items, results, strict=True):
+        if isinstance(result, Exception):
+            _failed(page, change, result)
+            continue
+        if link is None:
+            link = Link(
+                integration=page.integration,
+                kind=Kind.INVOICE,
+                object_id=invoice.pk,
+                created_by=Side.HUB,
+            )
+            page.new_links.append(link)
+        else:
+            page.changed_links.append(link)
+        link.remote_id = result.remote_id
+        link.remote_version = result.remote_version
+        link.fingerprint = fingerprint(Kind.INVOICE, invoice)
+        link.synced_at = now
+        page.note(
+            change, SyncLogEntry.Outcome.PUSHED, Change.State.DONE, remote_id=result.remote_id
+        )
+
+
+def _send_batch(adapter: Adapter, request) -> list[Pushed | Exception]:
+    """The adapter's answer per item. A batch refused as a whole for a transient reason is sent
+    again after the wait it asks for; a batch refused as a whole for good fails every item."""
+    try:
+        return with_retries(lambda: adapter.push_invoices_batch(request))
+    except ReconnectNeeded as exc:
+        raise ExportStopped(exc.message) from exc
+    except SyncError as exc:
+        return [exc] * len(request)
+
+
+def _void(page: Page, adapter: Adapter, change: Change, invoice: Invoice, link: Link) -> None:
+    try:
+        pushed = adapter.void(Kind.INVOICE, link.remote_id)
+    except ReconnectNeeded as exc:
+        raise ExportStopped(exc.message) from exc
+    except SyncError as exc:
+        _failed(page, change, exc)
+        return
+    link.remote_version = pushed.remote_version
+    link.fingerprint = fingerprint(Kind.INVOICE, invoice)
+    link.synced_at = timezone.now()
+    page.changed_links.append(link)
+    page.note(change, SyncLogEntry.Outcome.PUSHED, Change.State.DONE, "Voided.", link.remote_id)
+
+
+def _failed(page: Page, change: Change, error: Exception, *, prefix: str = "") -> None:
+    message = prefix + (error.message if isinstance(error, SyncError) else str(error))
+    if isinstance(error, (TransientError, AuthExpired)):
+        page.note(change, SyncLogEntry.Outcome.RETRYING, Change.State.PENDING, message)
+        change.last_error = message
+    else:
+        page.note(change, SyncLogEntry.Outcome.FAILED, Change.State.FAILED, message)
+
+
+@transaction.atomic
+def _write(page: Page) -> None:
+    Link.objects.bulk_create(page.new_links)
+    Link.objects.bulk_update(page.changed_links, ["remote_version", "fingerprint", "synced_at"])
+    SyncLogEntry.objects.bulk_create(page.log)
+    by_state: dict[tuple[str, str], list[int]] = {}
+    for change_id, state_error in page.states.items():
+        by_state.setdefault(state_error, []).append(change_id)
+    for (state, error), ids in by_state.items():
+        Change.objects.filter(pk__in=ids).update(state=state, last_error=error, claimed_at=None)
+    for change in page.retry:
+        _retry_later(change)
+
+
+def _retry_later(change: Change) -> None:
+    attempts = change.attempts + 1
+    delay = outbox.backoff_seconds(attempts)
+    outbox.requeue(change)
+    Change.objects.filter(pk=change.pk).update(
+        attempts=attempts,
+        last_error=change.last_error,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+
+
+def _finish(run: SyncRun, counts: Counter, message: str, *, failed: bool = False) -> SyncRun:
+    run.counts = {**run.counts, **{key: value for key, value in counts.items()}}
+    problems = counts[SyncLogEntry.Outcome.FAILED] + counts[SyncLogEntry.Outcome.RETRYING]
+    if failed:
+        run.status = SyncRun.Status.FAILED
+    elif problems:
+        run.status = SyncRun.Status.PARTIAL
+    else:
+        run.status = SyncRun.Status.SUCCEEDED
+    run.message = message
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "status", "message", "finished_at"])
+    return run

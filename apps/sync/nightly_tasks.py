@@ -1,0 +1,34 @@
+"""Celery tasks of the nightly invoice export; beat's database scheduler sends them
+(see apps.sync.nightly for the schedule itself)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from apps.integrations.models import Integration
+
+from .nightly import CATCH_UP_TASK, EXPORT_TASK, nightly_missed, nightly_slot_claim
+
+
+@shared_task(name=EXPORT_TASK, ignore_result=True)
+def nightly_export(integration_id: int) -> None:
+    """Export the integration's waiting invoices for tonight, unless tonight was already served
+    (a piled-up delivery, or the catch-up got there first)."""
+    from .nightly_export import nightly_export_run
+
+    integration = (
+        Integration.objects.select_related("organisation").filter(pk=integration_id).first()
+    )
+    if integration is None:
+        return  # removed since beat sent this
+    run = nightly_slot_claim(integration=integration, now=timezone.now())
+    if run is None:
+        return
+    nightly_export_run(integration=integration, run=run)
+
+
+@shared_task(name=CATCH_UP_TASK, ignore_result=True)
+def nightly_catch_up() -> None:
+    for integration_id in nightly_missed(now=timezone.now()):
+        nightly_export.delay(integration_id)

@@ -1,0 +1,200 @@
+"""The nightly invoice export: its schedule in beat's database, catching up, expiry, the batch
+export against the sandboxes, and ``manage.py export_invoices``."""
+
+from __future__ import annotations
+
+import json
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+
+from apps.accounts.models import Organisation
+from apps.integrations.models import Integration
+from apps.sync.models import SyncRun
+from apps.sync.nightly import (
+    CATCH_UP_NAME,
+    EXPORT_EXPIRE_SECONDS,
+    export_task_name,
+    nightly_last_slot,
+    nightly_missed,
+    nightly_schedule_update,
+    nightly_status,
+)
+from apps.sync.nightly_tasks import nightly_export
+from config.celery import app as celery_app
+
+
+def make_integration(*, zone="Australia/Sydney", at=time(23, 30), provider="quickbooks", **extra):
+    organisation = Organisation.objects.create(
+        name="Harbour Plumbing", country="AU", currency="AUD", time_zone=zone
+    )
+    return Integration.objects.create(
+        organisation=organisation,
+        provider=provider,
+        remote_company_id=f"{provider}-company",
+        country="AU",
+        currency="AUD",
+        invoice_export_timing=Integration.ExportTiming.NIGHTLY,
+        nightly_export_time=at,
+        **extra,
+    )
+
+
+def set_time(integration, at):
+    integration.nightly_export_time = at
+    integration.save()
+    return nightly_schedule_update(integration=integration)
+
+
+def local_in(zone: str, hours: int) -> time:
+    """A whole hour ``hours`` from now on the clock of ``zone``."""
+    moment = timezone.now().astimezone(ZoneInfo(zone)) + timedelta(hours=hours)
+    return time(moment.hour, 0)
+
+
+@pytest.mark.django_db
+def test_nightly_timing_puts_a_schedule_at_the_local_time_in_the_organisations_zone():
+    integration = make_integration(zone="Australia/Sydney", at=time(23, 30))
+
+    task = nightly_schedule_update(integration=integration)
+
+    assert task.name == export_task_name(integration.pk)
+    assert task.task == "sync.nightly_export"
+    assert json.loads(task.kwargs) == {"integration_id": integration.pk}
+    assert (task.crontab.hour, task.crontab.minute) == ("23", "30")
+    assert str(task.crontab.timezone) == "Australia/Sydney"
+    assert task.expire_seconds == EXPORT_EXPIRE_SECONDS
+    assert PeriodicTask.objects.filter(name=CATCH_UP_NAME, task="sync.nightly_catch_up").exists()
+
+
+@pytest.mark.django_db
+def test_switching_back_to_immediate_removes_the_schedule():
+    integration = make_integration()
+    nightly_schedule_update(integration=integration)
+
+    integration.invoice_export_timing = Integration.ExportTiming.IMMEDIATE
+    integration.save()
+    assert nightly_schedule_update(integration=integration) is None
+
+    assert not PeriodicTask.objects.filter(name=export_task_name(integration.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_saving_other_settings_keeps_the_schedules_record_of_its_last_run():
+    integration = make_integration()
+    first = nightly_schedule_update(integration=integration)
+    PeriodicTask.objects.filter(pk=first.pk).update(last_run_at=timezone.now() - timedelta(hours=5))
+
+    integration.customers_sync_to = False
+    integration.save()
+    again = nightly_schedule_update(integration=integration)
+
+    assert again.pk == first.pk
+    assert PeriodicTask.objects.get(pk=first.pk).last_run_at < timezone.now() - timedelta(hours=4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_running_scheduler_follows_a_changed_time_without_restart():
+    zone = "Asia/Tokyo"  # no daylight saving: the scheduler's hour filter is exact there
+    integration = make_integration(zone=zone, at=local_in(zone, 1))
+    nightly_schedule_update(integration=integration)
+    scheduler = DatabaseScheduler(app=celery_app)
+    name = export_task_name(integration.pk)
+    assert scheduler.schedule[name].schedule.hour == {local_in(zone, 1).hour}
+
+    new_time = time(local_in(zone, 2).hour, 45)
+    set_time(integration, new_time)
+
+    entry = scheduler.schedule[name]  # the same scheduler object: no restart
+    assert entry.schedule.hour == {new_time.hour} and entry.schedule.minute == {45}
+    due, seconds = entry.is_due()
+    assert not due
+    next_run = (timezone.now() + timedelta(seconds=seconds)).astimezone(ZoneInfo(zone))
+    assert (next_run.hour, next_run.minute) == (new_time.hour, new_time.minute)
+    assert str(CrontabSchedule.objects.get(pk=entry.model.crontab_id).timezone) == zone
+
+
+@pytest.mark.django_db
+def test_scheduled_runs_carry_an_expiry_so_piled_up_messages_are_dropped():
+    integration = make_integration()
+    task = nightly_schedule_update(integration=integration)
+
+    entry = ModelEntry(task, app=celery_app)
+
+    assert entry.options["expires"] == EXPORT_EXPIRE_SECONDS
+    catch_up = ModelEntry(PeriodicTask.objects.get(name=CATCH_UP_NAME), app=celery_app)
+    assert 0 < catch_up.options["expires"] < 3600  # gone before the next hourly one
+
+
+@pytest.mark.django_db
+def test_piled_up_deliveries_of_one_night_export_once():
+    integration = make_integration(invoices_sync_to=False)
+    nightly_schedule_update(integration=integration)
+
+    for _ in range(3):
+        nightly_export(integration.pk)
+
+    runs = SyncRun.objects.filter(integration=integration, trigger=SyncRun.Trigger.NIGHTLY)
+    assert runs.count() == 1
+    slot = nightly_last_slot(integration=integration, now=timezone.now())
+    assert runs.get().counts["scheduled_for"] == slot.isoformat()
+
+
+@pytest.mark.django_db
+def test_missed_night_is_caught_up_exactly_once():
+    zone = "Europe/London"
+    integration = make_integration(zone=zone, at=local_in(zone, -3), invoices_sync_to=False)
+    task = nightly_schedule_update(integration=integration)
+    # The schedule has existed for days, but beat was down when the night came.
+    PeriodicTask.objects.filter(pk=task.pk).update(start_time=timezone.now() - timedelta(days=3))
+
+    assert nightly_missed(now=timezone.now()) == [integration.pk]
+    nightly_export(integration.pk)  # what the catch-up task queues
+    assert nightly_missed(now=timezone.now()) == []
+    nightly_export(integration.pk)  # the late scheduler run arriving after all
+
+    assert SyncRun.objects.filter(integration=integration, trigger="nightly").count() == 1
+
+
+@pytest.mark.django_db
+def test_night_before_the_schedule_existed_is_not_caught_up():
+    zone = "Europe/London"
+    integration = make_integration(zone=zone, at=local_in(zone, -3))
+    nightly_schedule_update(integration=integration)
+
+    assert nightly_missed(now=timezone.now()) == []
+
+
+@pytest.mark.django_db
+def test_night_within_grace_is_left_to_the_scheduler():
+    zone = "Europe/London"
+    integration = make_integration(zone=zone, at=local_in(zone, 0))
+    task = nightly_schedule_update(integration=integration)
+    PeriodicTask.objects.filter(pk=task.pk).update(start_time=timezone.now() - timedelta(days=3))
+    slot = nightly_last_slot(integration=integration, now=timezone.now())
+
+    assert nightly_missed(now=slot + timedelta(minutes=5)) == []
+    assert nightly_missed(now=slot + timedelta(minutes=30)) == [integration.pk]
+
+
+@pytest.mark.django_db
+def test_settings_partial_says_when_the_next_export_runs_in_local_time():
+    from django.template import Context, Template
+
+    integration = make_integration(zone="Australia/Sydney", at=time(23, 30))
+    nightly_schedule_update(integration=integration)
+
+    html = Template("{% load nightly %}{% nightly_export_status integration %}").render(
+        Context({"integration": integration})
+    )
+
+    assert "Next export at <strong>23:30</strong>" in html
+    assert "Australia/Sydney" in html
+    assert "No export has run yet." in html
+    status = nightly_status(integration=integration)
+    assert status.next_run_local.tzinfo == ZoneInfo("Australia/Sydney")
+    assert status.next_run_local > timezone.now()
