@@ -1,8 +1,23 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 
 def health(request: HttpRequest) -> dict:
-    """Connection health shown on every page (filled in by the integrations app)."""
-    return {}
+    """Connection health shown on every page (templates/integrations/_health.html).
+
+    Lazy, so pages that never show it (the sandbox's, the login page) run no query for it."""
+    user = getattr(request, "user", None)
+    organisation = getattr(user, "organisation", None) if user and user.is_authenticated else None
+    if organisation is None:
+        return {"integration_health": [], "integrations_connected": False}
+    from .selectors import health_for
+
+    rows = SimpleLazyObject(lambda: health_for(organisation))
+    return {
+        "integration_health": rows,
+        "integrations_connected": SimpleLazyObject(
+            lambda: any(row.integration.is_connected for row in rows)
+        ),
+    }

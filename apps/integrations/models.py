@@ -42,6 +42,9 @@ class Integration(models.Model):
     refresh_token_encrypted = models.TextField(blank=True)
     access_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    # Set while one worker refreshes the tokens, so that others wait for its result instead of
+    # spending the same refresh token (apps.integrations.tokens).
+    token_refresh_claimed_until = models.DateTimeField(null=True, blank=True)
 
     # Settings (seeds 000, 003, 004).
     sync_enabled = models.BooleanField("Enable Sync", default=True)
@@ -89,7 +92,9 @@ class Integration(models.Model):
         return self.is_connected and self.sync_enabled and getattr(self, f"{kind}s_sync_to", False)
 
     def syncs_from(self, kind: str) -> bool:
-        return self.is_connected and self.sync_enabled and getattr(self, f"{kind}s_sync_from", False)
+        return (
+            self.is_connected and self.sync_enabled and getattr(self, f"{kind}s_sync_from", False)
+        )
 
 
 class WebhookEvent(models.Model):
@@ -106,3 +111,6 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} event {self.event_id}"

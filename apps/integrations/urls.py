@@ -1,4 +1,18 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from . import connect_views, views, webhooks
+
 app_name = "integrations"
-urlpatterns: list = []
+urlpatterns = [
+    path("settings/integrations/", views.index, name="index"),
+    path("settings/integrations/<str:provider>/connect/", connect_views.connect, name="connect"),
+    path("settings/integrations/<str:provider>/callback/", connect_views.callback, name="callback"),
+    path("settings/integrations/<int:pk>/", views.settings_page, name="settings"),
+    path("settings/integrations/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
+    path("settings/invoices/", views.invoice_settings, name="invoice_settings"),
+    path("settings/quotes/", views.quote_settings, name="quote_settings"),
+    path("webhooks/quickbooks/", webhooks.quickbooks_webhook, name="webhook_quickbooks"),
+    path("webhooks/xero/", webhooks.xero_webhook, name="webhook_xero"),
+]

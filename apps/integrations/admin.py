@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from . import services
+from .models import Integration, WebhookEvent
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organisation", "status", "sync_enabled", "region", "connected_at"]
+    list_filter = ["provider", "status", "region", "sync_enabled"]
+    list_select_related = ["organisation"]
+    search_fields = ["remote_company_name", "remote_company_id", "organisation__name"]
+    # Tokens are never shown, not even encrypted.
+    exclude = ["access_token_encrypted", "refresh_token_encrypted", "token_refresh_claimed_until"]
+    readonly_fields = [
+        "organisation",
+        "provider",
+        "status",
+        "remote_company_id",
+        "country",
+        "currency",
+        "region",
+        "access_expires_at",
+        "refresh_expires_at",
+        "connected_at",
+        "disconnected_at",
+    ]
+    actions = ["disconnect"]
+
+    @admin.action(description="Disconnect (keeps every record and link)")
+    def disconnect(self, request, queryset) -> None:
+        count = 0
+        for integration in queryset.exclude(status=Integration.Status.DISCONNECTED):
+            services.integration_disconnect(integration=integration)
+            count += 1
+        self.message_user(request, f"{count} integration(s) disconnected.", messages.SUCCESS)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["provider", "event_id", "integration", "received_at", "processed_at"]
+    list_filter = ["provider"]
+    list_select_related = ["integration"]
+    search_fields = ["event_id"]
+    readonly_fields = [
+        "provider",
+        "event_id",
+        "integration",
+        "payload",
+        "received_at",
+        "processed_at",
+    ]

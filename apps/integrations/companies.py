@@ -1,0 +1,90 @@
+"""The company (QBO realm / Xero organisation) an authorization just granted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from .models import Provider, Region
+
+COUNTRY_NAMES = {
+    "UNITED STATES": "US",
+    "USA": "US",
+    "CANADA": "CA",
+    "AUSTRALIA": "AU",
+    "UNITED KINGDOM": "GB",
+    "UK": "GB",
+    "NEW ZEALAND": "NZ",
+    "IRELAND": "IE",
+    "SOUTH AFRICA": "ZA",
+    "INDIA": "IN",
+}
+
+
+class CompanyUnavailable(Exception):
+    """The provider did not return the company the authorization was for."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CompanyFacts:
+    remote_id: str
+    name: str
+    country: str
+    currency: str
+
+    @property
+    def region(self) -> str:
+        return region_for_country(self.country)
+
+
+def region_for_country(country: str) -> str:
+    """Taxes and discounts follow the region (DESIGN.md rule 12)."""
+    if country == "US":
+        return Region.US
+    if country == "CA":
+        return Region.CANADA
+    return Region.GLOBAL
+
+
+def country_code(value: str | None) -> str:
+    value = (value or "").strip().upper()
+    if len(value) == 2:
+        return value
+    return COUNTRY_NAMES.get(value, value[:2] if value else "")
+
+
+def api_get(url: str, *, access_token: str, headers: dict | None = None) -> dict:
+    """GET one JSON document with a bearer token; any failure means the company is not there."""
+    try:
+        response = requests.get(
+            url,
+            headers={
+                "Authorization": f"Bearer {access_token}",
+                "Accept": "application/json",
+                **(headers or {}),
+            },
+            timeout=15,
+        )
+    except requests.RequestException as exc:
+        raise CompanyUnavailable(
+            f"The provider could not be reached ({exc.__class__.__name__})."
+        ) from exc
+    if response.status_code >= 400:
+        raise CompanyUnavailable(f"The provider answered HTTP {response.status_code}.")
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise CompanyUnavailable("The provider answered with something that is not JSON.") from exc
+
+
+def company_read(*, provider: str, access_token: str, callback_params: dict) -> CompanyFacts:
+    if provider == Provider.QUICKBOOKS:
+        from .quickbooks.auth import company_read as read
+    else:
+        from .xero.auth import company_read as read
+    return read(access_token=access_token, callback_params=callback_params)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import Integration
+
+
+class IntegrationSettingsForm(forms.ModelForm):
+    """The integration's own settings page (seeds 003, 004)."""
+
+    class Meta:
+        model = Integration
+        fields = [
+            "sync_enabled",
+            "customers_sync_to",
+            "customers_sync_from",
+            "payments_sync_to",
+            "invoice_export_timing",
+            "nightly_export_time",
+        ]
+        labels = {
+            "sync_enabled": "Enable Sync",
+            "customers_sync_to": "Sync customers to",
+            "customers_sync_from": "Sync customers from",
+            "payments_sync_to": "Sync payments the hub collects to",
+            "invoice_export_timing": "Send invoices",
+            "nightly_export_time": "Nightly at (local time)",
+        }
+        widgets = {
+            "invoice_export_timing": forms.RadioSelect,
+            "nightly_export_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.sync_enabled:
+            # Master switch off: the toggles are shown disabled and keep their saved values.
+            for name in self.Meta.fields[1:]:
+                self.fields[name].disabled = True
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("invoice_export_timing") == Integration.ExportTiming.NIGHTLY and not data.get(
+            "nightly_export_time"
+        ):
+            self.add_error("nightly_export_time", "Choose the local time the nightly export runs.")
+        return data
+
+
+class DocumentTogglesForm(forms.Form):
+    """One integration's "Sync to" / "Sync from" pair on Invoice or Quote Settings."""
+
+    integration = forms.IntegerField(widget=forms.HiddenInput)
+    sync_to = forms.BooleanField(required=False)
+    sync_from = forms.BooleanField(required=False)

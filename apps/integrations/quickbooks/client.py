@@ -1,0 +1,268 @@
+"""The only place that talks HTTP to QuickBooks Online: python-quickbooks, pointed at
+``settings.QBO_API_BASE`` (Intuit, or the built-in sandbox), with every answer turned into JSON
+or an ``apps.sync.errors`` exception.
+
+python-quickbooks maps fault codes to exception classes crudely (5010 and 6240 arrive as plain
+``QuickbooksException``, 3001 as ``ValidationException``, anything unreadable as code 10000), so
+we branch on ``error_code`` and the HTTP status, never on the class.
+https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/error-codes
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import requests
+from django.conf import settings
+from intuitlib.client import AuthClient
+from quickbooks import QuickBooks
+from quickbooks.exceptions import QuickbooksException
+
+from apps.integrations.oauth import allow_plain_http_for
+from apps.integrations.tokens import token_get, token_refresh
+from apps.sync.errors import AuthExpired, PermanentError, RemoteGone, SyncError, TransientError
+
+from . import limits
+
+T = TypeVar("T")
+
+STALE_OBJECT = "5010"
+DUPLICATE_NAME = "6240"
+OBJECT_NOT_FOUND = "610"
+THROTTLED = "3001"
+AUTH_FAILED = {"3200", "003200", "401"}
+
+
+class QboFault(PermanentError):
+    """A validation fault; ``code`` lets the adapter resolve 5010 and 6240 itself."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def request_id(key: str) -> str:
+    """QBO's ``requestid`` holds at most 50 characters: longer keys are hashed, stably."""
+    if len(key) <= limits.REQUEST_ID_MAX_LENGTH:
+        return key
+    return hashlib.sha256(key.encode()).hexdigest()[: limits.REQUEST_ID_MAX_LENGTH]
+
+
+def _plain(value: Any) -> Any:
+    """Decimals as JSON numbers (QBO reads numbers, not strings)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def to_json(body: Mapping) -> str:
+    return json.dumps(_plain(body))
+
+
+def fault_error(message: str, detail: str, code: str) -> SyncError:
+    """One QBO fault as the engine needs it (rule 8)."""
+    code = str(code).lstrip("0") or "0"
+    text = f"{message}: {detail}" if detail and detail != message else message
+    if code in {c.lstrip("0") for c in AUTH_FAILED}:
+        return AuthExpired(f"QuickBooks refused the access token ({text}).")
+    if code == THROTTLED:
+        return TransientError(
+            f"QuickBooks throttled the request ({text}).", retry_after=limits.THROTTLE_WAIT_SECONDS
+        )
+    if code == OBJECT_NOT_FOUND:
+        return RemoteGone(f"The record no longer exists in QuickBooks ({text}).")
+    return QboFault(f"QuickBooks refused it: {text} (code {code})", code=code)
+
+
+def _retry_after(response: requests.Response | None) -> float:
+    try:
+        return float(response.headers.get("Retry-After", ""))  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):
+        return limits.THROTTLE_WAIT_SECONDS
+
+
+def translate(exc: QuickbooksException, response: requests.Response | None) -> SyncError:
+    status = response.status_code if response is not None else None
+    code = str(exc.error_code or "")
+    if status == 401 or code in AUTH_FAILED:
+        return AuthExpired("QuickBooks refused the access token.")
+    if status == 429 or code == THROTTLED:
+        return TransientError(
+            "QuickBooks throttled the request.", retry_after=_retry_after(response)
+        )
+    if status is not None and status >= 500:
+        return TransientError(f"QuickBooks answered HTTP {status}.")
+    if code == "10000":
+        if status == 404:
+            return RemoteGone("QuickBooks answered 404: the record is not there.")
+        if status is None or status < 400:
+            return TransientError(f"QuickBooks answered something unreadable (HTTP {status}).")
+        return PermanentError(f"QuickBooks answered HTTP {status}: {exc.message[:300]}")
+    return fault_error(exc.message, exc.detail or "", code)
+
+
+class PointedQuickBooks(QuickBooks):
+    """python-quickbooks at our base URL, with a time-out, the pacer, and the last answer kept
+    so that errors can be told apart by HTTP status."""
+
+    base_url = ""
+    last_response: requests.Response | None = None
+
+    @property
+    def api_url(self) -> str:  # python-quickbooks builds every URL from this
+        return self.base_url
+
+    def process_request(self, request_type, url, headers="", params="", data=""):
+        self.last_response = None
+        is_batch = url.rstrip("/").endswith("/batch")
+        pacers = limits.batch_pacers if is_batch else limits.requests_pacers
+        headers = dict(headers or {})
+        headers["Authorization"] = f"Bearer {self.auth_client.access_token}"
+        with pacers.for_company(str(self.company_id)).slot():
+            try:
+                response = self.session.request(
+                    request_type,
+                    url,
+                    headers=headers,
+                    params=params,
+                    data=data,
+                    timeout=limits.REQUEST_TIMEOUT_SECONDS,
+                    withhold_token=True,
+                )
+            except requests.Timeout as exc:
+                raise TransientError("QuickBooks did not answer in time.") from exc
+            except requests.RequestException as exc:
+                raise TransientError(f"Could not reach QuickBooks: {exc}") from exc
+        self.last_response = response
+        return response
+
+
+class QuickBooksClient:
+    """One integration's QuickBooks company; refreshes the access token once on a 401."""
+
+    def __init__(self, integration) -> None:
+        self.integration = integration
+        self.realm = integration.remote_company_id
+        self._qb: PointedQuickBooks | None = None
+
+    @property
+    def qb(self) -> PointedQuickBooks:
+        if self._qb is None:
+            self._qb = self._build(token_get(integration=self.integration))
+        return self._qb
+
+    def _build(self, access_token: str) -> PointedQuickBooks:
+        allow_plain_http_for(settings.QBO_API_BASE)
+        auth_client = AuthClient(
+            client_id=settings.QBO_CLIENT_ID,
+            client_secret=settings.QBO_CLIENT_SECRET,
+            redirect_uri=f"{settings.SITE_URL}/settings/integrations/quickbooks/callback/",
+            environment=settings.QBO_DISCOVERY_URL,
+            access_token=access_token,
+            realm_id=self.realm,
+        )
+        qb = PointedQuickBooks(
+            auth_client=auth_client,
+            company_id=self.realm,
+            minorversion=limits.MINOR_VERSION,
+            use_decimal=True,
+        )
+        qb.base_url = settings.QBO_API_BASE.rstrip("/")
+        return qb
+
+    def _call(self, action: Callable[[PointedQuickBooks], T]) -> T:
+        for attempt in (1, 2):
+            qb = self.qb
+            try:
+                return action(qb)
+            except QuickbooksException as exc:
+                error = translate(exc, qb.last_response)
+            if isinstance(error, AuthExpired) and attempt == 1:
+                rejected = qb.auth_client.access_token
+                qb.auth_client.access_token = token_refresh(
+                    integration=self.integration, rejected_token=rejected
+                )
+                continue
+            raise error
+        raise AssertionError("unreachable")
+
+    def _url(self, path: str) -> str:
+        return f"{self.qb.api_url}/company/{self.realm}/{path}"
+
+    @staticmethod
+    def _entity(answer: Mapping, entity: str) -> dict:
+        if not isinstance(answer, Mapping) or not isinstance(answer.get(entity), Mapping):
+            raise TransientError(f"QuickBooks answered without the {entity}.")
+        return dict(answer[entity])
+
+    # --- the calls ------------------------------------------------------------------------
+    def read(self, entity: str, remote_id: str) -> dict:
+        """https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice#read-an-invoice"""
+        answer = self._call(lambda qb: qb.get_single_object(entity, remote_id))
+        return self._entity(answer, entity)
+
+    def create(self, entity: str, body: Mapping, *, key: str) -> dict:
+        """POST without Id; ``requestid`` makes a repeat return the first answer."""
+        answer = self._call(
+            lambda qb: qb.create_object(entity, to_json(body), request_id=request_id(key))
+        )
+        return self._entity(answer, entity)
+
+    def update(self, entity: str, body: Mapping, *, params: Mapping | None = None) -> dict:
+        """Sparse update: ``body`` has Id, SyncToken and only the fields we own."""
+        payload = {**body, "sparse": True}
+        answer = self._call(
+            lambda qb: qb.update_object(entity, to_json(payload), params=dict(params or {}))
+        )
+        return self._entity(answer, entity)
+
+    def operation(self, entity: str, body: Mapping, params: Mapping) -> dict:
+        """``?operation=void`` and friends (void an invoice, a payment, a sales receipt)."""
+        url = self._url(entity.lower())
+        answer = self._call(lambda qb: qb.post(url, to_json(body), params=dict(params)))
+        return self._entity(answer, entity)
+
+    def query(self, select: str) -> list[dict]:
+        """https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries"""
+        answer = self._call(lambda qb: qb.query(select))
+        response = answer.get("QueryResponse") if isinstance(answer, Mapping) else None
+        if not isinstance(response, Mapping):
+            raise TransientError("QuickBooks answered a query without QueryResponse.")
+        match = re.search(r"\bfrom\s+(\w+)", select, re.IGNORECASE)
+        entity = match.group(1) if match else ""
+        rows = response.get(entity, [])
+        if not isinstance(rows, list):
+            raise TransientError(f"QuickBooks answered a query with a malformed {entity} list.")
+        return rows
+
+    def batch(self, items: list[dict], *, key: str) -> list[dict]:
+        """https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/batch"""
+        url = self._url("batch")
+        body = to_json({"BatchItemRequest": items})
+        answer = self._call(lambda qb: qb.post(url, body, request_id=request_id(key)))
+        rows = answer.get("BatchItemResponse") if isinstance(answer, Mapping) else None
+        if not isinstance(rows, list):
+            raise TransientError("QuickBooks answered a batch without BatchItemResponse.")
+        return rows
+
+    def cdc(self, entities: list[str], changed_since: str) -> dict[str, list[dict]]:
+        """https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/changedatacapture"""
+        answer = self._call(lambda qb: qb.change_data_capture(",".join(entities), changed_since))
+        try:
+            responses = answer["CDCResponse"][0]["QueryResponse"]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise TransientError("QuickBooks answered change data capture malformed.") from exc
+        found: dict[str, list[dict]] = {entity: [] for entity in entities}
+        for response in responses or []:
+            for entity in entities:
+                found[entity].extend(response.get(entity) or [])
+        return found

@@ -1,0 +1,218 @@
+"""Connecting, configuring and disconnecting integrations (seeds 000, 003, 004)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import crypto
+from .companies import CompanyFacts
+from .models import Integration, Provider
+from .oauth import TokenSet, token_revoke_at_provider
+from .sync_hooks import sync_hook
+from .tokens import apply_tokens
+
+logger = logging.getLogger(__name__)
+
+# Toggle field prefix → the sync engine's record kind (apps.sync.models.Kind).
+KIND_FOR_PREFIX = {
+    "customers": "customer",
+    "invoices": "invoice",
+    "quotes": "quote",
+    "payments": "payment",
+    "items": "item",
+    "timesheets": "time_entry",
+}
+COUNTRY_NAMES = {
+    "US": "the United States",
+    "CA": "Canada",
+    "AU": "Australia",
+    "GB": "the United Kingdom",
+    "NZ": "New Zealand",
+}
+
+
+class ConnectRefused(Exception):
+    """The company may not be connected; ``message`` says what happened, ``advice`` what to do."""
+
+    def __init__(self, message: str, advice: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.advice = advice
+
+
+def _country(code: str) -> str:
+    return f"{COUNTRY_NAMES.get(code, code)} ({code})" if code else "an unknown country"
+
+
+def integration_connect_check(
+    *, organisation, provider: str, company: CompanyFacts
+) -> Integration | None:
+    """Raise ConnectRefused unless ``company`` may be connected; return the row it resumes."""
+    label = Provider(provider).label
+    if company.country != organisation.country:
+        raise ConnectRefused(
+            f"The {label} company “{company.name}” is in {_country(company.country)}, but "
+            f"{organisation.name} is in {_country(organisation.country)}.",
+            f"Connect a {label} company set up in {_country(organisation.country)} with "
+            f"{organisation.currency} as its currency. Every connected integration must use the "
+            "organisation's country and currency.",
+        )
+    if company.currency != organisation.currency:
+        raise ConnectRefused(
+            f"The {label} company “{company.name}” uses {company.currency or 'no currency'}, "
+            f"but {organisation.name} uses {organisation.currency}.",
+            f"Connect a {label} company whose home currency is {organisation.currency}.",
+        )
+    existing = Integration.objects.filter(organisation=organisation, provider=provider).first()
+    if existing is None or existing.remote_company_id == company.remote_id:
+        return existing
+    old = existing.remote_company_name or existing.remote_company_id
+    if existing.status != Integration.Status.DISCONNECTED:
+        raise ConnectRefused(
+            f"{organisation.name} already has the {label} company “{old}” connected, and only "
+            f"one {label} company can be connected at a time.",
+            f"To switch to “{company.name}”, disconnect “{old}” first, or connect “{old}” again "
+            "to renew the existing connection.",
+        )
+    if existing.links.exists():
+        raise ConnectRefused(
+            f"Records are still linked to the previously connected {label} company “{old}”, "
+            f"so “{company.name}” cannot take its place.",
+            f"Reconnect “{old}” to resume syncing where it left off, or ask an administrator to "
+            f"remove the links to “{old}” before connecting a different company.",
+        )
+    return existing
+
+
+@transaction.atomic
+def integration_connect(
+    *, organisation, provider: str, company: CompanyFacts, tokens: TokenSet
+) -> Integration:
+    """Store a checked connection. The same company resumes its row (and every link);
+    a different one replaces a disconnected row that has no links."""
+    existing = integration_connect_check(
+        organisation=organisation, provider=provider, company=company
+    )
+    integration = existing or Integration(organisation=organisation, provider=provider)
+    if existing is not None:
+        integration = Integration.objects.select_for_update().get(pk=existing.pk)
+    integration.remote_company_id = company.remote_id
+    integration.remote_company_name = company.name
+    integration.country = company.country
+    integration.currency = company.currency
+    integration.region = company.region
+    integration.status = Integration.Status.CONNECTED
+    integration.connected_at = timezone.now()
+    integration.disconnected_at = None
+    integration.last_error = ""
+    integration.token_refresh_claimed_until = None
+    apply_tokens(integration, tokens)
+    integration.save()
+    return integration
+
+
+def integration_disconnect(*, integration: Integration) -> Integration:
+    """Stop updates to this integration only; every record and link stays (seed 000)."""
+    refresh_token = ""
+    if integration.refresh_token_encrypted:
+        try:
+            refresh_token = crypto.decrypt(integration.refresh_token_encrypted)
+        except crypto.TokenDecryptError:
+            refresh_token = ""
+    # Revoked outside the transaction: the provider may be slow or this very process.
+    token_revoke_at_provider(provider=integration.provider, refresh_token=refresh_token)
+    with transaction.atomic():
+        row = Integration.objects.select_for_update().get(pk=integration.pk)
+        row.status = Integration.Status.DISCONNECTED
+        row.disconnected_at = timezone.now()
+        row.access_token_encrypted = ""
+        row.refresh_token_encrypted = ""
+        row.access_expires_at = None
+        row.refresh_expires_at = None
+        row.token_refresh_claimed_until = None
+        row.save()
+    return row
+
+
+def _sync_to_kinds(integration: Integration) -> set[str]:
+    return {kind for prefix, kind in KIND_FOR_PREFIX.items() if _syncs_to(integration, prefix)}
+
+
+def _syncs_to(integration: Integration, prefix: str) -> bool:
+    return integration.sync_enabled and bool(getattr(integration, f"{prefix}_sync_to", False))
+
+
+def _notify_sync_to_enabled(integration: Integration, kinds: Iterable[str]) -> None:
+    """Records still in progress are sent when Sync to is turned on (seed 000): the sync
+    engine queues them. Skipped while that part of the engine does not exist."""
+    enabled = sync_hook("apps.sync.services", "integration_sync_to_enabled")
+    if enabled is None:
+        return
+    for kind in sorted(kinds):
+        enabled(integration=integration, kind=kind)
+
+
+@transaction.atomic
+def integration_settings_update(*, integration: Integration, values: dict) -> Integration:
+    """Save any of the integration's settings fields; newly effective Sync to kinds are handed
+    to the sync engine in the same transaction."""
+    row = Integration.objects.select_for_update().get(pk=integration.pk)
+    before = _sync_to_kinds(row)
+    unknown = set(values) - SETTINGS_FIELDS
+    if unknown:
+        raise ValueError(f"Not a setting: {', '.join(sorted(unknown))}")
+    for name, value in values.items():
+        setattr(row, name, value)
+    if row.invoice_export_timing == Integration.ExportTiming.IMMEDIATE:
+        row.nightly_export_time = None
+    row.full_clean(exclude=["organisation"])
+    row.save()
+    if row.is_connected:
+        _notify_sync_to_enabled(row, _sync_to_kinds(row) - before)
+    return row
+
+
+def integration_document_toggles_update(
+    *, integration: Integration, kind: str, sync_to: bool, sync_from: bool
+) -> Integration:
+    """Invoice Settings / Quote Settings: the pair of toggles for one integration."""
+    if kind not in ("invoices", "quotes"):
+        raise ValueError(f"No toggles for {kind!r}")
+    return integration_settings_update(
+        integration=integration, values={f"{kind}_sync_to": sync_to, f"{kind}_sync_from": sync_from}
+    )
+
+
+SETTINGS_FIELDS = {
+    "sync_enabled",
+    "customers_sync_to",
+    "customers_sync_from",
+    "invoices_sync_to",
+    "invoices_sync_from",
+    "quotes_sync_to",
+    "quotes_sync_from",
+    "payments_sync_to",
+    "items_sync_to",
+    "timesheets_sync_to",
+    "timesheets_sync_start",
+    "import_historical_invoices",
+    "review_automation",
+    "invoice_export_timing",
+    "nightly_export_time",
+}
+
+
+@transaction.atomic
+def tokens_reencrypt() -> int:
+    """Move every stored token to the newest key (manage.py rotate_encryption_key)."""
+    count = 0
+    for row in Integration.objects.select_for_update().order_by("pk"):
+        row.access_token_encrypted = crypto.reencrypt(row.access_token_encrypted)
+        row.refresh_token_encrypted = crypto.reencrypt(row.refresh_token_encrypted)
+        row.save(update_fields=["access_token_encrypted", "refresh_token_encrypted"])
+        count += 1
+    return count

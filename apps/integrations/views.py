@@ -1,0 +1,141 @@
+"""Settings → Integrations, each integration's settings, Invoice / Quote Settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import DocumentTogglesForm, IntegrationSettingsForm
+from .models import Integration, Provider
+from .selectors import integration_cards, integrations_with_latest_run
+
+DOCUMENT_PAGES = {
+    "invoices": {"title": "Invoice Settings", "noun": "invoices"},
+    "quotes": {"title": "Quote Settings", "noun": "quotes"},
+}
+
+
+def organisation_for(request: HttpRequest):
+    """Everything here is scoped to the user's organisation; a user without one sees nothing."""
+    organisation = getattr(request.user, "organisation", None)
+    if organisation is None:
+        raise Http404("No organisation")
+    return organisation
+
+
+def integration_for(request: HttpRequest, pk: int) -> Integration:
+    return get_object_or_404(Integration, pk=pk, organisation=organisation_for(request))
+
+
+def provider_or_404(provider: str) -> str:
+    if provider not in Provider.values:
+        raise Http404("Unknown provider")
+    return provider
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    cards = integration_cards(organisation_for(request))
+    return render(request, "integrations/index.html", {"cards": cards})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest, pk: int) -> HttpResponse:
+    integration = integration_for(request, pk)
+    form = IntegrationSettingsForm(request.POST or None, instance=integration)
+    if request.method == "POST" and form.is_valid():
+        services.integration_settings_update(
+            integration=integration,
+            values={name: form.cleaned_data[name] for name in form.changed_data},
+        )
+        messages.success(request, f"Settings for {integration} saved.")
+        return redirect("integrations:settings", pk=integration.pk)
+    (row,) = integrations_with_latest_run(Integration.objects.filter(pk=integration.pk))
+    return render(request, "integrations/settings.html", {"integration": row, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def disconnect(request: HttpRequest, pk: int) -> HttpResponse:
+    integration = integration_for(request, pk)
+    if integration.status == Integration.Status.DISCONNECTED:
+        messages.info(request, f"{integration} is already disconnected.")
+        return redirect("integrations:index")
+    if request.method == "POST":
+        services.integration_disconnect(integration=integration)
+        messages.success(
+            request,
+            f"{integration} is disconnected. Its records and links are kept; reconnect the same "
+            "company to resume syncing.",
+        )
+        return redirect("integrations:index")
+    return render(request, "integrations/disconnect.html", {"integration": integration})
+
+
+def _document_rows(organisation) -> list[Integration]:
+    queryset = Integration.objects.filter(organisation=organisation).exclude(
+        status=Integration.Status.DISCONNECTED
+    )
+    return integrations_with_latest_run(queryset)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_settings(request: HttpRequest, kind: str) -> HttpResponse:
+    """Invoice Settings / Quote Settings: a Sync to / Sync from pair per integration, saved on
+    click with htmx and as a plain form post without JavaScript."""
+    organisation = organisation_for(request)
+    page = DOCUMENT_PAGES[kind]
+    template = "integrations/document_settings.html"
+    context = {
+        "kind": kind,
+        "page": page,
+        "to_field": f"{kind}_sync_to",
+        "from_field": f"{kind}_sync_from",
+    }
+    if request.method == "POST":
+        form = DocumentTogglesForm(request.POST)
+        if not form.is_valid():
+            return HttpResponse("Invalid toggle.", status=400)
+        integration = integration_for(request, form.cleaned_data["integration"])
+        if integration.status == Integration.Status.DISCONNECTED:
+            raise Http404("Disconnected")
+        if integration.sync_enabled:
+            services.integration_document_toggles_update(
+                integration=integration,
+                kind=kind,
+                sync_to=form.cleaned_data["sync_to"],
+                sync_from=form.cleaned_data["sync_from"],
+            )
+        if request.htmx:
+            (row,) = integrations_with_latest_run(Integration.objects.filter(pk=integration.pk))
+            return render(
+                request,
+                f"{template}#integration-row",
+                {**context, "integration": row, "saved": True},
+            )
+        messages.success(request, f"{page['title']} for {integration} saved.")
+        return redirect(request.path)
+    return render(request, template, {**context, "integrations": _document_rows(organisation)})
+
+
+def invoice_settings(request: HttpRequest) -> HttpResponse:
+    return document_settings(request, "invoices")
+
+
+def quote_settings(request: HttpRequest) -> HttpResponse:
+    return document_settings(request, "quotes")
+
+
+def sync_now_url(integration: Integration) -> str:
+    """Sync Now belongs to the sync app; its URL may not exist yet while it is being built."""
+    try:
+        return reverse("sync:sync_now", args=[integration.pk])
+    except NoReverseMatch:
+        return f"/sync/integrations/{integration.pk}/sync-now/"
