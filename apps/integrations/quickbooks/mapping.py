@@ -439,7 +439,8 @@ def payment_to_qbo(payment, *, customer_remote_id: str, invoice_remote_id: str) 
 def sales_receipt_to_qbo(payment, *, customer_remote_id: str, item_ref: Mapping) -> dict:
     """A SalesReceipt for money collected without an invoice in QuickBooks (seed 002)."""
     amount = round_money(payment.amount)
-    label = f"Payment for invoice {payment.invoice.number}"
+    invoice = payment.invoice
+    label = f"Payment for invoice {invoice.number}" if invoice is not None else "Payment"
     return {
         "CustomerRef": {"value": customer_remote_id},
         "TxnDate": payment.date.isoformat(),

@@ -1,0 +1,388 @@
+"""QuickBooks Online behind the engine's ``Adapter`` contract (apps.sync.adapters).
+
+Choices worth knowing:
+- Updates are sparse and read the current SyncToken first; a stale one (5010) means someone
+  changed the record meanwhile: it is read again and our fields applied again (hub wins).
+- A refused duplicate DisplayName (6240) held by someone else: the customer is created under a
+  distinguishable name, "Name (email)" or "Name (2)", never dropped (DESIGN rule 10).
+- A cancelled quote closes the Estimate (``TxnStatus: Closed``) rather than deleting it, so the
+  record and its history stay in QuickBooks, as a voided invoice does.
+- A payment without an invoice in QuickBooks is a SalesReceipt; its remote id is written
+  ``SalesReceipt/<Id>`` so that ``void`` and ``fetch`` know which entity it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+
+from apps.sync.adapters import PullPage, Pushed, RemoteChange
+from apps.sync.errors import PermanentError, RemoteGone, SyncError
+
+from . import limits, mapping
+from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient, fault_error
+
+SALES_RECEIPT = "SalesReceipt/"
+STALE_RETRIES = 3
+DUPLICATE_NAME_ATTEMPTS = 5
+PULL_OVERLAP = timedelta(minutes=5)
+
+
+def _pushed(data: dict, entity: str, name: str = "") -> Pushed:
+    return Pushed(
+        remote_id=str(data.get("Id") or ""),
+        remote_version=mapping.version_of(data, entity),
+        remote_name=name,
+    )
+
+
+def _literals(values: Sequence[str]) -> str:
+    return ", ".join(mapping.query_literal(v) for v in values)
+
+
+class QuickBooksAdapter:
+    def __init__(self, integration) -> None:
+        self.integration = integration
+        self.client = QuickBooksClient(integration)
+        self._item_refs: dict[str, dict] = {}
+        self._income_account: str | None = None
+
+    # --- customers ------------------------------------------------------------------------
+    def _customer_where(self, condition: str) -> dict | None:
+        rows = self.client.query(f"select * from Customer where {condition} maxresults 1")
+        return rows[0] if rows else None
+
+    def find_customer(self, customer) -> Pushed | None:
+        found = None
+        if customer.email:
+            found = self._customer_where(
+                f"PrimaryEmailAddr = {mapping.query_literal(customer.email)}"
+            )
+        if found is None:
+            name = mapping.clean_display_name(customer.display_name)
+            found = self._customer_where(f"DisplayName = {mapping.query_literal(name)}")
+        if found is None:
+            return None
+        return _pushed(found, "Customer", str(found.get("DisplayName", "")))
+
+    def push_customer(self, customer, remote_id: str | None, *, key: str) -> Pushed:
+        body = mapping.customer_to_qbo(customer)
+        try:
+            if remote_id is None:
+                data = self.client.create("Customer", body, key=key)
+            else:
+                data = self._update("Customer", remote_id, body)
+        except QboFault as exc:
+            if exc.code != DUPLICATE_NAME:
+                raise
+            return self._push_under_free_name(customer, remote_id, key=key, refused=exc)
+        return _pushed(data, "Customer", data.get("DisplayName", ""))
+
+    def _same_person(self, holder: dict | None, customer) -> bool:
+        email = ((holder or {}).get("PrimaryEmailAddr") or {}).get("Address", "")
+        return bool(customer.email) and email.lower() == customer.email.lower()
+
+    def _push_under_free_name(self, customer, remote_id, *, key: str, refused: QboFault) -> Pushed:
+        """6240: the name belongs to another customer, vendor or employee."""
+        name = mapping.clean_display_name(customer.display_name)
+        holder = self._customer_where(f"DisplayName = {mapping.query_literal(name)}")
+        if remote_id is None and holder and self._same_person(holder, customer):
+            data = self._update("Customer", str(holder["Id"]), mapping.customer_to_qbo(customer))
+            return _pushed(data, "Customer", data.get("DisplayName", ""))
+        candidates = [f"{name} ({customer.email})"] if customer.email else []
+        candidates += [f"{name} ({n})" for n in range(2, 2 + DUPLICATE_NAME_ATTEMPTS)]
+        for n, candidate in enumerate(candidates):
+            body = mapping.customer_to_qbo(customer, display_name=candidate)
+            try:
+                if remote_id is None:
+                    data = self.client.create("Customer", body, key=f"{key}/name{n}")
+                else:
+                    data = self._update("Customer", remote_id, body)
+            except QboFault as exc:
+                if exc.code == DUPLICATE_NAME:
+                    continue
+                raise
+            return _pushed(data, "Customer", data.get("DisplayName", ""))
+        raise refused
+
+    # --- updates with stale-object resolution ---------------------------------------------
+    def _update(
+        self, entity: str, remote_id: str, fields: dict, params: dict | None = None
+    ) -> dict:
+        return self._apply(entity, remote_id, lambda current: fields, params)
+
+    def _apply(
+        self,
+        entity: str,
+        remote_id: str,
+        change: Callable[[dict], dict],
+        params: dict | None = None,
+        send: Callable[[dict], dict] | None = None,
+    ) -> dict:
+        """Read the current SyncToken, send our change; on 5010 read again and re-apply."""
+        for attempt in range(1, STALE_RETRIES + 1):
+            current = self.client.read(entity, remote_id)
+            body = {
+                **change(current),
+                "Id": remote_id,
+                "SyncToken": mapping.version_of(current, entity),
+            }
+            try:
+                if send is not None:
+                    return send(body)
+                return self.client.update(entity, body, params=params)
+            except QboFault as exc:
+                if exc.code != STALE_OBJECT or attempt == STALE_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    # --- documents ------------------------------------------------------------------------
+    def _item_refs_for(self, lines) -> dict[str, dict]:
+        names = {mapping.item_name_of(line) for line in lines} | {mapping.DEFAULT_ITEM_NAME}
+        missing = sorted(names - set(self._item_refs))
+        if missing:
+            for row in self.client.query(
+                f"select * from Item where Name in ({_literals(missing)})"
+            ):
+                self._item_refs[row["Name"]] = {"value": str(row["Id"]), "name": row["Name"]}
+        for name in sorted(names - set(self._item_refs)):
+            line = next((ln for ln in lines if mapping.item_name_of(ln) == name), None)
+            self._item_refs[name] = self._create_item(name, line)
+        return self._item_refs
+
+    def _create_item(self, name: str, line) -> dict:
+        """A Service item for a line whose item QuickBooks does not have yet."""
+        if self._income_account is None:
+            accounts = self.client.query(
+                "select * from Account where AccountType = 'Income' maxresults 1"
+            )
+            if not accounts:
+                raise PermanentError("QuickBooks has no income account to create items under.")
+            self._income_account = str(accounts[0]["Id"])
+        body = {
+            "Name": mapping.clean_display_name(name)[:100],
+            "Type": "Service",
+            "IncomeAccountRef": {"value": self._income_account},
+        }
+        item = getattr(line, "service_item", None)
+        if item is not None:
+            body |= {
+                "Description": item.description,
+                "UnitPrice": item.unit_price,
+                "Taxable": item.taxable,
+            }
+        digest = hashlib.sha256(f"{self.client.realm}/{name}".encode()).hexdigest()[:40]
+        data = self.client.create("Item", body, key=f"item-{digest}")
+        return {"value": str(data["Id"]), "name": data.get("Name", name)}
+
+    def _document_body(self, document, kind: str, customer_remote_id: str) -> dict:
+        lines = list(document.lines.select_related("service_item"))
+        return mapping.document_to_qbo(
+            document,
+            lines,
+            kind=kind,
+            region=self.integration.region,
+            customer_remote_id=customer_remote_id,
+            item_refs=self._item_refs_for(lines),
+        )
+
+    def _push_document(self, document, kind, remote_id, customer_remote_id, key) -> Pushed:
+        entity = mapping.ENTITY[kind]
+        body = self._document_body(document, kind, customer_remote_id)
+        if remote_id is None:
+            data = self.client.create(entity, body, key=key)
+        else:
+            data = self._update(entity, remote_id, body)
+        return _pushed(data, entity, str(data.get("DocNumber", "")))
+
+    def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
+        return self._push_document(invoice, "invoice", remote_id, customer_remote_id, key)
+
+    def push_quote(self, quote, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
+        return self._push_document(quote, "quote", remote_id, customer_remote_id, key)
+
+    def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
+        if invoice_remote_id:
+            body = mapping.payment_to_qbo(
+                payment, customer_remote_id=customer_remote_id, invoice_remote_id=invoice_remote_id
+            )
+            return _pushed(self.client.create("Payment", body, key=key), "Payment")
+        item_ref = self._item_refs_for([])[mapping.DEFAULT_ITEM_NAME]
+        body = mapping.sales_receipt_to_qbo(
+            payment, customer_remote_id=customer_remote_id, item_ref=item_ref
+        )
+        data = self.client.create("SalesReceipt", body, key=key)
+        pushed = _pushed(data, "SalesReceipt")
+        return Pushed(SALES_RECEIPT + pushed.remote_id, pushed.remote_version)
+
+    # --- void -----------------------------------------------------------------------------
+    def void(self, kind: str, remote_id: str) -> Pushed:
+        if kind == "invoice":
+            data = self._apply(
+                "Invoice",
+                remote_id,
+                lambda current: {},
+                send=lambda body: self.client.operation("Invoice", body, {"operation": "void"}),
+            )
+            return _pushed(data, "Invoice")
+        if kind == "quote":
+            return _pushed(self._update("Estimate", remote_id, {"TxnStatus": "Closed"}), "Estimate")
+        if kind == "payment":
+            entity, own_id = self._payment_entity(remote_id)
+            data = self._apply(
+                entity,
+                own_id,
+                lambda current: {},
+                send=lambda body: self.client.operation(
+                    entity, {**body, "sparse": True}, {"operation": "update", "include": "void"}
+                ),
+            )
+            return Pushed(remote_id, mapping.version_of(data, entity))
+        if kind == "customer":
+            return _pushed(self._update("Customer", remote_id, {"Active": False}), "Customer")
+        raise PermanentError(f"QuickBooks cannot void a {kind}.")
+
+    @staticmethod
+    def _payment_entity(remote_id: str) -> tuple[str, str]:
+        if remote_id.startswith(SALES_RECEIPT):
+            return "SalesReceipt", remote_id[len(SALES_RECEIPT) :]
+        return "Payment", remote_id
+
+    # --- batch ----------------------------------------------------------------------------
+    def push_invoices_batch(self, items) -> list[Pushed | Exception]:
+        results: list[Pushed | Exception] = []
+        for start in range(0, len(items), limits.BATCH_SIZE):
+            results.extend(self._batch_chunk(items[start : start + limits.BATCH_SIZE]))
+        return results
+
+    def _batch_chunk(self, chunk) -> list[Pushed | Exception]:
+        results: list[Pushed | Exception | None] = [None] * len(chunk)
+        requests: list[dict] = []
+        try:
+            versions = self._current_versions(chunk)
+        except SyncError as exc:
+            return [exc] * len(chunk)
+        for index, (invoice, remote_id, customer_remote_id, _key) in enumerate(chunk):
+            try:
+                body = self._document_body(invoice, "invoice", customer_remote_id)
+            except SyncError as exc:
+                results[index] = exc
+                continue
+            existing = (
+                versions.get(remote_id) if remote_id else versions.get(("doc", invoice.number))
+            )
+            if existing is not None:
+                body |= {"Id": existing[0], "SyncToken": existing[1], "sparse": True}
+                requests.append({"bId": str(index), "operation": "update", "Invoice": body})
+            else:
+                requests.append({"bId": str(index), "operation": "create", "Invoice": body})
+        if requests:
+            key = "batch-" + hashlib.sha256("|".join(i[3] for i in chunk).encode()).hexdigest()
+            try:
+                answers = self.client.batch(requests, key=key)
+            except SyncError as exc:
+                return [r if r is not None else exc for r in results]
+            for answer in answers:
+                index = int(answer.get("bId", -1))
+                results[index] = self._batch_result(answer, chunk[index])
+        return [
+            r if r is not None else PermanentError("QuickBooks skipped it in the batch.")
+            for r in results
+        ]
+
+    def _current_versions(self, chunk) -> dict:
+        """SyncTokens of linked invoices, and invoices an earlier attempt already created
+        (found by DocNumber for the same customer: a batch item cannot carry a requestid)."""
+        versions: dict = {}
+        ids = [remote_id for _, remote_id, _, _ in chunk if remote_id]
+        if ids:
+            for row in self.client.query(f"select * from Invoice where Id in ({_literals(ids)})"):
+                versions[str(row["Id"])] = (str(row["Id"]), str(row["SyncToken"]))
+        numbers = {inv.number: cust for inv, remote_id, cust, _ in chunk if not remote_id}
+        if numbers:
+            select = f"select * from Invoice where DocNumber in ({_literals(list(numbers))})"
+            for row in self.client.query(select):
+                customer = (row.get("CustomerRef") or {}).get("value")
+                if numbers.get(row.get("DocNumber")) == customer:
+                    versions[("doc", row["DocNumber"])] = (str(row["Id"]), str(row["SyncToken"]))
+        return versions
+
+    def _batch_result(self, answer: dict, item) -> Pushed | Exception:
+        fault = answer.get("Fault")
+        if fault:
+            error = (fault.get("Error") or [{}])[0]
+            exc = fault_error(
+                error.get("Message", "Refused"), error.get("Detail", ""), error.get("code", "")
+            )
+            if isinstance(exc, QboFault) and exc.code == STALE_OBJECT:
+                invoice, remote_id, customer_remote_id, key = item
+                try:
+                    return self.push_invoice(
+                        invoice, remote_id, customer_remote_id=customer_remote_id, key=key
+                    )
+                except SyncError as again:
+                    return again
+            return exc
+        try:
+            return _pushed(
+                answer["Invoice"], "Invoice", str(answer["Invoice"].get("DocNumber", ""))
+            )
+        except (KeyError, TypeError, SyncError) as exc:
+            return exc if isinstance(exc, SyncError) else PermanentError("Malformed batch answer.")
+
+    # --- pull -----------------------------------------------------------------------------
+    def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
+        started = datetime.now(UTC)
+        watermark = started.isoformat()
+        entities = [mapping.ENTITY[kind] for kind in kinds]
+        since_at = _parse_watermark(since)
+        if since_at is None or started - since_at > timedelta(days=limits.CDC_MAX_DAYS - 1):
+            yield from self._full_scan(entities, since or "", watermark)
+            return
+        changed_since = (since_at - PULL_OVERLAP).isoformat()
+        found = self.client.cdc(entities, changed_since)
+        changes = [mapping.change_from_qbo(e, row) for e in entities for row in found[e]]
+        yield PullPage(changes=changes, watermark=watermark, more=False)
+
+    def _full_scan(self, entities, old_watermark: str, watermark: str) -> Iterator[PullPage]:
+        """Every record, a page at a time; the watermark moves only with the last page, so an
+        interrupted scan starts again rather than skipping what it had not reached."""
+        pending: list[RemoteChange] | None = None
+        for entity in entities:
+            start = 1
+            while True:
+                rows = self.client.query(
+                    f"select * from {entity} startposition {start} "
+                    f"maxresults {limits.QUERY_PAGE_SIZE}"
+                )
+                if pending is not None:
+                    yield PullPage(changes=pending, watermark=old_watermark, more=True)
+                pending = [mapping.change_from_qbo(entity, row) for row in rows]
+                if len(rows) < limits.QUERY_PAGE_SIZE:
+                    break
+                start += limits.QUERY_PAGE_SIZE
+        yield PullPage(changes=pending or [], watermark=watermark, more=False)
+
+    def fetch(self, kind: str, remote_id: str) -> RemoteChange:
+        entity = mapping.ENTITY[kind]
+        own_id = remote_id
+        if kind == "payment":
+            entity, own_id = self._payment_entity(remote_id)
+        try:
+            data = self.client.read(entity, own_id)
+        except RemoteGone:
+            return RemoteChange(kind=kind, remote_id=remote_id, deleted=True)
+        # A SalesReceipt reads as a payment applied to nothing.
+        change = mapping.change_from_qbo(mapping.ENTITY[kind], data)
+        return RemoteChange(kind=kind, remote_id=remote_id, record=change.record)
+
+
+def _parse_watermark(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
