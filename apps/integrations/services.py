@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from apps.sync.nightly import nightly_schedule_update
+
 from . import crypto
 from .companies import CompanyFacts
 from .models import Integration, Provider
@@ -171,6 +173,8 @@ def integration_settings_update(*, integration: Integration, values: dict) -> In
         row.nightly_export_time = None
     row.full_clean(exclude=["organisation"])
     row.save()
+    # The nightly export's beat schedule follows the timing and time just saved.
+    nightly_schedule_update(integration=row)
     if row.is_connected:
         _notify_sync_to_enabled(row, _sync_to_kinds(row) - before)
     return row

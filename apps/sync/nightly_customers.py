@@ -50,16 +50,22 @@ def customer_key(integration: Integration, customer: Customer) -> str:
 def customers_resolve(
     adapter: Adapter, integration: Integration, customers: list[Customer]
 ) -> Iterator[tuple[Customer, Pushed | SyncError, bool]]:
-    """(customer, where it lives now or why it could not be sent, whether it was created)."""
+    """(customer, where it lives now or why it could not be sent, whether it was created).
+
+    A customer found in the integration is updated with the hub's details when Customers
+    Sync to is on, as the event-driven push does; otherwise it is only linked."""
     found = _find(adapter, customers)
-    to_create = []
+    to_send: list[tuple[Customer, str | None]] = []
     for customer in customers:
         match = found.get(customer.pk)
-        if isinstance(match, (Pushed, SyncError)):
+        if isinstance(match, SyncError) or (
+            isinstance(match, Pushed) and not integration.customers_sync_to
+        ):
             yield customer, match, False
         else:
-            to_create.append(customer)
-    yield from _create(adapter, integration, to_create)
+            to_send.append((customer, match.remote_id if match else None))
+    for customer, remote_id, outcome in _send(adapter, integration, to_send):
+        yield customer, outcome, remote_id is None
 
 
 def _find(adapter: Adapter, customers: list[Customer]) -> dict[int, Pushed | SyncError]:
@@ -83,34 +89,37 @@ def _find(adapter: Adapter, customers: list[Customer]) -> dict[int, Pushed | Syn
     return found
 
 
-def _create(
-    adapter: Adapter, integration: Integration, customers: list[Customer]
-) -> Iterator[tuple[Customer, Pushed | SyncError, bool]]:
-    if not customers:
+def _send(
+    adapter: Adapter, integration: Integration, items: list[tuple[Customer, str | None]]
+) -> Iterator[tuple[Customer, str | None, Pushed | SyncError]]:
+    """Create (remote id None) or update each customer, in batches when the adapter can."""
+    if not items:
         return
     if hasattr(adapter, "push_customers_batch"):
         size = CUSTOMER_BATCH_SIZE.get(integration.provider, 30)
-        for start in range(0, len(customers), size):
-            chunk = customers[start : start + size]
-            items = [(c, None, customer_key(integration, c)) for c in chunk]
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            request = [(c, remote_id, customer_key(integration, c)) for c, remote_id in chunk]
             try:
-                results = with_retries(lambda items=items: adapter.push_customers_batch(items))
+                results = with_retries(lambda r=request: adapter.push_customers_batch(r))
             except ReconnectNeeded:
                 raise
             except SyncError as exc:
                 results = [exc] * len(chunk)
-            for customer, result in zip(chunk, results, strict=True):
-                yield customer, _as_outcome(result), True
+            for (customer, remote_id), result in zip(chunk, results, strict=True):
+                yield customer, remote_id, _as_outcome(result)
         return
-    for customer in customers:
+    for customer, remote_id in items:
         key = customer_key(integration, customer)
         try:
-            pushed = with_retries(lambda c=customer, k=key: adapter.push_customer(c, None, key=k))
+            pushed = with_retries(
+                lambda c=customer, r=remote_id, k=key: adapter.push_customer(c, r, key=k)
+            )
         except ReconnectNeeded:
             raise
         except SyncError as exc:
             pushed = exc
-        yield customer, pushed, True
+        yield customer, remote_id, pushed
 
 
 def _as_outcome(result: Pushed | Exception) -> Pushed | SyncError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,7 +28,8 @@ from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
 from .nightly_customers import customers_resolve, with_retries
-from .rules import Action, decide
+from .rules import Action, decide, sync_to_off
+from .runs import count, run_finish, run_save_progress, run_start
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ class Page:
     log: list[SyncLogEntry] = field(default_factory=list)
     states: dict[int, tuple[str, str]] = field(default_factory=dict)  # change id → state, error
     retry: list[Change] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
 
     def note(
         self, change: Change, outcome: str, state: str, message: str = "", remote_id: str = ""
@@ -73,7 +72,7 @@ class Page:
                 message=message,
             )
         )
-        self.counts[outcome] += 1
+        count(self.run, outcome, message=message, kind=Kind.INVOICE, object_id=change.object_id)
         if state == Change.State.PENDING:
             self.retry.append(change)
         else:
@@ -82,17 +81,16 @@ class Page:
 
 def nightly_export_run(*, integration: Integration, run: SyncRun | None = None) -> SyncRun:
     """Export the integration's waiting invoices now; the finished SyncRun (trigger "nightly")."""
-    run = run or SyncRun.objects.create(integration=integration, trigger=SyncRun.Trigger.NIGHTLY)
-    counts: Counter = Counter()
+    run = run or run_start(integration=integration, trigger=SyncRun.Trigger.NIGHTLY)
     token = _claim_drain(integration.pk)
     if token is None:
-        return _finish(
-            run, counts, "Another sync of this integration is still running.", failed=True
-        )
+        return run_finish(run, error="Another sync of this integration is still running.")
     try:
         outbox.requeue_orphans(integration.pk)
         if not integration.syncs_to(Kind.INVOICE):
-            return _finish(run, counts, "Invoices Sync to is off: nothing exported.")
+            return run_finish(
+                run, note=f"Nothing exported: {sync_to_off(integration, Kind.INVOICE)}"
+            )
         adapter, last_id = None, 0
         while True:
             changes = _take_page(integration.pk, after=last_id)
@@ -100,11 +98,12 @@ def nightly_export_run(*, integration: Integration, run: SyncRun | None = None) 
                 break
             last_id = changes[-1].pk
             adapter = adapter or adapter_for(integration)
-            counts += _export_page(run, integration, adapter, changes)
+            _export_page(run, integration, adapter, changes)
+            run_save_progress(run)
             outbox.heartbeat(integration.pk, "drain", token)
-        return _finish(run, counts, "")
+        return run_finish(run)
     except ExportStopped as exc:
-        return _finish(run, counts, str(exc), failed=True)
+        return run_finish(run, error=str(exc))
     finally:
         outbox.release(integration.pk, "drain", token)
 
@@ -140,7 +139,7 @@ def _take_page(integration_id: int, *, after: int) -> list[Change]:
 
 def _export_page(
     run: SyncRun, integration: Integration, adapter: Adapter, changes: list[Change]
-) -> Counter:
+) -> None:
     page = Page(run=run, integration=integration)
     ids = [change.object_id for change in changes]
     invoices = Invoice.objects.filter(pk__in=ids, organisation_id=integration.organisation_id)
@@ -182,7 +181,6 @@ def _export_page(
             outbox.requeue(change)
         raise
     _write(page)
-    return page.counts
 
 
 def _links(integration: Integration, kind: str, object_ids: Sequence[int]) -> dict[int, Link]:
@@ -195,38 +193,66 @@ def _links(integration: Integration, kind: str, object_ids: Sequence[int]) -> di
 def _customers_first(
     page: Page, adapter: Adapter, customers: list[Customer]
 ) -> dict[int, str | SyncError]:
-    """Remote id (or the error) of each customer, linking those not linked yet: matched in the
-    integration by e-mail then display name, otherwise created (rule 10)."""
-    unique = {customer.pk: customer for customer in customers}
+    """Remote id (or the error) for each invoice's customer id, linking the customers not linked
+    yet: matched in the integration by e-mail then display name, otherwise created (rule 10).
+    A customer merged into another stands for the one it was kept as."""
+    kept = {customer.pk: _kept(customer) for customer in customers}
+    unique = {customer.pk: customer for customer in kept.values()}
     linked = _links(page.integration, Kind.CUSTOMER, list(unique))
-    result: dict[int, str | SyncError] = {pk: link.remote_id for pk, link in linked.items()}
+    remote: dict[int, str | SyncError] = {pk: link.remote_id for pk, link in linked.items()}
     missing = [customer for pk, customer in unique.items() if pk not in linked]
-    if not missing:
-        return result
     try:
-        resolved = list(customers_resolve(adapter, page.integration, missing))
+        resolved = list(customers_resolve(adapter, page.integration, missing)) if missing else []
     except ReconnectNeeded as exc:
         raise ExportStopped(exc.message) from exc
+    # Two hub customers may match one remote customer (the same e-mail): the first keeps the
+    # link, the others still use its id, as the event-driven push does.
+    taken = set(
+        Link.objects.filter(
+            integration=page.integration,
+            kind=Kind.CUSTOMER,
+            remote_id__in=[o.remote_id for _, o, _ in resolved if isinstance(o, Pushed)],
+        ).values_list("remote_id", flat=True)
+    )
     for customer, outcome, created in resolved:
+        remote[customer.pk] = outcome
         if isinstance(outcome, SyncError):
-            result[customer.pk] = outcome
             continue
-        result[customer.pk] = outcome.remote_id
-        page.new_links.append(_customer_link(page.integration, customer, outcome, created))
-        page.log.append(
-            SyncLogEntry(
-                run=page.run,
-                integration=page.integration,
-                kind=Kind.CUSTOMER,
-                object_id=customer.pk,
-                remote_id=outcome.remote_id,
-                direction=SyncLogEntry.Direction.PUSH,
-                outcome=SyncLogEntry.Outcome.PUSHED,
-                message="Created before its invoice." if created else "Matched an existing one.",
-            )
+        remote[customer.pk] = outcome.remote_id
+        if outcome.remote_id not in taken:
+            taken.add(outcome.remote_id)
+            page.new_links.append(_customer_link(page.integration, customer, outcome, created))
+        _note_customer(page, customer, outcome, created)
+    return {pk: remote[customer.pk] for pk, customer in kept.items()}
+
+
+def _kept(customer: Customer) -> Customer:
+    while customer.merged_into_id:
+        customer = customer.merged_into
+    return customer
+
+
+def _note_customer(page: Page, customer: Customer, pushed: Pushed, created: bool) -> None:
+    if not created:
+        message = "Matched an existing customer in the integration."
+    elif pushed.remote_name and pushed.remote_name != customer.display_name:
+        message = f"Created as “{pushed.remote_name}” (the name was taken by someone else)."
+    else:
+        message = "Created before its invoice."
+    page.log.append(
+        SyncLogEntry(
+            run=page.run,
+            integration=page.integration,
+            kind=Kind.CUSTOMER,
+            object_id=customer.pk,
+            remote_id=pushed.remote_id,
+            direction=SyncLogEntry.Direction.PUSH,
+            outcome=SyncLogEntry.Outcome.PUSHED,
+            message=message,
         )
-        page.counts["customers_created" if created else "customers_matched"] += 1
-    return result
+    )
+    name = "customers_created" if created else "customers_matched"
+    page.run.counts[name] = page.run.counts.get(name, 0) + 1
 
 
 def _customer_link(integration: Integration, customer: Customer, pushed: Pushed, created: bool):
@@ -336,18 +362,3 @@ def _retry_later(change: Change) -> None:
         last_error=change.last_error,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
-
-
-def _finish(run: SyncRun, counts: Counter, message: str, *, failed: bool = False) -> SyncRun:
-    run.counts = {**run.counts, **{key: value for key, value in counts.items()}}
-    problems = counts[SyncLogEntry.Outcome.FAILED] + counts[SyncLogEntry.Outcome.RETRYING]
-    if failed:
-        run.status = SyncRun.Status.FAILED
-    elif problems:
-        run.status = SyncRun.Status.PARTIAL
-    else:
-        run.status = SyncRun.Status.SUCCEEDED
-    run.message = message
-    run.finished_at = timezone.now()
-    run.save(update_fields=["counts", "status", "message", "finished_at"])
-    return run

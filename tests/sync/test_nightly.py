@@ -3,11 +3,13 @@ export against the sandboxes, and ``manage.py export_invoices``."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
@@ -69,6 +71,23 @@ def test_nightly_timing_puts_a_schedule_at_the_local_time_in_the_organisations_z
     assert str(task.crontab.timezone) == "Australia/Sydney"
     assert task.expire_seconds == EXPORT_EXPIRE_SECONDS
     assert PeriodicTask.objects.filter(name=CATCH_UP_NAME, task="sync.nightly_catch_up").exists()
+
+
+@pytest.mark.django_db
+def test_saving_the_settings_page_moves_the_schedule():
+    from apps.integrations.services import integration_settings_update
+
+    integration = make_integration(at=time(23, 30))
+    integration.invoice_export_timing = Integration.ExportTiming.IMMEDIATE
+    integration.save()
+
+    integration_settings_update(
+        integration=integration,
+        values={"invoice_export_timing": "nightly", "nightly_export_time": time(1, 15)},
+    )
+
+    crontab = PeriodicTask.objects.get(name=export_task_name(integration.pk)).crontab
+    assert (crontab.hour, crontab.minute, str(crontab.timezone)) == ("1", "15", "Australia/Sydney")
 
 
 @pytest.mark.django_db
@@ -198,3 +217,49 @@ def test_settings_partial_says_when_the_next_export_runs_in_local_time():
     status = nightly_status(integration=integration)
     assert status.next_run_local.tzinfo == ZoneInfo("Australia/Sydney")
     assert status.next_run_local > timezone.now()
+
+
+def run_export_command(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("export_invoices", *args, stdout=out)
+    except CommandError as exc:
+        return exc.returncode, str(exc)
+    except SystemExit as exc:
+        return exc.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+@pytest.mark.django_db
+def test_export_command_refuses_an_unknown_integration_with_status_2():
+    code, message = run_export_command("--integration", "987654")
+
+    assert code == 2
+    assert "No integration with id 987654" in message
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_export_command_refuses_a_disconnected_integration_with_status_2():
+    integration = make_integration(status=Integration.Status.DISCONNECTED)
+
+    code, message = run_export_command("--integration", str(integration.pk))
+
+    assert code == 2
+    assert "disconnected" in message
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_export_command_with_nothing_waiting_exits_0_and_reports_json():
+    integration = make_integration()
+
+    code, output = run_export_command("--integration", str(integration.pk), "--json")
+
+    assert code == 0
+    [summary] = json.loads(output)
+    assert summary["integration"] == integration.pk
+    assert summary["status"] == "succeeded"
+    assert summary["counts"]["pushed"] == 0
+    run = SyncRun.objects.get(integration=integration)
+    assert run.trigger == "nightly" and "scheduled_for" not in run.counts
