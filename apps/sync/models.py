@@ -91,6 +91,9 @@ class Change(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} → integration {self.integration_id} ({self.state})"
+
 
 class SyncRun(models.Model):
     class Trigger(models.TextChoices):
@@ -120,6 +123,13 @@ class SyncRun(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} of integration {self.integration_id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
 
 
 class SyncLogEntry(models.Model):
@@ -152,3 +162,31 @@ class SyncLogEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "sync log entries"
         indexes = [models.Index(fields=["kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id or ''}: {self.outcome}"
+
+
+class SyncState(models.Model):
+    """Per-integration bookkeeping of the engine: who is draining or pulling it right now, and
+    how far the incremental pull has got.
+
+    The claims are rows updated conditionally (never held locks), so a worker killed in the middle
+    of a drain leaves a claim that simply expires after ``SYNC_CLAIM_TIMEOUT_SECONDS``."""
+
+    integration = models.OneToOneField(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="sync_state"
+    )
+    drain_token = models.CharField(max_length=32, blank=True)
+    drain_claimed_at = models.DateTimeField(null=True, blank=True)
+    pull_token = models.CharField(max_length=32, blank=True)
+    pull_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Opaque watermark from the adapter's last PullPage, and when it was taken: an old one
+    # (> 30 days) means a full scan instead of an incremental pull.
+    watermark = models.CharField(max_length=200, blank=True)
+    watermark_taken_at = models.DateTimeField(null=True, blank=True)
+    last_pull_at = models.DateTimeField(null=True, blank=True)
+    last_full_scan_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sync state of {self.integration_id}"

@@ -1,0 +1,289 @@
+"""Pull: one remote record into the hub (DESIGN.md rules 1, 2, 5, 10).
+
+Customers go through the customers services (matched by e-mail, then name and phone, before one
+is created). Invoices and quotes that originate in an integration are written here: the staff
+services refuse what a remote record may legitimately be (already sent, cancelled, numbered by the
+integration), so this module writes them with the same validation and totals and records the
+change for every *other* integration. Payments go through ``payment_record`` with source
+"integration", which never fans them out. After each write the source's link holds the hub
+record's fingerprint, so the record is never echoed back.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Organisation
+from apps.common.lines import LineInput, apply_header, document_save
+from apps.customers.matching import customer_find_match
+from apps.customers.models import Customer
+from apps.customers.services import customer_create, customer_update
+from apps.integrations.models import Integration
+from apps.invoices.models import Invoice, InvoiceLine, Payment
+from apps.invoices.services import payment_record, payment_void
+from apps.quotes.models import Quote, QuoteLine
+
+from . import fingerprints
+from .adapters import RemoteCustomer, RemoteDocument, RemotePayment
+from .fingerprints import fingerprint
+from .models import Kind, Link, Side
+from .recorder import record_change
+
+# Integrations know no titles: a pulled customer leaves the hub's title alone.
+CUSTOMER_FIELDS = tuple(name for name in fingerprints.CUSTOMER_FIELDS if name != "title")
+
+
+class Skipped(Exception):
+    """The remote record is deliberately not brought in; the message says why."""
+
+
+def remote_link(integration: Integration, kind: str, remote_id: str) -> Link | None:
+    return Link.objects.filter(integration=integration, kind=kind, remote_id=remote_id).first()
+
+
+def link_pulled(
+    integration: Integration, kind: str, record, remote_id: str, remote_version: str, **extra
+) -> Link:
+    """Link ``record`` to the remote one it came from, fingerprinted as it now is in the hub."""
+    values = {
+        "remote_id": remote_id,
+        "remote_version": remote_version or "",
+        "fingerprint": fingerprint(kind, record),
+        "synced_at": timezone.now(),
+    }
+    link = Link.objects.filter(
+        integration=integration, kind=kind, object_id=record.pk, merged_into__isnull=True
+    ).first()
+    if link is None:
+        return Link.objects.create(
+            integration=integration,
+            kind=kind,
+            object_id=record.pk,
+            created_by=Side.REMOTE,
+            **values,
+            **extra,
+        )
+    for name, value in values.items():
+        setattr(link, name, value)
+    link.save()
+    return link
+
+
+def customer_apply(integration: Integration, remote: RemoteCustomer) -> tuple[Customer, str]:
+    """The hub customer for ``remote``: the linked one (updated), a match, or a new one."""
+    with transaction.atomic():
+        # One organisation's pulls create customers one at a time, so two integrations bringing
+        # in the same person at once cannot both miss the match and create two.
+        Organisation.objects.select_for_update().filter(pk=integration.organisation_id).first()
+        link = remote_link(integration, Kind.CUSTOMER, remote.remote_id)
+        values = {name: getattr(remote, name) or "" for name in CUSTOMER_FIELDS}
+        if link is not None:
+            customer = Customer.objects.get(pk=link.object_id)
+            while customer.merged_into_id:
+                customer = customer.merged_into
+            changed = {k: v for k, v in values.items() if v and getattr(customer, k) != v}
+            if changed:
+                customer = customer_update(customer=customer, **changed)
+            outcome = "Updated." if changed else "Unchanged."
+        else:
+            customer = customer_find_match(
+                organisation=integration.organisation,
+                email=remote.email,
+                name=remote.display_name,
+                phone=remote.phone,
+            )
+            if customer is not None:
+                blanks = {k: v for k, v in values.items() if v and not getattr(customer, k)}
+                if blanks:
+                    customer = customer_update(customer=customer, **blanks)
+                outcome = f"Matched the existing customer {customer.display_name}."
+            else:
+                customer = customer_create(organisation=integration.organisation, **values)
+                outcome = "Created."
+        link_pulled(integration, Kind.CUSTOMER, customer, remote.remote_id, remote.remote_version)
+    return customer, outcome
+
+
+def _lines(remote: RemoteDocument) -> list[LineInput]:
+    return [
+        LineInput(
+            description=line.description or line.item_name or "Item",
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            taxable=line.taxable,
+        )
+        for line in remote.lines
+    ]
+
+
+def _free_number(model, organisation_id: int, number: str, provider: str) -> str:
+    if not model.objects.filter(organisation_id=organisation_id, number=number).exists():
+        return number
+    return f"{number}-{provider[:3].upper()}"[:30]
+
+
+def document_apply(
+    integration: Integration, remote: RemoteDocument, customer: Customer, *, historical=False
+) -> tuple[Invoice | Quote, str]:
+    """Create or update the hub invoice or quote ``remote`` describes and fan the change out to
+    the other integrations (never straight across: through their outbox)."""
+    model, line_model, parent, end = (
+        (Invoice, InvoiceLine, "invoice", "due_date")
+        if remote.kind == Kind.INVOICE
+        else (Quote, QuoteLine, "quote", "expiry_date")
+    )
+    with transaction.atomic():
+        link = remote_link(integration, remote.kind, remote.remote_id)
+        if link is not None:
+            document = model.objects.select_for_update().get(pk=link.object_id)
+            outcome = "Updated."
+        else:
+            document = model(organisation_id=integration.organisation_id)
+            document.number = _free_number(
+                model,
+                integration.organisation_id,
+                remote.number or remote.remote_id,
+                integration.provider,
+            )
+            outcome = "Created."
+            if historical:
+                document.imported_from = integration
+                outcome = "Imported from the integration's history."
+        document.organisation = integration.organisation
+        apply_header(
+            document,
+            {
+                "customer": customer,
+                "issue_date": remote.issue_date,
+                end: remote.due_date,
+                "billing_email": remote.billing_email,
+                "currency": remote.currency or integration.currency,
+                "discount_percent": remote.discount_percent,
+                "tax_rate": remote.tax_rate,
+            },
+            end_field=end,
+        )
+        _apply_status(document, remote.status)
+        document_save(
+            document,
+            lines=_lines(remote),
+            line_model=line_model,
+            parent_field=parent,
+            end_field=end,
+        )
+        link_pulled(
+            integration,
+            remote.kind,
+            document,
+            remote.remote_id,
+            remote.remote_version,
+            imported_history=historical,
+        )
+        if not historical:
+            record_change(
+                organisation_id=integration.organisation_id,
+                kind=remote.kind,
+                object_id=document.pk,
+                except_integration_id=integration.pk,
+            )
+    return document, outcome
+
+
+def _apply_status(document, status: str) -> None:
+    """Take the integration's status, except that an invoice's paid states follow its payments
+    (which arrive as payments) and a hub cancellation is never undone by a stale remote copy."""
+    if document.pk and document.status == "cancelled":
+        return
+    now = timezone.now()
+    if isinstance(document, Invoice):
+        paid_states = (Invoice.Status.PAID, Invoice.Status.PARTIALLY_PAID)
+        if status in paid_states:
+            status = Invoice.Status.SENT
+        if document.pk and document.status in paid_states and status != Invoice.Status.CANCELLED:
+            status = document.status
+    if status not in {choice for choice, _ in type(document).Status.choices}:
+        status = "sent"
+    document.status = status
+    if status != "draft" and not document.sent_at:
+        document.sent_at = now
+    if status == "cancelled":
+        document.cancelled_at = now
+
+
+def document_cancel_apply(integration: Integration, kind: str, remote_id: str) -> str:
+    """A voided or deleted remote document: cancel its hub record, and let the other
+    integrations that have it cancel theirs."""
+    link = remote_link(integration, kind, remote_id)
+    if link is None:
+        raise Skipped("Not in the hub.")
+    model = Invoice if kind == Kind.INVOICE else Quote
+    with transaction.atomic():
+        document = model.objects.select_for_update().get(pk=link.object_id)
+        if document.status == "cancelled":
+            return "Already cancelled."
+        document.status = "cancelled"
+        document.cancelled_at = timezone.now()
+        document.save(update_fields=["status", "cancelled_at", "updated_at"])
+        link_pulled(integration, kind, document, remote_id, link.remote_version)
+        record_change(
+            organisation_id=integration.organisation_id,
+            kind=kind,
+            object_id=document.pk,
+            except_integration_id=integration.pk,
+        )
+    return "Cancelled."
+
+
+def payment_apply(integration: Integration, remote: RemotePayment) -> str:
+    """Apply a payment recorded in the integration to the hub invoices it pays. It updates their
+    amount paid and status and goes nowhere else (rule 5)."""
+    outcomes = []
+    for position, (invoice_remote_id, amount) in enumerate(remote.applied_to):
+        remote_id = remote.remote_id if position == 0 else f"{remote.remote_id}#{position}"
+        outcomes.append(_payment_part(integration, remote, remote_id, invoice_remote_id, amount))
+    if not outcomes:
+        raise Skipped("Not applied to an invoice.")
+    return " ".join(outcomes)
+
+
+def _payment_part(integration, remote: RemotePayment, remote_id, invoice_remote_id, amount) -> str:
+    existing = remote_link(integration, Kind.PAYMENT, remote_id)
+    if existing is not None:
+        payment = Payment.objects.get(pk=existing.object_id)
+        if remote.voided and not payment.voided:
+            with transaction.atomic():
+                payment = payment_void(payment=payment)
+                _refingerprint(integration, payment)
+            return "Payment voided."
+        return "Unchanged."
+    if remote.voided:
+        return "Voided before it reached the hub."
+    invoice_link = remote_link(integration, Kind.INVOICE, invoice_remote_id)
+    if invoice_link is None:
+        raise Skipped("The invoice it pays is not in the hub.")
+    invoice = Invoice.objects.get(pk=invoice_link.object_id)
+    with transaction.atomic():
+        payment = payment_record(
+            invoice=invoice,
+            amount=amount,
+            date=remote.date,
+            method=remote.method[:50],
+            reference=remote.reference[:100],
+            source=Payment.Source.INTEGRATION,
+            source_integration=integration,
+        )
+        link_pulled(integration, Kind.PAYMENT, payment, remote_id, remote.remote_version)
+        _refingerprint(integration, payment)
+    return f"Payment of {amount} applied to {invoice.number}."
+
+
+def _refingerprint(integration: Integration, payment: Payment) -> None:
+    """The paid invoice changed in the hub because of the integration: its link there is current."""
+    if payment.invoice_id is None:
+        return
+    invoice = Invoice.objects.prefetch_related("lines").get(pk=payment.invoice_id)
+    Link.objects.filter(
+        integration=integration, kind=Kind.INVOICE, object_id=invoice.pk, merged_into__isnull=True
+    ).update(fingerprint=fingerprint(Kind.INVOICE, invoice), synced_at=timezone.now())

@@ -1,0 +1,164 @@
+"""The outbox's bookkeeping: per-integration claims, taking due rows, backoff and the sweep.
+
+Only one worker drains (or pulls) one integration at a time. The claim is a conditional UPDATE on
+the integration's SyncState row, checked by its row count, never a held database lock: a worker
+killed with SIGKILL leaves a claim that expires after ``SYNC_CLAIM_TIMEOUT_SECONDS``, and whoever
+claims next re-queues the rows the dead worker had taken.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Change, SyncState
+
+KIND_ORDER = {"customer": 0, "quote": 1, "invoice": 2, "payment": 3}
+
+
+def claim_timeout() -> timedelta:
+    return timedelta(seconds=getattr(settings, "SYNC_CLAIM_TIMEOUT_SECONDS", 300))
+
+
+def state_for(integration_id: int) -> SyncState:
+    state, _ = SyncState.objects.get_or_create(integration_id=integration_id)
+    return state
+
+
+def claim(integration_id: int, what: str) -> str | None:
+    """Claim the integration's ``what`` ("drain" or "pull"); the token, or None when another
+    worker holds a claim that has not expired."""
+    state_for(integration_id)
+    token = secrets.token_hex(8)
+    now = timezone.now()
+    free = Q(**{f"{what}_claimed_at__isnull": True}) | Q(
+        **{f"{what}_claimed_at__lt": now - claim_timeout()}
+    )
+    updated = SyncState.objects.filter(free, integration_id=integration_id).update(
+        **{f"{what}_token": token, f"{what}_claimed_at": now}
+    )
+    return token if updated == 1 else None
+
+
+def heartbeat(integration_id: int, what: str, token: str) -> bool:
+    """Keep a long drain's claim fresh; False when it was lost (expired and taken over)."""
+    return (
+        SyncState.objects.filter(integration_id=integration_id, **{f"{what}_token": token}).update(
+            **{f"{what}_claimed_at": timezone.now()}
+        )
+        == 1
+    )
+
+
+def release(integration_id: int, what: str, token: str) -> None:
+    SyncState.objects.filter(integration_id=integration_id, **{f"{what}_token": token}).update(
+        **{f"{what}_token": "", f"{what}_claimed_at": None}
+    )
+
+
+def requeue(change: Change) -> None:
+    """Put an abandoned or parked row back in the queue. If a newer edit already waits for the
+    same record, the older row absorbs it: it keeps its id, so the idempotency key of a remote
+    create that may already have happened stays the same."""
+    with transaction.atomic():
+        Change.objects.filter(
+            integration_id=change.integration_id,
+            kind=change.kind,
+            object_id=change.object_id,
+            state=Change.State.PENDING,
+        ).exclude(pk=change.pk).delete()
+        Change.objects.filter(pk=change.pk).update(
+            state=Change.State.PENDING, claimed_at=None, next_attempt_at=None
+        )
+
+
+def requeue_orphans(integration_id: int, *, older_than: datetime | None = None) -> int:
+    """Rows left "in progress" by a drain that died. Called by the drain that holds the claim
+    (every such row is an orphan then) and by the sweep (only rows whose claim is old)."""
+    rows = Change.objects.filter(integration_id=integration_id, state=Change.State.IN_PROGRESS)
+    if older_than is not None:
+        rows = rows.filter(Q(claimed_at__lt=older_than) | Q(claimed_at__isnull=True))
+    orphans = list(rows)
+    for change in orphans:
+        requeue(change)
+    return len(orphans)
+
+
+def take_due(
+    integration_id: int, *, limit: int = 100, leave_kinds: tuple[str, ...] = ()
+) -> list[Change]:
+    """Mark up to ``limit`` due rows of the integration in progress and return them in the
+    order they must go: customers, quotes, invoices, payments; oldest first within a kind.
+    ``leave_kinds`` stay waiting (invoices of an integration exported nightly)."""
+    now = timezone.now()
+    due = list(
+        Change.objects.filter(integration_id=integration_id, state=Change.State.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .exclude(kind__in=leave_kinds)
+        .order_by("id")[:limit]
+    )
+    if not due:
+        return []
+    Change.objects.filter(pk__in=[c.pk for c in due], state=Change.State.PENDING).update(
+        state=Change.State.IN_PROGRESS, claimed_at=now
+    )
+    return sorted(due, key=lambda c: (KIND_ORDER.get(c.kind, 9), c.pk))
+
+
+def has_due(integration_id: int) -> bool:
+    now = timezone.now()
+    return (
+        Change.objects.filter(integration_id=integration_id, state=Change.State.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .exists()
+    )
+
+
+def idempotency_key(change: Change, kind: str | None = None, object_id: int | None = None) -> str:
+    """Key of a remote create made for ``change`` (QBO requestid, Xero Idempotency-Key; ≤ 50
+    characters). Stable across retries of the same row, so a create repeated after a crash
+    returns the record the first attempt made instead of a second copy (rule 9)."""
+    kind = kind or change.kind
+    object_id = object_id if object_id is not None else change.object_id
+    key = f"ll-{change.integration_id}-{kind}-{object_id}-{change.pk}"
+    return key[:50]
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter, never sooner than the provider's Retry-After."""
+    base = min(
+        getattr(settings, "SYNC_BACKOFF_BASE_SECONDS", 5.0) * (2 ** max(attempts - 1, 0)),
+        getattr(settings, "SYNC_BACKOFF_MAX_SECONDS", 900.0),
+    )
+    delay = base + random.uniform(0, base / 2)
+    return max(delay, float(retry_after or 0))
+
+
+def sweep() -> list[int]:
+    """Re-queue rows whose claim is stale; the integrations that have due rows (to drain)."""
+    stale_before = timezone.now() - claim_timeout()
+    stale = Change.objects.filter(state=Change.State.IN_PROGRESS).filter(
+        Q(claimed_at__lt=stale_before) | Q(claimed_at__isnull=True)
+    )
+    # A drain that is alive keeps its claim fresh: its rows are slow, not abandoned.
+    draining = set(
+        SyncState.objects.filter(drain_claimed_at__gte=stale_before).values_list(
+            "integration_id", flat=True
+        )
+    )
+    for integration_id in set(stale.values_list("integration_id", flat=True)) - draining:
+        requeue_orphans(integration_id, older_than=stale_before)
+    now = timezone.now()
+    due = (
+        Change.objects.filter(state=Change.State.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .values_list("integration_id", flat=True)
+        .distinct()
+    )
+    return sorted(set(due))

@@ -1,0 +1,237 @@
+"""Pull: integration → hub, incrementally from a stored watermark (DESIGN.md rules 1, 5, 6, 11).
+
+QBO's change data capture and Xero's If-Modified-Since only reach back so far, so a watermark
+older than 30 days means a full scan. The watermark is stored after every page, and the next pull
+starts a little before it (overlap): re-reading a record is harmless, because a record whose
+remote version the link already holds is recognised as unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from apps.customers.models import Customer
+from apps.integrations.models import Integration
+
+from . import adapters, outbox
+from .adapters import RemoteChange
+from .apply import (
+    Skipped,
+    customer_apply,
+    document_apply,
+    document_cancel_apply,
+    payment_apply,
+    remote_link,
+)
+from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
+from .models import Kind, SyncLogEntry, SyncRun
+from .runs import log, run_save_progress, run_start
+
+logger = logging.getLogger(__name__)
+Outcome = SyncLogEntry.Outcome
+FULL_SCAN_AFTER = timedelta(days=30)
+OVERLAP = timedelta(minutes=2)
+
+
+@dataclass
+class PullResult:
+    busy: bool = False
+    pulled: int = 0
+    retry_in: float | None = None
+    run: SyncRun | None = None
+    error: str = ""
+
+
+def pulled_kinds(integration: Integration) -> list[str]:
+    kinds = [k for k in (Kind.CUSTOMER, Kind.QUOTE, Kind.INVOICE) if integration.syncs_from(k)]
+    if integration.syncs_from(Kind.INVOICE):
+        kinds.append(Kind.PAYMENT)  # payments update the amount paid of pulled invoices
+    return [str(k) for k in kinds]
+
+
+def since_for(state) -> str | None:
+    """Where the next pull starts: None (full scan) without a watermark or with an old one."""
+    if not state.watermark or state.watermark_taken_at is None:
+        return None
+    if timezone.now() - state.watermark_taken_at > FULL_SCAN_AFTER:
+        return None
+    try:
+        moment = datetime.fromisoformat(state.watermark.replace("Z", "+00:00"))
+    except ValueError:
+        return state.watermark  # not a time: the adapter's own cursor, used as it is
+    return (moment - OVERLAP).isoformat()
+
+
+def pull(
+    integration: Integration,
+    *,
+    run: SyncRun | None = None,
+    adapter: adapters.Adapter | None = None,
+    trigger: str = SyncRun.Trigger.PULL,
+) -> PullResult:
+    """Bring everything changed in the integration since the watermark into the hub."""
+    kinds = pulled_kinds(integration)
+    if not kinds:
+        return PullResult(run=run)
+    dry_run = bool(run and run.dry_run)
+    token = outbox.claim(integration.pk, "pull")
+    if token is None:
+        return PullResult(busy=True, run=run)
+    result = PullResult(run=run)
+    try:
+        state = outbox.state_for(integration.pk)
+        since = since_for(state)
+        adapter = adapter or adapters.adapter_for(integration)
+        for page in adapter.pull(kinds, since):
+            if result.run is None and page.changes:
+                result.run = run_start(integration=integration, trigger=trigger)
+            for change in sorted(page.changes, key=lambda c: outbox.KIND_ORDER.get(c.kind, 9)):
+                if dry_run:
+                    _log(result.run, integration, change, Outcome.PULLED, "Would be pulled.")
+                else:
+                    pull_one(integration, adapter, change, result.run)
+                result.pulled += 1
+            if not dry_run:
+                _store_watermark(state, page.watermark, full_scan=since is None)
+            if result.run is not None:
+                run_save_progress(result.run)
+            outbox.heartbeat(integration.pk, "pull", token)
+    except (TransientError, AuthExpired) as exc:
+        # AuthExpired here means the adapter's own refresh already failed once: try later.
+        result.error = exc.message
+        result.retry_in = outbox.backoff_seconds(1, getattr(exc, "retry_after", None))
+    except (ReconnectNeeded, PermanentError) as exc:
+        result.error = exc.message
+    finally:
+        outbox.release(integration.pk, "pull", token)
+    return result
+
+
+def _store_watermark(state, watermark: str, *, full_scan: bool) -> None:
+    now = timezone.now()
+    state.watermark = watermark or state.watermark
+    state.watermark_taken_at = now
+    state.last_pull_at = now
+    if full_scan:
+        state.last_full_scan_at = now
+    state.save(
+        update_fields=["watermark", "watermark_taken_at", "last_pull_at", "last_full_scan_at"]
+    )
+
+
+def _log(run, integration, change: RemoteChange, outcome, message, object_id=None) -> None:
+    log(
+        run=run,
+        integration=integration,
+        kind=change.kind,
+        object_id=object_id,
+        direction=SyncLogEntry.Direction.PULL,
+        outcome=outcome,
+        message=message,
+        remote_id=change.remote_id,
+    )
+
+
+def pull_one(integration: Integration, adapter, change: RemoteChange, run) -> None:
+    """Apply one remote change; its outcome, or why it was left out, goes to the Sync Log.
+    A refusal by the hub's own validation leaves nothing half-written (one transaction)."""
+    try:
+        object_id, outcome, message = _apply(integration, adapter, change)
+    except Skipped as exc:
+        _log(run, integration, change, Outcome.SKIPPED, str(exc))
+    except ValidationError as exc:
+        _log(run, integration, change, Outcome.FAILED, "; ".join(exc.messages))
+    except PermanentError as exc:
+        _log(run, integration, change, Outcome.FAILED, exc.message)
+    else:
+        _log(run, integration, change, outcome, message, object_id)
+
+
+def _unchanged(integration: Integration, change: RemoteChange) -> bool:
+    link = remote_link(integration, change.kind, change.remote_id)
+    record = change.record
+    return bool(
+        link
+        and record is not None
+        and record.remote_version
+        and link.remote_version == record.remote_version
+    )
+
+
+def _apply(integration: Integration, adapter, change: RemoteChange):
+    if change.kind == Kind.PAYMENT:
+        return _apply_payment(integration, change)
+    if change.kind == Kind.CUSTOMER:
+        if change.deleted or change.record is None:
+            raise Skipped("Deleted or made inactive in the integration; the hub customer is kept.")
+        if _unchanged(integration, change):
+            raise Skipped("Unchanged.")
+        customer, message = customer_apply(integration, change.record)
+        return customer.pk, Outcome.PULLED, message
+    if change.kind in (Kind.INVOICE, Kind.QUOTE):
+        return _apply_document(integration, adapter, change)
+    raise Skipped(f"{change.kind} records are not pulled.")
+
+
+def _apply_payment(integration: Integration, change: RemoteChange):
+    record = change.record
+    if change.deleted and record is None:
+        link = remote_link(integration, Kind.PAYMENT, change.remote_id)
+        if link is None:
+            raise Skipped("Deleted before it reached the hub.")
+        raise Skipped("Deleted in the integration; void it in the integration to update the hub.")
+    if _unchanged(integration, change):
+        raise Skipped("Unchanged.")
+    return None, Outcome.PULLED, payment_apply(integration, record)
+
+
+def _apply_document(integration: Integration, adapter, change: RemoteChange):
+    if change.deleted or (change.record is not None and change.record.status == "cancelled"):
+        if remote_link(integration, change.kind, change.remote_id) is None:
+            raise Skipped("Cancelled in the integration before it reached the hub.")
+        if not change.deleted and _unchanged(integration, change):
+            raise Skipped("Unchanged.")
+        return (
+            None,
+            Outcome.PULLED,
+            document_cancel_apply(integration, change.kind, change.remote_id),
+        )
+    record = change.record or adapter.fetch(change.kind, change.remote_id).record
+    if _unchanged(integration, RemoteChange(change.kind, change.remote_id, record=record)):
+        raise Skipped("Unchanged.")
+    historical = False
+    if remote_link(integration, change.kind, change.remote_id) is None and _is_history(
+        integration, record
+    ):
+        if not (change.kind == Kind.INVOICE and integration.import_historical_invoices):
+            raise Skipped("Issued before the integration was connected: history is not imported.")
+        historical = True
+    customer = customer_for(integration, adapter, record.customer_remote_id)
+    document, message = document_apply(integration, record, customer, historical=historical)
+    return document.pk, Outcome.PULLED, message
+
+
+def _is_history(integration: Integration, record) -> bool:
+    connected = integration.connected_at or integration.created_at
+    return bool(connected and record.issue_date < timezone.localdate(connected))
+
+
+def customer_for(integration: Integration, adapter, customer_remote_id: str) -> Customer:
+    """The hub customer of a pulled document, pulling that customer first when it is not linked
+    yet (whatever the customer toggles say: a document needs its customer)."""
+    link = remote_link(integration, Kind.CUSTOMER, customer_remote_id)
+    if link is not None:
+        customer = Customer.objects.get(pk=link.object_id)
+        while customer.merged_into_id:
+            customer = customer.merged_into
+        return customer
+    fetched = adapter.fetch(Kind.CUSTOMER, customer_remote_id)
+    if fetched.record is None:
+        raise PermanentError(f"Its customer {customer_remote_id} is missing in the integration.")
+    customer, _ = customer_apply(integration, fetched.record)
+    return customer

@@ -1,0 +1,343 @@
+"""Push: drain one integration's outbox, hub → integration (DESIGN.md rules 2–9).
+
+``drain`` claims the integration, re-queues whatever a dead worker left in progress, then takes
+due rows in dependency order and, for each, decides (``rules.decide``) and sends through the
+provider's adapter. Each outcome is written to the Sync Log; each remote success is linked at
+once, so a failure later in the same record never loses what already exists remotely.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.customers.models import Customer
+from apps.integrations.models import Integration
+from apps.invoices.models import Invoice, Payment
+from apps.quotes.models import Quote
+
+from . import adapters, outbox
+from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
+from .fingerprints import fingerprint
+from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
+from .rules import Action, decide
+from .runs import log, run_save_progress, run_start
+
+logger = logging.getLogger(__name__)
+PUSH = SyncLogEntry.Direction.PUSH
+Outcome = SyncLogEntry.Outcome
+
+MAX_ATTEMPTS = 8
+
+
+@dataclass
+class DrainResult:
+    busy: bool = False  # another worker holds the integration
+    processed: int = 0
+    retry_in: float | None = None  # seconds until a transient failure should be retried
+    run: SyncRun | None = None
+
+
+@dataclass
+class Context:
+    integration: Integration
+    adapter: adapters.Adapter
+    run: SyncRun | None
+    change: Change | None = None
+    linked: dict = field(default_factory=dict)
+
+
+def load(kind: str, object_id: int):
+    """The hub record behind an outbox row, with what its push needs; None when it is gone."""
+    if kind == Kind.CUSTOMER:
+        return Customer.objects.filter(pk=object_id).first()
+    if kind == Kind.INVOICE:
+        qs = Invoice.objects.select_related("customer").prefetch_related("lines")
+        return qs.filter(pk=object_id).first()
+    if kind == Kind.QUOTE:
+        qs = Quote.objects.select_related("customer").prefetch_related("lines")
+        return qs.filter(pk=object_id).first()
+    if kind == Kind.PAYMENT:
+        return Payment.objects.select_related("invoice__customer").filter(pk=object_id).first()
+    return None
+
+
+def link_of(integration: Integration, kind: str, object_id: int) -> Link | None:
+    return Link.objects.filter(
+        integration=integration, kind=kind, object_id=object_id, merged_into__isnull=True
+    ).first()
+
+
+def link_save(
+    integration: Integration, kind: str, record, pushed: adapters.Pushed, *, created_by: str
+) -> Link:
+    """Create or refresh the link after the integration accepted ``record``."""
+    link, _ = Link.objects.update_or_create(
+        integration=integration,
+        kind=kind,
+        object_id=record.pk,
+        merged_into=None,
+        defaults={
+            "remote_id": pushed.remote_id,
+            "remote_version": pushed.remote_version or "",
+            "fingerprint": fingerprint(kind, record),
+            "synced_at": timezone.now(),
+        },
+        create_defaults={
+            "remote_id": pushed.remote_id,
+            "remote_version": pushed.remote_version or "",
+            "fingerprint": fingerprint(kind, record),
+            "synced_at": timezone.now(),
+            "created_by": created_by,
+        },
+    )
+    return link
+
+
+def drain(
+    integration: Integration,
+    *,
+    run: SyncRun | None = None,
+    adapter: adapters.Adapter | None = None,
+    trigger: str = SyncRun.Trigger.EVENT,
+) -> DrainResult:
+    """Send every due outbox row of ``integration``. Exits at once when another worker drains it,
+    and leaves rows waiting while it is disconnected or its master switch is off (rule 7)."""
+    token = outbox.claim(integration.pk, "drain")
+    if token is None:
+        return DrainResult(busy=True, run=run)
+    result = DrainResult(run=run)
+    try:
+        outbox.requeue_orphans(integration.pk)
+        while True:
+            integration.refresh_from_db()
+            if not (integration.is_connected and integration.sync_enabled):
+                break
+            # Invoices of an integration exported nightly wait for the nightly batch, unless
+            # staff force a sync now (seed 004).
+            nightly = integration.invoice_export_timing == Integration.ExportTiming.NIGHTLY
+            leave = ("invoice",) if nightly and trigger != SyncRun.Trigger.SYNC_NOW else ()
+            batch = outbox.take_due(integration.pk, leave_kinds=leave)
+            if not batch:
+                break
+            if result.run is None:
+                result.run = run_start(integration=integration, trigger=trigger)
+            ctx = Context(integration, adapter or adapters.adapter_for(integration), result.run)
+            adapter = ctx.adapter
+            for position, change in enumerate(batch):
+                retry_in = push_change(ctx, change)
+                result.processed += 1
+                if retry_in is not None:
+                    # The provider is unwell or rate-limiting: stop here and come back later.
+                    _put_back(batch[position + 1 :])
+                    result.retry_in = retry_in
+                    break
+            run_save_progress(result.run)
+            if result.retry_in is not None or not outbox.heartbeat(integration.pk, "drain", token):
+                break
+    finally:
+        outbox.release(integration.pk, "drain", token)
+    return result
+
+
+def _put_back(changes: list[Change]) -> None:
+    Change.objects.filter(pk__in=[c.pk for c in changes], state=Change.State.IN_PROGRESS).update(
+        state=Change.State.PENDING, claimed_at=None
+    )
+
+
+def push_change(ctx: Context, change: Change) -> float | None:
+    """Decide and send one outbox row. Returns seconds to wait when a transient failure means
+    the rest of the integration's queue should wait too."""
+    ctx.change = change
+    refreshed = False
+    while True:
+        try:
+            _push(ctx, change)
+            return None
+        except AuthExpired as exc:
+            if refreshed:
+                return _retry_later(ctx, change, exc.message, None)
+            refreshed = True
+            _refresh_token(ctx.integration)
+        except TransientError as exc:
+            return _retry_later(ctx, change, exc.message, exc.retry_after)
+        except ReconnectNeeded as exc:
+            _finish(change, Change.State.PENDING, exc.message)
+            _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
+            return outbox.backoff_seconds(MAX_ATTEMPTS)
+        except PermanentError as exc:
+            _finish(change, Change.State.FAILED, exc.message)
+            _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
+            return None
+
+
+def _refresh_token(integration: Integration) -> None:
+    from apps.integrations.tokens import token_refresh
+
+    token_refresh(integration=integration)
+
+
+def _retry_later(ctx: Context, change: Change, message: str, retry_after: float | None):
+    attempts = change.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        Change.objects.filter(pk=change.pk).update(
+            state=Change.State.FAILED, attempts=attempts, last_error=message, claimed_at=None
+        )
+        _log(
+            ctx,
+            change.kind,
+            change.object_id,
+            Outcome.FAILED,
+            f"Gave up after {attempts} tries: {message}",
+        )
+        return None
+    delay = outbox.backoff_seconds(attempts, retry_after)
+    Change.objects.filter(pk=change.pk).update(
+        state=Change.State.PENDING,
+        attempts=attempts,
+        last_error=message,
+        claimed_at=None,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+    _log(
+        ctx,
+        change.kind,
+        change.object_id,
+        Outcome.RETRYING,
+        f"{message} (retrying in {delay:.0f} s)",
+    )
+    return delay
+
+
+def _finish(change: Change, state: str, message: str = "") -> None:
+    Change.objects.filter(pk=change.pk).update(state=state, last_error=message, claimed_at=None)
+
+
+def _log(ctx: Context, kind, object_id, outcome, message="", remote_id="") -> None:
+    log(
+        run=ctx.run,
+        integration=ctx.integration,
+        kind=kind,
+        object_id=object_id,
+        direction=PUSH,
+        outcome=outcome,
+        message=message,
+        remote_id=remote_id,
+    )
+
+
+def _push(ctx: Context, change: Change) -> None:
+    record = load(change.kind, change.object_id)
+    link = link_of(ctx.integration, change.kind, change.object_id)
+    decision = decide(ctx.integration, change.kind, record, link)
+    if decision.action == Action.HOLD:
+        with transaction.atomic():
+            _finish(change, Change.State.HELD_BACK, decision.reason)
+            _log(ctx, change.kind, change.object_id, Outcome.HELD_BACK, decision.reason)
+        return
+    if decision.action == Action.SKIP:
+        _finish(change, Change.State.DONE, decision.reason)
+        _log(ctx, change.kind, change.object_id, Outcome.SKIPPED, decision.reason)
+        return
+    if decision.action == Action.VOID:
+        pushed = ctx.adapter.void(change.kind, link.remote_id)
+        message = "Cancellation sent."
+    else:
+        pushed, message = send(ctx, change.kind, record, link)
+    with transaction.atomic():
+        link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
+        _finish(change, Change.State.DONE)
+        _log(ctx, change.kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
+
+
+def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.Pushed, str]:
+    """Create or update ``record`` in the integration, its dependencies first (rule 3)."""
+    remote_id = link.remote_id if link else None
+    verb = "Updated" if link else "Created"
+    key = outbox.idempotency_key(ctx.change, kind, record.pk)
+    if kind == Kind.CUSTOMER:
+        if link is None:
+            return customer_place(ctx, record, update_found=True)
+        return ctx.adapter.push_customer(record, remote_id, key=key), "Updated."
+    if kind == Kind.PAYMENT:
+        return payment_send(ctx, record, key)
+    customer_remote_id = customer_remote(ctx, record.customer)
+    push = ctx.adapter.push_invoice if kind == Kind.INVOICE else ctx.adapter.push_quote
+    pushed = push(record, remote_id, customer_remote_id=customer_remote_id, key=key)
+    return pushed, f"{verb}."
+
+
+def customer_remote(ctx: Context, customer: Customer) -> str:
+    """The customer's id in the integration, placing it there first if needed — whatever the
+    customer toggles say, since a document cannot exist without its customer (rule 3)."""
+    while customer.merged_into_id:
+        customer = customer.merged_into
+    link = link_of(ctx.integration, Kind.CUSTOMER, customer.pk)
+    if link is not None:
+        return link.remote_id
+    pushed, message = customer_place(ctx, customer, update_found=ctx.integration.customers_sync_to)
+    taken = Link.objects.filter(
+        integration=ctx.integration, kind=Kind.CUSTOMER, remote_id=pushed.remote_id
+    ).exists()
+    if not taken:
+        link_save(ctx.integration, Kind.CUSTOMER, customer, pushed, created_by=Side.HUB)
+    _log(ctx, Kind.CUSTOMER, customer.pk, Outcome.PUSHED, message, pushed.remote_id)
+    return pushed.remote_id
+
+
+def customer_place(
+    ctx: Context, customer: Customer, *, update_found: bool
+) -> tuple[adapters.Pushed, str]:
+    """Match the customer in the integration (e-mail, then display name) or create it (rule 10)."""
+    found = ctx.adapter.find_customer(customer)
+    if found is not None:
+        if update_found:
+            key = outbox.idempotency_key(ctx.change, Kind.CUSTOMER, customer.pk)
+            return (
+                ctx.adapter.push_customer(customer, found.remote_id, key=key),
+                "Matched an existing customer in the integration and updated it.",
+            )
+        return found, "Matched an existing customer in the integration."
+    key = outbox.idempotency_key(ctx.change, Kind.CUSTOMER, customer.pk)
+    pushed = ctx.adapter.push_customer(customer, None, key=key)
+    message = "Created."
+    if pushed.remote_name and pushed.remote_name != customer.display_name:
+        message = f"Created as “{pushed.remote_name}” (the name was taken by someone else)."
+    return pushed, message
+
+
+def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[adapters.Pushed, str]:
+    """A payment the hub collected: against the invoice in the integration when it is there (the
+    invoice first if it may go), otherwise as a sales receipt (rule 5)."""
+    invoice = load(Kind.INVOICE, payment.invoice_id)
+    invoice_link = link_of(ctx.integration, Kind.INVOICE, invoice.pk)
+    if invoice_link is None:
+        decision = decide(ctx.integration, Kind.INVOICE, invoice, None, as_dependency=True)
+        if decision.action == Action.PUSH:
+            pushed, _ = send(ctx, Kind.INVOICE, invoice, None)
+            invoice_link = link_save(
+                ctx.integration, Kind.INVOICE, invoice, pushed, created_by=Side.HUB
+            )
+            _log(
+                ctx,
+                Kind.INVOICE,
+                invoice.pk,
+                Outcome.PUSHED,
+                "Created (before its payment).",
+                pushed.remote_id,
+            )
+    customer_remote_id = customer_remote(ctx, invoice.customer)
+    pushed = ctx.adapter.push_payment(
+        payment,
+        customer_remote_id=customer_remote_id,
+        invoice_remote_id=invoice_link.remote_id if invoice_link else None,
+        key=key,
+    )
+    if invoice_link:
+        return pushed, "Recorded against the invoice."
+    return pushed, "Recorded as a sales receipt (the invoice is not in this integration)."

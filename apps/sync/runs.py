@@ -1,0 +1,90 @@
+"""Sync runs and the Sync Log: every push, pull, skip, hold-back and failure, readable by staff."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from apps.integrations.models import Integration
+
+from .models import SyncLogEntry, SyncRun
+
+COUNTERS = ("pushed", "pulled", "held_back", "skipped", "failed", "retrying")
+OUTCOME_COUNTER = {
+    SyncLogEntry.Outcome.PUSHED: "pushed",
+    SyncLogEntry.Outcome.PULLED: "pulled",
+    SyncLogEntry.Outcome.HELD_BACK: "held_back",
+    SyncLogEntry.Outcome.SKIPPED: "skipped",
+    SyncLogEntry.Outcome.FAILED: "failed",
+    SyncLogEntry.Outcome.RETRYING: "retrying",
+}
+
+
+def empty_counts() -> dict:
+    return {**{name: 0 for name in COUNTERS}, "held_back_reasons": {}, "failures": []}
+
+
+def run_start(*, integration: Integration, trigger: str, dry_run: bool = False) -> SyncRun:
+    return SyncRun.objects.create(
+        integration=integration, trigger=trigger, dry_run=dry_run, counts=empty_counts()
+    )
+
+
+def log(
+    *,
+    run: SyncRun | None,
+    integration: Integration,
+    kind: str,
+    object_id: int | None,
+    direction: str,
+    outcome: str,
+    message: str = "",
+    remote_id: str = "",
+) -> None:
+    """One Sync Log line, counted on the run it belongs to (saved when the run finishes)."""
+    if run is None or not run.dry_run:
+        SyncLogEntry.objects.create(
+            run=run,
+            integration=integration,
+            kind=kind,
+            object_id=object_id,
+            remote_id=remote_id or "",
+            direction=direction,
+            outcome=outcome,
+            message=message,
+        )
+    if run is not None:
+        count(run, outcome, message=message, kind=kind, object_id=object_id)
+
+
+def count(run: SyncRun, outcome: str, *, message: str = "", kind: str = "", object_id=None) -> None:
+    counts = run.counts or empty_counts()
+    name = OUTCOME_COUNTER.get(outcome)
+    if name:
+        counts[name] = counts.get(name, 0) + 1
+    if outcome == SyncLogEntry.Outcome.HELD_BACK:
+        reasons = counts.setdefault("held_back_reasons", {})
+        reasons[message] = reasons.get(message, 0) + 1
+    if outcome == SyncLogEntry.Outcome.FAILED:
+        failures = counts.setdefault("failures", [])
+        if len(failures) < 50:
+            failures.append(f"{kind} {object_id or ''}: {message}".strip())
+    run.counts = counts
+
+
+def run_save_progress(run: SyncRun) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(counts=run.counts)
+
+
+def run_finish(run: SyncRun, *, error: str = "", note: str = "") -> SyncRun:
+    """Close the run: failed when ``error`` stopped it, partial when some records failed."""
+    counts = run.counts or empty_counts()
+    if error:
+        run.status = SyncRun.Status.FAILED
+    elif counts.get("failed"):
+        run.status = SyncRun.Status.PARTIAL
+    else:
+        run.status = SyncRun.Status.SUCCEEDED
+    run.message = error or note
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "message", "finished_at", "counts"])
+    return run

@@ -1,0 +1,158 @@
+"""What staff, the connections pages and the operations commands ask of the sync engine.
+
+- ``integration_sync_to_enabled``: Sync to was turned on: records in progress go (rule 6).
+- ``sync_now``: a full reconciliation of one integration (pull, catch up, retry, push), queued
+  for a worker; ``sync_run_execute`` is what the worker (or a command) runs.
+- ``retry_failed``: parked records back in the queue.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.integrations.models import Integration
+
+from . import outbox
+from .catchup import catch_up, held_back_history, preview_pending
+from .models import Change, SyncRun
+from .pull import pull
+from .push import drain
+from .recorder import _schedule_drains
+from .runs import run_finish, run_start
+
+DISCONNECTED = "The integration is disconnected: reconnect it to sync."
+DISABLED = "Enable Sync is off for this integration."
+BUSY = "Another sync of this integration is still running; it sends the rest."
+BUSY_WAIT_SECONDS = 30
+
+
+def integration_sync_to_enabled(*, integration: Integration, kind: str) -> int:
+    """Sync to was just turned on for ``kind``: queue the records still in progress (sent,
+    unpaid, not cancelled) and write why the others are held back. Call inside the transaction
+    that saved the toggle; the drain starts after it commits. Returns the rows queued."""
+    if not integration.syncs_to(kind):
+        return 0
+    queued = catch_up(integration, kinds=[kind])
+    held_back_history(integration, kinds=[kind], run=None)
+    if queued:
+        transaction.on_commit(lambda: _schedule_drains([integration.pk]))
+    return queued
+
+
+def sync_now(*, integration: Integration, dry_run: bool = False) -> SyncRun:
+    """Start a Sync Now (or its preview) of one integration; a worker runs it."""
+    run = run_start(integration=integration, trigger=SyncRun.Trigger.SYNC_NOW, dry_run=dry_run)
+    from .tasks import sync_now_task
+
+    transaction.on_commit(lambda: sync_now_task.delay(run.pk))
+    return run
+
+
+def sync_run_execute(*, run: SyncRun, adapter=None) -> SyncRun:
+    """Sync Now for one integration only: retry what failed at once, pull what changed there,
+    queue what is in progress or changed in the hub since it was last exchanged, and push.
+    A dry run reports what would happen and changes nothing."""
+    integration = Integration.objects.get(pk=run.integration_id)
+    if not integration.is_connected:
+        return run_finish(run, error=DISCONNECTED)
+    if not integration.sync_enabled:
+        return run_finish(run, error=DISABLED)
+    if run.dry_run:
+        return _preview(run, integration, adapter)
+    retry_now(integration)
+    kinds = ["customer", "quote", "invoice"]
+    pulled = pull(integration, run=run, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
+    catch_up(integration, kinds=kinds)
+    held_back_history(integration, kinds=kinds, run=run)
+    result = _drain_waiting(integration, run, adapter)
+    if result.retry_in is not None:
+        from .tasks import drain_integration
+
+        drain_integration.apply_async((integration.pk,), countdown=result.retry_in)
+    note = (
+        "Another sync of this integration is still running; it sends the rest."
+        if result.busy
+        else ""
+    )
+    return run_finish(run, error=pulled.error, note=note)
+
+
+def _drain_waiting(integration: Integration, run: SyncRun, adapter):
+    """Drain now; when another worker is draining, wait a little for it rather than report a
+    Sync Now that did nothing."""
+    deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    while True:
+        result = drain(integration, run=run, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
+        if not result.busy or time.monotonic() > deadline:
+            return result
+        time.sleep(0.5)
+
+
+def _preview(run: SyncRun, integration: Integration, adapter) -> SyncRun:
+    preview_pending(integration, run=run)
+    pulled = pull(integration, run=run, adapter=adapter)
+    return run_finish(run, error=pulled.error)
+
+
+def retry_now(integration: Integration) -> int:
+    """Parked (failed) rows and rows waiting out a backoff are due again, at once."""
+    count = 0
+    for change in Change.objects.filter(integration=integration, state=Change.State.FAILED):
+        outbox.requeue(change)
+        count += 1
+    Change.objects.filter(integration=integration, state=Change.State.PENDING).update(
+        next_attempt_at=None
+    )
+    return count
+
+
+def retry_failed(*, integration: Integration | None = None) -> list[SyncRun]:
+    """Put parked rows back and send them now (``manage.py retry_failed``)."""
+    integrations = Integration.objects.filter(
+        pk__in=Change.objects.filter(state=Change.State.FAILED).values("integration_id")
+    )
+    if integration is not None:
+        integrations = integrations.filter(pk=integration.pk)
+    runs = []
+    for row in integrations:
+        if not (row.is_connected and row.sync_enabled):
+            continue
+        retry_now(row)
+        run = run_start(integration=row, trigger=SyncRun.Trigger.RETRY)
+        result = _drain_waiting(row, run, None)
+        runs.append(run_finish(result.run or run))
+    return runs
+
+
+def sync_status() -> list[dict]:
+    """One line per integration for ``manage.py sync_status``."""
+    rows = []
+    for integration in Integration.objects.select_related("organisation").order_by("pk"):
+        state = outbox.state_for(integration.pk)
+        last = SyncRun.objects.filter(integration=integration).first()
+        changes = Change.objects.filter(integration=integration)
+        rows.append(
+            {
+                "id": integration.pk,
+                "organisation": integration.organisation.name,
+                "provider": integration.provider,
+                "company": integration.remote_company_name or integration.remote_company_id,
+                "status": integration.status,
+                "enabled": integration.sync_enabled,
+                "waiting": changes.filter(state=Change.State.PENDING).count(),
+                "failed": changes.filter(state=Change.State.FAILED).count(),
+                "last_run": _iso(last.started_at) if last else None,
+                "last_outcome": last.status if last else None,
+                "watermark": state.watermark or None,
+                "last_pull": _iso(state.last_pull_at),
+                "token_expires": _iso(integration.access_expires_at),
+            }
+        )
+    return rows
+
+
+def _iso(moment) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None

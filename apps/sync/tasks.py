@@ -1,0 +1,83 @@
+"""Celery tasks of the sync engine: thin, idempotent, keyed by primary key.
+
+Each exits quietly when its row is gone, and calls the engine. A transient failure is retried
+with the delay the engine worked out (backoff with jitter, never before Retry-After).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.integrations.models import Integration
+
+from . import outbox
+from .models import SyncRun
+
+DRAIN_TASK = "sync.drain_integration"
+PULL_TASK = "sync.pull_integration"
+PULL_ALL_TASK = "sync.pull_all"
+SWEEP_TASK = "sync.sweep_outbox"
+SYNC_NOW_TASK = "sync.sync_now"
+
+
+@shared_task(name=DRAIN_TASK, bind=True, ignore_result=True, max_retries=None)
+def drain_integration(self, integration_id: int) -> None:
+    """Send the integration's waiting changes. Another drain of it already running makes this
+    one a no-op: that drain takes whatever is due before it lets go."""
+    from .push import drain
+
+    integration = Integration.objects.filter(pk=integration_id).first()
+    if integration is None:
+        return
+    result = drain(integration)
+    if result.retry_in is not None:
+        raise self.retry(countdown=result.retry_in)
+    if result.processed and integration.is_connected and outbox.has_due(integration_id):
+        # Committed between the drain's last look and its release: go round once more.
+        drain_integration.delay(integration_id)
+
+
+@shared_task(name=PULL_TASK, bind=True, ignore_result=True, max_retries=5)
+def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.PULL) -> None:
+    """Bring in what changed in the integration (beat, and webhooks)."""
+    from .pull import pull
+
+    integration = Integration.objects.filter(pk=integration_id).first()
+    if integration is None or not integration.is_connected or not integration.sync_enabled:
+        return
+    result = pull(integration, trigger=trigger)
+    if result.run is not None:
+        from .runs import run_finish
+
+        run_finish(result.run, error=result.error)
+    if result.retry_in is not None:
+        raise self.retry(countdown=result.retry_in)
+
+
+@shared_task(name=PULL_ALL_TASK, ignore_result=True)
+def pull_all() -> None:
+    """Beat's periodic pull: one task per connected integration, so none waits on another."""
+    from .pull import pulled_kinds
+
+    for integration in Integration.objects.filter(
+        status=Integration.Status.CONNECTED, sync_enabled=True
+    ):
+        if pulled_kinds(integration):
+            pull_integration.delay(integration.pk)
+
+
+@shared_task(name=SWEEP_TASK, ignore_result=True)
+def sweep_outbox() -> None:
+    """Re-queue rows a crashed worker left behind and drain whatever is due."""
+    for integration_id in outbox.sweep():
+        drain_integration.delay(integration_id)
+
+
+@shared_task(name=SYNC_NOW_TASK, ignore_result=True)
+def sync_now_task(run_id: int) -> None:
+    from .services import sync_run_execute
+
+    run = SyncRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
+    if run is None:
+        return
+    sync_run_execute(run=run)
