@@ -81,3 +81,6 @@ def sync_now_task(run_id: int) -> None:
     if run is None:
         return
     sync_run_execute(run=run)
+
+# The nightly export's tasks live beside these; importing them here registers them with workers.
+from . import nightly_tasks  # noqa: E402, F401
