@@ -1,0 +1,1 @@
+"""A Xero Accounting API compatible sandbox (https://developer.xero.com/documentation/api/accounting/overview)."""

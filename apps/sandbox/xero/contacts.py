@@ -1,0 +1,117 @@
+"""Contacts: https://developer.xero.com/documentation/api/accounting/contacts"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from apps.sandbox import store
+from apps.sandbox.models import SandboxCompany
+
+from . import entities
+from .errors import Invalid
+from .formats import new_guid
+from .kinds import Kind, choice, merged
+
+STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
+_COMPUTED = ("ContactID", "Balances", "Website", "Discount", "IsCustomer", "IsSupplier")
+
+
+def duplicate_name_message(name: str) -> str:
+    return (
+        f"The contact name {name} is already assigned to another contact. "
+        "The contact name must be unique across all active contacts."
+    )
+
+
+class ContactKind(Kind):
+    entity = entities.CONTACTS
+    id_field = "ContactID"
+    shape = "Contact"
+    natural_keys = ("ContactNumber",)
+
+    def build(
+        self, company: SandboxCompany, element: dict[str, Any], current: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        data = merged(current or _new_contact(element), element, *_COMPUTED)
+        data["ContactStatus"] = choice(data.get("ContactStatus"), STATUSES, "ContactStatus")
+        name = str(data.get("Name") or "").strip()
+        if not name:
+            raise Invalid("The contact name must be specified.")
+        data["Name"] = name
+        problems = []
+        email = data.get("EmailAddress") or ""
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                problems.append("Email address must be valid.")
+        if data["ContactStatus"] == "ACTIVE" and _name_taken(company, name, data["ContactID"]):
+            problems.append(duplicate_name_message(name))
+        if problems:
+            raise Invalid(*problems)
+        return data
+
+
+def _new_contact(element: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ContactID": new_guid(),
+        "ContactStatus": "ACTIVE",
+        "Addresses": [],
+        "Phones": [],
+        "ContactPersons": [],
+        "IsSupplier": bool(element.get("IsSupplier", False)),
+        "IsCustomer": bool(element.get("IsCustomer", False)),
+        "HasAttachments": False,
+        "HasValidationErrors": False,
+    }
+
+
+def _name_taken(company: SandboxCompany, name: str, contact_id: str) -> bool:
+    return (
+        store.records(company, entities.CONTACTS)
+        .filter(data__Name__iexact=name, data__ContactStatus="ACTIVE")
+        .exclude(record_id=contact_id)
+        .exists()
+    )
+
+
+def contact_summary(company: SandboxCompany, contact_id: str) -> dict[str, Any]:
+    """The contact as Xero nests it inside an invoice, quote or payment."""
+    record = entities.get(company, entities.CONTACTS, contact_id)
+    if record is None:
+        return {"ContactID": contact_id}
+    keep = ("ContactID", "ContactNumber", "ContactStatus", "Name", "FirstName", "LastName")
+    keep += ("EmailAddress", "Addresses", "Phones", "IsSupplier", "IsCustomer")
+    summary = {key: record.data[key] for key in keep if key in record.data}
+    return {**summary, "HasValidationErrors": False}
+
+
+def contact_mark_customer(company: SandboxCompany, contact_id: str) -> None:
+    """Xero flags a contact as a customer once it has a sales document."""
+    record = entities.get(company, entities.CONTACTS, contact_id, for_update=True)
+    if record is not None and not record.data.get("IsCustomer"):
+        store.record_save(record=record, data={**record.data, "IsCustomer": True})
+
+
+def resolve_contact(company: SandboxCompany, given: object) -> str:
+    """The ContactID a document names: by ContactID, ContactNumber or Name. An unknown Name
+    makes a new contact, as Xero does."""
+    if not isinstance(given, dict) or not given:
+        raise Invalid("A Contact must be specified.")
+    if given.get("ContactID"):
+        if entities.get(company, entities.CONTACTS, given["ContactID"]) is None:
+            raise Invalid(f"The contact with ID {given['ContactID']} could not be found.")
+        return str(given["ContactID"]).lower()
+    for field in ("ContactNumber", "Name"):
+        found = entities.find_by(company, entities.CONTACTS, field, given.get(field))
+        if found is not None:
+            return found.record_id
+    if not given.get("Name"):
+        raise Invalid("A Contact must be specified by ContactID, ContactNumber or Name.")
+    data = ContactKind().build(company, given, None)
+    return store.record_create(
+        company=company, entity=entities.CONTACTS, record_id=data["ContactID"], data=data
+    ).record_id

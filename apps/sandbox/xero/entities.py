@@ -1,0 +1,57 @@
+"""Where the Xero sandbox keeps its records, and the look-ups the entities share.
+
+Each record is a SandboxRecord whose ``entity`` is the name of its Xero collection ("Contacts",
+"Invoices" ...), as the resource URLs and the webhooks name them; its ``data`` is the record's
+Xero JSON without ``UpdatedDateUTC`` (that is the row's ``updated_at``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.sandbox import store
+from apps.sandbox.models import SandboxCompany, SandboxRecord
+
+from .formats import is_guid
+
+CONTACTS = "Contacts"
+INVOICES = "Invoices"
+QUOTES = "Quotes"
+PAYMENTS = "Payments"
+ITEMS = "Items"
+TAX_RATES = "TaxRates"
+ACCOUNTS = "Accounts"
+
+
+def get(
+    company: SandboxCompany, entity: str, record_id: object, *, for_update: bool = False
+) -> SandboxRecord | None:
+    if not isinstance(record_id, str) or not record_id:
+        return None
+    # GUIDs are stored lower-case; clients may send them in either case.
+    key = record_id.lower() if is_guid(record_id) else record_id
+    return store.record_get(company=company, entity=entity, record_id=key, for_update=for_update)
+
+
+def find_by(
+    company: SandboxCompany, entity: str, field: str, value: object
+) -> SandboxRecord | None:
+    """The first record whose ``field`` equals ``value`` (text compared without case)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    lookup = {f"data__{field}__iexact": value.strip()}
+    return store.records(company, entity).filter(**lookup).order_by("pk").first()
+
+
+def tax_rates(company: SandboxCompany) -> dict[str, dict[str, Any]]:
+    return {row.record_id: row.data for row in store.records(company, TAX_RATES)}
+
+
+def account_by_code(company: SandboxCompany, code: object) -> dict[str, Any] | None:
+    found = find_by(company, ACCOUNTS, "Code", code)
+    return found.data if found else None
+
+
+def item_by_code(company: SandboxCompany, code: object) -> dict[str, Any] | None:
+    found = find_by(company, ITEMS, "Code", code)
+    return found.data if found else None

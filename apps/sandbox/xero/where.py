@@ -1,0 +1,208 @@
+"""The ``where`` filter of Xero's GET endpoints, for the forms clients write:
+
+    EmailAddress=="ann@example.com"    Name.ToLower()=="ann"    Status!="DELETED"
+    Contact.ContactID==Guid("...")     Date>=DateTime(2024, 1, 31)    AmountDue>0
+    Name.Contains("Ann")  Name.StartsWith("A")   ... joined with AND / OR / && / || and ( ).
+
+Text compares without regard to case. A filter that does not parse raises ``QueryError``.
+https://developer.xero.com/documentation/api/accounting/requests-and-responses#retrieving-a-filtered-set-of-records
+"""
+
+from __future__ import annotations
+
+import operator as op
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .formats import parse_day, parse_decimal
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<string>"(?:[^"\\]|\\.)*")
+      | (?P<number>-?\d+(?:\.\d+)?)
+      | (?P<op>==|!=|>=|<=|>|<|=|&&|\|\||\(|\)|,|\.)
+      | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    )""",
+    re.VERBOSE,
+)
+_METHODS = {"Contains", "StartsWith", "EndsWith"}
+_CASES = {"ToLower", "ToUpper"}
+_ORDERINGS = {">": op.gt, "<": op.lt, ">=": op.ge, "<=": op.le}
+
+
+class QueryError(ValueError):
+    pass
+
+
+def compile_where(text: str) -> Predicate:
+    parser = _Parser(_tokens(text))
+    predicate = parser.expression()
+    if parser.peek() is not None:
+        raise QueryError(f"Unexpected '{parser.peek()[1]}' in where clause")
+    return predicate
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens, position = [], 0
+    text = text.strip()
+    while position < len(text):
+        found = _TOKEN.match(text, position)
+        if not found or found.end() == position:
+            raise QueryError(f"Syntax error in where clause at position {position}")
+        kind = found.lastgroup
+        tokens.append((kind, found.group(kind)))
+        position = found.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens, self.at = tokens, 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        token = self.peek()
+        if token is None or (value is not None and token[1].upper() != value.upper()):
+            raise QueryError(f"Expected '{value or 'more'}' in where clause")
+        self.at += 1
+        return token
+
+    def accept(self, *values: str) -> bool:
+        token = self.peek()
+        if token is not None and token[1].upper() in values:
+            self.at += 1
+            return True
+        return False
+
+    def expression(self) -> Predicate:
+        left = self.conjunction()
+        while self.accept("OR", "||"):
+            right, first = self.conjunction(), left
+            left = lambda row, a=first, b=right: a(row) or b(row)  # noqa: E731
+        return left
+
+    def conjunction(self) -> Predicate:
+        left = self.factor()
+        while self.accept("AND", "&&"):
+            right, first = self.factor(), left
+            left = lambda row, a=first, b=right: a(row) and b(row)  # noqa: E731
+        return left
+
+    def factor(self) -> Predicate:
+        if self.accept("NOT", "!"):
+            inner = self.factor()
+            return lambda row: not inner(row)
+        if self.accept("("):
+            inner = self.expression()
+            self.take(")")
+            return inner
+        return self.comparison()
+
+    def comparison(self) -> Predicate:
+        path, case, method = self.field()
+        if method:
+            self.take("(")
+            needle = str(self.literal()).lower()
+            self.take(")")
+            test = {"Contains": str.__contains__, "StartsWith": str.startswith}.get(
+                method, str.endswith
+            )
+            return lambda row: test(str(_lookup(row, path) or "").lower(), needle)
+        token = self.peek()
+        if token is None or token[0] != "op" or token[1] in "(),.":
+            # A bare boolean field: "IsCustomer" means IsCustomer==true.
+            return lambda row: _lookup(row, path) is True
+        operator = self.take()[1]
+        return _compare(path, operator, self.literal())
+
+    def field(self) -> tuple[list[str], str, str]:
+        path, case, method = [self.take()[1]], "", ""
+        while self.accept("."):
+            name = self.take()[1]
+            if name in _CASES:
+                self.take("(")
+                self.take(")")
+                case = name
+            elif name in _METHODS:
+                method = name
+            else:
+                path.append(name)
+        if not path[0][0].isalpha():
+            raise QueryError(f"'{path[0]}' is not a field")
+        return path, case, method
+
+    def literal(self) -> Any:
+        kind, value = self.take()
+        if kind == "string":
+            return value[1:-1].replace('\\"', '"')
+        if kind == "number":
+            return Decimal(value)
+        word = value.lower()
+        if word in ("true", "false"):
+            return word == "true"
+        if word == "null":
+            return None
+        if word == "guid":
+            self.take("(")
+            text = self.literal()
+            self.take(")")
+            return str(text).lower()
+        if word == "datetime":
+            return self.date_literal()
+        raise QueryError(f"'{value}' is not a value")
+
+    def date_literal(self) -> date:
+        self.take("(")
+        parts = [int(self.literal())]
+        while self.accept(","):
+            parts.append(int(self.literal()))
+        self.take(")")
+        try:
+            return date(*parts[:3])
+        except (TypeError, ValueError) as wrong:
+            raise QueryError("DateTime needs a valid year, month and day") from wrong
+
+
+def _lookup(row: dict[str, Any], path: list[str]) -> Any:
+    value: Any = row
+    for name in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(name)
+    return value
+
+
+def _compare(path: list[str], operator: str, expected: Any) -> Predicate:
+    def test(row: dict[str, Any]) -> bool:
+        actual = _comparable(_lookup(row, path), expected)
+        wanted = expected.lower() if isinstance(expected, str) else expected
+        if operator in ("==", "="):
+            return actual == wanted
+        if operator == "!=":
+            return actual != wanted
+        if actual is None or wanted is None:
+            return False
+        try:
+            return _ORDERINGS[operator](actual, wanted)
+        except TypeError:
+            return False
+
+    return test
+
+
+def _comparable(actual: Any, expected: Any) -> Any:
+    """The record's value in the type of the literal it is compared with."""
+    if isinstance(expected, bool) or expected is None:
+        return actual
+    if isinstance(expected, date):
+        return parse_day(actual)
+    if isinstance(expected, Decimal):
+        return parse_decimal(actual)
+    return str(actual).lower() if actual is not None else None
