@@ -1,0 +1,380 @@
+"""Hub records ↔ Xero Accounting API JSON. Pure functions: no HTTP, no database writes.
+
+Xero prices lines itself: each line is Quantity × UnitAmount less its ``DiscountRate``, rounded
+to the cent, and tax is added per line (``LineAmountTypes: Exclusive``). Xero has no document
+discount, so the hub's document discount is folded into every line's DiscountRate. The hub rounds
+once per document, so the two can differ by a cent or two; a "Rounding" line carries that
+difference and Xero's Total equals the hub total exactly.
+https://developer.xero.com/documentation/api/accounting/invoices
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from apps.common.documents import compute_totals
+from apps.common.money import HUNDRED, ZERO, round_money
+from apps.sync.adapters import (
+    RemoteChange,
+    RemoteCustomer,
+    RemoteDocument,
+    RemoteLine,
+    RemotePayment,
+)
+from apps.sync.errors import PermanentError, TransientError
+
+NAME_MAX = 255
+ROUNDING_DESCRIPTION = "Rounding"
+_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Hub kind → (collection, id field) in Xero.
+COLLECTION = {
+    "customer": ("Contacts", "ContactID"),
+    "invoice": ("Invoices", "InvoiceID"),
+    "quote": ("Quotes", "QuoteID"),
+    "payment": ("Payments", "PaymentID"),
+}
+QUOTE_STATUS = {
+    "draft": "DRAFT",
+    "sent": "SENT",
+    "accepted": "ACCEPTED",
+    "declined": "DECLINED",
+    "cancelled": "DELETED",
+}
+HUB_QUOTE_STATUS = {
+    "DRAFT": "draft",
+    "SENT": "sent",
+    "ACCEPTED": "accepted",
+    "INVOICED": "accepted",
+    "DECLINED": "declined",
+    "DELETED": "cancelled",
+}
+
+
+@dataclass(frozen=True)
+class TaxTypes:
+    """The tenant's TaxType for taxable lines (at the document's rate) and for exempt ones."""
+
+    taxable: str = "OUTPUT"
+    taxable_rate: Decimal = ZERO
+    exempt: str = "NONE"
+
+
+# --- Xero's formats --------------------------------------------------------------------
+
+
+def parse_timestamp(value: Any, what: str = "a date") -> datetime:
+    """``/Date(1552262400000+0000)/`` (Xero's JSON dates) or ISO 8601, as an aware datetime."""
+    text = str(value or "").strip()
+    found = _MS_DATE.match(text)
+    if found:
+        return EPOCH + timedelta(milliseconds=int(found[1]))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise TransientError(f"Xero answered {what} {value!r}, which is not a date.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_day(value: Any, what: str) -> date:
+    return parse_timestamp(value, what).date()
+
+
+def _decimal(value: Any, what: str, default: Decimal | None = None) -> Decimal:
+    if value in (None, "") and default is not None:
+        return default
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise TransientError(f"Xero answered {what} {value!r}, which is not a number.") from None
+
+
+def _required(data: Any, key: str, what: str) -> str:
+    if not isinstance(data, Mapping) or data.get(key) in (None, ""):
+        raise TransientError(f"Xero answered {what} without {key}.")
+    return str(data[key])
+
+
+def version_of(data: Mapping, what: str) -> str:
+    return _required(data, "UpdatedDateUTC", what)
+
+
+def validation_messages(element: Mapping) -> str:
+    """The messages of one refused element (``ValidationErrors`` of a 400 or of
+    ``summarizeErrors=false``)."""
+    messages = [str(e.get("Message", "")) for e in element.get("ValidationErrors") or []]
+    return "; ".join(m for m in messages if m) or "Xero refused it without saying why."
+
+
+# --- reading answers -------------------------------------------------------------------
+
+
+def contact_from_xero(data: Mapping) -> RemoteCustomer:
+    phones = [p for p in data.get("Phones") or [] if p.get("PhoneNumber")]
+    addresses = data.get("Addresses") or []
+    address = next((a for a in addresses if a.get("AddressType") == "POBOX"), None) or (
+        addresses[0] if addresses else {}
+    )
+    phone = ""
+    if phones:
+        first = phones[0]
+        phone = " ".join(
+            str(first.get(k) or "") for k in ("PhoneCountryCode", "PhoneAreaCode", "PhoneNumber")
+        ).strip()
+    return RemoteCustomer(
+        remote_id=_required(data, "ContactID", "a contact"),
+        remote_version=version_of(data, "a contact"),
+        display_name=_required(data, "Name", "a contact"),
+        given_name=str(data.get("FirstName") or ""),
+        family_name=str(data.get("LastName") or ""),
+        email=str(data.get("EmailAddress") or ""),
+        phone=phone,
+        billing_line1=str(address.get("AddressLine1") or ""),
+        billing_line2=str(address.get("AddressLine2") or ""),
+        billing_city=str(address.get("City") or ""),
+        billing_region=str(address.get("Region") or ""),
+        billing_postal_code=str(address.get("PostalCode") or ""),
+        billing_country=str(address.get("Country") or "")[:2].upper(),
+        active=data.get("ContactStatus", "ACTIVE") == "ACTIVE",
+    )
+
+
+def _line_from_xero(line: Mapping) -> RemoteLine:
+    return RemoteLine(
+        description=str(line.get("Description") or ""),
+        quantity=_decimal(line.get("Quantity"), "a quantity", Decimal("1")),
+        unit_price=_decimal(line.get("UnitAmount"), "a unit amount", ZERO),
+        item_name=str((line.get("Item") or {}).get("Name") or line.get("ItemCode") or ""),
+        discount_percent=_decimal(line.get("DiscountRate"), "a discount rate", ZERO),
+        taxable=_decimal(line.get("TaxAmount"), "a tax amount", ZERO) != ZERO,
+    )
+
+
+def _invoice_status(data: Mapping, total: Decimal, paid: Decimal) -> str:
+    status = data.get("Status")
+    if status in ("VOIDED", "DELETED"):
+        return "cancelled"
+    if status == "PAID" or (total > ZERO and paid >= total):
+        return "paid"
+    if paid > ZERO:
+        return "partially_paid"
+    if status == "DRAFT":
+        return "draft"
+    return "sent"
+
+
+def document_from_xero(data: Mapping, kind: str) -> RemoteDocument:
+    collection, id_field = COLLECTION[kind]
+    what = "an invoice" if kind == "invoice" else "a quote"
+    lines_raw = data.get("LineItems")
+    if not isinstance(lines_raw, list):
+        raise TransientError(f"Xero answered {what} without LineItems.")
+    lines = [_line_from_xero(line) for line in lines_raw]
+    total = _decimal(data.get("Total"), "a total", ZERO)
+    sub_total = _decimal(data.get("SubTotal"), "a subtotal", ZERO)
+    tax = _decimal(data.get("TotalTax"), "a total tax", ZERO)
+    taxable_base = sum(
+        (
+            round_money(ln.quantity * ln.unit_price * (1 - ln.discount_percent / HUNDRED))
+            for ln in lines
+            if ln.taxable
+        ),
+        ZERO,
+    )
+    tax_rate = round_money(tax * HUNDRED / taxable_base) if taxable_base else ZERO
+    paid = _decimal(data.get("AmountPaid"), "an amount paid", ZERO)
+    if kind == "invoice":
+        status, number, end = (
+            _invoice_status(data, total, paid),
+            data.get("InvoiceNumber"),
+            "DueDate",
+        )
+    else:
+        status = HUB_QUOTE_STATUS.get(str(data.get("Status")), "sent")
+        number, end = data.get("QuoteNumber"), "ExpiryDate"
+        paid = ZERO
+    return RemoteDocument(
+        kind=kind,
+        remote_id=_required(data, id_field, what),
+        remote_version=version_of(data, what),
+        customer_remote_id=_required(data.get("Contact"), "ContactID", f"{what} contact"),
+        number=str(number or ""),
+        issue_date=parse_day(_required(data, "Date", what), "a Date"),
+        status=status,
+        currency=str(data.get("CurrencyCode") or ""),
+        lines=[ln for ln in lines if ln.description != ROUNDING_DESCRIPTION],
+        due_date=parse_day(data[end], end) if data.get(end) else None,
+        discount_percent=ZERO,
+        tax_rate=tax_rate,
+        total=total if total or not sub_total else sub_total + tax,
+        amount_paid=paid,
+    )
+
+
+def payment_from_xero(data: Mapping) -> RemotePayment:
+    invoice = data.get("Invoice") or {}
+    amount = _decimal(data.get("Amount"), "a payment amount")
+    invoice_id = str(invoice.get("InvoiceID") or "")
+    return RemotePayment(
+        remote_id=_required(data, "PaymentID", "a payment"),
+        remote_version=version_of(data, "a payment"),
+        customer_remote_id=str((invoice.get("Contact") or {}).get("ContactID") or ""),
+        date=parse_day(_required(data, "Date", "a payment"), "a payment Date"),
+        amount=amount,
+        applied_to=[(invoice_id, amount)] if invoice_id else [],
+        reference=str(data.get("Reference") or ""),
+        voided=data.get("Status") == "DELETED",
+    )
+
+
+def change_from_xero(kind: str, data: Mapping) -> RemoteChange:
+    _, id_field = COLLECTION[kind]
+    remote_id = _required(data, id_field, kind)
+    if kind == "customer":
+        record: Any = contact_from_xero(data)
+    elif kind == "payment":
+        record = payment_from_xero(data)
+    else:
+        record = document_from_xero(data, kind)
+    return RemoteChange(kind=kind, remote_id=remote_id, record=record)
+
+
+# --- building requests -----------------------------------------------------------------
+
+
+def contact_to_xero(customer, *, name: str | None = None) -> dict:
+    name = " ".join((name or customer.display_name).split())[:NAME_MAX]
+    if not name:
+        raise PermanentError("The customer has no display name, which Xero requires.")
+    body: dict[str, Any] = {
+        "Name": name,
+        "FirstName": customer.given_name[:255],
+        "LastName": customer.family_name[:255],
+        "EmailAddress": customer.email,
+    }
+    if customer.phone:
+        body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": customer.phone[:50]}]
+    address = {
+        "AddressLine1": customer.billing_line1,
+        "AddressLine2": customer.billing_line2,
+        "City": customer.billing_city,
+        "Region": customer.billing_region,
+        "PostalCode": customer.billing_postal_code,
+        "Country": customer.billing_country,
+    }
+    if any(address.values()):
+        body["Addresses"] = [{"AddressType": "POBOX", **{k: v for k, v in address.items() if v}}]
+    return body
+
+
+def combined_discount(line_percent: Decimal, document_percent: Decimal) -> Decimal:
+    """One DiscountRate for a line discount followed by the document discount."""
+    keep = (1 - Decimal(line_percent) / HUNDRED) * (1 - Decimal(document_percent) / HUNDRED)
+    return ((1 - keep) * HUNDRED).normalize()
+
+
+def _line_to_xero(line, *, document_discount, tax_types: TaxTypes, account_code: str):
+    discount = combined_discount(line.discount_percent, document_discount)
+    body: dict[str, Any] = {
+        "Description": line.description,
+        "Quantity": Decimal(line.quantity),
+        "UnitAmount": Decimal(line.unit_price),
+        "AccountCode": account_code,
+        "TaxType": tax_types.taxable if line.taxable else tax_types.exempt,
+    }
+    if discount:
+        body["DiscountRate"] = discount
+    amount = round_money(
+        Decimal(line.quantity) * Decimal(line.unit_price) * (1 - discount / HUNDRED)
+    )
+    tax = round_money(amount * tax_types.taxable_rate / HUNDRED) if line.taxable else ZERO
+    return body, amount + tax
+
+
+def line_items(document, lines: Sequence, *, tax_types: TaxTypes, account_code: str) -> list[dict]:
+    """Lines as Xero will price them, plus a Rounding line when Xero's per-line rounding would
+    leave its total off the hub's."""
+    if Decimal(document.tax_rate) and any(ln.taxable for ln in lines):
+        if Decimal(tax_types.taxable_rate) != Decimal(document.tax_rate):
+            raise PermanentError(f"Xero has no sales tax rate of {document.tax_rate}%.")
+    totals = compute_totals(
+        lines, discount_percent=document.discount_percent, tax_rate=document.tax_rate
+    )
+    items, xero_total = [], ZERO
+    for line in lines:
+        body, amount = _line_to_xero(
+            line,
+            document_discount=document.discount_percent,
+            tax_types=tax_types,
+            account_code=account_code,
+        )
+        items.append(body)
+        xero_total += amount
+    residue = totals.total - xero_total
+    if residue:
+        items.append(
+            {
+                "Description": ROUNDING_DESCRIPTION,
+                "Quantity": Decimal("1"),
+                "UnitAmount": residue,
+                "AccountCode": account_code,
+                "TaxType": tax_types.exempt,
+            }
+        )
+    return items
+
+
+def document_to_xero(
+    document,
+    lines: Sequence,
+    *,
+    kind: str,
+    contact_id: str,
+    tax_types: TaxTypes,
+    account_code: str,
+) -> dict:
+    """An ACCREC invoice (a sent hub invoice is AUTHORISED) or a quote."""
+    body: dict[str, Any] = {
+        "Contact": {"ContactID": contact_id},
+        "Date": document.issue_date.isoformat(),
+        "LineAmountTypes": "Exclusive",
+        "CurrencyCode": document.currency,
+        "LineItems": line_items(document, lines, tax_types=tax_types, account_code=account_code),
+    }
+    if kind == "invoice":
+        body |= {"Type": "ACCREC", "InvoiceNumber": document.number, "Status": "AUTHORISED"}
+        if document.due_date:
+            body["DueDate"] = document.due_date.isoformat()
+        else:
+            body["DueDate"] = document.issue_date.isoformat()
+    else:
+        body |= {
+            "QuoteNumber": document.number,
+            "Status": QUOTE_STATUS.get(document.status, "SENT"),
+        }
+        if document.expiry_date:
+            body["ExpiryDate"] = document.expiry_date.isoformat()
+        if document.notes:
+            body["Summary"] = document.notes[:3000]
+    return body
+
+
+def payment_to_xero(payment, *, invoice_id: str, account_code: str) -> dict:
+    return {
+        "Invoice": {"InvoiceID": invoice_id},
+        "Account": {"Code": account_code},
+        "Date": payment.date.isoformat(),
+        "Amount": round_money(payment.amount),
+        "Reference": " ".join(filter(None, [payment.method, payment.reference]))[:255],
+    }
+
+
+def where_literal(value: str) -> str:
+    """A string inside a Xero ``where`` filter: double quotes, backslash-escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
