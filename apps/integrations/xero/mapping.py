@@ -95,14 +95,14 @@ def _decimal(value: Any, what: str, default: Decimal | None = None) -> Decimal:
         raise TransientError(f"Xero answered {what} {value!r}, which is not a number.") from None
 
 
-def _required(data: Any, key: str, what: str) -> str:
+def required(data: Any, key: str, what: str) -> str:
     if not isinstance(data, Mapping) or data.get(key) in (None, ""):
         raise TransientError(f"Xero answered {what} without {key}.")
     return str(data[key])
 
 
 def version_of(data: Mapping, what: str) -> str:
-    return _required(data, "UpdatedDateUTC", what)
+    return required(data, "UpdatedDateUTC", what)
 
 
 def validation_messages(element: Mapping) -> str:
@@ -128,9 +128,9 @@ def contact_from_xero(data: Mapping) -> RemoteCustomer:
             str(first.get(k) or "") for k in ("PhoneCountryCode", "PhoneAreaCode", "PhoneNumber")
         ).strip()
     return RemoteCustomer(
-        remote_id=_required(data, "ContactID", "a contact"),
+        remote_id=required(data, "ContactID", "a contact"),
         remote_version=version_of(data, "a contact"),
-        display_name=_required(data, "Name", "a contact"),
+        display_name=required(data, "Name", "a contact"),
         given_name=str(data.get("FirstName") or ""),
         family_name=str(data.get("LastName") or ""),
         email=str(data.get("EmailAddress") or ""),
@@ -201,11 +201,11 @@ def document_from_xero(data: Mapping, kind: str) -> RemoteDocument:
         paid = ZERO
     return RemoteDocument(
         kind=kind,
-        remote_id=_required(data, id_field, what),
+        remote_id=required(data, id_field, what),
         remote_version=version_of(data, what),
-        customer_remote_id=_required(data.get("Contact"), "ContactID", f"{what} contact"),
+        customer_remote_id=required(data.get("Contact"), "ContactID", f"{what} contact"),
         number=str(number or ""),
-        issue_date=parse_day(_required(data, "Date", what), "a Date"),
+        issue_date=parse_day(required(data, "Date", what), "a Date"),
         status=status,
         currency=str(data.get("CurrencyCode") or ""),
         lines=[ln for ln in lines if ln.description != ROUNDING_DESCRIPTION],
@@ -222,10 +222,10 @@ def payment_from_xero(data: Mapping) -> RemotePayment:
     amount = _decimal(data.get("Amount"), "a payment amount")
     invoice_id = str(invoice.get("InvoiceID") or "")
     return RemotePayment(
-        remote_id=_required(data, "PaymentID", "a payment"),
+        remote_id=required(data, "PaymentID", "a payment"),
         remote_version=version_of(data, "a payment"),
         customer_remote_id=str((invoice.get("Contact") or {}).get("ContactID") or ""),
-        date=parse_day(_required(data, "Date", "a payment"), "a payment Date"),
+        date=parse_day(required(data, "Date", "a payment"), "a payment Date"),
         amount=amount,
         applied_to=[(invoice_id, amount)] if invoice_id else [],
         reference=str(data.get("Reference") or ""),
@@ -235,7 +235,7 @@ def payment_from_xero(data: Mapping) -> RemotePayment:
 
 def change_from_xero(kind: str, data: Mapping) -> RemoteChange:
     _, id_field = COLLECTION[kind]
-    remote_id = _required(data, id_field, kind)
+    remote_id = required(data, id_field, kind)
     if kind == "customer":
         record: Any = contact_from_xero(data)
     elif kind == "payment":

@@ -1,0 +1,308 @@
+"""Xero behind the engine's ``Adapter`` contract (apps.sync.adapters).
+
+Choices worth knowing:
+- A cancelled invoice is VOIDED when it was AUTHORISED and DELETED when DRAFT or SUBMITTED
+  (Xero allows nothing else); a cancelled quote is DELETED; a payment is DELETED.
+- Xero records money only against an invoice here: a payment without one is refused clearly.
+- A contact name already used by someone else is not the end of it: the contact is created
+  under "Name (email)" or "Name (2)", never dropped (DESIGN rule 10).
+- Batches (nightly export) go 50 per request with ``summarizeErrors=false``; invoices an earlier
+  attempt already created are found by number first, so a retried batch never makes copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from apps.sync.adapters import PullPage, Pushed, RemoteChange
+from apps.sync.errors import PermanentError, RemoteGone, SyncError
+
+from . import limits, mapping
+from .client import XeroClient, XeroValidation
+
+DUPLICATE_NAME = "is already assigned to another contact"
+DUPLICATE_NAME_ATTEMPTS = 5
+
+
+def _pushed(data: dict, kind: str, name: str = "") -> Pushed:
+    _, id_field = mapping.COLLECTION[kind]
+    return Pushed(
+        remote_id=mapping.required(data, id_field, kind),
+        remote_version=mapping.version_of(data, kind),
+        remote_name=name,
+    )
+
+
+def _parse_watermark(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return mapping.parse_timestamp(value)
+    except SyncError:
+        return None
+
+
+class XeroAdapter:
+    def __init__(self, integration) -> None:
+        self.integration = integration
+        self.client = XeroClient(integration)
+        self._tax_rates: list[dict] | None = None
+        self._accounts: list[dict] | None = None
+
+    # --- contacts -------------------------------------------------------------------------
+    def _contact_where(self, field: str, value: str) -> dict | None:
+        rows = self.client.get_list(
+            "Contacts", {"where": f"{field}=={mapping.where_literal(value)}"}
+        )
+        return rows[0] if rows else None
+
+    def find_customer(self, customer) -> Pushed | None:
+        found = self._contact_where("EmailAddress", customer.email) if customer.email else None
+        if found is None:
+            found = self._contact_where("Name", " ".join(customer.display_name.split()))
+        return None if found is None else _pushed(found, "customer", found.get("Name", ""))
+
+    def push_customer(self, customer, remote_id: str | None, *, key: str) -> Pushed:
+        try:
+            data = self._write_contact(mapping.contact_to_xero(customer), remote_id, key)
+        except XeroValidation as exc:
+            if not any(DUPLICATE_NAME in m for m in exc.messages):
+                raise
+            return self._push_under_free_name(customer, remote_id, key=key, refused=exc)
+        return _pushed(data, "customer", data.get("Name", ""))
+
+    def _write_contact(self, body: dict, remote_id: str | None, key: str) -> dict:
+        if remote_id is None:
+            return self.client.create("Contacts", body, key=key)
+        return self.client.update("Contacts", remote_id, body)
+
+    def _push_under_free_name(self, customer, remote_id, *, key, refused) -> Pushed:
+        name = " ".join(customer.display_name.split())
+        holder = self._contact_where("Name", name)
+        holder_email = str((holder or {}).get("EmailAddress") or "").lower()
+        if (
+            remote_id is None
+            and holder
+            and customer.email
+            and holder_email == customer.email.lower()
+        ):
+            data = self.client.update(
+                "Contacts", holder["ContactID"], mapping.contact_to_xero(customer)
+            )
+            return _pushed(data, "customer", data.get("Name", ""))
+        candidates = [f"{name} ({customer.email})"] if customer.email else []
+        candidates += [f"{name} ({n})" for n in range(2, 2 + DUPLICATE_NAME_ATTEMPTS)]
+        for n, candidate in enumerate(candidates):
+            body = mapping.contact_to_xero(customer, name=candidate)
+            try:
+                data = self._write_contact(body, remote_id, f"{key}/name{n}")
+            except XeroValidation as exc:
+                if any(DUPLICATE_NAME in m for m in exc.messages):
+                    continue
+                raise
+            return _pushed(data, "customer", data.get("Name", ""))
+        raise refused
+
+    # --- the tenant's settings (read once per adapter) ------------------------------------
+    def _accounts_of(self, kind: str) -> list[dict]:
+        if self._accounts is None:
+            self._accounts = self.client.get_list("Accounts")
+        return [a for a in self._accounts if a.get("Type") == kind and a.get("Status") == "ACTIVE"]
+
+    def _account_code(self, kind: str, preferred: str) -> str:
+        accounts = self._accounts_of(kind)
+        if not accounts:
+            raise PermanentError(f"Xero has no active {kind.lower()} account.")
+        codes = [str(a.get("Code") or "") for a in accounts]
+        return preferred if preferred in codes else next(c for c in codes if c) or codes[0]
+
+    def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
+        if self._tax_rates is None:
+            self._tax_rates = self.client.get_list("TaxRates")
+        usable = [
+            r
+            for r in self._tax_rates
+            if r.get("Status") == "ACTIVE" and r.get("CanApplyToRevenue", True)
+        ]
+
+        def rate_of(row: dict) -> Decimal:
+            return Decimal(str(row.get("EffectiveRate", 0)))
+
+        exempt = next((r["TaxType"] for r in usable if r.get("TaxType") == "NONE"), None) or next(
+            (r["TaxType"] for r in usable if rate_of(r) == 0), "NONE"
+        )
+        if not rate:
+            return mapping.TaxTypes(taxable=exempt, taxable_rate=Decimal(0), exempt=exempt)
+        taxable = next((r for r in usable if rate_of(r) == rate), None)
+        if taxable is None:
+            taxable = self._create_tax_rate(rate)
+        return mapping.TaxTypes(taxable=taxable["TaxType"], taxable_rate=rate, exempt=exempt)
+
+    def _create_tax_rate(self, rate: Decimal) -> dict:
+        """The hub's rate is the one the customer was charged: give the tenant that rate."""
+        name = f"Sales tax {rate.normalize()}%"
+        body = {"Name": name, "TaxComponents": [{"Name": "Sales tax", "Rate": rate}]}
+        digest = hashlib.sha256(f"{self.client.tenant}/{name}".encode()).hexdigest()[:40]
+        row = self.client.create("TaxRates", body, key=f"taxrate-{digest}")
+        self._tax_rates = [*(self._tax_rates or []), row]
+        return row
+
+    # --- documents ------------------------------------------------------------------------
+    def _document_body(self, document, kind: str, contact_id: str) -> dict:
+        lines = list(document.lines.all())
+        return mapping.document_to_xero(
+            document,
+            lines,
+            kind=kind,
+            contact_id=contact_id,
+            tax_types=self._tax_types(Decimal(document.tax_rate)),
+            account_code=self._account_code("REVENUE", "200"),
+        )
+
+    def _push_document(self, document, kind, remote_id, contact_id, key) -> Pushed:
+        collection, _ = mapping.COLLECTION[kind]
+        body = self._document_body(document, kind, contact_id)
+        if remote_id is None:
+            data = self.client.create(collection, body, key=key)
+        else:
+            data = self.client.update(collection, remote_id, body)
+        return _pushed(data, kind, document.number)
+
+    def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
+        return self._push_document(invoice, "invoice", remote_id, customer_remote_id, key)
+
+    def push_quote(self, quote, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
+        return self._push_document(quote, "quote", remote_id, customer_remote_id, key)
+
+    def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
+        if not invoice_remote_id:
+            raise PermanentError("Xero records a payment only against an invoice.")
+        body = mapping.payment_to_xero(
+            payment, invoice_id=invoice_remote_id, account_code=self._account_code("BANK", "090")
+        )
+        return _pushed(self.client.create("Payments", body, key=key), "payment")
+
+    # --- void -----------------------------------------------------------------------------
+    def void(self, kind: str, remote_id: str) -> Pushed:
+        collection, id_field = mapping.COLLECTION[kind]
+        current = self.client.get_one(collection, remote_id)
+        if kind == "invoice":
+            status = current.get("Status")
+            if status in ("VOIDED", "DELETED"):
+                return _pushed(current, kind)
+            if status == "PAID":
+                raise PermanentError("Xero cannot void a paid invoice: remove its payments first.")
+            target = "VOIDED" if status == "AUTHORISED" else "DELETED"
+            change = {id_field: remote_id, "Status": target}
+        elif kind == "customer":
+            change = {id_field: remote_id, "ContactStatus": "ARCHIVED"}
+        else:
+            if current.get("Status") == "DELETED":
+                return _pushed(current, kind)
+            change = {id_field: remote_id, "Status": "DELETED"}
+            if kind == "quote":  # Xero wants the quote's contact and date on every write
+                change |= {
+                    "Contact": {"ContactID": current["Contact"]["ContactID"]},
+                    "Date": mapping.parse_day(current["Date"], "Date").isoformat(),
+                }
+        return _pushed(self.client.update(collection, remote_id, change), kind)
+
+    # --- batch ----------------------------------------------------------------------------
+    def push_invoices_batch(self, items) -> list[Pushed | Exception]:
+        results: list[Pushed | Exception] = []
+        for start in range(0, len(items), limits.ELEMENTS_PER_REQUEST):
+            results.extend(self._batch_chunk(items[start : start + limits.ELEMENTS_PER_REQUEST]))
+        return results
+
+    def _batch_chunk(self, chunk) -> list[Pushed | Exception]:
+        results: list[Pushed | Exception | None] = [None] * len(chunk)
+        try:
+            existing = self._already_created(chunk)
+        except SyncError as exc:
+            return [exc] * len(chunk)
+        creates: list[tuple[int, dict]] = []
+        updates: list[tuple[int, dict]] = []
+        for index, (invoice, remote_id, contact_id, _key) in enumerate(chunk):
+            try:
+                body = self._document_body(invoice, "invoice", contact_id)
+            except SyncError as exc:
+                results[index] = exc
+                continue
+            target = remote_id or existing.get(invoice.number)
+            if target:
+                updates.append((index, {**body, "InvoiceID": target}))
+            else:
+                creates.append((index, body))
+        keys = "|".join(item[3] for item in chunk)
+        for method, group in (("PUT", creates), ("POST", updates)):
+            if not group:
+                continue
+            key = None
+            if method == "PUT":
+                key = "batch-" + hashlib.sha256(keys.encode()).hexdigest()
+            try:
+                answers = self.client.write_many(method, "Invoices", [b for _, b in group], key=key)
+            except SyncError as exc:
+                for index, _ in group:
+                    results[index] = exc
+                continue
+            for (index, _), answer in zip(group, answers, strict=False):
+                results[index] = self._element_result(answer, chunk[index][0].number)
+        return [
+            r if r is not None else PermanentError("Xero skipped it in the batch.") for r in results
+        ]
+
+    def _already_created(self, chunk) -> dict[str, str]:
+        """InvoiceIDs, by number, of invoices an earlier attempt created for the same contact."""
+        numbers = {inv.number: contact for inv, remote_id, contact, _ in chunk if not remote_id}
+        if not numbers:
+            return {}
+        rows = self.client.get_list("Invoices", {"InvoiceNumbers": ",".join(numbers)})
+        return {
+            row["InvoiceNumber"]: row["InvoiceID"]
+            for row in rows
+            if row.get("Status") not in ("DELETED", "VOIDED")
+            and numbers.get(row.get("InvoiceNumber")) == (row.get("Contact") or {}).get("ContactID")
+        }
+
+    @staticmethod
+    def _element_result(answer: dict, number: str) -> Pushed | Exception:
+        if answer.get("HasErrors") or answer.get("ValidationErrors"):
+            return XeroValidation([mapping.validation_messages(answer)])
+        try:
+            return _pushed(answer, "invoice", number)
+        except SyncError as exc:
+            return exc
+
+    # --- pull -----------------------------------------------------------------------------
+    def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
+        started = datetime.now(UTC)
+        since_at = _parse_watermark(since)
+        modified = since_at - timedelta(seconds=limits.PULL_OVERLAP_SECONDS) if since_at else None
+        pending: list[RemoteChange] | None = None
+        for kind in kinds:
+            collection, _ = mapping.COLLECTION[kind]
+            page = 1
+            while True:
+                params: dict = {"page": page}
+                if kind == "invoice":
+                    params["where"] = 'Type=="ACCREC"'
+                rows = self.client.get_list(collection, params, since=modified)
+                if pending is not None:
+                    yield PullPage(changes=pending, watermark=since or "", more=True)
+                pending = [mapping.change_from_xero(kind, row) for row in rows]
+                if len(rows) < limits.PAGE_SIZE:
+                    break
+                page += 1
+        yield PullPage(changes=pending or [], watermark=started.isoformat(), more=False)
+
+    def fetch(self, kind: str, remote_id: str) -> RemoteChange:
+        collection, _ = mapping.COLLECTION[kind]
+        try:
+            data = self.client.get_one(collection, remote_id)
+        except RemoteGone:
+            return RemoteChange(kind=kind, remote_id=remote_id, deleted=True)
+        return mapping.change_from_xero(kind, data)

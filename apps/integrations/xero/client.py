@@ -1,0 +1,195 @@
+"""The only place that talks HTTP to Xero's Accounting API: a requests-oauthlib session carrying
+the integration's access token, at ``settings.XERO_API_BASE`` (Xero, or the built-in sandbox).
+
+Every answer becomes JSON or an ``apps.sync.errors`` exception (DESIGN rule 8).
+https://developer.xero.com/documentation/api/accounting/responsecodes
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests_oauthlib import OAuth2Session
+
+from apps.integrations.oauth import allow_plain_http_for
+from apps.integrations.tokens import token_get, token_refresh
+from apps.sync.errors import AuthExpired, PermanentError, RemoteGone, TransientError
+
+from . import limits
+from .mapping import validation_messages
+
+
+class XeroValidation(PermanentError):
+    """A 400 ValidationException; ``messages`` lets the adapter recognise a duplicate name."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("Xero refused it: " + "; ".join(messages))
+        self.messages = messages
+
+
+def idempotency_key(key: str) -> str:
+    if len(key) <= limits.IDEMPOTENCY_KEY_MAX_LENGTH:
+        return key
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """Decimals as JSON numbers."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return limits.DEFAULT_RETRY_AFTER_SECONDS
+
+
+def answer_of(response: requests.Response) -> dict:
+    """JSON of a successful answer, or the error the engine needs."""
+    status = response.status_code
+    if status == 401:
+        raise AuthExpired("Xero refused the access token.")
+    if status == 429:
+        problem = response.headers.get("X-Rate-Limit-Problem", "rate")
+        raise TransientError(
+            f"Xero's {problem} limit was reached.", retry_after=_retry_after(response)
+        )
+    if status >= 500:
+        raise TransientError(f"Xero answered HTTP {status}.")
+    if status == 304:
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        raise TransientError(f"Xero answered something unreadable (HTTP {status}).") from None
+    if not isinstance(body, dict):
+        raise TransientError(f"Xero answered an unexpected body (HTTP {status}).")
+    if status == 404:
+        raise RemoteGone("The record no longer exists in Xero.")
+    if status == 400 and body.get("Type") == "ValidationException":
+        elements = body.get("Elements") or []
+        messages = [validation_messages(e) for e in elements] or [str(body.get("Message"))]
+        raise XeroValidation(messages)
+    if status >= 400:
+        raise PermanentError(f"Xero answered HTTP {status}: {body.get('Message') or body}")
+    return body
+
+
+class XeroClient:
+    """One integration's Xero tenant; refreshes the access token once on a 401."""
+
+    def __init__(self, integration) -> None:
+        self.integration = integration
+        self.tenant = integration.remote_company_id
+        self.base = settings.XERO_API_BASE.rstrip("/")
+        self._session: OAuth2Session | None = None
+        allow_plain_http_for(self.base)
+
+    @property
+    def session(self) -> OAuth2Session:
+        if self._session is None:
+            self._session = OAuth2Session(
+                settings.XERO_CLIENT_ID, token=self._token(token_get(integration=self.integration))
+            )
+        return self._session
+
+    @staticmethod
+    def _token(access_token: str) -> dict:
+        return {"access_token": access_token, "token_type": "Bearer"}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping | None = None,
+        body: Mapping | None = None,
+        key: str | None = None,
+        since: datetime | None = None,
+    ) -> dict:
+        headers = {"xero-tenant-id": self.tenant, "Accept": "application/json"}
+        if key:
+            headers["Idempotency-Key"] = idempotency_key(key)
+        if since is not None:
+            headers["If-Modified-Since"] = since.strftime("%Y-%m-%dT%H:%M:%S")
+        for attempt in (1, 2):
+            response = self._send(method, path, params, body, headers)
+            if response.status_code == 401 and attempt == 1:
+                rejected = self.session.token.get("access_token")
+                fresh = token_refresh(integration=self.integration, rejected_token=rejected)
+                self.session.token = self._token(fresh)
+                continue
+            return answer_of(response)
+        raise AssertionError("unreachable")
+
+    def _send(self, method, path, params, body, headers) -> requests.Response:
+        with limits.requests_pacers.for_company(self.tenant).slot():
+            try:
+                return self.session.request(
+                    method,
+                    f"{self.base}/{path.lstrip('/')}",
+                    params=dict(params or {}),
+                    json=_plain(body) if body is not None else None,
+                    headers=headers,
+                    timeout=limits.REQUEST_TIMEOUT_SECONDS,
+                )
+            except requests.Timeout as exc:
+                raise TransientError("Xero did not answer in time.") from exc
+            except requests.RequestException as exc:
+                raise TransientError(f"Could not reach Xero: {exc}") from exc
+
+    # --- the calls ------------------------------------------------------------------------
+    def elements(self, answer: Mapping, collection: str) -> list[dict]:
+        rows = answer.get(collection)
+        if not isinstance(rows, list):
+            raise TransientError(f"Xero answered without {collection}.")
+        return rows
+
+    def get_list(
+        self, collection: str, params: Mapping | None = None, since: datetime | None = None
+    ) -> list[dict]:
+        answer = self.request("GET", collection, params=params, since=since)
+        return self.elements(answer, collection) if answer else []
+
+    def get_one(self, collection: str, remote_id: str) -> dict:
+        rows = self.get_list(f"{collection}/{remote_id}")
+        if not rows:
+            raise RemoteGone(f"Xero has no {collection} {remote_id}.")
+        if rows[0].get("ValidationErrors") and rows[0].get("HasErrors"):
+            raise PermanentError(validation_messages(rows[0]))
+        return rows[0]
+
+    def create(self, collection: str, element: Mapping, *, key: str) -> dict:
+        """PUT creates; the Idempotency-Key makes a repeat return the first answer."""
+        answer = self.request("PUT", collection, body={collection: [element]}, key=key)
+        return self.elements(answer, collection)[0]
+
+    def update(self, collection: str, remote_id: str, element: Mapping) -> dict:
+        answer = self.request("POST", f"{collection}/{remote_id}", body={collection: [element]})
+        return self.elements(answer, collection)[0]
+
+    def write_many(
+        self, method: str, collection: str, elements: list[dict], *, key: str | None = None
+    ) -> list[dict]:
+        """Many elements in one request; ``summarizeErrors=false`` answers each on its own."""
+        answer = self.request(
+            method,
+            collection,
+            params={"summarizeErrors": "false"},
+            body={collection: elements},
+            key=key,
+        )
+        return self.elements(answer, collection)
