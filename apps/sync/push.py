@@ -314,24 +314,18 @@ def customer_place(
 def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[adapters.Pushed, str]:
     """A payment the hub collected: against the invoice in the integration when it is there (the
     invoice first if it may go), otherwise as a sales receipt (rule 5)."""
-    invoice = load(Kind.INVOICE, payment.invoice_id)
-    invoice_link = link_of(ctx.integration, Kind.INVOICE, invoice.pk)
-    if invoice_link is None:
+    invoice = load(Kind.INVOICE, payment.invoice_id) if payment.invoice_id else None
+    invoice_link = link_of(ctx.integration, Kind.INVOICE, invoice.pk) if invoice else None
+    if invoice is not None and invoice_link is None:
         decision = decide(ctx.integration, Kind.INVOICE, invoice, None, as_dependency=True)
         if decision.action == Action.PUSH:
             pushed, _ = send(ctx, Kind.INVOICE, invoice, None)
             invoice_link = link_save(
                 ctx.integration, Kind.INVOICE, invoice, pushed, created_by=Side.HUB
             )
-            _log(
-                ctx,
-                Kind.INVOICE,
-                invoice.pk,
-                Outcome.PUSHED,
-                "Created (before its payment).",
-                pushed.remote_id,
-            )
-    customer_remote_id = customer_remote(ctx, invoice.customer)
+            message = "Created (before its payment)."
+            _log(ctx, Kind.INVOICE, invoice.pk, Outcome.PUSHED, message, pushed.remote_id)
+    customer_remote_id = customer_remote(ctx, invoice.customer if invoice else payment.customer)
     pushed = ctx.adapter.push_payment(
         payment,
         customer_remote_id=customer_remote_id,

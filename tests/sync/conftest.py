@@ -1,0 +1,101 @@
+"""Fixtures of the sync engine's tests: an organisation, integrations made directly as rows,
+and (for the engine's decisions) an in-memory provider per integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from apps.common.lines import LineInput
+from apps.customers.services import customer_create
+from apps.integrations.models import Integration
+from apps.invoices.services import invoice_create, invoice_send
+from apps.quotes.services import quote_create, quote_send
+from tests.factories import OrganisationFactory
+from tests.sync.memory import MemoryAdapter
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory(name="Harbour Plumbing", country="US", currency="USD")
+
+
+@pytest.fixture
+def connect(org):
+    """An integration row, connected now (so records issued before today are history)."""
+
+    def make(provider: str = "quickbooks", organisation=None, **fields) -> Integration:
+        organisation = organisation or org
+        return Integration.objects.create(
+            organisation=organisation,
+            provider=provider,
+            remote_company_id=f"{provider}-{organisation.pk}",
+            remote_company_name=f"{provider.title()} company",
+            country=organisation.country,
+            currency=organisation.currency,
+            connected_at=timezone.now() - timedelta(minutes=1),
+            **fields,
+        )
+
+    return make
+
+
+class Remotes:
+    """``remotes(integration)``: the in-memory company behind an integration."""
+
+    def __init__(self) -> None:
+        self.adapters: dict[int, MemoryAdapter] = {}
+        self.refreshed: list[int] = []
+
+    def __call__(self, integration) -> MemoryAdapter:
+        return self.adapters.setdefault(integration.pk, MemoryAdapter(integration))
+
+    def token_refresh(self, *, integration, rejected_token=None) -> str:
+        self.refreshed.append(integration.pk)
+        return "refreshed-token"
+
+
+@pytest.fixture
+def remotes(monkeypatch) -> Remotes:
+    remotes = Remotes()
+    monkeypatch.setattr("apps.sync.adapters.adapter_for", remotes)
+    monkeypatch.setattr("apps.integrations.tokens.token_refresh", remotes.token_refresh)
+    return remotes
+
+
+LINE = LineInput(description="Boiler service", quantity=Decimal("1"), unit_price=Decimal("250"))
+
+
+@pytest.fixture
+def hub(org):
+    """Staff actions through the domain services (which record every change for sync)."""
+
+    class Hub:
+        def customer(self, name="Nick Brown", email="nick@example.com", **extra):
+            given, _, family = name.partition(" ")
+            return customer_create(
+                organisation=org, given_name=given, family_name=family, email=email, **extra
+            )
+
+        def invoice(self, customer=None, *, send=True, lines=None):
+            customer = customer or self.customer()
+            invoice = invoice_create(
+                organisation=org,
+                lines=lines or [LINE],
+                customer=customer,
+                issue_date=timezone.localdate(),
+                due_date=timezone.localdate() + timedelta(days=14),
+            )
+            return invoice_send(invoice=invoice) if send else invoice
+
+        def quote(self, customer=None, *, send=True):
+            customer = customer or self.customer()
+            quote = quote_create(
+                organisation=org, lines=[LINE], customer=customer, issue_date=timezone.localdate()
+            )
+            return quote_send(quote=quote) if send else quote
+
+    return Hub()
