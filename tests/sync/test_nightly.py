@@ -9,6 +9,7 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
@@ -16,7 +17,14 @@ from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
-from apps.sync.models import SyncRun
+from apps.invoices.models import Invoice
+from apps.sandbox.models import SandboxCompany, SandboxRecord
+from apps.sync.benchmark_data import (
+    customers_create,
+    sandbox_integration_connect,
+    sent_invoices_create,
+)
+from apps.sync.models import Change, Link, SyncLogEntry, SyncRun
 from apps.sync.nightly import (
     CATCH_UP_NAME,
     EXPORT_EXPIRE_SECONDS,
@@ -26,6 +34,7 @@ from apps.sync.nightly import (
     nightly_schedule_update,
     nightly_status,
 )
+from apps.sync.nightly_export import nightly_export_run
 from apps.sync.nightly_tasks import nightly_export
 from config.celery import app as celery_app
 
@@ -263,3 +272,91 @@ def test_export_command_with_nothing_waiting_exits_0_and_reports_json():
     assert summary["counts"]["pushed"] == 0
     run = SyncRun.objects.get(integration=integration)
     assert run.trigger == "nightly" and "scheduled_for" not in run.counts
+
+
+@pytest.fixture
+def sandbox_site(live_server, settings, monkeypatch):
+    """Provider URLs pointed at the sandboxes served by the live server, over real HTTP."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    base = f"{live_server.url}/sandbox"
+    settings.SITE_URL = live_server.url
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    settings.QBO_DISCOVERY_URL = f"{base}/quickbooks/.well-known/openid_configuration"
+    settings.QBO_API_BASE = f"{base}/quickbooks/v3"
+    settings.XERO_AUTHORIZE_URL = f"{base}/xero/identity/connect/authorize"
+    settings.XERO_TOKEN_URL = f"{base}/xero/identity/connect/token"
+    settings.XERO_REVOKE_URL = f"{base}/xero/identity/connect/revocation"
+    settings.XERO_CONNECTIONS_URL = f"{base}/xero/connections"
+    settings.XERO_API_BASE = f"{base}/xero/api.xro/2.0"
+    return live_server
+
+
+def export_fixture(provider: str, *, invoices: int):
+    organisation = Organisation.objects.create(
+        name="Nightly Co", country="US", currency="USD", time_zone="America/Chicago"
+    )
+    integration = sandbox_integration_connect(organisation=organisation, provider=provider)
+    customer_ids = customers_create(organisation=organisation, count=invoices, tag="n")
+    sent_invoices_create(
+        organisation=organisation,
+        customer_ids=customer_ids,
+        integrations=[integration],
+        tag="n",
+        first_number=1,
+    )
+    return integration, customer_ids
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_batch_export_lands_every_invoice_but_the_one_the_provider_refuses(sandbox_site, provider):
+    integration, customer_ids = export_fixture(provider, invoices=5)
+    # The third customer's record was deleted in the accounting system meanwhile: the provider
+    # refuses its invoice, and only that one.
+    refused_customer = customer_ids[2]
+    Link.objects.create(
+        integration=integration,
+        kind="customer",
+        object_id=refused_customer,
+        remote_id="00000000-0000-0000-0000-000000000999" if provider == "xero" else "999999",
+        created_by="hub",
+    )
+    refused_invoice = Invoice.objects.get(customer_id=refused_customer)
+
+    run = nightly_export_run(integration=integration)
+
+    assert run.trigger == "nightly" and run.status == "partial"
+    assert (run.counts["pushed"], run.counts["failed"]) == (4, 1)
+    links = Link.objects.filter(integration=integration, kind="invoice")
+    assert links.count() == 4 and refused_invoice.pk not in {link.object_id for link in links}
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+    entity = "Invoice" if provider == "quickbooks" else "Invoices"
+    numbers = {
+        record.data.get("DocNumber") or record.data.get("InvoiceNumber")
+        for record in SandboxRecord.objects.filter(company=company, entity=entity)
+    }
+    assert {link.object_id for link in links} == set(
+        Invoice.objects.filter(number__in=numbers).values_list("pk", flat=True)
+    )
+    failed = Change.objects.get(integration=integration, object_id=refused_invoice.pk)
+    assert failed.state == "failed" and failed.last_error
+    entry = SyncLogEntry.objects.get(run=run, kind="invoice", object_id=refused_invoice.pk)
+    assert entry.outcome == "failed" and entry.message == failed.last_error
+    assert SyncLogEntry.objects.filter(run=run, kind="invoice", outcome="pushed").count() == 4
+    assert Change.objects.filter(integration=integration, state="done").count() == 4
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_export_command_exits_1_when_a_record_failed(sandbox_site, provider):
+    integration, customer_ids = export_fixture(provider, invoices=2)
+    Link.objects.create(
+        integration=integration,
+        kind="customer",
+        object_id=customer_ids[0],
+        remote_id="00000000-0000-0000-0000-000000000999" if provider == "xero" else "999999",
+        created_by="hub",
+    )
+
+    code, output = run_export_command("--integration", str(integration.pk))
+
+    assert code == 1
+    assert "1 exported" in output and "1 failed" in output
