@@ -9,7 +9,11 @@ from . import console, views
 API = "api.xro/2.0"
 
 urlpatterns = [
-    re_path(rf"^{API}/(?i:organisations?)/?$", views.organisation, name="xero_organisation"),
+    re_path(
+        rf"^{API}/[Oo][Rr][Gg][Aa][Nn][Ii][Ss][Aa][Tt][Ii][Oo][Nn][Ss]?/?$",
+        views.organisation,
+        name="xero_organisation",
+    ),
     path(f"{API}/<str:name>", views.collection, name="xero_collection"),
     path(f"{API}/<str:name>/<str:key>", views.member, name="xero_member"),
     path("console/<str:tenant>/", console.tenant, name="xero_console_tenant"),
