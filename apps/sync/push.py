@@ -98,6 +98,14 @@ def link_save(
     return link
 
 
+def _linked_elsewhere(integration: Integration, kind: str, record, pushed) -> bool:
+    return (
+        Link.objects.filter(integration=integration, kind=kind, remote_id=pushed.remote_id)
+        .exclude(object_id=record.pk)
+        .exists()
+    )
+
+
 def drain(
     integration: Integration,
     *,
@@ -249,6 +257,13 @@ def _push(ctx: Context, change: Change) -> None:
         message = "Cancellation sent."
     else:
         pushed, message = send(ctx, change.kind, record, link)
+    if link is None and _linked_elsewhere(ctx.integration, change.kind, record, pushed):
+        # Two hub customers matched the same person there: they are duplicates to merge.
+        message = f"Matched {pushed.remote_name or pushed.remote_id}, already linked to another "
+        message += "hub customer: merge the duplicates in the hub."
+        _finish(change, Change.State.DONE, message)
+        _log(ctx, change.kind, record.pk, Outcome.SKIPPED, message, pushed.remote_id)
+        return
     with transaction.atomic():
         link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
         _finish(change, Change.State.DONE)
@@ -281,10 +296,7 @@ def customer_remote(ctx: Context, customer: Customer) -> str:
     if link is not None:
         return link.remote_id
     pushed, message = customer_place(ctx, customer, update_found=ctx.integration.customers_sync_to)
-    taken = Link.objects.filter(
-        integration=ctx.integration, kind=Kind.CUSTOMER, remote_id=pushed.remote_id
-    ).exists()
-    if not taken:
+    if not _linked_elsewhere(ctx.integration, Kind.CUSTOMER, customer, pushed):
         link_save(ctx.integration, Kind.CUSTOMER, customer, pushed, created_by=Side.HUB)
     _log(ctx, Kind.CUSTOMER, customer.pk, Outcome.PUSHED, message, pushed.remote_id)
     return pushed.remote_id

@@ -9,8 +9,8 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from apps.sync.adapters import (
-    Pushed,
     PullPage,
+    Pushed,
     RemoteChange,
     RemoteCustomer,
     RemoteDocument,
@@ -45,7 +45,9 @@ class MemoryAdapter:
         remote_id = remote_id or f"{kind[0].upper()}{next(_ids)}"
         version = str(int(self.records[kind].get(remote_id, {}).get("version", "-1")) + 1)
         self.records[kind][remote_id] = {**data, "version": version}
-        pushed = Pushed(remote_id=remote_id, remote_version=version, remote_name=data.get("name", ""))
+        pushed = Pushed(
+            remote_id=remote_id, remote_version=version, remote_name=data.get("name", "")
+        )
         if key:
             self.by_key[key] = pushed
         return pushed
@@ -125,7 +127,13 @@ class MemoryAdapter:
         if data is None:
             return RemoteChange(kind, remote_id, deleted=True)
         if kind == "customer":
-            return RemoteChange(kind, remote_id, record=remote_customer(remote_id, data["name"], data.get("email", ""), version=data["version"]))
+            return RemoteChange(
+                kind,
+                remote_id,
+                record=remote_customer(
+                    remote_id, data["name"], data.get("email", ""), version=data["version"]
+                ),
+            )
         return RemoteChange(kind, remote_id)
 
     # --- building remote records for pulls -------------------------------------------
@@ -148,7 +156,18 @@ def remote_customer(remote_id, name, email="", phone="", version="0") -> RemoteC
     )
 
 
-def remote_invoice(customer_remote_id, *, number="R-1", status="sent", issue_date=None, remote_id=None, version="0", kind="invoice", amount="250.00", **extra) -> RemoteDocument:
+def remote_invoice(
+    customer_remote_id,
+    *,
+    number="R-1",
+    status="sent",
+    issue_date=None,
+    remote_id=None,
+    version="0",
+    kind="invoice",
+    amount="250.00",
+    **extra,
+) -> RemoteDocument:
     from decimal import Decimal
 
     from django.utils import timezone
@@ -162,13 +181,22 @@ def remote_invoice(customer_remote_id, *, number="R-1", status="sent", issue_dat
         issue_date=issue_date or timezone.localdate(),
         status=status,
         currency="USD",
-        lines=[RemoteLine(description="Boiler service", quantity=Decimal("1"), unit_price=Decimal(amount), taxable=False)],
+        lines=[
+            RemoteLine(
+                description="Boiler service",
+                quantity=Decimal("1"),
+                unit_price=Decimal(amount),
+                taxable=False,
+            )
+        ],
         total=Decimal(amount),
         **extra,
     )
 
 
-def remote_payment(invoice_remote_id, amount, *, remote_id=None, voided=False, version="0") -> RemotePayment:
+def remote_payment(
+    invoice_remote_id, amount, *, remote_id=None, voided=False, version="0"
+) -> RemotePayment:
     from decimal import Decimal
 
     from django.utils import timezone

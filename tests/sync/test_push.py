@@ -41,9 +41,7 @@ def test_change_made_in_hub_is_sent_to_every_integration_with_sync_to_on(connect
     assert link(qbo, "invoice", invoice) and link(xero, "invoice", invoice)
 
 
-def test_integration_with_invoices_sync_to_off_does_not_receive_hub_invoices(
-    connect, hub, remotes
-):
+def test_integration_with_invoices_sync_to_off_does_not_receive_hub_invoices(connect, hub, remotes):
     qbo, xero = connect("quickbooks"), connect("xero", invoices_sync_to=False)
     hub.invoice()
     drain(qbo), drain(xero)
@@ -88,9 +86,7 @@ def test_customer_is_pushed_before_its_first_invoice_even_with_customer_sync_to_
     )
 
 
-def test_customer_already_in_integration_is_matched_by_email_not_duplicated(
-    connect, hub, remotes
-):
+def test_customer_already_in_integration_is_matched_by_email_not_duplicated(connect, hub, remotes):
     qbo = connect(customers_sync_to=False)
     remote = remotes(qbo)
     existing = remote.add_customer("N. Brown", email="NICK@example.com")
@@ -212,8 +208,12 @@ def test_payment_collected_online_goes_against_the_linked_invoice(connect, hub, 
     drain(qbo)
     remote = remotes(qbo)
     assert remote.calls_of("push_payment") == [
-        ("push_payment", payment.pk, link(qbo, "invoice", invoice).remote_id,
-         remote.calls_of("push_payment")[0][3])
+        (
+            "push_payment",
+            payment.pk,
+            link(qbo, "invoice", invoice).remote_id,
+            remote.calls_of("push_payment")[0][3],
+        )
     ]
     assert link(qbo, "payment", payment)
 
@@ -241,8 +241,12 @@ def test_payment_recorded_in_an_integration_is_never_pushed_anywhere(connect, hu
     qbo, xero = connect("quickbooks"), connect("xero")
     invoice = hub.invoice()
     payment = Payment.objects.create(
-        invoice=invoice, customer=invoice.customer, amount=Decimal("5"), date=invoice.issue_date,
-        source="integration", source_integration=qbo,
+        invoice=invoice,
+        customer=invoice.customer,
+        amount=Decimal("5"),
+        date=invoice.issue_date,
+        source="integration",
+        source_integration=qbo,
     )
     Change.objects.create(integration=xero, kind="payment", object_id=payment.pk)
     drain(xero)
