@@ -42,7 +42,9 @@ class NumberSequence(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "prefix"], name="number_sequence_unique")
+            models.UniqueConstraint(
+                fields=["organisation", "prefix"], name="number_sequence_unique"
+            )
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from apps.common.access import organisation_of
+
+from .selectors import dashboard_summary
+
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/dashboard.html", {})
+    summary = dashboard_summary(organisation=organisation_of(request))
+    return render(request, "accounts/dashboard.html", {"summary": summary})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 
 from apps.common.documents import NON_NEGATIVE
 
@@ -20,8 +21,13 @@ class ServiceItem(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="service_item_name_unique")
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="service_item_name_unique"
+            )
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:edit", args=[self.pk])

@@ -1,4 +1,12 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from . import views
+
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.item_list, name="list"),
+    path("new/", views.item_create, name="create"),
+    path("<int:pk>/", views.item_edit, name="edit"),
+]

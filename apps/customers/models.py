@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 
 
 class Customer(models.Model):
@@ -37,6 +38,9 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
@@ -51,9 +55,7 @@ class CustomerMerge(models.Model):
     kept = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_kept")
     duplicate = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_folded")
     duplicate_display_name = models.CharField(max_length=200)
-    merged_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL
-    )
+    merged_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL)
     # Counts of what moved, e.g. {"quotes": 2, "invoices": 1, "payments": 0, "links": 1}.
     moved = models.JSONField(default=dict, blank=True)
     merged_at = models.DateTimeField(auto_now_add=True)

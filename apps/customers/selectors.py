@@ -27,10 +27,14 @@ def customer_list(*, organisation, search: str = "") -> QuerySet[Customer]:
     return customers.filter(condition)
 
 
-@dataclass(frozen=True)
+@dataclass
 class DuplicateSuggestion:
-    reason: str
+    reasons: list[str]
     customers: tuple[Customer, ...]
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
 
     @property
     def ids(self) -> str:
@@ -50,8 +54,7 @@ def duplicate_suggestions(*, organisation) -> list[DuplicateSuggestion]:
     customers = list(
         Customer.objects.filter(organisation=organisation, merged_into__isnull=True).order_by("id")
     )
-    suggestions: list[DuplicateSuggestion] = []
-    seen: set[tuple[int, ...]] = set()
+    suggestions: dict[tuple[int, ...], DuplicateSuggestion] = {}
     for attribute, reason in _REASONS:
         groups: dict[str, list[Customer]] = defaultdict(list)
         for customer in customers:
@@ -64,7 +67,10 @@ def duplicate_suggestions(*, organisation) -> list[DuplicateSuggestion]:
                 groups[key].append(customer)
         for group in groups.values():
             ids = tuple(c.pk for c in group)
-            if len(group) > 1 and ids not in seen:
-                seen.add(ids)
-                suggestions.append(DuplicateSuggestion(reason=reason, customers=tuple(group)))
-    return suggestions
+            if len(group) < 2:
+                continue
+            if ids in suggestions:
+                suggestions[ids].reasons.append(reason.lower())
+            else:
+                suggestions[ids] = DuplicateSuggestion(reasons=[reason], customers=tuple(group))
+    return list(suggestions.values())

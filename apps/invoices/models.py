@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 
 from apps.common.documents import Document, DocumentLine
 from apps.common.money import ZERO
@@ -35,6 +36,9 @@ class Invoice(Document):
         ]
         indexes = [models.Index(fields=["organisation", "status"])]
 
+    def get_absolute_url(self) -> str:
+        return reverse("invoices:detail", args=[self.pk])
+
     @property
     def balance(self):
         return self.total - self.amount_paid
@@ -42,6 +46,10 @@ class Invoice(Document):
     @property
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.SENT)
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status in (self.Status.SENT, self.Status.PARTIALLY_PAID)
 
 
 class InvoiceLine(DocumentLine):

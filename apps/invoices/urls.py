@@ -1,4 +1,20 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from . import views
+
 app_name = "invoices"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.invoice_list, name="list"),
+    path("new/", views.invoice_create, name="create"),
+    path("line-row/", views.invoice_line_row, name="line_row"),
+    path("<int:pk>/", views.invoice_detail, name="detail"),
+    path("<int:pk>/edit/", views.invoice_edit, name="edit"),
+    path("<int:pk>/payments/", views.payment_add, name="payment_add"),
+    path("<int:pk>/card-payment/", views.payment_take_card, name="payment_take_card"),
+    path("payments/<int:pk>/void/", views.payment_void, name="payment_void"),
+] + [
+    path(f"<int:pk>/{action}/", views.invoice_action, {"action": action}, name=action)
+    for action in views.ACTIONS
+]

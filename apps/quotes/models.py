@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 
 from apps.common.documents import Document, DocumentLine
 
@@ -26,6 +27,9 @@ class Quote(Document):
             models.UniqueConstraint(fields=["organisation", "number"], name="quote_number_unique")
         ]
         indexes = [models.Index(fields=["organisation", "status"])]
+
+    def get_absolute_url(self) -> str:
+        return reverse("quotes:detail", args=[self.pk])
 
     @property
     def is_editable(self) -> bool:

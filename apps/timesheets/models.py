@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 
 from apps.common.documents import NON_NEGATIVE
 
@@ -50,6 +51,9 @@ class Timesheet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.period_start:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("timesheets:detail", args=[self.pk])
 
 
 class TimeEntry(models.Model):

@@ -1,0 +1,396 @@
+"""Demo data: a small US trades business with a few months of work (``manage.py seed_demo``).
+
+Every step looks for what it would create first, so running it again adds nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Organisation, User
+from apps.catalog.models import ServiceItem
+from apps.catalog.services import service_item_create
+from apps.common.lines import LineInput
+from apps.customers.models import Customer
+from apps.customers.services import customer_create
+from apps.invoices import services as invoices
+from apps.invoices.models import Invoice
+from apps.quotes import services as quotes
+from apps.quotes.models import Quote
+from apps.timesheets import services as timesheets
+from apps.timesheets.models import TeamMember, Timesheet
+
+ORGANISATION = "Harbour Plumbing & Electrical"
+USERNAME = "demo"
+PASSWORD = "harbour-demo-2026"
+
+ITEMS = [
+    ("Call-out fee", "Attendance and first half hour on site", "89.00", True),
+    ("Labour (per hour)", "Licensed plumber or electrician", "115.00", True),
+    ("Apprentice labour (per hour)", "", "65.00", True),
+    ("Water heater install", "40-gallon gas water heater, supply and fit", "1450.00", True),
+    ("Drain cleaning", "Hydro-jet one drain line", "289.00", True),
+    ("Smoke detector", "Hard-wired, interconnected", "74.50", True),
+    ("Panel upgrade (200 A)", "Main service panel replacement", "2650.00", True),
+    ("Permit fee", "Passed through at cost", "120.00", False),
+]
+
+FIRST = [
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Chris",
+    "Lisa",
+    "Daniel",
+    "Nancy",
+    "Matthew",
+    "Betty",
+    "Anthony",
+    "Margaret",
+    "Mark",
+    "Sandra",
+    "Donald",
+    "Ashley",
+    "Steven",
+    "Kimberly",
+    "Paul",
+    "Emily",
+    "Andrew",
+    "Donna",
+    "Joshua",
+    "Michelle",
+    "Kenneth",
+    "Carol",
+]
+LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+]
+STREETS = ["Fore", "Commercial", "Congress", "Exchange", "Danforth"]
+CITIES = [
+    ("Portland", "ME", "04101"),
+    ("South Portland", "ME", "04106"),
+    ("Falmouth", "ME", "04105"),
+    ("Westbrook", "ME", "04092"),
+    ("Scarborough", "ME", "04074"),
+]
+
+# Deliberate near-duplicates, for the merge suggestions (seed 001: "Nick Brown" / "Brown, Nick").
+NEAR_DUPLICATES = [
+    {
+        "display_name": "Nick Brown",
+        "given_name": "Nick",
+        "family_name": "Brown",
+        "phone": "(207) 555-0142",
+        "email": "nick.brown@example.com",
+    },
+    {
+        "display_name": "Brown, Nick",
+        "given_name": "Nick",
+        "family_name": "Brown",
+        "phone": "+1 207 555 0142",
+    },
+    {
+        "display_name": "Olivia Chen",
+        "given_name": "Olivia",
+        "family_name": "Chen",
+        "email": "olivia.chen@example.com",
+        "phone": "207-555-0190",
+    },
+    {
+        "display_name": "Olivia Chen (Casco Bay Cafe)",
+        "company_name": "Casco Bay Cafe",
+        "email": "Olivia.Chen@Example.com",
+    },
+    {
+        "display_name": "Greg Foster",
+        "given_name": "Greg",
+        "family_name": "Foster",
+        "phone": "207.555.0177",
+    },
+    {
+        "display_name": "Gregory Foster",
+        "given_name": "Gregory",
+        "family_name": "Foster",
+        "phone": "(207) 555 0177",
+        "email": "gfoster@example.com",
+    },
+]
+
+
+def seed(*, today: dt.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        organisation, _ = Organisation.objects.get_or_create(
+            name=ORGANISATION,
+            defaults={"country": "US", "currency": "USD", "time_zone": "America/New_York"},
+        )
+        user = _staff_user(organisation)
+        items = _service_items(organisation)
+        customers = _customers(organisation)
+        if not Quote.objects.filter(organisation=organisation).exists():
+            _quotes(organisation, customers, items, today, user)
+        if not Invoice.objects.filter(organisation=organisation, quote__isnull=True).exists():
+            _invoices(organisation, customers, items, today, user)
+        members = _team(organisation)
+        _timesheets(members, customers, items, today, user)
+    return {"organisation": organisation, "username": USERNAME, "password": PASSWORD}
+
+
+def _staff_user(organisation: Organisation) -> User:
+    user, created = User.objects.get_or_create(
+        username=USERNAME,
+        defaults={
+            "organisation": organisation,
+            "is_staff": True,
+            "first_name": "Dana",
+            "last_name": "Office",
+            "email": "office@harbour.example.com",
+        },
+    )
+    if created:
+        user.set_password(PASSWORD)
+        user.save()
+        # Admin access for the demo, scoped to the organisation by the admin classes.
+        user.user_permissions.set(Permission.objects.all())
+    return user
+
+
+def _service_items(organisation) -> dict[str, ServiceItem]:
+    for name, description, price, taxable in ITEMS:
+        if not ServiceItem.objects.filter(organisation=organisation, name=name).exists():
+            service_item_create(
+                organisation=organisation,
+                name=name,
+                description=description,
+                unit_price=Decimal(price),
+                taxable=taxable,
+            )
+    return {item.name: item for item in ServiceItem.objects.filter(organisation=organisation)}
+
+
+def _customer_values(index: int) -> dict:
+    given = FIRST[index % len(FIRST)]
+    family = LAST[(index * 5 + index // len(FIRST)) % len(LAST)]
+    city, region, postcode = CITIES[index % len(CITIES)]
+    return {
+        "given_name": given,
+        "family_name": family,
+        "display_name": f"{given} {family}",
+        "email": f"{given}.{family}{index}@example.com".lower(),
+        "phone": f"(207) 555-{1000 + index * 37:04d}",
+        "billing_line1": f"{10 + index * 3} {STREETS[index % len(STREETS)]} St",
+        "billing_city": city,
+        "billing_region": region,
+        "billing_postal_code": postcode,
+        "billing_country": "US",
+    }
+
+
+def _customers(organisation) -> list[Customer]:
+    wanted = [_customer_values(i) for i in range(44)] + NEAR_DUPLICATES
+    existing = set(
+        Customer.objects.filter(organisation=organisation).values_list("display_name", flat=True)
+    )
+    for values in wanted:
+        if values["display_name"] not in existing:
+            customer_create(organisation=organisation, **values)
+    return list(Customer.objects.filter(organisation=organisation).order_by("id"))
+
+
+def _lines(items: dict[str, ServiceItem], *names_and_quantities) -> list[LineInput]:
+    return [
+        LineInput(
+            description=items[name].description or name,
+            quantity=Decimal(quantity),
+            unit_price=items[name].unit_price,
+            taxable=items[name].taxable,
+            service_item=items[name],
+        )
+        for name, quantity in names_and_quantities
+    ]
+
+
+JOBS = [
+    (("Call-out fee", "1"), ("Labour (per hour)", "2")),
+    (("Water heater install", "1"), ("Labour (per hour)", "3"), ("Permit fee", "1")),
+    (("Drain cleaning", "1"),),
+    (("Smoke detector", "4"), ("Labour (per hour)", "1.5")),
+    (("Panel upgrade (200 A)", "1"), ("Permit fee", "1"), ("Apprentice labour (per hour)", "6")),
+]
+
+
+def _quotes(organisation, customers, items, today, user) -> None:
+    plan = ["draft", "draft", "sent", "sent", "accepted", "converted", "declined", "cancelled"]
+    for index, status in enumerate(plan):
+        issued = today - dt.timedelta(days=40 - index * 4)
+        quote = quotes.quote_create(
+            organisation=organisation,
+            customer=customers[index * 3],
+            issue_date=issued,
+            expiry_date=issued + dt.timedelta(days=30),
+            tax_rate=Decimal("5.5"),
+            lines=_lines(items, *JOBS[index % len(JOBS)]),
+            by=user,
+        )
+        if status != "draft" and status != "cancelled":
+            quote = quotes.quote_send(quote=quote)
+        if status in ("accepted", "converted"):
+            quote = quotes.quote_accept(quote=quote)
+        if status == "converted":
+            quotes.quote_convert(quote=quote, by=user)
+        if status == "declined":
+            quotes.quote_decline(quote=quote)
+        if status == "cancelled":
+            quotes.quote_cancel(quote=quote)
+
+
+def _invoices(organisation, customers, items, today, user) -> None:
+    plan = [
+        "draft",
+        "draft",
+        "sent",
+        "sent",
+        "sent",
+        "overdue",
+        "partially_paid",
+        "partially_paid",
+        "paid",
+        "paid",
+        "paid",
+        "cancelled",
+    ]
+    takes_hub = invoices.organisation_takes_hub_payments(organisation)
+    for index, status in enumerate(plan):
+        issued = today - dt.timedelta(days=(60 if status == "overdue" else 36) - index * 2)
+        invoice = invoices.invoice_create(
+            organisation=organisation,
+            customer=customers[1 + index * 3],
+            issue_date=issued,
+            due_date=issued + dt.timedelta(days=14),
+            tax_rate=Decimal("5.5"),
+            lines=_lines(items, *JOBS[(index + 2) % len(JOBS)]),
+            by=user,
+        )
+        if status == "draft":
+            continue
+        invoice = invoices.invoice_send(invoice=invoice)
+        if status == "cancelled":
+            invoices.invoice_cancel(invoice=invoice)
+        elif status in ("partially_paid", "paid"):
+            amount = (
+                invoice.total if status == "paid" else (invoice.total / 2).quantize(Decimal("0.01"))
+            )
+            if takes_hub:
+                invoices.payment_record(
+                    invoice=invoice,
+                    amount=amount,
+                    method="check",
+                    reference=f"CHK{1200 + index}",
+                    date=issued + dt.timedelta(days=7),
+                )
+            else:
+                invoices.payment_collect_online(invoice=invoice, amount=amount)
+
+
+def _team(organisation) -> list[TeamMember]:
+    for name, rate in (("Sam Ortiz", "48.00"), ("Priya Patel", "52.00"), ("Jordan Blake", "31.00")):
+        TeamMember.objects.get_or_create(
+            organisation=organisation,
+            name=name,
+            defaults={
+                "hourly_rate": Decimal(rate),
+                "email": f"{name.split()[0].lower()}@harbour.example.com",
+            },
+        )
+    return list(TeamMember.objects.filter(organisation=organisation).order_by("name"))
+
+
+def _timesheets(members, customers, items, today, user) -> None:
+    monday = today - dt.timedelta(days=today.weekday())
+    plan = [
+        (members[0], monday - dt.timedelta(days=14), "approved"),
+        (members[1], monday - dt.timedelta(days=7), "submitted"),
+        (members[2], monday, "draft"),
+    ]
+    labour = items["Labour (per hour)"]
+    for member, start, status in plan:
+        if Timesheet.objects.filter(member=member, period_start=start).exists():
+            continue
+        timesheet = timesheets.timesheet_create(
+            member=member, period_start=start, period_end=start + dt.timedelta(days=6)
+        )
+        for day in range(5 if status != "draft" else 2):
+            timesheets.timesheet_add_entry(
+                timesheet=timesheet,
+                date=start + dt.timedelta(days=day),
+                hours=Decimal("7.5"),
+                customer=customers[day * 5],
+                service_item=labour,
+                notes="On site",
+            )
+        if status in ("submitted", "approved"):
+            timesheet = timesheets.timesheet_submit(timesheet=timesheet)
+        if status == "approved":
+            timesheets.timesheet_approve(timesheet=timesheet, by=user)

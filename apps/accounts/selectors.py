@@ -1,0 +1,43 @@
+"""What the dashboard shows: counts, recent documents and the money still owed."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from apps.common.money import ZERO
+from apps.customers.models import Customer
+from apps.invoices.models import Invoice
+from apps.quotes.models import Quote
+from apps.timesheets.models import Timesheet
+
+OPEN = (Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID)
+
+
+def dashboard_summary(*, organisation) -> dict:
+    invoices = Invoice.objects.filter(organisation=organisation)
+    open_invoices = invoices.filter(status__in=OPEN)
+    owed = open_invoices.aggregate(
+        outstanding=Sum(F("total") - F("amount_paid")),
+        overdue=Sum(F("total") - F("amount_paid"), filter=Q(due_date__lt=timezone.localdate())),
+        count=Count("id"),
+    )
+    return {
+        "customers": Customer.objects.filter(
+            organisation=organisation, merged_into__isnull=True
+        ).count(),
+        "open_quotes": Quote.objects.filter(
+            organisation=organisation, status__in=(Quote.Status.DRAFT, Quote.Status.SENT)
+        ).count(),
+        "draft_invoices": invoices.filter(status=Invoice.Status.DRAFT).count(),
+        "open_invoices": owed["count"],
+        "outstanding": owed["outstanding"] or ZERO,
+        "overdue": owed["overdue"] or ZERO,
+        "timesheets_to_approve": Timesheet.objects.filter(
+            organisation=organisation, status=Timesheet.Status.SUBMITTED
+        ).count(),
+        "recent_invoices": invoices.select_related("customer").order_by("-updated_at")[:6],
+        "recent_quotes": Quote.objects.filter(organisation=organisation)
+        .select_related("customer")
+        .order_by("-updated_at")[:6],
+    }

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from apps.common.access import get_for_organisation, organisation_of
+from apps.common.forms import apply_errors
+from apps.common.views import paginate
+
+from . import services
+from .forms import ServiceItemForm
+from .models import ServiceItem
+
+
+def _get_item(request: HttpRequest, pk: int) -> ServiceItem:
+    return get_for_organisation(ServiceItem.objects.all(), request, pk=pk)
+
+
+@login_required
+def item_list(request: HttpRequest) -> HttpResponse:
+    items = ServiceItem.objects.filter(organisation=organisation_of(request))
+    if request.GET.get("show") != "all":
+        items = items.filter(active=True)
+    return render(
+        request,
+        "catalog/list.html",
+        {"page": paginate(request, items), "show": request.GET.get("show", "")},
+    )
+
+
+def _item_form(request: HttpRequest, *, item: ServiceItem | None, save) -> HttpResponse:
+    form = ServiceItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(**{name: form.cleaned_data[name] for name in form.Meta.fields})
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {saved}.")
+            return redirect("catalog:list")
+    return render(request, "catalog/form.html", {"form": form, "item": item})
+
+
+@login_required
+def item_create(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    return _item_form(
+        request,
+        item=None,
+        save=lambda **values: services.service_item_create(organisation=organisation, **values),
+    )
+
+
+@login_required
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_item(request, pk)
+    return _item_form(
+        request,
+        item=item,
+        save=lambda **values: services.service_item_update(item=item, **values),
+    )

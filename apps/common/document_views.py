@@ -1,0 +1,96 @@
+"""The create / edit page of a quote or invoice: header form plus line rows, one view flow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from apps.common.access import organisation_of
+from apps.common.documents import Document
+from apps.common.forms import (
+    LINE_PREFIX,
+    DocumentForm,
+    apply_errors,
+    blank_line_form,
+    line_formset,
+    lines_from_formset,
+)
+
+HEADER_INITIAL = (
+    "customer",
+    "issue_date",
+    "billing_email",
+    "currency",
+    "discount_percent",
+    "tax_rate",
+    "notes",
+)
+
+
+def _initial(document: Document | None, end_field: str) -> dict:
+    if document is None:
+        return {}
+    return {name: getattr(document, name) for name in (*HEADER_INITIAL, end_field)}
+
+
+def _with_extra_row(data):
+    data = data.copy()
+    key = f"{LINE_PREFIX}-TOTAL_FORMS"
+    data[key] = str(int(data.get(key) or 0) + 1)
+    return data
+
+
+def document_edit(
+    request: HttpRequest,
+    *,
+    form_class: type[DocumentForm],
+    template: str,
+    save: Callable[..., Document],
+    document: Document | None = None,
+    end_field: str,
+    initial: dict | None = None,
+    context: dict | None = None,
+) -> HttpResponse:
+    """GET shows the form; POST with "add_line" adds a row (the no-JS path); POST saves through
+    ``save(lines=..., **header)`` and redirects to the document, or shows the refusals."""
+    organisation = organisation_of(request)
+    if request.method == "POST":
+        adding = "add_line" in request.POST
+        data = _with_extra_row(request.POST) if adding else request.POST
+        form = form_class(data, organisation=organisation)
+        formset = line_formset(organisation=organisation, data=data)
+        if not adding and form.is_valid() and formset.is_valid():
+            try:
+                saved = save(lines=lines_from_formset(formset), **form.cleaned_data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                return redirect(saved.get_absolute_url())
+    else:
+        form = form_class(
+            initial=_initial(document, end_field) | (initial or {}), organisation=organisation
+        )
+        formset = line_formset(organisation=organisation, document=document)
+    return render(
+        request,
+        template,
+        {"form": form, "formset": formset, "document": document, **(context or {})},
+    )
+
+
+def line_row(request: HttpRequest) -> HttpResponse:
+    """One blank line row for htmx "Add line", with the bumped form count swapped out of band."""
+    organisation = organisation_of(request)
+    index = int(request.GET.get(f"{LINE_PREFIX}-TOTAL_FORMS") or 0)
+    return render(
+        request,
+        "components/line_row.html",
+        {
+            "line": blank_line_form(organisation=organisation, index=index),
+            "total_forms": index + 1,
+            "oob": True,
+        },
+    )

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from apps.common.admin import OrganisationScopedAdmin
+
+from .merging import customer_merge
+from .models import Customer, CustomerMerge
+
+
+@admin.register(Customer)
+class CustomerAdmin(OrganisationScopedAdmin):
+    list_display = (
+        "display_name",
+        "email",
+        "phone",
+        "company_name",
+        "organisation",
+        "merged_into",
+        "updated_at",
+    )
+    list_filter = ("organisation", ("merged_into", admin.EmptyFieldListFilter), "billing_country")
+    search_fields = (
+        "display_name",
+        "email",
+        "phone",
+        "company_name",
+        "email_normalised",
+        "phone_normalised",
+    )
+    list_select_related = ("organisation", "merged_into")
+    readonly_fields = (
+        "email_normalised",
+        "phone_normalised",
+        "name_normalised",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    )
+    raw_id_fields = ("organisation",)
+    actions = ["merge_into_oldest"]
+
+    @admin.action(description="Merge selected customers into the oldest one")
+    def merge_into_oldest(self, request, queryset):
+        customers = list(queryset.order_by("created_at", "id"))
+        if len(customers) < 2:
+            self.message_user(request, "Select at least two customers.", messages.WARNING)
+            return
+        keep, duplicates = customers[0], customers[1:]
+        try:
+            customer_merge(keep=keep, duplicates=duplicates, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, f"Merged {len(duplicates)} customer(s) into {keep}.")
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(OrganisationScopedAdmin):
+    list_display = ("merged_at", "duplicate_display_name", "kept", "merged_by", "moved")
+    list_filter = ("organisation",)
+    search_fields = ("duplicate_display_name", "kept__display_name")
+    list_select_related = ("kept", "merged_by", "organisation")
+    readonly_fields = (
+        "organisation",
+        "kept",
+        "duplicate",
+        "duplicate_display_name",
+        "merged_by",
+        "moved",
+        "merged_at",
+    )
+
+    def has_add_permission(self, request):
+        return False  # history is written by the merge service only

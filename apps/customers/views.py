@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from apps.common.access import get_for_organisation, organisation_of
+from apps.common.forms import apply_errors
+from apps.common.views import paginate
+
+from . import merging, selectors, services
+from .forms import CustomerForm, MergeForm
+from .models import Customer
+
+
+def _get_customer(request: HttpRequest, pk: int) -> Customer:
+    return get_for_organisation(Customer.objects.select_related("merged_into"), request, pk=pk)
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "")
+    customers = selectors.customer_list(organisation=organisation_of(request), search=search)
+    context = {"page": paginate(request, customers), "q": search}
+    template = "customers/list.html#results" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _get_customer(request, pk)
+    context = {
+        "customer": customer,
+        "quotes": customer.quote_set.all()[:50],
+        "invoices": customer.invoice_set.all()[:50],
+        "payments": customer.payments.select_related("invoice")[:50],
+        "merged_from": customer.merged_from.all(),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+def _customer_form(request: HttpRequest, *, customer: Customer | None, save) -> HttpResponse:
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            saved = save(**values)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {saved}.")
+            return redirect(saved)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+@login_required
+def customer_create(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    return _customer_form(
+        request,
+        customer=None,
+        save=lambda **values: services.customer_create(organisation=organisation, **values),
+    )
+
+
+@login_required
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _get_customer(request, pk)
+    if customer.is_merged:
+        messages.error(request, f"{customer} was merged into {customer.merged_into}.")
+        return redirect(customer.merged_into)
+    return _customer_form(
+        request,
+        customer=customer,
+        save=lambda **values: services.customer_update(customer=customer, **values),
+    )
+
+
+@login_required
+def customer_duplicates(request: HttpRequest) -> HttpResponse:
+    suggestions = selectors.duplicate_suggestions(organisation=organisation_of(request))
+    return render(request, "customers/duplicates.html", {"suggestions": suggestions})
+
+
+def _merge_candidates(request: HttpRequest):
+    raw = request.POST.getlist("ids") or request.GET.getlist("ids")
+    ids = {int(part) for value in raw for part in value.split(",") if part.strip().isdigit()}
+    customers = Customer.objects.filter(
+        organisation=organisation_of(request), merged_into__isnull=True, pk__in=ids
+    )
+    if len(ids) < 2 or customers.count() != len(ids):
+        raise Http404("Choose at least two of your customers to merge.")
+    return customers
+
+
+@login_required
+def customer_merge(request: HttpRequest) -> HttpResponse:
+    """Three steps on one page: choose the customer to keep, preview what moves, confirm."""
+    customers = _merge_candidates(request)
+    form = MergeForm(request.POST or request.GET or None, customers=customers)
+    preview = None
+    if form.is_bound and "keep" in form.data and form.is_valid():
+        keep = form.cleaned_data["keep"]
+        duplicates = [c for c in customers if c.pk != keep.pk]
+        try:
+            if request.method == "POST":
+                merging.customer_merge(keep=keep, duplicates=duplicates, by=request.user)
+                messages.success(request, f"Merged {len(duplicates)} customer(s) into {keep}.")
+                return redirect(keep)
+            preview = merging.merge_preview(keep=keep, duplicates=duplicates)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    context = {
+        "form": form,
+        "customers": customers,
+        "preview": preview,
+        "ids": ",".join(str(c.pk) for c in customers),
+    }
+    return render(request, "customers/merge.html", context)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django import forms
+
+from apps.common.forms import DateInput, DocumentForm
+
+
+class InvoiceForm(DocumentForm):
+    due_date = forms.DateField(widget=DateInput, required=False)
+
+    field_order = ["customer", "issue_date", "due_date", "billing_email", "currency"]
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(min_value=0, decimal_places=2)
+    date = forms.DateField(widget=DateInput)
+    method = forms.ChoiceField(
+        choices=[
+            ("", "—"),
+            ("cash", "Cash"),
+            ("check", "Check"),
+            ("card", "Card"),
+            ("bank_transfer", "Bank transfer"),
+        ],
+        required=False,
+    )
+    reference = forms.CharField(max_length=100, required=False)

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.common.access import get_for_organisation, organisation_of
+from apps.common.document_views import document_edit, line_row
+from apps.common.forms import apply_errors
+from apps.common.views import paginate, run_action
+
+from . import services
+from .forms import InvoiceForm, PaymentForm
+from .models import Invoice, Payment
+
+
+def _get_invoice(request: HttpRequest, pk: int) -> Invoice:
+    return get_for_organisation(Invoice.objects.select_related("customer"), request, pk=pk)
+
+
+def _get_payment(request: HttpRequest, pk: int) -> Payment:
+    return get_for_organisation(
+        Payment.objects.select_related("invoice", "customer"),
+        request,
+        field="customer__organisation",
+        pk=pk,
+    )
+
+
+@login_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    invoices = Invoice.objects.filter(organisation=organisation_of(request)).select_related(
+        "customer"
+    )
+    status = request.GET.get("status", "")
+    if status in Invoice.Status.values:
+        invoices = invoices.filter(status=status)
+    context = {"page": paginate(request, invoices), "status": status, "statuses": Invoice.Status}
+    template = "invoices/list.html#results" if request.htmx else "invoices/list.html"
+    return render(request, template, context)
+
+
+def _detail_context(request: HttpRequest, invoice: Invoice, **extra) -> dict:
+    today = timezone.localdate()
+    return {
+        "invoice": invoice,
+        "lines": invoice.lines.all(),
+        "payments": invoice.payments.all(),
+        "takes_hub_payments": services.organisation_takes_hub_payments(invoice.organisation),
+        "payments_hidden_message": services.HIDDEN_WHILE_CONNECTED,
+        "payment_form": PaymentForm(initial={"date": today, "amount": invoice.balance}),
+        "card_form": PaymentForm(initial={"date": today, "amount": invoice.balance}, prefix="card"),
+        **extra,
+    }
+
+
+@login_required
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _get_invoice(request, pk)
+    return render(request, "invoices/detail.html", _detail_context(request, invoice))
+
+
+@login_required
+def invoice_create(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+
+    def save(**values):
+        return services.invoice_create(organisation=organisation, by=request.user, **values)
+
+    today = timezone.localdate()
+    initial = {
+        "issue_date": today,
+        "due_date": today + datetime.timedelta(days=14),
+        "customer": request.GET.get("customer"),
+    }
+    return document_edit(
+        request,
+        form_class=InvoiceForm,
+        template="invoices/form.html",
+        save=save,
+        end_field="due_date",
+        initial=initial,
+    )
+
+
+@login_required
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _get_invoice(request, pk)
+    if not invoice.is_editable:
+        messages.error(
+            request,
+            f"Invoice {invoice.number} is "
+            f"{invoice.get_status_display().lower()}, so it cannot be edited.",
+        )
+        return redirect(invoice)
+
+    def save(**values):
+        return services.invoice_update(invoice=invoice, by=request.user, **values)
+
+    return document_edit(
+        request,
+        form_class=InvoiceForm,
+        template="invoices/form.html",
+        save=save,
+        document=invoice,
+        end_field="due_date",
+    )
+
+
+ACTIONS = {
+    "send": (services.invoice_send, "Invoice marked as sent."),
+    "cancel": (services.invoice_cancel, "Invoice cancelled."),
+}
+
+
+@login_required
+@require_POST
+def invoice_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    invoice = _get_invoice(request, pk)
+    service, success = ACTIONS[action]
+    run_action(request, lambda: service(invoice=invoice, by=request.user), success)
+    return redirect(invoice)
+
+
+def _payment_post(request, invoice: Invoice, *, prefix: str | None, record) -> HttpResponse:
+    """Shared by Add Payment and Take card payment: a form, one service call, the refusals
+    beside the fields."""
+    form = PaymentForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            record(**form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Payment recorded.")
+            return redirect(invoice)
+    key = "card_form" if prefix else "payment_form"
+    context = _detail_context(request, invoice, **{key: form, "open_form": key})
+    return render(request, "invoices/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def payment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _get_invoice(request, pk)
+
+    def record(**values):
+        return services.payment_record(invoice=invoice, by=request.user, **values)
+
+    return _payment_post(request, invoice, prefix=None, record=record)
+
+
+@login_required
+@require_POST
+def payment_take_card(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _get_invoice(request, pk)
+
+    def record(**values):
+        values["method"] = values["method"] or "card"
+        return services.payment_collect_online(invoice=invoice, by=request.user, **values)
+
+    return _payment_post(request, invoice, prefix="card", record=record)
+
+
+@login_required
+@require_POST
+def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = _get_payment(request, pk)
+    run_action(
+        request, lambda: services.payment_void(payment=payment, by=request.user), "Payment voided."
+    )
+    return redirect(payment.invoice or payment.customer)
+
+
+@login_required
+def invoice_line_row(request: HttpRequest) -> HttpResponse:
+    return line_row(request)
