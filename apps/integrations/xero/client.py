@@ -159,13 +159,18 @@ class XeroClient:
         return rows
 
     def get_list(
-        self, collection: str, params: Mapping | None = None, since: datetime | None = None
+        self,
+        collection: str,
+        params: Mapping | None = None,
+        since: datetime | None = None,
+        *,
+        path: str = "",
     ) -> list[dict]:
-        answer = self.request("GET", collection, params=params, since=since)
+        answer = self.request("GET", path or collection, params=params, since=since)
         return self.elements(answer, collection) if answer else []
 
     def get_one(self, collection: str, remote_id: str) -> dict:
-        rows = self.get_list(f"{collection}/{remote_id}")
+        rows = self.get_list(collection, path=f"{collection}/{remote_id}")
         if not rows:
             raise RemoteGone(f"Xero has no {collection} {remote_id}.")
         if rows[0].get("ValidationErrors") and rows[0].get("HasErrors"):

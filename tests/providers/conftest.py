@@ -1,0 +1,103 @@
+"""Adapters against the sandboxes over real HTTP (pytest-django's live server serves them)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from apps.common.documents import compute_totals
+from apps.integrations import crypto
+from apps.integrations.companies import region_for_country
+from apps.integrations.models import Integration
+from apps.sandbox import oauth
+from apps.sandbox.apps_registry import ensure_default_apps
+from apps.sandbox.companies import company_create
+from apps.sync.adapters import adapter_for
+from tests.factories import CustomerFactory, InvoiceFactory, OrganisationFactory
+from tests.integrations.conftest import sandbox  # noqa: F401 (the fixture itself)
+
+CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD"}
+
+
+@pytest.fixture
+def connect(sandbox):  # noqa: F811
+    """An organisation connected to a fresh sandbox company: (integration, sandbox company)."""
+
+    def make(provider: str, country: str = "US"):
+        app = next(a for a in ensure_default_apps() if a.provider == provider)
+        company = company_create(
+            provider=provider, name=f"{provider} {country} books", country=country
+        )
+        token = oauth.token_issue(app=app, company=company)
+        organisation = OrganisationFactory(country=country, currency=CURRENCY[country])
+        integration = Integration.objects.create(
+            organisation=organisation,
+            provider=provider,
+            remote_company_id=company.external_id,
+            remote_company_name=company.name,
+            country=country,
+            currency=CURRENCY[country],
+            region=region_for_country(country),
+            access_token_encrypted=crypto.encrypt(token.access_token),
+            refresh_token_encrypted=crypto.encrypt(token.refresh_token),
+            access_expires_at=token.access_expires_at,
+            refresh_expires_at=token.refresh_expires_at,
+        )
+        return integration, company
+
+    return make
+
+
+@pytest.fixture
+def qbo(connect):
+    integration, company = connect("quickbooks", "US")
+    return adapter_for(integration), company
+
+
+@pytest.fixture
+def xero(connect):
+    integration, company = connect("xero", "US")
+    return adapter_for(integration), company
+
+
+def hub_customer(integration, **fields):
+    return CustomerFactory(organisation=integration.organisation, **fields)
+
+
+def hub_invoice(
+    integration,
+    customer,
+    *,
+    lines=(("Call-out", "1", "100.00", "0", True),),
+    discount="0",
+    tax="0",
+    **fields,
+):
+    """A sent invoice with its lines and the totals the hub computes."""
+    invoice = InvoiceFactory(
+        organisation=integration.organisation,
+        customer=customer,
+        currency=integration.currency,
+        status="sent",
+        discount_percent=Decimal(discount),
+        tax_rate=Decimal(tax),
+        line=None,
+        **fields,
+    )
+    for position, (description, quantity, price, line_discount, taxable) in enumerate(lines):
+        invoice.lines.create(
+            position=position,
+            description=description,
+            quantity=Decimal(quantity),
+            unit_price=Decimal(price),
+            discount_percent=Decimal(line_discount),
+            taxable=taxable,
+        )
+    totals = compute_totals(
+        invoice.lines.all(), discount_percent=invoice.discount_percent, tax_rate=invoice.tax_rate
+    )
+    invoice.subtotal, invoice.discount_total = totals.subtotal, totals.discount_total
+    invoice.tax_total, invoice.total = totals.tax_total, totals.total
+    invoice.save()
+    return invoice

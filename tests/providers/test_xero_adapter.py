@@ -1,0 +1,192 @@
+"""The Xero adapter against the Xero sandbox over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from apps.sandbox import control
+from apps.sandbox.models import SandboxRecord
+from apps.sync.errors import PermanentError, RemoteGone, TransientError
+from tests.factories import PaymentFactory
+from tests.providers.conftest import hub_customer, hub_invoice
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AWKWARD = (
+    ("Gutter clean", "3", "33.33", "7.5", True),
+    ("Call-out", "1", "19.99", "0", False),
+    ("Parts", "2.5", "12.47", "2.25", True),
+)
+
+
+def stored(company, entity):
+    return [r.data for r in SandboxRecord.objects.filter(company=company, entity=entity)]
+
+
+def test_customer_is_created_found_by_email_and_updated(xero):
+    adapter, company = xero
+    customer = hub_customer(
+        adapter.integration, display_name="Nick Brown", email="nick@example.com"
+    )
+    assert adapter.find_customer(customer) is None
+    pushed = adapter.push_customer(customer, None, key="c-1")
+    assert pushed.remote_name == "Nick Brown"
+    assert adapter.find_customer(customer).remote_id == pushed.remote_id
+    customer.phone = "555 0100"
+    again = adapter.push_customer(customer, pushed.remote_id, key="c-1u")
+    assert again.remote_id == pushed.remote_id
+    contact = next(c for c in stored(company, "Contacts") if c["ContactID"] == pushed.remote_id)
+    assert contact["Phones"][0]["PhoneNumber"] == "555 0100"
+
+
+def test_repeated_create_with_the_same_key_makes_one_contact(xero):
+    adapter, company = xero
+    customer = hub_customer(adapter.integration, display_name="Once Only")
+    first = adapter.push_customer(customer, None, key="same-key")
+    second = adapter.push_customer(customer, None, key="same-key")
+    assert first.remote_id == second.remote_id
+    assert [c["Name"] for c in stored(company, "Contacts")].count("Once Only") == 1
+
+
+def test_duplicate_contact_name_of_someone_else_is_created_under_a_distinct_name(xero):
+    adapter, company = xero
+    first = hub_customer(adapter.integration, display_name="Nick Brown", email="nick@a.example")
+    adapter.push_customer(first, None, key="k1")
+    other = hub_customer(adapter.integration, display_name="Nick Brown", email="nick@b.example")
+    pushed = adapter.push_customer(other, None, key="k2")
+    assert pushed.remote_name == "Nick Brown (nick@b.example)"
+    assert len([c for c in stored(company, "Contacts") if c["Name"].startswith("Nick Brown")]) == 2
+
+
+def test_invoice_total_in_xero_equals_the_hub_total(xero):
+    adapter, company = xero
+    customer = hub_customer(adapter.integration)
+    contact = adapter.push_customer(customer, None, key="c")
+    invoice = hub_invoice(adapter.integration, customer, lines=AWKWARD, discount="4.75", tax="8.25")
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    data = next(i for i in stored(company, "Invoices") if i["InvoiceID"] == pushed.remote_id)
+    assert Decimal(str(data["Total"])) == invoice.total
+    assert data["Status"] == "AUTHORISED" and data["InvoiceNumber"] == invoice.number
+    fetched = adapter.fetch("invoice", pushed.remote_id).record
+    assert fetched.total == invoice.total and fetched.status == "sent"
+
+
+def test_tax_rate_missing_in_the_tenant_is_created_once(xero):
+    adapter, company = xero
+    customer = hub_customer(adapter.integration)
+    contact = adapter.push_customer(customer, None, key="c")
+    for n in range(2):
+        invoice = hub_invoice(adapter.integration, customer, tax="7.125")
+        adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key=f"i{n}")
+    rates = [r for r in stored(company, "TaxRates") if r.get("EffectiveRate") == 7.125]
+    assert len(rates) == 1
+
+
+def test_invoice_update_payment_and_void(xero):
+    adapter, company = xero
+    customer = hub_customer(adapter.integration)
+    contact = adapter.push_customer(customer, None, key="c")
+    invoice = hub_invoice(adapter.integration, customer)
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    invoice.lines.update(unit_price=Decimal("150.00"))
+    invoice.total = Decimal("150.00")
+    updated = adapter.push_invoice(
+        invoice, pushed.remote_id, customer_remote_id=contact.remote_id, key="i2"
+    )
+    assert updated.remote_id == pushed.remote_id
+    payment = PaymentFactory(invoice=invoice, customer=customer, amount=Decimal("40.00"))
+    paid = adapter.push_payment(
+        payment, customer_remote_id=contact.remote_id, invoice_remote_id=pushed.remote_id, key="p"
+    )
+    assert adapter.fetch("invoice", pushed.remote_id).record.amount_paid == Decimal("40")
+    adapter.void("payment", paid.remote_id)
+    adapter.void("invoice", pushed.remote_id)
+    assert adapter.fetch("invoice", pushed.remote_id).record.status == "cancelled"
+
+
+def test_payment_without_an_invoice_is_refused_clearly(xero):
+    adapter, _ = xero
+    customer = hub_customer(adapter.integration)
+    payment = PaymentFactory(invoice=None, customer=customer)
+    with pytest.raises(PermanentError, match="only against an invoice"):
+        adapter.push_payment(payment, customer_remote_id="x", invoice_remote_id=None, key="p")
+
+
+def test_quote_is_pushed_and_cancelled(xero):
+    from tests.factories import QuoteFactory
+
+    adapter, _ = xero
+    customer = hub_customer(adapter.integration)
+    contact = adapter.push_customer(customer, None, key="c")
+    quote = QuoteFactory(
+        organisation=adapter.integration.organisation,
+        customer=customer,
+        status="sent",
+        expiry_date=timezone.localdate() + timedelta(days=30),
+    )
+    pushed = adapter.push_quote(quote, None, customer_remote_id=contact.remote_id, key="q")
+    assert adapter.fetch("quote", pushed.remote_id).record.status == "sent"
+    adapter.void("quote", pushed.remote_id)
+    assert adapter.fetch("quote", pushed.remote_id).record.status == "cancelled"
+
+
+def test_batch_reports_each_invoice_and_a_retry_makes_no_copies(xero):
+    adapter, company = xero
+    customer = hub_customer(adapter.integration)
+    contact = adapter.push_customer(customer, None, key="c")
+    good = [hub_invoice(adapter.integration, customer) for _ in range(3)]
+    items = [(inv, None, contact.remote_id, f"b{n}") for n, inv in enumerate(good)]
+    items.insert(1, (hub_invoice(adapter.integration, customer), None, "not-a-contact", "bad"))
+    results = adapter.push_invoices_batch(items)
+    assert [type(r).__name__ for r in results] == ["Pushed", "XeroValidation", "Pushed", "Pushed"]
+    again = adapter.push_invoices_batch(items[2:])
+    assert [r.remote_id for r in again] == [r.remote_id for r in results[2:]]
+    assert len(stored(company, "Invoices")) == 3
+
+
+def test_pull_pages_everything_then_only_what_changed(xero):
+    adapter, _ = xero
+    customer = hub_customer(adapter.integration)
+    contact = adapter.push_customer(customer, None, key="c")
+    pages = list(adapter.pull(["customer", "invoice"], None))
+    assert pages[-1].more is False
+    kinds = {(c.kind, c.remote_id) for page in pages for c in page.changes}
+    assert ("customer", contact.remote_id) in kinds
+    watermark = pages[-1].watermark
+    invoice = hub_invoice(adapter.integration, customer)
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    later = [c for page in adapter.pull(["invoice"], watermark) for c in page.changes]
+    assert [c.remote_id for c in later] == [pushed.remote_id]
+
+
+def test_throttling_is_a_transient_error_with_retry_after(xero):
+    adapter, company = xero
+    control.fault_inject(company=company, kind="429", count=1)
+    with pytest.raises(TransientError) as caught:
+        adapter.find_customer(hub_customer(adapter.integration))
+    assert caught.value.retry_after is not None
+
+
+@pytest.mark.parametrize("kind", ["500", "malformed"])
+def test_server_errors_and_malformed_answers_are_transient(xero, kind):
+    adapter, company = xero
+    control.fault_inject(company=company, kind=kind, count=1)
+    with pytest.raises(TransientError):
+        adapter.find_customer(hub_customer(adapter.integration))
+
+
+def test_expired_access_token_is_refreshed_once_and_the_call_succeeds(xero):
+    adapter, company = xero
+    control.token_expire(company=company)
+    assert adapter.find_customer(hub_customer(adapter.integration)) is None
+
+
+def test_record_deleted_meanwhile_is_gone(xero):
+    adapter, _ = xero
+    assert adapter.fetch("invoice", "00000000-0000-0000-0000-000000000000").deleted
+    with pytest.raises(RemoteGone):
+        adapter.void("invoice", "00000000-0000-0000-0000-000000000000")
