@@ -107,7 +107,9 @@ def validate(method: str, url: str, status: int, body: Any) -> None:
     problems = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     if problems:
         lines = [f"{'/'.join(map(str, p.absolute_path))}: {p.message}" for p in problems[:10]]
-        raise SpecMismatch(f"{method} {url} ({status}) does not match the spec:\n" + "\n".join(lines))
+        raise SpecMismatch(
+            f"{method} {url} ({status}) does not match the spec:\n" + "\n".join(lines)
+        )
 
 
 def check_response(response) -> Any:
