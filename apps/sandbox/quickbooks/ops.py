@@ -1,0 +1,170 @@
+"""Create, update (full and sparse), delete and void, with QBO's rules: the SyncToken must be
+current (5010), missing records are 610, and every write happens in one transaction so a refused
+request leaves nothing half-written. Both the API and the console call these."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from apps.sandbox import store
+from apps.sandbox.models import SandboxCompany, SandboxRecord
+
+from . import activity, faults, names, payments, sales
+from .normalize import clean_body
+from .records import find
+from .schema import ENTITIES, Entity
+
+Prepare = Callable[[SandboxCompany, dict[str, Any], SandboxRecord | None], None]
+
+
+def _party(entity: str) -> Prepare:
+    return lambda company, data, previous: names.prepare_party(company, entity, data, previous)
+
+
+def _sales(entity: str) -> Prepare:
+    def prepare(company, data, previous) -> None:
+        if previous is not None and not data.get("DocNumber"):
+            data["DocNumber"] = previous.data.get("DocNumber")
+        sales.fill_defaults(company, data, entity, is_new=previous is None)
+        sales.compute_lines(company, data, entity)
+        if entity == "Invoice":
+            payments.invoice_balance(SandboxRecord(data=data))
+        elif entity == "SalesReceipt":
+            data["Balance"] = 0.0
+
+    return prepare
+
+
+def _nothing(company, data, previous) -> None:
+    return None
+
+
+PREPARE: dict[str, Prepare] = {
+    "Customer": _party("Customer"),
+    "Vendor": _party("Vendor"),
+    "Employee": _party("Employee"),
+    "Item": names.prepare_item,
+    "Account": names.prepare_account,
+    "PaymentMethod": names.prepare_payment_method,
+    "Invoice": _sales("Invoice"),
+    "Estimate": _sales("Estimate"),
+    "SalesReceipt": _sales("SalesReceipt"),
+    "Payment": payments.prepare_payment,
+    "TimeActivity": activity.prepare_time_activity,
+    "Deposit": activity.prepare_deposit,
+    "CompanyInfo": _nothing,
+    "Preferences": _nothing,
+}
+
+
+def _after(company: SandboxCompany, record: SandboxRecord, before: dict | None) -> None:
+    """Side effects on other records: invoice balances, customers' balances."""
+    if record.entity == "Payment":
+        payments.settle_invoices(company, record, before)
+    elif record.entity == "Invoice":
+        customers = {record.data.get("CustomerRef", {}).get("value")}
+        customers.add((before or {}).get("CustomerRef", {}).get("value"))
+        for customer_id in customers:
+            payments.customer_balance(company, customer_id)
+
+
+def entity_named(name: str) -> Entity:
+    return ENTITIES[name]
+
+
+def create(company: SandboxCompany, entity: Entity, body: Any) -> SandboxRecord:
+    if not entity.creatable:
+        raise faults.unsupported("Create", entity.name)
+    data = clean_body(entity, body)
+    with transaction.atomic():
+        PREPARE[entity.name](company, data, None)
+        record = store.record_create(company=company, entity=entity.name, data=data)
+        _after(company, record, None)
+    return record
+
+
+def _locked_current(company: SandboxCompany, entity: Entity, body: Any) -> SandboxRecord:
+    """The record the body names, locked, after checking its SyncToken is current."""
+    if not isinstance(body, dict):
+        raise faults.malformed_body(f"Expected a JSON object for {entity.name}.")
+    if body.get("Id") in (None, ""):
+        raise faults.required("Id")
+    if body.get("SyncToken") in (None, ""):
+        raise faults.required("SyncToken")
+    record = find(company, entity.name, body["Id"], for_update=True)
+    if record is None:
+        raise faults.not_found(entity.name, body["Id"])
+    if str(body["SyncToken"]) != str(record.version):
+        raise faults.stale(entity.name, record.record_id, body["SyncToken"])
+    return record
+
+
+def update(company: SandboxCompany, entity: Entity, body: Any, *, sparse: bool) -> SandboxRecord:
+    """Full update (fields left out are cleared) or sparse update (only the fields sent)."""
+    if not entity.updatable:
+        raise faults.unsupported("Update", entity.name)
+    data = clean_body(entity, body)
+    with transaction.atomic():
+        record = _locked_current(company, entity, body)
+        before = copy.deepcopy(record.data)
+        kept = {key: value for key, value in before.items() if key.startswith("_")}
+        merged = {**before, **data} if sparse else {**kept, **data}
+        PREPARE[entity.name](company, merged, record)
+        store.record_save(record=record, data=merged)
+        _after(company, record, before)
+    return record
+
+
+def delete(company: SandboxCompany, entity: Entity, body: Any) -> SandboxRecord:
+    if not entity.deletable:
+        raise faults.unsupported("Delete", entity.name)
+    with transaction.atomic():
+        record = _locked_current(company, entity, body)
+        _refuse_if_paid(record, "delete")
+        before = copy.deepcopy(record.data)
+        store.record_delete(record=record)
+        _after(company, record, before)
+    return record
+
+
+def void(company: SandboxCompany, entity: Entity, body: Any) -> SandboxRecord:
+    """Void keeps the record with every amount at zero and "Voided" in PrivateNote."""
+    if not entity.voidable:
+        raise faults.unsupported("Void", entity.name)
+    with transaction.atomic():
+        record = _locked_current(company, entity, body)
+        _refuse_if_paid(record, "void")
+        before = copy.deepcopy(record.data)
+        data = copy.deepcopy(before)
+        _zero_amounts(data)
+        data["PrivateNote"] = "Voided"
+        data["_voided"] = True
+        store.record_save(record=record, data=data, operation="Void")
+        _after(company, record, before)
+    return record
+
+
+def _refuse_if_paid(record: SandboxRecord, action: str) -> None:
+    if record.entity == "Invoice" and record.data.get("_payments"):
+        raise faults.business(
+            f"You can't {action} this invoice because it has payments applied to it. "
+            "Remove the payments first.",
+            code="6480",
+        )
+
+
+def _zero_amounts(data: dict[str, Any]) -> None:
+    for line in data.get("Line") or []:
+        line["Amount"] = 0.0
+        detail = line.get("SalesItemLineDetail")
+        if detail is not None:
+            detail["Qty"] = 0
+    for field in ("TotalAmt", "Balance", "UnappliedAmt", "HomeTotalAmt"):
+        if field in data:
+            data[field] = 0.0
+    if "TxnTaxDetail" in data:
+        data["TxnTaxDetail"] = {**data["TxnTaxDetail"], "TotalTax": 0.0, "TaxLine": []}

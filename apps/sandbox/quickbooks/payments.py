@@ -1,0 +1,128 @@
+"""Payments and the balances they move: a payment applied to invoices lowers their ``Balance``;
+changing, voiding or deleting it gives the amount back. Customer balances follow invoices."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from apps.sandbox import store
+from apps.sandbox.models import SandboxCompany, SandboxRecord
+
+from . import faults
+from .records import dec, find, follow, money, today
+from .sales import currency_ref
+
+
+def applications(data: dict[str, Any] | None) -> dict[str, Decimal]:
+    """Invoice id → amount this payment applies to it."""
+    applied: dict[str, Decimal] = {}
+    for line in (data or {}).get("Line") or []:
+        for txn in line.get("LinkedTxn") or []:
+            if txn.get("TxnType", "Invoice") == "Invoice":
+                applied[txn["TxnId"]] = applied.get(txn["TxnId"], Decimal(0)) + dec(line["Amount"])
+    return applied
+
+
+def invoice_paid(invoice: SandboxRecord) -> Decimal:
+    return sum((dec(v) for v in (invoice.data.get("_payments") or {}).values()), Decimal(0))
+
+
+def prepare_payment(company: SandboxCompany, data: dict[str, Any], previous) -> None:
+    customer = follow(company, "Customer", data.get("CustomerRef"), "CustomerRef")
+    if "TotalAmt" not in data:
+        raise faults.required("TotalAmt")
+    total = dec(data["TotalAmt"])
+    if total < 0:
+        raise faults.business("The payment amount cannot be negative.")
+    applied_before = applications(previous.data if previous else None)
+    for line in data.get("Line") or []:
+        if "Amount" not in line:
+            raise faults.required("Line.Amount")
+        line["Amount"] = money(line["Amount"])
+        for txn in line.get("LinkedTxn") or []:
+            if not txn.get("TxnId"):
+                raise faults.required("LinkedTxn.TxnId")
+            txn.setdefault("TxnType", "Invoice")
+            if txn["TxnType"] != "Invoice":
+                raise faults.business(f"A payment cannot be linked to a {txn['TxnType']} here.")
+    for invoice_id, amount in applications(data).items():
+        invoice = find(company, "Invoice", invoice_id)
+        if invoice is None:
+            raise faults.invalid_reference("LinkedTxn", invoice_id)
+        if invoice.data.get("CustomerRef", {}).get("value") != customer.record_id:
+            raise faults.business(
+                f"Invoice {invoice_id} belongs to another customer than this payment."
+            )
+        open_balance = dec(invoice.data.get("Balance")) + applied_before.get(invoice_id, 0)
+        if amount > open_balance:
+            raise faults.business(
+                f"The amount applied to invoice {invoice_id} ({money(amount)}) is more than its "
+                f"open balance ({money(open_balance)})."
+            )
+    applied = sum(applications(data).values(), Decimal(0))
+    if applied > total:
+        raise faults.business("The amounts applied to invoices are more than the payment total.")
+    for ref_field, entity in (
+        ("PaymentMethodRef", "PaymentMethod"),
+        ("DepositToAccountRef", "Account"),
+    ):
+        if ref_field in data:
+            follow(company, entity, data[ref_field], ref_field)
+    data["TotalAmt"] = money(total)
+    data["UnappliedAmt"] = money(total - applied)
+    data.setdefault("TxnDate", today().isoformat())
+    data["CurrencyRef"] = currency_ref(company)
+    data.setdefault("ProcessPayment", False)
+
+
+def settle_invoices(
+    company: SandboxCompany, payment: SandboxRecord, before: dict[str, Any] | None
+) -> None:
+    """Move the balances of every invoice this payment touched, before or after the change."""
+    old = applications(before)
+    voided = payment.deleted or payment.data.get("_voided")
+    new = {} if voided else applications(payment.data)
+    for invoice_id in sorted(set(old) | set(new)):
+        if old.get(invoice_id) == new.get(invoice_id):
+            continue
+        invoice = find(company, "Invoice", invoice_id, for_update=True)
+        if invoice is None:
+            continue
+        data = dict(invoice.data)
+        paid = dict(data.get("_payments") or {})
+        links = [t for t in data.get("LinkedTxn") or [] if t.get("TxnId") != payment.record_id]
+        if invoice_id in new:
+            paid[payment.record_id] = str(new[invoice_id])
+            links.append({"TxnId": payment.record_id, "TxnType": "Payment"})
+        else:
+            paid.pop(payment.record_id, None)
+        data["_payments"], data["LinkedTxn"] = paid, links
+        invoice.data = data
+        invoice_balance(invoice)
+        store.record_save(record=invoice)
+        customer_balance(company, data.get("CustomerRef", {}).get("value"))
+
+
+def invoice_balance(invoice: SandboxRecord) -> None:
+    data = invoice.data
+    if data.get("_voided"):
+        data["Balance"] = 0.0
+        return
+    balance = dec(data.get("TotalAmt")) - invoice_paid(invoice)
+    if balance < 0:
+        raise faults.business("The invoice total is less than the payments applied to it.")
+    data["Balance"] = money(balance)
+
+
+def customer_balance(company: SandboxCompany, customer_id: str | None) -> None:
+    """The customer's open balance, kept without a new SyncToken (QBO does not bump it either)."""
+    if not customer_id:
+        return
+    customer = find(company, "Customer", customer_id, for_update=True)
+    if customer is None:
+        return
+    invoices = store.records(company, "Invoice").filter(data__CustomerRef__value=customer_id)
+    total = sum((dec(inv.data.get("Balance")) for inv in invoices), Decimal(0))
+    customer.data = {**customer.data, "Balance": money(total), "BalanceWithJobs": money(total)}
+    customer.save(update_fields=["data"])
