@@ -198,6 +198,8 @@ def test_invoice_imported_from_history_is_never_pushed_back_to_its_source(connec
     drain(qbo)
     assert remotes(qbo).count("invoice") == 0
     assert held_back_reasons(qbo, invoice) == [rules.IMPORTED_FROM_HERE]
+    drain(xero)  # only its source is spared
+    assert remotes(xero).count("invoice") == 1
 
 
 def test_payment_collected_online_goes_against_the_linked_invoice(connect, hub, remotes):
