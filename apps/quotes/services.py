@@ -62,6 +62,10 @@ def _transition(quote: Quote, *, allowed: tuple[str, ...], action: str, to: str,
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
         _require(quote, allowed, action)
+        if quote.converted_invoice_id:
+            raise ValidationError(
+                f"Quote {quote.number} was already converted to {quote.converted_invoice}."
+            )
         quote.status = to
         for name, value in stamp.items():
             setattr(quote, name, value)
