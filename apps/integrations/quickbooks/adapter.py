@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.errors import PermanentError, RemoteGone, SyncError
@@ -47,6 +48,7 @@ class QuickBooksAdapter:
         self.client = QuickBooksClient(integration)
         self._item_refs: dict[str, dict] = {}
         self._income_account: str | None = None
+        self._sales_codes: list[tuple[str, Decimal]] | None = None
 
     # --- customers ------------------------------------------------------------------------
     def _customer_where(self, condition: str) -> dict | None:
@@ -176,6 +178,32 @@ class QuickBooksAdapter:
         data = self.client.create("Item", body, key=f"item-{digest}")
         return {"value": str(data["Id"]), "name": data.get("Name", name)}
 
+    def _tax_codes(self, rate: Decimal, lines) -> mapping.TaxCodes:
+        """Outside the US every line names a TaxCode: the one whose sales rates add up to the
+        hub's rate, and a zero-rated one for exempt lines."""
+        if self.integration.region == mapping.US_REGION:
+            return mapping.TaxCodes()
+        if self._sales_codes is None:
+            rates = {
+                str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
+                for r in self.client.query("select * from TaxRate maxresults 1000")
+            }
+            self._sales_codes = []
+            for code in self.client.query("select * from TaxCode maxresults 1000"):
+                details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+                if details and code.get("Active", True):
+                    refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
+                    self._sales_codes.append(
+                        (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
+                    )
+        taxable = next((c for c, percent in self._sales_codes if percent == rate), None)
+        exempt = next((c for c, percent in self._sales_codes if percent == 0), None)
+        if rate and taxable is None and any(line.taxable for line in lines):
+            raise PermanentError(f"QuickBooks has no sales tax code at {rate.normalize()}%.")
+        if exempt is None and (not rate or not all(line.taxable for line in lines)):
+            raise PermanentError("QuickBooks has no zero-rated sales tax code for exempt lines.")
+        return mapping.TaxCodes(taxable=taxable or exempt or "", exempt=exempt or taxable or "")
+
     def _document_body(self, document, kind: str, customer_remote_id: str) -> dict:
         lines = list(document.lines.select_related("service_item"))
         return mapping.document_to_qbo(
@@ -185,6 +213,7 @@ class QuickBooksAdapter:
             region=self.integration.region,
             customer_remote_id=customer_remote_id,
             item_refs=self._item_refs_for(lines),
+            tax_codes=self._tax_codes(Decimal(document.tax_rate), lines),
         )
 
     def _push_document(self, document, kind, remote_id, customer_remote_id, key) -> Pushed:

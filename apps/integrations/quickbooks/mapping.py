@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from apps.common.documents import compute_totals
 from apps.common.money import HUNDRED, ZERO, round_money
 from apps.integrations.amounts import distribute, line_shares
 from apps.sync.adapters import (
@@ -59,7 +60,6 @@ class TaxCodes:
 
     taxable: str = "TAX"
     exempt: str = "NON"
-    rate_id: str = ""
 
 
 # --- reading answers ---------------------------------------------------------------------
@@ -304,12 +304,7 @@ def _us_lines(document, lines, item_refs) -> list[dict]:
     body = []
     for number, (line, share) in enumerate(zip(lines, shares, strict=True), start=1):
         amount = share.net + share.tax
-        quantity = Decimal(line.quantity)
-        unit_price = (
-            (amount / quantity).quantize(UNIT_PRICE_PLACES)
-            if quantity
-            else Decimal(line.unit_price)
-        )
+        unit_price = _folded_price(line, amount)
         body.append(
             _sales_line(
                 line,
@@ -323,56 +318,52 @@ def _us_lines(document, lines, item_refs) -> list[dict]:
     return body
 
 
+def _folded_price(line, amount: Decimal) -> Decimal:
+    quantity = Decimal(line.quantity)
+    return (amount / quantity).quantize(UNIT_PRICE_PLACES) if quantity else Decimal(line.unit_price)
+
+
 def _separate_lines(document, lines, item_refs, tax_codes: TaxCodes) -> tuple[list[dict], dict]:
-    shares, totals = line_shares(
+    """QBO has no per-line discount: a line discount is folded into that line's price (so the
+    tax base stays the hub's); the document discount is its own DiscountLineDetail line, and
+    each line names its tax code, from which QBO works the tax out."""
+    totals = compute_totals(
         lines, discount_percent=document.discount_percent, tax_rate=document.tax_rate
     )
-    gross = distribute(
-        [Decimal(ln.quantity) * Decimal(ln.unit_price) for ln in lines], totals.subtotal
-    )
+    exact = [
+        Decimal(ln.quantity) * Decimal(ln.unit_price) * (1 - Decimal(ln.discount_percent) / HUNDRED)
+        for ln in lines
+    ]
+    amounts = distribute(exact, round_money(sum(exact, ZERO)))
     body = []
-    for number, (line, amount) in enumerate(zip(lines, gross, strict=True), start=1):
+    for number, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1):
+        price = _folded_price(line, amount) if line.discount_percent else Decimal(line.unit_price)
         code = tax_codes.taxable if line.taxable else tax_codes.exempt
         body.append(
             _sales_line(
                 line,
                 number=number,
                 amount=amount,
-                unit_price=Decimal(line.unit_price),
+                unit_price=price,
                 item_ref=item_refs[item_name_of(line)],
                 tax_code=code,
             )
         )
-    if totals.discount_total:
-        only_document_discount = not any(Decimal(ln.discount_percent) for ln in lines)
-        detail: dict[str, Any] = {"PercentBased": only_document_discount}
-        if only_document_discount:
-            detail["DiscountPercent"] = Decimal(document.discount_percent)
+    lines_total = sum(amounts, ZERO)
+    discount = lines_total - (totals.subtotal - totals.discount_total)
+    if discount:
+        percent = Decimal(document.discount_percent)
+        # Percent-based reads best in QuickBooks; a fixed amount when QBO's own rounding of
+        # the percentage would miss the hub's figure by a cent.
+        detail: dict[str, Any] = {"PercentBased": False}
+        if round_money(lines_total * percent / HUNDRED) == discount:
+            detail = {"PercentBased": True, "DiscountPercent": percent}
         body.append(
-            {
-                "DetailType": "DiscountLineDetail",
-                "Amount": totals.discount_total,
-                "DiscountLineDetail": detail,
-            }
+            {"DetailType": "DiscountLineDetail", "Amount": discount, "DiscountLineDetail": detail}
         )
     tax: dict[str, Any] = {"TotalTax": totals.tax_total}
     if totals.tax_total:
-        taxable_net = sum((s.net for s, ln in zip(shares, lines, strict=True) if ln.taxable), ZERO)
-        rate_detail: dict[str, Any] = {
-            "PercentBased": True,
-            "TaxPercent": Decimal(document.tax_rate),
-            "NetAmountTaxable": taxable_net,
-        }
-        if tax_codes.rate_id:
-            rate_detail["TaxRateRef"] = {"value": tax_codes.rate_id}
         tax["TxnTaxCodeRef"] = {"value": tax_codes.taxable}
-        tax["TaxLine"] = [
-            {
-                "Amount": totals.tax_total,
-                "DetailType": "TaxLineDetail",
-                "TaxLineDetail": rate_detail,
-            }
-        ]
     return body, tax
 
 

@@ -1,0 +1,225 @@
+"""The whole connect flow over real HTTP against both sandboxes (issue 4, items 1 and 5)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from apps.integrations import crypto
+from apps.integrations.models import Integration, Provider, Region
+from apps.sandbox.companies import company_create
+from apps.sandbox.control import fault_inject
+from apps.sandbox.models import SandboxCompany, SandboxToken
+from tests.factories import OrganisationFactory, UserFactory
+from tests.integrations.flow import Staff, with_query
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QBO = Provider.QUICKBOOKS
+XERO = Provider.XERO
+
+
+def _live_token(access_token: str) -> SandboxToken:
+    return SandboxToken.objects.get(access_token=access_token)
+
+
+def test_both_providers_connect_at_once_and_show_on_the_integrations_page(alice, organisation):
+    qbo = alice.connect(QBO, name="Acme Books US")
+    xero = alice.connect(XERO, name="Acme Xero US")
+
+    assert qbo.status_code == 200 and xero.status_code == 200
+    assert xero.url.endswith("/settings/integrations/")
+    page = alice.get("/settings/integrations/").text
+    assert "Acme Books US" in page and "Acme Xero US" in page
+    assert page.count("Connected") >= 2
+    rows = {i.provider: i for i in Integration.objects.filter(organisation=organisation)}
+    assert set(rows) == {QBO, XERO}
+    for provider, integration in rows.items():
+        company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+        assert company.provider == provider
+        assert integration.status == Integration.Status.CONNECTED
+        assert integration.region == Region.US
+        assert (integration.country, integration.currency) == ("US", "USD")
+        token = _live_token(crypto.decrypt(integration.access_token_encrypted))
+        assert token.company == company and not token.revoked
+
+
+def test_canadian_company_gets_the_canada_region(sandbox, settings):
+    org = OrganisationFactory(country="CA", currency="CAD")
+    user = UserFactory(organisation=org)
+    Staff(sandbox, user.username).connect(XERO, name="Maple Ltd", country="CA", currency="CAD")
+
+    assert Integration.objects.get(organisation=org).region == Region.CANADA
+
+
+def _refused(response, *phrases: str) -> None:
+    assert response.status_code == 400, response.text[:300]
+    assert "What happened" in response.text and "What to do" in response.text
+    for phrase in phrases:
+        assert phrase in response.text, phrase
+
+
+@pytest.mark.parametrize("provider", [QBO, XERO])
+def test_company_in_another_country_is_refused_and_its_access_revoked(alice, provider):
+    response = alice.connect(provider, name="Maple Books", country="CA", currency="CAD")
+
+    label = Provider(provider).label
+    _refused(response, "is in Canada (CA)", f"Connect a {label} company set up in")
+    assert not Integration.objects.exists()
+    company = SandboxCompany.objects.get(name="Maple Books")
+    assert all(token.revoked for token in SandboxToken.objects.filter(company=company))
+
+
+def test_company_with_another_currency_is_refused(alice):
+    response = alice.connect(XERO, name="Euro Books", country="US", currency="EUR")
+
+    _refused(response, "uses EUR", "whose home currency is USD")
+    assert not Integration.objects.exists()
+
+
+@pytest.mark.parametrize("provider", [QBO, XERO])
+def test_second_company_for_the_same_provider_is_refused(alice, provider):
+    alice.connect(provider, name="First Books")
+    first = Integration.objects.get()
+
+    response = alice.connect(provider, name="Second Books")
+
+    label = Provider(provider).label
+    _refused(response, f"already has the {label} company “First Books” connected")
+    assert "disconnect “First Books” first" in response.text
+    assert list(Integration.objects.all()) == [first]
+    first.refresh_from_db()
+    assert first.remote_company_name == "First Books" and first.is_connected
+
+
+def test_reconnecting_the_same_company_resumes_the_same_integration(alice, make_link):
+    alice.connect(XERO, name="Kept Books")
+    integration = Integration.objects.get()
+    link = make_link(integration)
+    alice.get(f"/settings/integrations/{integration.pk}/disconnect/")
+    alice.http.post(
+        f"{alice.base}/settings/integrations/{integration.pk}/disconnect/",
+        data={"csrfmiddlewaretoken": alice.http.cookies["csrftoken"]},
+    )
+    integration.refresh_from_db()
+    assert integration.status == Integration.Status.DISCONNECTED
+
+    alice.connect(XERO, company=integration.remote_company_id)
+
+    resumed = Integration.objects.get()
+    assert resumed.pk == integration.pk and resumed.is_connected
+    assert list(resumed.links.all()) == [link]
+
+
+def test_different_company_is_refused_while_links_to_the_old_one_exist(alice, make_link):
+    alice.connect(QBO, name="Old Books")
+    integration = Integration.objects.get()
+    make_link(integration)
+    integration.status = Integration.Status.DISCONNECTED
+    integration.save()
+
+    response = alice.connect(QBO, name="New Books")
+
+    _refused(response, "still linked", "Reconnect “Old Books”")
+    integration.refresh_from_db()
+    assert integration.remote_company_name == "Old Books"
+    assert integration.status == Integration.Status.DISCONNECTED
+
+
+def test_different_company_may_replace_a_disconnected_one_without_links(alice):
+    alice.connect(QBO, name="Old Books")
+    old = Integration.objects.get()
+    old.status = Integration.Status.DISCONNECTED
+    old.save()
+
+    alice.connect(QBO, name="New Books")
+
+    (row,) = Integration.objects.all()
+    assert row.remote_company_name == "New Books" and row.is_connected
+
+
+def test_denied_consent_says_so_and_connects_nothing(alice):
+    response = alice.connect(QBO, name="Never Books", action="deny")
+
+    _refused(response, "You declined access", "Click Connect again and approve access")
+    assert not Integration.objects.exists()
+
+
+def test_tampered_state_is_refused(alice):
+    redirect = alice.connect(XERO, name="Tampered Ltd", follow=False)
+    callback = with_query(redirect.headers["Location"], state="forged-state")
+
+    response = alice.http.get(callback, timeout=30)
+
+    _refused(response, "state is missing or does not match", "Start again")
+    assert not Integration.objects.exists()
+
+
+def test_callback_without_a_started_connection_is_refused(alice, sandbox, colleague):
+    redirect = alice.connect(QBO, name="Stolen Books", follow=False)
+    bob = Staff(sandbox, colleague.username)  # never clicked Connect: no state in his session
+
+    response = bob.http.get(redirect.headers["Location"], timeout=30)
+
+    _refused(response, "state is missing or does not match")
+    assert not Integration.objects.exists()
+
+
+def test_callback_without_state_is_refused(alice):
+    redirect = alice.connect(QBO, name="Stateless Books", follow=False)
+
+    response = alice.http.get(with_query(redirect.headers["Location"], state=None), timeout=30)
+
+    _refused(response, "state is missing or does not match")
+    assert not Integration.objects.exists()
+
+
+def test_error_from_the_token_endpoint_is_explained(alice):
+    redirect = alice.connect(XERO, name="Bad Code Ltd", follow=False)
+
+    response = alice.http.get(
+        with_query(redirect.headers["Location"], code="not-a-code"), timeout=30
+    )
+
+    _refused(response, "Exchanging the authorization for access failed", "invalid_grant")
+    assert not Integration.objects.exists()
+
+
+def test_wrong_client_secret_is_explained(alice, settings):
+    redirect = alice.connect(QBO, name="Secretless Books", follow=False)
+    settings.QBO_CLIENT_SECRET = "not-the-secret"
+
+    response = alice.http.get(redirect.headers["Location"], timeout=30)
+
+    _refused(response, "client id or secret", "check the QuickBooks Online client id")
+    assert not Integration.objects.exists()
+
+
+def test_quickbooks_company_no_longer_returned_is_refused(alice):
+    redirect = alice.connect(QBO, name="Granted Books", follow=False)
+    other = company_create(provider=QBO, name="Somebody Else's Books", country="US")
+    callback = with_query(redirect.headers["Location"], realmId=other.external_id)
+
+    response = alice.http.get(callback, timeout=30)
+
+    _refused(response, "could not be read", "Check that the company still exists")
+    assert not Integration.objects.exists()
+    granted = SandboxCompany.objects.get(name="Granted Books")
+    assert all(token.revoked for token in SandboxToken.objects.filter(company=granted))
+
+
+def test_xero_organisation_no_longer_returned_is_refused(alice):
+    company = company_create(provider=XERO, name="Vanishing Ltd", country="US", currency="USD")
+    fault_inject(company=company, kind="401", count=5, path_contains="Organisation")
+
+    response = alice.connect(XERO, company=company.external_id)
+
+    _refused(response, "could not be read")
+    assert not Integration.objects.exists()
+
+
+def test_connect_pages_need_a_login(sandbox):
+    response = requests.get(f"{sandbox}/settings/integrations/xero/connect/", timeout=30)
+
+    assert "/login/" in response.url
+    assert not Integration.objects.exists()
