@@ -1,0 +1,58 @@
+"""Sync Now (with its live progress and preview), a run's summary, and the Sync Log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.common.access import get_for_organisation, organisation_of
+from apps.integrations.models import Integration
+
+from . import services
+from .forms import LogFilterForm
+from .models import SyncRun
+from .selectors import log_entries
+
+LOG_PAGE_SIZE = 50
+
+
+@login_required
+@require_POST
+def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a Sync Now (or, with ``dry_run``, a preview) of one integration."""
+    integration = get_for_organisation(Integration.objects.all(), request, pk=pk)
+    run = services.sync_now(integration=integration, dry_run=bool(request.POST.get("dry_run")))
+    if request.htmx:
+        return render(request, "sync/run.html#progress", {"run": run})
+    return redirect("sync:run", pk=run.pk)
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run's progress while it runs (htmx polls the partial), then its summary."""
+    run = get_for_organisation(
+        SyncRun.objects.select_related("integration"),
+        request,
+        field="integration__organisation",
+        pk=pk,
+    )
+    template = "sync/run.html#progress" if request.htmx else "sync/run.html"
+    return render(request, template, {"run": run})
+
+
+@login_required
+@require_GET
+def log(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    form = LogFilterForm(request.GET or None, organisation=organisation)
+    entries = log_entries(organisation=organisation, filters=form.filters())
+    page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "sync/log.html#entries" if request.htmx else "sync/log.html"
+    return render(request, template, context)
