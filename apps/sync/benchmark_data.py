@@ -8,6 +8,7 @@ measures the export, not ten thousand form saves; the outbox rows are exactly wh
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ from apps.integrations.tokens import apply_tokens
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.companies import company_create
+from apps.sandbox.models import SandboxCompany, SandboxRecord
 from apps.sandbox.oauth import token_issue
 
 from .models import Change, Kind
@@ -174,3 +176,47 @@ def _changes(invoices, integrations) -> Iterator[Change]:
     for invoice in invoices:
         for integration in integrations:
             yield Change(integration=integration, kind=Kind.INVOICE, object_id=invoice.pk)
+
+
+REMOTE_SHAPE = {
+    # provider: (invoice entity, its number field, customer entity, e-mail of a customer record)
+    "quickbooks": (
+        "Invoice",
+        "DocNumber",
+        "Customer",
+        lambda data: (data.get("PrimaryEmailAddr") or {}).get("Address", ""),
+    ),
+    "xero": ("Invoices", "InvoiceNumber", "Contacts", lambda data: data.get("EmailAddress", "")),
+}
+
+
+def sandbox_tally(*, integration: Integration, tag: str) -> dict:
+    """Duplicates and gaps of the invoices and customers made with ``tag`` in the integration's
+    sandbox company, counted on the sandbox's own records (not on our links). Records pulled in
+    from the sandboxes' sample data are not the benchmark's and are left out."""
+    invoice_entity, number_field, customer_entity, email_of = REMOTE_SHAPE[integration.provider]
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+    records = SandboxRecord.objects.filter(company=company, deleted=False)
+    numbers = Counter(
+        data.get(number_field)
+        for data in records.filter(entity=invoice_entity).values_list("data", flat=True).iterator()
+    )
+    emails = Counter(
+        email_of(data).lower()
+        for data in records.filter(entity=customer_entity).values_list("data", flat=True).iterator()
+    )
+    organisation = integration.organisation
+    invoices = Invoice.objects.filter(organisation=organisation, number__startswith=f"B{tag}-")
+    hub_numbers = set(invoices.values_list("number", flat=True))
+    customers = Customer.objects.filter(
+        organisation=organisation, email_normalised__endswith=f".{tag}@bench.example"
+    )
+    hub_emails = set(customers.values_list("email_normalised", flat=True))
+    return {
+        "invoices_found": sum(numbers[number] for number in hub_numbers),
+        "invoice_duplicates": sum(numbers[n] - 1 for n in hub_numbers if numbers[n] > 1),
+        "invoices_missing": sum(1 for n in hub_numbers if not numbers[n]),
+        "customers_found": sum(emails[email] for email in hub_emails),
+        "customer_duplicates": sum(emails[e] - 1 for e in hub_emails if emails[e] > 1),
+        "customers_missing": sum(1 for e in hub_emails if not emails[e]),
+    }

@@ -8,7 +8,10 @@ from django.utils import timezone
 
 from apps.integrations.models import Integration
 
+from .models import SyncRun
 from .nightly import CATCH_UP_TASK, EXPORT_TASK, nightly_missed, nightly_slot_claim
+
+EXPORT_NOW_TASK = "sync.export_invoices_now"
 
 
 @shared_task(name=EXPORT_TASK, ignore_result=True)
@@ -32,3 +35,15 @@ def nightly_export(integration_id: int) -> None:
 def nightly_catch_up() -> None:
     for integration_id in nightly_missed(now=timezone.now()):
         nightly_export.delay(integration_id)
+
+
+@shared_task(name=EXPORT_NOW_TASK, ignore_result=True)
+def export_invoices_now(run_id: int) -> None:
+    """The export outside the schedule, into a run its caller already opened (the benchmark,
+    and operators who want a worker rather than their shell to do it)."""
+    from .nightly_export import nightly_export_run
+
+    run = SyncRun.objects.select_related("integration__organisation").filter(pk=run_id).first()
+    if run is None or run.finished_at is not None:
+        return
+    nightly_export_run(integration=run.integration, run=run)

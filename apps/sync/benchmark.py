@@ -1,0 +1,326 @@
+"""``manage.py benchmark_sync``: the nightly export and a no-change Sync Now, measured end to end.
+
+Three processes, so each figure belongs to one side:
+- this process sets up the data, sends the work and reads the results;
+- a Celery worker (threads pool, one process) does all hub work: its CPU time and peak RSS are
+  the hub's figures;
+- gunicorn serves the app, and so both sandboxes, on a free 127.0.0.1 port: the providers' own
+  handling never counts as hub CPU.
+All three share the PostgreSQL database and Redis of this process. The sandbox's request log
+(SandboxRequest) counts the API calls; its records are queried for duplicates and gaps.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.accounts.models import Organisation
+from apps.integrations.models import Integration
+from apps.sandbox.models import SandboxCompany, SandboxRequest
+
+from .benchmark_data import (
+    customers_create,
+    sandbox_integration_connect,
+    sandbox_tally,
+    sent_invoices_create,
+)
+from .models import SyncRun
+from .runs import run_start
+
+PROVIDERS = ("quickbooks", "xero")
+START_TIMEOUT = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class BenchmarkError(Exception):
+    """The benchmark cannot run here; ``message`` says what is missing."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    queue: str
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+    def memory_kb(self, name: str) -> int:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(f"{name}:"):
+                return int(line.split()[1])
+        return 0
+
+
+@dataclass
+class Phase:
+    name: str
+    invoices: int
+    wall_seconds: float = 0.0
+    hub_cpu_seconds: float = 0.0
+    requests: dict = field(default_factory=dict)  # provider → count
+    throttled: dict = field(default_factory=dict)  # provider → 429 answers
+    runs: dict = field(default_factory=dict)  # provider → (status, counts, seconds)
+
+    def as_dict(self) -> dict:
+        per_thousand = {
+            provider: round(count * 1000 / self.invoices, 1) if self.invoices else None
+            for provider, count in self.requests.items()
+        }
+        return {
+            "name": self.name,
+            "invoices": self.invoices,
+            "requests": self.requests,
+            "requests_per_1000_invoices": per_thousand,
+            "throttled_429": self.throttled,
+            "wall_seconds": round(self.wall_seconds, 2),
+            "hub_cpu_ms_per_invoice": (
+                round(self.hub_cpu_seconds * 1000 / self.invoices, 3) if self.invoices else None
+            ),
+            "runs": self.runs,
+        }
+
+
+def require_real_services() -> None:
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        raise BenchmarkError(
+            "benchmark_sync runs against PostgreSQL and Redis: set DATABASE_URL=postgres://… "
+            "and REDIS_URL=redis://… (see README, Performance)."
+        )
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def child_env(site_url: str, rate_window: float) -> dict:
+    """The children run as production would (DEBUG off: no query log in memory), on this
+    process's database, Redis and token keys, with the providers pointed at ``site_url``."""
+    if not settings.TOKEN_ENCRYPTION_KEYS:
+        # The tokens this run stores are encrypted with a key made for it, handed to the worker.
+        settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("QBO_", "XERO_", "SANDBOX_"))
+    }
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=settings.SECRET_KEY,
+        SANDBOX_ENABLED="true",
+        SANDBOX_RATE_WINDOW_SECONDS=str(rate_window),
+        DATABASE_URL=database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        SITE_URL=site_url,
+        TOKEN_ENCRYPTION_KEYS=",".join(settings.TOKEN_ENCRYPTION_KEYS),
+        OAUTHLIB_INSECURE_TRANSPORT="1",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    return env
+
+
+def _wait_until(check: Callable[[], bool], what: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchmarkError(f"The {what} exited at start (status {process.returncode}).")
+        if check():
+            return
+        time.sleep(0.2)
+    raise BenchmarkError(f"The {what} did not start within {START_TIMEOUT:.0f} s.")
+
+
+def _serving(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@contextmanager
+def started(*, rate_window: float, concurrency: int = 4):
+    """The sandbox server and the worker, stopped (by their own process ids) on the way out."""
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    env = child_env(site, rate_window)
+    base = Path(settings.BASE_DIR)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": base}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--threads", "8", "--timeout", "130"],
+        env=env, **quiet,
+    )  # fmt: skip
+    queue = f"benchmark-{uuid.uuid4().hex[:8]}"
+    worker_process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
+         "--concurrency", str(concurrency), "--queues", queue, "--loglevel", "WARNING",
+         "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle"],
+        env=env, **quiet,
+    )  # fmt: skip
+    try:
+        discovery = f"{site}/sandbox/quickbooks/.well-known/openid_configuration"
+        _wait_until(lambda: _serving(discovery), "sandbox server", server)
+        worker = Worker(worker_process, queue)
+        _wait_until(lambda: _worker_ready(queue), "Celery worker", worker_process)
+        yield site, worker
+    finally:
+        for process in (worker_process, server):
+            process.terminate()
+        for process in (worker_process, server):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _worker_ready(queue: str) -> bool:
+    from config.celery import app
+
+    return bool(app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=0.5))
+
+
+def request_mark() -> int:
+    return SandboxRequest.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+def _run_on_worker(worker: Worker, integrations: list[Integration], trigger: str) -> list[SyncRun]:
+    from .nightly_tasks import export_invoices_now
+    from .tasks import sync_now_task
+
+    runs = []
+    for integration in integrations:
+        run = run_start(integration=integration, trigger=trigger)
+        task = export_invoices_now if trigger == SyncRun.Trigger.NIGHTLY else sync_now_task
+        task.apply_async((run.pk,), queue=worker.queue)
+        runs.append(run)
+    return runs
+
+
+def _wait_for(runs: list[SyncRun], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = {run.pk for run in runs}
+    while pending:
+        if time.monotonic() > deadline:
+            raise BenchmarkError(f"Runs {sorted(pending)} did not finish within {timeout:.0f} s.")
+        time.sleep(0.25)
+        finished = SyncRun.objects.filter(pk__in=pending, finished_at__isnull=False)
+        pending -= set(finished.values_list("pk", flat=True))
+
+
+def measure(
+    name: str,
+    invoices: int,
+    worker: Worker,
+    integrations: list[Integration],
+    trigger: str,
+    timeout: float,
+) -> Phase:
+    phase = Phase(name=name, invoices=invoices)
+    mark = request_mark()
+    cpu, wall = worker.cpu_seconds(), time.monotonic()
+    runs = _run_on_worker(worker, integrations, trigger)
+    _wait_for(runs, timeout)
+    phase.wall_seconds = time.monotonic() - wall
+    phase.hub_cpu_seconds = worker.cpu_seconds() - cpu
+    for integration, run in zip(integrations, runs, strict=True):
+        run.refresh_from_db()
+        company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+        answered = SandboxRequest.objects.filter(company=company, pk__gt=mark)
+        phase.requests[integration.provider] = answered.count()
+        phase.throttled[integration.provider] = answered.filter(status=429).count()
+        phase.runs[integration.provider] = {
+            "status": run.status,
+            "pushed": run.counts.get("pushed", 0),
+            "failed": run.counts.get("failed", 0),
+            "seconds": round((run.finished_at - run.started_at).total_seconds(), 2),
+            "message": run.message,
+        }
+    return phase
+
+
+def benchmark_run(*, invoices: int, rate_window: float = 60.0, timeout: float = 3600.0) -> dict:
+    """Everything the command prints, as a dict."""
+    require_real_services()
+    tag = uuid.uuid4().hex[:6]
+    with started(rate_window=rate_window) as (site, worker):
+        rss_at_start = worker.memory_kb("VmRSS")
+        organisation = Organisation.objects.create(
+            name=f"Benchmark {tag}", country="US", currency="USD", time_zone="America/New_York"
+        )
+        integrations = [
+            sandbox_integration_connect(organisation=organisation, provider=provider)
+            for provider in PROVIDERS
+        ]
+        customer_ids = customers_create(organisation=organisation, count=invoices, tag=tag)
+
+        def queue_invoices(first_number: int) -> None:
+            sent_invoices_create(
+                organisation=organisation,
+                customer_ids=customer_ids,
+                integrations=integrations,
+                tag=tag,
+                first_number=first_number,
+            )
+
+        queue_invoices(0)
+        nightly = SyncRun.Trigger.NIGHTLY
+        new = measure("new customers", invoices, worker, integrations, nightly, timeout)
+        queue_invoices(invoices)
+        existing = measure("existing customers", invoices, worker, integrations, nightly, timeout)
+        sync_now = SyncRun.Trigger.SYNC_NOW
+        first = measure("first Sync Now", 2 * invoices, worker, integrations, sync_now, timeout)
+        again = measure("no-change Sync Now", 2 * invoices, worker, integrations, sync_now, timeout)
+        started_at = timezone.now()
+        tally = {
+            integration.provider: sandbox_tally(integration=integration, tag=tag)
+            for integration in integrations
+        }
+        return {
+            "invoices": invoices,
+            "rate_window_seconds": rate_window,
+            "sandbox_url": site,
+            "phases": [phase.as_dict() for phase in (new, existing, first, again)],
+            "no_change_sync_requests": again.requests,
+            "hub_cpu_ms_per_invoice": round(
+                (new.hub_cpu_seconds + existing.hub_cpu_seconds) * 1000 / (2 * invoices), 3
+            ),
+            "export_wall_seconds": round(new.wall_seconds + existing.wall_seconds, 2),
+            "worker_rss_kb_at_start": rss_at_start,
+            "worker_peak_rss_kb": worker.memory_kb("VmHWM"),
+            "sandbox": tally,
+            "measured_at": started_at.isoformat(),
+        }

@@ -1,0 +1,105 @@
+"""``manage.py benchmark_sync --invoices N [--json]``: see apps.sync.benchmark.
+
+Starts its own sandbox server (gunicorn on a free 127.0.0.1 port) and Celery worker, on the
+PostgreSQL database and Redis of DATABASE_URL / REDIS_URL. Exit status: 0 every record landed
+exactly once, 1 some record failed, is missing or is duplicated, 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.sync.benchmark import BenchmarkError, benchmark_run
+
+LABELS = {"quickbooks": "QuickBooks", "xero": "Xero"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Export N sent invoices with new customers, then N more for the same customers, to one "
+        "QuickBooks company and one Xero tenant of the sandbox, then Sync Now twice; print API "
+        "requests, hub CPU, wall time, peak memory, duplicates and gaps. Needs PostgreSQL and "
+        "Redis; starts its own sandbox server and worker."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--invoices", type=int, required=True, metavar="N")
+        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+        parser.add_argument(
+            "--rate-window",
+            type=float,
+            default=60.0,
+            metavar="SECONDS",
+            help="length of the sandbox's rate-limit minute (default 60: the real limits)",
+        )
+        parser.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS")
+
+    def handle(self, *args, invoices, json, rate_window, timeout, **options):
+        if invoices < 1:
+            raise CommandError("--invoices must be at least 1.", returncode=2)
+        try:
+            figures = benchmark_run(invoices=invoices, rate_window=rate_window, timeout=timeout)
+        except BenchmarkError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
+        self.stdout.write(_dumps(figures) if json else "\n".join(report_lines(figures)))
+        if not all_landed(figures):
+            sys.exit(1)
+
+
+def all_landed(figures: dict) -> bool:
+    tallies = figures["sandbox"].values()
+    clean = all(
+        not (t["invoice_duplicates"] or t["invoices_missing"])
+        and not (t["customer_duplicates"] or t["customers_missing"])
+        for t in tallies
+    )
+    failed = any(run["failed"] for phase in figures["phases"] for run in phase["runs"].values())
+    return clean and not failed
+
+
+def _per_provider(values: dict, unit: str = "") -> str:
+    return ", ".join(f"{LABELS[p]} {v}{unit}" for p, v in values.items())
+
+
+def report_lines(figures: dict) -> list[str]:
+    new, existing, first, again = figures["phases"]
+    lines = [
+        f"Invoices: {figures['invoices']} with new customers, then {figures['invoices']} more "
+        "for the same customers, to one QuickBooks company and one Xero tenant "
+        f"(rate-limit window {figures['rate_window_seconds']:g} s).",
+        "API requests per 1,000 invoices:",
+        f"  new customers:      {_per_provider(new['requests_per_1000_invoices'])}",
+        f"  existing customers: {_per_provider(existing['requests_per_1000_invoices'])}",
+        f"Requests of the first Sync Now after the export: {_per_provider(first['requests'])}",
+        f"Requests of the no-change Sync Now: {_per_provider(again['requests'])}",
+        f"Requests refused with 429: {_per_provider(_sum_throttled(figures))}",
+        f"Hub CPU per exported invoice: {figures['hub_cpu_ms_per_invoice']} ms",
+        f"Wall seconds: export {figures['export_wall_seconds']} "
+        f"(new {new['wall_seconds']}, existing {existing['wall_seconds']}), "
+        f"no-change Sync Now {again['wall_seconds']}",
+        f"Peak RSS of the worker: {figures['worker_peak_rss_kb'] / 1024:.1f} MB "
+        f"(at start {figures['worker_rss_kb_at_start'] / 1024:.1f} MB)",
+    ]
+    for provider, tally in figures["sandbox"].items():
+        lines.append(
+            f"{LABELS[provider]} sandbox: invoices {tally['invoices_found']} found, "
+            f"{tally['invoice_duplicates']} duplicates, {tally['invoices_missing']} missing; "
+            f"customers {tally['customers_found']} found, {tally['customer_duplicates']} "
+            f"duplicates, {tally['customers_missing']} missing"
+        )
+    return lines
+
+
+def _sum_throttled(figures: dict) -> dict:
+    total: dict = {}
+    for phase in figures["phases"]:
+        for provider, count in phase["throttled_429"].items():
+            total[provider] = total.get(provider, 0) + count
+    return total
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, indent=2, default=str)

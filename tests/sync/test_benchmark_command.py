@@ -1,0 +1,81 @@
+"""``manage.py benchmark_sync``: a tiny run end to end (PostgreSQL, Redis, its own sandbox
+server and worker), and its refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from apps.sync.management.commands.benchmark_sync import report_lines
+
+real_services = pytest.mark.skipif(
+    connection.vendor != "postgresql" or not django_settings.REDIS_URL,
+    reason="the benchmark runs against PostgreSQL and Redis (DATABASE_URL, REDIS_URL)",
+)
+
+
+@real_services
+@pytest.mark.django_db(transaction=True)
+def test_tiny_benchmark_prints_every_figure_and_lands_everything_once(settings):
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    out = io.StringIO()
+
+    call_command("benchmark_sync", "--invoices", "5", "--json", "--timeout", "120", stdout=out)
+
+    figures = json.loads(out.getvalue())
+    assert figures["invoices"] == 5
+    names = [phase["name"] for phase in figures["phases"]]
+    assert names == ["new customers", "existing customers", "first Sync Now", "no-change Sync Now"]
+    for phase in figures["phases"][:2]:
+        for provider in ("quickbooks", "xero"):
+            assert phase["requests"][provider] >= 1
+            assert phase["requests_per_1000_invoices"][provider] == pytest.approx(
+                phase["requests"][provider] * 200, abs=0.1
+            )
+            assert phase["runs"][provider]["pushed"] == 5
+    assert set(figures["no_change_sync_requests"]) == {"quickbooks", "xero"}
+    assert figures["hub_cpu_ms_per_invoice"] > 0
+    assert figures["export_wall_seconds"] > 0
+    assert figures["worker_peak_rss_kb"] >= figures["worker_rss_kb_at_start"] > 0
+    for tally in figures["sandbox"].values():
+        assert tally["invoices_found"] == 10 and tally["customers_found"] == 5
+        assert tally["invoice_duplicates"] == tally["invoices_missing"] == 0
+        assert tally["customer_duplicates"] == tally["customers_missing"] == 0
+
+    text = "\n".join(report_lines(figures))
+    for label in (
+        "Invoices: 5",
+        "new customers:",
+        "existing customers:",
+        "Requests of the no-change Sync Now:",
+        "Hub CPU per exported invoice:",
+        "Wall seconds:",
+        "Peak RSS of the worker:",
+        "QuickBooks sandbox: invoices 10 found, 0 duplicates, 0 missing",
+        "Xero sandbox: invoices 10 found, 0 duplicates, 0 missing",
+    ):
+        assert label in text
+
+
+@pytest.mark.django_db
+def test_benchmark_without_redis_says_what_it_needs_and_exits_2(settings):
+    settings.REDIS_URL = ""
+
+    with pytest.raises(CommandError) as refused:
+        call_command("benchmark_sync", "--invoices", "5")
+
+    assert refused.value.returncode == 2
+    assert "PostgreSQL and Redis" in str(refused.value)
+
+
+def test_benchmark_needs_at_least_one_invoice():
+    with pytest.raises(CommandError) as refused:
+        call_command("benchmark_sync", "--invoices", "0")
+
+    assert refused.value.returncode == 2
