@@ -58,7 +58,7 @@ def test_us_invoice_folds_discounts_and_tax_into_prices_and_keeps_the_hub_total(
 @pytest.mark.parametrize("region", ["ca", "global"])
 def test_other_regions_send_discount_and_tax_as_separate_fields(region):
     invoice, lines = awkward_invoice()
-    codes = mapping.TaxCodes(taxable="5", exempt="9", rate_id="3")
+    codes = mapping.TaxCodes(taxable="5", exempt="9")
     body = mapping.document_to_qbo(
         invoice,
         lines,
@@ -70,19 +70,24 @@ def test_other_regions_send_discount_and_tax_as_separate_fields(region):
     )
     assert qbo_total(body) == invoice.total
     sales = [line for line in body["Line"] if line["DetailType"] == "SalesItemLineDetail"]
-    assert [line["SalesItemLineDetail"]["UnitPrice"] for line in sales] == [
-        Decimal("33.33"),
+    # A line discount is folded into that line's price (QBO has no per-line discount) ...
+    prices = [line["SalesItemLineDetail"]["UnitPrice"] for line in sales]
+    assert prices[1] == Decimal("19.99")
+    assert prices[0] == Decimal("30.8300000")  # 33.33 less 7.5%
+    assert [line["Amount"] for line in sales] == [
+        Decimal("92.49"),
         Decimal("19.99"),
-        Decimal("12.47"),
+        Decimal("30.47"),
     ]
     assert [line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in sales] == ["5", "9", "5"]
+    # ... and the document discount is its own line, so the tax base stays the hub's.
     discount = [line for line in body["Line"] if line["DetailType"] == "DiscountLineDetail"]
-    assert discount[0]["Amount"] == invoice.discount_total
+    # QBO's rounding of 4.75% of 142.95 (6.79) would miss the hub's 6.78: a fixed amount.
+    assert discount[0]["Amount"] == Decimal("6.78")
+    assert discount[0]["DiscountLineDetail"] == {"PercentBased": False}
     tax = body["TxnTaxDetail"]
     assert tax["TotalTax"] == invoice.tax_total
     assert tax["TxnTaxCodeRef"] == {"value": "5"}
-    assert tax["TaxLine"][0]["TaxLineDetail"]["TaxPercent"] == Decimal("8.875")
-    assert tax["TaxLine"][0]["TaxLineDetail"]["TaxRateRef"] == {"value": "3"}
     assert body["GlobalTaxCalculation"] == "TaxExcluded"
 
 

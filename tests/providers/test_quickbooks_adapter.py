@@ -1,0 +1,295 @@
+"""The QuickBooks adapter against the QuickBooks sandbox over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from apps.sandbox import control
+from apps.sandbox.models import SandboxRecord
+from apps.sync.adapters import adapter_for
+from apps.sync.errors import AuthExpired, PermanentError, RemoteGone, TransientError
+from tests.factories import PaymentFactory, QuoteFactory
+from tests.providers.conftest import hub_customer, hub_invoice
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AWKWARD = (
+    ("Gutter clean", "3", "33.33", "7.5", True),
+    ("Call-out", "1", "19.99", "0", False),
+    ("Parts", "2.5", "12.47", "2.25", True),
+)
+
+
+def stored(company, entity):
+    return {
+        r.record_id: r.data
+        for r in SandboxRecord.objects.filter(company=company, entity=entity, deleted=False)
+    }
+
+
+def pushed_customer(adapter, **fields):
+    customer = hub_customer(adapter.integration, **fields)
+    return customer, adapter.push_customer(customer, None, key=f"cust-{customer.pk}")
+
+
+def test_customer_is_created_found_by_email_then_name_and_updated(qbo):
+    adapter, company = qbo
+    customer = hub_customer(
+        adapter.integration, display_name="O'Brien Plumbing", email="ob@example.com"
+    )
+    assert adapter.find_customer(customer) is None
+    pushed = adapter.push_customer(customer, None, key="c-1")
+    assert adapter.find_customer(customer).remote_id == pushed.remote_id
+    customer.email = ""
+    assert adapter.find_customer(customer).remote_id == pushed.remote_id  # by DisplayName
+    customer.phone = "555 0100"
+    updated = adapter.push_customer(customer, pushed.remote_id, key="c-2")
+    assert int(updated.remote_version) > int(pushed.remote_version)
+    assert stored(company, "Customer")[pushed.remote_id]["PrimaryPhone"]["FreeFormNumber"] == (
+        "555 0100"
+    )
+
+
+def test_duplicate_display_name_of_another_person_is_kept_under_a_distinct_name(qbo):
+    adapter, company = qbo
+    pushed_customer(adapter, display_name="Nick Brown", email="nick@a.example")
+    _, second = pushed_customer(adapter, display_name="Nick Brown", email="nick@b.example")
+    assert second.remote_name == "Nick Brown (nick@b.example)"
+    names = [c["DisplayName"] for c in stored(company, "Customer").values()]
+    assert names.count("Nick Brown") == 1 and "Nick Brown (nick@b.example)" in names
+
+
+def test_duplicate_name_without_email_gets_a_number(qbo):
+    adapter, _ = qbo
+    pushed_customer(adapter, display_name="Sam Lee", email="")
+    _, second = pushed_customer(adapter, display_name="Sam Lee", email="")
+    assert second.remote_name == "Sam Lee (2)"
+
+
+def test_same_request_id_twice_makes_one_customer(qbo):
+    adapter, company = qbo
+    customer = hub_customer(adapter.integration, display_name="Only Once")
+    first = adapter.push_customer(customer, None, key="replayed")
+    second = adapter.push_customer(customer, None, key="replayed")
+    assert first.remote_id == second.remote_id
+    names = [c["DisplayName"] for c in stored(company, "Customer").values()]
+    assert names.count("Only Once") == 1
+
+
+def test_us_invoice_total_equals_the_hub_total(qbo):
+    adapter, company = qbo
+    customer, contact = pushed_customer(adapter)
+    invoice = hub_invoice(
+        adapter.integration,
+        customer,
+        lines=AWKWARD,
+        discount="4.75",
+        tax="8.875",
+        billing_email="accounts@example.com",
+    )
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    data = stored(company, "Invoice")[pushed.remote_id]
+    assert Decimal(str(data["TotalAmt"])) == invoice.total
+    assert data["DocNumber"] == invoice.number
+    assert data["BillEmail"]["Address"] == "accounts@example.com"
+    assert data["TxnDate"] == invoice.issue_date.isoformat()
+    assert data["DueDate"] == invoice.due_date.isoformat()
+    record = adapter.fetch("invoice", pushed.remote_id).record
+    assert record.total == invoice.total and record.status == "sent"
+
+
+def test_canadian_invoice_sends_discount_and_tax_separately_with_equal_total(connect):
+    integration, company = connect("quickbooks", "CA")
+    adapter = adapter_for(integration)
+    customer, contact = pushed_customer(adapter)
+    invoice = hub_invoice(
+        integration,
+        customer,
+        lines=(("Roof", "2", "100.00", "0", True), ("Permit", "1", "40.00", "0", False)),
+        discount="10",
+        tax="5",
+    )
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    data = stored(company, "Invoice")[pushed.remote_id]
+    assert Decimal(str(data["TotalAmt"])) == invoice.total
+    assert Decimal(str(data["TxnTaxDetail"]["TotalTax"])) == invoice.tax_total
+    assert any(line["DetailType"] == "DiscountLineDetail" for line in data["Line"])
+
+
+def test_invoice_update_with_a_stale_sync_token_is_re_read_and_applied(qbo):
+    adapter, company = qbo
+    customer, contact = pushed_customer(adapter)
+    invoice = hub_invoice(adapter.integration, customer)
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    # Someone edits the invoice in QuickBooks between our read and our write.
+    real_read = adapter.client.read
+    calls = []
+
+    def read_then_someone_edits(entity, remote_id):
+        current = real_read(entity, remote_id)
+        if not calls:
+            calls.append(1)
+            other = adapter_for(adapter.integration).client
+            other.update(
+                "Invoice",
+                {
+                    "Id": remote_id,
+                    "SyncToken": current["SyncToken"],
+                    "PrivateNote": "edited in QBO",
+                },
+            )
+        return current
+
+    adapter.client.read = read_then_someone_edits
+    invoice.lines.update(unit_price=Decimal("175.00"))
+    updated = adapter.push_invoice(
+        invoice, pushed.remote_id, customer_remote_id=contact.remote_id, key="i2"
+    )
+    data = stored(company, "Invoice")[pushed.remote_id]
+    assert Decimal(str(data["TotalAmt"])) == Decimal("175.00")
+    assert control.requests_count(company, path_contains="/invoice", status=400) == 1  # 5010
+    assert data.get("PrivateNote") == "edited in QBO"  # their edit kept, ours applied on top
+    version = SandboxRecord.objects.get(
+        company=company, entity="Invoice", record_id=pushed.remote_id
+    ).version
+    assert calls and updated.remote_version == str(version) and version >= 2
+
+
+def test_payment_is_linked_to_the_invoice_and_can_be_voided(qbo):
+    adapter, company = qbo
+    customer, contact = pushed_customer(adapter)
+    invoice = hub_invoice(adapter.integration, customer)
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    payment = PaymentFactory(invoice=invoice, customer=customer, amount=Decimal("40.00"))
+    paid = adapter.push_payment(
+        payment, customer_remote_id=contact.remote_id, invoice_remote_id=pushed.remote_id, key="p"
+    )
+    record = adapter.fetch("invoice", pushed.remote_id).record
+    assert record.amount_paid == Decimal("40") and record.status == "partially_paid"
+    adapter.void("payment", paid.remote_id)
+    assert adapter.fetch("invoice", pushed.remote_id).record.amount_paid == 0
+
+
+def test_payment_without_an_invoice_is_a_sales_receipt(qbo):
+    adapter, company = qbo
+    customer, contact = pushed_customer(adapter)
+    payment = PaymentFactory(invoice=None, customer=customer, amount=Decimal("25.00"))
+    pushed = adapter.push_payment(
+        payment, customer_remote_id=contact.remote_id, invoice_remote_id=None, key="sr"
+    )
+    assert pushed.remote_id.startswith("SalesReceipt/")
+    receipt = stored(company, "SalesReceipt")[pushed.remote_id.split("/")[1]]
+    assert Decimal(str(receipt["TotalAmt"])) == Decimal("25.00")
+    adapter.void("payment", pushed.remote_id)
+
+
+def test_invoice_void_zeroes_it_and_reads_as_cancelled(qbo):
+    adapter, _ = qbo
+    customer, contact = pushed_customer(adapter)
+    invoice = hub_invoice(adapter.integration, customer)
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    adapter.void("invoice", pushed.remote_id)
+    assert adapter.fetch("invoice", pushed.remote_id).record.status == "cancelled"
+
+
+def test_quote_is_an_estimate_and_cancelling_closes_it(qbo):
+    adapter, _ = qbo
+    customer, contact = pushed_customer(adapter)
+    quote = QuoteFactory(
+        organisation=adapter.integration.organisation,
+        customer=customer,
+        status="sent",
+        expiry_date=timezone.localdate() + timedelta(days=30),
+    )
+    pushed = adapter.push_quote(quote, None, customer_remote_id=contact.remote_id, key="q")
+    assert adapter.fetch("quote", pushed.remote_id).record.status == "sent"
+    adapter.void("quote", pushed.remote_id)
+    assert adapter.fetch("quote", pushed.remote_id).record.status == "cancelled"
+
+
+def test_batch_answers_per_invoice_and_a_retry_makes_no_copies(qbo):
+    adapter, company = qbo
+    customer, contact = pushed_customer(adapter)
+    invoices = [hub_invoice(adapter.integration, customer) for _ in range(3)]
+    items = [(inv, None, contact.remote_id, f"b{n}") for n, inv in enumerate(invoices)]
+    items.insert(1, (hub_invoice(adapter.integration, customer), None, "999999", "bad"))
+    results = adapter.push_invoices_batch(items)
+    assert [type(r).__name__ for r in results] == ["Pushed", "QboFault", "Pushed", "Pushed"]
+    again = adapter.push_invoices_batch(items[2:])
+    assert [r.remote_id for r in again] == [r.remote_id for r in results[2:]]
+    assert len(stored(company, "Invoice")) == 3
+
+
+def test_pull_scans_everything_then_uses_change_data_capture(qbo):
+    adapter, _ = qbo
+    customer, contact = pushed_customer(adapter)
+    pages = list(adapter.pull(["customer", "invoice"], None))
+    assert pages[-1].more is False
+    assert ("customer", contact.remote_id) in {
+        (c.kind, c.remote_id) for page in pages for c in page.changes
+    }
+    invoice = hub_invoice(adapter.integration, customer)
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    later = [c for page in adapter.pull(["invoice"], pages[-1].watermark) for c in page.changes]
+    assert pushed.remote_id in [c.remote_id for c in later]
+
+
+@pytest.mark.parametrize("kind", ["429"])
+def test_throttling_is_transient_with_a_minute_to_wait(qbo, kind):
+    adapter, company = qbo
+    control.fault_inject(company=company, kind=kind, count=1)
+    with pytest.raises(TransientError) as caught:
+        adapter.find_customer(hub_customer(adapter.integration))
+    assert caught.value.retry_after and caught.value.retry_after > 0
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "malformed"])
+def test_server_errors_and_unreadable_answers_are_transient(qbo, kind):
+    adapter, company = qbo
+    control.fault_inject(company=company, kind=kind, count=1)
+    with pytest.raises(TransientError):
+        adapter.find_customer(hub_customer(adapter.integration))
+
+
+def test_expired_access_token_is_refreshed_and_the_call_succeeds(qbo):
+    adapter, company = qbo
+    control.token_expire(company=company)
+    assert adapter.find_customer(hub_customer(adapter.integration)) is None
+
+
+def test_token_refused_twice_is_auth_expired(qbo):
+    adapter, company = qbo
+    control.fault_inject(company=company, kind="401", count=2)
+    with pytest.raises(AuthExpired):
+        adapter.find_customer(hub_customer(adapter.integration))
+
+
+def test_record_deleted_meanwhile(qbo):
+    adapter, _ = qbo
+    assert adapter.fetch("invoice", "987654").deleted
+    with pytest.raises(RemoteGone):
+        adapter.void("invoice", "987654")
+
+
+def test_validation_fault_is_permanent_with_the_providers_message(qbo):
+    adapter, _ = qbo
+    customer = hub_customer(adapter.integration)
+    invoice = hub_invoice(adapter.integration, customer)
+    with pytest.raises(PermanentError) as caught:
+        adapter.push_invoice(invoice, None, customer_remote_id="424242", key="x")
+    assert "QuickBooks refused it" in caught.value.message
+
+
+def test_invoice_create_replayed_with_its_request_id_makes_one_invoice(qbo):
+    adapter, company = qbo
+    customer, contact = pushed_customer(adapter)
+    invoice = hub_invoice(adapter.integration, customer)
+    first = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="inv-k")
+    again = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="inv-k")
+    assert first.remote_id == again.remote_id
+    assert len(stored(company, "Invoice")) == 1
+    assert control.requests_count(company, path_contains="requestid=inv-k") == 2
