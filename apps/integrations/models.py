@@ -89,7 +89,9 @@ class Integration(models.Model):
 
     def syncs_to(self, kind: str) -> bool:
         """Whether hub changes of ``kind`` go to this integration now (master switch included)."""
-        return self.is_connected and self.sync_enabled and getattr(self, f"{kind}s_sync_to", False)
+        # Time entries are governed by the timesheets toggle.
+        prefix = "timesheets" if kind == "time_entry" else f"{kind}s"
+        return self.is_connected and self.sync_enabled and getattr(self, f"{prefix}_sync_to", False)
 
     def syncs_from(self, kind: str) -> bool:
         return (
