@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
-from apps.common.money import ZERO
+from apps.common.money import ZERO, round_money
 from apps.customers.models import Customer
 from apps.invoices.models import Invoice
 from apps.quotes.models import Quote
 from apps.timesheets.models import Timesheet
 
 OPEN = (Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID)
+BALANCE = ExpressionWrapper(
+    F("total") - F("amount_paid"), output_field=DecimalField(max_digits=14, decimal_places=2)
+)
 
 
 def dashboard_summary(*, organisation) -> dict:
     invoices = Invoice.objects.filter(organisation=organisation)
     open_invoices = invoices.filter(status__in=OPEN)
     owed = open_invoices.aggregate(
-        outstanding=Sum(F("total") - F("amount_paid")),
-        overdue=Sum(F("total") - F("amount_paid"), filter=Q(due_date__lt=timezone.localdate())),
+        outstanding=Sum(BALANCE),
+        overdue=Sum(BALANCE, filter=Q(due_date__lt=timezone.localdate())),
         count=Count("id"),
     )
     return {
@@ -31,8 +34,9 @@ def dashboard_summary(*, organisation) -> dict:
         ).count(),
         "draft_invoices": invoices.filter(status=Invoice.Status.DRAFT).count(),
         "open_invoices": owed["count"],
-        "outstanding": owed["outstanding"] or ZERO,
-        "overdue": owed["overdue"] or ZERO,
+        # SQLite sums decimals as floats; round once so every database shows cents.
+        "outstanding": round_money(owed["outstanding"] or ZERO),
+        "overdue": round_money(owed["overdue"] or ZERO),
         "timesheets_to_approve": Timesheet.objects.filter(
             organisation=organisation, status=Timesheet.Status.SUBMITTED
         ).count(),
