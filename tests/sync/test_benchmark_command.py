@@ -21,6 +21,7 @@ real_services = pytest.mark.skipif(
 
 
 @real_services
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_tiny_benchmark_prints_every_figure_and_lands_everything_once(settings):
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]

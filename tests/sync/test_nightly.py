@@ -360,3 +360,33 @@ def test_export_command_exits_1_when_a_record_failed(sandbox_site, provider):
 
     assert code == 1
     assert "1 exported" in output and "1 failed" in output
+
+
+@pytest.mark.django_db
+def test_settings_page_saves_a_nightly_time_and_shows_the_next_export(client):
+    from apps.accounts.models import User
+
+    integration = make_integration(zone="Australia/Sydney")
+    integration.invoice_export_timing = Integration.ExportTiming.IMMEDIATE
+    integration.save()
+    owner = User.objects.create_user("office", organisation=integration.organisation)
+    client.force_login(owner)
+    url = f"/settings/integrations/{integration.pk}/"
+
+    response = client.post(
+        url,
+        {
+            "sync_enabled": "on",
+            "customers_sync_to": "on",
+            "customers_sync_from": "on",
+            "payments_sync_to": "on",
+            "invoice_export_timing": "nightly",
+            "nightly_export_time": "21:15",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Next export at <strong>21:15</strong>" in response.content.decode()
+    crontab = PeriodicTask.objects.get(name=export_task_name(integration.pk)).crontab
+    assert (crontab.hour, crontab.minute) == ("21", "15")
