@@ -387,6 +387,6 @@ def test_settings_page_saves_a_nightly_time_and_shows_the_next_export(client):
     )
 
     assert response.status_code == 200
-    assert "Next export at <strong>21:15</strong>" in response.content.decode()
+    assert response.content.decode().count("Next export at <strong>21:15</strong>") == 1
     crontab = PeriodicTask.objects.get(name=export_task_name(integration.pk)).crontab
     assert (crontab.hour, crontab.minute) == ("21", "15")
