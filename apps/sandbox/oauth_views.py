@@ -9,8 +9,14 @@ import json
 import uuid
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -71,7 +77,9 @@ def _oauth_params(request: HttpRequest) -> dict[str, str]:
 
 def _redirect_with(uri: str, params: dict[str, str]) -> HttpResponse:
     separator = "&" if "?" in uri else "?"
-    return redirect(f"{uri}{separator}{urlencode({k: v for k, v in params.items() if v})}")
+    # A plain redirect: the target is an outside URL, never a view name to reverse.
+    query = urlencode({k: v for k, v in params.items() if v})
+    return HttpResponseRedirect(f"{uri}{separator}{query}")
 
 
 @csrf_exempt

@@ -112,6 +112,10 @@ def update(company: SandboxCompany, entity: Entity, body: Any, *, sparse: bool) 
         record = _locked_current(company, entity, body)
         before = copy.deepcopy(record.data)
         kept = {key: value for key, value in before.items() if key.startswith("_")}
+        if sparse:
+            # python-quickbooks sends "" for every text field it was not given; in a sparse
+            # update those must not wipe what is stored.
+            data = {key: value for key, value in data.items() if value != ""}
         merged = {**before, **data} if sparse else {**kept, **data}
         PREPARE[entity.name](company, merged, record)
         store.record_save(record=record, data=merged)
