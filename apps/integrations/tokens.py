@@ -32,7 +32,7 @@ def token_get(*, integration: Integration) -> str:
     """A valid access token, refreshed first when it expires within five minutes."""
     row = Integration.objects.get(pk=integration.pk)
     _ensure_connected(row)
-    current = crypto.decrypt(row.access_token_encrypted)
+    current = _decrypt(row.access_token_encrypted)
     if current and not _expiring(row):
         return current
     return _refresh(integration.pk, stale_token=current)
@@ -43,7 +43,7 @@ def token_refresh(*, integration: Integration, rejected_token: str | None = None
     ``rejected_token``, another worker has refreshed meanwhile: that token is returned as is."""
     row = Integration.objects.get(pk=integration.pk)
     _ensure_connected(row)
-    current = crypto.decrypt(row.access_token_encrypted)
+    current = _decrypt(row.access_token_encrypted)
     if rejected_token is not None and current and current != rejected_token:
         return current
     return _refresh(integration.pk, stale_token=current)
@@ -86,14 +86,14 @@ def _claim(pk: int, *, stale_token: str) -> str | tuple[str, str] | None:
     with transaction.atomic():
         row = Integration.objects.select_for_update().get(pk=pk)
         _ensure_connected(row)
-        current = crypto.decrypt(row.access_token_encrypted)
+        current = _decrypt(row.access_token_encrypted)
         if current and current != stale_token and not _expiring(row):
             return current
         if row.token_refresh_claimed_until and row.token_refresh_claimed_until > now:
             return None
         row.token_refresh_claimed_until = now + CLAIM
         row.save(update_fields=["token_refresh_claimed_until", "updated_at"])
-        return row.provider, crypto.decrypt(row.refresh_token_encrypted)
+        return row.provider, _decrypt(row.refresh_token_encrypted)
 
 
 def _store(pk: int, tokens: TokenSet) -> None:
@@ -123,6 +123,14 @@ def _needs_reconnect(pk: int, reason: str) -> None:
         last_error=f"Needs reconnecting: {reason}",
         updated_at=timezone.now(),
     )
+
+
+def _decrypt(value: str) -> str:
+    try:
+        return crypto.decrypt(value)
+    except crypto.TokenDecryptError as exc:
+        # A configuration problem (a key removed too early): retried once the key is back.
+        raise TransientError(exc.args[0]) from exc
 
 
 def _expiring(row: Integration) -> bool:

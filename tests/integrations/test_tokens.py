@@ -133,3 +133,17 @@ def test_the_database_holds_no_plain_text_token(connected):
     assert len(secrets) >= 4
     assert not [secret for secret in secrets if secret in stored]
     assert crypto.decrypt(qbo.access_token_encrypted) in secrets
+
+
+def test_reconnecting_the_same_company_after_a_refused_refresh_resumes_it(connected, alice):
+    integration = connected(Provider.QUICKBOOKS)
+    Integration.objects.filter(pk=integration.pk).update(
+        status=Integration.Status.NEEDS_RECONNECT, last_error="Needs reconnecting: refused"
+    )
+
+    alice.connect(Provider.QUICKBOOKS, company=integration.remote_company_id)
+
+    resumed = Integration.objects.get()
+    assert resumed.pk == integration.pk
+    assert resumed.status == Integration.Status.CONNECTED and resumed.last_error == ""
+    assert token_get(integration=resumed) == _stored_access(resumed)

@@ -367,16 +367,17 @@ class QuickBooksAdapter:
         entities = [mapping.ENTITY[kind] for kind in kinds]
         since_at = _parse_watermark(since)
         if since_at is None or started - since_at > timedelta(days=limits.CDC_MAX_DAYS - 1):
-            yield from self._full_scan(entities, since or "", watermark)
+            yield from self._full_scan(entities, watermark)
             return
         changed_since = (since_at - PULL_OVERLAP).isoformat()
         found = self.client.cdc(entities, changed_since)
         changes = [mapping.change_from_qbo(e, row) for e in entities for row in found[e]]
         yield PullPage(changes=changes, watermark=watermark, more=False)
 
-    def _full_scan(self, entities, old_watermark: str, watermark: str) -> Iterator[PullPage]:
-        """Every record, a page at a time; the watermark moves only with the last page, so an
-        interrupted scan starts again rather than skipping what it had not reached."""
+    def _full_scan(self, entities, watermark: str) -> Iterator[PullPage]:
+        """Every record, a page at a time. Only the last page carries a watermark (the others
+        an empty one, which the engine does not store), so an interrupted scan starts again
+        rather than skipping what it had not reached."""
         pending: list[RemoteChange] | None = None
         for entity in entities:
             start = 1
@@ -386,7 +387,7 @@ class QuickBooksAdapter:
                     f"maxresults {limits.QUERY_PAGE_SIZE}"
                 )
                 if pending is not None:
-                    yield PullPage(changes=pending, watermark=old_watermark, more=True)
+                    yield PullPage(changes=pending, watermark="", more=True)
                 pending = [mapping.change_from_qbo(entity, row) for row in rows]
                 if len(rows) < limits.QUERY_PAGE_SIZE:
                     break

@@ -292,7 +292,7 @@ class XeroAdapter:
                     params["where"] = 'Type=="ACCREC"'
                 rows = self.client.get_list(collection, params, since=modified)
                 if pending is not None:
-                    yield PullPage(changes=pending, watermark=since or "", more=True)
+                    yield PullPage(changes=pending, watermark="", more=True)
                 pending = [mapping.change_from_xero(kind, row) for row in rows]
                 if len(rows) < limits.PAGE_SIZE:
                     break
