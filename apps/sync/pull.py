@@ -113,15 +113,18 @@ def pull(
 
 
 def _store_watermark(state, watermark: str, *, full_scan: bool) -> None:
+    """Move the watermark when the adapter moved it. A page that repeats the old one (the middle
+    of a full scan) must not make an old watermark look fresh."""
     now = timezone.now()
-    state.watermark = watermark or state.watermark
-    state.watermark_taken_at = now
+    fields = ["last_pull_at"]
     state.last_pull_at = now
-    if full_scan:
-        state.last_full_scan_at = now
-    state.save(
-        update_fields=["watermark", "watermark_taken_at", "last_pull_at", "last_full_scan_at"]
-    )
+    if watermark and watermark != state.watermark:
+        state.watermark, state.watermark_taken_at = watermark, now
+        fields += ["watermark", "watermark_taken_at"]
+        if full_scan:
+            state.last_full_scan_at = now
+            fields.append("last_full_scan_at")
+    state.save(update_fields=fields)
 
 
 def _log(run, integration, change: RemoteChange, outcome, message, object_id=None) -> None:

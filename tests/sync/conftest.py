@@ -69,33 +69,77 @@ def remotes(monkeypatch) -> Remotes:
 LINE = LineInput(description="Boiler service", quantity=Decimal("1"), unit_price=Decimal("250"))
 
 
-@pytest.fixture
-def hub(org):
+class Hub:
     """Staff actions through the domain services (which record every change for sync)."""
 
-    class Hub:
-        def customer(self, name="Nick Brown", email="nick@example.com", **extra):
-            given, _, family = name.partition(" ")
-            return customer_create(
-                organisation=org, given_name=given, family_name=family, email=email, **extra
-            )
+    def __init__(self, organisation) -> None:
+        self.org = organisation
 
-        def invoice(self, customer=None, *, send=True, lines=None):
-            customer = customer or self.customer()
-            invoice = invoice_create(
-                organisation=org,
-                lines=lines or [LINE],
-                customer=customer,
-                issue_date=timezone.localdate(),
-                due_date=timezone.localdate() + timedelta(days=14),
-            )
-            return invoice_send(invoice=invoice) if send else invoice
+    def customer(self, name="Nick Brown", email="nick@example.com", **extra):
+        given, _, family = name.partition(" ")
+        return customer_create(
+            organisation=self.org, given_name=given, family_name=family, email=email, **extra
+        )
 
-        def quote(self, customer=None, *, send=True):
-            customer = customer or self.customer()
-            quote = quote_create(
-                organisation=org, lines=[LINE], customer=customer, issue_date=timezone.localdate()
-            )
-            return quote_send(quote=quote) if send else quote
+    def invoice(self, customer=None, *, send=True, lines=None):
+        customer = customer or self.customer()
+        invoice = invoice_create(
+            organisation=self.org,
+            lines=lines or [LINE],
+            customer=customer,
+            issue_date=timezone.localdate(),
+            due_date=timezone.localdate() + timedelta(days=14),
+        )
+        return invoice_send(invoice=invoice) if send else invoice
 
-    return Hub()
+    def quote(self, customer=None, *, send=True):
+        customer = customer or self.customer()
+        quote = quote_create(
+            organisation=self.org, lines=[LINE], customer=customer, issue_date=timezone.localdate()
+        )
+        return quote_send(quote=quote) if send else quote
+
+
+@pytest.fixture
+def hub(org) -> Hub:
+    return Hub(org)
+
+
+@pytest.fixture
+def live_hub(live_org) -> Hub:
+    return Hub(live_org)
+
+
+@pytest.fixture
+def sandboxes(live_server, settings, monkeypatch):
+    """Both providers pointed at the sandboxes the live server serves, over real HTTP."""
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    base = f"{live_server.url}/sandbox"
+    settings.SITE_URL = live_server.url
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    settings.QBO_DISCOVERY_URL = f"{base}/quickbooks/.well-known/openid_configuration"
+    settings.QBO_API_BASE = f"{base}/quickbooks/v3"
+    settings.XERO_AUTHORIZE_URL = f"{base}/xero/identity/connect/authorize"
+    settings.XERO_TOKEN_URL = f"{base}/xero/identity/connect/token"
+    settings.XERO_REVOKE_URL = f"{base}/xero/identity/connect/revocation"
+    settings.XERO_CONNECTIONS_URL = f"{base}/xero/connections"
+    settings.XERO_API_BASE = f"{base}/xero/api.xro/2.0"
+    return live_server
+
+
+@pytest.fixture
+def live_org(transactional_db):
+    return OrganisationFactory(name="Harbour Plumbing", country="US", currency="USD")
+
+
+@pytest.fixture
+def both(sandboxes, live_org):
+    """QuickBooks Online and Xero, each a fresh sandbox company, connected at once."""
+    from apps.sync.benchmark_data import sandbox_integration_connect
+
+    return tuple(
+        sandbox_integration_connect(organisation=live_org, provider=provider, nightly=False)
+        for provider in ("quickbooks", "xero")
+    )

@@ -135,7 +135,8 @@ def test_sync_log_shows_nothing_of_another_organisation(charlie, connect):
 
 
 def test_invoice_page_shows_where_the_invoice_is_in_every_integration(alice, connect, hub, remotes):
-    qbo, xero = connect("quickbooks"), connect("xero", invoices_sync_to=False)
+    qbo = connect("quickbooks")
+    connect("xero", invoices_sync_to=False)
     invoice = hub.invoice()
     drain(qbo)
     body = alice.get(reverse("invoices:detail", args=[invoice.pk])).content.decode()

@@ -1,0 +1,203 @@
+"""The engine with the real adapters (python-quickbooks, requests-oauthlib) against both
+sandboxes over real HTTP, QuickBooks Online and Xero connected at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from apps.invoices.models import Invoice
+from apps.sandbox.control import fault_inject, token_expire
+from apps.sandbox.models import SandboxRecord
+from apps.sync.models import Change, Link, SyncLogEntry, SyncState
+from apps.sync.pull import pull
+from apps.sync.push import drain
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHAPE = {
+    "quickbooks": {"invoice": "Invoice", "customer": "Customer", "number": "DocNumber"},
+    "xero": {"invoice": "Invoices", "customer": "Contacts", "number": "InvoiceNumber"},
+}
+
+
+def remote(integration, kind: str):
+    return SandboxRecord.objects.filter(
+        company__external_id=integration.remote_company_id,
+        entity=SHAPE[integration.provider][kind],
+        deleted=False,
+    )
+
+
+def numbers(integration) -> Counter:
+    field = SHAPE[integration.provider]["number"]
+    return Counter(
+        data.get(field) for data in remote(integration, "invoice").values_list("data", flat=True)
+    )
+
+
+def test_invoice_sent_in_the_hub_lands_once_in_quickbooks_and_in_xero(both, live_hub):
+    qbo, xero = both
+    invoice = live_hub.invoice()
+    drain(qbo), drain(xero)
+    for integration in both:
+        assert numbers(integration)[invoice.number] == 1, integration.provider
+        assert Link.objects.filter(integration=integration, kind="invoice", object_id=invoice.pk)
+    assert not Change.objects.exclude(state="done").exists()
+
+
+def qbo_client(integration):
+    from apps.integrations.quickbooks.client import QuickBooksClient
+
+    return QuickBooksClient(integration)
+
+
+def someone_invoices_in_quickbooks(qbo, *, number="QB-5001", amount=120.0):
+    """A bookkeeper creates a customer and an invoice in QuickBooks itself."""
+    client = qbo_client(qbo)
+    customer = client.create(
+        "Customer",
+        {
+            "DisplayName": "Jane Marshall",
+            "GivenName": "Jane",
+            "FamilyName": "Marshall",
+            "PrimaryEmailAddr": {"Address": "jane@example.com"},
+        },
+        key=f"test-customer-{number}",
+    )
+    item = client.query("select * from Item")[0]
+    invoice = client.create(
+        "Invoice",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "DocNumber": number,
+            "TxnDate": timezone.localdate().isoformat(),
+            "Line": [
+                {
+                    "DetailType": "SalesItemLineDetail",
+                    "Amount": amount,
+                    "Description": "Boiler service",
+                    "SalesItemLineDetail": {
+                        "ItemRef": {"value": item["Id"]},
+                        "Qty": 1,
+                        "UnitPrice": amount,
+                    },
+                }
+            ],
+        },
+        key=f"test-invoice-{number}",
+    )
+    return customer, invoice
+
+
+def test_invoice_made_in_quickbooks_reaches_xero_through_the_hub_and_never_echoes(both):
+    qbo, xero = both
+    someone_invoices_in_quickbooks(qbo)
+    pull(qbo)
+    invoice = Invoice.objects.get(number="QB-5001")
+    assert invoice.total == Decimal("120.00")
+    assert invoice.customer.email == "jane@example.com"
+    drain(xero), drain(qbo)
+    assert numbers(xero)["QB-5001"] == 1
+    assert numbers(qbo)["QB-5001"] == 1
+    assert not Change.objects.filter(integration=qbo, kind="invoice").exists()
+
+
+def test_payment_recorded_in_quickbooks_pays_the_hub_invoice_and_stays_out_of_xero(both, live_hub):
+    qbo, xero = both
+    invoice = live_hub.invoice()
+    drain(qbo), drain(xero)
+    remote_invoice = Link.objects.get(integration=qbo, kind="invoice", object_id=invoice.pk)
+    customer = Link.objects.get(integration=qbo, kind="customer", object_id=invoice.customer_id)
+    pull(qbo)  # the first pull (a full scan) brings in the sample company's customers
+    qbo_client(qbo).create(
+        "Payment",
+        {
+            "CustomerRef": {"value": customer.remote_id},
+            "TotalAmt": 250.0,
+            "Line": [
+                {
+                    "Amount": 250.0,
+                    "LinkedTxn": [{"TxnId": remote_invoice.remote_id, "TxnType": "Invoice"}],
+                }
+            ],
+        },
+        key="test-payment-1",
+    )
+    SyncState.objects.filter(integration=qbo).update(
+        watermark_taken_at=timezone.now() - timedelta(minutes=1)
+    )
+    pull(qbo)
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    assert invoice.payments.get().source == "integration"
+    drain(xero)
+    assert not SandboxRecord.objects.filter(
+        company__external_id=xero.remote_company_id, entity="Payments"
+    ).exists()
+
+
+def test_cancelling_a_sent_invoice_in_the_hub_voids_it_in_both(both, live_hub):
+    from apps.invoices.services import invoice_cancel
+
+    qbo, xero = both
+    invoice = live_hub.invoice()
+    drain(qbo), drain(xero)
+    invoice_cancel(invoice=invoice)
+    drain(qbo), drain(xero)
+    [qbo_invoice] = remote(qbo, "invoice").values_list("data", flat=True)
+    [xero_invoice] = remote(xero, "invoice").values_list("data", flat=True)
+    assert xero_invoice["Status"] == "VOIDED"
+    assert Decimal(str(qbo_invoice["TotalAmt"])) == 0 or "Voided" in str(qbo_invoice)
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "503", "malformed"])
+def test_transient_faults_are_retried_and_every_record_lands_exactly_once(both, live_hub, kind):
+    qbo, xero = both
+    fault_inject(company=qbo.remote_company_id, kind=kind, count=3)
+    invoices = [
+        live_hub.invoice(live_hub.customer(f"Ann Lee{n}", f"ann{n}@example.com")) for n in range(3)
+    ]
+    drain_until_done(qbo), drain(xero)
+    for integration in both:
+        found = numbers(integration)
+        assert [found[i.number] for i in invoices] == [1, 1, 1], integration.provider
+    assert SyncLogEntry.objects.filter(integration=qbo, outcome="retrying").exists()
+    assert not SyncLogEntry.objects.filter(integration=xero, outcome="retrying").exists()
+
+
+def test_time_out_is_retried_and_lands_once(both, live_hub, settings, monkeypatch):
+    qbo, _ = both
+    settings.SANDBOX_FAULT_TIMEOUT_SECONDS = 2
+    monkeypatch.setattr("apps.integrations.quickbooks.limits.REQUEST_TIMEOUT_SECONDS", 0.5)
+    fault_inject(company=qbo.remote_company_id, kind="timeout", count=1, path_contains="invoice")
+    invoice = live_hub.invoice()
+    drain_until_done(qbo)
+    assert numbers(qbo)[invoice.number] == 1
+
+
+def test_access_token_expiring_mid_run_is_refreshed_and_the_run_carries_on(both, live_hub):
+    qbo, xero = both
+    first = live_hub.invoice()
+    drain(qbo), drain(xero)
+    token_expire(company=qbo.remote_company_id)
+    token_expire(company=xero.remote_company_id)
+    second = live_hub.invoice(live_hub.customer("Omar Haddad", "omar@example.com"))
+    drain(qbo), drain(xero)
+    for integration in both:
+        found = numbers(integration)
+        assert found[first.number] == 1 and found[second.number] == 1
+
+
+def drain_until_done(integration, rounds: int = 8) -> None:
+    """Drain, and when the engine backs off, make the wait over at once (as time would)."""
+    for _ in range(rounds):
+        drain(integration)
+        waiting = Change.objects.filter(integration=integration, state="pending")
+        if not waiting.exists():
+            return
+        waiting.update(next_attempt_at=None)
