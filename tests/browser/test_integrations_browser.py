@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from apps.integrations.models import Integration, Provider
+from apps.sync.models import SyncRun
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD
 
@@ -98,3 +99,29 @@ def test_staff_connect_both_sandboxes_and_set_sync_per_integration(
         False,
     )
     assert (rows["xero"].invoices_sync_from, rows["xero"].quotes_sync_to) == (False, True)
+
+    page.goto(f"{sandbox}/settings/integrations/{rows['quickbooks'].pk}/")
+    assert "Region: US" in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "integration-settings-quickbooks.png"), full_page=True)
+
+    page.goto(f"{sandbox}/settings/invoices/")
+    page.get_by_test_id("sync-now-xero").click()
+    page.wait_for_load_state()
+    assert SyncRun.objects.filter(integration=rows["xero"], trigger="sync_now").count() == 1
+    assert not SyncRun.objects.filter(integration=rows["quickbooks"]).exists()
+
+
+def test_declining_consent_in_the_browser_explains_what_to_do(browser_page, sandbox, owner):
+    page = browser_page
+    _log_in(page, sandbox, owner.username)
+    page.goto(f"{sandbox}/settings/integrations/")
+    page.get_by_test_id("connect-xero").click()
+    page.wait_for_url(lambda url: "/sandbox/" in url)
+
+    page.click("button[name=action][value=deny]")
+    page.wait_for_url(lambda url: "/settings/integrations/xero/callback/" in url)
+
+    text = page.content()
+    page.screenshot(path=str(SCREENSHOTS / "consent-declined.png"), full_page=True)
+    assert "You declined access" in text and "Click Connect again" in text
+    assert not Integration.objects.exists()
