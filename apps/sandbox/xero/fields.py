@@ -225,14 +225,13 @@ def _check_value(shape: str, name: str, kind: str, item: Any, where: str) -> lis
     if kind in SHAPES:
         return check_shape(kind, item, where)
     types = _JSON_TYPES[kind]
-    if isinstance(item, bool) and kind != "boolean" or not isinstance(item, types):
-        # Xero's deserialiser turns numeric strings into numbers; so do we (formats.parse_decimal).
-        if kind == "number" and isinstance(item, str) and _numeric(item):
-            return []
-        return [
-            f"Error converting value {_show(item)} to type '{_NET_TYPES[kind]}'. Path '{where}'."
-        ]
-    if kind == "uuid" and not is_guid(item):
+    # Xero's deserialiser turns numeric strings into numbers; so do we (formats.parse_decimal).
+    if kind == "number":
+        wrong = parse_decimal(item) is None
+    else:
+        wrong = (isinstance(item, bool) and kind != "boolean") or not isinstance(item, types)
+        wrong = wrong or (kind == "uuid" and not is_guid(item))
+    if wrong:
         return [
             f"Error converting value {_show(item)} to type '{_NET_TYPES[kind]}'. Path '{where}'."
         ]
@@ -240,14 +239,6 @@ def _check_value(shape: str, name: str, kind: str, item: Any, where: str) -> lis
     if limit and isinstance(item, str) and len(item) > limit:
         return [f"{name} must not be more than {limit} characters long."]
     return []
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _show(value: Any) -> str:

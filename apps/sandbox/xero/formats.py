@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 from apps.common.money import round_money
 
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+_LARGEST = Decimal("1e15")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
 
 
@@ -85,7 +86,8 @@ def parse_decimal(value: object) -> Decimal | None:
             number = Decimal(str(value).strip())
         except InvalidOperation:
             return None
-        return number if number.is_finite() else None
+        # Beyond any real amount, and beyond what Decimal can round to the cent.
+        return number if number.is_finite() and abs(number) < _LARGEST else None
     return None
 
 

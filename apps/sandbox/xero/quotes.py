@@ -15,7 +15,8 @@ from .lines import amount_type
 
 STATUSES = ("DRAFT", "SENT", "DECLINED", "ACCEPTED", "INVOICED", "DELETED")
 TRANSITIONS = {
-    None: {"DRAFT", "SENT"},
+    # Xero takes a quote in any of the statuses a person can give it, not only DRAFT.
+    None: {"DRAFT", "SENT", "ACCEPTED", "DECLINED"},
     "DRAFT": {"DRAFT", "SENT", "DELETED"},
     "SENT": {"SENT", "DRAFT", "ACCEPTED", "DECLINED", "DELETED"},
     "DECLINED": {"DECLINED", "SENT", "ACCEPTED", "DELETED"},

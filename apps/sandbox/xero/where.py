@@ -141,7 +141,7 @@ class _Parser:
     def literal(self) -> Any:
         kind, value = self.take()
         if kind == "string":
-            return value[1:-1].replace('\\"', '"')
+            return re.sub(r"\\(.)", r"\1", value[1:-1])
         if kind == "number":
             return Decimal(value)
         word = value.lower()
@@ -160,13 +160,13 @@ class _Parser:
 
     def date_literal(self) -> date:
         self.take("(")
-        parts = [int(self.literal())]
+        parts = [self.literal()]
         while self.accept(","):
-            parts.append(int(self.literal()))
+            parts.append(self.literal())
         self.take(")")
         try:
-            return date(*parts[:3])
-        except (TypeError, ValueError) as wrong:
+            return date(*(int(part) for part in parts[:3]))
+        except (TypeError, ValueError, ArithmeticError) as wrong:
             raise QueryError("DateTime needs a valid year, month and day") from wrong
 
 

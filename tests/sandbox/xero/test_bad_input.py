@@ -104,3 +104,42 @@ def test_bad_guid_in_path_is_not_found_and_in_body_is_a_validation_error(xero):
 def test_overlong_idempotency_key_is_refused(xero):
     answer = xero.put("/Contacts", json={"Name": "Ann"}, headers={"Idempotency-Key": "k" * 129})
     assert answer.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Invoices": [{"Type": "ACCREC", "LineItems": "x"}]},
+        {"Invoices": [{"Type": "ACCREC", "Contact": "Ann", "LineItems": [5]}]},
+        {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "A"}, "Date": "31/12/2026"}]},
+        {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "A"}, "Status": "SENT"}]},
+        {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "A"}, "CurrencyCode": "EUR"}]},
+        {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "A"}, "LineAmountTypes": "Gross"}]},
+        {"Invoices": [{"Type": "ACCPAYX", "Contact": {"Name": "A"}}]},
+        {
+            "Invoices": [
+                {
+                    "Type": "ACCREC",
+                    "Contact": {"Name": "A"},
+                    "LineItems": [{"Description": "x", "Quantity": 1e300, "UnitAmount": 1e300}],
+                }
+            ]
+        },
+        {
+            "Invoices": [
+                {
+                    "Type": "ACCREC",
+                    "Contact": {"Name": "A"},
+                    "LineItems": [{"Description": "x", "DiscountRate": 150}],
+                }
+            ]
+        },
+        {"Invoices": [None]},
+        {"Invoices": [[]]},
+    ],
+)
+def test_odd_invoices_are_refused_with_validation_errors_not_500(xero, body):
+    answer = xero.put("/Invoices", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["ErrorNumber"] == 10
+    assert _count("Invoices") == 0
