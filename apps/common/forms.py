@@ -26,7 +26,12 @@ def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, which reads and writes ISO dates whatever the locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class DocumentForm(forms.Form):
