@@ -8,6 +8,8 @@ from django.test import Client
 
 from tests.factories import OrganisationFactory, UserFactory
 
+__all__ = ["org", "alice", "bob", "charlie", "as_alice", "as_bob", "as_charlie", "fast_passwords"]
+
 
 @pytest.fixture
 def org(db):

@@ -14,55 +14,43 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.accounts.services import number_allocate
-from apps.common.lines import LineInput, apply_header, document_save
+from apps.common.document_services import (
+    DocumentKind,
+    document_create,
+    document_update,
+    record,
+    require_status,
+)
+from apps.common.lines import LineInput
 from apps.common.money import ZERO, round_money
 from apps.sync.recorder import record_change
 
 from .models import Invoice, InvoiceLine, Payment
 
-PREFIX = "INV"
-EDITABLE = (Invoice.Status.DRAFT, Invoice.Status.SENT)
+INVOICE = DocumentKind(
+    model=Invoice,
+    line_model=InvoiceLine,
+    parent_field="invoice",
+    end_field="due_date",
+    prefix="INV",
+    sync_kind="invoice",
+    editable=(Invoice.Status.DRAFT, Invoice.Status.SENT),
+)
+EDITABLE = INVOICE.editable
 
 
 def _record(invoice: Invoice) -> None:
-    record_change(organisation_id=invoice.organisation_id, kind="invoice", object_id=invoice.pk)
-
-
-def _save(invoice: Invoice, lines: list[LineInput]) -> None:
-    document_save(
-        invoice, lines=lines, line_model=InvoiceLine, parent_field="invoice", end_field="due_date"
-    )
-
-
-def require_status(invoice: Invoice, allowed: tuple[str, ...], action: str) -> None:
-    if invoice.status not in allowed:
-        raise ValidationError(
-            f"Invoice {invoice.number} is {invoice.get_status_display().lower()}, "
-            f"so it cannot be {action}."
-        )
+    record(INVOICE, invoice)
 
 
 def invoice_create(*, organisation, lines: list[LineInput], by=None, **header: Any) -> Invoice:
     """A draft invoice; ``header`` holds customer, issue_date, due_date, billing_email, currency,
     discount_percent, tax_rate, notes."""
-    invoice = Invoice(organisation=organisation)
-    apply_header(invoice, header, end_field="due_date")
-    with transaction.atomic():
-        invoice.number = number_allocate(organisation=organisation, prefix=PREFIX, model=Invoice)
-        _save(invoice, lines)
-        _record(invoice)
-    return invoice
+    return document_create(INVOICE, organisation=organisation, lines=lines, header=header)
 
 
 def invoice_update(*, invoice: Invoice, lines: list[LineInput], by=None, **header: Any) -> Invoice:
-    with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        require_status(invoice, EDITABLE, "edited")
-        apply_header(invoice, header, end_field="due_date")
-        _save(invoice, lines)
-        _record(invoice)
-    return invoice
+    return document_update(INVOICE, document=invoice, lines=lines, header=header)
 
 
 def invoice_send(*, invoice: Invoice, by=None) -> Invoice:

@@ -9,53 +9,44 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.services import number_allocate
-from apps.common.lines import LineInput, apply_header, document_save, lines_of
-from apps.sync.recorder import record_change
+from apps.common.document_services import (
+    DocumentKind,
+    document_create,
+    document_update,
+    record,
+    require_status,
+)
+from apps.common.lines import LineInput, lines_of
 
 from .models import Quote, QuoteLine
 
-PREFIX = "QU"
+QUOTE = DocumentKind(
+    model=Quote,
+    line_model=QuoteLine,
+    parent_field="quote",
+    end_field="expiry_date",
+    prefix="QU",
+    sync_kind="quote",
+    editable=(Quote.Status.DRAFT, Quote.Status.SENT),
+)
 
 
 def _record(quote: Quote) -> None:
-    record_change(organisation_id=quote.organisation_id, kind="quote", object_id=quote.pk)
-
-
-def _save(quote: Quote, lines: list[LineInput]) -> None:
-    document_save(
-        quote, lines=lines, line_model=QuoteLine, parent_field="quote", end_field="expiry_date"
-    )
+    record(QUOTE, quote)
 
 
 def _require(quote: Quote, allowed: tuple[str, ...], action: str) -> None:
-    if quote.status not in allowed:
-        raise ValidationError(
-            f"Quote {quote.number} is {quote.get_status_display().lower()}, "
-            f"so it cannot be {action}."
-        )
+    require_status(quote, allowed, action)
 
 
 def quote_create(*, organisation, lines: list[LineInput], by=None, **header: Any) -> Quote:
     """A draft quote; ``header`` holds customer, issue_date, expiry_date, billing_email, currency,
     discount_percent, tax_rate, notes."""
-    quote = Quote(organisation=organisation)
-    apply_header(quote, header, end_field="expiry_date")
-    with transaction.atomic():
-        quote.number = number_allocate(organisation=organisation, prefix=PREFIX, model=Quote)
-        _save(quote, lines)
-        _record(quote)
-    return quote
+    return document_create(QUOTE, organisation=organisation, lines=lines, header=header)
 
 
 def quote_update(*, quote: Quote, lines: list[LineInput], by=None, **header: Any) -> Quote:
-    with transaction.atomic():
-        quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        _require(quote, (Quote.Status.DRAFT, Quote.Status.SENT), "edited")
-        apply_header(quote, header, end_field="expiry_date")
-        _save(quote, lines)
-        _record(quote)
-    return quote
+    return document_update(QUOTE, document=quote, lines=lines, header=header)
 
 
 def _transition(quote: Quote, *, allowed: tuple[str, ...], action: str, to: str, **stamp) -> Quote:

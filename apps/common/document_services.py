@@ -1,0 +1,81 @@
+"""Creating and editing a quote or an invoice: the steps both take, each described once.
+
+The quote and invoice services pass their ``DocumentKind`` and keep only what is theirs
+(their states, sending, converting, payments)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.accounts.services import number_allocate
+from apps.common.documents import Document
+from apps.common.lines import LineInput, apply_header, document_save
+from apps.sync.recorder import record_change
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    model: type[Document]
+    line_model: type
+    parent_field: str  # the line's foreign key to its document
+    end_field: str  # due_date / expiry_date
+    prefix: str  # INV / QU
+    sync_kind: str  # invoice / quote
+    editable: tuple[str, ...]
+
+
+def record(kind: DocumentKind, document: Document) -> None:
+    record_change(
+        organisation_id=document.organisation_id, kind=kind.sync_kind, object_id=document.pk
+    )
+
+
+def require_status(document: Document, allowed: tuple[str, ...], action: str) -> None:
+    if document.status not in allowed:
+        label = document._meta.verbose_name.capitalize()
+        raise ValidationError(
+            f"{label} {document.number} is {document.get_status_display().lower()}, "
+            f"so it cannot be {action}."
+        )
+
+
+def _save(kind: DocumentKind, document: Document, lines: list[LineInput]) -> None:
+    document_save(
+        document,
+        lines=lines,
+        line_model=kind.line_model,
+        parent_field=kind.parent_field,
+        end_field=kind.end_field,
+    )
+
+
+def document_create(
+    kind: DocumentKind, *, organisation, lines: list[LineInput], header: dict[str, Any]
+) -> Document:
+    """A numbered draft with its lines and totals, recorded for sync, in one transaction."""
+    document = kind.model(organisation=organisation)
+    apply_header(document, header, end_field=kind.end_field)
+    with transaction.atomic():
+        document.number = number_allocate(
+            organisation=organisation, prefix=kind.prefix, model=kind.model
+        )
+        _save(kind, document, lines)
+        record(kind, document)
+    return document
+
+
+def document_update(
+    kind: DocumentKind, *, document: Document, lines: list[LineInput], header: dict[str, Any]
+) -> Document:
+    """New header values and lines for a document still in an editable state."""
+    with transaction.atomic():
+        document = kind.model.objects.select_for_update().get(pk=document.pk)
+        require_status(document, kind.editable, "edited")
+        apply_header(document, header, end_field=kind.end_field)
+        _save(kind, document, lines)
+        record(kind, document)
+    return document
