@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects.account import Account
-from quickbooks.objects.base import Ref
+from quickbooks.objects.base import LinkedTxn, Ref
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.deposit import Deposit, DepositLine, DepositLineDetail
@@ -23,7 +23,6 @@ from quickbooks.objects.salesreceipt import SalesReceipt
 from quickbooks.objects.taxcode import TaxCode
 from quickbooks.objects.taxrate import TaxRate
 from quickbooks.objects.timeactivity import TimeActivity
-from quickbooks.objects.base import LinkedTxn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
