@@ -8,7 +8,6 @@ from typing import Any
 from apps.sandbox.models import SandboxCompany
 
 from .formats import is_guid, ms_date
-from .seed import sales_tax_type
 
 # Xero's "Version" of an organisation follows its country.
 _VERSIONS = {"AU": "AU", "NZ": "NZ", "GB": "UK", "US": "US"}
@@ -58,5 +57,4 @@ def organisation_json(company: SandboxCompany) -> dict[str, Any]:
         "Phones": [],
         "ExternalLinks": [],
         "PaymentTerms": {},
-        "DefaultSalesTaxType": sales_tax_type(company.country),
     }

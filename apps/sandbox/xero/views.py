@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 from apps.sandbox import store
@@ -89,7 +90,7 @@ def _write(
 
     def produce() -> HttpResponse:
         try:
-            elements = _elements(request.body, kind, single=path_id is not None)
+            elements = _elements(_body(request), kind, single=path_id is not None)
         except errors.RequestRefused as refused:
             return refused.response
         summarize = request.GET.get("summarizeErrors", "true").lower() != "false"
@@ -101,6 +102,16 @@ def _write(
         return errors.envelope(kind.entity, outcome.elements)
 
     return idempotent(company, f"xero:{key}" if key else None, produce)
+
+
+def _body(request: HttpRequest) -> bytes:
+    try:
+        return request.body
+    except RequestDataTooBig as too_big:
+        # Xero takes up to 3.5 MB; Django's own upload limit (settings) is what applies here.
+        raise errors.RequestRefused(
+            errors.post_data_invalid("The request is too large; send fewer records at a time.")
+        ) from too_big
 
 
 def _elements(body: bytes, kind: Kind, *, single: bool) -> list[Any]:

@@ -72,7 +72,11 @@ def write_elements(
                         updates=updates,
                         path_id=path_id,
                     )
-                outcome.elements.append(kind.present(company, record))
+                shown = kind.present(company, record)
+                if not summarize:
+                    # Each element says how it went when errors are not summarised.
+                    shown["StatusAttributeString"] = "OK"
+                outcome.elements.append(shown)
             except Invalid as refused:
                 shown = with_errors(sanitize(kind.shape, element), refused.messages)
                 outcome.elements.append(shown)

@@ -82,6 +82,7 @@ def test_summarize_errors_false_writes_the_good_and_reports_the_bad(xero):
     assert answer.status_code == 200
     good, bad = answer.json()["Contacts"]
     assert good["Name"] == "Good One" and "ValidationErrors" not in good
+    assert good["StatusAttributeString"] == "OK"
     assert bad["HasErrors"] is True and bad["StatusAttributeString"] == "ERROR"
     assert bad["ValidationErrors"] == [{"Message": "Email address must be valid."}]
     assert _count("Contacts") == before + 1
