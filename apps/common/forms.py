@@ -40,7 +40,7 @@ class DocumentForm(forms.Form):
     customer = forms.ModelChoiceField(queryset=Customer.objects.none())
     issue_date = forms.DateField(widget=DateInput)
     billing_email = forms.EmailField(required=False, help_text="Defaults to the customer's.")
-    currency = forms.CharField(max_length=3, validators=[validate_currency])
+    currency = forms.CharField(max_length=3)
     discount_percent = forms.DecimalField(
         label="Discount %", min_value=0, max_value=100, decimal_places=2, initial=Decimal("0")
     )
@@ -57,7 +57,9 @@ class DocumentForm(forms.Form):
         self.fields["currency"].initial = organisation.currency
 
     def clean_currency(self) -> str:
-        return self.cleaned_data["currency"].strip().upper()
+        currency = self.cleaned_data["currency"].strip().upper()
+        validate_currency(currency)
+        return currency
 
 
 class LineForm(forms.Form):

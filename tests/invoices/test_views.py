@@ -240,3 +240,8 @@ def test_void_payment(invoice, as_alice, as_charlie):
 def test_login_is_required(client, invoice):
     response = client.get(invoice.get_absolute_url())
     assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_currency_may_be_typed_in_lower_case(customer, as_alice):
+    as_alice.post(reverse("invoices:create"), form_data(customer, currency="usd"))
+    assert Invoice.objects.get().currency == "USD"
