@@ -40,7 +40,6 @@ def set_day(data: dict[str, Any], field: str, day: date | None) -> None:
 def fill_document(
     company: SandboxCompany,
     data: dict[str, Any],
-    element: dict[str, Any],
     *,
     amounts: str,
     posted: bool,

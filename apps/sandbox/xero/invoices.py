@@ -83,7 +83,6 @@ class InvoiceKind(Kind):
         fill_document(
             company,
             data,
-            element,
             amounts=amounts,
             posted=status in ("SUBMITTED", "AUTHORISED"),
             due_field="DueDate",

@@ -45,7 +45,7 @@ class QuoteKind(Kind):
         data["Status"] = status
         amounts = amount_type(data.get("LineAmountTypes"))
         data["LineAmountTypes"] = _QUOTE_AMOUNT_TYPES[amounts]
-        fill_document(company, data, element, amounts=amounts, posted=False, due_field="ExpiryDate")
+        fill_document(company, data, amounts=amounts, posted=False, due_field="ExpiryDate")
         number = str(data.get("QuoteNumber") or "").strip()
         if not number:
             number = next_document_number(company, entities.QUOTES, "QuoteNumber", "QU")
