@@ -84,21 +84,29 @@ def customer_duplicates(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/duplicates.html", {"suggestions": suggestions})
 
 
-def _merge_candidates(request: HttpRequest):
+def _merge_ids(request: HttpRequest) -> set[int]:
     raw = request.POST.getlist("ids") or request.GET.getlist("ids")
-    ids = {int(part) for value in raw for part in value.split(",") if part.strip().isdigit()}
+    return {int(part) for value in raw for part in value.split(",") if part.strip().isdigit()}
+
+
+def _merge_candidates(request: HttpRequest, ids: set[int]):
+    """The chosen customers, all still in use and all of this organisation (else 404)."""
     customers = Customer.objects.filter(
         organisation=organisation_of(request), merged_into__isnull=True, pk__in=ids
     )
-    if len(ids) < 2 or customers.count() != len(ids):
-        raise Http404("Choose at least two of your customers to merge.")
+    if customers.count() != len(ids):
+        raise Http404("Those are not all customers of yours still in use.")
     return customers
 
 
 @login_required
 def customer_merge(request: HttpRequest) -> HttpResponse:
     """Three steps on one page: choose the customer to keep, preview what moves, confirm."""
-    customers = _merge_candidates(request)
+    ids = _merge_ids(request)
+    if len(ids) < 2:
+        messages.error(request, "Tick at least two customers to merge.")
+        return redirect("customers:list")
+    customers = _merge_candidates(request, ids)
     form = MergeForm(request.POST or request.GET or None, customers=customers)
     preview = None
     if form.is_bound and "keep" in form.data and form.is_valid():

@@ -48,6 +48,10 @@ class Invoice(Document):
         return self.status in (self.Status.DRAFT, self.Status.SENT)
 
     @property
+    def can_cancel(self) -> bool:
+        return self.is_editable and not self.amount_paid
+
+    @property
     def is_payable(self) -> bool:
         return self.status in (self.Status.SENT, self.Status.PARTIALLY_PAID)
 

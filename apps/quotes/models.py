@@ -35,6 +35,11 @@ class Quote(Document):
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.SENT)
 
+    @property
+    def can_cancel(self) -> bool:
+        open_states = (self.Status.DRAFT, self.Status.SENT, self.Status.ACCEPTED)
+        return self.status in open_states and not self.converted_invoice_id
+
 
 class QuoteLine(DocumentLine):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")

@@ -109,3 +109,8 @@ def test_merge_refuses_another_organisations_customers(customer, as_alice, as_ch
         == 404
     )
     assert not CustomerMerge.objects.exists()
+
+
+def test_merging_fewer_than_two_customers_explains_what_to_do(customer, as_alice):
+    response = as_alice.get(reverse("customers:merge"), {"ids": customer.pk}, follow=True)
+    assert "Tick at least two customers to merge." in response.content.decode()
