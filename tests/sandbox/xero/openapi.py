@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
 import re
 import tempfile
@@ -43,7 +44,7 @@ def spec() -> dict[str, Any]:
             pass
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document = yaml.load(raw, Loader=loader)
-    partial = cached.with_suffix(f".{digest}.tmp")
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")  # each writer its own, then one rename
     partial.write_bytes(pickle.dumps(document))
     partial.replace(cached)
     return document
