@@ -77,3 +77,35 @@ def qb(qbo_app, qbo_token, discovery_url, api_base):
     # Close keep-alive connections so the live server's threads let go of the database.
     client.session.close()
     client.auth_client.close()
+
+
+class RawQbo:
+    """Plain HTTP to the sandbox's QBO API, for what python-quickbooks cannot send."""
+
+    def __init__(self, api_base: str, token):
+        import requests
+
+        self.base = f"{api_base}/company/{token.company.external_id}"
+        self.session = requests.Session()
+        self.session.headers.update(
+            {"Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
+        )
+
+    def post(self, path: str, body=None, *, data=None, params=None, content_type=None):
+        import json as _json
+
+        payload = data if data is not None else _json.dumps(body)
+        headers = {"Content-Type": content_type or "application/json"}
+        return self.session.post(
+            f"{self.base}/{path}", data=payload, params=params, headers=headers, timeout=10
+        )
+
+    def get(self, path: str, params=None, **kwargs):
+        return self.session.get(f"{self.base}/{path}", params=params, timeout=10, **kwargs)
+
+
+@pytest.fixture
+def raw(api_base, qbo_token):
+    client = RawQbo(api_base, qbo_token)
+    yield client
+    client.session.close()

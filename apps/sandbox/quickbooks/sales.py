@@ -86,8 +86,11 @@ def compute_lines(company: SandboxCompany, data: dict[str, Any], entity: str) ->
     ]
     sales, discounts, others = [], [], []
     for line in raw:
+        # A line with an amount and no DetailType is a sales line for the default item.
         kind = line.get("DetailType") or (
-            "SalesItemLineDetail" if "SalesItemLineDetail" in line else "DescriptionOnly"
+            "SalesItemLineDetail"
+            if "SalesItemLineDetail" in line or "Amount" in line
+            else "DescriptionOnly"
         )
         line["DetailType"] = kind
         {"SalesItemLineDetail": sales, "DiscountLineDetail": discounts}.get(kind, others).append(
