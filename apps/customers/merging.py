@@ -49,6 +49,14 @@ class MergePreview:
     links: int = 0
     filled: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def filled_labels(self) -> dict[str, str]:
+        """``filled`` keyed by what the form calls each field (e.g. "city")."""
+        return {
+            str(Customer._meta.get_field(name).verbose_name).capitalize(): value
+            for name, value in self.filled.items()
+        }
+
 
 def _validate(keep: Customer, duplicates: Sequence[Customer]) -> None:
     if not duplicates:
