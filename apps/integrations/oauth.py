@@ -174,6 +174,14 @@ def _token_call(call, config: Endpoints, **kwargs) -> TokenSet:
             timeout=TIMEOUT_SECONDS,
             **kwargs,
         )
+    except Warning as changed:
+        # oauthlib objects when the provider grants other scopes than asked; the provider
+        # decides what is granted, and the token it sent is attached to the warning.
+        token = getattr(changed, "token", None)
+        if not token:
+            raise OAuthFailure(
+                f"The token endpoint answered unexpectedly ({changed})."
+            ) from changed
     except OAuth2Error as exc:
         raise OAuthFailure(_describe(exc), error=exc.error) from exc
     except (requests.RequestException, ValueError) as exc:

@@ -327,3 +327,16 @@ def test_pages_need_a_login(client, path):
     response = client.get(path)
 
     assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_a_user_without_an_organisation_sees_no_integration_pages(client, pair):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(organisation=None))
+
+    for path in (
+        "/settings/integrations/",
+        "/settings/invoices/",
+        f"/settings/integrations/{pair[0].pk}/",
+    ):
+        assert client.get(path).status_code == 404, path

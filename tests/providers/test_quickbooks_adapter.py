@@ -57,7 +57,9 @@ def test_customer_is_created_found_by_email_then_name_and_updated(qbo):
 def test_duplicate_display_name_of_another_person_is_kept_under_a_distinct_name(qbo):
     adapter, company = qbo
     pushed_customer(adapter, display_name="Nick Brown", email="nick@a.example")
-    _, second = pushed_customer(adapter, display_name="Nick Brown", email="nick@b.example")
+    other = hub_customer(adapter.integration, display_name="Nick Brown", email="nick@b.example")
+    assert adapter.find_customer(other) is None  # same name, another person's e-mail
+    second = adapter.push_customer(other, None, key="other-nick")
     assert second.remote_name == "Nick Brown (nick@b.example)"
     names = [c["DisplayName"] for c in stored(company, "Customer").values()]
     assert names.count("Nick Brown") == 1 and "Nick Brown (nick@b.example)" in names
@@ -293,3 +295,37 @@ def test_invoice_create_replayed_with_its_request_id_makes_one_invoice(qbo):
     assert first.remote_id == again.remote_id
     assert len(stored(company, "Invoice")) == 1
     assert control.requests_count(company, path_contains="requestid=inv-k") == 2
+
+
+def test_customers_are_found_and_pushed_in_batches_keeping_duplicate_names(qbo):
+    adapter, company = qbo
+    _, existing = pushed_customer(adapter, display_name="Ann Hill", email="ann@example.com")
+    pushed_customer(adapter, display_name="Joe Bloggs", email="joe@a.example")
+    ann = hub_customer(adapter.integration, display_name="Ann H.", email="ann@example.com")
+    new = [hub_customer(adapter.integration, display_name=f"New {n}") for n in range(3)]
+    other_joe = hub_customer(adapter.integration, display_name="Joe Bloggs", email="joe@b.example")
+    found = adapter.find_customers([ann, *new, other_joe])
+    assert found == {ann.pk: found[ann.pk]} and found[ann.pk].remote_id == existing.remote_id
+    items = [(c, None, f"cb-{c.pk}") for c in [*new, other_joe]]
+    items.append((ann, existing.remote_id, f"cb-{ann.pk}"))
+    results = adapter.push_customers_batch(items)
+    assert [r.remote_name for r in results] == [
+        "New 0",
+        "New 1",
+        "New 2",
+        "Joe Bloggs (joe@b.example)",
+        "Ann H.",
+    ]
+    assert results[-1].remote_id == existing.remote_id
+    assert len(stored(company, "Customer")) >= 6
+
+
+def test_a_provider_that_does_not_answer_in_time_is_transient(qbo, settings, monkeypatch):
+    from apps.integrations.quickbooks import limits
+
+    adapter, company = qbo
+    settings.SANDBOX_FAULT_TIMEOUT_SECONDS = 2
+    monkeypatch.setattr(limits, "REQUEST_TIMEOUT_SECONDS", 0.5)
+    control.fault_inject(company=company, kind="timeout", count=1)
+    with pytest.raises(TransientError, match="in time"):
+        adapter.find_customer(hub_customer(adapter.integration))

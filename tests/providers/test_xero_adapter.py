@@ -57,6 +57,7 @@ def test_duplicate_contact_name_of_someone_else_is_created_under_a_distinct_name
     first = hub_customer(adapter.integration, display_name="Nick Brown", email="nick@a.example")
     adapter.push_customer(first, None, key="k1")
     other = hub_customer(adapter.integration, display_name="Nick Brown", email="nick@b.example")
+    assert adapter.find_customer(other) is None  # same name, another person's e-mail
     pushed = adapter.push_customer(other, None, key="k2")
     assert pushed.remote_name == "Nick Brown (nick@b.example)"
     assert len([c for c in stored(company, "Contacts") if c["Name"].startswith("Nick Brown")]) == 2
@@ -190,3 +191,37 @@ def test_record_deleted_meanwhile_is_gone(xero):
     assert adapter.fetch("invoice", "00000000-0000-0000-0000-000000000000").deleted
     with pytest.raises(RemoteGone):
         adapter.void("invoice", "00000000-0000-0000-0000-000000000000")
+
+
+def test_contacts_are_found_and_pushed_in_batches_keeping_duplicate_names(xero):
+    adapter, company = xero
+    ann = hub_customer(adapter.integration, display_name="Ann Hill", email="ann@example.com")
+    existing = adapter.push_customer(ann, None, key="ann")
+    joe = hub_customer(adapter.integration, display_name="Joe Bloggs", email="joe@a.example")
+    adapter.push_customer(joe, None, key="joe")
+    new = [hub_customer(adapter.integration, display_name=f"New {n}") for n in range(3)]
+    other_joe = hub_customer(adapter.integration, display_name="Joe Bloggs", email="joe@b.example")
+    found = adapter.find_customers([ann, *new, other_joe])
+    assert set(found) == {ann.pk} and found[ann.pk].remote_id == existing.remote_id
+    items = [(c, None, f"cb-{c.pk}") for c in [*new, other_joe]]
+    items.append((ann, existing.remote_id, f"cb-{ann.pk}"))
+    results = adapter.push_customers_batch(items)
+    assert [r.remote_name for r in results] == [
+        "New 0",
+        "New 1",
+        "New 2",
+        "Joe Bloggs (joe@b.example)",
+        "Ann Hill",
+    ]
+    assert results[-1].remote_id == existing.remote_id
+
+
+def test_a_provider_that_does_not_answer_in_time_is_transient(xero, settings, monkeypatch):
+    from apps.integrations.xero import limits
+
+    adapter, company = xero
+    settings.SANDBOX_FAULT_TIMEOUT_SECONDS = 2
+    monkeypatch.setattr(limits, "REQUEST_TIMEOUT_SECONDS", 0.5)
+    control.fault_inject(company=company, kind="timeout", count=1)
+    with pytest.raises(TransientError, match="in time"):
+        adapter.find_customer(hub_customer(adapter.integration))

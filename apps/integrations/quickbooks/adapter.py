@@ -19,10 +19,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
-from apps.sync.errors import PermanentError, RemoteGone, SyncError
+from apps.sync.errors import PermanentError, RemoteGone
 
 from . import limits, mapping
-from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient, fault_error
+from .batches import BatchMixin, literals
+from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 
 SALES_RECEIPT = "SalesReceipt/"
 STALE_RETRIES = 3
@@ -38,11 +39,7 @@ def _pushed(data: dict, entity: str, name: str = "") -> Pushed:
     )
 
 
-def _literals(values: Sequence[str]) -> str:
-    return ", ".join(mapping.query_literal(v) for v in values)
-
-
-class QuickBooksAdapter:
+class QuickBooksAdapter(BatchMixin):
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = QuickBooksClient(integration)
@@ -64,6 +61,9 @@ class QuickBooksAdapter:
         if found is None:
             name = mapping.clean_display_name(customer.display_name)
             found = self._customer_where(f"DisplayName = {mapping.query_literal(name)}")
+            email = ((found or {}).get("PrimaryEmailAddr") or {}).get("Address", "")
+            if found is not None and not mapping.may_be_same_person(email, customer.email):
+                found = None
         if found is None:
             return None
         return _pushed(found, "Customer", str(found.get("DisplayName", "")))
@@ -144,9 +144,7 @@ class QuickBooksAdapter:
         names = {mapping.item_name_of(line) for line in lines} | {mapping.DEFAULT_ITEM_NAME}
         missing = sorted(names - set(self._item_refs))
         if missing:
-            for row in self.client.query(
-                f"select * from Item where Name in ({_literals(missing)})"
-            ):
+            for row in self.client.query(f"select * from Item where Name in ({literals(missing)})"):
                 self._item_refs[row["Name"]] = {"value": str(row["Id"]), "name": row["Name"]}
         for name in sorted(names - set(self._item_refs)):
             line = next((ln for ln in lines if mapping.item_name_of(ln) == name), None)
@@ -277,88 +275,6 @@ class QuickBooksAdapter:
         if remote_id.startswith(SALES_RECEIPT):
             return "SalesReceipt", remote_id[len(SALES_RECEIPT) :]
         return "Payment", remote_id
-
-    # --- batch ----------------------------------------------------------------------------
-    def push_invoices_batch(self, items) -> list[Pushed | Exception]:
-        results: list[Pushed | Exception] = []
-        for start in range(0, len(items), limits.BATCH_SIZE):
-            results.extend(self._batch_chunk(items[start : start + limits.BATCH_SIZE]))
-        return results
-
-    def _batch_chunk(self, chunk) -> list[Pushed | Exception]:
-        results: list[Pushed | Exception | None] = [None] * len(chunk)
-        requests: list[dict] = []
-        try:
-            versions = self._current_versions(chunk)
-        except SyncError as exc:
-            return [exc] * len(chunk)
-        for index, (invoice, remote_id, customer_remote_id, _key) in enumerate(chunk):
-            try:
-                body = self._document_body(invoice, "invoice", customer_remote_id)
-            except SyncError as exc:
-                results[index] = exc
-                continue
-            existing = (
-                versions.get(remote_id) if remote_id else versions.get(("doc", invoice.number))
-            )
-            if existing is not None:
-                body |= {"Id": existing[0], "SyncToken": existing[1], "sparse": True}
-                requests.append({"bId": str(index), "operation": "update", "Invoice": body})
-            else:
-                requests.append({"bId": str(index), "operation": "create", "Invoice": body})
-        if requests:
-            key = "batch-" + hashlib.sha256("|".join(i[3] for i in chunk).encode()).hexdigest()
-            try:
-                answers = self.client.batch(requests, key=key)
-            except SyncError as exc:
-                return [r if r is not None else exc for r in results]
-            for answer in answers:
-                index = int(answer.get("bId", -1))
-                results[index] = self._batch_result(answer, chunk[index])
-        return [
-            r if r is not None else PermanentError("QuickBooks skipped it in the batch.")
-            for r in results
-        ]
-
-    def _current_versions(self, chunk) -> dict:
-        """SyncTokens of linked invoices, and invoices an earlier attempt already created
-        (found by DocNumber for the same customer: a batch item cannot carry a requestid)."""
-        versions: dict = {}
-        ids = [remote_id for _, remote_id, _, _ in chunk if remote_id]
-        if ids:
-            for row in self.client.query(f"select * from Invoice where Id in ({_literals(ids)})"):
-                versions[str(row["Id"])] = (str(row["Id"]), str(row["SyncToken"]))
-        numbers = {inv.number: cust for inv, remote_id, cust, _ in chunk if not remote_id}
-        if numbers:
-            select = f"select * from Invoice where DocNumber in ({_literals(list(numbers))})"
-            for row in self.client.query(select):
-                customer = (row.get("CustomerRef") or {}).get("value")
-                if numbers.get(row.get("DocNumber")) == customer:
-                    versions[("doc", row["DocNumber"])] = (str(row["Id"]), str(row["SyncToken"]))
-        return versions
-
-    def _batch_result(self, answer: dict, item) -> Pushed | Exception:
-        fault = answer.get("Fault")
-        if fault:
-            error = (fault.get("Error") or [{}])[0]
-            exc = fault_error(
-                error.get("Message", "Refused"), error.get("Detail", ""), error.get("code", "")
-            )
-            if isinstance(exc, QboFault) and exc.code == STALE_OBJECT:
-                invoice, remote_id, customer_remote_id, key = item
-                try:
-                    return self.push_invoice(
-                        invoice, remote_id, customer_remote_id=customer_remote_id, key=key
-                    )
-                except SyncError as again:
-                    return again
-            return exc
-        try:
-            return _pushed(
-                answer["Invoice"], "Invoice", str(answer["Invoice"].get("DocNumber", ""))
-            )
-        except (KeyError, TypeError, SyncError) as exc:
-            return exc if isinstance(exc, SyncError) else PermanentError("Malformed batch answer.")
 
     # --- pull -----------------------------------------------------------------------------
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:

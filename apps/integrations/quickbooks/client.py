@@ -14,8 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import requests
 from django.conf import settings
@@ -25,6 +24,7 @@ from quickbooks.exceptions import QuickbooksException
 
 from apps.integrations.oauth import allow_plain_http_for
 from apps.integrations.tokens import token_get, token_refresh
+from apps.integrations.wire import json_ready
 from apps.sync.errors import AuthExpired, PermanentError, RemoteGone, SyncError, TransientError
 
 from . import limits
@@ -53,19 +53,8 @@ def request_id(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[: limits.REQUEST_ID_MAX_LENGTH]
 
 
-def _plain(value: Any) -> Any:
-    """Decimals as JSON numbers (QBO reads numbers, not strings)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
 def to_json(body: Mapping) -> str:
-    return json.dumps(_plain(body))
+    return json.dumps(json_ready(body))
 
 
 def fault_error(message: str, detail: str, code: str) -> SyncError:

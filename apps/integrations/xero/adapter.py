@@ -21,19 +21,10 @@ from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.errors import PermanentError, RemoteGone, SyncError
 
 from . import limits, mapping
+from .batches import DUPLICATE_NAME, BatchMixin, pushed
 from .client import XeroClient, XeroValidation
 
-DUPLICATE_NAME = "is already assigned to another contact"
 DUPLICATE_NAME_ATTEMPTS = 5
-
-
-def _pushed(data: dict, kind: str, name: str = "") -> Pushed:
-    _, id_field = mapping.COLLECTION[kind]
-    return Pushed(
-        remote_id=mapping.required(data, id_field, kind),
-        remote_version=mapping.version_of(data, kind),
-        remote_name=name,
-    )
 
 
 def _parse_watermark(value: str | None) -> datetime | None:
@@ -45,7 +36,7 @@ def _parse_watermark(value: str | None) -> datetime | None:
         return None
 
 
-class XeroAdapter:
+class XeroAdapter(BatchMixin):
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = XeroClient(integration)
@@ -63,7 +54,10 @@ class XeroAdapter:
         found = self._contact_where("EmailAddress", customer.email) if customer.email else None
         if found is None:
             found = self._contact_where("Name", " ".join(customer.display_name.split()))
-        return None if found is None else _pushed(found, "customer", found.get("Name", ""))
+            email = str((found or {}).get("EmailAddress") or "")
+            if found is not None and not mapping.may_be_same_person(email, customer.email):
+                found = None
+        return None if found is None else pushed(found, "customer", found.get("Name", ""))
 
     def push_customer(self, customer, remote_id: str | None, *, key: str) -> Pushed:
         try:
@@ -72,7 +66,7 @@ class XeroAdapter:
             if not any(DUPLICATE_NAME in m for m in exc.messages):
                 raise
             return self._push_under_free_name(customer, remote_id, key=key, refused=exc)
-        return _pushed(data, "customer", data.get("Name", ""))
+        return pushed(data, "customer", data.get("Name", ""))
 
     def _write_contact(self, body: dict, remote_id: str | None, key: str) -> dict:
         if remote_id is None:
@@ -92,7 +86,7 @@ class XeroAdapter:
             data = self.client.update(
                 "Contacts", holder["ContactID"], mapping.contact_to_xero(customer)
             )
-            return _pushed(data, "customer", data.get("Name", ""))
+            return pushed(data, "customer", data.get("Name", ""))
         candidates = [f"{name} ({customer.email})"] if customer.email else []
         candidates += [f"{name} ({n})" for n in range(2, 2 + DUPLICATE_NAME_ATTEMPTS)]
         for n, candidate in enumerate(candidates):
@@ -103,7 +97,7 @@ class XeroAdapter:
                 if any(DUPLICATE_NAME in m for m in exc.messages):
                     continue
                 raise
-            return _pushed(data, "customer", data.get("Name", ""))
+            return pushed(data, "customer", data.get("Name", ""))
         raise refused
 
     # --- the tenant's settings (read once per adapter) ------------------------------------
@@ -169,7 +163,7 @@ class XeroAdapter:
             data = self.client.create(collection, body, key=key)
         else:
             data = self.client.update(collection, remote_id, body)
-        return _pushed(data, kind, document.number)
+        return pushed(data, kind, document.number)
 
     def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
         return self._push_document(invoice, "invoice", remote_id, customer_remote_id, key)
@@ -183,7 +177,7 @@ class XeroAdapter:
         body = mapping.payment_to_xero(
             payment, invoice_id=invoice_remote_id, account_code=self._account_code("BANK", "090")
         )
-        return _pushed(self.client.create("Payments", body, key=key), "payment")
+        return pushed(self.client.create("Payments", body, key=key), "payment")
 
     # --- void -----------------------------------------------------------------------------
     def void(self, kind: str, remote_id: str) -> Pushed:
@@ -192,7 +186,7 @@ class XeroAdapter:
         if kind == "invoice":
             status = current.get("Status")
             if status in ("VOIDED", "DELETED"):
-                return _pushed(current, kind)
+                return pushed(current, kind)
             if status == "PAID":
                 raise PermanentError("Xero cannot void a paid invoice: remove its payments first.")
             target = "VOIDED" if status == "AUTHORISED" else "DELETED"
@@ -201,81 +195,14 @@ class XeroAdapter:
             change = {id_field: remote_id, "ContactStatus": "ARCHIVED"}
         else:
             if current.get("Status") == "DELETED":
-                return _pushed(current, kind)
+                return pushed(current, kind)
             change = {id_field: remote_id, "Status": "DELETED"}
             if kind == "quote":  # Xero wants the quote's contact and date on every write
                 change |= {
                     "Contact": {"ContactID": current["Contact"]["ContactID"]},
                     "Date": mapping.parse_day(current["Date"], "Date").isoformat(),
                 }
-        return _pushed(self.client.update(collection, remote_id, change), kind)
-
-    # --- batch ----------------------------------------------------------------------------
-    def push_invoices_batch(self, items) -> list[Pushed | Exception]:
-        results: list[Pushed | Exception] = []
-        for start in range(0, len(items), limits.ELEMENTS_PER_REQUEST):
-            results.extend(self._batch_chunk(items[start : start + limits.ELEMENTS_PER_REQUEST]))
-        return results
-
-    def _batch_chunk(self, chunk) -> list[Pushed | Exception]:
-        results: list[Pushed | Exception | None] = [None] * len(chunk)
-        try:
-            existing = self._already_created(chunk)
-        except SyncError as exc:
-            return [exc] * len(chunk)
-        creates: list[tuple[int, dict]] = []
-        updates: list[tuple[int, dict]] = []
-        for index, (invoice, remote_id, contact_id, _key) in enumerate(chunk):
-            try:
-                body = self._document_body(invoice, "invoice", contact_id)
-            except SyncError as exc:
-                results[index] = exc
-                continue
-            target = remote_id or existing.get(invoice.number)
-            if target:
-                updates.append((index, {**body, "InvoiceID": target}))
-            else:
-                creates.append((index, body))
-        keys = "|".join(item[3] for item in chunk)
-        for method, group in (("PUT", creates), ("POST", updates)):
-            if not group:
-                continue
-            key = None
-            if method == "PUT":
-                key = "batch-" + hashlib.sha256(keys.encode()).hexdigest()
-            try:
-                answers = self.client.write_many(method, "Invoices", [b for _, b in group], key=key)
-            except SyncError as exc:
-                for index, _ in group:
-                    results[index] = exc
-                continue
-            for (index, _), answer in zip(group, answers, strict=False):
-                results[index] = self._element_result(answer, chunk[index][0].number)
-        return [
-            r if r is not None else PermanentError("Xero skipped it in the batch.") for r in results
-        ]
-
-    def _already_created(self, chunk) -> dict[str, str]:
-        """InvoiceIDs, by number, of invoices an earlier attempt created for the same contact."""
-        numbers = {inv.number: contact for inv, remote_id, contact, _ in chunk if not remote_id}
-        if not numbers:
-            return {}
-        rows = self.client.get_list("Invoices", {"InvoiceNumbers": ",".join(numbers)})
-        return {
-            row["InvoiceNumber"]: row["InvoiceID"]
-            for row in rows
-            if row.get("Status") not in ("DELETED", "VOIDED")
-            and numbers.get(row.get("InvoiceNumber")) == (row.get("Contact") or {}).get("ContactID")
-        }
-
-    @staticmethod
-    def _element_result(answer: dict, number: str) -> Pushed | Exception:
-        if answer.get("HasErrors") or answer.get("ValidationErrors"):
-            return XeroValidation([mapping.validation_messages(answer)])
-        try:
-            return _pushed(answer, "invoice", number)
-        except SyncError as exc:
-            return exc
+        return pushed(self.client.update(collection, remote_id, change), kind)
 
     # --- pull -----------------------------------------------------------------------------
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
 
 import requests
 from django.conf import settings
@@ -19,6 +17,7 @@ from requests_oauthlib import OAuth2Session
 
 from apps.integrations.oauth import allow_plain_http_for
 from apps.integrations.tokens import token_get, token_refresh
+from apps.integrations.wire import json_ready
 from apps.sync.errors import AuthExpired, PermanentError, RemoteGone, TransientError
 
 from . import limits
@@ -37,17 +36,6 @@ def idempotency_key(key: str) -> str:
     if len(key) <= limits.IDEMPOTENCY_KEY_MAX_LENGTH:
         return key
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    """Decimals as JSON numbers."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _retry_after(response: requests.Response) -> float:
@@ -142,7 +130,7 @@ class XeroClient:
                     method,
                     f"{self.base}/{path.lstrip('/')}",
                     params=dict(params or {}),
-                    json=_plain(body) if body is not None else None,
+                    json=json_ready(body) if body is not None else None,
                     headers=headers,
                     timeout=limits.REQUEST_TIMEOUT_SECONDS,
                 )

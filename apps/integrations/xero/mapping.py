@@ -378,3 +378,9 @@ def payment_to_xero(payment, *, invoice_id: str, account_code: str) -> dict:
 def where_literal(value: str) -> str:
     """A string inside a Xero ``where`` filter: double quotes, backslash-escaped."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def may_be_same_person(remote_email: str, email: str) -> bool:
+    """A name match counts only when the e-mails do not say these are two people (rule 10:
+    another person with the same name is created under a distinguishable name instead)."""
+    return not remote_email or not email or remote_email.strip().lower() == email.strip().lower()

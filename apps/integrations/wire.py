@@ -1,0 +1,39 @@
+"""Small helpers both provider clients share for what they put on the wire."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from apps.sync.errors import SyncError
+
+
+def json_ready(value: Any) -> Any:
+    """Decimals as JSON numbers: both APIs read numbers, not strings."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    return value
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def bodies(
+    chunk: Sequence, body_of: Callable[[Any], dict]
+) -> tuple[list[Any], list[tuple[int, dict]]]:
+    """Each item's request body, or in its result slot the error that stopped building it."""
+    results: list[Any] = [None] * len(chunk)
+    built: list[tuple[int, dict]] = []
+    for index, item in enumerate(chunk):
+        try:
+            built.append((index, body_of(item)))
+        except SyncError as exc:
+            results[index] = exc
+    return results, built
