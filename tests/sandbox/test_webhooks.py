@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
+from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects.customer import Customer
 
 from apps.sandbox import tasks, webhooks
@@ -121,7 +122,7 @@ def test_delivery_happens_in_the_background_when_not_inline(settings, qb, receiv
 
 
 def test_refused_change_sends_nothing(qb, receiver):
-    with pytest.raises(Exception):
+    with pytest.raises(QuickbooksException):
         _create_customer(qb, "Amy's Bird Sanctuary")  # 6240: nothing changed
     time.sleep(0.2)
     assert receiver.received == []
