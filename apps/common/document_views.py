@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from apps.common.access import organisation_of
-from apps.common.documents import Document
+from apps.common.documents import Document, compute_totals
 from apps.common.forms import (
     LINE_PREFIX,
     DocumentForm,
@@ -18,6 +18,7 @@ from apps.common.forms import (
     line_formset,
     lines_from_formset,
 )
+from apps.common.money import ZERO
 
 HEADER_INITIAL = (
     "customer",
@@ -94,3 +95,23 @@ def line_row(request: HttpRequest) -> HttpResponse:
             "oob": True,
         },
     )
+
+
+def document_totals(request: HttpRequest) -> HttpResponse:
+    """The running totals of the form being edited (htmx, on every change); rows or header
+    values that do not parse yet are left out rather than reported here."""
+    organisation = organisation_of(request)
+    formset = line_formset(organisation=organisation, data=request.POST)
+    formset.is_valid()
+    lines = [
+        line for line in lines_from_formset(formset) if line.quantity >= 0 and line.unit_price >= 0
+    ]
+    header = DocumentForm(request.POST, organisation=organisation)
+    header.is_valid()
+    totals = compute_totals(
+        lines,
+        discount_percent=header.cleaned_data.get("discount_percent") or ZERO,
+        tax_rate=header.cleaned_data.get("tax_rate") or ZERO,
+    )
+    currency = header.cleaned_data.get("currency") or organisation.currency
+    return render(request, "components/totals.html", {"totals": totals, "currency": currency})

@@ -123,13 +123,13 @@ def blank_line_form(*, organisation, index: int) -> forms.Form:
 
 
 def lines_from_formset(formset) -> list[LineInput]:
-    """The kept, non-empty rows as service inputs; a chosen item fills a blank description or
-    price."""
+    """The kept, non-empty, valid rows as service inputs; a chosen item fills a blank
+    description or price."""
     lines = []
     for form in formset.forms:
         data = getattr(form, "cleaned_data", None)
-        if not data or data.get("DELETE"):
-            continue
+        if not data or data.get("DELETE") or form.errors:
+            continue  # unused, removed, or (for running totals) not typed in full yet
         item = data.get("service_item")
         if not (item or data.get("description") or data.get("unit_price")):
             continue  # a row left blank

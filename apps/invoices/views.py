@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
-from apps.common.document_views import document_edit, line_row
+from apps.common.document_views import document_edit, document_totals, line_row
 from apps.common.forms import apply_errors
 from apps.common.views import paginate, run_action
 
@@ -181,3 +181,9 @@ def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def invoice_line_row(request: HttpRequest) -> HttpResponse:
     return line_row(request)
+
+
+@login_required
+@require_POST
+def invoice_totals(request: HttpRequest) -> HttpResponse:
+    return document_totals(request)

@@ -245,3 +245,15 @@ def test_login_is_required(client, invoice):
 def test_currency_may_be_typed_in_lower_case(customer, as_alice):
     as_alice.post(reverse("invoices:create"), form_data(customer, currency="usd"))
     assert Invoice.objects.get().currency == "USD"
+
+
+def test_running_totals_follow_the_form_as_it_is_typed(customer, as_alice):
+    data = form_data(customer, **{"lines-1-description": "Half-typed", "lines-1-quantity": "x"})
+    body = as_alice.post(reverse("invoices:totals"), data).content.decode()
+    assert "80.00" in body and "8.00" in body and "88.00 USD" in body
+    assert not Invoice.objects.exists()
+
+
+def test_running_totals_are_post_only_and_need_a_login(client, as_alice):
+    assert as_alice.get(reverse("invoices:totals")).status_code == 405
+    assert client.post(reverse("invoices:totals")).status_code == 302

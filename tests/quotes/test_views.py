@@ -92,3 +92,9 @@ def test_decline_and_cancel_buttons(org, as_alice):
 def test_htmx_line_row(as_alice):
     body = as_alice.get(reverse("quotes:line_row"), {"lines-TOTAL_FORMS": "1"}).content.decode()
     assert 'name="lines-1-quantity"' in body
+
+
+def test_running_totals(org, as_alice):
+    customer = CustomerFactory(organisation=org)
+    body = as_alice.post(reverse("quotes:totals"), form_data(customer)).content.decode()
+    assert "298.00 USD" in body
