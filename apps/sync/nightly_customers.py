@@ -1,14 +1,17 @@
 """Customers of the nightly export's invoices that are not linked yet: matched in the integration
 (e-mail, then display name) or created there, before their invoices (rules 3 and 10).
 
-An adapter may offer ``find_customers(customers) -> {customer id: Pushed}`` and
-``push_customers_batch([(customer, remote_id, key)]) -> [Pushed | Exception]``: then a page of
-customers costs a lookup and a few batches instead of two requests each. Without them the
-export falls back to the contract's one-by-one ``find_customer`` / ``push_customer``.
+A page of customers goes through ``find_customers(customers) -> {customer id: Pushed}`` and
+``push_customers_batch([(customer, remote_id, key)]) -> [Pushed | Exception]``: the adapter's own
+methods when it has them, otherwise its provider's ``customers_bulk`` module; a lookup and a few
+batches instead of two or three requests per customer. Without either, the contract's
+one-by-one ``find_customer`` / ``push_customer`` do it.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -23,7 +26,11 @@ from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
 T = TypeVar("T")
 ATTEMPTS = 4
 MAX_WAIT_SECONDS = 120.0
-CUSTOMER_BATCH_SIZE = {"quickbooks": 30, "xero": 50}
+# Where a provider keeps its page-at-a-time customer calls, when its adapter has none of its own.
+BULK_MODULES = {
+    "quickbooks": "apps.integrations.quickbooks.customers_bulk",
+    "xero": "apps.integrations.xero.customers_bulk",
+}
 
 
 def with_retries(call: Callable[[], T]) -> T:
@@ -39,6 +46,34 @@ def with_retries(call: Callable[[], T]) -> T:
             wait = getattr(exc, "retry_after", None) or outbox.backoff_seconds(attempt)
             time.sleep(min(wait, MAX_WAIT_SECONDS))
     raise AssertionError("unreachable")
+
+
+def each_with_retries(call: Callable[[list], list], items: list) -> list:
+    """``call(items)`` answers one result per item; items answered with a transient error are
+    sent again (only they) after the wait the provider asked for, a few times. A refusal of
+    the whole call counts for every item; only a reconnect stops everything."""
+    results: list = [None] * len(items)
+    todo = list(range(len(items)))
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            answers = with_retries(lambda todo=todo: call([items[i] for i in todo]))
+        except ReconnectNeeded:
+            raise
+        except SyncError as exc:
+            answers = [exc] * len(todo)
+        again = [i for i, answer in zip(todo, answers, strict=True) if _transient(answer)]
+        for i, answer in zip(todo, answers, strict=True):
+            results[i] = answer
+        if not again or attempt == ATTEMPTS:
+            return results
+        waits = [getattr(results[i], "retry_after", None) or 0 for i in again]
+        time.sleep(min(max(waits) or outbox.backoff_seconds(attempt), MAX_WAIT_SECONDS))
+        todo = again
+    return results
+
+
+def _transient(answer) -> bool:
+    return isinstance(answer, (TransientError, AuthExpired))
 
 
 def customer_key(integration: Integration, customer: Customer) -> str:
@@ -68,10 +103,20 @@ def customers_resolve(
         yield customer, outcome, remote_id is None
 
 
+def _bulk(adapter: Adapter, name: str) -> Callable | None:
+    method = getattr(adapter, name, None)
+    if method is not None:
+        return method
+    module = BULK_MODULES.get(adapter.integration.provider)
+    function = getattr(importlib.import_module(module), name, None) if module else None
+    return functools.partial(function, adapter) if function else None
+
+
 def _find(adapter: Adapter, customers: list[Customer]) -> dict[int, Pushed | SyncError]:
-    if hasattr(adapter, "find_customers"):
+    find_many = _bulk(adapter, "find_customers")
+    if find_many is not None:
         try:
-            return with_retries(lambda: adapter.find_customers(customers))
+            return with_retries(lambda: find_many(customers))
         except ReconnectNeeded:
             raise
         except SyncError as exc:
@@ -95,19 +140,12 @@ def _send(
     """Create (remote id None) or update each customer, in batches when the adapter can."""
     if not items:
         return
-    if hasattr(adapter, "push_customers_batch"):
-        size = CUSTOMER_BATCH_SIZE.get(integration.provider, 30)
-        for start in range(0, len(items), size):
-            chunk = items[start : start + size]
-            request = [(c, remote_id, customer_key(integration, c)) for c, remote_id in chunk]
-            try:
-                results = with_retries(lambda r=request: adapter.push_customers_batch(r))
-            except ReconnectNeeded:
-                raise
-            except SyncError as exc:
-                results = [exc] * len(chunk)
-            for (customer, remote_id), result in zip(chunk, results, strict=True):
-                yield customer, remote_id, _as_outcome(result)
+    push_many = _bulk(adapter, "push_customers_batch")
+    if push_many is not None:
+        request = [(c, remote_id, customer_key(integration, c)) for c, remote_id in items]
+        results = each_with_retries(push_many, request)
+        for (customer, remote_id), result in zip(items, results, strict=True):
+            yield customer, remote_id, _as_outcome(result)
         return
     for customer, remote_id in items:
         key = customer_key(integration, customer)

@@ -27,7 +27,7 @@ from .adapters import Adapter, Pushed, adapter_for
 from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
-from .nightly_customers import customers_resolve, with_retries
+from .nightly_customers import customers_resolve, each_with_retries
 from .rules import Action, decide, sync_to_off
 from .runs import count, run_finish, run_save_progress, run_start
 
@@ -305,14 +305,12 @@ def _push_batch(page: Page, adapter: Adapter, items) -> None:
 
 
 def _send_batch(adapter: Adapter, request) -> list[Pushed | Exception]:
-    """The adapter's answer per item. A batch refused as a whole for a transient reason is sent
-    again after the wait it asks for; a batch refused as a whole for good fails every item."""
+    """The adapter's answer per item; items refused for a transient reason (429, 5xx, time-out)
+    are sent again after the wait asked for, every item carrying its idempotency key."""
     try:
-        return with_retries(lambda: adapter.push_invoices_batch(request))
+        return each_with_retries(adapter.push_invoices_batch, request)
     except ReconnectNeeded as exc:
         raise ExportStopped(exc.message) from exc
-    except SyncError as exc:
-        return [exc] * len(request)
 
 
 def _void(page: Page, adapter: Adapter, change: Change, invoice: Invoice, link: Link) -> None:
