@@ -229,7 +229,7 @@ def test_batch_answers_per_invoice_and_a_retry_makes_no_copies(qbo):
 def test_pull_scans_everything_then_uses_change_data_capture(qbo):
     adapter, _ = qbo
     customer, contact = pushed_customer(adapter)
-    pages = list(adapter.pull(["customer", "invoice"], None))
+    pages = list(adapter.pull(["customer", "invoice", "quote", "payment"], None))
     assert pages[-1].more is False
     assert ("customer", contact.remote_id) in {
         (c.kind, c.remote_id) for page in pages for c in page.changes
@@ -329,3 +329,13 @@ def test_a_provider_that_does_not_answer_in_time_is_transient(qbo, settings, mon
     control.fault_inject(company=company, kind="timeout", count=1)
     with pytest.raises(TransientError, match="in time"):
         adapter.find_customer(hub_customer(adapter.integration))
+
+
+def test_watermark_older_than_thirty_days_means_a_full_scan_not_change_data_capture(qbo):
+    adapter, company = qbo
+    old = (timezone.now() - timedelta(days=40)).isoformat()
+    list(adapter.pull(["customer"], old))
+    assert control.requests_count(company, path_contains="/cdc") == 0
+    recent = (timezone.now() - timedelta(hours=1)).isoformat()
+    list(adapter.pull(["customer"], recent))
+    assert control.requests_count(company, path_contains="/cdc") == 1

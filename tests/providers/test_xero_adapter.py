@@ -153,7 +153,7 @@ def test_pull_pages_everything_then_only_what_changed(xero):
     adapter, _ = xero
     customer = hub_customer(adapter.integration)
     contact = adapter.push_customer(customer, None, key="c")
-    pages = list(adapter.pull(["customer", "invoice"], None))
+    pages = list(adapter.pull(["customer", "invoice", "quote", "payment"], None))
     assert pages[-1].more is False
     kinds = {(c.kind, c.remote_id) for page in pages for c in page.changes}
     assert ("customer", contact.remote_id) in kinds
