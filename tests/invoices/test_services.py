@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, InvoiceLine, Payment
@@ -248,3 +250,31 @@ def test_online_payment_without_invoice_belongs_to_the_customer(org, customer):
     payment = payment_collect_online(customer=customer, amount="25.00")
     assert payment.invoice is None
     assert payment.customer == customer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_payments_at_once_cannot_overpay():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across connections need PostgreSQL")
+    org = OrganisationFactory()
+    invoice = sent(org, CustomerFactory(organisation=org))
+    barrier = threading.Barrier(2)
+    refused: list[str] = []
+
+    def pay():
+        barrier.wait()
+        try:
+            payment_record(invoice=invoice, amount="60.00")
+        except ValidationError as exc:
+            refused.append(exc.messages[0])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=pay) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("60.00")
+    assert len(refused) == 1 and "more than the balance" in refused[0]
