@@ -151,6 +151,12 @@ def pull_one(integration: Integration, adapter, change: RemoteChange, run) -> No
         _log(run, integration, change, Outcome.FAILED, "; ".join(exc.messages))
     except PermanentError as exc:
         _log(run, integration, change, Outcome.FAILED, exc.message)
+    except (TransientError, AuthExpired, ReconnectNeeded):
+        raise  # the provider, not this record: the whole pull stops and is retried
+    except Exception as exc:  # noqa: BLE001 — one record's defect must not stall every pull
+        logger.exception("Unexpected error pulling %s %s", change.kind, change.remote_id)
+        message = f"Unexpected error: {exc.__class__.__name__}: {exc}"[:500]
+        _log(run, integration, change, Outcome.FAILED, message)
     else:
         _log(run, integration, change, outcome, message, object_id)
 

@@ -182,6 +182,12 @@ def push_change(ctx: Context, change: Change) -> float | None:
             _finish(change, Change.State.FAILED, exc.message)
             _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
             return None
+        except Exception as exc:  # noqa: BLE001 — one record's defect must not stall the queue
+            logger.exception("Unexpected error pushing %s", change)
+            message = f"Unexpected error: {exc.__class__.__name__}: {exc}"[:500]
+            _finish(change, Change.State.FAILED, message)
+            _log(ctx, change.kind, change.object_id, Outcome.FAILED, message)
+            return None
 
 
 def _refresh_token(integration: Integration) -> None:
