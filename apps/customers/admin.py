@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from apps.common.admin import OrganisationScopedAdmin
 
@@ -39,7 +41,13 @@ class CustomerAdmin(OrganisationScopedAdmin):
         "updated_at",
     )
     raw_id_fields = ("organisation",)
-    actions = ["merge_into_oldest"]
+    actions = ["review_merge", "merge_into_oldest"]
+
+    @admin.action(description="Review and merge the selected customers…")
+    def review_merge(self, request, queryset):
+        """Staff pick the one to keep and see what moves on the Customers page's merge flow."""
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(f"{reverse('customers:merge')}?ids={ids}")
 
     @admin.action(description="Merge selected customers into the oldest one")
     def merge_into_oldest(self, request, queryset):

@@ -96,3 +96,15 @@ def test_merge_action_needs_two_customers(office, org):
     )
     assert "Select at least two customers." in response.content.decode()
     assert not Customer.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_review_action_opens_the_merge_flow(office, org):
+    keep = customer_create(organisation=org, display_name="Nick Brown")
+    duplicate = customer_create(organisation=org, display_name="Brown, Nick")
+    response = client_for(office).post(
+        reverse("admin:customers_customer_changelist"),
+        {"action": "review_merge", "_selected_action": [keep.pk, duplicate.pk]},
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("customers:merge") + "?ids=")
+    assert not CustomerMerge.objects.exists()
