@@ -107,14 +107,7 @@ def test_seed_demo_builds_everything_once(capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "username “demo”" in out and "password “harbour-demo-2026”" in out
-    counts = lambda: (
-        Customer.objects.count(),
-        Invoice.objects.count(),
-        Quote.objects.count(),
-        Payment.objects.count(),
-        Timesheet.objects.count(),
-    )  # noqa: E731
-    first = counts()
+    first = _counts()
     statuses = set(Invoice.objects.values_list("status", flat=True))
     assert statuses == {"draft", "sent", "partially_paid", "paid", "cancelled"}
     assert set(Quote.objects.values_list("status", flat=True)) == {
@@ -128,6 +121,10 @@ def test_seed_demo_builds_everything_once(capsys):
     assert Customer.objects.filter(display_name__in=["Nick Brown", "Brown, Nick"]).count() == 2
     assert 45 <= first[0] <= 60
     call_command("seed_demo")
-    assert counts() == first
+    assert _counts() == first
     user = User.objects.get(username="demo")
     assert user.check_password("harbour-demo-2026") and user.organisation.currency == "USD"
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (Customer, Invoice, Quote, Payment, Timesheet))

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
 from apps.quotes import services
 from apps.quotes.models import Quote
 from apps.sync.models import Change
-from apps.integrations.models import Integration
 from tests.factories import CustomerFactory, OrganisationFactory, line
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_a_quote_goes_sent_then_accepted_then_converts_to_a_draft_invoice(org, c
     assert quote.converted_invoice == invoice
     assert invoice.status == Invoice.Status.DRAFT and invoice.number == "INV-0001"
     assert invoice.customer == customer and invoice.total == quote.total
-    assert [l.description for l in invoice.lines.all()] == ["Labour"]
+    assert [each.description for each in invoice.lines.all()] == ["Labour"]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from apps.integrations.models import Integration
 from apps.sync.models import Change
 from apps.timesheets import services
-from apps.timesheets.models import Timesheet, TimeEntry
+from apps.timesheets.models import TimeEntry, Timesheet
 from tests.factories import (
     CustomerFactory,
     TeamMemberFactory,
