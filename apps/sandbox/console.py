@@ -1,12 +1,23 @@
-"""The sandbox console: staff see the sandbox companies of both providers and their records."""
+"""The sandbox console: staff see the sandbox companies of both providers and the QBO records,
+and can make "a change in QuickBooks" (edit a customer or invoice, record a payment, void)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from decimal import Decimal, InvalidOperation
 
-from .models import Provider, SandboxCompany
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import store
+from .models import Provider, SandboxCompany, SandboxRequest
+from .quickbooks import console_actions
+from .quickbooks.faults import QboFault
+from .quickbooks.records import render as render_record
+
+LISTED = ("Customer", "Invoice", "Payment", "Estimate", "SalesReceipt", "Item", "TimeActivity")
 
 
 @login_required
@@ -22,9 +33,120 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _company(external_id: str) -> SandboxCompany:
+    return get_object_or_404(SandboxCompany, provider=Provider.QUICKBOOKS, external_id=external_id)
+
+
+def _record(company: SandboxCompany, entity: str, record_id: str):
+    record = store.record_get(company=company, entity=entity, record_id=record_id)
+    if record is None:
+        raise Http404(f"No {entity} {record_id}")
+    return record
+
+
 @login_required
 def qbo_company(request: HttpRequest, external_id: str) -> HttpResponse:
-    company = get_object_or_404(
-        SandboxCompany, provider=Provider.QUICKBOOKS, external_id=external_id
+    company = _company(external_id)
+    sections = []
+    for entity in LISTED:
+        rows = store.records(company, entity).order_by("-updated_at")[:100]
+        sections.append((entity, [_row(render_record(row)) for row in rows]))
+    recent = SandboxRequest.objects.filter(company=company).order_by("-pk")[:20]
+    return render(
+        request,
+        "sandbox/qbo_company.html",
+        {"company": company, "sections": sections, "recent_requests": recent},
     )
-    return render(request, "sandbox/qbo_company.html", {"company": company})
+
+
+def _row(data: dict) -> dict:
+    """What the list shows for one record, whatever its entity."""
+    label = (
+        data.get("DisplayName")
+        or data.get("Name")
+        or " · ".join(
+            part
+            for part in (data.get("DocNumber"), (data.get("CustomerRef") or {}).get("name"))
+            if part
+        )
+        or data.get("TxnDate", "")
+    )
+    return {"data": data, "label": label}
+
+
+@login_required
+def qbo_customer(request: HttpRequest, external_id: str, record_id: str) -> HttpResponse:
+    company = _company(external_id)
+    record = _record(company, "Customer", record_id)
+    if request.method == "POST":
+        try:
+            console_actions.customer_edit(company=company, record=record, form=request.POST)
+        except QboFault as fault:
+            messages.error(request, fault.error["Detail"])
+        else:
+            messages.success(request, "Customer saved; the connected apps are notified.")
+            return redirect("sandbox:qbo_console_customer", external_id, record_id)
+    return render(
+        request,
+        "sandbox/qbo_customer.html",
+        {"company": company, "customer": render_record(record)},
+    )
+
+
+@login_required
+def qbo_invoice(request: HttpRequest, external_id: str, record_id: str) -> HttpResponse:
+    company = _company(external_id)
+    record = _record(company, "Invoice", record_id)
+    if request.method == "POST":
+        try:
+            console_actions.invoice_edit(company=company, record=record, form=request.POST)
+        except QboFault as fault:
+            messages.error(request, fault.error["Detail"])
+        else:
+            messages.success(request, "Invoice saved; the connected apps are notified.")
+            return redirect("sandbox:qbo_console_invoice", external_id, record_id)
+    invoice = render_record(record)
+    return render(
+        request,
+        "sandbox/qbo_invoice.html",
+        {
+            "company": company,
+            "invoice": invoice,
+            "lines": list(enumerate(invoice.get("Line") or [])),
+            "methods": [render_record(m) for m in store.records(company, "PaymentMethod")],
+            "voided": bool(record.data.get("_voided")),
+        },
+    )
+
+
+@login_required
+@require_POST
+def qbo_invoice_payment(request: HttpRequest, external_id: str, record_id: str) -> HttpResponse:
+    company = _company(external_id)
+    record = _record(company, "Invoice", record_id)
+    try:
+        amount = Decimal(request.POST.get("amount") or str(record.data.get("Balance", 0)))
+        console_actions.invoice_pay(
+            company=company, record=record, amount=amount, method_id=request.POST.get("method", "")
+        )
+    except InvalidOperation:
+        messages.error(request, "The amount must be a number.")
+    except QboFault as fault:
+        messages.error(request, fault.error["Detail"])
+    else:
+        messages.success(request, f"Payment of {amount} recorded.")
+    return redirect("sandbox:qbo_console_invoice", external_id, record_id)
+
+
+@login_required
+@require_POST
+def qbo_invoice_void(request: HttpRequest, external_id: str, record_id: str) -> HttpResponse:
+    company = _company(external_id)
+    record = _record(company, "Invoice", record_id)
+    try:
+        console_actions.invoice_void(company=company, record=record)
+    except QboFault as fault:
+        messages.error(request, fault.error["Detail"])
+    else:
+        messages.success(request, "Invoice voided.")
+    return redirect("sandbox:qbo_console_invoice", external_id, record_id)

@@ -13,6 +13,26 @@ XERO = {"provider": Provider.XERO}
 urlpatterns = [
     path("", console.index, name="index"),
     path("quickbooks/console/<str:external_id>/", console.qbo_company, name="qbo_console_company"),
+    path(
+        "quickbooks/console/<str:external_id>/customer/<str:record_id>/",
+        console.qbo_customer,
+        name="qbo_console_customer",
+    ),
+    path(
+        "quickbooks/console/<str:external_id>/invoice/<str:record_id>/",
+        console.qbo_invoice,
+        name="qbo_console_invoice",
+    ),
+    path(
+        "quickbooks/console/<str:external_id>/invoice/<str:record_id>/payment/",
+        console.qbo_invoice_payment,
+        name="qbo_console_invoice_payment",
+    ),
+    path(
+        "quickbooks/console/<str:external_id>/invoice/<str:record_id>/void/",
+        console.qbo_invoice_void,
+        name="qbo_console_invoice_void",
+    ),
     # Control endpoint (tests, benchmarks).
     path("control/faults/", control_views.faults, name="control_faults"),
     path("control/expire_token/", control_views.expire_token, name="control_expire_token"),
