@@ -11,5 +11,8 @@ from .selectors import dashboard_summary
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    if request.user.organisation_id is None:
+        # e.g. a superuser made with createsuperuser: say why every page is empty to them.
+        return render(request, "accounts/no_organisation.html", status=403)
     summary = dashboard_summary(organisation=organisation_of(request))
     return render(request, "accounts/dashboard.html", {"summary": summary})

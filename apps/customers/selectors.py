@@ -23,7 +23,8 @@ def customer_list(*, organisation, search: str = "") -> QuerySet[Customer]:
         condition |= Q(email_normalised__contains=normalise_email(search))
     phone = normalise_phone(search)
     if phone:
-        condition |= Q(phone_normalised=phone)
+        # A number typed in part (no area code) still finds its customer.
+        condition |= Q(phone_normalised__endswith=phone)
     return customers.filter(condition)
 
 

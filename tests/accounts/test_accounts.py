@@ -14,7 +14,8 @@ from apps.customers.models import Customer
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
 from apps.timesheets.models import Timesheet
-from tests.factories import InvoiceFactory, OrganisationFactory
+from tests.factories import InvoiceFactory, OrganisationFactory, UserFactory
+from tests.staff import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +129,11 @@ def test_seed_demo_builds_everything_once(capsys):
 
 def _counts() -> tuple[int, ...]:
     return tuple(model.objects.count() for model in (Customer, Invoice, Quote, Payment, Timesheet))
+
+
+def test_a_login_without_organisation_is_told_why_it_sees_nothing(db):
+    loner = UserFactory(organisation=None)
+    response = client_for(loner).get(reverse("dashboard"))
+    assert response.status_code == 403
+    assert "Your login has no organisation" in response.content.decode()
+    assert client_for(loner).get(reverse("customers:list")).status_code == 404

@@ -114,3 +114,8 @@ def test_merge_refuses_another_organisations_customers(customer, as_alice, as_ch
 def test_merging_fewer_than_two_customers_explains_what_to_do(customer, as_alice):
     response = as_alice.get(reverse("customers:merge"), {"ids": customer.pk}, follow=True)
     assert "Tick at least two customers to merge." in response.content.decode()
+
+
+def test_search_finds_a_phone_typed_without_area_code(customer, as_alice):
+    page = as_alice.get(reverse("customers:list"), {"q": "555-0142"}).content.decode()
+    assert "Nick Brown" in page
