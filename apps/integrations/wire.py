@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from apps.sync.errors import SyncError
+from apps.sync.errors import SyncError, TransientError
 
 
 def json_ready(value: Any) -> Any:
@@ -37,3 +39,34 @@ def bodies(
         except SyncError as exc:
             results[index] = exc
     return results, built
+
+
+def malformed_is_transient(provider: str) -> Callable:
+    """An answer missing something we index into is a malformed answer (retried and logged),
+    never a crash of the drain (rule 8)."""
+
+    def unexpected(exc: Exception) -> TransientError:
+        return TransientError(f"{provider} answered something unexpected ({exc!r}).")
+
+    def decorate(method: Callable) -> Callable:
+        if inspect.isgeneratorfunction(method):
+
+            @functools.wraps(method)
+            def generator(*args, **kwargs):
+                try:
+                    yield from method(*args, **kwargs)
+                except (KeyError, IndexError, TypeError) as exc:
+                    raise unexpected(exc) from exc
+
+            return generator
+
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except (KeyError, IndexError, TypeError) as exc:
+                raise unexpected(exc) from exc
+
+        return wrapper
+
+    return decorate

@@ -18,12 +18,15 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.errors import PermanentError, RemoteGone
 
 from . import limits, mapping
 from .batches import BatchMixin, literals
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
+
+_guarded = malformed_is_transient("QuickBooks")
 
 SALES_RECEIPT = "SalesReceipt/"
 STALE_RETRIES = 3
@@ -52,6 +55,7 @@ class QuickBooksAdapter(BatchMixin):
         rows = self.client.query(f"select * from Customer where {condition} maxresults 1")
         return rows[0] if rows else None
 
+    @_guarded
     def find_customer(self, customer) -> Pushed | None:
         found = None
         if customer.email:
@@ -68,6 +72,7 @@ class QuickBooksAdapter(BatchMixin):
             return None
         return _pushed(found, "Customer", str(found.get("DisplayName", "")))
 
+    @_guarded
     def push_customer(self, customer, remote_id: str | None, *, key: str) -> Pushed:
         body = mapping.customer_to_qbo(customer)
         try:
@@ -223,12 +228,15 @@ class QuickBooksAdapter(BatchMixin):
             data = self._update(entity, remote_id, body)
         return _pushed(data, entity, str(data.get("DocNumber", "")))
 
+    @_guarded
     def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
         return self._push_document(invoice, "invoice", remote_id, customer_remote_id, key)
 
+    @_guarded
     def push_quote(self, quote, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
         return self._push_document(quote, "quote", remote_id, customer_remote_id, key)
 
+    @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
         if invoice_remote_id:
             body = mapping.payment_to_qbo(
@@ -244,6 +252,7 @@ class QuickBooksAdapter(BatchMixin):
         return Pushed(SALES_RECEIPT + pushed.remote_id, pushed.remote_version)
 
     # --- void -----------------------------------------------------------------------------
+    @_guarded
     def void(self, kind: str, remote_id: str) -> Pushed:
         if kind == "invoice":
             data = self._apply(
@@ -277,6 +286,7 @@ class QuickBooksAdapter(BatchMixin):
         return "Payment", remote_id
 
     # --- pull -----------------------------------------------------------------------------
+    @_guarded
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
         started = datetime.now(UTC)
         watermark = started.isoformat()
@@ -310,6 +320,7 @@ class QuickBooksAdapter(BatchMixin):
                 start += limits.QUERY_PAGE_SIZE
         yield PullPage(changes=pending or [], watermark=watermark, more=False)
 
+    @_guarded
     def fetch(self, kind: str, remote_id: str) -> RemoteChange:
         entity = mapping.ENTITY[kind]
         own_id = remote_id

@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 
-from apps.integrations.wire import bodies, chunks
+from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import Pushed
 from apps.sync.errors import PermanentError, SyncError
 
 from . import limits, mapping
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, fault_error
+
+_guarded = malformed_is_transient("QuickBooks")
 
 RETRY_ONE_BY_ONE = {STALE_OBJECT, DUPLICATE_NAME}
 
@@ -33,6 +35,7 @@ class BatchMixin:
     """The batch half of ``QuickBooksAdapter``."""
 
     # --- invoices -------------------------------------------------------------------------
+    @_guarded
     def push_invoices_batch(self, items) -> list[Pushed | Exception]:
         results: list[Pushed | Exception] = []
         for chunk in chunks(items, limits.BATCH_SIZE):
@@ -78,6 +81,7 @@ class BatchMixin:
         return versions
 
     # --- customers ------------------------------------------------------------------------
+    @_guarded
     def find_customers(self, customers) -> dict[int, Pushed]:
         """``find_customer`` for many: one query per 30 e-mails, then per 30 names."""
         found: dict[int, Pushed] = {}
@@ -108,6 +112,7 @@ class BatchMixin:
                     found[customer.pk] = _pushed_customer(row)
         return found
 
+    @_guarded
     def push_customers_batch(self, items) -> list[Pushed | Exception]:
         """(customer, remote_id, key) per item: creates and updates, 30 per request."""
         results: list[Pushed | Exception] = []

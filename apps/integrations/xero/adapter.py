@@ -17,12 +17,15 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.errors import PermanentError, RemoteGone, SyncError
 
 from . import limits, mapping
 from .batches import DUPLICATE_NAME, BatchMixin, pushed
 from .client import XeroClient, XeroValidation
+
+_guarded = malformed_is_transient("Xero")
 
 DUPLICATE_NAME_ATTEMPTS = 5
 
@@ -50,6 +53,7 @@ class XeroAdapter(BatchMixin):
         )
         return rows[0] if rows else None
 
+    @_guarded
     def find_customer(self, customer) -> Pushed | None:
         found = self._contact_where("EmailAddress", customer.email) if customer.email else None
         if found is None:
@@ -59,6 +63,7 @@ class XeroAdapter(BatchMixin):
                 found = None
         return None if found is None else pushed(found, "customer", found.get("Name", ""))
 
+    @_guarded
     def push_customer(self, customer, remote_id: str | None, *, key: str) -> Pushed:
         try:
             data = self._write_contact(mapping.contact_to_xero(customer), remote_id, key)
@@ -165,12 +170,15 @@ class XeroAdapter(BatchMixin):
             data = self.client.update(collection, remote_id, body)
         return pushed(data, kind, document.number)
 
+    @_guarded
     def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
         return self._push_document(invoice, "invoice", remote_id, customer_remote_id, key)
 
+    @_guarded
     def push_quote(self, quote, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
         return self._push_document(quote, "quote", remote_id, customer_remote_id, key)
 
+    @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
         if not invoice_remote_id:
             raise PermanentError("Xero records a payment only against an invoice.")
@@ -180,6 +188,7 @@ class XeroAdapter(BatchMixin):
         return pushed(self.client.create("Payments", body, key=key), "payment")
 
     # --- void -----------------------------------------------------------------------------
+    @_guarded
     def void(self, kind: str, remote_id: str) -> Pushed:
         collection, id_field = mapping.COLLECTION[kind]
         current = self.client.get_one(collection, remote_id)
@@ -205,6 +214,7 @@ class XeroAdapter(BatchMixin):
         return pushed(self.client.update(collection, remote_id, change), kind)
 
     # --- pull -----------------------------------------------------------------------------
+    @_guarded
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
         started = datetime.now(UTC)
         since_at = _parse_watermark(since)
@@ -226,6 +236,7 @@ class XeroAdapter(BatchMixin):
                 page += 1
         yield PullPage(changes=pending or [], watermark=started.isoformat(), more=False)
 
+    @_guarded
     def fetch(self, kind: str, remote_id: str) -> RemoteChange:
         collection, _ = mapping.COLLECTION[kind]
         try:

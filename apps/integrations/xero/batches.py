@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 
-from apps.integrations.wire import bodies, chunks
+from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import Pushed
 from apps.sync.errors import PermanentError, SyncError
 
 from . import limits, mapping
 from .client import XeroValidation
+
+_guarded = malformed_is_transient("Xero")
 
 DUPLICATE_NAME = "is already assigned to another contact"
 # A where filter of OR-ed values stays a reasonable URL at this size.
@@ -38,6 +40,7 @@ class BatchMixin:
     """The batch half of ``XeroAdapter``."""
 
     # --- invoices -------------------------------------------------------------------------
+    @_guarded
     def push_invoices_batch(self, items) -> list[Pushed | Exception]:
         results: list[Pushed | Exception] = []
         for chunk in chunks(items, limits.ELEMENTS_PER_REQUEST):
@@ -72,6 +75,7 @@ class BatchMixin:
         }
 
     # --- contacts -------------------------------------------------------------------------
+    @_guarded
     def find_customers(self, customers) -> dict[int, Pushed]:
         """``find_customer`` for many: OR-ed e-mails, then OR-ed names, 25 per request."""
         found: dict[int, Pushed] = {}
@@ -92,6 +96,7 @@ class BatchMixin:
                 if row is not None and mapping.may_be_same_person(email, customer.email):
                     found[customer.pk] = pushed(row, "customer", row.get("Name", ""))
 
+    @_guarded
     def push_customers_batch(self, items) -> list[Pushed | Exception]:
         """(customer, remote_id, key) per item: creates and updates, 50 per request."""
 

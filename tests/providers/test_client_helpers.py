@@ -51,3 +51,23 @@ def test_each_company_has_its_own_pacer_within_the_published_limits():
     assert first.per_window <= qbo_limits.REQUESTS_PER_MINUTE
     assert qbo_limits.batch_pacers.for_company("x").per_window <= 40
     assert xero_limits.requests_pacers.for_company("t").per_window <= 60
+
+
+def test_an_answer_missing_what_we_need_is_transient_not_a_crash():
+    import pytest
+
+    from apps.integrations.wire import malformed_is_transient
+    from apps.sync.errors import TransientError
+
+    @malformed_is_transient("Xero")
+    def reads(answer):
+        return answer["Contacts"][0]["ContactID"]
+
+    @malformed_is_transient("Xero")
+    def pages(answer):
+        yield answer["Contacts"]
+
+    with pytest.raises(TransientError, match="Xero answered something unexpected"):
+        reads({})
+    with pytest.raises(TransientError):
+        list(pages({}))
