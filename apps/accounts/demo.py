@@ -24,159 +24,11 @@ from apps.quotes.models import Quote
 from apps.timesheets import services as timesheets
 from apps.timesheets.models import TeamMember, Timesheet
 
+from .demo_data import CITIES, FIRST, ITEMS, JOBS, LAST, NEAR_DUPLICATES, STREETS
+
 ORGANISATION = "Harbour Plumbing & Electrical"
 USERNAME = "demo"
 PASSWORD = "harbour-demo-2026"
-
-ITEMS = [
-    ("Call-out fee", "Attendance and first half hour on site", "89.00", True),
-    ("Labour (per hour)", "Licensed plumber or electrician", "115.00", True),
-    ("Apprentice labour (per hour)", "", "65.00", True),
-    ("Water heater install", "40-gallon gas water heater, supply and fit", "1450.00", True),
-    ("Drain cleaning", "Hydro-jet one drain line", "289.00", True),
-    ("Smoke detector", "Hard-wired, interconnected", "74.50", True),
-    ("Panel upgrade (200 A)", "Main service panel replacement", "2650.00", True),
-    ("Permit fee", "Passed through at cost", "120.00", False),
-]
-
-FIRST = [
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Charles",
-    "Karen",
-    "Chris",
-    "Lisa",
-    "Daniel",
-    "Nancy",
-    "Matthew",
-    "Betty",
-    "Anthony",
-    "Margaret",
-    "Mark",
-    "Sandra",
-    "Donald",
-    "Ashley",
-    "Steven",
-    "Kimberly",
-    "Paul",
-    "Emily",
-    "Andrew",
-    "Donna",
-    "Joshua",
-    "Michelle",
-    "Kenneth",
-    "Carol",
-]
-LAST = [
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Perez",
-    "Thompson",
-    "White",
-    "Harris",
-    "Sanchez",
-    "Clark",
-    "Ramirez",
-    "Lewis",
-    "Robinson",
-    "Walker",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Scott",
-    "Torres",
-    "Nguyen",
-    "Hill",
-    "Flores",
-    "Green",
-    "Adams",
-    "Nelson",
-    "Baker",
-]
-STREETS = ["Fore", "Commercial", "Congress", "Exchange", "Danforth"]
-CITIES = [
-    ("Portland", "ME", "04101"),
-    ("South Portland", "ME", "04106"),
-    ("Falmouth", "ME", "04105"),
-    ("Westbrook", "ME", "04092"),
-    ("Scarborough", "ME", "04074"),
-]
-
-# Deliberate near-duplicates, for the merge suggestions (seed 001: "Nick Brown" / "Brown, Nick").
-NEAR_DUPLICATES = [
-    {
-        "display_name": "Nick Brown",
-        "given_name": "Nick",
-        "family_name": "Brown",
-        "phone": "(207) 555-0142",
-        "email": "nick.brown@example.com",
-    },
-    {
-        "display_name": "Brown, Nick",
-        "given_name": "Nick",
-        "family_name": "Brown",
-        "phone": "+1 207 555 0142",
-    },
-    {
-        "display_name": "Olivia Chen",
-        "given_name": "Olivia",
-        "family_name": "Chen",
-        "email": "olivia.chen@example.com",
-        "phone": "207-555-0190",
-    },
-    {
-        "display_name": "Olivia Chen (Casco Bay Cafe)",
-        "company_name": "Casco Bay Cafe",
-        "email": "Olivia.Chen@Example.com",
-    },
-    {
-        "display_name": "Greg Foster",
-        "given_name": "Greg",
-        "family_name": "Foster",
-        "phone": "207.555.0177",
-    },
-    {
-        "display_name": "Gregory Foster",
-        "given_name": "Gregory",
-        "family_name": "Foster",
-        "phone": "(207) 555 0177",
-        "email": "gfoster@example.com",
-    },
-]
 
 
 def seed(*, today: dt.date | None = None) -> dict:
@@ -272,15 +124,6 @@ def _lines(items: dict[str, ServiceItem], *names_and_quantities) -> list[LineInp
     ]
 
 
-JOBS = [
-    (("Call-out fee", "1"), ("Labour (per hour)", "2")),
-    (("Water heater install", "1"), ("Labour (per hour)", "3"), ("Permit fee", "1")),
-    (("Drain cleaning", "1"),),
-    (("Smoke detector", "4"), ("Labour (per hour)", "1.5")),
-    (("Panel upgrade (200 A)", "1"), ("Permit fee", "1"), ("Apprentice labour (per hour)", "6")),
-]
-
-
 def _quotes(organisation, customers, items, today, user) -> None:
     plan = ["draft", "draft", "sent", "sent", "accepted", "converted", "declined", "cancelled"]
     for index, status in enumerate(plan):
@@ -352,6 +195,13 @@ def _invoices(organisation, customers, items, today, user) -> None:
                 )
             else:
                 invoices.payment_collect_online(invoice=invoice, amount=amount)
+    # A card payment taken online with no invoice behind it (a sales receipt in QuickBooks).
+    invoices.payment_collect_online(
+        customer=customers[40],
+        amount=Decimal("89.00"),
+        reference="card-demo-0001",
+        date=today - dt.timedelta(days=3),
+    )
 
 
 def _team(organisation) -> list[TeamMember]:

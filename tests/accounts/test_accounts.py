@@ -123,6 +123,7 @@ def test_seed_demo_builds_everything_once(capsys):
     assert 45 <= first[0] <= 60
     call_command("seed_demo")
     assert _counts() == first
+    assert Payment.objects.filter(invoice=None, source="online").count() == 1
     user = User.objects.get(username="demo")
     assert user.check_password("harbour-demo-2026") and user.organisation.currency == "USD"
 
