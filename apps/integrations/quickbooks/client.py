@@ -25,7 +25,14 @@ from quickbooks.exceptions import QuickbooksException
 from apps.integrations.oauth import allow_plain_http_for
 from apps.integrations.tokens import token_get, token_refresh
 from apps.integrations.wire import json_ready
-from apps.sync.errors import AuthExpired, PermanentError, RemoteGone, SyncError, TransientError
+from apps.sync.errors import (
+    AuthExpired,
+    PermanentError,
+    ReconnectNeeded,
+    RemoteGone,
+    SyncError,
+    TransientError,
+)
 
 from . import limits
 
@@ -36,6 +43,7 @@ DUPLICATE_NAME = "6240"
 OBJECT_NOT_FOUND = "610"
 THROTTLED = "3001"
 AUTH_FAILED = {"3200", "003200", "401"}
+AUTHORIZATION_FAILED = {"3100", "003100", "403"}
 
 
 class QboFault(PermanentError):
@@ -84,6 +92,11 @@ def translate(exc: QuickbooksException, response: requests.Response | None) -> S
     code = str(exc.error_code or "")
     if status == 401 or code in AUTH_FAILED:
         return AuthExpired("QuickBooks refused the access token.")
+    if status == 403 or code in AUTHORIZATION_FAILED:
+        return ReconnectNeeded(
+            "QuickBooks no longer lets this connection in (authorization failed): reconnect "
+            "the integration in Settings → Integrations."
+        )
     if status == 429 or code == THROTTLED:
         return TransientError(
             "QuickBooks throttled the request.", retry_after=_retry_after(response)
@@ -175,6 +188,12 @@ class QuickBooksClient:
                 return action(qb)
             except QuickbooksException as exc:
                 error = translate(exc, qb.last_response)
+            except (KeyError, ValueError, TypeError) as exc:
+                # python-quickbooks reading a fault without Message or with a non-numeric code
+                status = getattr(qb.last_response, "status_code", None)
+                raise TransientError(
+                    f"QuickBooks answered a fault we could not read (HTTP {status})."
+                ) from exc
             if isinstance(error, AuthExpired) and attempt == 1:
                 rejected = qb.auth_client.access_token
                 qb.auth_client.access_token = token_refresh(

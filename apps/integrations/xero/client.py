@@ -18,7 +18,13 @@ from requests_oauthlib import OAuth2Session
 from apps.integrations.oauth import allow_plain_http_for
 from apps.integrations.tokens import token_get, token_refresh
 from apps.integrations.wire import json_ready
-from apps.sync.errors import AuthExpired, PermanentError, RemoteGone, TransientError
+from apps.sync.errors import (
+    AuthExpired,
+    PermanentError,
+    ReconnectNeeded,
+    RemoteGone,
+    TransientError,
+)
 
 from . import limits
 from .mapping import validation_messages
@@ -50,6 +56,11 @@ def answer_of(response: requests.Response) -> dict:
     status = response.status_code
     if status == 401:
         raise AuthExpired("Xero refused the access token.")
+    if status == 403:
+        raise ReconnectNeeded(
+            "Xero no longer lets this connection into the organisation: reconnect the "
+            "integration in Settings → Integrations."
+        )
     if status == 429:
         problem = response.headers.get("X-Rate-Limit-Problem", "rate")
         raise TransientError(
