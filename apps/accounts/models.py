@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 def validate_time_zone(value: str) -> None:
@@ -23,6 +25,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> datetime.date:
+        """The date it is now where the business is (document dates default to it)."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
 class User(AbstractUser):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.utils import timezone
 
 from apps.common.money import ZERO, round_money
 from apps.customers.models import Customer
@@ -22,7 +21,7 @@ def dashboard_summary(*, organisation) -> dict:
     open_invoices = invoices.filter(status__in=OPEN)
     owed = open_invoices.aggregate(
         outstanding=Sum(BALANCE),
-        overdue=Sum(BALANCE, filter=Q(due_date__lt=timezone.localdate())),
+        overdue=Sum(BALANCE, filter=Q(due_date__lt=organisation.today())),
         count=Count("id"),
     )
     return {

@@ -129,7 +129,7 @@ def _add(invoice: Invoice, amount: Decimal, payment_date: date | None, **details
         invoice=invoice,
         customer=invoice.customer,
         amount=amount,
-        date=payment_date or timezone.localdate(),
+        date=payment_date or invoice.organisation.today(),
         **details,
     )
     _refresh_paid(invoice)
@@ -197,7 +197,7 @@ def payment_collect_online(
             payment = Payment.objects.create(
                 customer=customer,
                 amount=amount,
-                date=date or timezone.localdate(),
+                date=date or customer.organisation.today(),
                 method=method,
                 reference=reference,
                 source=Payment.Source.ONLINE,

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
@@ -47,7 +46,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, invoice: Invoice, **extra) -> dict:
-    today = timezone.localdate()
+    today = invoice.organisation.today()
     return {
         "invoice": invoice,
         "lines": invoice.lines.all(),
@@ -73,7 +72,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
     def save(**values):
         return services.invoice_create(organisation=organisation, by=request.user, **values)
 
-    today = timezone.localdate()
+    today = organisation.today()
     initial = {
         "issue_date": today,
         "due_date": today + datetime.timedelta(days=14),

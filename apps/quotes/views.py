@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
@@ -45,7 +44,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
     def save(**values):
         return services.quote_create(organisation=organisation, by=request.user, **values)
 
-    initial = {"issue_date": timezone.localdate(), "customer": request.GET.get("customer")}
+    initial = {"issue_date": organisation.today(), "customer": request.GET.get("customer")}
     return document_edit(
         request,
         form_class=QuoteForm,

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
@@ -25,15 +24,18 @@ def _get_timesheet(request: HttpRequest, pk: int) -> Timesheet:
     )
 
 
-def _this_week() -> dict:
-    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+def _this_week(organisation) -> dict:
+    today = organisation.today()
+    monday = today - datetime.timedelta(days=today.weekday())
     return {"period_start": monday, "period_end": monday + datetime.timedelta(days=6)}
 
 
 @login_required
 def timesheet_list(request: HttpRequest) -> HttpResponse:
     organisation = organisation_of(request)
-    form = TimesheetForm(request.POST or None, organisation=organisation, initial=_this_week())
+    form = TimesheetForm(
+        request.POST or None, organisation=organisation, initial=_this_week(organisation)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             timesheet = services.timesheet_create(**form.cleaned_data)

@@ -138,3 +138,9 @@ def test_a_login_without_organisation_is_told_why_it_sees_nothing(db):
     assert response.status_code == 403
     assert "Your login has no organisation" in response.content.decode()
     assert client_for(loner).get(reverse("customers:list")).status_code == 404
+
+
+def test_today_is_the_date_where_the_business_is():
+    east = OrganisationFactory(time_zone="Pacific/Kiritimati")  # UTC+14
+    west = OrganisationFactory(time_zone="Pacific/Pago_Pago")  # UTC-11
+    assert (east.today() - west.today()).days in (1, 2)
