@@ -339,3 +339,24 @@ def test_watermark_older_than_thirty_days_means_a_full_scan_not_change_data_capt
     recent = (timezone.now() - timedelta(hours=1)).isoformat()
     list(adapter.pull(["customer"], recent))
     assert control.requests_count(company, path_contains="/cdc") == 1
+
+
+def test_global_region_invoice_uses_the_companys_vat_code_and_keeps_the_total(connect):
+    integration, company = connect("quickbooks", "GB")
+    assert integration.region == "global"
+    adapter = adapter_for(integration)
+    customer, contact = pushed_customer(adapter)
+    invoice = hub_invoice(integration, customer, lines=AWKWARD, discount="5", tax="20")
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    data = stored(company, "Invoice")[pushed.remote_id]
+    assert Decimal(str(data["TotalAmt"])) == invoice.total
+    assert Decimal(str(data["TxnTaxDetail"]["TotalTax"])) == invoice.tax_total
+
+
+def test_tax_rate_the_company_has_no_code_for_is_refused_clearly(connect):
+    integration, _ = connect("quickbooks", "CA")
+    adapter = adapter_for(integration)
+    customer, contact = pushed_customer(adapter)
+    invoice = hub_invoice(integration, customer, tax="7.77")
+    with pytest.raises(PermanentError, match="no sales tax code at 7.77%"):
+        adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")

@@ -225,3 +225,18 @@ def test_a_provider_that_does_not_answer_in_time_is_transient(xero, settings, mo
     control.fault_inject(company=company, kind="timeout", count=1)
     with pytest.raises(TransientError, match="in time"):
         adapter.find_customer(hub_customer(adapter.integration))
+
+
+def test_canadian_tenant_uses_its_own_gst_rate(connect):
+    from apps.sync.adapters import adapter_for
+
+    integration, company = connect("xero", "CA")
+    adapter = adapter_for(integration)
+    customer = hub_customer(integration)
+    contact = adapter.push_customer(customer, None, key="c")
+    invoice = hub_invoice(integration, customer, lines=AWKWARD, discount="3", tax="5")
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
+    data = next(i for i in stored(company, "Invoices") if i["InvoiceID"] == pushed.remote_id)
+    assert Decimal(str(data["Total"])) == invoice.total
+    assert {line["TaxType"] for line in data["LineItems"]} <= {"OUTPUT", "NONE"}
+    assert len(stored(company, "TaxRates")) == 3  # GST on sales, on purchases, no tax: none added
