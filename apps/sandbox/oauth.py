@@ -111,15 +111,18 @@ def _pkce_ok(grant: SandboxGrant, verifier: str) -> bool:
 
 
 def exchange_code(
-    *, app: SandboxApp, code: str, redirect_uri: str, code_verifier: str = ""
+    *, app: SandboxApp, code: str, redirect_uri: str, code_verifier: str = "", public: bool = False
 ) -> TokenSet:
-    """authorization_code grant: a code works once, before it expires, for its redirect URI."""
+    """authorization_code grant: a code works once, before it expires, for its redirect URI.
+    A public client (no secret) must have started with a PKCE challenge."""
     with transaction.atomic():
         grant = SandboxGrant.objects.select_for_update().filter(code=code, app=app).first()
         if grant is None or grant.used or grant.expires_at < timezone.now():
             raise OAuthError("invalid_grant")
         if redirect_uri and redirect_uri != grant.redirect_uri:
             raise OAuthError("invalid_grant", description="redirect_uri does not match")
+        if public and not grant.code_challenge:
+            raise OAuthError("invalid_client", status=401)
         if not _pkce_ok(grant, code_verifier):
             raise OAuthError("invalid_grant", description="code_verifier does not match")
         grant.used = True

@@ -172,8 +172,12 @@ def _oauth_error(error: oauth.OAuthError) -> JsonResponse:
 @require_POST
 def token(request: HttpRequest, provider: str) -> JsonResponse:
     client_id, secret = _client_credentials(request)
+    # Xero's PKCE apps are public clients: they send their id and no secret.
+    public = provider == Provider.XERO and not secret
     try:
-        app = oauth.authenticate_client(app_for_client(provider, client_id), secret)
+        app = app_for_client(provider, client_id)
+        if not (public and app is not None):
+            app = oauth.authenticate_client(app, secret)
         grant_type = request.POST.get("grant_type", "")
         if grant_type == "authorization_code":
             tokens = oauth.exchange_code(
@@ -181,6 +185,7 @@ def token(request: HttpRequest, provider: str) -> JsonResponse:
                 code=request.POST.get("code", ""),
                 redirect_uri=request.POST.get("redirect_uri", ""),
                 code_verifier=request.POST.get("code_verifier", ""),
+                public=public,
             )
         elif grant_type == "refresh_token":
             tokens = oauth.refresh(app=app, refresh_token=request.POST.get("refresh_token", ""))
