@@ -7,33 +7,31 @@ provider handed out, so no half-connected integration is left behind.
 from __future__ import annotations
 
 import hmac
-import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from . import services
 from .companies import CompanyUnavailable, company_read
-from .models import Provider
+from .models import Integration, Provider
 from .oauth import OAuthFailure, authorization_finish, authorization_start, token_revoke_at_provider
+from .services import ConnectRefused
 from .views import organisation_for, provider_or_404
-
-logger = logging.getLogger(__name__)
 
 
 def _session_key(provider: str) -> str:
     return f"integrations:oauth:{provider}"
 
 
-def refused(
-    request: HttpRequest, provider: str, headline: str, message: str, advice: str
-) -> HttpResponse:
+def refused(request: HttpRequest, provider: str, message: str, advice: str) -> HttpResponse:
+    """The page every failed or refused connection ends on: what happened, what to do."""
+    label = Provider(provider).label
     context = {
-        "provider_label": Provider(provider).label,
-        "headline": headline,
+        "provider_label": label,
+        "headline": f"{label} was not connected",
         "message": message,
         "advice": advice,
         "connect_url": reverse("integrations:connect", args=[provider]),
@@ -52,7 +50,6 @@ def connect(request: HttpRequest, provider: str) -> HttpResponse:
         return refused(
             request,
             provider,
-            f"{Provider(provider).label} could not be reached",
             exc.message,
             "Try again in a few minutes; if it keeps failing, check the provider settings.",
         )
@@ -68,38 +65,44 @@ def connect(request: HttpRequest, provider: str) -> HttpResponse:
 def callback(request: HttpRequest, provider: str) -> HttpResponse:
     provider_or_404(provider)
     organisation = organisation_for(request)
-    label = Provider(provider).label
+    # One use only: a replayed or second answer finds no state.
     pending = request.session.pop(_session_key(provider), None)
-    params = request.GET
+    try:
+        integration = _connect_from_answer(request.GET, provider, organisation, pending)
+    except ConnectRefused as exc:
+        return refused(request, provider, exc.message, exc.advice)
+    messages.success(request, f"{integration} is connected.")
+    return redirect("integrations:index")
+
+
+def _check_answer(params: QueryDict, pending: dict | None, label: str) -> None:
+    start_again = f"Start again from Settings → Integrations with Connect for {label}."
     if params.get("error"):
-        denied = params["error"] == "access_denied"
-        return refused(
-            request,
-            provider,
-            f"{label} was not connected",
-            "You declined access on the provider's consent page."
-            if denied
-            else f"{label} answered with an error ({params['error']}).",
-            f"Click Connect again and approve access to connect {label}.",
+        if params["error"] == "access_denied":
+            happened = "You declined access on the provider's consent page."
+        else:
+            happened = f"{label} answered with an error ({params['error']})."
+        raise ConnectRefused(
+            happened, f"Click Connect again and approve access to connect {label}."
         )
     state = params.get("state", "")
     if not pending or not state or not hmac.compare_digest(state, pending.get("state", "")):
-        return refused(
-            request,
-            provider,
-            f"{label} was not connected",
+        raise ConnectRefused(
             "This sign-in answer does not belong to a connection started from this browser "
             "session (its state is missing or does not match), so it was ignored.",
-            f"Start again from Settings → Integrations with Connect for {label}.",
+            start_again,
         )
     if not params.get("code"):
-        return refused(
-            request,
-            provider,
-            f"{label} was not connected",
-            f"{label} sent no authorization code.",
-            f"Start again from Settings → Integrations with Connect for {label}.",
-        )
+        raise ConnectRefused(f"{label} sent no authorization code.", start_again)
+
+
+def _connect_from_answer(
+    params: QueryDict, provider: str, organisation, pending: dict | None
+) -> Integration:
+    """Check the provider's answer, fetch tokens, read the company, store the connection.
+    Tokens of a refused company are revoked again, so nothing is left half-connected."""
+    label = Provider(provider).label
+    _check_answer(params, pending, label)
     try:
         tokens = authorization_finish(
             provider=provider,
@@ -108,33 +111,25 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
             code_verifier=pending.get("code_verifier", ""),
         )
     except OAuthFailure as exc:
-        return refused(
-            request,
-            provider,
-            f"{label} was not connected",
+        raise ConnectRefused(
             f"Exchanging the authorization for access failed: {exc.message}",
             f"Click Connect to try again. If it keeps failing, check the {label} client id "
             "and secret.",
-        )
+        ) from exc
     try:
         company = company_read(
             provider=provider, access_token=tokens.access_token, callback_params=params
         )
-        integration = services.integration_connect(
+        return services.integration_connect(
             organisation=organisation, provider=provider, company=company, tokens=tokens
         )
     except CompanyUnavailable as exc:
         token_revoke_at_provider(provider=provider, refresh_token=tokens.refresh_token)
-        return refused(
-            request,
-            provider,
-            f"{label} was not connected",
+        raise ConnectRefused(
             f"The company you approved could not be read: {exc.message}",
             f"Check that the company still exists and that you have access to it in {label}, "
             "then click Connect again.",
-        )
-    except services.ConnectRefused as exc:
+        ) from exc
+    except ConnectRefused:
         token_revoke_at_provider(provider=provider, refresh_token=tokens.refresh_token)
-        return refused(request, provider, f"{label} was not connected", exc.message, exc.advice)
-    messages.success(request, f"{integration} is connected.")
-    return redirect("integrations:index")
+        raise
