@@ -187,6 +187,9 @@ class SyncState(models.Model):
     watermark_taken_at = models.DateTimeField(null=True, blank=True)
     last_pull_at = models.DateTimeField(null=True, blank=True)
     last_full_scan_at = models.DateTimeField(null=True, blank=True)
+    # When the hub was last compared with the integration (catch-up): a connection or reconnection
+    # after this moment is caught up by the next sync (rules 6 and 7).
+    caught_up_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"sync state of {self.integration_id}"

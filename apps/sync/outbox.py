@@ -140,8 +140,24 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     return max(delay, float(retry_after or 0))
 
 
+PARKED_FIRST_RETRY = timedelta(minutes=15)
+PARKED_MAX_RETRY = timedelta(hours=24)
+
+
+def parked_retry_at(attempts: int) -> datetime:
+    """When a parked (failed) row is tried again by itself: the provider refused it, so not soon,
+    and less often each time — but never never (rule 8: retried on the next sync)."""
+    delay = min(PARKED_FIRST_RETRY * (2 ** max(attempts - 1, 0)), PARKED_MAX_RETRY)
+    return timezone.now() + delay
+
+
 def sweep() -> list[int]:
-    """Re-queue rows whose claim is stale; the integrations that have due rows (to drain)."""
+    """Re-queue rows whose claim is stale and parked rows whose retry is due; the integrations
+    that have due rows (to drain)."""
+    for change in Change.objects.filter(
+        state=Change.State.FAILED, next_attempt_at__lte=timezone.now()
+    ):
+        requeue(change)
     stale_before = timezone.now() - claim_timeout()
     stale = Change.objects.filter(state=Change.State.IN_PROGRESS).filter(
         Q(claimed_at__lt=stale_before) | Q(claimed_at__isnull=True)

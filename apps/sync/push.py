@@ -179,15 +179,25 @@ def push_change(ctx: Context, change: Change) -> float | None:
             _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
             return outbox.backoff_seconds(MAX_ATTEMPTS)
         except PermanentError as exc:
-            _finish(change, Change.State.FAILED, exc.message)
-            _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
+            _park(ctx, change, exc.message)
             return None
         except Exception as exc:  # noqa: BLE001 — one record's defect must not stall the queue
             logger.exception("Unexpected error pushing %s", change)
-            message = f"Unexpected error: {exc.__class__.__name__}: {exc}"[:500]
-            _finish(change, Change.State.FAILED, message)
-            _log(ctx, change.kind, change.object_id, Outcome.FAILED, message)
+            _park(ctx, change, f"Unexpected error: {exc.__class__.__name__}: {exc}"[:500])
             return None
+
+
+def _park(ctx: Context, change: Change, message: str) -> None:
+    """The provider refused the record: failed, with its message, until the next sync."""
+    attempts = change.attempts + 1
+    Change.objects.filter(pk=change.pk).update(
+        state=Change.State.FAILED,
+        attempts=attempts,
+        last_error=message,
+        claimed_at=None,
+        next_attempt_at=outbox.parked_retry_at(attempts),
+    )
+    _log(ctx, change.kind, change.object_id, Outcome.FAILED, message)
 
 
 def _refresh_token(integration: Integration) -> None:
@@ -199,16 +209,7 @@ def _refresh_token(integration: Integration) -> None:
 def _retry_later(ctx: Context, change: Change, message: str, retry_after: float | None):
     attempts = change.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        Change.objects.filter(pk=change.pk).update(
-            state=Change.State.FAILED, attempts=attempts, last_error=message, claimed_at=None
-        )
-        _log(
-            ctx,
-            change.kind,
-            change.object_id,
-            Outcome.FAILED,
-            f"Gave up after {attempts} tries: {message}",
-        )
+        _park(ctx, change, f"Gave up after {attempts} tries: {message}")
         return None
     delay = outbox.backoff_seconds(attempts, retry_after)
     Change.objects.filter(pk=change.pk).update(
@@ -230,6 +231,14 @@ def _retry_later(ctx: Context, change: Change, message: str, retry_after: float 
 
 def _finish(change: Change, state: str, message: str = "") -> None:
     Change.objects.filter(pk=change.pk).update(state=state, last_error=message, claimed_at=None)
+    if state in (Change.State.DONE, Change.State.HELD_BACK):
+        # An earlier failure of the same record is settled by this newer outcome.
+        Change.objects.filter(
+            integration_id=change.integration_id,
+            kind=change.kind,
+            object_id=change.object_id,
+            state=Change.State.FAILED,
+        ).exclude(pk=change.pk).update(state=Change.State.DONE, last_error="Superseded.")
 
 
 def _log(ctx: Context, kind, object_id, outcome, message="", remote_id="") -> None:

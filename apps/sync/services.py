@@ -17,7 +17,7 @@ from apps.integrations.models import Integration
 
 from . import outbox
 from .catchup import catch_up, held_back_history, preview_pending
-from .models import Change, SyncRun
+from .models import Change, SyncRun, SyncState
 from .pull import pull
 from .push import drain
 from .recorder import _schedule_drains
@@ -63,10 +63,8 @@ def sync_run_execute(*, run: SyncRun, adapter=None) -> SyncRun:
     if run.dry_run:
         return _preview(run, integration, adapter)
     retry_now(integration)
-    kinds = ["customer", "quote", "invoice"]
     pulled = pull(integration, run=run, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
-    catch_up(integration, kinds=kinds)
-    held_back_history(integration, kinds=kinds, run=run)
+    _catch_up(integration, run=run)
     result = _drain_waiting(integration, run, adapter)
     if result.retry_in is not None:
         from .tasks import drain_integration
@@ -78,6 +76,32 @@ def sync_run_execute(*, run: SyncRun, adapter=None) -> SyncRun:
         else ""
     )
     return run_finish(run, error=pulled.error, note=note)
+
+
+CATCH_UP_KINDS = ["customer", "quote", "invoice"]
+
+
+def _catch_up(integration: Integration, *, run: SyncRun | None) -> int:
+    with transaction.atomic():
+        queued = catch_up(integration, kinds=CATCH_UP_KINDS)
+        held_back_history(integration, kinds=CATCH_UP_KINDS, run=run)
+        SyncState.objects.filter(integration=integration).update(caught_up_at=timezone.now())
+    return queued
+
+
+def integration_catch_up_if_connected(*, integration: Integration) -> int:
+    """A newly connected or reconnected integration is compared with the hub once, on its first
+    sync: records in progress go, and whatever changed while it was disconnected (rules 6, 7)."""
+    state = outbox.state_for(integration.pk)
+    connected = integration.connected_at
+    if not integration.is_connected or connected is None:
+        return 0
+    if state.caught_up_at is not None and state.caught_up_at >= connected:
+        return 0
+    queued = _catch_up(integration, run=None)
+    if queued:
+        transaction.on_commit(lambda: _schedule_drains([integration.pk]))
+    return queued
 
 
 def _drain_waiting(integration: Integration, run: SyncRun, adapter):

@@ -45,6 +45,9 @@ def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.P
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None or not integration.is_connected or not integration.sync_enabled:
         return
+    from .services import integration_catch_up_if_connected
+
+    integration_catch_up_if_connected(integration=integration)
     result = pull(integration, trigger=trigger)
     if result.run is not None:
         from .runs import run_finish
@@ -81,6 +84,7 @@ def sync_now_task(run_id: int) -> None:
     if run is None:
         return
     sync_run_execute(run=run)
+
 
 # The nightly export's tasks live beside these; importing them here registers them with workers.
 from . import nightly_tasks  # noqa: E402, F401
