@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.integrations.quickbooks import mapping
+from apps.integrations.quickbooks import mapping, reading
 from apps.sync.errors import PermanentError, TransientError
 from tests.providers import factories as f
 
@@ -237,7 +237,7 @@ QBO_INVOICE = {
 
 
 def test_invoice_is_read_back_with_status_from_its_balance():
-    document = mapping.document_from_qbo(QBO_INVOICE, "invoice")
+    document = reading.document_from_qbo(QBO_INVOICE, "invoice")
     assert document.remote_id == "130" and document.remote_version == "2"
     assert document.status == "partially_paid"
     assert document.amount_paid == Decimal("100.0")
@@ -249,33 +249,33 @@ def test_invoice_is_read_back_with_status_from_its_balance():
 
 def test_voided_invoice_reads_as_cancelled():
     voided = {**QBO_INVOICE, "TotalAmt": 0, "Balance": 0, "PrivateNote": "Voided"}
-    assert mapping.document_from_qbo(voided, "invoice").status == "cancelled"
+    assert reading.document_from_qbo(voided, "invoice").status == "cancelled"
 
 
 def test_paid_invoice_reads_as_paid():
-    assert mapping.document_from_qbo({**QBO_INVOICE, "Balance": 0}, "invoice").status == "paid"
+    assert reading.document_from_qbo({**QBO_INVOICE, "Balance": 0}, "invoice").status == "paid"
 
 
 def test_answer_without_an_id_is_a_transient_error_not_a_crash():
     broken = {k: v for k, v in QBO_INVOICE.items() if k != "Id"}
     with pytest.raises(TransientError, match="without Id"):
-        mapping.document_from_qbo(broken, "invoice")
+        reading.document_from_qbo(broken, "invoice")
 
 
 def test_malformed_date_and_amount_are_transient_errors():
     with pytest.raises(TransientError, match="not a date"):
-        mapping.document_from_qbo({**QBO_INVOICE, "TxnDate": "yesterday"}, "invoice")
+        reading.document_from_qbo({**QBO_INVOICE, "TxnDate": "yesterday"}, "invoice")
     with pytest.raises(TransientError, match="not a number"):
-        mapping.document_from_qbo({**QBO_INVOICE, "TotalAmt": "lots"}, "invoice")
+        reading.document_from_qbo({**QBO_INVOICE, "TotalAmt": "lots"}, "invoice")
 
 
 def test_deleted_record_in_change_data_capture_is_a_deletion():
-    change = mapping.change_from_qbo("Customer", {"Id": "9", "status": "Deleted"})
+    change = reading.change_from_qbo("Customer", {"Id": "9", "status": "Deleted"})
     assert change.deleted and change.kind == "customer" and change.record is None
 
 
 def test_customer_and_payment_are_read_back():
-    customer = mapping.customer_from_qbo(
+    customer = reading.customer_from_qbo(
         {
             "Id": "58",
             "SyncToken": "0",
@@ -285,7 +285,7 @@ def test_customer_and_payment_are_read_back():
         }
     )
     assert customer.email == "nick@example.com" and customer.billing_country == "US"
-    payment = mapping.payment_from_qbo(
+    payment = reading.payment_from_qbo(
         {
             "Id": "9",
             "SyncToken": "0",

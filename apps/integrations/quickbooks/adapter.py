@@ -22,7 +22,7 @@ from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.errors import PermanentError, RemoteGone
 
-from . import limits, mapping
+from . import limits, mapping, reading
 from .batches import BatchMixin, literals
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 
@@ -297,7 +297,7 @@ class QuickBooksAdapter(BatchMixin):
             return
         changed_since = (since_at - PULL_OVERLAP).isoformat()
         found = self.client.cdc(entities, changed_since)
-        changes = [mapping.change_from_qbo(e, row) for e in entities for row in found[e]]
+        changes = [reading.change_from_qbo(e, row) for e in entities for row in found[e]]
         yield PullPage(changes=changes, watermark=watermark, more=False)
 
     def _full_scan(self, entities, watermark: str) -> Iterator[PullPage]:
@@ -314,7 +314,7 @@ class QuickBooksAdapter(BatchMixin):
                 )
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
-                pending = [mapping.change_from_qbo(entity, row) for row in rows]
+                pending = [reading.change_from_qbo(entity, row) for row in rows]
                 if len(rows) < limits.QUERY_PAGE_SIZE:
                     break
                 start += limits.QUERY_PAGE_SIZE
@@ -331,7 +331,7 @@ class QuickBooksAdapter(BatchMixin):
         except RemoteGone:
             return RemoteChange(kind=kind, remote_id=remote_id, deleted=True)
         # A SalesReceipt reads as a payment applied to nothing.
-        change = mapping.change_from_qbo(mapping.ENTITY[kind], data)
+        change = reading.change_from_qbo(mapping.ENTITY[kind], data)
         return RemoteChange(kind=kind, remote_id=remote_id, record=change.record)
 
 
