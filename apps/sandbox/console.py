@@ -59,6 +59,17 @@ def qbo_company(request: HttpRequest, external_id: str) -> HttpResponse:
     )
 
 
+def _saved(request: HttpRequest, change) -> bool:
+    """Run a console change; QBO's refusal is shown to the person instead of saved."""
+    try:
+        change()
+    except QboFault as fault:
+        messages.error(request, fault.error["Detail"])
+        return False
+    messages.success(request, "Saved in QuickBooks; the connected apps are notified.")
+    return True
+
+
 def _row(data: dict) -> dict:
     """What the list shows for one record, whatever its entity."""
     label = (
@@ -78,14 +89,11 @@ def _row(data: dict) -> dict:
 def qbo_customer(request: HttpRequest, external_id: str, record_id: str) -> HttpResponse:
     company = _company(external_id)
     record = _record(company, "Customer", record_id)
-    if request.method == "POST":
-        try:
-            console_actions.customer_edit(company=company, record=record, form=request.POST)
-        except QboFault as fault:
-            messages.error(request, fault.error["Detail"])
-        else:
-            messages.success(request, "Customer saved; the connected apps are notified.")
-            return redirect("sandbox:qbo_console_customer", external_id, record_id)
+    if request.method == "POST" and _saved(
+        request,
+        lambda: console_actions.customer_edit(company=company, record=record, form=request.POST),
+    ):
+        return redirect("sandbox:qbo_console_customer", external_id, record_id)
     return render(
         request,
         "sandbox/qbo_customer.html",
@@ -97,14 +105,11 @@ def qbo_customer(request: HttpRequest, external_id: str, record_id: str) -> Http
 def qbo_invoice(request: HttpRequest, external_id: str, record_id: str) -> HttpResponse:
     company = _company(external_id)
     record = _record(company, "Invoice", record_id)
-    if request.method == "POST":
-        try:
-            console_actions.invoice_edit(company=company, record=record, form=request.POST)
-        except QboFault as fault:
-            messages.error(request, fault.error["Detail"])
-        else:
-            messages.success(request, "Invoice saved; the connected apps are notified.")
-            return redirect("sandbox:qbo_console_invoice", external_id, record_id)
+    if request.method == "POST" and _saved(
+        request,
+        lambda: console_actions.invoice_edit(company=company, record=record, form=request.POST),
+    ):
+        return redirect("sandbox:qbo_console_invoice", external_id, record_id)
     invoice = render_record(record)
     return render(
         request,

@@ -93,21 +93,14 @@ def stale(entity: str, record_id: object, sync_token: object) -> QboFault:
     )
 
 
-def duplicate_name(name: str) -> QboFault:
+def duplicate_name(name: str, holders: str = "customer, vendor or employee") -> QboFault:
+    """6240: DisplayName is shared by customers, vendors and employees; other lists
+    (items, accounts ...) pass their own kind as ``holders``."""
     return QboFault(
         "6240",
         "Duplicate Name Exists Error",
-        "The name supplied already exists. : Another customer, vendor or employee is already "
-        f"using this name. Please use a different name. ({name})",
-    )
-
-
-def duplicate_list_name(entity: str, name: str) -> QboFault:
-    return QboFault(
-        "6240",
-        "Duplicate Name Exists Error",
-        f"The name supplied already exists. : Another {entity.lower()} is already using this "
-        f"name. Please use a different name. ({name})",
+        f"The name supplied already exists. : Another {holders} is already using this name. "
+        f"Please use a different name. ({name})",
     )
 
 

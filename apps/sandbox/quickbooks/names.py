@@ -96,7 +96,7 @@ def _unique_name(company, entity: str, data: dict[str, Any], previous) -> str:
     if not name:
         raise faults.required("Name")
     if _taken(company, (entity,), "Name", name, previous):
-        raise faults.duplicate_list_name(entity, name)
+        raise faults.duplicate_name(name, entity.lower())
     data["Name"] = name
     data.setdefault("Active", True)
     return name

@@ -8,7 +8,7 @@ entity lists all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def _fields(**kinds: str) -> dict[str, str]:
@@ -50,7 +50,6 @@ class Entity:
     has_active: bool = False
     cdc: bool = True
     name_field: str = ""  # unique name within the entity (6240)
-    queryable_extra: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def url_name(self) -> str:
@@ -58,6 +57,8 @@ class Entity:
 
 
 ENTITIES: dict[str, Entity] = {}
+# Tax codes and rates are read-only in the Accounting API (QBO's TaxService makes them).
+TAX_LIST = {"creatable": False, "updatable": False, "has_active": True, "cdc": False}
 
 
 def _register(entity: Entity) -> None:
@@ -193,10 +194,7 @@ _register(
             B="Active Taxable TaxGroup Hidden",
             O="SalesTaxRateList PurchaseTaxRateList",
         ),
-        creatable=False,
-        updatable=False,
-        has_active=True,
-        cdc=False,
+        **TAX_LIST,
     )
 )
 _register(
@@ -209,10 +207,7 @@ _register(
             R="AgencyRef TaxReturnLineRef",
             L="EffectiveTaxRate",
         ),
-        creatable=False,
-        updatable=False,
-        has_active=True,
-        cdc=False,
+        **TAX_LIST,
     )
 )
 _register(
