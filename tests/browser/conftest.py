@@ -6,7 +6,8 @@ import pytest
 from django.conf import settings as django_settings
 
 # Shared with the connection tests: the organisation, its owner, the sandboxes on the live server.
-from tests.integrations.conftest import organisation, owner, sandbox  # noqa: F401
+from tests.integrations.conftest import organisation, sandbox  # noqa: F401
+from tests.staff import *  # noqa: F403 (the alice / bob / charlie fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -57,10 +57,10 @@ def _states(page, base: str, path: str) -> dict[str, bool]:
 
 
 def test_staff_connect_both_sandboxes_and_set_sync_per_integration(
-    browser_page, sandbox, owner, organisation
+    browser_page, sandbox, alice, organisation
 ):
     page = browser_page
-    _log_in(page, sandbox, owner.username)
+    _log_in(page, sandbox, alice.username)
     _connect(page, sandbox, Provider.QUICKBOOKS, "Browser Books US")
     _connect(page, sandbox, Provider.XERO, "Browser Xero US")
     page.screenshot(path=str(SCREENSHOTS / "integrations-both-connected.png"), full_page=True)
@@ -111,9 +111,9 @@ def test_staff_connect_both_sandboxes_and_set_sync_per_integration(
     assert not SyncRun.objects.filter(integration=rows["quickbooks"]).exists()
 
 
-def test_declining_consent_in_the_browser_explains_what_to_do(browser_page, sandbox, owner):
+def test_declining_consent_in_the_browser_explains_what_to_do(browser_page, sandbox, alice):
     page = browser_page
-    _log_in(page, sandbox, owner.username)
+    _log_in(page, sandbox, alice.username)
     page.goto(f"{sandbox}/settings/integrations/")
     page.get_by_test_id("connect-xero").click()
     page.wait_for_url(lambda url: "/sandbox/" in url)

@@ -3,28 +3,15 @@ from __future__ import annotations
 import pytest
 
 from apps.integrations.models import Integration, Provider
-from tests.factories import OrganisationFactory, UserFactory
 from tests.integrations.flow import Staff
+from tests.staff import *  # noqa: F403 (the alice / bob / charlie fixtures)
 
 
 @pytest.fixture
-def organisation(db):
-    return OrganisationFactory(name="Acme Plumbing", country="US", currency="USD")
-
-
-@pytest.fixture
-def owner(organisation):
-    return UserFactory(username="alice", organisation=organisation)
-
-
-@pytest.fixture
-def colleague(organisation):
-    return UserFactory(username="bob", organisation=organisation)
-
-
-@pytest.fixture
-def outsider(db):
-    return UserFactory(username="charlie", organisation=OrganisationFactory(name="Other Co"))
+def organisation(org):
+    """alice's and bob's organisation (charlie works elsewhere), in the US, paying in USD."""
+    assert (org.country, org.currency) == ("US", "USD")
+    return org
 
 
 @pytest.fixture
@@ -47,25 +34,26 @@ def sandbox(settings, live_server):
 
 
 @pytest.fixture
-def alice(sandbox, owner) -> Staff:
-    return Staff(sandbox, owner.username)
+def staff(sandbox, alice) -> Staff:
+    """alice's browser session on the live server, logged in through the login page."""
+    return Staff(sandbox, alice.username)
 
 
 @pytest.fixture
 def make_integration(organisation):
     """An integration row made directly (pages that need no provider)."""
 
-    def make(provider: str = Provider.QUICKBOOKS, org=None, **fields) -> Integration:
-        org = org or organisation
+    def make(provider: str = Provider.QUICKBOOKS, of=None, **fields) -> Integration:
+        owner = of or organisation
         values = {
-            "remote_company_id": f"{provider}-{org.pk}",
-            "remote_company_name": f"{org.name} books",
-            "country": org.country,
-            "currency": org.currency,
+            "remote_company_id": f"{provider}-{owner.pk}",
+            "remote_company_name": f"{owner.name} books",
+            "country": owner.country,
+            "currency": owner.currency,
             "connected_at": None,
         }
         values.update(fields)
-        return Integration.objects.create(organisation=org, provider=provider, **values)
+        return Integration.objects.create(organisation=owner, provider=provider, **values)
 
     return make
 
@@ -87,11 +75,11 @@ def make_link():
 
 
 @pytest.fixture
-def connected(alice, organisation):
+def connected(staff, organisation):
     """Connect ``provider`` through the real flow; returns the Integration."""
 
     def connect(provider: str, name: str = "", **company) -> Integration:
-        response = alice.connect(provider, name=name or f"{provider.title()} Books", **company)
+        response = staff.connect(provider, name=name or f"{provider.title()} Books", **company)
         assert response.status_code == 200, response.text[:500]
         return Integration.objects.get(organisation=organisation, provider=provider)
 

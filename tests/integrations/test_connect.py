@@ -23,13 +23,13 @@ def _live_token(access_token: str) -> SandboxToken:
     return SandboxToken.objects.get(access_token=access_token)
 
 
-def test_both_providers_connect_at_once_and_show_on_the_integrations_page(alice, organisation):
-    qbo = alice.connect(QBO, name="Acme Books US")
-    xero = alice.connect(XERO, name="Acme Xero US")
+def test_both_providers_connect_at_once_and_show_on_the_integrations_page(staff, organisation):
+    qbo = staff.connect(QBO, name="Acme Books US")
+    xero = staff.connect(XERO, name="Acme Xero US")
 
     assert qbo.status_code == 200 and xero.status_code == 200
     assert xero.url.endswith("/settings/integrations/")
-    page = alice.get("/settings/integrations/").text
+    page = staff.get("/settings/integrations/").text
     assert "Acme Books US" in page and "Acme Xero US" in page
     assert page.count("Connected") >= 2
     rows = {i.provider: i for i in Integration.objects.filter(organisation=organisation)}
@@ -60,8 +60,8 @@ def _refused(response, *phrases: str) -> None:
 
 
 @pytest.mark.parametrize("provider", [QBO, XERO])
-def test_company_in_another_country_is_refused_and_its_access_revoked(alice, provider):
-    response = alice.connect(provider, name="Maple Books", country="CA", currency="CAD")
+def test_company_in_another_country_is_refused_and_its_access_revoked(staff, provider):
+    response = staff.connect(provider, name="Maple Books", country="CA", currency="CAD")
 
     label = Provider(provider).label
     _refused(response, "is in Canada (CA)", f"Connect a {label} company set up in")
@@ -70,19 +70,19 @@ def test_company_in_another_country_is_refused_and_its_access_revoked(alice, pro
     assert all(token.revoked for token in SandboxToken.objects.filter(company=company))
 
 
-def test_company_with_another_currency_is_refused(alice):
-    response = alice.connect(XERO, name="Euro Books", country="US", currency="EUR")
+def test_company_with_another_currency_is_refused(staff):
+    response = staff.connect(XERO, name="Euro Books", country="US", currency="EUR")
 
     _refused(response, "uses EUR", "whose home currency is USD")
     assert not Integration.objects.exists()
 
 
 @pytest.mark.parametrize("provider", [QBO, XERO])
-def test_second_company_for_the_same_provider_is_refused(alice, provider):
-    alice.connect(provider, name="First Books")
+def test_second_company_for_the_same_provider_is_refused(staff, provider):
+    staff.connect(provider, name="First Books")
     first = Integration.objects.get()
 
-    response = alice.connect(provider, name="Second Books")
+    response = staff.connect(provider, name="Second Books")
 
     label = Provider(provider).label
     _refused(response, f"already has the {label} company “First Books” connected")
@@ -92,33 +92,33 @@ def test_second_company_for_the_same_provider_is_refused(alice, provider):
     assert first.remote_company_name == "First Books" and first.is_connected
 
 
-def test_reconnecting_the_same_company_resumes_the_same_integration(alice, make_link):
-    alice.connect(XERO, name="Kept Books")
+def test_reconnecting_the_same_company_resumes_the_same_integration(staff, make_link):
+    staff.connect(XERO, name="Kept Books")
     integration = Integration.objects.get()
     link = make_link(integration)
-    alice.get(f"/settings/integrations/{integration.pk}/disconnect/")
-    alice.http.post(
-        f"{alice.base}/settings/integrations/{integration.pk}/disconnect/",
-        data={"csrfmiddlewaretoken": alice.http.cookies["csrftoken"]},
+    staff.get(f"/settings/integrations/{integration.pk}/disconnect/")
+    staff.http.post(
+        f"{staff.base}/settings/integrations/{integration.pk}/disconnect/",
+        data={"csrfmiddlewaretoken": staff.http.cookies["csrftoken"]},
     )
     integration.refresh_from_db()
     assert integration.status == Integration.Status.DISCONNECTED
 
-    alice.connect(XERO, company=integration.remote_company_id)
+    staff.connect(XERO, company=integration.remote_company_id)
 
     resumed = Integration.objects.get()
     assert resumed.pk == integration.pk and resumed.is_connected
     assert list(resumed.links.all()) == [link]
 
 
-def test_different_company_is_refused_while_links_to_the_old_one_exist(alice, make_link):
-    alice.connect(QBO, name="Old Books")
+def test_different_company_is_refused_while_links_to_the_old_one_exist(staff, make_link):
+    staff.connect(QBO, name="Old Books")
     integration = Integration.objects.get()
     make_link(integration)
     integration.status = Integration.Status.DISCONNECTED
     integration.save()
 
-    response = alice.connect(QBO, name="New Books")
+    response = staff.connect(QBO, name="New Books")
 
     _refused(response, "still linked", "Reconnect “Old Books”")
     integration.refresh_from_db()
@@ -126,38 +126,38 @@ def test_different_company_is_refused_while_links_to_the_old_one_exist(alice, ma
     assert integration.status == Integration.Status.DISCONNECTED
 
 
-def test_different_company_may_replace_a_disconnected_one_without_links(alice):
-    alice.connect(QBO, name="Old Books")
+def test_different_company_may_replace_a_disconnected_one_without_links(staff):
+    staff.connect(QBO, name="Old Books")
     old = Integration.objects.get()
     old.status = Integration.Status.DISCONNECTED
     old.save()
 
-    alice.connect(QBO, name="New Books")
+    staff.connect(QBO, name="New Books")
 
     (row,) = Integration.objects.all()
     assert row.remote_company_name == "New Books" and row.is_connected
 
 
-def test_denied_consent_says_so_and_connects_nothing(alice):
-    response = alice.connect(QBO, name="Never Books", action="deny")
+def test_denied_consent_says_so_and_connects_nothing(staff):
+    response = staff.connect(QBO, name="Never Books", action="deny")
 
     _refused(response, "You declined access", "Click Connect again and approve access")
     assert not Integration.objects.exists()
 
 
-def test_tampered_state_is_refused(alice):
-    redirect = alice.connect(XERO, name="Tampered Ltd", follow=False)
+def test_tampered_state_is_refused(staff):
+    redirect = staff.connect(XERO, name="Tampered Ltd", follow=False)
     callback = with_query(redirect.headers["Location"], state="forged-state")
 
-    response = alice.http.get(callback, timeout=30)
+    response = staff.http.get(callback, timeout=30)
 
     _refused(response, "state is missing or does not match", "Start again")
     assert not Integration.objects.exists()
 
 
-def test_callback_without_a_started_connection_is_refused(alice, sandbox, colleague):
-    redirect = alice.connect(QBO, name="Stolen Books", follow=False)
-    bob = Staff(sandbox, colleague.username)  # never clicked Connect: no state in his session
+def test_callback_without_a_started_connection_is_refused(staff, sandbox, bob):
+    redirect = staff.connect(QBO, name="Stolen Books", follow=False)
+    bob = Staff(sandbox, bob.username)  # never clicked Connect: no state in his session
 
     response = bob.http.get(redirect.headers["Location"], timeout=30)
 
@@ -165,19 +165,19 @@ def test_callback_without_a_started_connection_is_refused(alice, sandbox, collea
     assert not Integration.objects.exists()
 
 
-def test_callback_without_state_is_refused(alice):
-    redirect = alice.connect(QBO, name="Stateless Books", follow=False)
+def test_callback_without_state_is_refused(staff):
+    redirect = staff.connect(QBO, name="Stateless Books", follow=False)
 
-    response = alice.http.get(with_query(redirect.headers["Location"], state=None), timeout=30)
+    response = staff.http.get(with_query(redirect.headers["Location"], state=None), timeout=30)
 
     _refused(response, "state is missing or does not match")
     assert not Integration.objects.exists()
 
 
-def test_error_from_the_token_endpoint_is_explained(alice):
-    redirect = alice.connect(XERO, name="Bad Code Ltd", follow=False)
+def test_error_from_the_token_endpoint_is_explained(staff):
+    redirect = staff.connect(XERO, name="Bad Code Ltd", follow=False)
 
-    response = alice.http.get(
+    response = staff.http.get(
         with_query(redirect.headers["Location"], code="not-a-code"), timeout=30
     )
 
@@ -185,22 +185,22 @@ def test_error_from_the_token_endpoint_is_explained(alice):
     assert not Integration.objects.exists()
 
 
-def test_wrong_client_secret_is_explained(alice, settings):
-    redirect = alice.connect(QBO, name="Secretless Books", follow=False)
+def test_wrong_client_secret_is_explained(staff, settings):
+    redirect = staff.connect(QBO, name="Secretless Books", follow=False)
     settings.QBO_CLIENT_SECRET = "not-the-secret"
 
-    response = alice.http.get(redirect.headers["Location"], timeout=30)
+    response = staff.http.get(redirect.headers["Location"], timeout=30)
 
     _refused(response, "client id or secret", "check the QuickBooks Online client id")
     assert not Integration.objects.exists()
 
 
-def test_quickbooks_company_no_longer_returned_is_refused(alice):
-    redirect = alice.connect(QBO, name="Granted Books", follow=False)
+def test_quickbooks_company_no_longer_returned_is_refused(staff):
+    redirect = staff.connect(QBO, name="Granted Books", follow=False)
     other = company_create(provider=QBO, name="Somebody Else's Books", country="US")
     callback = with_query(redirect.headers["Location"], realmId=other.external_id)
 
-    response = alice.http.get(callback, timeout=30)
+    response = staff.http.get(callback, timeout=30)
 
     _refused(response, "could not be read", "Check that the company still exists")
     assert not Integration.objects.exists()
@@ -208,11 +208,11 @@ def test_quickbooks_company_no_longer_returned_is_refused(alice):
     assert all(token.revoked for token in SandboxToken.objects.filter(company=granted))
 
 
-def test_xero_organisation_no_longer_returned_is_refused(alice):
+def test_xero_organisation_no_longer_returned_is_refused(staff):
     company = company_create(provider=XERO, name="Vanishing Ltd", country="US", currency="USD")
     fault_inject(company=company, kind="401", count=5, path_contains="Organisation")
 
-    response = alice.connect(XERO, company=company.external_id)
+    response = staff.connect(XERO, company=company.external_id)
 
     _refused(response, "could not be read")
     assert not Integration.objects.exists()

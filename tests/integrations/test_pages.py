@@ -39,8 +39,8 @@ def sync_to_enabled(monkeypatch):
     return calls
 
 
-def test_integrations_page_offers_connect_for_each_provider(client, owner):
-    client.force_login(owner)
+def test_integrations_page_offers_connect_for_each_provider(client, alice):
+    client.force_login(alice)
 
     page = client.get("/settings/integrations/").content.decode()
 
@@ -49,12 +49,12 @@ def test_integrations_page_offers_connect_for_each_provider(client, owner):
     assert "/settings/integrations/xero/connect/" in page
 
 
-def test_integrations_page_shows_status_latest_sync_and_actions(client, owner, pair):
+def test_integrations_page_shows_status_latest_sync_and_actions(client, alice, pair):
     qbo, xero = pair
     SyncRun.objects.create(
         integration=qbo, trigger="sync_now", status="failed", message="QBO was down"
     )
-    client.force_login(owner)
+    client.force_login(alice)
 
     page = client.get("/settings/integrations/").content.decode()
 
@@ -65,10 +65,10 @@ def test_integrations_page_shows_status_latest_sync_and_actions(client, owner, p
 
 
 def test_invoice_settings_toggle_saves_with_htmx_for_that_integration_only(
-    client, owner, pair, sync_to_enabled
+    client, alice, pair, sync_to_enabled
 ):
     qbo, xero = pair
-    client.force_login(owner)
+    client.force_login(alice)
 
     response = client.post(
         "/settings/invoices/",
@@ -87,10 +87,10 @@ def test_invoice_settings_toggle_saves_with_htmx_for_that_integration_only(
     assert sync_to_enabled == []
 
 
-def test_quote_settings_toggle_works_as_a_plain_form_post(client, owner, pair, sync_to_enabled):
+def test_quote_settings_toggle_works_as_a_plain_form_post(client, alice, pair, sync_to_enabled):
     qbo, xero = pair
     Integration.objects.filter(pk=xero.pk).update(quotes_sync_to=False)
-    client.force_login(owner)
+    client.force_login(alice)
 
     response = client.post("/settings/quotes/", {"integration": xero.pk, "sync_to": "on"})
 
@@ -104,11 +104,11 @@ def test_quote_settings_toggle_works_as_a_plain_form_post(client, owner, pair, s
     assert 'data-testid="sync-from-xero">' in page
 
 
-def test_document_settings_list_each_connected_integration_with_sync_now(client, owner, pair):
+def test_document_settings_list_each_connected_integration_with_sync_now(client, alice, pair):
     qbo, xero = pair
     disconnected = Integration.objects.filter(pk=xero.pk)
     disconnected.update(status=Integration.Status.DISCONNECTED)
-    client.force_login(owner)
+    client.force_login(alice)
 
     page = client.get("/settings/invoices/").content.decode()
 
@@ -117,9 +117,9 @@ def test_document_settings_list_each_connected_integration_with_sync_now(client,
     assert f"/sync/integrations/{qbo.pk}/sync-now/" in page
 
 
-def test_toggles_are_disabled_and_ignored_while_enable_sync_is_off(client, owner, make_integration):
+def test_toggles_are_disabled_and_ignored_while_enable_sync_is_off(client, alice, make_integration):
     qbo = make_integration(QBO, sync_enabled=False)
-    client.force_login(owner)
+    client.force_login(alice)
 
     page = client.get("/settings/invoices/").content.decode()
     client.post("/settings/invoices/", {"integration": qbo.pk})
@@ -129,9 +129,9 @@ def test_toggles_are_disabled_and_ignored_while_enable_sync_is_off(client, owner
     assert qbo.invoices_sync_to and qbo.invoices_sync_from
 
 
-def test_settings_page_shows_region_and_room_for_later_options(client, owner, make_integration):
+def test_settings_page_shows_region_and_room_for_later_options(client, alice, make_integration):
     qbo = make_integration(QBO, region="ca")
-    client.force_login(owner)
+    client.force_login(alice)
 
     page = client.get(f"/settings/integrations/{qbo.pk}/").content.decode()
 
@@ -146,10 +146,10 @@ def test_settings_page_shows_region_and_room_for_later_options(client, owner, ma
 
 
 def test_settings_page_saves_customers_payments_and_nightly_export(
-    client, owner, make_integration, sync_to_enabled
+    client, alice, make_integration, sync_to_enabled
 ):
     qbo = make_integration(QBO, customers_sync_to=False, payments_sync_to=False)
-    client.force_login(owner)
+    client.force_login(alice)
 
     response = client.post(
         f"/settings/integrations/{qbo.pk}/",
@@ -169,9 +169,9 @@ def test_settings_page_saves_customers_payments_and_nightly_export(
     assert sorted(sync_to_enabled) == [(qbo.pk, "customer"), (qbo.pk, "payment")]
 
 
-def test_nightly_export_needs_a_time(client, owner, make_integration):
+def test_nightly_export_needs_a_time(client, alice, make_integration):
     qbo = make_integration(QBO)
-    client.force_login(owner)
+    client.force_login(alice)
 
     response = client.post(
         f"/settings/integrations/{qbo.pk}/",
@@ -184,9 +184,9 @@ def test_nightly_export_needs_a_time(client, owner, make_integration):
     assert qbo.invoice_export_timing == "immediate"
 
 
-def test_turning_enable_sync_off_keeps_the_toggles_and_locks_them(client, owner, make_integration):
+def test_turning_enable_sync_off_keeps_the_toggles_and_locks_them(client, alice, make_integration):
     qbo = make_integration(QBO)
-    client.force_login(owner)
+    client.force_login(alice)
 
     client.post(
         f"/settings/integrations/{qbo.pk}/",
@@ -207,10 +207,10 @@ def test_turning_enable_sync_off_keeps_the_toggles_and_locks_them(client, owner,
 
 
 def test_turning_enable_sync_back_on_hands_every_sync_to_kind_to_the_engine(
-    client, owner, make_integration, sync_to_enabled
+    client, alice, make_integration, sync_to_enabled
 ):
     qbo = make_integration(QBO, sync_enabled=False, quotes_sync_to=False)
-    client.force_login(owner)
+    client.force_login(alice)
 
     client.post(
         f"/settings/integrations/{qbo.pk}/",
@@ -221,11 +221,11 @@ def test_turning_enable_sync_back_on_hands_every_sync_to_kind_to_the_engine(
 
 
 def test_disconnect_asks_first_then_keeps_links_and_stops_only_that_integration(
-    client, owner, pair, make_link
+    client, alice, pair, make_link
 ):
     qbo, xero = pair
     link = make_link(qbo)
-    client.force_login(owner)
+    client.force_login(alice)
 
     confirm = client.get(f"/settings/integrations/{qbo.pk}/disconnect/")
     response = client.post(f"/settings/integrations/{qbo.pk}/disconnect/")
@@ -240,14 +240,14 @@ def test_disconnect_asks_first_then_keeps_links_and_stops_only_that_integration(
 
 
 def test_connection_health_shows_on_every_page_with_waiting_and_failed_counts(
-    client, owner, make_integration
+    client, alice, make_integration
 ):
     qbo = make_integration(QBO)
     make_integration(XERO, status=Integration.Status.NEEDS_RECONNECT)
     for object_id in (1, 2):
         Change.objects.create(integration=qbo, kind="invoice", object_id=object_id)
     Change.objects.create(integration=qbo, kind="customer", object_id=3, state="failed")
-    client.force_login(owner)
+    client.force_login(alice)
 
     for path in ("/", "/settings/integrations/", "/settings/quotes/"):
         page = client.get(path).content.decode()
@@ -256,10 +256,10 @@ def test_connection_health_shows_on_every_page_with_waiting_and_failed_counts(
         assert "Needs reconnecting" in page
 
 
-def test_health_says_connected_or_disabled(client, owner, make_integration):
+def test_health_says_connected_or_disabled(client, alice, make_integration):
     make_integration(QBO)
     make_integration(XERO, sync_enabled=False)
-    client.force_login(owner)
+    client.force_login(alice)
 
     page = client.get("/").content.decode()
 
@@ -277,10 +277,10 @@ def test_health_says_connected_or_disabled(client, owner, make_integration):
     ],
 )
 def test_another_organisations_user_cannot_reach_an_integration(
-    client, outsider, pair, method, path
+    client, charlie, pair, method, path
 ):
     qbo, _ = pair
-    client.force_login(outsider)
+    client.force_login(charlie)
 
     response = getattr(client, method)(path.format(pk=qbo.pk))
 
@@ -290,11 +290,9 @@ def test_another_organisations_user_cannot_reach_an_integration(
 
 
 @pytest.mark.parametrize("path", ["/settings/invoices/", "/settings/quotes/"])
-def test_another_organisations_user_cannot_toggle_or_see_sync_settings(
-    client, outsider, pair, path
-):
+def test_another_organisations_user_cannot_toggle_or_see_sync_settings(client, charlie, pair, path):
     qbo, _ = pair
-    client.force_login(outsider)
+    client.force_login(charlie)
 
     toggled = client.post(path, {"integration": qbo.pk})
     page = client.get(path).content.decode()
@@ -305,12 +303,12 @@ def test_another_organisations_user_cannot_toggle_or_see_sync_settings(
     assert qbo.invoices_sync_to and qbo.quotes_sync_to
 
 
-def test_another_organisations_user_sees_neither_cards_nor_health_of_ours(client, outsider, pair):
-    client.force_login(outsider)
+def test_another_organisations_user_sees_neither_cards_nor_health_of_ours(client, charlie, pair):
+    client.force_login(charlie)
 
     page = client.get("/settings/integrations/").content.decode()
 
-    assert "Acme Plumbing books" not in page and 'data-testid="connection-health"' not in page
+    assert "Harbour Test Co books" not in page and 'data-testid="connection-health"' not in page
     assert "/settings/integrations/quickbooks/connect/" in page
 
 

@@ -97,7 +97,7 @@ def test_two_workers_after_a_401_refresh_once_and_both_get_the_new_token(connect
     assert not SandboxToken.objects.get(access_token=results[0]).revoked
 
 
-def test_refused_refresh_token_marks_the_integration_needs_reconnecting(connected, alice):
+def test_refused_refresh_token_marks_the_integration_needs_reconnecting(connected, staff):
     integration = connected(Provider.XERO)
     Integration.objects.filter(pk=integration.pk).update(
         refresh_token_encrypted=crypto.encrypt("a-refresh-token-the-provider-never-issued")
@@ -109,7 +109,7 @@ def test_refused_refresh_token_marks_the_integration_needs_reconnecting(connecte
     integration.refresh_from_db()
     assert integration.status == Integration.Status.NEEDS_RECONNECT
     assert integration.token_refresh_claimed_until is None
-    page = alice.get("/settings/integrations/").text
+    page = staff.get("/settings/integrations/").text
     assert "Needs reconnecting" in page and "Reconnect" in page
     with pytest.raises(ReconnectNeeded):
         token_get(integration=integration)
@@ -135,13 +135,13 @@ def test_the_database_holds_no_plain_text_token(connected):
     assert crypto.decrypt(qbo.access_token_encrypted) in secrets
 
 
-def test_reconnecting_the_same_company_after_a_refused_refresh_resumes_it(connected, alice):
+def test_reconnecting_the_same_company_after_a_refused_refresh_resumes_it(connected, staff):
     integration = connected(Provider.QUICKBOOKS)
     Integration.objects.filter(pk=integration.pk).update(
         status=Integration.Status.NEEDS_RECONNECT, last_error="Needs reconnecting: refused"
     )
 
-    alice.connect(Provider.QUICKBOOKS, company=integration.remote_company_id)
+    staff.connect(Provider.QUICKBOOKS, company=integration.remote_company_id)
 
     resumed = Integration.objects.get()
     assert resumed.pk == integration.pk
