@@ -240,3 +240,14 @@ def test_canadian_tenant_uses_its_own_gst_rate(connect):
     assert Decimal(str(data["Total"])) == invoice.total
     assert {line["TaxType"] for line in data["LineItems"]} <= {"OUTPUT", "NONE"}
     assert len(stored(company, "TaxRates")) == 3  # GST on sales, on purchases, no tax: none added
+
+
+def test_invoice_create_replayed_with_its_idempotency_key_makes_one_invoice(xero):
+    adapter, company = xero
+    customer = hub_customer(adapter.integration)
+    contact = adapter.push_customer(customer, None, key="c")
+    invoice = hub_invoice(adapter.integration, customer)
+    first = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="inv-k")
+    again = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="inv-k")
+    assert first.remote_id == again.remote_id
+    assert len(stored(company, "Invoices")) == 1
