@@ -48,6 +48,13 @@ def test_requests_oauthlib_connects_with_pkce_and_reads_the_organisation(
     assert org["Name"] == xero_company.name
 
 
+@pytest.fixture
+def receiver(live_server, xero_app):
+    xero_app.webhook_url = f"{live_server.url}/webhooks/xero/"
+    xero_app.save(update_fields=["webhook_url"])
+
+
+@pytest.mark.usefixtures("receiver")
 def test_contact_and_invoice_changes_queue_xero_webhooks(xero):
     contact = xero.put("/Contacts", json={"Name": "Ann Fixit"}).json()["Contacts"][0]
     xero.post(f"/Contacts/{contact['ContactID']}", json={"FirstName": "Ann"})
@@ -76,6 +83,7 @@ def test_contact_and_invoice_changes_queue_xero_webhooks(xero):
     assert seen[-1] == ("INVOICE", "UPDATE", invoice["InvoiceID"])
 
 
+@pytest.mark.usefixtures("receiver")
 def test_refused_request_queues_no_webhook(xero):
     before = len(_events())
     xero.put(

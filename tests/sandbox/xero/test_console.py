@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
 def company():
     company = company_create(provider=Provider.XERO, name="Console Plumbing", country="AU")
     app = next(app for app in ensure_default_apps() if app.provider == Provider.XERO)
+    app.webhook_url = "http://127.0.0.1:9/webhooks/xero/"  # queued, never delivered here
+    app.save(update_fields=["webhook_url"])
     oauth.token_issue(app=app, company=company)  # a connected app, so changes are notified
     return company
 
