@@ -34,6 +34,9 @@ from .recorder import record_change
 CUSTOMER_FIELDS = tuple(name for name in fingerprints.CUSTOMER_FIELDS if name != "title")
 
 
+UNCHANGED = "Unchanged."
+
+
 class Skipped(Exception):
     """The remote record is deliberately not brought in; the message says why."""
 
@@ -85,7 +88,7 @@ def customer_apply(integration: Integration, remote: RemoteCustomer) -> tuple[Cu
             changed = {k: v for k, v in values.items() if v and getattr(customer, k) != v}
             if changed:
                 customer = customer_update(customer=customer, **changed)
-            outcome = "Updated." if changed else "Unchanged."
+            outcome = "Updated." if changed else UNCHANGED
         else:
             customer = customer_find_match(
                 organisation=integration.organisation,

@@ -21,6 +21,7 @@ from apps.integrations.models import Integration
 from . import adapters, outbox
 from .adapters import RemoteChange
 from .apply import (
+    UNCHANGED,
     Skipped,
     customer_apply,
     document_apply,
@@ -180,8 +181,15 @@ def _apply(integration: Integration, adapter, change: RemoteChange):
             raise Skipped("Deleted or made inactive in the integration; the hub customer is kept.")
         if _unchanged(integration, change):
             raise Skipped("Unchanged.")
+        if (
+            not change.record.active
+            and remote_link(integration, change.kind, change.remote_id) is None
+        ):
+            raise Skipped("Inactive in the integration.")
         customer, message = customer_apply(integration, change.record)
-        return customer.pk, Outcome.PULLED, message
+        # A newer remote version with nothing new in it (our own push, read back) is no change.
+        outcome = Outcome.SKIPPED if message == UNCHANGED else Outcome.PULLED
+        return customer.pk, outcome, message
     if change.kind in (Kind.INVOICE, Kind.QUOTE):
         return _apply_document(integration, adapter, change)
     raise Skipped(f"{change.kind} records are not pulled.")

@@ -201,3 +201,23 @@ def drain_until_done(integration, rounds: int = 8) -> None:
         if not waiting.exists():
             return
         waiting.update(next_attempt_at=None)
+
+
+def test_records_the_hub_sent_are_not_pulled_back_as_changes(both, live_hub):
+    invoice = live_hub.invoice()
+    for integration in both:
+        drain(integration)
+        pull(integration)
+    linked = {
+        (link.kind, link.remote_id)
+        for link in Link.objects.filter(object_id__in=[invoice.pk, invoice.customer_id])
+    }
+    echoes = [
+        (entry.kind, entry.remote_id, entry.message)
+        for entry in SyncLogEntry.objects.filter(direction="pull", outcome="pulled")
+        if (entry.kind, entry.remote_id) in linked
+    ]
+    assert echoes == []
+    invoice.refresh_from_db()
+    assert invoice.customer.display_name == "Nick Brown"
+    assert not Change.objects.filter(kind="invoice").exclude(state="done").exists()
