@@ -21,6 +21,12 @@ class TimesheetForm(forms.Form):
         )
 
 
+class TeamMemberForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False)
+    hourly_rate = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, required=False)
+
+
 class TimeEntryForm(forms.Form):
     date = forms.DateField(widget=DateInput)
     hours = forms.DecimalField(min_value=0, max_digits=5, decimal_places=2)

@@ -7,6 +7,7 @@ from . import views
 app_name = "timesheets"
 urlpatterns = [
     path("", views.timesheet_list, name="list"),
+    path("team/", views.member_add, name="member_add"),
     path("<int:pk>/", views.timesheet_detail, name="detail"),
     path("<int:pk>/entries/", views.entry_add, name="entry_add"),
     path("entries/<int:pk>/remove/", views.entry_remove, name="entry_remove"),

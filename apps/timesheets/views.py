@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from apps.common.forms import apply_errors
 from apps.common.views import paginate, run_action
 
 from . import services
-from .forms import TimeEntryForm, TimesheetForm
+from .forms import TeamMemberForm, TimeEntryForm, TimesheetForm
 from .models import TimeEntry, Timesheet
 
 
@@ -30,30 +31,41 @@ def _this_week(organisation) -> dict:
     return {"period_start": monday, "period_end": monday + datetime.timedelta(days=6)}
 
 
-@login_required
-def timesheet_list(request: HttpRequest) -> HttpResponse:
-    organisation = organisation_of(request)
-    form = TimesheetForm(
-        request.POST or None, organisation=organisation, initial=_this_week(organisation)
+def _list_page(request, *, form: TimesheetForm, member_form: TeamMemberForm, status: int = 200):
+    timesheets = Timesheet.objects.filter(organisation=organisation_of(request)).select_related(
+        "member"
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            timesheet = services.timesheet_create(**form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return redirect(timesheet)
-    timesheets = Timesheet.objects.filter(organisation=organisation).select_related("member")
-    status = request.GET.get("status", "")
-    if status in Timesheet.Status.values:
-        timesheets = timesheets.filter(status=status)
+    chosen = request.GET.get("status", "")
+    if chosen in Timesheet.Status.values:
+        timesheets = timesheets.filter(status=chosen)
     context = {
         "page": paginate(request, timesheets),
         "form": form,
-        "status": status,
+        "member_form": member_form,
+        "status": chosen,
         "statuses": Timesheet.Status,
     }
-    return render(request, "timesheets/list.html", context)
+    return render(request, "timesheets/list.html", context, status=status)
+
+
+def _blank_timesheet_form(organisation) -> TimesheetForm:
+    return TimesheetForm(organisation=organisation, initial=_this_week(organisation))
+
+
+@login_required
+def timesheet_list(request: HttpRequest) -> HttpResponse:
+    """The timesheets, and (POST) starting a new one."""
+    organisation = organisation_of(request)
+    if request.method != "POST":
+        form = _blank_timesheet_form(organisation)
+        return _list_page(request, form=form, member_form=TeamMemberForm())
+    form = TimesheetForm(request.POST, organisation=organisation)
+    if form.is_valid():
+        try:
+            return redirect(services.timesheet_create(**form.cleaned_data))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return _list_page(request, form=form, member_form=TeamMemberForm(), status=400)
 
 
 def _detail(request, timesheet: Timesheet, form: TimeEntryForm, status: int = 200):
@@ -121,3 +133,20 @@ def timesheet_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     service, success = ACTIONS[action]
     run_action(request, lambda: service(timesheet=timesheet, by=request.user), success)
     return redirect(timesheet)
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    form = TeamMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            member = services.team_member_create(organisation=organisation, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Added {member} to the team.")
+            return redirect("timesheets:list")
+    blank = _blank_timesheet_form(organisation)
+    return _list_page(request, form=blank, member_form=form, status=400)

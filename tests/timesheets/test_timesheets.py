@@ -10,7 +10,7 @@ from django.urls import reverse
 from apps.integrations.models import Integration
 from apps.sync.models import Change
 from apps.timesheets import services
-from apps.timesheets.models import TimeEntry, Timesheet
+from apps.timesheets.models import TeamMember, TimeEntry, Timesheet
 from tests.factories import (
     CustomerFactory,
     TeamMemberFactory,
@@ -141,3 +141,24 @@ def test_remove_an_entry(timesheet, as_alice, as_charlie):
     assert as_charlie.post(url).status_code == 404
     as_alice.post(url)
     assert not TimeEntry.objects.exists()
+
+
+def test_add_a_team_member(org, as_alice):
+    response = as_alice.post(reverse("timesheets:member_add"), {"name": "Sam Ortiz"})
+    assert response.status_code == 302
+    assert TeamMember.objects.get().organisation == org
+    response = as_alice.post(reverse("timesheets:member_add"), {"name": "", "email": "x@"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "This field is required." in body and "Enter a valid email address." in body
+
+
+def test_refused_timesheet_is_explained_beside_the_field(org, as_alice):
+    member = TeamMemberFactory(organisation=org)
+    response = as_alice.post(
+        reverse("timesheets:list"),
+        {"member": member.pk, "period_start": "2026-11-16", "period_end": "2026-11-10"},
+    )
+    assert response.status_code == 400
+    assert "The period cannot end before it starts." in response.content.decode()
+    assert not Timesheet.objects.exists()
