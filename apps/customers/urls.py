@@ -12,4 +12,5 @@ urlpatterns = [
     path("merge/", views.customer_merge, name="merge"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/card-payment/", views.card_payment, name="card_payment"),
 ]

@@ -5,10 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
 from apps.common.forms import apply_errors
 from apps.common.views import paginate
+from apps.invoices.forms import PaymentForm
+from apps.invoices.services import payment_collect_online
 
 from . import merging, selectors, services
 from .forms import CustomerForm, MergeForm
@@ -29,7 +32,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(
+    request: HttpRequest, pk: int, card_form: PaymentForm | None = None, status: int = 200
+) -> HttpResponse:
     customer = _get_customer(request, pk)
     context = {
         "customer": customer,
@@ -37,8 +42,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invoices": customer.invoice_set.all()[:50],
         "payments": customer.payments.select_related("invoice")[:50],
         "merged_from": customer.merged_from.all(),
+        "card_form": card_form
+        or PaymentForm(prefix="card", initial={"date": customer.organisation.today()}),
     }
-    return render(request, "customers/detail.html", context)
+    return render(request, "customers/detail.html", context, status=status)
 
 
 def _customer_form(request: HttpRequest, *, customer: Customer | None, save) -> HttpResponse:
@@ -127,3 +134,21 @@ def customer_merge(request: HttpRequest) -> HttpResponse:
         "ids": ",".join(str(c.pk) for c in customers),
     }
     return render(request, "customers/merge.html", context)
+
+
+@login_required
+@require_POST
+def card_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A card payment taken with no invoice (it becomes a sales receipt in QuickBooks)."""
+    customer = _get_customer(request, pk)
+    form = PaymentForm(request.POST, prefix="card")
+    if form.is_valid():
+        values = {**form.cleaned_data, "method": form.cleaned_data["method"] or "card"}
+        try:
+            payment_collect_online(customer=customer, by=request.user, **values)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Card payment of {values['amount']} recorded.")
+            return redirect(customer)
+    return customer_detail(request, customer.pk, card_form=form, status=400)

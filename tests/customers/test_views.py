@@ -119,3 +119,15 @@ def test_merging_fewer_than_two_customers_explains_what_to_do(customer, as_alice
 def test_search_finds_a_phone_typed_without_area_code(customer, as_alice):
     page = as_alice.get(reverse("customers:list"), {"q": "555-0142"}).content.decode()
     assert "Nick Brown" in page
+
+
+def test_card_payment_without_invoice_is_recorded_for_the_customer(customer, as_bob, as_charlie):
+    url = reverse("customers:card_payment", args=[customer.pk])
+    data = {"card-amount": "89.00", "card-date": "2026-11-21", "card-reference": "ch_9"}
+    assert as_charlie.post(url, data).status_code == 404
+    assert as_bob.post(url, data).status_code == 302
+    payment = customer.payments.get()
+    assert (payment.invoice, payment.source, payment.method) == (None, "online", "card")
+    response = as_bob.post(url, {**data, "card-amount": "-1"})
+    assert response.status_code == 400
+    assert "greater than or equal to 0" in response.content.decode()
