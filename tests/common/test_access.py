@@ -48,6 +48,7 @@ GET_PAGES = [
     ("timesheets:detail", "timesheet"),
 ]
 POST_ACTIONS = [
+    ("customers:card_payment", "customer"),
     ("customers:edit", "customer"),
     ("quotes:edit", "quote"),
     ("quotes:send", "quote"),
