@@ -13,6 +13,7 @@ All three share the PostgreSQL database and Redis of this process. The sandbox's
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ import requests
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max
 from django.utils import timezone
 
@@ -108,6 +110,9 @@ def require_real_services() -> None:
             "benchmark_sync runs against PostgreSQL and Redis: set DATABASE_URL=postgres://… "
             "and REDIS_URL=redis://… (see README, Performance)."
         )
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise BenchmarkError("The database has unapplied migrations: run manage.py migrate first.")
 
 
 def database_url() -> str:
@@ -178,7 +183,12 @@ def started(*, rate_window: float, concurrency: int = 4):
     site = f"http://127.0.0.1:{port}"
     env = child_env(site, rate_window)
     base = Path(settings.BASE_DIR)
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": base}
+    logs = Path(settings.VAR_DIR) / "benchmark"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = (logs / "children.log").open("w")
+    quiet = {"stdout": log, "stderr": subprocess.STDOUT, "cwd": base}
+    # A TERM (timeout, Ctrl-C from a supervisor) still stops the children below.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--threads", "8", "--timeout", "130"],
@@ -187,7 +197,7 @@ def started(*, rate_window: float, concurrency: int = 4):
     queue = f"benchmark-{uuid.uuid4().hex[:8]}"
     worker_process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
-         "--concurrency", str(concurrency), "--queues", queue, "--loglevel", "WARNING",
+         "--concurrency", str(concurrency), "--queues", queue, "--loglevel", "INFO",
          "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle"],
         env=env, **quiet,
     )  # fmt: skip
@@ -205,6 +215,8 @@ def started(*, rate_window: float, concurrency: int = 4):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        log.close()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _worker_ready(queue: str) -> bool:
@@ -235,7 +247,10 @@ def _wait_for(runs: list[SyncRun], timeout: float) -> None:
     pending = {run.pk for run in runs}
     while pending:
         if time.monotonic() > deadline:
-            raise BenchmarkError(f"Runs {sorted(pending)} did not finish within {timeout:.0f} s.")
+            raise BenchmarkError(
+                f"Runs {sorted(pending)} did not finish within {timeout:.0f} s "
+                "(the worker's and sandbox's output is in var/benchmark/children.log)."
+            )
         time.sleep(0.25)
         finished = SyncRun.objects.filter(pk__in=pending, finished_at__isnull=False)
         pending -= set(finished.values_list("pk", flat=True))

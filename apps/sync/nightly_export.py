@@ -103,6 +103,11 @@ def nightly_export_run(*, integration: Integration, run: SyncRun | None = None) 
         return run_finish(run)
     except ExportStopped as exc:
         return run_finish(run, error=str(exc))
+    except Exception as exc:
+        # Whatever it was, the run must not read "running" for ever; the rows it had taken are
+        # put back by the next claim of this integration (outbox.requeue_orphans).
+        run_finish(run, error=f"The export stopped on an unexpected error: {exc}")
+        raise
     finally:
         outbox.release(integration.pk, "drain", token)
 
@@ -144,7 +149,7 @@ def _export_page(
     invoices = Invoice.objects.filter(pk__in=ids, organisation_id=integration.organisation_id)
     invoices = {
         invoice.pk: invoice
-        for invoice in invoices.select_related("customer").prefetch_related("lines")
+        for invoice in invoices.select_related("customer").prefetch_related("lines__service_item")
     }
     links = _links(integration, Kind.INVOICE, ids)
     to_push: list[tuple[Change, Invoice, Link | None]] = []
