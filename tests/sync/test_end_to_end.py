@@ -221,3 +221,51 @@ def test_records_the_hub_sent_are_not_pulled_back_as_changes(both, live_hub):
     invoice.refresh_from_db()
     assert invoice.customer.display_name == "Nick Brown"
     assert not Change.objects.filter(kind="invoice").exclude(state="done").exists()
+
+
+def test_sent_quote_lands_as_an_estimate_in_quickbooks_and_a_quote_in_xero(both, live_hub):
+    qbo, xero = both
+    quote = live_hub.quote()
+    drain(qbo), drain(xero)
+    for integration, entity in ((qbo, "Estimate"), (xero, "Quotes")):
+        records = SandboxRecord.objects.filter(
+            company__external_id=integration.remote_company_id, entity=entity
+        )
+        link = Link.objects.get(integration=integration, kind="quote", object_id=quote.pk)
+        assert records.filter(record_id=link.remote_id).count() == 1, integration.provider
+
+
+def test_payment_collected_online_is_recorded_against_the_invoice_in_both(both, live_hub):
+    from apps.invoices.services import payment_collect_online
+
+    qbo, xero = both
+    invoice = live_hub.invoice()
+    drain(qbo), drain(xero)
+    payment = payment_collect_online(invoice=invoice, amount="100.00")
+    drain(qbo), drain(xero)
+    for integration, entity in ((qbo, "Payment"), (xero, "Payments")):
+        link = Link.objects.get(integration=integration, kind="payment", object_id=payment.pk)
+        assert SandboxRecord.objects.filter(
+            company__external_id=integration.remote_company_id,
+            entity=entity,
+            record_id=link.remote_id,
+        ).exists(), integration.provider
+
+
+def test_customer_whose_name_quickbooks_refuses_as_a_duplicate_is_still_created(both, live_hub):
+    qbo, _ = both
+    qbo_client(qbo).create(
+        "Customer",
+        {"DisplayName": "Nick Brown", "PrimaryEmailAddr": {"Address": "another@example.com"}},
+        key="test-other-nick",
+    )
+    invoice = live_hub.invoice(live_hub.customer("Nick Brown", "nick@example.com"))
+    drain(qbo)
+    link = Link.objects.get(integration=qbo, kind="customer", object_id=invoice.customer_id)
+    customers = {
+        record.record_id: record.data
+        for record in remote(qbo, "customer").filter(data__DisplayName__startswith="Nick Brown")
+    }
+    assert len(customers) == 2
+    assert customers[link.remote_id]["PrimaryEmailAddr"]["Address"] == "nick@example.com"
+    assert numbers(qbo)[invoice.number] == 1
