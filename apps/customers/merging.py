@@ -15,7 +15,7 @@ from django.db import transaction
 
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
-from apps.sync.models import Link, SyncLogEntry
+from apps.sync.models import Change, Link, SyncLogEntry
 from apps.sync.recorder import record_change
 from apps.timesheets.models import TimeEntry
 
@@ -167,13 +167,17 @@ def customer_merge(
         _store_keys(keep)
         keep.save()
         history = [_merge_one(keep, duplicate, by) for duplicate in duplicates]
-        _record_moves(keep)
+        _record_moves(keep, duplicates)
     return history
 
 
-def _record_moves(keep: Customer) -> None:
+def _record_moves(keep: Customer, duplicates: Sequence[Customer]) -> None:
     """The kept customer and the documents now under it go out again, so each integration's
-    copy names the right customer."""
+    copy names the right customer; the duplicates' own waiting pushes are dropped (they would
+    send a customer that no longer stands on its own)."""
+    Change.objects.filter(
+        kind="customer", object_id__in=[d.pk for d in duplicates], state=Change.State.PENDING
+    ).delete()
     org = keep.organisation_id
     record_change(organisation_id=org, kind="customer", object_id=keep.pk)
     for kind, model in (("quote", Quote), ("invoice", Invoice)):

@@ -9,7 +9,7 @@ from apps.customers.selectors import duplicate_suggestions
 from apps.customers.services import customer_create
 from apps.integrations.models import Integration
 from apps.invoices.models import Payment
-from apps.sync.models import Link, SyncLogEntry
+from apps.sync.models import Change, Link, SyncLogEntry
 from tests.factories import (
     CustomerFactory,
     InvoiceFactory,
@@ -162,3 +162,13 @@ def test_merged_customers_are_not_suggested_again(org, pair):
     customer_merge(keep=keep, duplicates=[duplicate])
     assert duplicate_suggestions(organisation=org) == []
     assert Payment.objects.count() == 0
+
+
+def test_merge_queues_the_kept_customer_and_drops_the_duplicates_waiting_push(org, pair):
+    keep, duplicate = pair
+    qbo = integration(org, "quickbooks")
+    Change.objects.create(integration=qbo, kind="customer", object_id=duplicate.pk)
+    invoice = InvoiceFactory(organisation=org, customer=duplicate, status="sent")
+    customer_merge(keep=keep, duplicates=[duplicate])
+    waiting = set(Change.objects.filter(state="pending").values_list("kind", "object_id"))
+    assert waiting == {("customer", keep.pk), ("invoice", invoice.pk)}
