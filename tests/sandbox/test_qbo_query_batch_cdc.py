@@ -199,3 +199,10 @@ def test_requestid_is_not_spent_by_a_refused_request(qb):
 
 def json_body(body: dict) -> str:
     return json.dumps(body)
+
+
+def test_customers_are_found_by_email_and_name_ignoring_case(qb):
+    by_email = Customer.filter(PrimaryEmailAddr="surf@intuit.com", qb=qb)
+    assert [c.DisplayName for c in by_email] == ["Bill's Windsurf Shop"]
+    by_name = Customer.where("DisplayName = 'BILL\\'S WINDSURF SHOP'", qb=qb)
+    assert [c.Id for c in by_name] == [by_email[0].Id]

@@ -270,12 +270,30 @@ def run(company: SandboxCompany, text: str) -> dict[str, Any]:
     return {query.entity.name: page, "startPosition": query.start, "maxResults": len(page)}
 
 
+EMAIL_FIELDS = {"PrimaryEmailAddr", "BillEmail"}
+
+
 def _candidates(company: SandboxCompany, query: Query):
+    """The records worth rendering: equality on ids, names, references and e-mail addresses is
+    narrowed in the database (the exact test still runs on each rendered row)."""
     qs = store.records(company, query.entity.name)
     for condition in query.where:
         if condition.field == "Id" and condition.op in ("=", "IN"):
             qs = qs.filter(record_id__in=[str(v) for v in condition.values])
+        elif condition.op == "=" and isinstance(condition.values[0], str):
+            qs = qs.filter(**_narrowing(query.entity, condition.field, condition.values[0]))
     return sorted(qs, key=lambda record: _sort_key(record.record_id))
+
+
+def _narrowing(entity: Entity, name: str, value: str) -> dict[str, str]:
+    kind = entity.fields.get(name)
+    if kind == "R":
+        return {f"data__{name}__value": value}
+    if name in EMAIL_FIELDS:
+        return {f"data__{name}__Address__iexact": value}
+    if kind == "S" and not isinstance(_comparable(value), Decimal):
+        return {f"data__{name}__iexact": value}
+    return {}
 
 
 def _sort_key(value: Any) -> tuple:
