@@ -3,6 +3,7 @@ invoice. Each step is one transaction that also records the change for sync."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,9 @@ from apps.common.document_services import (
 from apps.common.lines import LineInput, lines_of
 
 from .models import Quote, QuoteLine
+
+# Payment terms of an invoice made from a quote.
+INVOICE_TERMS = datetime.timedelta(days=14)
 
 QUOTE = DocumentKind(
     model=Quote,
@@ -106,6 +110,7 @@ def quote_convert(*, quote: Quote, by=None):
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
         _require(quote, (Quote.Status.ACCEPTED,), "converted to an invoice")
+        today = quote.organisation.today()
         if quote.converted_invoice_id:
             raise ValidationError(
                 f"Quote {quote.number} was already converted to {quote.converted_invoice}."
@@ -115,7 +120,8 @@ def quote_convert(*, quote: Quote, by=None):
             lines=lines_of(quote),
             by=by,
             customer=quote.customer,
-            issue_date=quote.organisation.today(),
+            issue_date=today,
+            due_date=today + INVOICE_TERMS,
             billing_email=quote.billing_email,
             currency=quote.currency,
             discount_percent=quote.discount_percent,

@@ -64,6 +64,7 @@ def test_a_quote_goes_sent_then_accepted_then_converts_to_a_draft_invoice(org, c
     assert quote.converted_invoice == invoice
     assert invoice.status == Invoice.Status.DRAFT and invoice.number == "INV-0001"
     assert invoice.customer == customer and invoice.total == quote.total
+    assert invoice.due_date == invoice.issue_date + dt.timedelta(days=14)
     assert [each.description for each in invoice.lines.all()] == ["Labour"]
 
 
