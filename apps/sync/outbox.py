@@ -62,10 +62,12 @@ def release(integration_id: int, what: str, token: str) -> None:
     )
 
 
-def requeue(change: Change) -> None:
-    """Put an abandoned or parked row back in the queue. If a newer edit already waits for the
-    same record, the older row absorbs it: it keeps its id, so the idempotency key of a remote
-    create that may already have happened stays the same."""
+def requeue(change: Change, **fields) -> None:
+    """Put a taken, abandoned or parked row back in the queue (``fields``: attempts,
+    next_attempt_at, last_error ...). If a newer edit already waits for the same record, the
+    older row absorbs it: only one row may wait per record, and the older one keeps its id, so
+    the idempotency key of a remote create that may already have happened stays the same."""
+    values = {"state": Change.State.PENDING, "claimed_at": None, "next_attempt_at": None}
     with transaction.atomic():
         Change.objects.filter(
             integration_id=change.integration_id,
@@ -73,9 +75,7 @@ def requeue(change: Change) -> None:
             object_id=change.object_id,
             state=Change.State.PENDING,
         ).exclude(pk=change.pk).delete()
-        Change.objects.filter(pk=change.pk).update(
-            state=Change.State.PENDING, claimed_at=None, next_attempt_at=None
-        )
+        Change.objects.filter(pk=change.pk).update(**{**values, **fields})
 
 
 def requeue_orphans(integration_id: int, *, older_than: datetime | None = None) -> int:

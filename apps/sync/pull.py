@@ -219,6 +219,10 @@ def _apply_document(integration: Integration, adapter, change: RemoteChange):
             document_cancel_apply(integration, change.kind, change.remote_id),
         )
     record = change.record or adapter.fetch(change.kind, change.remote_id).record
+    if record is None:  # deleted meanwhile: like a void
+        return _apply_document(
+            integration, adapter, RemoteChange(change.kind, change.remote_id, True)
+        )
     if _unchanged(integration, RemoteChange(change.kind, change.remote_id, record=record)):
         raise Skipped("Unchanged.")
     historical = False

@@ -153,9 +153,9 @@ def drain(
 
 
 def _put_back(changes: list[Change]) -> None:
-    Change.objects.filter(pk__in=[c.pk for c in changes], state=Change.State.IN_PROGRESS).update(
-        state=Change.State.PENDING, claimed_at=None
-    )
+    """Rows taken but not tried: waiting again, as they were."""
+    for change in changes:
+        outbox.requeue(change, next_attempt_at=change.next_attempt_at)
 
 
 def push_change(ctx: Context, change: Change) -> float | None:
@@ -175,7 +175,7 @@ def push_change(ctx: Context, change: Change) -> float | None:
         except TransientError as exc:
             return _retry_later(ctx, change, exc.message, exc.retry_after)
         except ReconnectNeeded as exc:
-            _finish(change, Change.State.PENDING, exc.message)
+            outbox.requeue(change, last_error=exc.message)
             _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
             return outbox.backoff_seconds(MAX_ATTEMPTS)
         except PermanentError as exc:
@@ -212,11 +212,10 @@ def _retry_later(ctx: Context, change: Change, message: str, retry_after: float 
         _park(ctx, change, f"Gave up after {attempts} tries: {message}")
         return None
     delay = outbox.backoff_seconds(attempts, retry_after)
-    Change.objects.filter(pk=change.pk).update(
-        state=Change.State.PENDING,
+    outbox.requeue(
+        change,
         attempts=attempts,
         last_error=message,
-        claimed_at=None,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
     _log(

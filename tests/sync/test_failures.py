@@ -248,3 +248,39 @@ def test_nightly_invoices_wait_for_the_nightly_export_unless_sync_now(connect, h
     assert Change.objects.get(kind="invoice", object_id=invoice.pk).state == "pending"
     sync_run_execute(run=sync_now(integration=qbo))
     assert remotes(qbo).count("invoice") == 1
+
+
+def test_transient_failure_while_a_newer_edit_waits_keeps_one_waiting_row(connect, hub, remotes):
+    qbo = connect()
+    invoice = hub.invoice()
+    remote = remotes(qbo)
+
+    def edit_then_fail(*args, **kwargs):
+        invoice_update(invoice=invoice, lines=[LINE, LINE])  # staff edit while it is being sent
+        raise TransientError("503 Service Unavailable")
+
+    remote.push_invoice = edit_then_fail
+    drain(qbo)
+    [waiting] = Change.objects.filter(integration=qbo, kind="invoice", state="pending")
+    assert waiting.attempts == 1 and waiting.next_attempt_at is not None
+
+
+def test_remote_record_deleted_meanwhile_is_reflected_not_crashed_on(connect, remotes):
+    from apps.sync.adapters import RemoteChange
+    from apps.sync.pull import pull
+    from tests.sync.memory import remote_invoice
+
+    qbo = connect()
+    remote = remotes(qbo)
+    customer = remote.add_customer("Ann Lee", email="ann@example.com")
+    document = remote_invoice(customer.remote_id, number="R-1")
+    remote.feed += [
+        RemoteChange("customer", customer.remote_id, record=customer),
+        RemoteChange("invoice", document.remote_id, record=document),
+    ]
+    pull(qbo)
+    remote.feed.append(RemoteChange("invoice", document.remote_id))  # a webhook; gone by now
+    pull(qbo)
+    from apps.invoices.models import Invoice
+
+    assert Invoice.objects.get(number="R-1").status == "cancelled"
