@@ -197,3 +197,20 @@ def test_first_sales_invoice_marks_the_contact_as_customer(xero):
     _invoice(xero, Contact={"ContactID": contact["ContactID"]})
     again = xero.get(f"/Contacts/{contact['ContactID']}").json()["Contacts"][0]
     assert again["IsCustomer"] is True
+
+
+def test_refused_request_with_an_idempotency_key_can_be_retried_corrected(xero):
+    headers = {"Idempotency-Key": "change-44-create"}
+    bad = {"Type": "ACCREC", "Contact": {"Name": "Ann"}, "LineItems": [_line(TaxType="VAT99")]}
+    assert xero.put("/Invoices", json=bad, headers=headers).status_code == 400
+    good = {**bad, "LineItems": [_line()]}
+    answer = xero.put("/Invoices", json=good, headers=headers)
+    assert answer.status_code == 200
+    assert answer.json()["Invoices"][0]["Total"] == 230.0
+
+
+def test_post_by_invoice_number_in_the_path_updates_that_invoice(xero):
+    invoice = _invoice(xero)
+    answer = xero.post(f"/Invoices/{invoice['InvoiceNumber']}", json={"Reference": "Job 9"})
+    updated = answer.json()["Invoices"][0]
+    assert updated["InvoiceID"] == invoice["InvoiceID"] and updated["Reference"] == "Job 9"
