@@ -154,3 +154,22 @@ def test_record_page_shows_a_failed_push_with_the_providers_message(alice, conne
     )
     body = alice.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "Failed" in body and "Duplicate Name Exists Error" in body
+
+
+def test_admin_lists_sync_state_and_requeues_failed_records(connect, hub, client, monkeypatch):
+    from apps.accounts.models import User
+
+    qbo = connect()
+    hub.invoice()
+    Change.objects.filter(integration=qbo).update(state="failed", last_error="Refused")
+    admin = User.objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(admin)
+    monkeypatch.setattr("apps.sync.tasks.drain_integration.delay", lambda pk: None)
+    for model in ("link", "change", "syncrun", "synclogentry", "syncstate"):
+        assert client.get(reverse(f"admin:sync_{model}_changelist")).status_code == 200
+    ids = [str(pk) for pk in Change.objects.values_list("pk", flat=True)]
+    client.post(
+        reverse("admin:sync_change_changelist"),
+        {"action": "retry_now", "_selected_action": ids},
+    )
+    assert set(Change.objects.values_list("state", flat=True)) == {"pending"}
