@@ -38,7 +38,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "customer"
     )
     status = request.GET.get("status", "")
-    if status in Invoice.Status.values:
+    if status == "unpaid":
+        invoices = invoices.filter(status__in=services.PAYABLE)
+    elif status in Invoice.Status.values:
         invoices = invoices.filter(status=status)
     context = {"page": paginate(request, invoices), "status": status, "statuses": Invoice.Status}
     template = "invoices/list.html#results" if request.htmx else "invoices/list.html"

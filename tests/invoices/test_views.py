@@ -257,3 +257,16 @@ def test_running_totals_follow_the_form_as_it_is_typed(customer, as_alice):
 def test_running_totals_are_post_only_and_need_a_login(client, as_alice):
     assert as_alice.get(reverse("invoices:totals")).status_code == 405
     assert client.post(reverse("invoices:totals")).status_code == 302
+
+
+def test_unpaid_filter_shows_sent_and_partially_paid(org, customer, as_alice):
+    for number, status in (
+        ("INV-0201", "sent"),
+        ("INV-0202", "partially_paid"),
+        ("INV-0203", "paid"),
+        ("INV-0204", "draft"),
+    ):
+        InvoiceFactory(organisation=org, customer=customer, number=number, status=status)
+    page = as_alice.get(reverse("invoices:list"), {"status": "unpaid"}).content.decode()
+    assert "INV-0201" in page and "INV-0202" in page
+    assert "INV-0203" not in page and "INV-0204" not in page
