@@ -18,23 +18,14 @@ from apps.common.forms import (
     line_formset,
     lines_from_formset,
 )
+from apps.common.lines import HEADER_FIELDS
 from apps.common.money import ZERO
-
-HEADER_INITIAL = (
-    "customer",
-    "issue_date",
-    "billing_email",
-    "currency",
-    "discount_percent",
-    "tax_rate",
-    "notes",
-)
 
 
 def _initial(document: Document | None, end_field: str) -> dict:
     if document is None:
         return {}
-    return {name: getattr(document, name) for name in (*HEADER_INITIAL, end_field)}
+    return {name: getattr(document, name) for name in (*HEADER_FIELDS, end_field)}
 
 
 def _with_extra_row(data):
