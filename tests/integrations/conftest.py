@@ -34,9 +34,12 @@ def sandbox(settings, live_server):
 
 
 @pytest.fixture
-def staff(sandbox, alice) -> Staff:
+def staff(sandbox, alice):
     """alice's browser session on the live server, logged in through the login page."""
-    return Staff(sandbox, alice.username)
+    session = Staff(sandbox, alice.username)
+    yield session
+    # Close keep-alive connections while the live server still serves this test.
+    session.http.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from apps.sandbox.companies import company_create
 from apps.sandbox.control import fault_inject
 from apps.sandbox.models import SandboxCompany, SandboxToken
 from tests.factories import OrganisationFactory, UserFactory
-from tests.integrations.flow import Staff, with_query
+from tests.integrations.flow import Staff, form_fields, with_query
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +47,9 @@ def test_both_providers_connect_at_once_and_show_on_the_integrations_page(staff,
 def test_canadian_company_gets_the_canada_region(sandbox, settings):
     org = OrganisationFactory(country="CA", currency="CAD")
     user = UserFactory(organisation=org)
-    Staff(sandbox, user.username).connect(XERO, name="Maple Ltd", country="CA", currency="CAD")
+    canadian = Staff(sandbox, user.username)
+    canadian.connect(XERO, name="Maple Ltd", country="CA", currency="CAD")
+    canadian.http.close()
 
     assert Integration.objects.get(organisation=org).region == Region.CANADA
 
@@ -92,19 +94,24 @@ def test_second_company_for_the_same_provider_is_refused(staff, provider):
     assert first.remote_company_name == "First Books" and first.is_connected
 
 
-def test_reconnecting_the_same_company_resumes_the_same_integration(staff, make_link):
-    staff.connect(XERO, name="Kept Books")
+@pytest.mark.parametrize("provider", [QBO, XERO])
+def test_disconnect_revokes_access_and_reconnecting_the_same_company_resumes(
+    staff, make_link, provider
+):
+    staff.connect(provider, name="Kept Books")
     integration = Integration.objects.get()
     link = make_link(integration)
-    staff.get(f"/settings/integrations/{integration.pk}/disconnect/")
-    staff.http.post(
-        f"{staff.base}/settings/integrations/{integration.pk}/disconnect/",
-        data={"csrfmiddlewaretoken": staff.http.cookies["csrftoken"]},
-    )
+    access = crypto.decrypt(integration.access_token_encrypted)
+
+    confirm = staff.get(f"/settings/integrations/{integration.pk}/disconnect/")
+    staff.http.post(confirm.url, data=form_fields(confirm.text), timeout=30)
+
     integration.refresh_from_db()
     assert integration.status == Integration.Status.DISCONNECTED
+    assert integration.access_token_encrypted == integration.refresh_token_encrypted == ""
+    assert _live_token(access).revoked
 
-    staff.connect(XERO, company=integration.remote_company_id)
+    staff.connect(provider, company=integration.remote_company_id)
 
     resumed = Integration.objects.get()
     assert resumed.pk == integration.pk and resumed.is_connected
@@ -157,9 +164,10 @@ def test_tampered_state_is_refused(staff):
 
 def test_callback_without_a_started_connection_is_refused(staff, sandbox, bob):
     redirect = staff.connect(QBO, name="Stolen Books", follow=False)
-    bob = Staff(sandbox, bob.username)  # never clicked Connect: no state in his session
+    bobs = Staff(sandbox, bob.username)  # never clicked Connect: no state in his session
 
-    response = bob.http.get(redirect.headers["Location"], timeout=30)
+    response = bobs.http.get(redirect.headers["Location"], timeout=30)
+    bobs.http.close()
 
     _refused(response, "state is missing or does not match")
     assert not Integration.objects.exists()

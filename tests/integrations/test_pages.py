@@ -338,3 +338,15 @@ def test_a_user_without_an_organisation_sees_no_integration_pages(client, pair):
         f"/settings/integrations/{pair[0].pk}/",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def test_an_unreachable_provider_is_explained_on_connect(client, alice, settings):
+    settings.QBO_DISCOVERY_URL = "http://127.0.0.1:9/.well-known/openid_configuration"
+    client.force_login(alice)
+
+    response = client.get("/settings/integrations/quickbooks/connect/")
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "QuickBooks could not be reached" in body and "Try again in a few minutes" in body
+    assert not Integration.objects.exists()
