@@ -3,27 +3,13 @@ from __future__ import annotations
 from django import forms
 
 from .models import Customer
+from .services import EDITABLE_FIELDS
 
 
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = [
-            "title",
-            "given_name",
-            "family_name",
-            "company_name",
-            "display_name",
-            "email",
-            "phone",
-            "billing_line1",
-            "billing_line2",
-            "billing_city",
-            "billing_region",
-            "billing_postal_code",
-            "billing_country",
-            "notes",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"display_name": "How the customer appears on documents and in lists."}
 

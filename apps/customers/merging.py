@@ -20,19 +20,13 @@ from apps.sync.recorder import record_change
 from apps.timesheets.models import TimeEntry
 
 from .models import Customer, CustomerMerge
-from .services import _store_keys
+from .services import EDITABLE_FIELDS, _store_keys
 
 # Contact details the kept customer takes from a duplicate when it has none of its own.
-FILLABLE_FIELDS = (
-    "email",
-    "phone",
-    "company_name",
-    "billing_line1",
-    "billing_line2",
-    "billing_city",
-    "billing_region",
-    "billing_postal_code",
-    "billing_country",
+FILLABLE_FIELDS = tuple(
+    name
+    for name in EDITABLE_FIELDS
+    if name in ("email", "phone", "company_name") or name.startswith("billing_")
 )
 
 
