@@ -77,6 +77,10 @@ class Change(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Set when this row, put back in the queue, took over a newer edit of the same record: a
+    # retry under this row's idempotency key may replay the first attempt's answer, so the
+    # record is sent once more afterwards under a new key.
+    absorbed_newer = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

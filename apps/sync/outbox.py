@@ -69,12 +69,18 @@ def requeue(change: Change, **fields) -> None:
     the idempotency key of a remote create that may already have happened stays the same."""
     values = {"state": Change.State.PENDING, "claimed_at": None, "next_attempt_at": None}
     with transaction.atomic():
-        Change.objects.filter(
-            integration_id=change.integration_id,
-            kind=change.kind,
-            object_id=change.object_id,
-            state=Change.State.PENDING,
-        ).exclude(pk=change.pk).delete()
+        absorbed, _ = (
+            Change.objects.filter(
+                integration_id=change.integration_id,
+                kind=change.kind,
+                object_id=change.object_id,
+                state=Change.State.PENDING,
+            )
+            .exclude(pk=change.pk)
+            .delete()
+        )
+        if absorbed:
+            values["absorbed_newer"] = True
         Change.objects.filter(pk=change.pk).update(**{**values, **fields})
 
 

@@ -24,6 +24,7 @@ from . import adapters, outbox
 from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
+from .recorder import queue_for
 from .rules import Action, decide
 from .runs import log, run_save_progress, run_start
 
@@ -279,9 +280,18 @@ def _push(ctx: Context, change: Change) -> None:
         _log(ctx, change.kind, record.pk, Outcome.SKIPPED, message, pushed.remote_id)
         return
     with transaction.atomic():
-        link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
+        link = link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
         _finish(change, Change.State.DONE)
         _log(ctx, change.kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
+        if change.absorbed_newer:
+            # What the integration holds may be the first attempt's content: send it again.
+            Link.objects.filter(pk=link.pk).update(fingerprint="")
+            queue_for(
+                integration_id=change.integration_id,
+                kind=change.kind,
+                object_id=change.object_id,
+                drain=False,
+            )
 
 
 def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.Pushed, str]:

@@ -284,3 +284,28 @@ def test_remote_record_deleted_meanwhile_is_reflected_not_crashed_on(connect, re
     from apps.invoices.models import Invoice
 
     assert Invoice.objects.get(number="R-1").status == "cancelled"
+
+
+def test_retry_that_took_over_a_newer_edit_sends_the_newer_content_too(connect, hub, remotes):
+    qbo = connect()
+    invoice = hub.invoice()
+    remote = remotes(qbo)
+    outbox.claim(qbo.pk, "drain")
+    changes = {change.kind: change for change in outbox.take_due(qbo.pk)}
+    customer_id = remote.push_customer(
+        invoice.customer, None, key=outbox.idempotency_key(changes["customer"])
+    ).remote_id
+    remote.push_invoice(  # the first attempt got through, then the worker died ...
+        invoice,
+        None,
+        customer_remote_id=customer_id,
+        key=outbox.idempotency_key(changes["invoice"]),
+    )
+    invoice_update(invoice=invoice, lines=[LINE, LINE])  # ... while staff edited the invoice
+    SyncState.objects.filter(integration=qbo).update(
+        drain_claimed_at=timezone.now() - timedelta(hours=1)
+    )
+    drain(qbo)
+    [remote_id] = remote.records["invoice"]
+    assert remote.records["invoice"][remote_id]["total"] == "500.00"
+    assert remote.count("invoice") == 1
