@@ -46,7 +46,8 @@ def name_tokens_key(name: str | None) -> str:
 
 def customer_find_match(*, organisation, email: str, name: str, phone: str) -> Customer | None:
     """The hub customer an incoming person is, if any: by e-mail first, then by name and phone
-    together. Customers merged into another are never returned (their survivor is)."""
+    together (the name's words in any order, so "Brown, Nick" is Nick Brown; the phone by its
+    key). Customers merged into another are never returned; their survivor is."""
     candidates = Customer.objects.filter(organisation=organisation, merged_into__isnull=True)
     email_key = normalise_email(email)
     if email_key:
