@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -17,8 +16,6 @@ from .oauth import TokenSet, token_revoke_at_provider
 from .sync_hooks import sync_hook
 from .tokens import apply_tokens
 
-logger = logging.getLogger(__name__)
-
 # Toggle field prefix → the sync engine's record kind (apps.sync.models.Kind).
 KIND_FOR_PREFIX = {
     "customers": "customer",
@@ -27,6 +24,24 @@ KIND_FOR_PREFIX = {
     "payments": "payment",
     "items": "item",
     "timesheets": "time_entry",
+}
+# What the settings pages may change (never the company, status or tokens).
+SETTINGS_FIELDS = {
+    "sync_enabled",
+    "customers_sync_to",
+    "customers_sync_from",
+    "invoices_sync_to",
+    "invoices_sync_from",
+    "quotes_sync_to",
+    "quotes_sync_from",
+    "payments_sync_to",
+    "items_sync_to",
+    "timesheets_sync_to",
+    "timesheets_sync_start",
+    "import_historical_invoices",
+    "review_automation",
+    "invoice_export_timing",
+    "nightly_export_time",
 }
 COUNTRY_NAMES = {
     "US": "the United States",
@@ -189,25 +204,6 @@ def integration_document_toggles_update(
     return integration_settings_update(
         integration=integration, values={f"{kind}_sync_to": sync_to, f"{kind}_sync_from": sync_from}
     )
-
-
-SETTINGS_FIELDS = {
-    "sync_enabled",
-    "customers_sync_to",
-    "customers_sync_from",
-    "invoices_sync_to",
-    "invoices_sync_from",
-    "quotes_sync_to",
-    "quotes_sync_from",
-    "payments_sync_to",
-    "items_sync_to",
-    "timesheets_sync_to",
-    "timesheets_sync_start",
-    "import_historical_invoices",
-    "review_automation",
-    "invoice_export_timing",
-    "nightly_export_time",
-}
 
 
 @transaction.atomic

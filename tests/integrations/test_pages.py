@@ -350,3 +350,20 @@ def test_an_unreachable_provider_is_explained_on_connect(client, alice, settings
     assert response.status_code == 400
     assert "QuickBooks could not be reached" in body and "Try again in a few minutes" in body
     assert not Integration.objects.exists()
+
+
+def test_turning_invoice_sync_to_on_queues_invoices_still_in_progress(
+    client, alice, organisation, make_integration
+):
+    from apps.invoices.models import Invoice
+    from tests.factories import InvoiceFactory
+
+    xero = make_integration(XERO, invoices_sync_to=False, connected_at=None)
+    sent = InvoiceFactory(organisation=organisation, status=Invoice.Status.SENT)
+    InvoiceFactory(organisation=organisation, status=Invoice.Status.DRAFT)
+    client.force_login(alice)
+
+    client.post("/settings/invoices/", {"integration": xero.pk, "sync_to": "on"})
+
+    queued = Change.objects.filter(integration=xero, kind="invoice", state=Change.State.PENDING)
+    assert list(queued.values_list("object_id", flat=True)) == [sent.pk]
