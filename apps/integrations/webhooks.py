@@ -98,7 +98,7 @@ def _pull(integration_ids: list[int]) -> None:
     if pull is None:
         return
     for integration_id in integration_ids:
-        pull.delay(integration_id)
+        pull.delay(integration_id, trigger="webhook")  # SyncRun.Trigger.WEBHOOK
 
 
 def _receive(request: HttpRequest, *, provider: str, header: str, key: str, parse) -> HttpResponse:

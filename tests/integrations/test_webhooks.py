@@ -29,7 +29,8 @@ def pulls(monkeypatch):
 
     class PullTask:
         @staticmethod
-        def delay(integration_id: int) -> None:
+        def delay(integration_id: int, trigger: str) -> None:
+            assert trigger == "webhook"
             asked.append(integration_id)
 
     monkeypatch.setattr(
