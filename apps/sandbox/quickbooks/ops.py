@@ -113,9 +113,9 @@ def update(company: SandboxCompany, entity: Entity, body: Any, *, sparse: bool) 
         before = copy.deepcopy(record.data)
         kept = {key: value for key, value in before.items() if key.startswith("_")}
         if sparse:
-            # python-quickbooks sends "" for every text field it was not given; in a sparse
-            # update those must not wipe what is stored.
-            data = {key: value for key, value in data.items() if value != ""}
+            # python-quickbooks sends "" and [] for every text and list field it was not
+            # given; in a sparse update those must not wipe what is stored.
+            data = {key: value for key, value in data.items() if value not in ("", [])}
         merged = {**before, **data} if sparse else {**kept, **data}
         PREPARE[entity.name](company, merged, record)
         store.record_save(record=record, data=merged)

@@ -73,7 +73,6 @@ def prepare_payment(company: SandboxCompany, data: dict[str, Any], previous) -> 
     data["UnappliedAmt"] = money(total - applied)
     data.setdefault("TxnDate", today().isoformat())
     data["CurrencyRef"] = currency_ref(company)
-    data.setdefault("ProcessPayment", False)
 
 
 def settle_invoices(
