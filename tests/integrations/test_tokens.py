@@ -14,7 +14,7 @@ from apps.integrations import crypto
 from apps.integrations.models import Integration, Provider
 from apps.integrations.tokens import token_get, token_refresh
 from apps.sandbox.models import SandboxToken
-from apps.sync.errors import ReconnectNeeded
+from apps.sync.errors import ReconnectNeeded, TransientError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -147,3 +147,17 @@ def test_reconnecting_the_same_company_after_a_refused_refresh_resumes_it(connec
     assert resumed.pk == integration.pk
     assert resumed.status == Integration.Status.CONNECTED and resumed.last_error == ""
     assert token_get(integration=resumed) == _stored_access(resumed)
+
+
+def test_unreachable_token_endpoint_is_retried_later_without_losing_the_connection(
+    connected, settings
+):
+    integration = connected(Provider.XERO)
+    settings.XERO_TOKEN_URL = "http://127.0.0.1:9/identity/connect/token"
+
+    with pytest.raises(TransientError):
+        token_refresh(integration=integration)
+
+    integration.refresh_from_db()
+    assert integration.status == Integration.Status.CONNECTED
+    assert integration.token_refresh_claimed_until is None  # the next worker may try again
