@@ -116,7 +116,7 @@ class XeroAdapter(BatchMixin):
         if not accounts:
             raise PermanentError(f"Xero has no active {kind.lower()} account.")
         codes = [str(a.get("Code") or "") for a in accounts]
-        return preferred if preferred in codes else next(c for c in codes if c) or codes[0]
+        return preferred if preferred in codes else next((c for c in codes if c), codes[0])
 
     def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
         if self._tax_rates is None:
