@@ -54,7 +54,7 @@ def build(cls, qb):
     elif cls is Payment:
         obj.CustomerRef, obj.TotalAmt = _ref("1"), 15
     elif cls is TimeActivity:
-        obj.NameOf, obj.EmployeeRef, obj.Hours = "Employee", _ref("1"), 3
+        obj.NameOf, obj.Hours = "Employee", 3
         obj.EmployeeRef = Employee.filter(DisplayName="Emily Platt", qb=qb)[0].to_ref()
     elif cls is Deposit:
         obj.DepositToAccountRef = _account(qb, "Checking")

@@ -127,3 +127,13 @@ def test_refused_change_sends_nothing(qb, receiver):
     time.sleep(0.2)
     assert receiver.received == []
     assert not SandboxWebhookDelivery.objects.exists()
+
+
+def test_redelivery_runs_from_the_beat_schedule():
+    from django_celery_beat.models import PeriodicTask
+
+    from apps.sandbox.schedule import REDELIVER_NAME, REDELIVER_TASK, ensure_periodic_tasks
+
+    ensure_periodic_tasks()
+    task = PeriodicTask.objects.get(name=REDELIVER_NAME)
+    assert task.task == REDELIVER_TASK and task.enabled
