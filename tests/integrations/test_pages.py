@@ -11,6 +11,7 @@ import pytest
 from apps.integrations import services
 from apps.integrations.models import Integration, Provider
 from apps.sync.models import Change, SyncRun
+from tests.staff import assert_three_users
 
 pytestmark = pytest.mark.django_db
 
@@ -367,3 +368,16 @@ def test_turning_invoice_sync_to_on_queues_invoices_still_in_progress(
 
     queued = Change.objects.filter(integration=xero, kind="invoice", state=Change.State.PENDING)
     assert list(queued.values_list("object_id", flat=True)) == [sent.pk]
+
+
+@pytest.mark.parametrize(
+    "path,text",
+    [
+        ("/settings/integrations/{pk}/", "Enable Sync"),
+        ("/settings/integrations/{pk}/disconnect/", "Disconnect QuickBooks Online"),
+    ],
+)
+def test_integration_pages_serve_both_members_and_no_outsider(
+    pair, as_alice, as_bob, as_charlie, path, text
+):
+    assert_three_users(path.format(pk=pair[0].pk), as_alice, as_bob, as_charlie, text=text)
