@@ -59,5 +59,28 @@ def _seed(company: SandboxCompany) -> None:
     seeder.seed_company(company)
 
 
+def company_payroll_set(*, company: SandboxCompany, enabled: bool) -> SandboxCompany:
+    """Turn QuickBooks Payroll on or off; CompanyInfo's PayrollFeature follows."""
+    from . import store
+
+    with transaction.atomic():
+        company.payroll_enabled = enabled
+        company.save(update_fields=["payroll_enabled"])
+        info = store.record_get(
+            company=company, entity="CompanyInfo", record_id="1", for_update=True
+        )
+        if info is not None:
+            others = [
+                pair
+                for pair in info.data.get("NameValue", [])
+                if pair.get("Name") != "PayrollFeature"
+            ]
+            pair = {"Name": "PayrollFeature", "Value": str(enabled).lower()}
+            store.record_save(
+                record=info, data={**info.data, "NameValue": [*others, pair]}, notify=False
+            )
+    return company
+
+
 def companies_for(provider: str):
     return SandboxCompany.objects.filter(provider=provider).order_by("name", "pk")

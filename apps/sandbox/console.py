@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import store
+from .companies import company_payroll_set
 from .models import Provider, SandboxCompany, SandboxRequest
 from .quickbooks import console_actions
 from .quickbooks.faults import QboFault
@@ -83,6 +84,16 @@ def _row(data: dict) -> dict:
         or data.get("TxnDate", "")
     )
     return {"data": data, "label": label}
+
+
+@login_required
+@require_POST
+def qbo_company_payroll(request: HttpRequest, external_id: str) -> HttpResponse:
+    company = _company(external_id)
+    enabled = request.POST.get("payroll") == "on"
+    company_payroll_set(company=company, enabled=enabled)
+    messages.success(request, f"QuickBooks Payroll is {'on' if enabled else 'off'}.")
+    return redirect("sandbox:qbo_console_company", external_id)
 
 
 @login_required

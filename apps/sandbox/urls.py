@@ -14,6 +14,11 @@ urlpatterns = [
     path("", console.index, name="index"),
     path("quickbooks/console/<str:external_id>/", console.qbo_company, name="qbo_console_company"),
     path(
+        "quickbooks/console/<str:external_id>/payroll/",
+        console.qbo_company_payroll,
+        name="qbo_console_payroll",
+    ),
+    path(
         "quickbooks/console/<str:external_id>/customer/<str:record_id>/",
         console.qbo_customer,
         name="qbo_console_customer",

@@ -105,3 +105,12 @@ def test_voiding_an_invoice_zeroes_it(staff, qbo_company):
 
 def test_unknown_company_is_404(staff):
     assert staff.get(reverse("sandbox:qbo_console_company", args=["123"])).status_code == 404
+
+
+def test_payroll_can_be_turned_off_and_company_info_follows(staff, qbo_company):
+    url = reverse("sandbox:qbo_console_payroll", args=[qbo_company.external_id])
+    staff.post(url, {"payroll": "off"})
+    qbo_company.refresh_from_db()
+    assert qbo_company.payroll_enabled is False
+    info = store.record_get(company=qbo_company, entity="CompanyInfo", record_id="1")
+    assert {"Name": "PayrollFeature", "Value": "false"} in info.data["NameValue"]
