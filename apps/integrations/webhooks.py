@@ -17,6 +17,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -99,6 +100,10 @@ def _pull(integration_ids: list[int]) -> None:
         return
     for integration_id in integration_ids:
         pull.delay(integration_id, trigger="webhook")  # SyncRun.Trigger.WEBHOOK
+    # Handed to the engine: the pull reads every change since the last one, these included.
+    WebhookEvent.objects.filter(
+        integration_id__in=integration_ids, processed_at__isnull=True
+    ).update(processed_at=timezone.now())
 
 
 def _receive(request: HttpRequest, *, provider: str, header: str, key: str, parse) -> HttpResponse:

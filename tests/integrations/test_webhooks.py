@@ -203,6 +203,7 @@ def test_xero_event_without_an_id_is_deduplicated_by_its_content(
 
     assert WebhookEvent.objects.filter(integration=integration).count() == 2
     assert pulls == [integration.pk, integration.pk]
+    assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
 
 
 def test_events_for_a_disconnected_or_paused_integration_are_kept_but_not_pulled(
@@ -215,6 +216,7 @@ def test_events_for_a_disconnected_or_paused_integration_are_kept_but_not_pulled
         _post(client, XERO_URL, body, "x-xero-signature", _sign(body, settings.XERO_WEBHOOK_KEY))
 
     assert WebhookEvent.objects.count() == 1 and pulls == []
+    assert WebhookEvent.objects.get().processed_at is None
 
 
 def test_webhooks_need_no_csrf_token(settings, make_integration):
