@@ -134,12 +134,11 @@ def authorize(request: HttpRequest, provider: str) -> HttpResponse:
 
 
 def _chosen_company(request: HttpRequest, provider: str):
-    external_id = request.POST.get("company", "")
-    if external_id:
-        return companies_for(provider).filter(external_id=external_id).first()
+    # A typed new name wins over the pre-selected existing company.
     name = request.POST.get("new_company_name", "").strip()
     if not name:
-        return None
+        external_id = request.POST.get("company", "")
+        return companies_for(provider).filter(external_id=external_id).first()
     return company_create(
         provider=provider,
         name=name,

@@ -9,7 +9,7 @@ from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
-from apps.sandbox.models import SandboxToken
+from apps.sandbox.models import SandboxCompany, SandboxToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,3 +137,17 @@ def test_unregistered_redirect_uri_is_refused(qbo_app, live_server):
         timeout=10,
     )
     assert answer.status_code == 400
+
+
+def test_approving_without_a_company_shows_the_page_again(qbo_app, discovery_url):
+    url = _auth_client(qbo_app, discovery_url).get_authorization_url([Scopes.ACCOUNTING], "s")
+    answer = requests.post(url, data={"action": "approve"}, allow_redirects=False, timeout=10)
+    assert answer.status_code == 400
+    assert "Pick a company" in answer.text
+
+
+def test_new_company_without_payroll(qbo_app, discovery_url):
+    url = _auth_client(qbo_app, discovery_url).get_authorization_url([Scopes.ACCOUNTING], "s")
+    query = _approve(url, new_company_name="No Payroll Ltd", country="US", payroll="off")
+    token_company = SandboxCompany.objects.get(external_id=query["realmId"][0])
+    assert token_company.payroll_enabled is False and token_company.name == "No Payroll Ltd"
