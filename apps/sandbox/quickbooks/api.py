@@ -46,7 +46,7 @@ def write(
         record = ops.void(company, entity, body)
     elif operation not in ("", "update", "create"):
         raise faults.unsupported(operation, entity.name)
-    elif _has_id(body):
+    elif operation != "create" and _has_id(body):
         record = ops.update(company, entity, body, sparse=_is_sparse(body))
     elif operation == "update":
         raise faults.required("Id")
