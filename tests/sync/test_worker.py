@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 
 from apps.invoices.models import Invoice
@@ -50,7 +51,11 @@ def worker(sandboxes, settings):
 
 
 def _quiet() -> bool:
-    busy = SyncState.objects.filter(drain_claimed_at__isnull=False).exists()
+    """Nothing draining or pulling (the sandbox's webhooks start pulls of their own), and
+    nothing waiting that is due."""
+    busy = SyncState.objects.filter(
+        Q(drain_claimed_at__isnull=False) | Q(pull_claimed_at__isnull=False)
+    ).exists()
     waiting = Change.objects.filter(state__in=["pending", "in_progress"], next_attempt_at=None)
     return not busy and not waiting.exists()
 
