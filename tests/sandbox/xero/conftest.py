@@ -29,7 +29,7 @@ class XeroApi:
         self.session.headers.update({"xero-tenant-id": tenant_id, "Accept": "application/json"})
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        response = self.session.request(method, f"{self.base}{path}", timeout=30, **kwargs)
+        response = self.session.request(method, f"{self.base}{path}", timeout=60, **kwargs)
         assert response.status_code != 500, response.text
         check_response(response)
         return response
