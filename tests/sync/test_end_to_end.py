@@ -269,3 +269,52 @@ def test_customer_whose_name_quickbooks_refuses_as_a_duplicate_is_still_created(
     assert len(customers) == 2
     assert customers[link.remote_id]["PrimaryEmailAddr"]["Address"] == "nick@example.com"
     assert numbers(qbo)[invoice.number] == 1
+
+
+def test_invoice_made_in_xero_reaches_quickbooks_through_the_hub(both):
+    from apps.integrations.xero.client import XeroClient
+
+    qbo, xero = both
+    client = XeroClient(xero)
+    contact = client.create(
+        "Contacts",
+        {
+            "Name": "Omar Haddad",
+            "FirstName": "Omar",
+            "LastName": "Haddad",
+            "EmailAddress": "omar@example.com",
+        },
+        key="test-contact-omar",
+    )
+    today = timezone.localdate()
+    created = client.create(
+        "Invoices",
+        {
+            "Type": "ACCREC",
+            "Contact": {"ContactID": contact["ContactID"]},
+            "InvoiceNumber": "XR-4001",
+            "Date": today.isoformat(),
+            "DueDate": (today + timedelta(days=14)).isoformat(),
+            "Status": "AUTHORISED",
+            "LineAmountTypes": "Exclusive",
+            "LineItems": [
+                {
+                    "Description": "Gutter clean",
+                    "Quantity": 2,
+                    "UnitAmount": 80,
+                    "AccountCode": "200",
+                }
+            ],
+        },
+        key="test-invoice-xr-4001",
+    )
+    pull(xero)
+    invoice = Invoice.objects.get(number="XR-4001")
+    assert invoice.subtotal == Decimal("160.00")
+    assert invoice.total == Decimal(str(created["Total"]))  # Xero's tax on account 200 included
+    assert invoice.customer.email == "omar@example.com"
+    drain(qbo), drain(xero)
+    assert numbers(qbo)["XR-4001"] == 1
+    assert numbers(xero)["XR-4001"] == 1
+    [in_quickbooks] = remote(qbo, "invoice").filter(data__DocNumber="XR-4001")
+    assert Decimal(str(in_quickbooks.data["TotalAmt"])) == invoice.total
