@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.invoices.models import Invoice
 from apps.sandbox.control import fault_inject, token_expire
 from apps.sandbox.models import SandboxRecord
-from apps.sync.models import Change, Link, SyncLogEntry, SyncState
+from apps.sync.models import Change, Link, SyncLogEntry
 from apps.sync.pull import pull
 from apps.sync.push import drain
 
@@ -127,9 +127,6 @@ def test_payment_recorded_in_quickbooks_pays_the_hub_invoice_and_stays_out_of_xe
             ],
         },
         key="test-payment-1",
-    )
-    SyncState.objects.filter(integration=qbo).update(
-        watermark_taken_at=timezone.now() - timedelta(minutes=1)
     )
     pull(qbo)
     invoice.refresh_from_db()
@@ -318,3 +315,33 @@ def test_invoice_made_in_xero_reaches_quickbooks_through_the_hub(both):
     assert numbers(xero)["XR-4001"] == 1
     [in_quickbooks] = remote(qbo, "invoice").filter(data__DocNumber="XR-4001")
     assert Decimal(str(in_quickbooks.data["TotalAmt"])) == invoice.total
+
+
+def test_payment_recorded_in_xero_part_pays_the_hub_invoice_and_stays_out_of_quickbooks(
+    both, live_hub
+):
+    from apps.integrations.xero.client import XeroClient
+
+    qbo, xero = both
+    invoice = live_hub.invoice()
+    drain(qbo), drain(xero)
+    pull(xero)
+    remote_id = Link.objects.get(integration=xero, kind="invoice", object_id=invoice.pk).remote_id
+    XeroClient(xero).create(
+        "Payments",
+        {
+            "Invoice": {"InvoiceID": remote_id},
+            "Account": {"Code": "090"},
+            "Amount": 100,
+            "Date": timezone.localdate().isoformat(),
+        },
+        key="test-xero-payment",
+    )
+    pull(xero)
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PARTIALLY_PAID
+    assert invoice.amount_paid == Decimal("100.00")
+    drain(qbo)
+    assert not SandboxRecord.objects.filter(
+        company__external_id=qbo.remote_company_id, entity="Payment"
+    ).exists()
