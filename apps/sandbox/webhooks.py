@@ -1,7 +1,8 @@
 """Signed change notifications to the apps connected to a sandbox company.
 
 A notification is stored first (SandboxWebhookDelivery), then posted with real HTTP after the
-change commits, on a short-lived thread so no request or lock waits on the receiver. A failed
+change commits, by one background sender thread per process, so no request or lock waits on
+the receiver. A failed
 delivery is retried with Intuit's back-off: by the ``redeliver_webhooks`` task and whenever the
 company changes again.
 """
@@ -13,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import queue
 import secrets
 import threading
 import uuid
@@ -117,18 +119,33 @@ def _due(company: SandboxCompany | None = None):
     return qs.filter(company=company) if company else qs
 
 
+_jobs: queue.Queue[list[int]] = queue.Queue()
+_sender_lock = threading.Lock()
+_sender: threading.Thread | None = None
+
+
 def _deliver_in_background(ids: list[int]) -> None:
+    """Hand the deliveries to the process's one sender thread (tests may post inline)."""
+    global _sender
     if getattr(settings, "SANDBOX_WEBHOOKS_INLINE", False):
         deliver_many(ids)
         return
-    threading.Thread(target=_thread_main, args=(ids,), daemon=True).start()
+    with _sender_lock:
+        if _sender is None or not _sender.is_alive():
+            _sender = threading.Thread(target=_send_forever, name="sandbox-webhooks", daemon=True)
+            _sender.start()
+    _jobs.put(ids)
 
 
-def _thread_main(ids: list[int]) -> None:
-    try:
-        deliver_many(ids)
-    finally:
-        connection.close()
+def _send_forever() -> None:
+    while True:
+        ids = _jobs.get()
+        try:
+            deliver_many(ids)
+        except Exception:  # one broken delivery must not stop the sender for the others
+            logger.exception("Sandbox webhook delivery failed")
+        finally:
+            connection.close()  # hold no database connection while idle
 
 
 def deliver_many(ids: list[int]) -> None:
