@@ -118,6 +118,8 @@ def sandboxes(live_server, settings, monkeypatch):
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     base = f"{live_server.url}/sandbox"
     settings.SITE_URL = live_server.url
+    # The providers' rate-limit "minute", shortened: a test never waits a real minute.
+    settings.SANDBOX_RATE_WINDOW_SECONDS = 2
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     settings.QBO_DISCOVERY_URL = f"{base}/quickbooks/.well-known/openid_configuration"
     settings.QBO_API_BASE = f"{base}/quickbooks/v3"

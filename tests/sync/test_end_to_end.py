@@ -3,6 +3,7 @@ sandboxes over real HTTP, QuickBooks Online and Xero connected at once."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
@@ -43,7 +44,7 @@ def numbers(integration) -> Counter:
 def test_invoice_sent_in_the_hub_lands_once_in_quickbooks_and_in_xero(both, live_hub):
     qbo, xero = both
     invoice = live_hub.invoice()
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     for integration in both:
         assert numbers(integration)[invoice.number] == 1, integration.provider
         assert Link.objects.filter(integration=integration, kind="invoice", object_id=invoice.pk)
@@ -101,7 +102,7 @@ def test_invoice_made_in_quickbooks_reaches_xero_through_the_hub_and_never_echoe
     invoice = Invoice.objects.get(number="QB-5001")
     assert invoice.total == Decimal("120.00")
     assert invoice.customer.email == "jane@example.com"
-    drain(xero), drain(qbo)
+    drain_until_done(xero), drain_until_done(qbo)
     assert numbers(xero)["QB-5001"] == 1
     assert numbers(qbo)["QB-5001"] == 1
     assert not Change.objects.filter(integration=qbo, kind="invoice").exists()
@@ -110,7 +111,7 @@ def test_invoice_made_in_quickbooks_reaches_xero_through_the_hub_and_never_echoe
 def test_payment_recorded_in_quickbooks_pays_the_hub_invoice_and_stays_out_of_xero(both, live_hub):
     qbo, xero = both
     invoice = live_hub.invoice()
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     remote_invoice = Link.objects.get(integration=qbo, kind="invoice", object_id=invoice.pk)
     customer = Link.objects.get(integration=qbo, kind="customer", object_id=invoice.customer_id)
     pull(qbo)  # the first pull (a full scan) brings in the sample company's customers
@@ -132,7 +133,7 @@ def test_payment_recorded_in_quickbooks_pays_the_hub_invoice_and_stays_out_of_xe
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID
     assert invoice.payments.get().source == "integration"
-    drain(xero)
+    drain_until_done(xero)
     assert not SandboxRecord.objects.filter(
         company__external_id=xero.remote_company_id, entity="Payments"
     ).exists()
@@ -143,9 +144,9 @@ def test_cancelling_a_sent_invoice_in_the_hub_voids_it_in_both(both, live_hub):
 
     qbo, xero = both
     invoice = live_hub.invoice()
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     invoice_cancel(invoice=invoice)
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     [qbo_invoice] = remote(qbo, "invoice").values_list("data", flat=True)
     [xero_invoice] = remote(xero, "invoice").values_list("data", flat=True)
     assert xero_invoice["Status"] == "VOIDED"
@@ -159,7 +160,7 @@ def test_transient_faults_are_retried_and_every_record_lands_exactly_once(both, 
     invoices = [
         live_hub.invoice(live_hub.customer(f"Ann Lee{n}", f"ann{n}@example.com")) for n in range(3)
     ]
-    drain_until_done(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     for integration in both:
         found = numbers(integration)
         assert [found[i.number] for i in invoices] == [1, 1, 1], integration.provider
@@ -180,30 +181,32 @@ def test_time_out_is_retried_and_lands_once(both, live_hub, settings, monkeypatc
 def test_access_token_expiring_mid_run_is_refreshed_and_the_run_carries_on(both, live_hub):
     qbo, xero = both
     first = live_hub.invoice()
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     token_expire(company=qbo.remote_company_id)
     token_expire(company=xero.remote_company_id)
     second = live_hub.invoice(live_hub.customer("Omar Haddad", "omar@example.com"))
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     for integration in both:
         found = numbers(integration)
         assert found[first.number] == 1 and found[second.number] == 1
 
 
-def drain_until_done(integration, rounds: int = 8) -> None:
-    """Drain, and when the engine backs off, make the wait over at once (as time would)."""
+def drain_until_done(integration, rounds: int = 10) -> None:
+    """Drain; when the engine backs off (a fault, or the provider's rate limit), wait a moment
+    and make its wait over, as time would."""
     for _ in range(rounds):
-        drain(integration)
+        result = drain(integration)
         waiting = Change.objects.filter(integration=integration, state="pending")
         if not waiting.exists():
             return
+        time.sleep(min(result.retry_in or 0, 1.0))
         waiting.update(next_attempt_at=None)
 
 
 def test_records_the_hub_sent_are_not_pulled_back_as_changes(both, live_hub):
     invoice = live_hub.invoice()
     for integration in both:
-        drain(integration)
+        drain_until_done(integration)
         pull(integration)
     linked = {
         (link.kind, link.remote_id)
@@ -223,7 +226,7 @@ def test_records_the_hub_sent_are_not_pulled_back_as_changes(both, live_hub):
 def test_sent_quote_lands_as_an_estimate_in_quickbooks_and_a_quote_in_xero(both, live_hub):
     qbo, xero = both
     quote = live_hub.quote()
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     for integration, entity in ((qbo, "Estimate"), (xero, "Quotes")):
         records = SandboxRecord.objects.filter(
             company__external_id=integration.remote_company_id, entity=entity
@@ -237,9 +240,9 @@ def test_payment_collected_online_is_recorded_against_the_invoice_in_both(both, 
 
     qbo, xero = both
     invoice = live_hub.invoice()
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     payment = payment_collect_online(invoice=invoice, amount="100.00")
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     for integration, entity in ((qbo, "Payment"), (xero, "Payments")):
         link = Link.objects.get(integration=integration, kind="payment", object_id=payment.pk)
         assert SandboxRecord.objects.filter(
@@ -257,7 +260,7 @@ def test_customer_whose_name_quickbooks_refuses_as_a_duplicate_is_still_created(
         key="test-other-nick",
     )
     invoice = live_hub.invoice(live_hub.customer("Nick Brown", "nick@example.com"))
-    drain(qbo)
+    drain_until_done(qbo)
     link = Link.objects.get(integration=qbo, kind="customer", object_id=invoice.customer_id)
     customers = {
         record.record_id: record.data
@@ -310,7 +313,7 @@ def test_invoice_made_in_xero_reaches_quickbooks_through_the_hub(both):
     assert invoice.subtotal == Decimal("160.00")
     assert invoice.total == Decimal(str(created["Total"]))  # Xero's tax on account 200 included
     assert invoice.customer.email == "omar@example.com"
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     assert numbers(qbo)["XR-4001"] == 1
     assert numbers(xero)["XR-4001"] == 1
     [in_quickbooks] = remote(qbo, "invoice").filter(data__DocNumber="XR-4001")
@@ -324,7 +327,7 @@ def test_payment_recorded_in_xero_part_pays_the_hub_invoice_and_stays_out_of_qui
 
     qbo, xero = both
     invoice = live_hub.invoice()
-    drain(qbo), drain(xero)
+    drain_until_done(qbo), drain_until_done(xero)
     pull(xero)
     remote_id = Link.objects.get(integration=xero, kind="invoice", object_id=invoice.pk).remote_id
     XeroClient(xero).create(
@@ -341,7 +344,34 @@ def test_payment_recorded_in_xero_part_pays_the_hub_invoice_and_stays_out_of_qui
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PARTIALLY_PAID
     assert invoice.amount_paid == Decimal("100.00")
-    drain(qbo)
+    drain_until_done(qbo)
     assert not SandboxRecord.objects.filter(
         company__external_id=qbo.remote_company_id, entity="Payment"
     ).exists()
+
+
+def test_record_the_provider_refuses_is_parked_with_its_message_and_the_rest_carry_on(
+    both, live_hub
+):
+    missing = {"quickbooks": "999999", "xero": "00000000-0000-0000-0000-000000000999"}
+    refused = live_hub.customer("Gone Away", "gone@example.com")
+    for integration in both:
+        # Deleted in the accounting system meanwhile: its invoices are refused there.
+        Link.objects.create(
+            integration=integration,
+            kind="customer",
+            object_id=refused.pk,
+            remote_id=missing[integration.provider],
+            created_by="hub",
+        )
+    bad = live_hub.invoice(refused)
+    good = live_hub.invoice(live_hub.customer("Ann Lee", "ann@example.com"))
+    for integration in both:
+        drain_until_done(integration)
+        found = numbers(integration)
+        assert (found[good.number], found[bad.number]) == (1, 0), integration.provider
+        parked = Change.objects.get(integration=integration, kind="invoice", object_id=bad.pk)
+        entry = SyncLogEntry.objects.get(
+            integration=integration, kind="invoice", object_id=bad.pk, outcome="failed"
+        )
+        assert parked.state == "failed" and entry.message == parked.last_error != ""

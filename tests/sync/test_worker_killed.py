@@ -75,7 +75,6 @@ def test_worker_killed_mid_drain_and_restarted_leaves_every_record_exactly_once(
     from config.celery import app
 
     qbo, xero = both
-    settings.SANDBOX_RATE_WINDOW_SECONDS = 2  # the providers' minute, shortened for the test
     app.control.purge()
     invoices = [
         live_hub.invoice(live_hub.customer(f"Client {n}", f"client{n}@example.com"))
