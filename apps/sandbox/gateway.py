@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
@@ -105,6 +106,9 @@ def _run(provider, view, request, company, batch, args, kwargs) -> HttpResponse:
 
 
 def _with_limit_headers(provider, response: HttpResponse, admission) -> HttpResponse:
+    # The id support desks ask for: intuit_tid (QBO), Xero-Correlation-Id (Xero).
+    trace = "intuit_tid" if provider == Provider.QUICKBOOKS else "Xero-Correlation-Id"
+    response[trace] = str(uuid.uuid4())
     if provider == Provider.XERO:
         response["X-MinLimit-Remaining"] = str(admission.remaining.get("minute", 0))
         response["X-DayLimit-Remaining"] = str(admission.remaining.get("day", 0))

@@ -193,3 +193,7 @@ def test_sandbox_fault_command(qbo_company, raw, capsys):
     assert raw.get("companyinfo/1").status_code == 500
     call_command("sandbox_fault", company=qbo_company.external_id, expire_token=True)
     assert raw.get("companyinfo/1").status_code == 401
+
+
+def test_answers_carry_intuits_transaction_id(raw):
+    assert raw.get("companyinfo/1").headers["intuit_tid"]
