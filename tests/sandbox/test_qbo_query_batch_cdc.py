@@ -206,3 +206,21 @@ def test_customers_are_found_by_email_and_name_ignoring_case(qb):
     assert [c.DisplayName for c in by_email] == ["Bill's Windsurf Shop"]
     by_name = Customer.where("DisplayName = 'BILL\\'S WINDSURF SHOP'", qb=qb)
     assert [c.Id for c in by_name] == [by_email[0].Id]
+
+
+def test_batch_items_do_not_see_records_created_earlier_in_the_batch(qb):
+    next_id = str(max(int(c.Id) for c in Customer.all(qb=qb)) + 1)
+    body = {
+        "BatchItemRequest": [
+            {"bId": "new", "operation": "create", "Customer": {"DisplayName": "Batch Newcomer"}},
+            {
+                "bId": "touch",
+                "operation": "update",
+                "Customer": {"Id": next_id, "SyncToken": "0", "sparse": True, "Notes": "x"},
+            },
+        ]
+    }
+    answers = {i["bId"]: i for i in qb.batch_operation(json_body(body))["BatchItemResponse"]}
+    assert answers["new"]["Customer"]["Id"] == next_id
+    assert answers["touch"]["Fault"]["Error"][0]["code"] == "610"
+    assert Customer.get(next_id, qb=qb).SyncToken == "0"  # visible again after the batch

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany
 
-from . import faults, ops, query
+from . import faults, ops, query, records
 from .records import find, render
 from .schema import BY_URL_NAME, ENTITIES, Entity
 
@@ -128,7 +128,8 @@ BATCH_MAX_ITEMS = 30
 
 
 def batch(company: SandboxCompany, body: Any) -> dict[str, Any]:
-    """Run each item in order, each in its own savepoint, with a Fault per failed item."""
+    """Run each item in order, each in its own savepoint, with a Fault per failed item. As in
+    QBO, an item does not see the records created by earlier items of the same batch."""
     items = body.get("BatchItemRequest") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise faults.required("BatchItemRequest")
@@ -138,7 +139,18 @@ def batch(company: SandboxCompany, body: Any) -> dict[str, Any]:
             f"{BATCH_MAX_ITEMS} are allowed in one batch request",
             "BatchItemRequest",
         )
-    return {"BatchItemResponse": [_batch_item(company, item) for item in items]}
+    answers = []
+    token = records.batch_created.set(frozenset())
+    try:
+        for item in items:
+            answer = _batch_item(company, item)
+            answers.append(answer)
+            if isinstance(item, dict) and str(item.get("operation") or "create") == "create":
+                created = [(name, body["Id"]) for name, body in answer.items() if name in ENTITIES]
+                records.batch_created.set(records.batch_created.get() | set(created))
+    finally:
+        records.batch_created.reset(token)
+    return {"BatchItemResponse": answers}
 
 
 def _batch_item(company: SandboxCompany, item: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -54,7 +55,15 @@ def render(record: SandboxRecord) -> dict[str, Any]:
     }
 
 
+# Records created earlier in the batch being run: QBO's later batch items do not see them.
+batch_created: ContextVar[frozenset[tuple[str, str]]] = ContextVar(
+    "batch_created", default=frozenset()
+)
+
+
 def find(company: SandboxCompany, entity: str, record_id: Any, *, for_update: bool = False):
+    if (entity, str(record_id)) in batch_created.get():
+        return None
     return store.record_get(
         company=company, entity=entity, record_id=str(record_id), for_update=for_update
     )
