@@ -64,6 +64,9 @@ class SandboxGrant(models.Model):
     used = models.BooleanField(default=False)
     expires_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"Code for {self.app.name} on {self.company.name}"
+
 
 class SandboxToken(models.Model):
     """An access / refresh token pair. Refreshing supersedes the row; the old refresh token
@@ -79,6 +82,9 @@ class SandboxToken(models.Model):
     superseded_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Tokens of {self.app.name} for {self.company.name}"
 
 
 class SandboxRecord(models.Model):
@@ -101,6 +107,9 @@ class SandboxRecord(models.Model):
         ]
         indexes = [models.Index(fields=["company", "entity", "updated_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.entity} {self.record_id} v{self.version}"
+
 
 class SandboxIdempotentResponse(models.Model):
     """The first answer to a request carrying a QBO ``requestid`` or a Xero ``Idempotency-Key``."""
@@ -117,6 +126,9 @@ class SandboxIdempotentResponse(models.Model):
             models.UniqueConstraint(fields=["company", "key"], name="sandbox_idempotency_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"Answer to {self.key}"
+
 
 class SandboxRequest(models.Model):
     """The request log: tests and benchmarks count calls with it."""
@@ -128,6 +140,9 @@ class SandboxRequest(models.Model):
     status = models.PositiveSmallIntegerField()
     duration_ms = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"
 
 
 class SandboxFault(models.Model):
@@ -148,6 +163,9 @@ class SandboxFault(models.Model):
     path_contains = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} x{self.remaining}"
+
 
 class SandboxWebhookDelivery(models.Model):
     """A notification to an app's webhook URL, redelivered until it is accepted."""
@@ -160,3 +178,6 @@ class SandboxWebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Webhook to {self.app.name}, {self.attempts} attempt(s)"
