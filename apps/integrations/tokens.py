@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from apps.sync.errors import ReconnectNeeded, TransientError
@@ -30,7 +30,7 @@ __all__ = ["token_get", "token_refresh"]
 
 def token_get(*, integration: Integration) -> str:
     """A valid access token, refreshed first when it expires within five minutes."""
-    row = Integration.objects.get(pk=integration.pk)
+    row = _when_unlocked(Integration.objects.get, pk=integration.pk)
     _ensure_connected(row)
     current = _decrypt(row.access_token_encrypted)
     if current and not _expiring(row):
@@ -41,7 +41,7 @@ def token_get(*, integration: Integration) -> str:
 def token_refresh(*, integration: Integration, rejected_token: str | None = None) -> str:
     """A new access token after a 401. When the stored token already differs from
     ``rejected_token``, another worker has refreshed meanwhile: that token is returned as is."""
-    row = Integration.objects.get(pk=integration.pk)
+    row = _when_unlocked(Integration.objects.get, pk=integration.pk)
     _ensure_connected(row)
     current = _decrypt(row.access_token_encrypted)
     if rejected_token is not None and current and current != rejected_token:
@@ -52,7 +52,7 @@ def token_refresh(*, integration: Integration, rejected_token: str | None = None
 def _refresh(pk: int, *, stale_token: str) -> str:
     deadline = time.monotonic() + CLAIM.total_seconds() + 15
     while True:
-        outcome = _claim(pk, stale_token=stale_token)
+        outcome = _when_unlocked(_claim, pk, stale_token=stale_token)
         if isinstance(outcome, str):
             return outcome  # someone else refreshed
         if outcome is not None:
@@ -65,18 +65,32 @@ def _refresh(pk: int, *, stale_token: str) -> str:
         tokens = token_refresh_at_provider(provider=provider, refresh_token=refresh_token)
     except OAuthFailure as exc:
         if exc.error == "invalid_grant":
-            _needs_reconnect(pk, exc.message)
+            _when_unlocked(_needs_reconnect, pk, exc.message)
             raise ReconnectNeeded(
                 "The connection was refused when renewing access: reconnect the integration "
                 "in Settings → Integrations."
             ) from exc
-        _release(pk)
+        _when_unlocked(_release, pk)
         raise TransientError(exc.message) from exc
     except BaseException:
-        _release(pk)
+        _when_unlocked(_release, pk)
         raise
-    _store(pk, tokens)
+    _when_unlocked(_store, pk, tokens)
     return tokens.access_token
+
+
+def _when_unlocked(step, *args, **kwargs):
+    """Run one short database step, waiting while SQLite reports the database locked: some
+    set-ups (shared-cache databases, an exhausted busy timeout) answer a busy writer with an
+    error instead of waiting, where PostgreSQL's row lock simply waits."""
+    deadline = time.monotonic() + CLAIM.total_seconds()
+    while True:
+        try:
+            return step(*args, **kwargs)
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(WAIT_STEP_SECONDS)
 
 
 def _claim(pk: int, *, stale_token: str) -> str | tuple[str, str] | None:
