@@ -114,3 +114,12 @@ def test_payroll_can_be_turned_off_and_company_info_follows(staff, qbo_company):
     assert qbo_company.payroll_enabled is False
     info = store.record_get(company=qbo_company, entity="CompanyInfo", record_id="1")
     assert {"Name": "PayrollFeature", "Value": "false"} in info.data["NameValue"]
+
+
+def test_sandbox_rows_are_listed_in_the_admin(client, qbo_company):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.com", "pw-12345")
+    client.force_login(admin_user)
+    for model in ("sandboxcompany", "sandboxrecord", "sandboxrequest", "sandboxwebhookdelivery"):
+        assert client.get(f"/admin/sandbox/{model}/").status_code == 200
