@@ -18,7 +18,7 @@ from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
-from apps.sandbox.models import SandboxCompany, SandboxRecord
+from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
 from apps.sync.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
@@ -390,3 +390,33 @@ def test_settings_page_saves_a_nightly_time_and_shows_the_next_export(client):
     assert response.content.decode().count("Next export at <strong>21:15</strong>") == 1
     crontab = PeriodicTask.objects.get(name=export_task_name(integration.pk)).crontab
     assert (crontab.hour, crontab.minute) == ("21", "15")
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_new_customers_of_a_page_cost_a_few_requests_not_a_few_each(sandbox_site, provider):
+    integration, customer_ids = export_fixture(provider, invoices=12)
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+    before = SandboxRequest.objects.filter(company=company).count()
+
+    run = nightly_export_run(integration=integration)
+
+    assert (run.counts["pushed"], run.counts["customers_created"]) == (12, 12)
+    requests = SandboxRequest.objects.filter(company=company).count() - before
+    assert requests <= 8  # one-by-one would be at least 24: a look-up and a create each
+    assert Link.objects.filter(integration=integration, kind="customer").count() == 12
+
+
+@pytest.mark.django_db
+def test_export_stopped_by_an_unexpected_error_does_not_read_running_for_ever(monkeypatch):
+    integration = make_integration()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("apps.sync.outbox.requeue_orphans", broken)
+    with pytest.raises(RuntimeError):
+        nightly_export_run(integration=integration)
+
+    run = SyncRun.objects.get(integration=integration)
+    assert run.status == "failed" and "the database went away" in run.message
+    assert run.finished_at is not None

@@ -76,6 +76,9 @@ def report_lines(figures: dict) -> list[str]:
         f"Requests of the first Sync Now after the export: {_per_provider(first['requests'])}",
         f"Requests of the no-change Sync Now: {_per_provider(again['requests'])}",
         f"Requests refused with 429: {_per_provider(_sum_throttled(figures))}",
+        f"Request rate while exporting for new customers (per minute): "
+        f"{_per_provider(new['requests_per_minute'])}; QuickBooks /batch "
+        f"{new['qbo_batches_per_minute']} (limits: QuickBooks 500 and 40 /batch, Xero 60)",
         f"Hub CPU per exported invoice: {figures['hub_cpu_ms_per_invoice']} ms",
         f"Wall seconds: export {figures['export_wall_seconds']} "
         f"(new {new['wall_seconds']}, existing {existing['wall_seconds']}), "
