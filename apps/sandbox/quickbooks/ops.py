@@ -76,13 +76,18 @@ def entity_named(name: str) -> Entity:
     return ENTITIES[name]
 
 
-def create(company: SandboxCompany, entity: Entity, body: Any) -> SandboxRecord:
+def create(
+    company: SandboxCompany, entity: Entity, body: Any, *, record_id: str | None = None
+) -> SandboxRecord:
+    """``record_id`` is for seeding only; the API always lets the company's counter choose."""
     if not entity.creatable:
         raise faults.unsupported("Create", entity.name)
     data = clean_body(entity, body)
     with transaction.atomic():
         PREPARE[entity.name](company, data, None)
-        record = store.record_create(company=company, entity=entity.name, data=data)
+        record = store.record_create(
+            company=company, entity=entity.name, data=data, record_id=record_id
+        )
         _after(company, record, None)
     return record
 
