@@ -1,17 +1,14 @@
 """Customers of the nightly export's invoices that are not linked yet: matched in the integration
 (e-mail, then display name) or created there, before their invoices (rules 3 and 10).
 
-A page of customers goes through ``find_customers(customers) -> {customer id: Pushed}`` and
-``push_customers_batch([(customer, remote_id, key)]) -> [Pushed | Exception]``: the adapter's own
-methods when it has them, otherwise its provider's ``customers_bulk`` module; a lookup and a few
-batches instead of two or three requests per customer. Without either, the contract's
-one-by-one ``find_customer`` / ``push_customer`` do it.
+A page of customers goes through the adapter's ``find_customers(customers) -> {customer id:
+Pushed}`` and ``push_customers_batch([(customer, remote_id, key)]) -> [Pushed | Exception]`` when
+it has them (a few requests per page instead of two or three per customer); otherwise through
+the contract's one-by-one ``find_customer`` / ``push_customer``.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -26,11 +23,6 @@ from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
 T = TypeVar("T")
 ATTEMPTS = 4
 MAX_WAIT_SECONDS = 120.0
-# Where a provider keeps its page-at-a-time customer calls, when its adapter has none of its own.
-BULK_MODULES = {
-    "quickbooks": "apps.integrations.quickbooks.customers_bulk",
-    "xero": "apps.integrations.xero.customers_bulk",
-}
 
 
 def with_retries(call: Callable[[], T]) -> T:
@@ -103,17 +95,8 @@ def customers_resolve(
         yield customer, outcome, remote_id is None
 
 
-def _bulk(adapter: Adapter, name: str) -> Callable | None:
-    method = getattr(adapter, name, None)
-    if method is not None:
-        return method
-    module = BULK_MODULES.get(adapter.integration.provider)
-    function = getattr(importlib.import_module(module), name, None) if module else None
-    return functools.partial(function, adapter) if function else None
-
-
 def _find(adapter: Adapter, customers: list[Customer]) -> dict[int, Pushed | SyncError]:
-    find_many = _bulk(adapter, "find_customers")
+    find_many = getattr(adapter, "find_customers", None)
     if find_many is not None:
         try:
             return with_retries(lambda: find_many(customers))
@@ -140,7 +123,7 @@ def _send(
     """Create (remote id None) or update each customer, in batches when the adapter can."""
     if not items:
         return
-    push_many = _bulk(adapter, "push_customers_batch")
+    push_many = getattr(adapter, "push_customers_batch", None)
     if push_many is not None:
         request = [(c, remote_id, customer_key(integration, c)) for c, remote_id in items]
         results = each_with_retries(push_many, request)
