@@ -172,3 +172,13 @@ def test_unknown_resource_is_a_fault_not_a_crash(raw):
     response = raw.post("spaceship", {"Name": "x"})
     assert response.status_code == 400
     assert "Fault" in response.json()
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [("EmailStatus", "Shouted"), ("PrintStatus", "Maybe"), ("GlobalTaxCalculation", "Vibes")],
+)
+def test_unknown_status_values_are_refused(raw, field, value):
+    body = {"CustomerRef": {"value": "1"}, "Line": [{"Amount": 5}], field: value}
+    error = _fault(raw.post("invoice", body))
+    assert error["code"] == "2010" and field in error["Detail"]

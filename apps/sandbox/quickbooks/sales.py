@@ -22,6 +22,12 @@ CURRENCY_NAMES = {
     "EUR": "Euro",
 }
 DUE_DAYS = 30  # the sample company's default terms, Net 30
+CHOICES = {
+    "EmailStatus": {"NotSet", "NeedToSend", "EmailSent"},
+    "PrintStatus": {"NotSet", "NeedToPrint", "PrintComplete"},
+    "TxnStatus": {"Pending", "Accepted", "Closed", "Rejected", "Converted"},
+    "GlobalTaxCalculation": {"TaxExcluded", "TaxInclusive", "NotApplicable"},
+}
 
 
 def currency_ref(company: SandboxCompany) -> dict[str, str]:
@@ -158,5 +164,11 @@ def fill_defaults(company: SandboxCompany, data: dict[str, Any], entity: str, is
     data.setdefault("EmailStatus", "NotSet")
     data.setdefault("PrintStatus", "NotSet")
     data.setdefault("LinkedTxn", [])
+    for field, allowed in CHOICES.items():
+        if field in data and data[field] not in allowed:
+            raise faults.invalid_property(
+                f"Property Name:{field} value {data[field]} specified is unsupported or invalid",
+                field,
+            )
     if "BillEmail" in data and not (data["BillEmail"] or {}).get("Address"):
         data.pop("BillEmail")
