@@ -280,3 +280,21 @@ def test_us_tax_is_computed_on_taxable_lines(qb):
     assert saved.TxnTaxDetail.TotalTax == 8.0
     assert saved.TotalAmt == 158.0
     assert Decimal(str(saved.Balance)) == Decimal("158")
+
+
+def test_invoice_from_an_estimate_closes_it(qb):
+    customer = _customer(qb)
+    estimate = Estimate()
+    estimate.CustomerRef = customer.to_ref()
+    estimate.Line = [_line(25)]
+    estimate = estimate.save(qb=qb)
+    invoice = Invoice()
+    invoice.CustomerRef = customer.to_ref()
+    invoice.Line = [_line(25)]
+    link = LinkedTxn()
+    link.TxnId, link.TxnType = estimate.Id, "Estimate"
+    invoice.LinkedTxn = [link]
+    saved = invoice.save(qb=qb)
+    closed = Estimate.get(estimate.Id, qb=qb)
+    assert closed.TxnStatus == "Closed" and closed.SyncToken == "1"
+    assert closed.LinkedTxn[0].TxnId == saved.Id

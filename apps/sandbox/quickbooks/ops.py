@@ -66,10 +66,34 @@ def _after(company: SandboxCompany, record: SandboxRecord, before: dict | None) 
     if record.entity == "Payment":
         payments.settle_invoices(company, record, before)
     elif record.entity == "Invoice":
+        _close_estimates(company, record, before)
         customers = {record.data.get("CustomerRef", {}).get("value")}
         customers.add((before or {}).get("CustomerRef", {}).get("value"))
         for customer_id in customers:
             payments.customer_balance(company, customer_id)
+
+
+def _linked(data: dict | None, txn_type: str) -> set[str]:
+    return {
+        str(txn.get("TxnId"))
+        for txn in (data or {}).get("LinkedTxn") or []
+        if txn.get("TxnType") == txn_type
+    }
+
+
+def _close_estimates(company: SandboxCompany, invoice: SandboxRecord, before: dict | None) -> None:
+    """An invoice linked to an estimate closes it, and the estimate links back, as in QBO."""
+    for estimate_id in sorted(_linked(invoice.data, "Estimate") - _linked(before, "Estimate")):
+        estimate = find(company, "Estimate", estimate_id, for_update=True)
+        if estimate is None:
+            raise faults.invalid_reference("LinkedTxn", estimate_id)
+        links = [
+            *estimate.data.get("LinkedTxn", []),
+            {"TxnId": invoice.record_id, "TxnType": "Invoice"},
+        ]
+        store.record_save(
+            record=estimate, data={**estimate.data, "TxnStatus": "Closed", "LinkedTxn": links}
+        )
 
 
 def entity_named(name: str) -> Entity:
