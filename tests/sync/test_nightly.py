@@ -420,3 +420,17 @@ def test_export_stopped_by_an_unexpected_error_does_not_read_running_for_ever(mo
     run = SyncRun.objects.get(integration=integration)
     assert run.status == "failed" and "the database went away" in run.message
     assert run.finished_at is not None
+
+
+@pytest.mark.django_db
+def test_event_driven_drain_leaves_invoices_of_a_nightly_integration_for_the_night():
+    from apps.sync.push import drain
+
+    integration = make_integration()
+    change = Change.objects.create(integration=integration, kind="invoice", object_id=1)
+
+    drain(integration)
+
+    change.refresh_from_db()
+    assert change.state == "pending"
+    assert not SyncLogEntry.objects.filter(integration=integration).exists()
