@@ -162,12 +162,18 @@ def _select_list(p: _Parser) -> bool:
 
 
 def _field(p: _Parser, entity: Entity) -> str:
+    """The field's own spelling: QBO reads property names without regard to case."""
     kind, name = p.take()
     if kind != "word":
         raise faults.query_parse(f"Was expecting a field name, found {name!r}")
-    if name not in META_FIELDS and name.split(".")[0] not in entity.fields:
+    known = {field.lower(): field for field in (*entity.fields, *META_FIELDS)}
+    head, _, rest = name.partition(".")
+    canonical = known.get(name.lower()) or known.get(head.lower())
+    if canonical is None:
         raise faults.query_invalid(f"property '{name}' is not queryable for {entity.name}")
-    return name
+    if canonical in META_FIELDS or not rest:
+        return canonical
+    return f"{canonical}.{rest}"
 
 
 def _condition(p: _Parser, entity: Entity) -> Condition:
