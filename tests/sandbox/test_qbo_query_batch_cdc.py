@@ -228,6 +228,7 @@ def test_batch_items_do_not_see_records_created_earlier_in_the_batch(qb):
 
 def test_property_names_in_queries_ignore_case(qb):
     lower = qb.query(
-        "select * from item where name = 'Pest Control' and metadata.createtime > '2000-01-01T00:00:00Z'"
+        "select * from item where name = 'Pest Control' "
+        "and metadata.createtime > '2000-01-01T00:00:00Z'"
     )
     assert lower["QueryResponse"]["Item"][0]["Name"] == "Pest Control"
