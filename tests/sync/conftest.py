@@ -120,6 +120,9 @@ def sandboxes(live_server, settings, monkeypatch):
     settings.SITE_URL = live_server.url
     # The providers' rate-limit "minute", shortened: a test never waits a real minute.
     settings.SANDBOX_RATE_WINDOW_SECONDS = 2
+    # Each test starts its pulls itself, so the sandbox's own webhook notifications (tested with
+    # the webhook endpoints) stay off: no pull starts behind a test's back or after it ended.
+    monkeypatch.setattr("apps.sandbox.webhooks.notify", lambda *args, **kwargs: None)
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     settings.QBO_DISCOVERY_URL = f"{base}/quickbooks/.well-known/openid_configuration"
     settings.QBO_API_BASE = f"{base}/quickbooks/v3"
