@@ -17,3 +17,33 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser or organisation_id is None:
             return queryset
         return queryset.filter(**{f"{self.organisation_path}_id": organisation_id})
+
+
+# Stored by the services from compute_totals(), so never typed in the admin.
+TOTALS_FIELDS = ("subtotal", "discount_total", "tax_total", "total")
+
+
+class DocumentAdmin(OrganisationScopedAdmin):
+    """What the quote and invoice admins share."""
+
+    list_filter = ("status", "organisation", "issue_date")
+    search_fields = ("number", "customer__display_name", "billing_email")
+    list_select_related = ("customer", "organisation")
+    date_hierarchy = "issue_date"
+
+
+class DocumentLineInline(admin.TabularInline):
+    """A quote's or invoice's lines; the amount is computed by the services."""
+
+    extra = 0
+    fields = (
+        "position",
+        "service_item",
+        "description",
+        "quantity",
+        "unit_price",
+        "discount_percent",
+        "taxable",
+        "amount",
+    )
+    readonly_fields = ("amount",)

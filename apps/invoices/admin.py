@@ -2,25 +2,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.common.admin import OrganisationScopedAdmin
+from apps.common.admin import (
+    TOTALS_FIELDS,
+    DocumentAdmin,
+    DocumentLineInline,
+    OrganisationScopedAdmin,
+)
 
 from .models import Invoice, InvoiceLine, Payment
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(DocumentLineInline):
     model = InvoiceLine
-    extra = 0
-    fields = (
-        "position",
-        "service_item",
-        "description",
-        "quantity",
-        "unit_price",
-        "discount_percent",
-        "taxable",
-        "amount",
-    )
-    readonly_fields = ("amount",)
 
 
 class PaymentInline(admin.TabularInline):
@@ -35,7 +28,7 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(OrganisationScopedAdmin):
+class InvoiceAdmin(DocumentAdmin):
     list_display = (
         "number",
         "customer",
@@ -47,20 +40,8 @@ class InvoiceAdmin(OrganisationScopedAdmin):
         "currency",
         "organisation",
     )
-    list_filter = ("status", "organisation", "issue_date")
-    search_fields = ("number", "customer__display_name", "billing_email")
-    list_select_related = ("customer", "organisation")
     raw_id_fields = ("customer", "imported_from")
-    readonly_fields = (
-        "subtotal",
-        "discount_total",
-        "tax_total",
-        "total",
-        "amount_paid",
-        "created_at",
-        "updated_at",
-    )
-    date_hierarchy = "issue_date"
+    readonly_fields = (*TOTALS_FIELDS, "amount_paid", "created_at", "updated_at")
     inlines = [InvoiceLineInline, PaymentInline]
 
 

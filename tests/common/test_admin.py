@@ -58,6 +58,17 @@ def test_every_changelist_opens(office, records, name):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("factory", [InvoiceFactory, QuoteFactory])
+def test_document_change_page_shows_its_lines_with_a_computed_amount(office, org, factory):
+    document = factory(organisation=org)
+    name = document._meta.model_name
+    page = client_for(office).get(reverse(f"admin:{name}s_{name}_change", args=[document.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'name="lines-0-description"' in body and 'value="Call-out"' in body
+    assert 'name="lines-0-amount"' not in body  # computed by the services, never typed
+
+
 def test_staff_see_only_their_organisations_rows(office, records):
     page = client_for(office).get(reverse("admin:invoices_invoice_changelist")).content.decode()
     assert "INV-0500" in page and "INV-0999" not in page
