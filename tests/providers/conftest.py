@@ -19,6 +19,13 @@ from tests.integrations.conftest import sandbox  # noqa: F401 (the fixture itsel
 
 CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD"}
 
+# Lines whose amounts do not divide evenly: rounding must still leave both totals equal.
+AWKWARD = (
+    ("Gutter clean", "3", "33.33", "7.5", True),
+    ("Call-out", "1", "19.99", "0", False),
+    ("Parts", "2.5", "12.47", "2.25", True),
+)
+
 
 @pytest.fixture
 def connect(sandbox):  # noqa: F811
@@ -58,6 +65,13 @@ def qbo(connect):
 @pytest.fixture
 def xero(connect):
     integration, company = connect("xero", "US")
+    return adapter_for(integration), company
+
+
+@pytest.fixture(params=["quickbooks", "xero"])
+def either(request, connect):
+    """The same behaviour checked against each provider's adapter in turn."""
+    integration, company = connect(request.param, "US")
     return adapter_for(integration), company
 
 

@@ -1,0 +1,57 @@
+"""How each adapter reports a provider that throttles, fails, times out or lost the record
+(real HTTP to the sandbox, with the sandbox's fault injection)."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.integrations.quickbooks import limits as quickbooks_limits
+from apps.integrations.xero import limits as xero_limits
+from apps.sandbox import control
+from apps.sync.errors import RemoteGone, TransientError
+from tests.providers.conftest import hub_customer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LIMITS = {"quickbooks": quickbooks_limits, "xero": xero_limits}
+# An id of the provider's shape that no record has.
+MISSING_ID = {"quickbooks": "987654", "xero": "00000000-0000-0000-0000-000000000000"}
+
+
+def test_throttling_is_transient_with_a_time_to_wait(either):
+    adapter, company = either
+    control.fault_inject(company=company, kind="429", count=1)
+    with pytest.raises(TransientError) as caught:
+        adapter.find_customer(hub_customer(adapter.integration))
+    assert caught.value.retry_after and caught.value.retry_after > 0
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "malformed"])
+def test_server_errors_and_unreadable_answers_are_transient(either, kind):
+    adapter, company = either
+    control.fault_inject(company=company, kind=kind, count=1)
+    with pytest.raises(TransientError):
+        adapter.find_customer(hub_customer(adapter.integration))
+
+
+def test_expired_access_token_is_refreshed_and_the_call_succeeds(either):
+    adapter, company = either
+    control.token_expire(company=company)
+    assert adapter.find_customer(hub_customer(adapter.integration)) is None
+
+
+def test_a_provider_that_does_not_answer_in_time_is_transient(either, settings, monkeypatch):
+    adapter, company = either
+    settings.SANDBOX_FAULT_TIMEOUT_SECONDS = 2
+    monkeypatch.setattr(LIMITS[adapter.integration.provider], "REQUEST_TIMEOUT_SECONDS", 0.5)
+    control.fault_inject(company=company, kind="timeout", count=1)
+    with pytest.raises(TransientError, match="in time"):
+        adapter.find_customer(hub_customer(adapter.integration))
+
+
+def test_record_deleted_meanwhile_is_gone(either):
+    adapter, _ = either
+    missing = MISSING_ID[adapter.integration.provider]
+    assert adapter.fetch("invoice", missing).deleted
+    with pytest.raises(RemoteGone):
+        adapter.void("invoice", missing)
