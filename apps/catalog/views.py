@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from apps.common.access import get_for_organisation, organisation_of
-from apps.common.forms import apply_errors
-from apps.common.views import paginate
+from apps.common.views import paginate, save_model_form
 
 from . import services
 from .forms import ServiceItemForm
@@ -33,14 +30,8 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 def _item_form(request: HttpRequest, *, item: ServiceItem | None, save) -> HttpResponse:
     form = ServiceItemForm(request.POST or None, instance=item)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(**{name: form.cleaned_data[name] for name in form.Meta.fields})
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Saved {saved}.")
-            return redirect("catalog:list")
+    if save_model_form(request, form, save):
+        return redirect("catalog:list")
     return render(request, "catalog/form.html", {"form": form, "item": item})
 
 

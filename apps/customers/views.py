@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
 from apps.common.forms import apply_errors
-from apps.common.views import paginate
+from apps.common.views import paginate, save_model_form
 from apps.invoices.forms import PaymentForm
 from apps.invoices.services import payment_collect_online
 
@@ -50,15 +50,9 @@ def customer_detail(
 
 def _customer_form(request: HttpRequest, *, customer: Customer | None, save) -> HttpResponse:
     form = CustomerForm(request.POST or None, instance=customer)
-    if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            saved = save(**values)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Saved {saved}.")
-            return redirect(saved)
+    saved = save_model_form(request, form, save)
+    if saved:
+        return redirect(saved)
     return render(request, "customers/form.html", {"form": form, "customer": customer})
 
 
@@ -143,12 +137,11 @@ def card_payment(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _get_customer(request, pk)
     form = PaymentForm(request.POST, prefix="card")
     if form.is_valid():
-        values = {**form.cleaned_data, "method": form.cleaned_data["method"] or "card"}
         try:
-            payment_collect_online(customer=customer, by=request.user, **values)
+            payment_collect_online(customer=customer, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"Card payment of {values['amount']} recorded.")
+            messages.success(request, f"Card payment of {form.cleaned_data['amount']} recorded.")
             return redirect(customer)
     return customer_detail(request, customer.pk, card_form=form, status=400)

@@ -5,7 +5,7 @@ voided. Each step is one transaction that also records the change for sync."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -37,6 +37,8 @@ INVOICE = DocumentKind(
     editable=(Invoice.Status.DRAFT, Invoice.Status.SENT),
 )
 EDITABLE = INVOICE.editable
+# How long a customer has to pay a new invoice, unless staff choose another due date.
+PAYMENT_TERMS = timedelta(days=14)
 
 
 def _record(invoice: Invoice) -> None:
@@ -179,10 +181,12 @@ def payment_collect_online(
     by=None,
 ) -> Payment:
     """A payment the hub collected itself (e.g. by card). Allowed whether or not integrations
-    are connected; with no invoice it becomes a sales receipt in QuickBooks."""
+    are connected; with no invoice it becomes a sales receipt in QuickBooks. With no method
+    given, it was taken by card."""
     if (invoice is None) == (customer is None):
         raise TypeError("Pass either an invoice or a customer.")
     amount = _amount(amount)
+    method = method or "card"
     with transaction.atomic():
         if invoice is not None:
             payment = _add(

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -77,7 +75,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
     today = organisation.today()
     initial = {
         "issue_date": today,
-        "due_date": today + datetime.timedelta(days=14),
+        "due_date": today + services.PAYMENT_TERMS,
         "customer": request.GET.get("customer"),
     }
     return document_edit(
@@ -163,7 +161,6 @@ def payment_take_card(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _get_invoice(request, pk)
 
     def record(**values):
-        values["method"] = values["method"] or "card"
         return services.payment_collect_online(invoice=invoice, by=request.user, **values)
 
     return _payment_post(request, invoice, prefix="card", record=record)

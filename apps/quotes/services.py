@@ -3,7 +3,6 @@ invoice. Each step is one transaction that also records the change for sync."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,11 +17,10 @@ from apps.common.document_services import (
     require_status,
 )
 from apps.common.lines import LineInput, lines_of
+from apps.invoices.models import Invoice
+from apps.invoices.services import PAYMENT_TERMS, invoice_create
 
 from .models import Quote, QuoteLine
-
-# Payment terms of an invoice made from a quote.
-INVOICE_TERMS = datetime.timedelta(days=14)
 
 QUOTE = DocumentKind(
     model=Quote,
@@ -39,8 +37,11 @@ def _record(quote: Quote) -> None:
     record(QUOTE, quote)
 
 
-def _require(quote: Quote, allowed: tuple[str, ...], action: str) -> None:
-    require_status(quote, allowed, action)
+def _refuse_if_converted(quote: Quote) -> None:
+    if quote.converted_invoice_id:
+        raise ValidationError(
+            f"Quote {quote.number} was already converted to {quote.converted_invoice}."
+        )
 
 
 def quote_create(*, organisation, lines: list[LineInput], by=None, **header: Any) -> Quote:
@@ -56,11 +57,8 @@ def quote_update(*, quote: Quote, lines: list[LineInput], by=None, **header: Any
 def _transition(quote: Quote, *, allowed: tuple[str, ...], action: str, to: str, **stamp) -> Quote:
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        _require(quote, allowed, action)
-        if quote.converted_invoice_id:
-            raise ValidationError(
-                f"Quote {quote.number} was already converted to {quote.converted_invoice}."
-            )
+        require_status(quote, allowed, action)
+        _refuse_if_converted(quote)
         quote.status = to
         for name, value in stamp.items():
             setattr(quote, name, value)
@@ -103,25 +101,20 @@ def quote_cancel(*, quote: Quote, by=None) -> Quote:
     )
 
 
-def quote_convert(*, quote: Quote, by=None):
+def quote_convert(*, quote: Quote, by=None) -> Invoice:
     """The accepted quote becomes a draft invoice with the same customer, terms and lines."""
-    from apps.invoices.services import invoice_create  # invoices know nothing of quotes
-
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        _require(quote, (Quote.Status.ACCEPTED,), "converted to an invoice")
+        require_status(quote, (Quote.Status.ACCEPTED,), "converted to an invoice")
         today = quote.organisation.today()
-        if quote.converted_invoice_id:
-            raise ValidationError(
-                f"Quote {quote.number} was already converted to {quote.converted_invoice}."
-            )
+        _refuse_if_converted(quote)
         invoice = invoice_create(
             organisation=quote.organisation,
             lines=lines_of(quote),
             by=by,
             customer=quote.customer,
             issue_date=today,
-            due_date=today + INVOICE_TERMS,
+            due_date=today + PAYMENT_TERMS,
             billing_email=quote.billing_email,
             currency=quote.currency,
             discount_percent=quote.discount_percent,
