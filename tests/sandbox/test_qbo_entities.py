@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -298,3 +299,14 @@ def test_invoice_from_an_estimate_closes_it(qb):
     closed = Estimate.get(estimate.Id, qb=qb)
     assert closed.TxnStatus == "Closed" and closed.SyncToken == "1"
     assert closed.LinkedTxn[0].TxnId == saved.Id
+
+
+def test_preferences_and_company_info_can_be_updated(qb, qbo_company):
+    prefs = Preferences.get(qb=qb)
+    prefs.SalesFormsPrefs.CustomTxnNumbers = False
+    saved = prefs.save(qb=qb)
+    assert saved.SalesFormsPrefs.CustomTxnNumbers is False and saved.SyncToken == "1"
+    info = CompanyInfo.get(qbo_company.external_id, qb=qb)
+    body = {"Id": info.Id, "SyncToken": info.SyncToken, "sparse": True, "LegalName": "Renamed LLC"}
+    answer = qb.post(f"{qb.api_url}/company/{qb.company_id}/companyinfo", json.dumps(body))
+    assert answer["CompanyInfo"]["LegalName"] == "Renamed LLC"
