@@ -18,7 +18,7 @@ from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
-from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
+from apps.sandbox.models import SandboxApp, SandboxCompany, SandboxRecord, SandboxRequest
 from apps.sync.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
@@ -296,6 +296,9 @@ def export_fixture(provider: str, *, invoices: int):
         name="Nightly Co", country="US", currency="USD", time_zone="America/Chicago"
     )
     integration = sandbox_integration_connect(organisation=organisation, provider=provider)
+    # No webhooks back into the app: these tests are about the export, and a delivery still in
+    # flight when the test ends would hold the database the live server shares.
+    SandboxApp.objects.update(webhook_url="")
     customer_ids = customers_create(organisation=organisation, count=invoices, tag="n")
     sent_invoices_create(
         organisation=organisation,
