@@ -110,6 +110,7 @@ class MemoryAdapter:
         return Pushed(remote_id, record["version"])
 
     def push_invoices_batch(self, items):
+        self.calls.append(("push_invoices_batch", len(items)))
         return [self.push_invoice(i, r, customer_remote_id=c, key=k) for i, r, c, k in items]
 
     def pull(self, kinds, since):

@@ -309,3 +309,19 @@ def test_retry_that_took_over_a_newer_edit_sends_the_newer_content_too(connect, 
     [remote_id] = remote.records["invoice"]
     assert remote.records["invoice"][remote_id]["total"] == "500.00"
     assert remote.count("invoice") == 1
+
+
+def test_sync_now_with_many_waiting_invoices_sends_them_through_the_batch_api(
+    connect, hub, remotes
+):
+    qbo = connect(invoices_sync_to=False, customers_sync_to=False)
+    for n in range(25):
+        hub.invoice(hub.customer(f"Client {n}", f"client{n}@example.com"))
+    qbo.invoices_sync_to = True
+    qbo.save()
+    run = sync_run_execute(run=sync_now(integration=qbo))
+    remote = remotes(qbo)
+    assert remote.count("invoice") == 25
+    assert sum(call[1] for call in remote.calls_of("push_invoices_batch")) == 25
+    assert run.status == SyncRun.Status.SUCCEEDED and run.counts["pushed"] >= 25
+    assert run.trigger == SyncRun.Trigger.SYNC_NOW and run.finished_at is not None
