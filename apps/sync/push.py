@@ -163,16 +163,18 @@ def push_change(ctx: Context, change: Change) -> float | None:
     """Decide and send one outbox row. Returns seconds to wait when a transient failure means
     the rest of the integration's queue should wait too."""
     ctx.change = change
-    refreshed = False
+    refresh = tried_refresh = False
     while True:
         try:
+            if refresh:  # here, so that a refused refresh is handled like any other error
+                refresh = False
+                _refresh_token(ctx.integration)
             _push(ctx, change)
             return None
         except AuthExpired as exc:
-            if refreshed:
+            if tried_refresh:
                 return _retry_later(ctx, change, exc.message, None)
-            refreshed = True
-            _refresh_token(ctx.integration)
+            refresh = tried_refresh = True
         except TransientError as exc:
             return _retry_later(ctx, change, exc.message, exc.retry_after)
         except ReconnectNeeded as exc:

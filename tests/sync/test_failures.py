@@ -325,3 +325,24 @@ def test_sync_now_with_many_waiting_invoices_sends_them_through_the_batch_api(
     assert sum(call[1] for call in remote.calls_of("push_invoices_batch")) == 25
     assert run.status == SyncRun.Status.SUCCEEDED and run.counts["pushed"] >= 25
     assert run.trigger == SyncRun.Trigger.SYNC_NOW and run.finished_at is not None
+
+
+def test_refused_token_refresh_leaves_the_records_waiting_for_a_reconnect(
+    connect, hub, remotes, monkeypatch
+):
+    from apps.sync.errors import ReconnectNeeded
+
+    qbo = connect()
+    hub.invoice()
+    remotes(qbo).fail["find_customer"].append(AuthExpired("401"))
+
+    def refused(*, integration, rejected_token=None):
+        Integration.objects.filter(pk=integration.pk).update(status="needs_reconnect")
+        raise ReconnectNeeded("The refresh token was refused: reconnect QuickBooks.")
+
+    monkeypatch.setattr("apps.integrations.tokens.token_refresh", refused)
+    drain(qbo)
+    assert set(Change.objects.filter(integration=qbo).values_list("state", flat=True)) == {
+        "pending"
+    }
+    assert SyncLogEntry.objects.filter(message__contains="reconnect QuickBooks").exists()
