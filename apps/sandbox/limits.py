@@ -58,7 +58,9 @@ class Admission:
 
 
 def _prefix(company: SandboxCompany) -> str:
-    return f"sandbox:limits:{company.provider}:{company.pk}"
+    # The realm / tenant id, never the primary key: a test database may hand a reused key to a
+    # new company while the cache still counts for the old one.
+    return f"sandbox:limits:{company.provider}:{company.external_id}"
 
 
 def count_request(company: SandboxCompany, *, batch: bool = False) -> Admission:

@@ -88,8 +88,14 @@ def to_decimal(value: Any, where: str = "amount") -> Decimal:
     return result
 
 
+# Larger numbers than any amount or quantity QBO keeps are refused before any arithmetic.
+NUMBER_LIMIT = Decimal(10) ** 11
+
+
 def _number(value: Any) -> int | float:
     number = to_decimal(value)
+    if abs(number) >= NUMBER_LIMIT:
+        raise faults.wrong_type("", "amount", value, f"a number below {NUMBER_LIMIT:,}")
     return int(number) if number == number.to_integral_value() else float(number)
 
 
