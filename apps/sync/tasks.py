@@ -12,6 +12,7 @@ from apps.integrations.models import Integration
 
 from . import outbox
 from .models import SyncRun
+from .runs import run_finish
 
 DRAIN_TASK = "sync.drain_integration"
 PULL_TASK = "sync.pull_integration"
@@ -50,8 +51,6 @@ def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.P
     integration_catch_up_if_connected(integration=integration)
     result = pull(integration, trigger=trigger)
     if result.run is not None:
-        from .runs import run_finish
-
         run_finish(result.run, error=result.error)
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)
@@ -83,7 +82,12 @@ def sync_now_task(run_id: int) -> None:
     run = SyncRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
     if run is None:
         return
-    sync_run_execute(run=run)
+    try:
+        sync_run_execute(run=run)
+    except Exception as exc:
+        # The page polls until the run finishes: it must never read "running" for ever.
+        run_finish(run, error=f"Sync Now stopped on an unexpected error: {exc}")
+        raise
 
 
 # The nightly export's tasks live beside these; importing them here registers them with workers.

@@ -95,3 +95,23 @@ def test_a_later_successful_push_settles_an_earlier_failure(connect, hub, remote
     invoice_update(invoice=invoice, lines=[LINE, LINE])
     drain(qbo)
     assert not Change.objects.filter(integration=qbo, state="failed").exists()
+
+
+def test_sync_now_that_breaks_unexpectedly_still_ends_so_the_page_stops_polling(
+    connect, monkeypatch
+):
+    from apps.sync.models import SyncRun
+    from apps.sync.tasks import sync_now_task
+
+    qbo = connect()
+    run = SyncRun.objects.create(integration=qbo, trigger=SyncRun.Trigger.SYNC_NOW)
+
+    def broken(*, run):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("apps.sync.services.sync_run_execute", broken)
+    with pytest.raises(RuntimeError):
+        sync_now_task(run.pk)
+    run.refresh_from_db()
+    assert run.finished_at is not None and run.status == SyncRun.Status.FAILED
+    assert "disk full" in run.message
