@@ -65,3 +65,42 @@ def test_odd_bodies_never_crash(api, entity):
 def test_odd_batches_never_crash(api, body):
     response = api("batch", body)
     assert response.status_code in (200, 400)
+
+
+ODD_QUERIES = [
+    "",
+    "select",
+    "select * from",
+    "select * from Customer where",
+    "select * from Customer where DisplayName",
+    "select * from Customer where DisplayName =",
+    "select * from Customer where DisplayName in ()",
+    "select * from Customer where DisplayName in ('a',",
+    "select * from Customer orderby",
+    "select * from Customer order by",
+    "select * from Customer startposition -1",
+    "select * from Customer maxresults 0",
+    "select * from Customer maxresults 1.5",
+    "SELECT COUNT( FROM Customer",
+    "select * from Customer where Balance > 'abc'",
+    "select * from Customer where MetaData.LastUpdatedTime > 'not-a-date'",
+    "select * from Invoice where CustomerRef.value = '1'",
+    "select * from Customer where DisplayName = 'José'",
+    "select * from Customer where DisplayName like '%'",
+    "select * from Customer where Id = 5",
+    "select * from Customer where Active = maybe",
+    "select * from Customer; drop table x",
+    "select * from Customer where DisplayName = 'a' and",
+    "\x00\x01",
+]
+
+
+@pytest.mark.parametrize("text", ODD_QUERIES)
+def test_odd_queries_never_crash(client, qbo_token, settings, text):
+    settings.SANDBOX_LIMITS = {"quickbooks": {"minute": 100_000}}
+    response = client.get(
+        f"/sandbox/quickbooks/v3/company/{qbo_token.company.external_id}/query",
+        {"query": text},
+        HTTP_AUTHORIZATION=f"Bearer {qbo_token.access_token}",
+    )
+    assert response.status_code in (200, 400), response.content
