@@ -7,10 +7,10 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from apps.common.money import ZERO, round_money
 from apps.customers.models import Customer
 from apps.invoices.models import Invoice
+from apps.invoices.services import PAYABLE
 from apps.quotes.models import Quote
 from apps.timesheets.models import Timesheet
 
-OPEN = (Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID)
 BALANCE = ExpressionWrapper(
     F("total") - F("amount_paid"), output_field=DecimalField(max_digits=14, decimal_places=2)
 )
@@ -18,7 +18,7 @@ BALANCE = ExpressionWrapper(
 
 def dashboard_summary(*, organisation) -> dict:
     invoices = Invoice.objects.filter(organisation=organisation)
-    open_invoices = invoices.filter(status__in=OPEN)
+    open_invoices = invoices.filter(status__in=PAYABLE)
     owed = open_invoices.aggregate(
         outstanding=Sum(BALANCE),
         overdue=Sum(BALANCE, filter=Q(due_date__lt=organisation.today())),
