@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import store
-from .companies import company_payroll_set
+from .companies import company_create, company_payroll_set
 from .models import Provider, SandboxCompany, SandboxRequest
 from .quickbooks import console_actions
 from .quickbooks.faults import QboFault
@@ -32,6 +32,26 @@ def index(request: HttpRequest) -> HttpResponse:
             "xero_companies": [c for c in companies if c.provider == Provider.XERO],
         },
     )
+
+
+@login_required
+@require_POST
+def company_new(request: HttpRequest) -> HttpResponse:
+    """A new sandbox company of either provider, seeded like the provider's sample company."""
+    provider = request.POST.get("provider", "")
+    name = request.POST.get("name", "").strip()
+    if provider not in Provider.values or not name:
+        messages.error(request, "Choose a provider and give the company a name.")
+        return redirect("sandbox:index")
+    company = company_create(
+        provider=provider,
+        name=name[:200],
+        country=request.POST.get("country", "US"),
+        currency=request.POST.get("currency", ""),
+        payroll_enabled=request.POST.get("payroll") == "on",
+    )
+    messages.success(request, f"Created {company.name} ({company.external_id}).")
+    return redirect("sandbox:index")
 
 
 def _company(external_id: str) -> SandboxCompany:

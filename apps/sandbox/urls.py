@@ -12,6 +12,7 @@ XERO = {"provider": Provider.XERO}
 
 urlpatterns = [
     path("", console.index, name="index"),
+    path("companies/new/", console.company_new, name="company_new"),
     path("quickbooks/console/<str:external_id>/", console.qbo_company, name="qbo_console_company"),
     path(
         "quickbooks/console/<str:external_id>/payroll/",

@@ -123,3 +123,23 @@ def test_sandbox_rows_are_listed_in_the_admin(client, qbo_company):
     client.force_login(admin_user)
     for model in ("sandboxcompany", "sandboxrecord", "sandboxrequest", "sandboxwebhookdelivery"):
         assert client.get(f"/admin/sandbox/{model}/").status_code == 200
+
+
+def test_staff_can_create_a_seeded_company_of_either_provider(staff):
+    from apps.sandbox.models import SandboxCompany
+
+    staff.post(
+        reverse("sandbox:company_new"),
+        {"provider": "quickbooks", "name": "Demo CA", "country": "CA"},
+    )
+    company = SandboxCompany.objects.get(name="Demo CA")
+    assert company.currency == "CAD" and company.payroll_enabled is False
+    assert store.records(company, "TaxCode").exists()
+    staff.post(
+        reverse("sandbox:company_new"), {"provider": "xero", "name": "Demo NZ", "country": "NZ"}
+    )
+    assert SandboxCompany.objects.get(name="Demo NZ").provider == "xero"
+    refused = staff.post(
+        reverse("sandbox:company_new"), {"provider": "sage", "name": "x"}, follow=True
+    )
+    assert "Choose a provider" in refused.content.decode()
