@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from apps.sync.errors import SyncError, TransientError
@@ -20,6 +20,24 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_ready(item) for item in value]
     return value
+
+
+def required_text(data: Any, key: str, *, answered: str) -> str:
+    """``data[key]`` as text. An answer without it is malformed, so transient (retried and
+    logged); ``answered`` starts the message, e.g. "Xero answered invoice"."""
+    if not isinstance(data, Mapping) or data.get(key) in (None, ""):
+        raise TransientError(f"{answered} without {key}.")
+    return str(data[key])
+
+
+def answered_decimal(value: Any, *, answered: str, default: Decimal | None = None) -> Decimal:
+    """A number from a provider's answer; ``default`` stands in for a missing one."""
+    if value in (None, "") and default is not None:
+        return default
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise TransientError(f"{answered} {value!r}, which is not a number.") from None
 
 
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:

@@ -173,6 +173,8 @@ def test_answer_missing_fields_is_a_transient_error():
         mapping.document_from_xero({**XERO_INVOICE, "UpdatedDateUTC": None}, "invoice")
     with pytest.raises(TransientError, match="without LineItems"):
         mapping.document_from_xero({**XERO_INVOICE, "LineItems": None}, "invoice")
+    with pytest.raises(TransientError, match="Xero answered a total 'lots', which is not a number"):
+        mapping.document_from_xero({**XERO_INVOICE, "Total": "lots"}, "invoice")
 
 
 def test_validation_messages_are_joined():

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from apps.common.money import HUNDRED, ZERO, round_money
+from apps.integrations.wire import answered_decimal, required_text
 from apps.sync.adapters import (
     RemoteChange,
     RemoteCustomer,
@@ -36,20 +37,11 @@ def _text(data: Mapping, *path: str) -> str:
 
 
 def _required(data: Any, key: str, entity: str) -> str:
-    if not isinstance(data, Mapping) or data.get(key) in (None, ""):
-        raise TransientError(f"QuickBooks answered a {entity} without {key}.")
-    return str(data[key])
+    return required_text(data, key, answered=f"QuickBooks answered a {entity}")
 
 
 def _decimal(value: Any, what: str, default: Decimal | None = None) -> Decimal:
-    if value in (None, "") and default is not None:
-        return default
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise TransientError(
-            f"QuickBooks answered {what} {value!r}, which is not a number."
-        ) from None
+    return answered_decimal(value, answered=f"QuickBooks answered {what}", default=default)
 
 
 def _date(value: Any, what: str) -> date:

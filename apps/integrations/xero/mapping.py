@@ -14,11 +14,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from apps.common.documents import compute_totals
 from apps.common.money import HUNDRED, ZERO, round_money
+from apps.integrations.wire import answered_decimal, required_text
 from apps.sync.adapters import (
     RemoteChange,
     RemoteCustomer,
@@ -87,18 +88,11 @@ def parse_day(value: Any, what: str) -> date:
 
 
 def _decimal(value: Any, what: str, default: Decimal | None = None) -> Decimal:
-    if value in (None, "") and default is not None:
-        return default
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise TransientError(f"Xero answered {what} {value!r}, which is not a number.") from None
+    return answered_decimal(value, answered=f"Xero answered {what}", default=default)
 
 
 def required(data: Any, key: str, what: str) -> str:
-    if not isinstance(data, Mapping) or data.get(key) in (None, ""):
-        raise TransientError(f"Xero answered {what} without {key}.")
-    return str(data[key])
+    return required_text(data, key, answered=f"Xero answered {what}")
 
 
 def version_of(data: Mapping, what: str) -> str:
