@@ -53,8 +53,7 @@ class ItemKind(Kind):
         code = str(data.get("Code") or "").strip()
         if not code:
             raise Invalid("Item Code must be specified.")
-        taken = entities.find_by(company, entities.ITEMS, "Code", code)
-        if taken is not None and taken.record_id != data["ItemID"]:
+        if entities.taken_by_another(company, entities.ITEMS, "Code", code, data["ItemID"]):
             raise Invalid(f"Item code '{code}' already exists.")
         data["Code"] = code
         rates = entities.tax_rates(company)
@@ -97,8 +96,9 @@ class AccountKind(Kind):
         problems = []
         for field in ("Code", "Name"):
             value = str(data.get(field) or "").strip()
-            taken = entities.find_by(company, entities.ACCOUNTS, field, value)
-            if not value or (taken is not None and taken.record_id != data["AccountID"]):
+            if not value or entities.taken_by_another(
+                company, entities.ACCOUNTS, field, value, data["AccountID"]
+            ):
                 problems.append(f"Please enter a unique {field}.")
         if problems:
             raise Invalid(*problems)

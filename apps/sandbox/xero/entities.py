@@ -43,6 +43,14 @@ def find_by(
     return store.records(company, entity).filter(**lookup).order_by("pk").first()
 
 
+def taken_by_another(
+    company: SandboxCompany, entity: str, field: str, value: object, record_id: str
+) -> bool:
+    """Whether a record other than ``record_id`` already has this ``field`` value."""
+    taken = find_by(company, entity, field, value)
+    return taken is not None and taken.record_id != record_id
+
+
 def tax_rates(company: SandboxCompany) -> dict[str, dict[str, Any]]:
     return {row.record_id: row.data for row in store.records(company, TAX_RATES)}
 
