@@ -1,12 +1,15 @@
-"""The create / edit page of a quote or invoice: header form plus line rows, one view flow."""
+"""The create / edit page of a quote or invoice: header form plus line rows, one view flow;
+the two htmx helpers of that page serve both apps' URLs directly."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from apps.common.access import organisation_of
 from apps.common.documents import Document, compute_totals
@@ -73,6 +76,7 @@ def document_edit(
     )
 
 
+@login_required
 def line_row(request: HttpRequest) -> HttpResponse:
     """One blank line row for htmx "Add line", with the bumped form count swapped out of band."""
     organisation = organisation_of(request)
@@ -88,6 +92,8 @@ def line_row(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
 def document_totals(request: HttpRequest) -> HttpResponse:
     """The running totals of the form being edited (htmx, on every change); rows or header
     values that do not parse yet are left out rather than reported here."""

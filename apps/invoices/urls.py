@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
+from apps.common import document_views
+
 from . import views
 
 app_name = "invoices"
 urlpatterns = [
     path("", views.invoice_list, name="list"),
     path("new/", views.invoice_create, name="create"),
-    path("line-row/", views.invoice_line_row, name="line_row"),
-    path("totals/", views.invoice_totals, name="totals"),
+    path("line-row/", document_views.line_row, name="line_row"),
+    path("totals/", document_views.document_totals, name="totals"),
     path("<int:pk>/", views.invoice_detail, name="detail"),
     path("<int:pk>/edit/", views.invoice_edit, name="edit"),
     path("<int:pk>/payments/", views.payment_add, name="payment_add"),

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
-from apps.common.document_views import document_edit, document_totals, line_row
+from apps.common.document_views import document_edit
 from apps.common.forms import apply_errors
 from apps.common.views import paginate, run_action
 
@@ -174,14 +174,3 @@ def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
         request, lambda: services.payment_void(payment=payment, by=request.user), "Payment voided."
     )
     return redirect(payment.invoice or payment.customer)
-
-
-@login_required
-def invoice_line_row(request: HttpRequest) -> HttpResponse:
-    return line_row(request)
-
-
-@login_required
-@require_POST
-def invoice_totals(request: HttpRequest) -> HttpResponse:
-    return document_totals(request)

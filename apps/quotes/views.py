@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
-from apps.common.document_views import document_edit, document_totals, line_row
+from apps.common.document_views import document_edit
 from apps.common.views import paginate, run_action
 
 from . import services
@@ -103,14 +103,3 @@ def quote_convert(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return redirect(converted[0])
     return redirect(quote)
-
-
-@login_required
-def quote_line_row(request: HttpRequest) -> HttpResponse:
-    return line_row(request)
-
-
-@login_required
-@require_POST
-def quote_totals(request: HttpRequest) -> HttpResponse:
-    return document_totals(request)
