@@ -9,7 +9,8 @@ from apps.integrations.pacing import Pacer, PacerRegistry
 
 REQUESTS_PER_MINUTE = 60
 CONCURRENT_REQUESTS = 5
-REQUESTS_PER_DAY = 5000
+# The 5,000 calls a day per tenant are not paced here: past them Xero's 429 names the day
+# limit and its Retry-After, which the client turns into a transient error that waits.
 ELEMENTS_PER_REQUEST = 50
 PAGE_SIZE = 100
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
