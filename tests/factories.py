@@ -72,28 +72,29 @@ class ServiceItemFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("100.00")
 
 
-class QuoteFactory(factory.django.DjangoModelFactory):
+class _DocumentFactory(factory.django.DjangoModelFactory):
+    """What quotes and invoices share: a customer of the same organisation, one line's totals."""
+
     class Meta:
-        model = Quote
+        abstract = True
         skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     customer = factory.SubFactory(
         CustomerFactory, organisation=factory.SelfAttribute("..organisation")
     )
-    number = factory.Sequence(lambda n: f"QU-{n + 9000:04d}")
     issue_date = factory.LazyFunction(timezone.localdate)
     currency = "USD"
     subtotal = Decimal("100.00")
     total = Decimal("100.00")
-    line = factory.RelatedFactory("tests.factories.QuoteLineFactory", factory_related_name="quote")
 
 
-class QuoteLineFactory(factory.django.DjangoModelFactory):
+class _LineFactory(factory.django.DjangoModelFactory):
+    """One untaxed 100.00 call-out, matching the document factories' totals."""
+
     class Meta:
-        model = QuoteLine
+        abstract = True
 
-    quote = factory.SubFactory(QuoteFactory, line=None)
     description = "Call-out"
     quantity = Decimal("1")
     unit_price = Decimal("100.00")
@@ -101,36 +102,37 @@ class QuoteLineFactory(factory.django.DjangoModelFactory):
     taxable = False
 
 
-class InvoiceFactory(factory.django.DjangoModelFactory):
+class QuoteFactory(_DocumentFactory):
+    class Meta:
+        model = Quote
+
+    number = factory.Sequence(lambda n: f"QU-{n + 9000:04d}")
+    line = factory.RelatedFactory("tests.factories.QuoteLineFactory", factory_related_name="quote")
+
+
+class QuoteLineFactory(_LineFactory):
+    class Meta:
+        model = QuoteLine
+
+    quote = factory.SubFactory(QuoteFactory, line=None)
+
+
+class InvoiceFactory(_DocumentFactory):
     class Meta:
         model = Invoice
-        skip_postgeneration_save = True
 
-    organisation = factory.SubFactory(OrganisationFactory)
-    customer = factory.SubFactory(
-        CustomerFactory, organisation=factory.SelfAttribute("..organisation")
-    )
     number = factory.Sequence(lambda n: f"INV-{n + 9000:04d}")
-    issue_date = factory.LazyFunction(timezone.localdate)
     due_date = factory.LazyAttribute(lambda i: i.issue_date + dt.timedelta(days=14))
-    currency = "USD"
-    subtotal = Decimal("100.00")
-    total = Decimal("100.00")
     line = factory.RelatedFactory(
         "tests.factories.InvoiceLineFactory", factory_related_name="invoice"
     )
 
 
-class InvoiceLineFactory(factory.django.DjangoModelFactory):
+class InvoiceLineFactory(_LineFactory):
     class Meta:
         model = InvoiceLine
 
     invoice = factory.SubFactory(InvoiceFactory, line=None)
-    description = "Call-out"
-    quantity = Decimal("1")
-    unit_price = Decimal("100.00")
-    amount = Decimal("100.00")
-    taxable = False
 
 
 class PaymentFactory(factory.django.DjangoModelFactory):
