@@ -85,6 +85,8 @@ def customer_apply(integration: Integration, remote: RemoteCustomer) -> tuple[Cu
             customer = Customer.objects.get(pk=link.object_id)
             while customer.merged_into_id:
                 customer = customer.merged_into
+            if link.remote_name and remote.display_name == link.remote_name:
+                del values["display_name"]  # the integration's stand-in name, not a rename
             changed = {k: v for k, v in values.items() if v and getattr(customer, k) != v}
             if changed:
                 customer = customer_update(customer=customer, **changed)

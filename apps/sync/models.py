@@ -30,6 +30,9 @@ class Link(models.Model):
     remote_id = models.CharField(max_length=64)
     remote_version = models.CharField(max_length=64, blank=True)  # SyncToken / UpdatedDateUTC
     fingerprint = models.CharField(max_length=64, blank=True)
+    # The name the integration gave the record when it differs from the hub's (QBO refuses a
+    # display name another person holds): pulled back, it is not taken as a rename.
+    remote_name = models.CharField(max_length=200, blank=True)
     created_by = models.CharField(max_length=10, choices=Side.choices)
     imported_history = models.BooleanField(default=False)
     merged_into = models.ForeignKey(

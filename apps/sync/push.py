@@ -77,24 +77,21 @@ def link_save(
     integration: Integration, kind: str, record, pushed: adapters.Pushed, *, created_by: str
 ) -> Link:
     """Create or refresh the link after the integration accepted ``record``."""
+    values = {
+        "remote_id": pushed.remote_id,
+        "remote_version": pushed.remote_version or "",
+        "fingerprint": fingerprint(kind, record),
+        "synced_at": timezone.now(),
+    }
+    if pushed.remote_name:
+        values["remote_name"] = pushed.remote_name
     link, _ = Link.objects.update_or_create(
         integration=integration,
         kind=kind,
         object_id=record.pk,
         merged_into=None,
-        defaults={
-            "remote_id": pushed.remote_id,
-            "remote_version": pushed.remote_version or "",
-            "fingerprint": fingerprint(kind, record),
-            "synced_at": timezone.now(),
-        },
-        create_defaults={
-            "remote_id": pushed.remote_id,
-            "remote_version": pushed.remote_version or "",
-            "fingerprint": fingerprint(kind, record),
-            "synced_at": timezone.now(),
-            "created_by": created_by,
-        },
+        defaults=values,
+        create_defaults={**values, "created_by": created_by},
     )
     return link
 

@@ -13,7 +13,7 @@ from apps.customers.models import Customer
 from apps.invoices.models import Invoice, Payment
 from apps.invoices.services import invoice_update
 from apps.quotes.models import Quote
-from apps.sync.adapters import RemoteChange
+from apps.sync.adapters import Pushed, RemoteChange
 from apps.sync.models import Change, Link, SyncLogEntry, SyncState
 from apps.sync.pull import OVERLAP, pull
 from apps.sync.push import drain
@@ -284,3 +284,31 @@ def test_invoice_pulled_before_its_customer_fetches_the_customer_first(connect, 
     pull(qbo)
     assert Invoice.objects.get(number="R-11").customer.email == "ann@example.com"
     assert remote.calls_of("fetch") == [("fetch", "customer", customer.remote_id)]
+
+
+def test_name_the_integration_gave_a_duplicate_is_not_pulled_back_as_a_rename(
+    connect, hub, remotes
+):
+    qbo, xero = connect("quickbooks"), connect("xero")
+    customer = hub.customer("Nick Brown", email="nick@example.com")
+    remote = remotes(qbo)
+    original = remote.push_customer
+
+    def push_customer(customer, remote_id, *, key):  # QBO refused the name as a duplicate
+        pushed = original(customer, remote_id, key=key)
+        return Pushed(pushed.remote_id, pushed.remote_version, remote_name="Nick Brown (2)")
+
+    remote.push_customer = push_customer
+    drain(qbo)
+    remote_id = Link.objects.get(integration=qbo, kind="customer", object_id=customer.pk).remote_id
+    # Someone adds a phone number to that customer in QuickBooks.
+    feed(
+        remote,
+        remote_customer(
+            remote_id, "Nick Brown (2)", "nick@example.com", phone="0412 345 678", version="5"
+        ),
+    )
+    pull(qbo)
+    customer.refresh_from_db()
+    assert customer.display_name == "Nick Brown"
+    assert customer.phone == "0412 345 678"
