@@ -289,7 +289,7 @@ def test_invoice_pulled_before_its_customer_fetches_the_customer_first(connect, 
 def test_name_the_integration_gave_a_duplicate_is_not_pulled_back_as_a_rename(
     connect, hub, remotes
 ):
-    qbo, xero = connect("quickbooks"), connect("xero")
+    qbo = connect("quickbooks")
     customer = hub.customer("Nick Brown", email="nick@example.com")
     remote = remotes(qbo)
     original = remote.push_customer
