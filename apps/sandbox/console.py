@@ -162,15 +162,16 @@ def qbo_invoice_payment(request: HttpRequest, external_id: str, record_id: str) 
     record = _record(company, "Invoice", record_id)
     try:
         amount = Decimal(request.POST.get("amount") or str(record.data.get("Balance", 0)))
-        console_actions.invoice_pay(
-            company=company, record=record, amount=amount, method_id=request.POST.get("method", "")
-        )
     except InvalidOperation:
         messages.error(request, "The amount must be a number.")
-    except QboFault as fault:
-        messages.error(request, fault.error["Detail"])
     else:
-        messages.success(request, f"Payment of {amount} recorded.")
+        method = request.POST.get("method", "")
+        _saved(
+            request,
+            lambda: console_actions.invoice_pay(
+                company=company, record=record, amount=amount, method_id=method
+            ),
+        )
     return redirect("sandbox:qbo_console_invoice", external_id, record_id)
 
 
@@ -179,10 +180,5 @@ def qbo_invoice_payment(request: HttpRequest, external_id: str, record_id: str) 
 def qbo_invoice_void(request: HttpRequest, external_id: str, record_id: str) -> HttpResponse:
     company = _company(external_id)
     record = _record(company, "Invoice", record_id)
-    try:
-        console_actions.invoice_void(company=company, record=record)
-    except QboFault as fault:
-        messages.error(request, fault.error["Detail"])
-    else:
-        messages.success(request, "Invoice voided.")
+    _saved(request, lambda: console_actions.invoice_void(company=company, record=record))
     return redirect("sandbox:qbo_console_invoice", external_id, record_id)

@@ -152,33 +152,49 @@ def update(company: SandboxCompany, entity: Entity, body: Any, *, sparse: bool) 
     return record
 
 
-def delete(company: SandboxCompany, entity: Entity, body: Any) -> SandboxRecord:
-    if not entity.deletable:
-        raise faults.unsupported("Delete", entity.name)
+def _finish(
+    company: SandboxCompany,
+    entity: Entity,
+    body: Any,
+    *,
+    action: str,
+    allowed: bool,
+    change: Callable[[SandboxRecord, dict], None],
+) -> SandboxRecord:
+    """Delete or void: the same checks, then ``change(record, data before)``."""
+    if not allowed:
+        raise faults.unsupported(action.title(), entity.name)
     with transaction.atomic():
         record = _locked_current(company, entity, body)
-        _refuse_if_paid(record, "delete")
+        _refuse_if_paid(record, action)
         before = copy.deepcopy(record.data)
-        store.record_delete(record=record)
+        change(record, before)
         _after(company, record, before)
     return record
 
 
+def delete(company: SandboxCompany, entity: Entity, body: Any) -> SandboxRecord:
+    return _finish(
+        company,
+        entity,
+        body,
+        action="delete",
+        allowed=entity.deletable,
+        change=lambda record, before: store.record_delete(record=record),
+    )
+
+
 def void(company: SandboxCompany, entity: Entity, body: Any) -> SandboxRecord:
     """Void keeps the record with every amount at zero and "Voided" in PrivateNote."""
-    if not entity.voidable:
-        raise faults.unsupported("Void", entity.name)
-    with transaction.atomic():
-        record = _locked_current(company, entity, body)
-        _refuse_if_paid(record, "void")
-        before = copy.deepcopy(record.data)
+
+    def change(record: SandboxRecord, before: dict) -> None:
         data = copy.deepcopy(before)
         _zero_amounts(data)
         data["PrivateNote"] = "Voided"
         data["_voided"] = True
         store.record_save(record=record, data=data, operation="Void")
-        _after(company, record, before)
-    return record
+
+    return _finish(company, entity, body, action="void", allowed=entity.voidable, change=change)
 
 
 def _refuse_if_paid(record: SandboxRecord, action: str) -> None:
