@@ -99,7 +99,7 @@ def held_back_history(integration: Integration, *, kinds: list[str], run: SyncRu
         already = set(
             SyncLogEntry.objects.filter(
                 integration=integration, kind=kind, outcome=SyncLogEntry.Outcome.HELD_BACK
-            ).values_list("object_id", flat=True)
+            ).values_list("object_id", "message")
         )
         entries = []
         for record in _history(integration, kind):
@@ -109,7 +109,7 @@ def held_back_history(integration: Integration, *, kinds: list[str], run: SyncRu
             total += 1
             if run is not None:
                 count(run, SyncLogEntry.Outcome.HELD_BACK, message=decision.reason)
-            if record.pk not in already and not (run and run.dry_run):
+            if (record.pk, decision.reason) not in already and not (run and run.dry_run):
                 entries.append(
                     SyncLogEntry(
                         run=run,

@@ -263,3 +263,13 @@ def test_payment_is_held_back_where_payments_sync_to_is_off(connect, hub, remote
     drain(qbo)
     assert remotes(qbo).calls_of("push_payment") == []
     assert held_back_reasons(qbo, payment) == [rules.sync_to_off(qbo, "payment")]
+
+
+def test_history_held_back_is_logged_once_however_often_sync_now_runs(connect, hub, remotes):
+    from apps.sync.services import sync_now, sync_run_execute
+
+    invoice = invoice_cancel(invoice=hub.invoice())
+    xero = connect("xero")
+    runs = [sync_run_execute(run=sync_now(integration=xero)) for _ in range(2)]
+    assert [run.counts["held_back"] for run in runs] == [1, 1]
+    assert held_back_reasons(xero, invoice) == [rules.CANCELLED_NOT_BACKFILLED]
