@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from apps.invoices.models import Invoice
 from apps.invoices.services import invoice_cancel
-from apps.sync.models import Change, Link, SyncRun, SyncState
+from apps.sync.models import Change, Link, SyncLogEntry, SyncRun, SyncState
 from apps.sync.tasks import pull_integration
 from tests.factories import UserFactory
 from tests.sync.test_end_to_end import numbers, someone_invoices_in_quickbooks
@@ -95,3 +95,17 @@ def test_sync_now_button_runs_on_the_worker_and_ends_with_a_summary(
     assert "Held back, and why" in page
     run.refresh_from_db()
     assert run.status == SyncRun.Status.SUCCEEDED and run.counts["held_back"] == 1
+
+
+def test_worker_retries_a_rate_limited_integration_after_retry_after(
+    both, live_hub, worker, settings
+):
+    from apps.sandbox.control import fault_inject
+
+    qbo, xero = both
+    settings.SYNC_BACKOFF_BASE_SECONDS = 0.5
+    fault_inject(company=qbo.remote_company_id, kind="429", count=2)
+    invoice = live_hub.invoice()
+    wait_for(lambda: Link.objects.filter(kind="invoice", object_id=invoice.pk).count() == 2)
+    assert numbers(qbo)[invoice.number] == 1 and numbers(xero)[invoice.number] == 1
+    assert SyncLogEntry.objects.filter(integration=qbo, outcome="retrying").exists()
