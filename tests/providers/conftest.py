@@ -79,6 +79,12 @@ def hub_customer(integration, **fields):
     return CustomerFactory(organisation=integration.organisation, **fields)
 
 
+def pushed_customer(adapter, **fields):
+    """A hub customer already created in the adapter's company: (customer, Pushed)."""
+    customer = hub_customer(adapter.integration, **fields)
+    return customer, adapter.push_customer(customer, None, key=f"cust-{customer.pk}")
+
+
 def hub_invoice(
     integration,
     customer,

@@ -1,21 +1,41 @@
-"""How each adapter reports a provider that throttles, fails, times out or lost the record
-(real HTTP to the sandbox, with the sandbox's fault injection)."""
+"""What both adapters do alike, against their sandboxes over real HTTP: a quote's round trip, and
+how a provider that throttles, fails, times out or lost the record is reported (with the
+sandbox's fault injection)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from apps.integrations.quickbooks import limits as quickbooks_limits
 from apps.integrations.xero import limits as xero_limits
 from apps.sandbox import control
 from apps.sync.errors import RemoteGone, TransientError
-from tests.providers.conftest import hub_customer
+from tests.factories import QuoteFactory
+from tests.providers.conftest import hub_customer, pushed_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LIMITS = {"quickbooks": quickbooks_limits, "xero": xero_limits}
 # An id of the provider's shape that no record has.
 MISSING_ID = {"quickbooks": "987654", "xero": "00000000-0000-0000-0000-000000000000"}
+
+
+def test_quote_is_pushed_as_sent_and_cancelling_it_reads_back_as_cancelled(either):
+    adapter, _ = either
+    customer, contact = pushed_customer(adapter)
+    quote = QuoteFactory(
+        organisation=adapter.integration.organisation,
+        customer=customer,
+        status="sent",
+        expiry_date=timezone.localdate() + timedelta(days=30),
+    )
+    pushed = adapter.push_quote(quote, None, customer_remote_id=contact.remote_id, key="q")
+    assert adapter.fetch("quote", pushed.remote_id).record.status == "sent"
+    adapter.void("quote", pushed.remote_id)
+    assert adapter.fetch("quote", pushed.remote_id).record.status == "cancelled"
 
 
 def test_throttling_is_transient_with_a_time_to_wait(either):

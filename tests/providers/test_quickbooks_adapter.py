@@ -12,8 +12,8 @@ from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
 from apps.sync.adapters import adapter_for
 from apps.sync.errors import AuthExpired, PermanentError
-from tests.factories import PaymentFactory, QuoteFactory
-from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice
+from tests.factories import PaymentFactory
+from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, pushed_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,11 +23,6 @@ def stored(company, entity):
         r.record_id: r.data
         for r in SandboxRecord.objects.filter(company=company, entity=entity, deleted=False)
     }
-
-
-def pushed_customer(adapter, **fields):
-    customer = hub_customer(adapter.integration, **fields)
-    return customer, adapter.push_customer(customer, None, key=f"cust-{customer.pk}")
 
 
 def test_customer_is_created_found_by_email_then_name_and_updated(qbo):
@@ -190,21 +185,6 @@ def test_invoice_void_zeroes_it_and_reads_as_cancelled(qbo):
     pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
     adapter.void("invoice", pushed.remote_id)
     assert adapter.fetch("invoice", pushed.remote_id).record.status == "cancelled"
-
-
-def test_quote_is_an_estimate_and_cancelling_closes_it(qbo):
-    adapter, _ = qbo
-    customer, contact = pushed_customer(adapter)
-    quote = QuoteFactory(
-        organisation=adapter.integration.organisation,
-        customer=customer,
-        status="sent",
-        expiry_date=timezone.localdate() + timedelta(days=30),
-    )
-    pushed = adapter.push_quote(quote, None, customer_remote_id=contact.remote_id, key="q")
-    assert adapter.fetch("quote", pushed.remote_id).record.status == "sent"
-    adapter.void("quote", pushed.remote_id)
-    assert adapter.fetch("quote", pushed.remote_id).record.status == "cancelled"
 
 
 def test_batch_answers_per_invoice_and_a_retry_makes_no_copies(qbo):

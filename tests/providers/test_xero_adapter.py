@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from apps.sandbox.models import SandboxRecord
 from apps.sync.errors import PermanentError
 from tests.factories import PaymentFactory
-from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice
+from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, pushed_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,8 +56,7 @@ def test_duplicate_contact_name_of_someone_else_is_created_under_a_distinct_name
 
 def test_invoice_total_in_xero_equals_the_hub_total(xero):
     adapter, company = xero
-    customer = hub_customer(adapter.integration)
-    contact = adapter.push_customer(customer, None, key="c")
+    customer, contact = pushed_customer(adapter)
     invoice = hub_invoice(adapter.integration, customer, lines=AWKWARD, discount="4.75", tax="8.25")
     pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
     data = next(i for i in stored(company, "Invoices") if i["InvoiceID"] == pushed.remote_id)
@@ -71,8 +68,7 @@ def test_invoice_total_in_xero_equals_the_hub_total(xero):
 
 def test_tax_rate_missing_in_the_tenant_is_created_once(xero):
     adapter, company = xero
-    customer = hub_customer(adapter.integration)
-    contact = adapter.push_customer(customer, None, key="c")
+    customer, contact = pushed_customer(adapter)
     for n in range(2):
         invoice = hub_invoice(adapter.integration, customer, tax="7.125")
         adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key=f"i{n}")
@@ -82,8 +78,7 @@ def test_tax_rate_missing_in_the_tenant_is_created_once(xero):
 
 def test_invoice_update_payment_and_void(xero):
     adapter, company = xero
-    customer = hub_customer(adapter.integration)
-    contact = adapter.push_customer(customer, None, key="c")
+    customer, contact = pushed_customer(adapter)
     invoice = hub_invoice(adapter.integration, customer)
     pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
     invoice.lines.update(unit_price=Decimal("150.00"))
@@ -110,28 +105,9 @@ def test_payment_without_an_invoice_is_refused_clearly(xero):
         adapter.push_payment(payment, customer_remote_id="x", invoice_remote_id=None, key="p")
 
 
-def test_quote_is_pushed_and_cancelled(xero):
-    from tests.factories import QuoteFactory
-
-    adapter, _ = xero
-    customer = hub_customer(adapter.integration)
-    contact = adapter.push_customer(customer, None, key="c")
-    quote = QuoteFactory(
-        organisation=adapter.integration.organisation,
-        customer=customer,
-        status="sent",
-        expiry_date=timezone.localdate() + timedelta(days=30),
-    )
-    pushed = adapter.push_quote(quote, None, customer_remote_id=contact.remote_id, key="q")
-    assert adapter.fetch("quote", pushed.remote_id).record.status == "sent"
-    adapter.void("quote", pushed.remote_id)
-    assert adapter.fetch("quote", pushed.remote_id).record.status == "cancelled"
-
-
 def test_batch_reports_each_invoice_and_a_retry_makes_no_copies(xero):
     adapter, company = xero
-    customer = hub_customer(adapter.integration)
-    contact = adapter.push_customer(customer, None, key="c")
+    customer, contact = pushed_customer(adapter)
     good = [hub_invoice(adapter.integration, customer) for _ in range(3)]
     items = [(inv, None, contact.remote_id, f"b{n}") for n, inv in enumerate(good)]
     items.insert(1, (hub_invoice(adapter.integration, customer), None, "not-a-contact", "bad"))
@@ -144,8 +120,7 @@ def test_batch_reports_each_invoice_and_a_retry_makes_no_copies(xero):
 
 def test_pull_pages_everything_then_only_what_changed(xero):
     adapter, _ = xero
-    customer = hub_customer(adapter.integration)
-    contact = adapter.push_customer(customer, None, key="c")
+    customer, contact = pushed_customer(adapter)
     pages = list(adapter.pull(["customer", "invoice", "quote", "payment"], None))
     assert pages[-1].more is False
     kinds = {(c.kind, c.remote_id) for page in pages for c in page.changes}
@@ -197,8 +172,7 @@ def test_canadian_tenant_uses_its_own_gst_rate(connect):
 
 def test_invoice_create_replayed_with_its_idempotency_key_makes_one_invoice(xero):
     adapter, company = xero
-    customer = hub_customer(adapter.integration)
-    contact = adapter.push_customer(customer, None, key="c")
+    customer, contact = pushed_customer(adapter)
     invoice = hub_invoice(adapter.integration, customer)
     first = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="inv-k")
     again = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="inv-k")
