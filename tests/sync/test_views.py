@@ -173,3 +173,17 @@ def test_admin_lists_sync_state_and_requeues_failed_records(connect, hub, client
         {"action": "retry_now", "_selected_action": ids},
     )
     assert set(Change.objects.values_list("state", flat=True)) == {"pending"}
+
+
+def test_colleague_sees_the_run_and_the_sync_log(bob, connect):
+    qbo = connect()
+    run = SyncRun.objects.create(integration=qbo, trigger=SyncRun.Trigger.SYNC_NOW)
+    _entry(qbo, message="shared with colleagues")
+    assert bob.get(reverse("sync:run", args=[run.pk])).status_code == 200
+    assert "shared with colleagues" in bob.get(reverse("sync:log")).content.decode()
+
+
+def test_running_run_page_polls_every_two_seconds(alice, connect):
+    run = SyncRun.objects.create(integration=connect(), trigger=SyncRun.Trigger.SYNC_NOW)
+    body = alice.get(reverse("sync:run", args=[run.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in body and "Running" in body
