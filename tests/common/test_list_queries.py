@@ -24,6 +24,12 @@ def _customer_rows(org, n):
     CustomerFactory.create_batch(n, organisation=org)
 
 
+def _duplicate_rows(org, n):
+    for _ in range(n):
+        first = CustomerFactory(organisation=org)
+        CustomerFactory(organisation=org, email=first.email.upper())
+
+
 def _item_rows(org, n):
     ServiceItemFactory.create_batch(n, organisation=org)
 
@@ -44,6 +50,7 @@ def _timesheet_rows(org, n):
 
 PAGES = {
     "customers:list": _customer_rows,
+    "customers:duplicates": _duplicate_rows,
     "catalog:list": _item_rows,
     "quotes:list": _quote_rows,
     "invoices:list": _invoice_rows,
