@@ -232,3 +232,12 @@ def test_property_names_in_queries_ignore_case(qb):
         "and metadata.createtime > '2000-01-01T00:00:00Z'"
     )
     assert lower["QueryResponse"]["Item"][0]["Name"] == "Pest Control"
+
+
+def test_times_without_offset_are_compared_too(qb):
+    from quickbooks.helpers import qb_datetime_format
+
+    customer = _customer(qb, "Recent Rita")
+    since = qb_datetime_format(timezone.now() - timedelta(minutes=1))
+    recent = Customer.where(f"MetaData.LastUpdatedTime >= '{since}'", qb=qb)
+    assert customer.Id in {c.Id for c in recent}

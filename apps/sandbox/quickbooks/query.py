@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
+
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany
 
@@ -224,9 +226,11 @@ def _comparable(value: Any) -> Any:
         pass
     if re.match(r"^\d{4}-\d{2}-\d{2}T", text):
         try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return text.casefold()
+        # A time without offset (python-quickbooks sends those) is read in the sandbox's zone.
+        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
     return text.casefold()
 
 
