@@ -74,7 +74,8 @@ def test_status_filter_with_htmx_returns_only_the_results_partial(org, customer,
     response = as_alice.get(reverse("invoices:list"), {"status": "paid"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert body.strip().startswith('<div id="results">')
-    assert "<nav" not in body
+    assert "<html" not in body and 'aria-label="Main"' not in body  # not the whole page
+    assert 'class="chip active" hx-get="?status=paid"' in body  # the chosen chip, swapped too
 
 
 def test_creating_an_invoice_saves_lines_and_totals(customer, as_bob):
