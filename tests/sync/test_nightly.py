@@ -9,7 +9,6 @@ from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
@@ -18,7 +17,7 @@ from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
-from apps.sandbox.models import SandboxApp, SandboxCompany, SandboxRecord, SandboxRequest
+from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
 from apps.sync.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
@@ -274,31 +273,11 @@ def test_export_command_with_nothing_waiting_exits_0_and_reports_json():
     assert run.trigger == "nightly" and "scheduled_for" not in run.counts
 
 
-@pytest.fixture
-def sandbox_site(live_server, settings, monkeypatch):
-    """Provider URLs pointed at the sandboxes served by the live server, over real HTTP."""
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    base = f"{live_server.url}/sandbox"
-    settings.SITE_URL = live_server.url
-    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    settings.QBO_DISCOVERY_URL = f"{base}/quickbooks/.well-known/openid_configuration"
-    settings.QBO_API_BASE = f"{base}/quickbooks/v3"
-    settings.XERO_AUTHORIZE_URL = f"{base}/xero/identity/connect/authorize"
-    settings.XERO_TOKEN_URL = f"{base}/xero/identity/connect/token"
-    settings.XERO_REVOKE_URL = f"{base}/xero/identity/connect/revocation"
-    settings.XERO_CONNECTIONS_URL = f"{base}/xero/connections"
-    settings.XERO_API_BASE = f"{base}/xero/api.xro/2.0"
-    return live_server
-
-
 def export_fixture(provider: str, *, invoices: int):
     organisation = Organisation.objects.create(
         name="Nightly Co", country="US", currency="USD", time_zone="America/Chicago"
     )
     integration = sandbox_integration_connect(organisation=organisation, provider=provider)
-    # No webhooks back into the app: these tests are about the export, and a delivery still in
-    # flight when the test ends would hold the database the live server shares.
-    SandboxApp.objects.update(webhook_url="")
     customer_ids = customers_create(organisation=organisation, count=invoices, tag="n")
     sent_invoices_create(
         organisation=organisation,
@@ -311,7 +290,7 @@ def export_fixture(provider: str, *, invoices: int):
 
 
 @pytest.mark.parametrize("provider", ["quickbooks", "xero"])
-def test_batch_export_lands_every_invoice_but_the_one_the_provider_refuses(sandbox_site, provider):
+def test_batch_export_lands_every_invoice_but_the_one_the_provider_refuses(sandboxes, provider):
     integration, customer_ids = export_fixture(provider, invoices=5)
     # The third customer's record was deleted in the accounting system meanwhile: the provider
     # refuses its invoice, and only that one.
@@ -349,7 +328,7 @@ def test_batch_export_lands_every_invoice_but_the_one_the_provider_refuses(sandb
 
 
 @pytest.mark.parametrize("provider", ["quickbooks", "xero"])
-def test_export_command_exits_1_when_a_record_failed(sandbox_site, provider):
+def test_export_command_exits_1_when_a_record_failed(sandboxes, provider):
     integration, customer_ids = export_fixture(provider, invoices=2)
     Link.objects.create(
         integration=integration,
@@ -396,7 +375,7 @@ def test_settings_page_saves_a_nightly_time_and_shows_the_next_export(client):
 
 
 @pytest.mark.parametrize("provider", ["quickbooks", "xero"])
-def test_new_customers_of_a_page_cost_a_few_requests_not_a_few_each(sandbox_site, provider):
+def test_new_customers_of_a_page_cost_a_few_requests_not_a_few_each(sandboxes, provider):
     integration, customer_ids = export_fixture(provider, invoices=12)
     company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
     before = SandboxRequest.objects.filter(company=company).count()
