@@ -182,6 +182,11 @@ XERO_WEBHOOK_KEY = env.str("XERO_WEBHOOK_KEY", default="ledgerlink-local-xero-we
 
 # How often the periodic pull runs for each integration (seconds).
 SYNC_PULL_INTERVAL_SECONDS = env.int("SYNC_PULL_INTERVAL_SECONDS", default=300)
+# A drain or pull claim older than this is taken over (its worker died).
+SYNC_CLAIM_TIMEOUT_SECONDS = env.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300)
+# Backoff of transient failures: base * 2^(attempt-1), capped, with jitter.
+SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=5.0)
+SYNC_BACKOFF_MAX_SECONDS = env.float("SYNC_BACKOFF_MAX_SECONDS", default=900.0)
 
 LOGGING = {
     "version": 1,

@@ -23,7 +23,7 @@ KIND_ORDER = {"customer": 0, "quote": 1, "invoice": 2, "payment": 3}
 
 
 def claim_timeout() -> timedelta:
-    return timedelta(seconds=getattr(settings, "SYNC_CLAIM_TIMEOUT_SECONDS", 300))
+    return timedelta(seconds=settings.SYNC_CLAIM_TIMEOUT_SECONDS)
 
 
 def state_for(integration_id: int) -> SyncState:
@@ -139,8 +139,8 @@ def idempotency_key(change: Change, kind: str | None = None, object_id: int | No
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     """Exponential backoff with jitter, never sooner than the provider's Retry-After."""
     base = min(
-        getattr(settings, "SYNC_BACKOFF_BASE_SECONDS", 5.0) * (2 ** max(attempts - 1, 0)),
-        getattr(settings, "SYNC_BACKOFF_MAX_SECONDS", 900.0),
+        settings.SYNC_BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0)),
+        settings.SYNC_BACKOFF_MAX_SECONDS,
     )
     delay = base + random.uniform(0, base / 2)
     return max(delay, float(retry_after or 0))
