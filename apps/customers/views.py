@@ -31,11 +31,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
-def customer_detail(
-    request: HttpRequest, pk: int, card_form: PaymentForm | None = None, status: int = 200
+def _detail(
+    request: HttpRequest,
+    customer: Customer,
+    card_form: PaymentForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    customer = _get_customer(request, pk)
     context = {
         "customer": customer,
         "quotes": customer.quote_set.all()[:50],
@@ -46,6 +47,11 @@ def customer_detail(
         or PaymentForm(prefix="card", initial={"date": customer.organisation.today()}),
     }
     return render(request, "customers/detail.html", context, status=status)
+
+
+@login_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _get_customer(request, pk))
 
 
 def _customer_form(request: HttpRequest, *, customer: Customer | None, save) -> HttpResponse:
@@ -144,4 +150,4 @@ def card_payment(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Card payment of {form.cleaned_data['amount']} recorded.")
             return redirect(customer)
-    return customer_detail(request, customer.pk, card_form=form, status=400)
+    return _detail(request, customer, card_form=form, status=400)

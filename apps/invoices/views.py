@@ -45,7 +45,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _detail_context(request: HttpRequest, invoice: Invoice, **extra) -> dict:
+def _detail_context(invoice: Invoice, **extra) -> dict:
     today = invoice.organisation.today()
     return {
         "invoice": invoice,
@@ -62,7 +62,7 @@ def _detail_context(request: HttpRequest, invoice: Invoice, **extra) -> dict:
 @login_required
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _get_invoice(request, pk)
-    return render(request, "invoices/detail.html", _detail_context(request, invoice))
+    return render(request, "invoices/detail.html", _detail_context(invoice))
 
 
 @login_required
@@ -140,7 +140,7 @@ def _payment_post(request, invoice: Invoice, *, prefix: str | None, record) -> H
             messages.success(request, "Payment recorded.")
             return redirect(invoice)
     key = "card_form" if prefix else "payment_form"
-    context = _detail_context(request, invoice, **{key: form, "open_form": key})
+    context = _detail_context(invoice, **{key: form, "open_form": key})
     return render(request, "invoices/detail.html", context, status=400)
 
 
