@@ -9,7 +9,6 @@ written at once: Link, Sync Log entry and the change's state.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,8 +29,6 @@ from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
 from .nightly_customers import customers_resolve, each_with_retries
 from .rules import Action, decide, sync_to_off
 from .runs import count, run_finish, run_save_progress, run_start
-
-logger = logging.getLogger(__name__)
 
 # Changes read per page: a multiple of both batch sizes, large enough that one customer lookup
 # serves many invoices, small enough that a page's rows are cheap to hold.
