@@ -204,11 +204,11 @@ def started(*, rate_window: float, concurrency: int = 4):
     quiet = {"stdout": log, "stderr": subprocess.STDOUT, "cwd": base}
     # A TERM (timeout, Ctrl-C from a supervisor) still stops the children below.
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    # One process of threads, each closing its database connection after the request: the
+    # Two processes of threads, each closing its database connection after the request: the
     # database is shared with everyone else's work, and the sandbox's speed is not measured.
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "8", "--timeout", "130"],
+         "--workers", "2", "--threads", "4", "--timeout", "130"],
         env={**env, "CONN_MAX_AGE": "0"}, **quiet,
     )  # fmt: skip
     worker_process = subprocess.Popen(
