@@ -116,3 +116,28 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} event {self.event_id}"
+
+
+class EmployeeMapping(models.Model):
+    """Which employee of the integration's company a team member's time is recorded under
+    (QuickBooks TimeActivity ``EmployeeRef``); set on the Employee mapping page."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="employee_mappings"
+    )
+    member = models.ForeignKey(
+        "timesheets.TeamMember", on_delete=models.CASCADE, related_name="employee_mappings"
+    )
+    remote_id = models.CharField(max_length=64)
+    remote_name = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "member"], name="employee_mapping_one_per_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → employee {self.remote_name or self.remote_id}"

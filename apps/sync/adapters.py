@@ -16,10 +16,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from apps.catalog.models import ServiceItem
     from apps.customers.models import Customer
     from apps.integrations.models import Integration
     from apps.invoices.models import Invoice, Payment
     from apps.quotes.models import Quote
+    from apps.timesheets.models import TimeEntry
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Pushed:
     remote_id: str
     remote_version: str  # QBO SyncToken, Xero UpdatedDateUTC
     remote_name: str = ""  # e.g. the display name QBO finally accepted
+    matched: bool = False  # an existing record was found and updated rather than created
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,13 @@ class RemoteCustomer:
     billing_region: str = ""
     billing_postal_code: str = ""
     billing_country: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class RemoteEmployee:
+    remote_id: str
+    name: str
     active: bool = True
 
 
@@ -115,6 +125,9 @@ class PullPage:
 
 class Adapter(Protocol):
     integration: Integration
+    # Service item id → remote item id, set by the engine before a document push: lines of a
+    # linked service item refer to that remote item (seed 003, "Service Items").
+    linked_items: dict[int, str]
 
     # --- push: every create carries ``key`` (QBO requestid / Xero Idempotency-Key) -------
     def find_customer(self, customer: Customer) -> Pushed | None:
@@ -149,6 +162,25 @@ class Adapter(Protocol):
     ) -> list[Pushed | Exception]:
         """(invoice, remote_id, customer_remote_id, key) per item, through the batch API;
         one result per item, in order."""
+
+    def push_item(self, item: ServiceItem, remote_id: str | None, *, key: str) -> Pushed:
+        """Create (remote_id None: an existing item of the same name or code is matched and
+        updated first, ``matched`` set) or update a service item."""
+
+    def push_time_entry(
+        self,
+        entry: TimeEntry,
+        remote_id: str | None,
+        *,
+        employee_remote_id: str,
+        customer_remote_id: str | None,
+        item_remote_id: str | None,
+        key: str,
+    ) -> Pushed:
+        """An approved time entry as a time activity (QuickBooks only)."""
+
+    def list_employees(self) -> list[RemoteEmployee]:
+        """The company's employees, for the Employee mapping page."""
 
     # --- pull ---------------------------------------------------------------------------
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:

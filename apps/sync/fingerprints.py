@@ -17,7 +17,9 @@ from django.db import models
 
 from apps.customers.services import EDITABLE_FIELDS
 
+from .items import ITEM_FIELDS
 from .models import Kind
+from .timesheets import ENTRY_FIELDS
 
 
 def _plain(value: Any) -> Any:
@@ -75,6 +77,9 @@ def canonical(kind: str, record: models.Model) -> dict[str, Any]:
         return data
     if kind == Kind.PAYMENT:
         return {name: _plain(getattr(record, name)) for name in PAYMENT_FIELDS}
+    if kind in (Kind.ITEM, Kind.TIME_ENTRY):
+        names = ITEM_FIELDS if kind == Kind.ITEM else ENTRY_FIELDS
+        return {name: _plain(getattr(record, name)) for name in names}
     raise ValueError(f"No fingerprint for kind {kind!r}")
 
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from .models import Change, SyncState
 
-KIND_ORDER = {"customer": 0, "quote": 1, "invoice": 2, "payment": 3}
+# Items before the documents whose lines use them; time entries after their customer and item.
+KIND_ORDER = {"customer": 0, "item": 1, "quote": 2, "invoice": 3, "payment": 4, "time_entry": 5}
 
 
 def claim_timeout() -> timedelta:
@@ -100,7 +101,8 @@ def take_due(
     integration_id: int, *, limit: int = 100, leave_kinds: tuple[str, ...] = ()
 ) -> list[Change]:
     """Mark up to ``limit`` due rows of the integration in progress and return them in the
-    order they must go: customers, quotes, invoices, payments; oldest first within a kind.
+    order they must go: customers, items, quotes, invoices, payments, time entries; oldest
+    first within a kind.
     ``leave_kinds`` stay waiting (invoices of an integration exported nightly)."""
     now = timezone.now()
     due = list(

@@ -15,12 +15,13 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from apps.catalog.models import ServiceItem
 from apps.customers.models import Customer
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
 
-from . import adapters, outbox
+from . import adapters, items, outbox, timesheets
 from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
@@ -64,6 +65,10 @@ def load(kind: str, object_id: int):
         return qs.filter(pk=object_id).first()
     if kind == Kind.PAYMENT:
         return Payment.objects.select_related("invoice__customer").filter(pk=object_id).first()
+    if kind == Kind.ITEM:
+        return ServiceItem.objects.filter(pk=object_id).first()
+    if kind == Kind.TIME_ENTRY:
+        return timesheets.load_entry(object_id)
     return None
 
 
@@ -304,6 +309,11 @@ def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.P
         return ctx.adapter.push_customer(record, remote_id, key=key), "Updated."
     if kind == Kind.PAYMENT:
         return payment_send(ctx, record, key)
+    if kind == Kind.ITEM:
+        return items.item_send(ctx, record, link, key)
+    if kind == Kind.TIME_ENTRY:
+        return timesheets.entry_send(ctx, record, link, key)
+    ctx.adapter.linked_items = items.linked_items(ctx.integration, record)
     customer_remote_id = customer_remote(ctx, record.customer)
     push = ctx.adapter.push_invoice if kind == Kind.INVOICE else ctx.adapter.push_quote
     pushed = push(record, remote_id, customer_remote_id=customer_remote_id, key=key)

@@ -15,6 +15,7 @@ from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
 
+from . import items, timesheets
 from .fingerprints import fingerprint
 from .models import Kind, Link
 
@@ -75,7 +76,7 @@ def decide(
     the customer toggles say (rule 3), so its own Sync to switch is not consulted."""
     if record is None:
         return Decision(Action.SKIP, GONE)
-    if kind not in (Kind.CUSTOMER, Kind.QUOTE, Kind.INVOICE, Kind.PAYMENT):
+    if kind not in Kind.values:
         return Decision(Action.HOLD, UNSUPPORTED)
     if not (as_dependency and integration.is_connected and integration.sync_enabled):
         if not integration.syncs_to(kind):
@@ -108,6 +109,13 @@ def _held_back(
 ) -> Decision | None:
     if kind == Kind.CUSTOMER:
         return Decision(Action.SKIP, MERGED) if record.merged_into_id else None
+    if kind in (Kind.ITEM, Kind.TIME_ENTRY):
+        reason = (
+            items.item_held_back(record, link)
+            if kind == Kind.ITEM
+            else timesheets.entry_held_back(integration, record)
+        )
+        return Decision(Action.HOLD, reason) if reason else None
     if kind == Kind.INVOICE:
         return _invoice_held_back(integration, record, link, before_payment=as_dependency)
     if kind == Kind.QUOTE:

@@ -25,6 +25,8 @@ from apps.sync.errors import PermanentError, RemoteGone
 from . import limits, mapping, reading
 from .batches import BatchMixin, literals
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
+from .items import ItemMixin
+from .time import TimeMixin
 
 _guarded = malformed_is_transient("QuickBooks")
 
@@ -42,11 +44,12 @@ def _pushed(data: dict, entity: str, name: str = "") -> Pushed:
     )
 
 
-class QuickBooksAdapter(BatchMixin):
+class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = QuickBooksClient(integration)
         self._item_refs: dict[str, dict] = {}
+        self.linked_items: dict[int, str] = {}
         self._income_account: str | None = None
         self._sales_codes: list[tuple[str, Decimal]] | None = None
 
@@ -158,17 +161,10 @@ class QuickBooksAdapter(BatchMixin):
 
     def _create_item(self, name: str, line) -> dict:
         """A Service item for a line whose item QuickBooks does not have yet."""
-        if self._income_account is None:
-            accounts = self.client.query(
-                "select * from Account where AccountType = 'Income' maxresults 1"
-            )
-            if not accounts:
-                raise PermanentError("QuickBooks has no income account to create items under.")
-            self._income_account = str(accounts[0]["Id"])
         body = {
             "Name": mapping.clean_display_name(name)[:100],
             "Type": "Service",
-            "IncomeAccountRef": {"value": self._income_account},
+            "IncomeAccountRef": {"value": self._income_account_id()},
         }
         item = getattr(line, "service_item", None)
         if item is not None:
@@ -209,6 +205,7 @@ class QuickBooksAdapter(BatchMixin):
 
     def _document_body(self, document, kind: str, customer_remote_id: str) -> dict:
         lines = list(document.lines.select_related("service_item"))
+        self._linked_item_refs(lines)
         return mapping.document_to_qbo(
             document,
             lines,

@@ -24,6 +24,7 @@ from apps.sync.errors import PermanentError, RemoteGone, SyncError
 from . import limits, mapping
 from .batches import DUPLICATE_NAME, BatchMixin, pushed
 from .client import XeroClient, XeroValidation
+from .items import ItemMixin
 
 _guarded = malformed_is_transient("Xero")
 
@@ -39,12 +40,14 @@ def _parse_watermark(value: str | None) -> datetime | None:
         return None
 
 
-class XeroAdapter(BatchMixin):
+class XeroAdapter(BatchMixin, ItemMixin):
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = XeroClient(integration)
         self._tax_rates: list[dict] | None = None
         self._accounts: list[dict] | None = None
+        self.linked_items: dict[int, str] = {}
+        self._item_codes: dict[str, str] = {}
 
     # --- contacts -------------------------------------------------------------------------
     def _contact_where(self, field: str, value: str) -> dict | None:
@@ -152,7 +155,7 @@ class XeroAdapter(BatchMixin):
     # --- documents ------------------------------------------------------------------------
     def _document_body(self, document, kind: str, contact_id: str) -> dict:
         lines = list(document.lines.all())
-        return mapping.document_to_xero(
+        body = mapping.document_to_xero(
             document,
             lines,
             kind=kind,
@@ -160,6 +163,7 @@ class XeroAdapter(BatchMixin):
             tax_types=self._tax_types(Decimal(document.tax_rate)),
             account_code=self._account_code("REVENUE", "200"),
         )
+        return self._with_item_codes(body, lines)
 
     def _push_document(self, document, kind, remote_id, contact_id, key) -> Pushed:
         collection, _ = mapping.COLLECTION[kind]
