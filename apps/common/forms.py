@@ -90,7 +90,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         return 0
 
 
-def line_formset(*, organisation, data=None, document=None, extra_rows: int = 0):
+def line_formset(*, organisation, data=None, document=None):
     """The line rows: from posted ``data``, else the document's lines, else one empty row."""
     initial = [
         {
@@ -104,7 +104,7 @@ def line_formset(*, organisation, data=None, document=None, extra_rows: int = 0)
         for line in (document.lines.all() if document is not None and data is None else [])
     ]
     formset_class = forms.formset_factory(
-        LineForm, formset=BaseLineFormSet, extra=max(len(initial), 1) + extra_rows, can_delete=True
+        LineForm, formset=BaseLineFormSet, extra=max(len(initial), 1), can_delete=True
     )
     if data is None:
         initial = initial or [{"quantity": Decimal("1"), "taxable": True}]
