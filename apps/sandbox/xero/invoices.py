@@ -160,7 +160,7 @@ def _number(company: SandboxCompany, data: dict[str, Any]) -> None:
 
 
 def invoice_apply_payment(
-    company: SandboxCompany, invoice: SandboxRecord, payment: dict[str, Any], *, reverse: bool
+    invoice: SandboxRecord, payment: dict[str, Any], *, reverse: bool
 ) -> None:
     """Record (or take back) a payment on its invoice: AmountPaid, AmountDue, the Payments
     list, and the status PAID when nothing is left to pay."""

@@ -69,9 +69,9 @@ class PaymentKind(Kind):
         invoice_id = record.data["Invoice"]["InvoiceID"]
         invoice = entities.get(company, entities.INVOICES, invoice_id, for_update=True)
         if before is None:
-            invoice_apply_payment(company, invoice, record.data, reverse=False)
+            invoice_apply_payment(invoice, record.data, reverse=False)
         elif before["Status"] != "DELETED" and record.data["Status"] == "DELETED":
-            invoice_apply_payment(company, invoice, record.data, reverse=True)
+            invoice_apply_payment(invoice, record.data, reverse=True)
 
     def present(self, company: SandboxCompany, record: SandboxRecord) -> dict[str, Any]:
         data = super().present(company, record)
