@@ -37,8 +37,8 @@ def _validate(item: ServiceItem) -> None:
 
 
 def _save_and_record(item: ServiceItem) -> ServiceItem:
-    _validate(item)
     with transaction.atomic():
+        _validate(item)  # inside: the name check and the save see the same rows
         item.save()
         record_change(organisation_id=item.organisation_id, kind="item", object_id=item.pk)
     return item
