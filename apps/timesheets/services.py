@@ -47,7 +47,8 @@ def _hours(value) -> Decimal:
     except (InvalidOperation, ValueError):
         raise ValidationError({"hours": "Enter the hours as a number, e.g. 7.5."}) from None
     if not Decimal("0") < hours <= MAX_HOURS_PER_ENTRY:
-        raise ValidationError({"hours": "Hours must be more than 0 and at most 24."})
+        limit = MAX_HOURS_PER_ENTRY
+        raise ValidationError({"hours": f"Hours must be more than 0 and at most {limit}."})
     return hours
 
 
