@@ -17,6 +17,9 @@ class IntegrationSettingsForm(forms.ModelForm):
             "payments_sync_to",
             "invoice_export_timing",
             "nightly_export_time",
+            "items_sync_to",
+            "timesheets_sync_to",
+            "timesheets_sync_start",
         ]
         labels = {
             "sync_enabled": "Enable Sync",
@@ -25,10 +28,14 @@ class IntegrationSettingsForm(forms.ModelForm):
             "payments_sync_to": "Sync payments the hub collects to",
             "invoice_export_timing": "Send invoices",
             "nightly_export_time": "Nightly at (local time)",
+            "items_sync_to": "Sync service items to",
+            "timesheets_sync_to": "Sync approved timesheets to",
+            "timesheets_sync_start": "Sync start date",
         }
         widgets = {
             "invoice_export_timing": forms.RadioSelect,
             "nightly_export_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "timesheets_sync_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -37,6 +44,20 @@ class IntegrationSettingsForm(forms.ModelForm):
             # Master switch off: the toggles are shown disabled and keep their saved values.
             for name in self.Meta.fields[1:]:
                 self.fields[name].disabled = True
+        if self.instance.provider == "xero":
+            # Xero's accounting API has no time activities (seed 003 names QuickBooks only).
+            for name in ("timesheets_sync_to", "timesheets_sync_start"):
+                self.fields[name].disabled = True
+
+    def clean_timesheets_sync_start(self):
+        start = self.cleaned_data.get("timesheets_sync_start")
+        today = self.instance.organisation.today()
+        if start is not None and start > today:
+            raise forms.ValidationError(
+                f"The sync start date cannot be in the future: choose {today:%d %b %Y} or an "
+                "earlier date."
+            )
+        return start
 
     def clean(self) -> dict:
         data = super().clean()

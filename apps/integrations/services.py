@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.sync.nightly import nightly_schedule_update
+from apps.sync.timesheets import sync_start_check
 
 from . import crypto
 from .companies import CompanyFacts
@@ -179,6 +180,7 @@ def integration_settings_update(*, integration: Integration, values: dict) -> In
     to the sync engine in the same transaction."""
     row = Integration.objects.select_for_update().get(pk=integration.pk)
     before = _sync_to_kinds(row)
+    previous_start = row.timesheets_sync_start
     unknown = set(values) - SETTINGS_FIELDS
     if unknown:
         raise ValueError(f"Not a setting: {', '.join(sorted(unknown))}")
@@ -186,12 +188,17 @@ def integration_settings_update(*, integration: Integration, values: dict) -> In
         setattr(row, name, value)
     if row.invoice_export_timing == Integration.ExportTiming.IMMEDIATE:
         row.nightly_export_time = None
+    # Today when timesheet sync is first turned on; an earlier date backfills (seed 003).
+    backfill = sync_start_check(row, previous=previous_start)
     row.full_clean(exclude=["organisation"])
     row.save()
     # The nightly export's beat schedule follows the timing and time just saved.
     nightly_schedule_update(integration=row)
     if row.is_connected:
-        _notify_sync_to_enabled(row, _sync_to_kinds(row) - before)
+        kinds = _sync_to_kinds(row) - before
+        if backfill and row.syncs_to("time_entry"):
+            kinds.add("time_entry")
+        _notify_sync_to_enabled(row, kinds)
     return row
 
 

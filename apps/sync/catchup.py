@@ -18,6 +18,7 @@ from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
 from apps.quotes.models import Quote
 
+from . import items, timesheets
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, SyncLogEntry, SyncRun
 from .push import link_of, load
@@ -30,6 +31,11 @@ MODELS = {Kind.CUSTOMER: Customer, Kind.INVOICE: Invoice, Kind.QUOTE: Quote}
 IN_PROGRESS = {
     Kind.INVOICE: [Invoice.Status.SENT],
     Kind.QUOTE: [Quote.Status.SENT, Quote.Status.ACCEPTED],
+}
+# Service items and time entries choose their own candidates (apps.sync.items / .timesheets).
+BY_ITS_OWN_RULES = {
+    Kind.ITEM: items.item_candidates,
+    Kind.TIME_ENTRY: timesheets.entry_candidates,
 }
 HISTORY = {
     Kind.INVOICE: [Invoice.Status.PAID, Invoice.Status.PARTIALLY_PAID, Invoice.Status.CANCELLED],
@@ -58,13 +64,16 @@ def candidates(integration: Integration, kinds: list[str]) -> Iterator[tuple[str
     """Records the integration should be sent now: linked ones that changed in the hub, and
     unlinked ones still in progress."""
     for kind in kinds:
-        if not integration.syncs_to(kind) or kind not in MODELS:
+        if not integration.syncs_to(kind) or kind not in (*MODELS, *BY_ITS_OWN_RULES):
             continue
         links = dict(
             Link.objects.filter(
                 integration=integration, kind=kind, merged_into__isnull=True
             ).values_list("object_id", "fingerprint")
         )
+        if kind in BY_ITS_OWN_RULES:
+            yield from ((kind, record) for record in BY_ITS_OWN_RULES[kind](integration, links))
+            continue
         linked = MODELS[kind].objects.filter(pk__in=list(links))
         for record in _records(kind, linked):
             if links[record.pk] != fingerprint(kind, record):

@@ -79,7 +79,7 @@ def sync_run_execute(*, run: SyncRun, adapter=None) -> SyncRun:
     return run_finish(run, error=pulled.error, note=note)
 
 
-CATCH_UP_KINDS = ["customer", "quote", "invoice"]
+CATCH_UP_KINDS = ["customer", "item", "quote", "invoice", "time_entry"]
 
 
 def _catch_up(integration: Integration, *, run: SyncRun | None) -> int:
