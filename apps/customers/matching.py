@@ -44,11 +44,20 @@ def name_tokens_key(name: str | None) -> str:
     return " ".join(sorted(normalise_name(name).split()))
 
 
-def customer_find_match(*, organisation, email: str, name: str, phone: str) -> Customer | None:
+def customer_find_match(
+    *, organisation, email: str, name: str, phone: str, exclude_ids=()
+) -> Customer | None:
     """The hub customer an incoming person is, if any: by e-mail first, then by name and phone
     together (the name's words in any order, so "Brown, Nick" is Nick Brown; the phone by its
-    key). Customers merged into another are never returned; their survivor is."""
-    candidates = Customer.objects.filter(organisation=organisation, merged_into__isnull=True)
+    key). Customers merged into another are never returned; their survivor is.
+
+    ``exclude_ids`` (ids or a values queryset) are never matched: the sync engine passes the
+    customers already linked to another record of the same integration, because two records that
+    an accounting system keeps apart (two businesses sharing one e-mail, say) are not one person.
+    """
+    candidates = Customer.objects.filter(
+        organisation=organisation, merged_into__isnull=True
+    ).exclude(pk__in=exclude_ids)
     email_key = normalise_email(email)
     if email_key:
         match = candidates.filter(email_normalised=email_key).order_by("id").first()

@@ -97,6 +97,9 @@ def customer_apply(integration: Integration, remote: RemoteCustomer) -> tuple[Cu
                 email=remote.email,
                 name=remote.display_name,
                 phone=remote.phone,
+                exclude_ids=Link.objects.filter(
+                    integration=integration, kind=Kind.CUSTOMER, merged_into__isnull=True
+                ).values("object_id"),
             )
             if customer is not None:
                 blanks = {k: v for k, v in values.items() if v and not getattr(customer, k)}

@@ -122,6 +122,22 @@ def test_customer_under_different_names_without_email_stays_two_customers(connec
     assert Customer.objects.count() == 2  # to be merged from the Customers page
 
 
+def test_two_customers_one_integration_keeps_apart_stay_two_even_with_one_email(connect, remotes):
+    # Intuit's sample company has two businesses sharing one e-mail address.
+    qbo = connect()
+    feed(
+        remotes(qbo),
+        remote_customer("C-20", "Kookies by Kathy", "shared@example.com"),
+        remote_customer("C-21", "Red Rock Diner", "shared@example.com"),
+    )
+    pull(qbo)
+    pull(qbo)  # a second pull must not swap the links back and forth
+    kathy, diner = hub_link(qbo, "customer", "C-20"), hub_link(qbo, "customer", "C-21")
+    assert kathy.object_id != diner.object_id
+    assert Customer.objects.get(pk=diner.object_id).display_name == "Red Rock Diner"
+    assert Customer.objects.get(pk=kathy.object_id).display_name == "Kookies by Kathy"
+
+
 def test_one_hub_customer_per_person_across_two_integrations(connect, remotes):
     qbo, xero = connect("quickbooks"), connect("xero")
     feed(remotes(qbo), remote_customer("Q-1", "Ann Lee", "ann@example.com"))
