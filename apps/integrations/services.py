@@ -130,6 +130,11 @@ def integration_connect(
     integration.token_refresh_claimed_until = None
     apply_tokens(integration, tokens)
     integration.save()
+    # The first sync starts at once rather than at the next periodic pull: records in progress
+    # go out and, with Sync from on, the company's customers come in (seeds 000, 001, 002).
+    pull = sync_hook("apps.sync.tasks", "pull_integration")
+    if pull is not None:
+        transaction.on_commit(lambda: pull.delay(integration.pk))
     return integration
 
 

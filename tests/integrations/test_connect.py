@@ -231,3 +231,24 @@ def test_connect_pages_need_a_login(sandbox):
 
     assert "/login/" in response.url
     assert not Integration.objects.exists()
+
+
+def test_connecting_starts_the_first_sync_at_once_and_brings_the_companys_customers_in(
+    staff, organisation
+):
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        staff.connect(QBO, name="Acme Books US")
+    finally:
+        app.conf.task_always_eager = False
+
+    integration = Integration.objects.get(organisation=organisation, provider=QBO)
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+    remote_names = {
+        record.data["DisplayName"]
+        for record in company.records.filter(entity="Customer", deleted=False)
+    }
+    hub_names = set(organisation.customers.values_list("display_name", flat=True))
+    assert remote_names and remote_names <= hub_names
