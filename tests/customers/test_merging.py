@@ -13,7 +13,6 @@ from apps.sync.models import Change, Link, SyncLogEntry
 from tests.factories import (
     CustomerFactory,
     InvoiceFactory,
-    OrganisationFactory,
     PaymentFactory,
     QuoteFactory,
     TimeEntryFactory,
@@ -22,11 +21,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def org():
-    return OrganisationFactory()
 
 
 @pytest.fixture

@@ -7,14 +7,8 @@ from apps.customers.models import Customer
 from apps.customers.services import customer_create, customer_update
 from apps.integrations.models import Integration
 from apps.sync.models import Change
-from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def org():
-    return OrganisationFactory()
 
 
 def test_create_stores_matching_keys_and_a_display_name(org):

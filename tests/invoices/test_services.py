@@ -27,11 +27,6 @@ TODAY = dt.date(2026, 11, 20)
 
 
 @pytest.fixture
-def org():
-    return OrganisationFactory()
-
-
-@pytest.fixture
 def customer(org):
     return CustomerFactory(organisation=org, email="ann@example.com")
 

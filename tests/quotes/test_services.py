@@ -11,15 +11,10 @@ from apps.invoices.models import Invoice
 from apps.quotes import services
 from apps.quotes.models import Quote
 from apps.sync.models import Change
-from tests.factories import CustomerFactory, OrganisationFactory, line
+from tests.factories import CustomerFactory, line
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 20)
-
-
-@pytest.fixture
-def org():
-    return OrganisationFactory()
 
 
 @pytest.fixture
