@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.catalog.models import ServiceItem
+from apps.customers.matching import name_tokens_key
 from apps.customers.models import Customer
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
@@ -340,6 +341,8 @@ def customer_place(
 ) -> tuple[adapters.Pushed, str]:
     """Match the customer in the integration (e-mail, then display name) or create it (rule 10)."""
     found = ctx.adapter.find_customer(customer)
+    if found is not None and _someone_else(ctx.integration, customer, found):
+        found = None
     if found is not None:
         if update_found:
             key = outbox.idempotency_key(ctx.change, Kind.CUSTOMER, customer.pk)
@@ -354,6 +357,21 @@ def customer_place(
     if pushed.remote_name and pushed.remote_name != customer.display_name:
         message = f"Created as “{pushed.remote_name}” (the name was taken by someone else)."
     return pushed, message
+
+
+def _someone_else(integration: Integration, customer: Customer, found: adapters.Pushed) -> bool:
+    """Whether the customer found there is already another hub customer's, under another name.
+
+    Two businesses may share an e-mail address (Intuit's own sample company has such a pair):
+    the match is then not this person, who is created in their own right. The same name under
+    the same e-mail is one person entered twice in the hub: left for merging, never created."""
+    others = Customer.objects.filter(
+        pk__in=Link.objects.filter(
+            integration=integration, kind=Kind.CUSTOMER, remote_id=found.remote_id
+        ).values("object_id")
+    ).exclude(pk=customer.pk)
+    own = name_tokens_key(customer.display_name)
+    return any(name_tokens_key(other.display_name) != own for other in others)
 
 
 def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[adapters.Pushed, str]:

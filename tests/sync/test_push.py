@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.customers.services import customer_create
 from apps.invoices.models import Invoice, Payment
 from apps.invoices.services import invoice_cancel, invoice_update, payment_collect_online
 from apps.sync import rules
@@ -94,6 +95,38 @@ def test_customer_already_in_integration_is_matched_by_email_not_duplicated(conn
     drain(qbo)
     assert remote.count("customer") == 1
     assert link(qbo, "customer", invoice.customer).remote_id == existing.remote_id
+
+
+def test_business_sharing_an_email_with_an_already_linked_customer_is_created_on_its_own(
+    connect, hub, remotes
+):
+    qbo = connect()
+    kathy = hub.invoice(hub.customer("Kookies Kathy", email="shared@example.com"))
+    diner = hub.invoice(hub.customer("Red Diner", email="shared@example.com"))
+    drain(qbo)
+    remote = remotes(qbo)
+    assert remote.count("customer") == 2
+    kathy_link, diner_link = (
+        link(qbo, "customer", kathy.customer),
+        link(qbo, "customer", diner.customer),
+    )
+    assert kathy_link.remote_id != diner_link.remote_id
+    invoice_customers = {data["customer"] for data in remote.records["invoice"].values()}
+    assert invoice_customers == {kathy_link.remote_id, diner_link.remote_id}
+
+
+def test_same_person_entered_twice_in_the_hub_is_left_for_merging_not_created_twice(
+    connect, hub, remotes
+):
+    qbo = connect()
+    first = hub.invoice(hub.customer("Nick Brown", email="nick@example.com"))
+    hub.invoice(
+        customer_create(
+            organisation=first.organisation, display_name="Brown, Nick", email="NICK@example.com"
+        )
+    )
+    drain(qbo)
+    assert remotes(qbo).count("customer") == 1
 
 
 def test_unchanged_record_is_not_pushed_again(connect, hub, remotes):
