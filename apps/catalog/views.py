@@ -30,7 +30,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 def _item_form(request: HttpRequest, *, item: ServiceItem | None, save) -> HttpResponse:
     form = ServiceItemForm(request.POST or None, instance=item)
-    if save_model_form(request, form, save):
+    if save_model_form(request, form, save) is not None:
         return redirect("catalog:list")
     return render(request, "catalog/form.html", {"form": form, "item": item})
 

@@ -57,7 +57,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _customer_form(request: HttpRequest, *, customer: Customer | None, save) -> HttpResponse:
     form = CustomerForm(request.POST or None, instance=customer)
     saved = save_model_form(request, form, save)
-    if saved:
+    if saved is not None:
         return redirect(saved)
     return render(request, "customers/form.html", {"form": form, "customer": customer})
 
