@@ -271,3 +271,13 @@ def test_unpaid_filter_shows_sent_and_partially_paid(org, customer, as_alice):
     page = as_alice.get(reverse("invoices:list"), {"status": "unpaid"}).content.decode()
     assert "INV-0201" in page and "INV-0202" in page
     assert "INV-0203" not in page and "INV-0204" not in page
+
+
+def test_cancelled_invoice_shows_no_balance_owed(org, customer, as_alice):
+    invoice = InvoiceFactory(
+        organisation=org, customer=customer, status="cancelled", total=Decimal("496.38")
+    )
+    listed = as_alice.get(reverse("invoices:list")).content.decode()
+    shown = as_alice.get(invoice.get_absolute_url()).content.decode()
+    assert listed.count("496.38") == 1  # the total, not a balance beside it
+    assert '<dd class="balance">— <span class="muted">(cancelled)</span></dd>' in shown
