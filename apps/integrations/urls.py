@@ -11,9 +11,7 @@ urlpatterns = [
     path("settings/integrations/<str:provider>/callback/", connect_views.callback, name="callback"),
     path("settings/integrations/<int:pk>/", views.settings_page, name="settings"),
     path("settings/integrations/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
-    path(
-        "settings/integrations/<int:pk>/employees/", employee_views.employees, name="employees"
-    ),
+    path("settings/integrations/<int:pk>/employees/", employee_views.employees, name="employees"),
     path("settings/invoices/", views.invoice_settings, name="invoice_settings"),
     path("settings/quotes/", views.quote_settings, name="quote_settings"),
     path("webhooks/quickbooks/", webhooks.quickbooks_webhook, name="webhook_quickbooks"),

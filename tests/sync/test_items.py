@@ -66,9 +66,12 @@ def test_new_item_is_created_then_updated_in_quickbooks_and_xero(both, live_org)
     for integration in both:
         drain_until_done(integration)
         assert price_of(integration, remote_item(integration, item)) == Decimal("110.00")
-        assert remote_rows(integration, ITEMS[integration.provider]).filter(
-            data__Name="Boiler service"
-        ).count() == 1
+        assert (
+            remote_rows(integration, ITEMS[integration.provider])
+            .filter(data__Name="Boiler service")
+            .count()
+            == 1
+        )
     assert remote_item(both[0], item)["Taxable"] is True
     assert "TaxType" not in remote_item(both[1], item)["SalesDetails"]
 

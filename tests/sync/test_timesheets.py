@@ -152,9 +152,7 @@ def test_xero_holds_time_entries_back_with_the_reason(both, member, live_org):
     assert "Xero's accounting API has no time activities" in log.message
 
 
-def test_turning_timesheet_sync_on_starts_today_and_older_timesheets_wait(
-    both, member, live_org
-):
+def test_turning_timesheet_sync_on_starts_today_and_older_timesheets_wait(both, member, live_org):
     today = live_org.today()
     old = timesheet(member, today - timedelta(14))
     qbo = timesheets_on(both[0])

@@ -77,7 +77,10 @@ class ItemMixin:
             data = self.client.create("Item", body, key=key)
         else:
             data = self._update("Item", remote_id, fields)
-        self._item_refs[str(data.get("Name", ""))] = {"value": str(data["Id"]), "name": data["Name"]}
+        self._item_refs[str(data.get("Name", ""))] = {
+            "value": str(data["Id"]),
+            "name": data["Name"],
+        }
         return Pushed(
             remote_id=str(data.get("Id") or ""),
             remote_version=mapping.version_of(data, "Item"),
