@@ -42,9 +42,14 @@ def item_candidates(integration: Integration, links: dict[int, str]) -> Iterator
             yield item
 
 
-def linked_items(integration: Integration, document) -> dict[int, str]:
-    """Service item id → remote id, for the document's lines whose item this integration has."""
-    ids = {line.service_item_id for line in document.lines.all() if line.service_item_id}
+def linked_items(integration: Integration, documents) -> dict[int, str]:
+    """Service item id → remote id, for the documents' lines whose item this integration has."""
+    ids = {
+        line.service_item_id
+        for document in documents
+        for line in document.lines.all()
+        if line.service_item_id
+    }
     if not ids:
         return {}
     return dict(

@@ -25,6 +25,7 @@ from . import outbox
 from .adapters import Adapter, Pushed, adapter_for
 from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
 from .fingerprints import fingerprint
+from .items import linked_items
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
 from .nightly_customers import customers_resolve, each_with_retries
 from .rules import Action, decide, sync_to_off
@@ -281,6 +282,7 @@ def _push_batch(page: Page, adapter: Adapter, items) -> None:
         )
         for change, invoice, link, customer_remote_id in items
     ]
+    adapter.linked_items = linked_items(page.integration, [item[1] for item in items])
     results = _send_batch(adapter, request)
     now = timezone.now()
     for (change, invoice, link, _), result in zip(items, results, strict=True):

@@ -314,7 +314,7 @@ def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.P
         return items.item_send(ctx, record, link, key)
     if kind == Kind.TIME_ENTRY:
         return timesheets.entry_send(ctx, record, link, key)
-    ctx.adapter.linked_items = items.linked_items(ctx.integration, record)
+    ctx.adapter.linked_items = items.linked_items(ctx.integration, [record])
     customer_remote_id = customer_remote(ctx, record.customer)
     push = ctx.adapter.push_invoice if kind == Kind.INVOICE else ctx.adapter.push_quote
     pushed = push(record, remote_id, customer_remote_id=customer_remote_id, key=key)

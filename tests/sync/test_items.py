@@ -150,3 +150,30 @@ def test_invoice_line_of_a_synced_item_uses_the_linked_item_and_keeps_its_total(
 def test_items_are_not_sent_while_items_sync_to_is_off(both, live_org):
     service_item_create(organisation=live_org, name="Gutter clean", unit_price="120")
     assert not Change.objects.filter(kind="item").exists()
+
+
+def test_nightly_batch_invoice_uses_the_linked_item_too(both, live_org, live_hub):
+    from apps.sync.nightly_export import nightly_export_run
+
+    qbo = both[0]
+    items_on(qbo)
+    item = service_item_create(organisation=live_org, name="Drain unblock", unit_price="80")
+    drain_until_done(qbo)
+    link = Link.objects.get(integration=qbo, kind="item", object_id=item.pk)
+    row = remote_rows(qbo, "Item").get(record_id=link.remote_id)
+    row.data["Name"] = "Drains (unblocking)"
+    row.save(update_fields=["data"])
+    Integration.objects.filter(pk=qbo.pk).update(invoice_export_timing="nightly")
+    line = LineInput(
+        description="Unblock drain",
+        quantity=Decimal("1"),
+        unit_price=Decimal("80"),
+        service_item=item,
+    )
+    invoice = live_hub.invoice(lines=[line])
+    qbo.refresh_from_db()
+    nightly_export_run(integration=qbo)
+    remote_id = Link.objects.get(integration=qbo, kind="invoice", object_id=invoice.pk).remote_id
+    data = remote_rows(qbo, "Invoice").get(record_id=remote_id).data
+    assert data["Line"][0]["SalesItemLineDetail"]["ItemRef"]["value"] == link.remote_id
+    assert Decimal(str(data["TotalAmt"])) == invoice.total
