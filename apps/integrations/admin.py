@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from . import services
-from .models import Integration, WebhookEvent
+from .models import EmployeeMapping, Integration, WebhookEvent
 
 
 @admin.register(Integration)
@@ -52,3 +52,13 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "received_at",
         "processed_at",
     ]
+
+
+@admin.register(EmployeeMapping)
+class EmployeeMappingAdmin(admin.ModelAdmin):
+    """Looked at here; changed on the integration's Employee mapping page."""
+
+    list_display = ["member", "remote_name", "remote_id", "integration", "updated_at"]
+    list_select_related = ["member", "integration"]
+    search_fields = ["member__name", "remote_name"]
+    readonly_fields = ["integration", "member", "remote_id", "remote_name", "updated_at"]

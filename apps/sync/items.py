@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from apps.catalog.models import ServiceItem
 from apps.integrations.models import Integration
 
-from .models import Kind, Link, Side
+from .models import Kind, Link, Side, SyncLogEntry
 
 ITEM_FIELDS = ("name", "description", "unit_price", "taxable", "active")
 INACTIVE = "Inactive service items are not sent; it is sent if it is made active again."
@@ -81,5 +81,5 @@ def item_remote(ctx, item: ServiceItem) -> str:
     key = outbox.idempotency_key(ctx.change, Kind.ITEM, item.pk)
     pushed, message = item_send(ctx, item, None, key)
     link_save(ctx.integration, Kind.ITEM, item, pushed, created_by=Side.HUB)
-    _log(ctx, Kind.ITEM, item.pk, "pushed", message, pushed.remote_id)
+    _log(ctx, Kind.ITEM, item.pk, SyncLogEntry.Outcome.PUSHED, message, pushed.remote_id)
     return pushed.remote_id

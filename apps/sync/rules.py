@@ -59,7 +59,8 @@ def sync_to_off(integration: Integration, kind: str) -> str:
         return "The integration is disconnected."
     if not integration.sync_enabled:
         return "Enable Sync is off for this integration."
-    return f"{Kind(kind).label}s Sync to is off for this integration."
+    label = "Timesheets" if kind == Kind.TIME_ENTRY else f"{Kind(kind).label}s"
+    return f"{label} Sync to is off for this integration."
 
 
 def decide(
