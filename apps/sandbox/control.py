@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from . import oauth
@@ -75,3 +76,15 @@ def requests_count(company: SandboxCompany | str, **filters) -> int:
     if isinstance(company, str):
         company = company_by_external_id(company)
     return requests_log(company, **filters).count()
+
+
+def requests_wait(company: SandboxCompany | str, *, within: float = 10.0, **filters) -> bool:
+    """Wait until a request matching ``filters`` is in the log; False if none came ``within``
+    seconds. A "timeout" fault is logged only once the sandbox answers, after the client gave up:
+    a test waits for that answer so its write cannot land in the next test's database."""
+    deadline = time.monotonic() + within
+    while not requests_count(company, **filters):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from apps.invoices.models import Invoice
-from apps.sandbox.control import fault_inject, token_expire
+from apps.sandbox.control import fault_inject, requests_wait, token_expire
 from apps.sandbox.models import SandboxRecord
 from apps.sync.models import Change, Link, SyncLogEntry
 from apps.sync.pull import pull
@@ -178,7 +178,7 @@ def test_time_out_is_retried_and_lands_once(both, live_hub, settings, monkeypatc
     assert numbers(qbo)[invoice.number] == 1
     # The sandbox is still sitting on the timed-out request: let it answer before the test's
     # database goes away under it.
-    time.sleep(settings.SANDBOX_FAULT_TIMEOUT_SECONDS)
+    assert requests_wait(qbo.remote_company_id, status=504)
 
 
 def test_access_token_expiring_mid_run_is_refreshed_and_the_run_carries_on(both, live_hub):
