@@ -14,12 +14,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from apps.common.access import organisation_of
+
 from . import services
 from .companies import CompanyUnavailable, company_read
 from .models import Integration, Provider
 from .oauth import OAuthFailure, authorization_finish, authorization_start, token_revoke_at_provider
 from .services import ConnectRefused
-from .views import organisation_for, provider_or_404
+from .views import provider_or_404
 
 
 def _session_key(provider: str) -> str:
@@ -42,7 +44,7 @@ def refused(request: HttpRequest, provider: str, message: str, advice: str) -> H
 @login_required
 def connect(request: HttpRequest, provider: str) -> HttpResponse:
     provider_or_404(provider)
-    organisation_for(request)
+    organisation_of(request)
     redirect_uri = request.build_absolute_uri(reverse("integrations:callback", args=[provider]))
     try:
         started = authorization_start(provider=provider, redirect_uri=redirect_uri)
@@ -64,7 +66,7 @@ def connect(request: HttpRequest, provider: str) -> HttpResponse:
 @login_required
 def callback(request: HttpRequest, provider: str) -> HttpResponse:
     provider_or_404(provider)
-    organisation = organisation_for(request)
+    organisation = organisation_of(request)
     # One use only: a replayed or second answer finds no state.
     pending = request.session.pop(_session_key(provider), None)
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+
+from apps.common.access import get_for_organisation, organisation_of
 
 from . import services
 from .forms import DocumentTogglesForm, IntegrationSettingsForm
@@ -20,16 +21,8 @@ DOCUMENT_PAGES = {
 }
 
 
-def organisation_for(request: HttpRequest):
-    """Everything here is scoped to the user's organisation; a user without one sees nothing."""
-    organisation = getattr(request.user, "organisation", None)
-    if organisation is None:
-        raise Http404("No organisation")
-    return organisation
-
-
 def integration_for(request: HttpRequest, pk: int) -> Integration:
-    return get_object_or_404(Integration, pk=pk, organisation=organisation_for(request))
+    return get_for_organisation(Integration.objects.all(), request, pk=pk)
 
 
 def provider_or_404(provider: str) -> str:
@@ -40,7 +33,7 @@ def provider_or_404(provider: str) -> str:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    cards = integration_cards(organisation_for(request))
+    cards = integration_cards(organisation_of(request))
     return render(request, "integrations/index.html", {"cards": cards})
 
 
@@ -90,7 +83,7 @@ def _document_rows(organisation) -> list[Integration]:
 def document_settings(request: HttpRequest, kind: str) -> HttpResponse:
     """Invoice Settings / Quote Settings: a Sync to / Sync from pair per integration, saved on
     click with htmx and as a plain form post without JavaScript."""
-    organisation = organisation_for(request)
+    organisation = organisation_of(request)
     page = DOCUMENT_PAGES[kind]
     template = "integrations/document_settings.html"
     context = {
@@ -131,11 +124,3 @@ def invoice_settings(request: HttpRequest) -> HttpResponse:
 
 def quote_settings(request: HttpRequest) -> HttpResponse:
     return document_settings(request, "quotes")
-
-
-def sync_now_url(integration: Integration) -> str:
-    """Sync Now belongs to the sync app; its URL may not exist yet while it is being built."""
-    try:
-        return reverse("sync:sync_now", args=[integration.pk])
-    except NoReverseMatch:
-        return f"/sync/integrations/{integration.pk}/sync-now/"

@@ -2,14 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from ..views import sync_now_url as _sync_now_url
-
 register = template.Library()
-
-
-@register.simple_tag
-def sync_now_url(integration) -> str:
-    return _sync_now_url(integration)
 
 
 @register.filter
