@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from .models import Integration, Provider
 
@@ -18,14 +18,17 @@ class Card:
 
 
 def latest_runs(integration_ids: list[int]) -> dict:
+    """Each integration's most recent SyncRun, by integration id, in one query: only the latest
+    run of each is read, not every run it ever had."""
     from apps.sync.models import SyncRun
 
-    runs: dict[int, SyncRun] = {}
-    for run in SyncRun.objects.filter(integration_id__in=integration_ids).order_by(
-        "integration_id", "-started_at", "-id"
-    ):
-        runs.setdefault(run.integration_id, run)
-    return runs
+    latest = SyncRun.objects.filter(integration_id=OuterRef("integration_id")).order_by(
+        "-started_at", "-id"
+    )
+    runs = SyncRun.objects.filter(
+        integration_id__in=integration_ids, pk=Subquery(latest.values("pk")[:1])
+    )
+    return {run.integration_id: run for run in runs}
 
 
 def integrations_with_latest_run(queryset: QuerySet[Integration]) -> list[Integration]:
