@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from . import outbox
+from . import services
 from .models import Change, Link, SyncLogEntry, SyncRun, SyncState
 
 
@@ -35,13 +35,8 @@ class ChangeAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected records again now")
     def retry_now(self, request, queryset):
-        rows = list(queryset.exclude(state__in=[Change.State.PENDING, Change.State.IN_PROGRESS]))
-        for change in rows:
-            outbox.requeue(change)
-        from .recorder import _schedule_drains
-
-        _schedule_drains(sorted({change.integration_id for change in rows}))
-        self.message_user(request, f"{len(rows)} record(s) queued again.")
+        count = services.changes_send_again(changes=queryset)
+        self.message_user(request, f"{count} record(s) queued again.")
 
 
 @admin.register(SyncRun)

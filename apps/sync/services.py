@@ -4,6 +4,7 @@
 - ``sync_now``: a full reconciliation of one integration (pull, catch up, retry, push), queued
   for a worker; ``sync_run_execute`` is what the worker (or a command) runs.
 - ``retry_failed``: parked records back in the queue.
+- ``changes_send_again``: chosen outbox rows sent again now (the admin's action).
 """
 
 from __future__ import annotations
@@ -152,6 +153,18 @@ def retry_now(integration: Integration) -> int:
         next_attempt_at=None
     )
     return count
+
+
+@transaction.atomic
+def changes_send_again(*, changes) -> int:
+    """The chosen outbox rows (not those already waiting or being sent) are due again at once;
+    each integration concerned gets a drain once the rows are saved. Returns how many."""
+    rows = list(changes.exclude(state__in=[Change.State.PENDING, Change.State.IN_PROGRESS]))
+    for change in rows:
+        outbox.requeue(change)
+    integration_ids = sorted({change.integration_id for change in rows})
+    transaction.on_commit(lambda: _schedule_drains(integration_ids))
+    return len(rows)
 
 
 def retry_failed(*, integration: Integration | None = None) -> list[SyncRun]:
