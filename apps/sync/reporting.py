@@ -1,8 +1,25 @@
-"""A run's summary as text, for the operations commands."""
+"""What the operations commands share: the integration named on the command line, and a run's
+summary as text."""
 
 from __future__ import annotations
 
+from django.core.management.base import CommandError
+
+from apps.integrations.models import Integration
+
 from .models import SyncRun
+
+
+def integration_argument(pk: int, *, connected: bool = False, then: str = "first") -> Integration:
+    """The integration a command was given, or a usage error (exit status 2) saying why not;
+    with ``connected``, a disconnected or broken one is refused too ("reconnect it {then}")."""
+    integration = Integration.objects.select_related("organisation").filter(pk=pk).first()
+    if integration is None:
+        raise CommandError(f"No integration with id {pk}.", returncode=2)
+    if connected and not integration.is_connected:
+        status = integration.get_status_display().lower()
+        raise CommandError(f"{integration} is {status}: reconnect it {then}.", returncode=2)
+    return integration
 
 
 def run_summary_lines(run: SyncRun) -> list[str]:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from apps.integrations.models import Integration
-from apps.sync.reporting import run_has_problems, run_summary_lines
+from apps.sync.reporting import integration_argument, run_has_problems, run_summary_lines
 from apps.sync.services import retry_failed
 
 
@@ -21,11 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--integration", type=int, metavar="ID", help="only this integration")
 
     def handle(self, *args, integration: int | None = None, **options):
-        row = None
-        if integration is not None:
-            row = Integration.objects.filter(pk=integration).first()
-            if row is None:
-                raise CommandError(f"No integration with id {integration}.", returncode=2)
+        row = None if integration is None else integration_argument(integration)
         runs = retry_failed(integration=row)
         if not runs:
             self.stdout.write("Nothing to retry.")

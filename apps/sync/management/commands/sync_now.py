@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from apps.integrations.models import Integration
 from apps.sync.models import SyncRun
-from apps.sync.reporting import run_has_problems, run_summary_lines
+from apps.sync.reporting import integration_argument, run_has_problems, run_summary_lines
 from apps.sync.runs import run_start
 from apps.sync.services import sync_run_execute
 
@@ -28,13 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="report only, change nothing")
 
     def handle(self, *args, integration: int, dry_run: bool = False, **options):
-        row = Integration.objects.filter(pk=integration).first()
-        if row is None:
-            raise CommandError(f"No integration with id {integration}.", returncode=2)
-        if not row.is_connected:
-            raise CommandError(
-                f"{row} is {row.get_status_display().lower()}: reconnect it first.", returncode=2
-            )
+        row = integration_argument(integration, connected=True)
         run = run_start(integration=row, trigger=SyncRun.Trigger.SYNC_NOW, dry_run=dry_run)
         run = sync_run_execute(run=run)
         self.stdout.write("\n".join(run_summary_lines(run)))
