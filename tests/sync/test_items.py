@@ -177,3 +177,17 @@ def test_nightly_batch_invoice_uses_the_linked_item_too(both, live_org, live_hub
     data = remote_rows(qbo, "Invoice").get(record_id=remote_id).data
     assert data["Line"][0]["SalesItemLineDetail"]["ItemRef"]["value"] == link.remote_id
     assert Decimal(str(data["TotalAmt"])) == invoice.total
+
+
+def test_turning_items_sync_on_sends_the_active_items_already_in_the_hub(both, live_org):
+    from apps.integrations.services import integration_settings_update
+
+    qbo = both[0]
+    kept = service_item_create(organisation=live_org, name="Gutter clean", unit_price="120")
+    service_item_create(organisation=live_org, name="Old service", unit_price="10", active=False)
+    integration_settings_update(integration=qbo, values={"items_sync_to": True})
+    drain_until_done(qbo)
+    assert list(Link.objects.filter(integration=qbo, kind="item").values_list("object_id")) == [
+        (kept.pk,)
+    ]
+    assert remote_rows(qbo, "Item").filter(data__Name="Old service").count() == 0
