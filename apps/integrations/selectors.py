@@ -40,6 +40,12 @@ def integrations_with_latest_run(queryset: QuerySet[Integration]) -> list[Integr
     return integrations
 
 
+def integration_with_latest_run(integration: Integration) -> Integration:
+    """One integration, read again with its ``latest_run``."""
+    (row,) = integrations_with_latest_run(Integration.objects.filter(pk=integration.pk))
+    return row
+
+
 def integration_cards(organisation) -> list[Card]:
     by_provider = {
         i.provider: i

@@ -210,9 +210,12 @@ def integration_settings_update(*, integration: Integration, values: dict) -> In
 def integration_document_toggles_update(
     *, integration: Integration, kind: str, sync_to: bool, sync_from: bool
 ) -> Integration:
-    """Invoice Settings / Quote Settings: the pair of toggles for one integration."""
+    """Invoice Settings / Quote Settings: the pair of toggles for one integration. While Enable
+    Sync is off the toggles are locked: the integration is returned unchanged."""
     if kind not in ("invoices", "quotes"):
         raise ValueError(f"No toggles for {kind!r}")
+    if not integration.sync_enabled:
+        return integration
     return integration_settings_update(
         integration=integration, values={f"{kind}_sync_to": sync_to, f"{kind}_sync_from": sync_from}
     )

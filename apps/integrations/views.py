@@ -13,7 +13,11 @@ from apps.common.access import get_for_organisation, organisation_of
 from . import services
 from .forms import DocumentTogglesForm, IntegrationSettingsForm
 from .models import Integration, Provider
-from .selectors import integration_cards, integrations_with_latest_run
+from .selectors import (
+    integration_cards,
+    integration_with_latest_run,
+    integrations_with_latest_run,
+)
 
 DOCUMENT_PAGES = {
     "invoices": {"title": "Invoice Settings", "noun": "invoices"},
@@ -49,7 +53,7 @@ def settings_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, f"Settings for {integration} saved.")
         return redirect("integrations:settings", pk=integration.pk)
-    (row,) = integrations_with_latest_run(Integration.objects.filter(pk=integration.pk))
+    row = integration_with_latest_run(integration)
     return render(request, "integrations/settings.html", {"integration": row, "form": form})
 
 
@@ -99,15 +103,14 @@ def document_settings(request: HttpRequest, kind: str) -> HttpResponse:
         integration = integration_for(request, form.cleaned_data["integration"])
         if integration.status == Integration.Status.DISCONNECTED:
             raise Http404("Disconnected")
-        if integration.sync_enabled:
-            services.integration_document_toggles_update(
-                integration=integration,
-                kind=kind,
-                sync_to=form.cleaned_data["sync_to"],
-                sync_from=form.cleaned_data["sync_from"],
-            )
+        services.integration_document_toggles_update(
+            integration=integration,
+            kind=kind,
+            sync_to=form.cleaned_data["sync_to"],
+            sync_from=form.cleaned_data["sync_from"],
+        )
         if request.htmx:
-            (row,) = integrations_with_latest_run(Integration.objects.filter(pk=integration.pk))
+            row = integration_with_latest_run(integration)
             return render(
                 request,
                 f"{template}#integration-row",
