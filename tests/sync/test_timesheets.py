@@ -179,3 +179,13 @@ def test_a_future_sync_start_date_is_refused(qbo, live_org):
         integration_settings_update(integration=qbo, values={"timesheets_sync_start": tomorrow})
     qbo.refresh_from_db()
     assert qbo.timesheets_sync_start == live_org.today()
+
+
+def test_timesheet_from_before_the_start_date_is_held_back_with_the_reason(qbo, member, live_org):
+    map_member(qbo, member)
+    sheet = timesheet(member, live_org.today() - timedelta(7))
+    drain_until_done(qbo)
+    log = SyncLogEntry.objects.get(integration=qbo, object_id=sheet.entries.get().pk)
+    assert log.outcome == "held_back"
+    assert "before the timesheet sync start date" in log.message
+    assert not time_activities(qbo).exists()
