@@ -6,7 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+
+from apps.invoices.models import Invoice, InvoiceLine
 
 from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
@@ -198,6 +202,21 @@ def test_batch_answers_per_invoice_and_a_retry_makes_no_copies(qbo):
     again = adapter.push_invoices_batch(items[2:])
     assert [r.remote_id for r in again] == [r.remote_id for r in results[2:]]
     assert len(stored(company, "Invoice")) == 3
+
+
+def test_invoice_bodies_use_the_exports_prefetched_lines_without_a_query_each(qbo):
+    adapter, _ = qbo
+    customer, contact = pushed_customer(adapter)
+    numbers = [hub_invoice(adapter.integration, customer).pk for _ in range(4)]
+    invoices = list(
+        Invoice.objects.filter(pk__in=numbers).prefetch_related("lines__service_item")
+    )
+    adapter._document_body(invoices[0], "invoice", contact.remote_id)  # item refs, tax codes
+    with CaptureQueriesContext(connection) as queries:
+        bodies = [adapter._document_body(i, "invoice", contact.remote_id) for i in invoices[1:]]
+    line_table = InvoiceLine._meta.db_table
+    assert [q["sql"] for q in queries if line_table in q["sql"]] == []
+    assert all(body["Line"] for body in bodies)
 
 
 def test_pull_scans_everything_then_uses_change_data_capture(qbo):

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import prefetch_related_objects
+
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.errors import PermanentError, RemoteGone
@@ -204,7 +206,10 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         return mapping.TaxCodes(taxable=taxable or exempt or "", exempt=exempt or taxable or "")
 
     def _document_body(self, document, kind: str, customer_remote_id: str) -> dict:
-        lines = list(document.lines.select_related("service_item"))
+        # The export prefetches lines (and their items); reading them through .all() keeps that
+        # cache, and prefetch_related_objects only queries for items not already loaded.
+        lines = list(document.lines.all())
+        prefetch_related_objects(lines, "service_item")
         self._linked_item_refs(lines)
         return mapping.document_to_qbo(
             document,
