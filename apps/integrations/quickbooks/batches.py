@@ -37,17 +37,20 @@ class BatchMixin:
     # --- invoices -------------------------------------------------------------------------
     @_guarded
     def push_invoices_batch(self, items) -> list[Pushed | Exception]:
+        # One lookup for the whole call, not one per batch of 30: the export hands over a page
+        # of up to 300 invoices, and each lookup request costs as much as a batch.
+        try:
+            versions = self._invoice_versions(items)
+        except SyncError as exc:
+            return [exc] * len(items)
         results: list[Pushed | Exception] = []
         for chunk in chunks(items, limits.BATCH_SIZE):
-            results.extend(self._invoice_chunk(chunk))
+            results.extend(self._invoice_chunk(chunk, versions))
         return results
 
-    def _invoice_chunk(self, chunk) -> list[Pushed | Exception]:
-        try:
-            versions = self._invoice_versions(chunk)
-        except SyncError as exc:
-            return [exc] * len(chunk)
-
+    def _invoice_chunk(
+        self, chunk, versions: dict[str, tuple[str, str]]
+    ) -> list[Pushed | Exception]:
         def body_of(item) -> dict:
             invoice, remote_id, customer_remote_id, _ = item
             body = self._document_body(invoice, "invoice", customer_remote_id)
@@ -64,17 +67,23 @@ class BatchMixin:
 
         return self._run_batch("Invoice", chunk, body_of, one_by_one)
 
-    def _invoice_versions(self, chunk) -> dict[str, tuple[str, str]]:
+    def _invoice_versions(self, items) -> dict[str, tuple[str, str]]:
         """(Id, SyncToken) of linked invoices by Id, and of invoices an earlier attempt
         already created, by DocNumber (for the same customer)."""
         versions: dict[str, tuple[str, str]] = {}
-        ids = [remote_id for _, remote_id, _, _ in chunk if remote_id]
-        if ids:
-            for row in self.client.query(f"select * from Invoice where Id in ({literals(ids)})"):
+        ids = sorted({remote_id for _, remote_id, _, _ in items if remote_id})
+        for group in chunks(ids, limits.QUERY_PAGE_SIZE):
+            for row in self.client.query(
+                f"select * from Invoice where Id in ({literals(group)})"
+                f" maxresults {limits.QUERY_PAGE_SIZE}"
+            ):
                 versions[str(row["Id"])] = (str(row["Id"]), str(row["SyncToken"]))
-        numbers = {inv.number: cust for inv, remote_id, cust, _ in chunk if not remote_id}
-        if numbers:
-            select = f"select * from Invoice where DocNumber in ({literals(list(numbers))})"
+        numbers = {inv.number: cust for inv, remote_id, cust, _ in items if not remote_id}
+        for group in chunks(sorted(numbers), limits.QUERY_PAGE_SIZE):
+            select = (
+                f"select * from Invoice where DocNumber in ({literals(group)})"
+                f" maxresults {limits.QUERY_PAGE_SIZE}"
+            )
             for row in self.client.query(select):
                 if numbers.get(row.get("DocNumber")) == (row.get("CustomerRef") or {}).get("value"):
                     versions[row["DocNumber"]] = (str(row["Id"]), str(row["SyncToken"]))
