@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 
 from apps.integrations.xero import limits
+from apps.integrations.xero.batches import LOOKUP_URL_BUDGET, lookup_groups
+from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
 from apps.sync.errors import PermanentError
 from tests.factories import PaymentFactory
@@ -162,6 +165,32 @@ def test_quiet_pull_costs_three_requests_and_a_payment_made_in_xero_is_still_pul
     assert ("payment", paid.remote_id) in later and ("invoice", pushed.remote_id) in later
 
 
+def test_a_batch_of_many_invoices_looks_up_earlier_copies_once_not_per_request(xero):
+    adapter, company = xero
+    customer, contact = pushed_customer(adapter)
+    first = hub_invoice(adapter.integration, customer)
+    adapter.push_invoices_batch([(first, None, contact.remote_id, "warm")])  # tax rates
+    invoices = [hub_invoice(adapter.integration, customer) for _ in range(51)]
+    before = control.requests_count(company, path_contains="InvoiceNumbers")
+    results = adapter.push_invoices_batch(
+        [(inv, None, contact.remote_id, f"m{n}") for n, inv in enumerate(invoices)]
+    )
+    assert all(type(r).__name__ == "Pushed" for r in results)
+    assert control.requests_count(company, path_contains="InvoiceNumbers") == before + 1
+    assert control.requests_count(company, path_contains="/Invoices", method="PUT") == 3
+    assert len(stored(company, "Invoices")) == 52
+
+
+def test_lookups_are_split_only_where_the_url_would_grow_too_long():
+    numbers = [f"INV-{n:017d}" for n in range(400)]
+    groups = list(lookup_groups(numbers, joiner=",", most=len(numbers)))
+    assert [n for group in groups for n in group] == numbers
+    assert 1 < len(groups) < 5
+    assert all(len(quote(",".join(group), safe="")) <= LOOKUP_URL_BUDGET for group in groups)
+    terms = list(lookup_groups([f'Name=="{n}"' for n in range(120)], joiner=" OR ", most=50))
+    assert [len(group) for group in terms] == [50, 50, 20]
+
+
 def test_contacts_are_found_and_pushed_in_batches_keeping_duplicate_names(xero):
     adapter, company = xero
     ann = hub_customer(adapter.integration, display_name="Ann Hill", email="ann@example.com")
@@ -172,6 +201,12 @@ def test_contacts_are_found_and_pushed_in_batches_keeping_duplicate_names(xero):
     other_joe = hub_customer(adapter.integration, display_name="Joe Bloggs", email="joe@b.example")
     found = adapter.find_customers([ann, *new, other_joe])
     assert set(found) == {ann.pk} and found[ann.pk].remote_id == existing.remote_id
+    many = [hub_customer(adapter.integration, email=f"m{n}@example.com") for n in range(49)]
+    before = control.requests_count(company, path_contains="/Contacts", method="GET")
+    found = adapter.find_customers([ann, *many])
+    assert set(found) == {ann.pk}
+    # 50 e-mails in one request, then the 49 unmatched names in another.
+    assert control.requests_count(company, path_contains="/Contacts", method="GET") == before + 2
     items = [(c, None, f"cb-{c.pk}") for c in [*new, other_joe]]
     items.append((ann, existing.remote_id, f"cb-{ann.pk}"))
     results = adapter.push_customers_batch(items)

@@ -11,7 +11,8 @@ https://developer.xero.com/documentation/api/accounting/requests-and-responses#s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from urllib.parse import quote
 
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import Pushed
@@ -23,8 +24,26 @@ from .client import XeroValidation
 _guarded = malformed_is_transient("Xero")
 
 DUPLICATE_NAME = "is already assigned to another contact"
-# A where filter of OR-ed values stays a reasonable URL at this size.
-LOOKUP_CHUNK = 25
+# A lookup's values, URL-encoded, stay below this many characters: request lines past 4 KB are
+# refused by common servers (gunicorn's default limit is 4,094).
+LOOKUP_URL_BUDGET = 3500
+# OR-ed terms in one ``where`` filter.
+WHERE_TERMS = 50
+
+
+def lookup_groups(values: Sequence[str], *, joiner: str, most: int) -> Iterator[list[str]]:
+    """``values`` in groups that each fit one request's URL."""
+    group: list[str] = []
+    size = 0
+    for value in values:
+        cost = len(quote(value + joiner, safe=""))
+        if group and (len(group) == most or size + cost > LOOKUP_URL_BUDGET):
+            yield group
+            group, size = [], 0
+        group.append(value)
+        size += cost
+    if group:
+        yield group
 
 
 def pushed(data: dict, kind: str, name: str = "") -> Pushed:
@@ -42,42 +61,45 @@ class BatchMixin:
     # --- invoices -------------------------------------------------------------------------
     @_guarded
     def push_invoices_batch(self, items) -> list[Pushed | Exception]:
+        # The lookup covers the whole call (as few requests as the URL allows), not one per
+        # request of 50: the export hands over a page of up to 300 invoices.
+        try:
+            existing = self._already_created(items)
+        except SyncError as exc:
+            return [exc] * len(items)
+
+        def body_of(item) -> dict:
+            invoice, remote_id, contact_id, _ = item
+            body = self._document_body(invoice, "invoice", contact_id)
+            target = remote_id or existing.get(invoice.number)
+            return {**body, "InvoiceID": target} if target else body
+
         results: list[Pushed | Exception] = []
         for chunk in chunks(items, limits.ELEMENTS_PER_REQUEST):
-            try:
-                existing = self._already_created(chunk)
-            except SyncError as exc:
-                results.extend([exc] * len(chunk))
-                continue
-
-            def body_of(item, existing=existing) -> dict:
-                invoice, remote_id, contact_id, _ = item
-                body = self._document_body(invoice, "invoice", contact_id)
-                target = remote_id or existing.get(invoice.number)
-                return {**body, "InvoiceID": target} if target else body
-
             results.extend(
                 self._run_batch("invoice", chunk, body_of, lambda item, data: item[0].number)
             )
         return results
 
-    def _already_created(self, chunk) -> dict[str, str]:
+    def _already_created(self, items) -> dict[str, str]:
         """InvoiceIDs, by number, of invoices an earlier attempt created for the same contact."""
-        numbers = {inv.number: contact for inv, remote_id, contact, _ in chunk if not remote_id}
-        if not numbers:
-            return {}
-        rows = self.client.get_list("Invoices", {"InvoiceNumbers": ",".join(numbers)})
-        return {
-            row["InvoiceNumber"]: row["InvoiceID"]
-            for row in rows
-            if row.get("Status") not in ("DELETED", "VOIDED")
-            and numbers.get(row.get("InvoiceNumber")) == (row.get("Contact") or {}).get("ContactID")
-        }
+        numbers = {inv.number: contact for inv, remote_id, contact, _ in items if not remote_id}
+        found: dict[str, str] = {}
+        for group in lookup_groups(sorted(numbers), joiner=",", most=len(numbers)):
+            rows = self.client.get_list("Invoices", {"InvoiceNumbers": ",".join(group)})
+            found |= {
+                row["InvoiceNumber"]: row["InvoiceID"]
+                for row in rows
+                if row.get("Status") not in ("DELETED", "VOIDED")
+                and numbers.get(row.get("InvoiceNumber"))
+                == (row.get("Contact") or {}).get("ContactID")
+            }
+        return found
 
     # --- contacts -------------------------------------------------------------------------
     @_guarded
     def find_customers(self, customers) -> dict[int, Pushed]:
-        """``find_customer`` for many: OR-ed e-mails, then OR-ed names, 25 per request."""
+        """``find_customer`` for many: OR-ed e-mails, then OR-ed names, up to 50 per request."""
         found: dict[int, Pushed] = {}
         self._find_by(found, [c for c in customers if c.email], "EmailAddress", lambda c: c.email)
         rest = [c for c in customers if c.pk not in found]
@@ -85,12 +107,14 @@ class BatchMixin:
         return found
 
     def _find_by(self, found: dict, customers, field: str, value_of) -> None:
-        for chunk in chunks(customers, LOOKUP_CHUNK):
-            values = sorted({value_of(c) for c in chunk})
-            where = " OR ".join(f"{field}=={mapping.where_literal(v)}" for v in values)
-            rows = self.client.get_list("Contacts", {"where": where})
+        wanted: dict[str, list] = {}
+        for customer in customers:
+            wanted.setdefault(value_of(customer), []).append(customer)
+        terms = {f"{field}=={mapping.where_literal(v)}": v for v in sorted(wanted)}
+        for group in lookup_groups(list(terms), joiner=" OR ", most=WHERE_TERMS):
+            rows = self.client.get_list("Contacts", {"where": " OR ".join(group)})
             by_value = {str(r.get(field) or "").lower(): r for r in rows}
-            for customer in chunk:
+            for customer in (c for term in group for c in wanted[terms[term]]):
                 row = by_value.get(value_of(customer).lower())
                 email = str((row or {}).get("EmailAddress") or "")
                 if row is not None and mapping.may_be_same_person(email, customer.email):
