@@ -12,9 +12,10 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from apps.common.db import when_unlocked
 from apps.sync.errors import ReconnectNeeded, TransientError
 
 from . import crypto
@@ -80,17 +81,7 @@ def _refresh(pk: int, *, stale_token: str) -> str:
 
 
 def _when_unlocked(step, *args, **kwargs):
-    """Run one short database step, waiting while SQLite reports the database locked: some
-    set-ups (shared-cache databases, an exhausted busy timeout) answer a busy writer with an
-    error instead of waiting, where PostgreSQL's row lock simply waits."""
-    deadline = time.monotonic() + CLAIM.total_seconds()
-    while True:
-        try:
-            return step(*args, **kwargs)
-        except OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-        time.sleep(WAIT_STEP_SECONDS)
+    return when_unlocked(step, *args, within=CLAIM.total_seconds(), **kwargs)
 
 
 def _claim(pk: int, *, stale_token: str) -> str | tuple[str, str] | None:

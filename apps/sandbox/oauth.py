@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common.db import when_unlocked
+
 from .models import Provider, SandboxApp, SandboxCompany, SandboxGrant, SandboxToken
 
 CODE_SECONDS = 600
@@ -133,7 +135,12 @@ def exchange_code(
 
 def refresh(*, app: SandboxApp, refresh_token: str) -> TokenSet:
     """refresh_token grant: each refresh hands out a new pair; the old refresh token keeps
-    working for the provider's grace period after it was first replaced, then ``invalid_grant``."""
+    working for the provider's grace period after it was first replaced, then ``invalid_grant``.
+    A busy SQLite database makes the refresh wait rather than fail, as the real provider would."""
+    return when_unlocked(_refresh, app=app, refresh_token=refresh_token)
+
+
+def _refresh(*, app: SandboxApp, refresh_token: str) -> TokenSet:
     now = timezone.now()
     with transaction.atomic():
         old = (
