@@ -13,9 +13,10 @@ from django.utils import timezone
 from apps.integrations.quickbooks import limits as quickbooks_limits
 from apps.integrations.xero import limits as xero_limits
 from apps.sandbox import control
+from apps.sandbox.models import SandboxRecord
 from apps.sync.errors import RemoteGone, TransientError
 from tests.factories import QuoteFactory
-from tests.providers.conftest import hub_customer, pushed_customer
+from tests.providers.conftest import hub_customer, hub_invoice, pushed_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,3 +87,25 @@ def test_record_deleted_meanwhile_is_gone(either):
     assert adapter.fetch("invoice", missing).deleted
     with pytest.raises(RemoteGone):
         adapter.void("invoice", missing)
+
+
+# A customer id the provider refuses, the fault each adapter raises for it, and where the
+# sandbox keeps invoices.
+REFUSED_CUSTOMER = {
+    "quickbooks": ("999999", "QboFault", "Invoice"),
+    "xero": ("not-a-contact", "XeroValidation", "Invoices"),
+}
+
+
+def test_batch_answers_per_invoice_and_a_retry_makes_no_copies(either):
+    adapter, company = either
+    bad_customer, fault, entity = REFUSED_CUSTOMER[adapter.integration.provider]
+    customer, contact = pushed_customer(adapter)
+    invoices = [hub_invoice(adapter.integration, customer) for _ in range(3)]
+    items = [(inv, None, contact.remote_id, f"b{n}") for n, inv in enumerate(invoices)]
+    items.insert(1, (hub_invoice(adapter.integration, customer), None, bad_customer, "bad"))
+    results = adapter.push_invoices_batch(items)
+    assert [type(r).__name__ for r in results] == ["Pushed", fault, "Pushed", "Pushed"]
+    again = adapter.push_invoices_batch(items[2:])
+    assert [r.remote_id for r in again] == [r.remote_id for r in results[2:]]
+    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == 3

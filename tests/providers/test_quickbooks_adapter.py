@@ -190,19 +190,6 @@ def test_invoice_void_zeroes_it_and_reads_as_cancelled(qbo):
     assert adapter.fetch("invoice", pushed.remote_id).record.status == "cancelled"
 
 
-def test_batch_answers_per_invoice_and_a_retry_makes_no_copies(qbo):
-    adapter, company = qbo
-    customer, contact = pushed_customer(adapter)
-    invoices = [hub_invoice(adapter.integration, customer) for _ in range(3)]
-    items = [(inv, None, contact.remote_id, f"b{n}") for n, inv in enumerate(invoices)]
-    items.insert(1, (hub_invoice(adapter.integration, customer), None, "999999", "bad"))
-    results = adapter.push_invoices_batch(items)
-    assert [type(r).__name__ for r in results] == ["Pushed", "QboFault", "Pushed", "Pushed"]
-    again = adapter.push_invoices_batch(items[2:])
-    assert [r.remote_id for r in again] == [r.remote_id for r in results[2:]]
-    assert len(stored(company, "Invoice")) == 3
-
-
 def test_invoice_bodies_use_the_exports_prefetched_lines_without_a_query_each(qbo):
     adapter, _ = qbo
     customer, contact = pushed_customer(adapter)

@@ -110,19 +110,6 @@ def test_payment_without_an_invoice_is_refused_clearly(xero):
         adapter.push_payment(payment, customer_remote_id="x", invoice_remote_id=None, key="p")
 
 
-def test_batch_reports_each_invoice_and_a_retry_makes_no_copies(xero):
-    adapter, company = xero
-    customer, contact = pushed_customer(adapter)
-    good = [hub_invoice(adapter.integration, customer) for _ in range(3)]
-    items = [(inv, None, contact.remote_id, f"b{n}") for n, inv in enumerate(good)]
-    items.insert(1, (hub_invoice(adapter.integration, customer), None, "not-a-contact", "bad"))
-    results = adapter.push_invoices_batch(items)
-    assert [type(r).__name__ for r in results] == ["Pushed", "XeroValidation", "Pushed", "Pushed"]
-    again = adapter.push_invoices_batch(items[2:])
-    assert [r.remote_id for r in again] == [r.remote_id for r in results[2:]]
-    assert len(stored(company, "Invoices")) == 3
-
-
 def test_pull_pages_everything_then_only_what_changed(xero):
     adapter, _ = xero
     customer, contact = pushed_customer(adapter)
