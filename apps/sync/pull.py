@@ -31,7 +31,7 @@ from .apply import (
 )
 from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
 from .models import Kind, SyncLogEntry, SyncRun
-from .runs import log, run_save_progress, run_start
+from .runs import count, log, run_save_progress, run_start
 
 logger = logging.getLogger(__name__)
 Outcome = SyncLogEntry.Outcome
@@ -129,6 +129,13 @@ def _store_watermark(state, watermark: str, *, full_scan: bool) -> None:
 
 
 def _log(run, integration, change: RemoteChange, outcome, message, object_id=None) -> None:
+    if outcome == Outcome.SKIPPED and message == UNCHANGED:
+        # Reading back what was already exchanged (our own pushes, the overlap of the last pull)
+        # is no event: counted on the run, kept out of the Sync Log, which would otherwise grow
+        # by every recent record on every webhook.
+        if run is not None:
+            count(run, outcome, message=message, kind=change.kind, object_id=object_id)
+        return
     log(
         run=run,
         integration=integration,
