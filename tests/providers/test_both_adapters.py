@@ -109,3 +109,32 @@ def test_batch_answers_per_invoice_and_a_retry_makes_no_copies(either):
     again = adapter.push_invoices_batch(items[2:])
     assert [r.remote_id for r in again] == [r.remote_id for r in results[2:]]
     assert SandboxRecord.objects.filter(company=company, entity=entity).count() == 3
+
+
+# One more invoice than a request carries, the request that looks up earlier copies, and the
+# request that writes a batch (path, method).
+BATCHING = {
+    "quickbooks": (31, "/query", ("/batch", None)),
+    "xero": (51, "InvoiceNumbers", ("/Invoices", "PUT")),
+}
+
+
+def test_a_batch_of_many_invoices_looks_up_earlier_copies_once_not_per_request(either):
+    adapter, company = either
+    size, lookup, (write_path, write_method) = BATCHING[adapter.integration.provider]
+    _, _, entity = REFUSED_CUSTOMER[adapter.integration.provider]
+    customer, contact = pushed_customer(adapter)
+    first = hub_invoice(adapter.integration, customer)
+    adapter.push_invoices_batch([(first, None, contact.remote_id, "warm")])  # item refs, tax
+    invoices = [hub_invoice(adapter.integration, customer) for _ in range(size)]
+    before = control.requests_count(company, path_contains=lookup)
+    results = adapter.push_invoices_batch(
+        [(inv, None, contact.remote_id, f"m{n}") for n, inv in enumerate(invoices)]
+    )
+    assert all(type(r).__name__ == "Pushed" for r in results)
+    assert control.requests_count(company, path_contains=lookup) == before + 1
+    writes = {"path_contains": write_path}
+    if write_method:
+        writes["method"] = write_method
+    assert control.requests_count(company, **writes) == 3
+    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == size + 1

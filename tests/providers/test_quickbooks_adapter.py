@@ -203,22 +203,6 @@ def test_invoice_bodies_use_the_exports_prefetched_lines_without_a_query_each(qb
     assert all(body["Line"] for body in bodies)
 
 
-def test_a_batch_of_many_invoices_looks_up_earlier_copies_once_not_per_batch(qbo):
-    adapter, company = qbo
-    customer, contact = pushed_customer(adapter)
-    first = hub_invoice(adapter.integration, customer)
-    adapter.push_invoices_batch([(first, None, contact.remote_id, "warm")])  # item refs
-    invoices = [hub_invoice(adapter.integration, customer) for _ in range(31)]
-    queries = control.requests_count(company, path_contains="/query")
-    results = adapter.push_invoices_batch(
-        [(inv, None, contact.remote_id, f"m{n}") for n, inv in enumerate(invoices)]
-    )
-    assert all(type(r).__name__ == "Pushed" for r in results)
-    assert control.requests_count(company, path_contains="/query") == queries + 1
-    assert control.requests_count(company, path_contains="/batch") == 3
-    assert len(stored(company, "Invoice")) == 32
-
-
 def test_pull_scans_everything_then_uses_change_data_capture(qbo):
     adapter, _ = qbo
     customer, contact = pushed_customer(adapter)

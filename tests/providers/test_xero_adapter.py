@@ -152,22 +152,6 @@ def test_quiet_pull_costs_three_requests_and_a_payment_made_in_xero_is_still_pul
     assert ("payment", paid.remote_id) in later and ("invoice", pushed.remote_id) in later
 
 
-def test_a_batch_of_many_invoices_looks_up_earlier_copies_once_not_per_request(xero):
-    adapter, company = xero
-    customer, contact = pushed_customer(adapter)
-    first = hub_invoice(adapter.integration, customer)
-    adapter.push_invoices_batch([(first, None, contact.remote_id, "warm")])  # tax rates
-    invoices = [hub_invoice(adapter.integration, customer) for _ in range(51)]
-    before = control.requests_count(company, path_contains="InvoiceNumbers")
-    results = adapter.push_invoices_batch(
-        [(inv, None, contact.remote_id, f"m{n}") for n, inv in enumerate(invoices)]
-    )
-    assert all(type(r).__name__ == "Pushed" for r in results)
-    assert control.requests_count(company, path_contains="InvoiceNumbers") == before + 1
-    assert control.requests_count(company, path_contains="/Invoices", method="PUT") == 3
-    assert len(stored(company, "Invoices")) == 52
-
-
 def test_lookups_are_split_only_where_the_url_would_grow_too_long():
     numbers = [f"INV-{n:017d}" for n in range(400)]
     groups = list(lookup_groups(numbers, joiner=",", most=len(numbers)))
