@@ -18,13 +18,18 @@ def _sandbox_settings(settings, monkeypatch):
     settings.SANDBOX_LIMITS = {}
 
 
-@pytest.fixture
-def qbo_app(db):
-    app = next(app for app in ensure_default_apps() if app.provider == Provider.QUICKBOOKS)
-    # No receiver runs on SITE_URL in tests; webhook tests point this at their own.
+def default_app(provider: str):
+    """The provider's default sandbox app, with no webhook URL: no receiver runs on SITE_URL in
+    tests, and webhook tests point it at their own."""
+    app = next(app for app in ensure_default_apps() if app.provider == provider)
     app.webhook_url = ""
     app.save()
     return app
+
+
+@pytest.fixture
+def qbo_app(db):
+    return default_app(Provider.QUICKBOOKS)
 
 
 @pytest.fixture

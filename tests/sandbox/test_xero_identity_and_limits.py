@@ -15,9 +15,9 @@ from django.utils import timezone
 from requests_oauthlib import OAuth2Session
 
 from apps.sandbox import control, oauth
-from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.companies import company_create
 from apps.sandbox.models import Provider, SandboxToken
+from tests.sandbox.conftest import default_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CALLBACK = "http://localhost:9/settings/integrations/xero/callback/"
@@ -25,10 +25,7 @@ CALLBACK = "http://localhost:9/settings/integrations/xero/callback/"
 
 @pytest.fixture
 def xero_app(db):
-    app = next(app for app in ensure_default_apps() if app.provider == Provider.XERO)
-    app.webhook_url = ""
-    app.save()
-    return app
+    return default_app(Provider.XERO)
 
 
 @pytest.fixture
