@@ -1,8 +1,9 @@
 """Pull: integration → hub, incrementally from a stored watermark (DESIGN.md rules 1, 5, 6, 11).
 
 QBO's change data capture and Xero's If-Modified-Since only reach back so far, so a watermark
-older than 30 days means a full scan. The watermark is stored after every page, and the next pull
-starts a little before it (overlap): re-reading a record is harmless, because a record whose
+not confirmed for 30 days means a full scan. The watermark is the adapter's own text, stored when
+a pull ends; the adapter starts the next pull a little before it (its overlap, which depends on
+its provider's clock and consistency): re-reading a record is harmless, because a record whose
 remote version the link already holds is recognised as unchanged.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -36,7 +37,6 @@ from .runs import count, log, run_save_progress, run_start
 logger = logging.getLogger(__name__)
 Outcome = SyncLogEntry.Outcome
 FULL_SCAN_AFTER = timedelta(days=30)
-OVERLAP = timedelta(minutes=2)
 
 
 @dataclass
@@ -56,16 +56,13 @@ def pulled_kinds(integration: Integration) -> list[str]:
 
 
 def since_for(state) -> str | None:
-    """Where the next pull starts: None (full scan) without a watermark or with an old one."""
+    """The stored watermark, as the adapter wrote it; None (full scan) without one or with an
+    old one."""
     if not state.watermark or state.watermark_taken_at is None:
         return None
     if timezone.now() - state.watermark_taken_at > FULL_SCAN_AFTER:
         return None
-    try:
-        moment = datetime.fromisoformat(state.watermark.replace("Z", "+00:00"))
-    except ValueError:
-        return state.watermark  # not a time: the adapter's own cursor, used as it is
-    return (moment - OVERLAP).isoformat()
+    return state.watermark
 
 
 def pull(
@@ -98,7 +95,7 @@ def pull(
                     pull_one(integration, adapter, change, result.run)
                 result.pulled += 1
             if not dry_run:
-                _store_watermark(state, page.watermark, full_scan=since is None)
+                _store_watermark(state, page, full_scan=since is None)
             if result.run is not None:
                 run_save_progress(result.run)
             outbox.heartbeat(integration.pk, "pull", token)
@@ -113,13 +110,15 @@ def pull(
     return result
 
 
-def _store_watermark(state, watermark: str, *, full_scan: bool) -> None:
-    """Move the watermark when the adapter moved it. A page that repeats the old one (the middle
-    of a full scan) must not make an old watermark look fresh."""
+def _store_watermark(state, page, *, full_scan: bool) -> None:
+    """Take the watermark a page carries. A pull's last page takes it even when unchanged (one
+    in the provider's clock stays the same while nothing changes, and is still current); a page
+    in the middle that repeats the old one must not make an old watermark look fresh."""
     now = timezone.now()
     fields = ["last_pull_at"]
     state.last_pull_at = now
-    if watermark and watermark != state.watermark:
+    watermark = page.watermark
+    if watermark and (watermark != state.watermark or not page.more):
         state.watermark, state.watermark_taken_at = watermark, now
         fields += ["watermark", "watermark_taken_at"]
         if full_scan:

@@ -13,9 +13,9 @@ from apps.customers.models import Customer
 from apps.invoices.models import Invoice, Payment
 from apps.invoices.services import invoice_update
 from apps.quotes.models import Quote
-from apps.sync.adapters import Pushed, RemoteChange
+from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.models import Change, Link, SyncLogEntry, SyncState
-from apps.sync.pull import OVERLAP, pull
+from apps.sync.pull import pull
 from apps.sync.push import drain
 from tests.sync.conftest import LINE
 from tests.sync.memory import remote_customer, remote_invoice, remote_payment
@@ -270,16 +270,27 @@ def test_remote_record_the_hub_refuses_is_logged_and_nothing_is_half_written(con
     assert failed.outcome == "failed" and "due date" in failed.message
 
 
-def test_pull_starts_from_the_stored_watermark_with_overlap(connect, remotes):
+def test_pull_starts_from_the_stored_watermark_as_the_adapter_wrote_it(connect, remotes):
     qbo = connect()
     pull(qbo)
     state = SyncState.objects.get(integration=qbo)
     pull(qbo)
-    since = remotes(qbo).pulled_since
-    assert since[0] is None
-    from datetime import datetime
+    # The overlap is the adapter's: it knows its provider's clock.
+    assert remotes(qbo).pulled_since == [None, state.watermark]
 
-    assert datetime.fromisoformat(since[1]) == datetime.fromisoformat(state.watermark) - OVERLAP
+
+def test_a_quiet_pull_keeps_an_unchanged_watermark_current(connect, remotes):
+    qbo = connect()
+    pull(qbo)
+    SyncState.objects.filter(integration=qbo).update(
+        watermark="quiet", watermark_taken_at=timezone.now() - timedelta(days=29)
+    )
+    remote = remotes(qbo)
+    remote.pull = lambda kinds, since: iter([PullPage(changes=[], watermark=since)])
+    pull(qbo, adapter=remote)
+    state = SyncState.objects.get(integration=qbo)
+    assert state.watermark == "quiet"
+    assert timezone.now() - state.watermark_taken_at < timedelta(minutes=1)
 
 
 def test_watermark_older_than_30_days_means_a_full_scan(connect, remotes):

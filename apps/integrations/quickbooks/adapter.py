@@ -35,7 +35,6 @@ _guarded = malformed_is_transient("QuickBooks")
 SALES_RECEIPT = "SalesReceipt/"
 STALE_RETRIES = 3
 DUPLICATE_NAME_ATTEMPTS = 5
-PULL_OVERLAP = timedelta(minutes=5)
 
 
 def _pushed(data: dict, entity: str, name: str = "") -> Pushed:
@@ -297,7 +296,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         if since_at is None or started - since_at > timedelta(days=limits.CDC_MAX_DAYS - 1):
             yield from self._full_scan(entities, watermark)
             return
-        changed_since = (since_at - PULL_OVERLAP).isoformat()
+        changed_since = (since_at - timedelta(seconds=limits.CDC_OVERLAP_SECONDS)).isoformat()
         found = self.client.cdc(entities, changed_since)
         changes = [reading.change_from_qbo(e, row) for e in entities for row in found[e]]
         yield PullPage(changes=changes, watermark=watermark, more=False)

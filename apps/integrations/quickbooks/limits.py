@@ -14,6 +14,10 @@ BATCH_REQUESTS_PER_MINUTE = 40
 BATCH_SIZE = 30
 QUERY_PAGE_SIZE = 1000
 CDC_MAX_DAYS = 30
+# The pull's watermark is the hub's clock when the pull started, compared with Intuit's: change
+# data capture asks from this much earlier, for the clocks' difference and for changes Intuit
+# reports late. One request whatever the window, so it can be generous.
+CDC_OVERLAP_SECONDS = 420
 # Intuit asks clients to wait a minute after a 429.
 THROTTLE_WAIT_SECONDS = 60.0
 # Intuit times a request out after 120 s; we give up a little earlier and retry later.
