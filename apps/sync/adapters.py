@@ -32,6 +32,18 @@ class Pushed:
     remote_version: str  # QBO SyncToken, Xero UpdatedDateUTC
     remote_name: str = ""  # e.g. the display name QBO finally accepted
     matched: bool = False  # an existing record was found and updated rather than created
+    # The customer created together with this invoice (see ``NewCustomer``).
+    customer: Pushed | None = None
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    """Stands for the remote customer of an invoice when the adapter creates that customer in
+    the same request as the invoice (Xero: a Contact given by its details instead of a
+    ContactID), which saves a request per 50 new customers in the nightly export. The
+    invoice's ``Pushed.customer`` then says where the customer was created."""
+
+    customer: Customer
 
 
 @dataclass(frozen=True)
@@ -158,10 +170,15 @@ class Adapter(Protocol):
         """Cancel a linked record: QBO void, Xero VOIDED / DELETED."""
 
     def push_invoices_batch(
-        self, items: Sequence[tuple[Invoice, str | None, str, str]]
+        self,
+        items: Sequence[tuple[Invoice, str | None, str | NewCustomer, str]],
+        *,
+        unsent: frozenset[str] = frozenset(),
     ) -> list[Pushed | Exception]:
         """(invoice, remote_id, customer_remote_id, key) per item, through the batch API;
-        one result per item, in order."""
+        one result per item, in order. Invoices without a remote id are first looked for in
+        case an earlier attempt created them, except those whose key is in ``unsent``: the
+        engine knows no request carrying them ever left."""
 
     def push_item(self, item: ServiceItem, remote_id: str | None, *, key: str) -> Pushed:
         """Create (remote_id None: an existing item of the same name or code is matched and

@@ -84,6 +84,10 @@ class Change(models.Model):
     # retry under this row's idempotency key may replay the first attempt's answer, so the
     # record is sent once more afterwards under a new key.
     absorbed_newer = models.BooleanField(default=False)
+    # When a request carrying this record last left for the integration. A record never sent
+    # under any row needs no look-up for a copy an earlier attempt may have made (the nightly
+    # export's batches cannot carry one idempotency key per record).
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,6 +10,7 @@ the contract's one-by-one ``find_customer`` / ``push_customer``.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -17,7 +18,7 @@ from apps.customers.models import Customer
 from apps.integrations.models import Integration
 
 from . import outbox
-from .adapters import Adapter, Pushed
+from .adapters import Adapter, NewCustomer, Pushed
 from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
 
 T = TypeVar("T")
@@ -76,12 +77,14 @@ def customer_key(integration: Integration, customer: Customer) -> str:
 
 def customers_resolve(
     adapter: Adapter, integration: Integration, customers: list[Customer]
-) -> Iterator[tuple[Customer, Pushed | SyncError, bool]]:
+) -> Iterator[tuple[Customer, Pushed | SyncError | NewCustomer, bool]]:
     """(customer, where it lives now or why it could not be sent, whether it was created).
+    ``NewCustomer``: the adapter creates it inside its first invoice.
 
     A customer found in the integration is updated with the hub's details when Customers
     Sync to is on, as the event-driven push does; otherwise it is only linked."""
     found = _find(adapter, customers)
+    with_invoice = _made_with_invoice(adapter, [c for c in customers if c.pk not in found])
     to_send: list[tuple[Customer, str | None]] = []
     for customer in customers:
         match = found.get(customer.pk)
@@ -89,10 +92,22 @@ def customers_resolve(
             isinstance(match, Pushed) and not integration.customers_sync_to
         ):
             yield customer, match, False
+        elif customer.pk in with_invoice:
+            yield customer, NewCustomer(customer), True
         else:
             to_send.append((customer, match.remote_id if match else None))
     for customer, remote_id, outcome in _send(adapter, integration, to_send):
         yield customer, outcome, remote_id is None
+
+
+def _made_with_invoice(adapter: Adapter, new: list[Customer]) -> set[int]:
+    """The new customers the adapter can create inside their first invoice. Two of them with
+    one name are left to the ordinary create, which tells two people apart (rule 10)."""
+    can = getattr(adapter, "creates_with_invoice", None)
+    if can is None:
+        return set()
+    names = Counter(" ".join(c.display_name.split()).casefold() for c in new)
+    return {c.pk for c in new if names[" ".join(c.display_name.split()).casefold()] == 1 and can(c)}
 
 
 def _find(adapter: Adapter, customers: list[Customer]) -> dict[int, Pushed | SyncError]:

@@ -22,7 +22,7 @@ from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
 
 from . import outbox
-from .adapters import Adapter, Pushed, adapter_for
+from .adapters import Adapter, NewCustomer, Pushed, adapter_for
 from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
 from .fingerprints import fingerprint
 from .items import linked_items
@@ -176,7 +176,8 @@ def _export_page(
         if ready:
             # The whole page in one call: the adapter cuts it into the provider's batch size
             # (QBO 30, Xero 50) and can share its look-ups across those batches.
-            _push_batch(page, adapter, ready)
+            unsent = _mark_sent(integration, ready)
+            _push_batch(page, adapter, ready, unsent)
     except ExportStopped:
         _write(page)
         outbox_rows = [c for c in changes if c.pk not in page.states and c not in page.retry]
@@ -184,6 +185,26 @@ def _export_page(
             outbox.requeue(change)
         raise
     _write(page)
+
+
+def _mark_sent(integration: Integration, items) -> frozenset[str]:
+    """Record that the items are about to be sent; the keys of those no request ever carried
+    (under any row of the same invoice), which need no look-up for an earlier copy."""
+    unlinked = {change.object_id for change, _, link, _ in items if link is None}
+    sent_before = set(
+        Change.objects.filter(
+            integration=integration,
+            kind=Kind.INVOICE,
+            object_id__in=unlinked,
+            sent_at__isnull=False,
+        ).values_list("object_id", flat=True)
+    )
+    Change.objects.filter(pk__in=[change.pk for change, *_ in items]).update(sent_at=timezone.now())
+    return frozenset(
+        outbox.idempotency_key(change)
+        for change, _, link, _ in items
+        if link is None and change.object_id not in sent_before
+    )
 
 
 def _links(integration: Integration, kind: str, object_ids: Sequence[int]) -> dict[int, Link]:
@@ -195,14 +216,16 @@ def _links(integration: Integration, kind: str, object_ids: Sequence[int]) -> di
 
 def _customers_first(
     page: Page, adapter: Adapter, customers: list[Customer]
-) -> dict[int, str | SyncError]:
+) -> dict[int, str | SyncError | NewCustomer]:
     """Remote id (or the error) for each invoice's customer id, linking the customers not linked
     yet: matched in the integration by e-mail then display name, otherwise created (rule 10).
     A customer merged into another stands for the one it was kept as."""
     kept = {customer.pk: _kept(customer) for customer in customers}
     unique = {customer.pk: customer for customer in kept.values()}
     linked = _links(page.integration, Kind.CUSTOMER, list(unique))
-    remote: dict[int, str | SyncError] = {pk: link.remote_id for pk, link in linked.items()}
+    remote: dict[int, str | SyncError | NewCustomer] = {
+        pk: link.remote_id for pk, link in linked.items()
+    }
     missing = [customer for pk, customer in unique.items() if pk not in linked]
     try:
         resolved = list(customers_resolve(adapter, page.integration, missing)) if missing else []
@@ -219,7 +242,7 @@ def _customers_first(
     )
     for customer, outcome, created in resolved:
         remote[customer.pk] = outcome
-        if isinstance(outcome, SyncError):
+        if isinstance(outcome, SyncError | NewCustomer):
             continue
         remote[customer.pk] = outcome.remote_id
         if outcome.remote_id not in taken:
@@ -235,11 +258,15 @@ def _kept(customer: Customer) -> Customer:
     return customer
 
 
-def _note_customer(page: Page, customer: Customer, pushed: Pushed, created: bool) -> None:
+def _note_customer(
+    page: Page, customer: Customer, pushed: Pushed, created: bool, *, with_invoice: bool = False
+) -> None:
     if not created:
         message = "Matched an existing customer in the integration."
     elif pushed.remote_name and pushed.remote_name != customer.display_name:
         message = f"Created as “{pushed.remote_name}” (the name was taken by someone else)."
+    elif with_invoice:
+        message = "Created with its invoice."
     else:
         message = "Created before its invoice."
     page.log.append(
@@ -272,7 +299,7 @@ def _customer_link(integration: Integration, customer: Customer, pushed: Pushed,
     )
 
 
-def _push_batch(page: Page, adapter: Adapter, items) -> None:
+def _push_batch(page: Page, adapter: Adapter, items, unsent: frozenset[str]) -> None:
     request = [
         (
             invoice,
@@ -283,12 +310,14 @@ def _push_batch(page: Page, adapter: Adapter, items) -> None:
         for change, invoice, link, customer_remote_id in items
     ]
     adapter.linked_items = linked_items(page.integration, [item[1] for item in items])
-    results = _send_batch(adapter, request)
+    results = _send_batch(adapter, request, unsent)
     now = timezone.now()
-    for (change, invoice, link, _), result in zip(items, results, strict=True):
+    for (change, invoice, link, customer_remote), result in zip(items, results, strict=True):
         if isinstance(result, Exception):
             _failed(page, change, result)
             continue
+        if isinstance(customer_remote, NewCustomer) and result.customer is not None:
+            _customer_made_with_invoice(page, customer_remote.customer, result.customer)
         if link is None:
             link = Link(
                 integration=page.integration,
@@ -308,11 +337,29 @@ def _push_batch(page: Page, adapter: Adapter, items) -> None:
         )
 
 
-def _send_batch(adapter: Adapter, request) -> list[Pushed | Exception]:
+def _customer_made_with_invoice(page: Page, customer: Customer, made: Pushed) -> None:
+    """Link a customer created inside its invoice, once (it may have several on the page)."""
+    if any(
+        link.kind == Kind.CUSTOMER and link.remote_id == made.remote_id for link in page.new_links
+    ):
+        return
+    page.new_links.append(_customer_link(page.integration, customer, made, created=True))
+    _note_customer(page, customer, made, True, with_invoice=True)
+
+
+def _send_batch(adapter: Adapter, request, unsent: frozenset[str]) -> list[Pushed | Exception]:
     """The adapter's answer per item; items refused for a transient reason (429, 5xx, time-out)
-    are sent again after the wait asked for, every item carrying its idempotency key."""
+    are sent again after the wait asked for, every item carrying its idempotency key. Only the
+    first call may skip the look-up for an earlier copy: after it, any item may have left."""
+    calls = 0
+
+    def push(items):
+        nonlocal calls
+        calls += 1
+        return adapter.push_invoices_batch(items, unsent=unsent if calls == 1 else frozenset())
+
     try:
-        return each_with_retries(adapter.push_invoices_batch, request)
+        return each_with_retries(push, request)
     except ReconnectNeeded as exc:
         raise ExportStopped(exc.message) from exc
 

@@ -4,6 +4,7 @@ sandbox's fault injection)."""
 
 from __future__ import annotations
 
+import importlib
 import time
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from apps.integrations.quickbooks import limits as quickbooks_limits
 from apps.integrations.xero import limits as xero_limits
 from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
+from apps.sync.adapters import adapter_for
 from apps.sync.errors import RemoteGone, TransientError
 from tests.factories import QuoteFactory
 from tests.providers.conftest import hub_customer, hub_invoice, pushed_customer
@@ -138,3 +140,79 @@ def test_a_batch_of_many_invoices_looks_up_earlier_copies_once_not_per_request(e
         writes["method"] = write_method
     assert control.requests_count(company, **writes) == 3
     assert SandboxRecord.objects.filter(company=company, entity=entity).count() == size + 1
+
+
+def test_invoices_never_sent_before_go_out_without_looking_for_earlier_copies(either):
+    adapter, company = either
+    size, lookup, _ = BATCHING[adapter.integration.provider]
+    _, _, entity = REFUSED_CUSTOMER[adapter.integration.provider]
+    customer, contact = pushed_customer(adapter)
+    adapter.push_invoices_batch(
+        [(hub_invoice(adapter.integration, customer), None, contact.remote_id, "warm")]
+    )
+    items = [
+        (hub_invoice(adapter.integration, customer), None, contact.remote_id, f"u{n}")
+        for n in range(size)
+    ]
+    before = control.requests_count(company, path_contains=lookup)
+    first = adapter.push_invoices_batch(items, unsent=frozenset(key for *_, key in items))
+    assert control.requests_count(company, path_contains=lookup) == before
+    # Sent again (the answers were lost): now any of them may exist, so they are looked for
+    # and updated, not copied.
+    again = adapter.push_invoices_batch(items)
+    assert control.requests_count(company, path_contains=lookup) == before + 1
+    assert [r.remote_id for r in again] == [r.remote_id for r in first]
+    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == size + 1
+
+
+# The request that reads the company's customers (path, method).
+CUSTOMER_READS = {"quickbooks": ("/query", None), "xero": ("/Contacts", "GET")}
+
+
+def customer_reads(adapter, company) -> int:
+    path, method = CUSTOMER_READS[adapter.integration.provider]
+    return control.requests_count(
+        company, path_contains=path, **({"method": method} if method else {})
+    )
+
+
+def test_a_small_company_is_read_whole_once_and_matched_as_the_look_ups_would(either):
+    adapter, company = either
+    _, ann_there = pushed_customer(adapter, display_name="Ann Hill", email="ann@example.com")
+    pushed_customer(adapter, display_name="Joe Bloggs", email="joe@a.example")
+    ann = hub_customer(adapter.integration, display_name="Ann H.", email="ANN@example.com")
+    same_joe = hub_customer(adapter.integration, display_name="Joe Bloggs", email="")
+    other_joe = hub_customer(adapter.integration, display_name="Joe Bloggs", email="joe@b.example")
+    new = hub_customer(adapter.integration, display_name="Nina New", email="nina@example.com")
+    before = customer_reads(adapter, company)
+
+    found = adapter.find_customers([ann, same_joe, other_joe, new])
+
+    assert set(found) == {ann.pk, same_joe.pk}
+    assert found[ann.pk].remote_id == ann_there.remote_id
+    assert customer_reads(adapter, company) == before + 1
+    # A customer created meanwhile is found by a later page without reading again.
+    [made] = adapter.push_customers_batch([(new, None, f"cb-{new.pk}")])
+    twin = hub_customer(adapter.integration, display_name="Nina N.", email="nina@example.com")
+    assert adapter.find_customers([twin])[twin.pk].remote_id == made.remote_id
+    assert customer_reads(adapter, company) == before + 1
+
+
+def test_a_company_too_large_to_read_whole_is_looked_up_instead(either, monkeypatch):
+    adapter, company = either
+    batches = importlib.import_module(f"apps.integrations.{adapter.integration.provider}.batches")
+    monkeypatch.setattr(batches, "DIRECTORY_PAGE_SIZE", 1)
+    for n in range(3):
+        pushed_customer(adapter, display_name=f"Known {n}", email=f"k{n}@example.com")
+    adapter = adapter_for(adapter.integration)  # a new export run: nothing read yet
+    known = hub_customer(adapter.integration, display_name="K", email="k2@example.com")
+    before = customer_reads(adapter, company)
+
+    found = adapter.find_customers([known])
+
+    assert set(found) == {known.pk}
+    # Two pages (what the look-ups cost) were not the whole list: e-mail look-up, then none
+    # by name because the one customer was found.
+    assert customer_reads(adapter, company) == before + 3
+    adapter.find_customers([hub_customer(adapter.integration, email="x@example.com")])
+    assert customer_reads(adapter, company) == before + 5  # look-ups only from now on

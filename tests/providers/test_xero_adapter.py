@@ -8,10 +8,11 @@ from urllib.parse import quote
 
 import pytest
 
-from apps.integrations.xero import limits
+from apps.integrations.xero import batches, limits
 from apps.integrations.xero.batches import LOOKUP_URL_BUDGET, lookup_groups
 from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
+from apps.sync.adapters import adapter_for
 from apps.sync.errors import PermanentError
 from tests.factories import PaymentFactory
 from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, pushed_customer
@@ -162,7 +163,7 @@ def test_lookups_are_split_only_where_the_url_would_grow_too_long():
     assert [len(group) for group in terms] == [50, 50, 20]
 
 
-def test_contacts_are_found_and_pushed_in_batches_keeping_duplicate_names(xero):
+def test_contacts_are_found_and_pushed_in_batches_keeping_duplicate_names(xero, monkeypatch):
     adapter, company = xero
     ann = hub_customer(adapter.integration, display_name="Ann Hill", email="ann@example.com")
     existing = adapter.push_customer(ann, None, key="ann")
@@ -173,11 +174,13 @@ def test_contacts_are_found_and_pushed_in_batches_keeping_duplicate_names(xero):
     found = adapter.find_customers([ann, *new, other_joe])
     assert set(found) == {ann.pk} and found[ann.pk].remote_id == existing.remote_id
     many = [hub_customer(adapter.integration, email=f"m{n}@example.com") for n in range(49)]
+    monkeypatch.setattr(batches, "DIRECTORY_PAGE_SIZE", 1)  # a tenant too large to read whole
     before = control.requests_count(company, path_contains="/Contacts", method="GET")
-    found = adapter.find_customers([ann, *many])
+    found = adapter_for(adapter.integration).find_customers([ann, *many])
     assert set(found) == {ann.pk}
-    # 50 e-mails in one request, then the 49 unmatched names in another.
-    assert control.requests_count(company, path_contains="/Contacts", method="GET") == before + 2
+    # Two pages did not hold the whole list; then 50 e-mails in one request, and the 49
+    # unmatched names in another.
+    assert control.requests_count(company, path_contains="/Contacts", method="GET") == before + 4
     items = [(c, None, f"cb-{c.pk}") for c in [*new, other_joe]]
     items.append((ann, existing.remote_id, f"cb-{ann.pk}"))
     results = adapter.push_customers_batch(items)
@@ -192,8 +195,6 @@ def test_contacts_are_found_and_pushed_in_batches_keeping_duplicate_names(xero):
 
 
 def test_canadian_tenant_uses_its_own_gst_rate(connect):
-    from apps.sync.adapters import adapter_for
-
     integration, company = connect("xero", "CA")
     adapter = adapter_for(integration)
     customer = hub_customer(integration)

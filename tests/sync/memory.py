@@ -109,7 +109,7 @@ class MemoryAdapter:
         record["version"] = str(int(record["version"]) + 1)
         return Pushed(remote_id, record["version"])
 
-    def push_invoices_batch(self, items):
+    def push_invoices_batch(self, items, *, unsent=frozenset()):
         self.calls.append(("push_invoices_batch", len(items)))
         return [self.push_invoice(i, r, customer_remote_id=c, key=k) for i, r, c, k in items]
 

@@ -15,9 +15,11 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from apps.accounts.models import Organisation
+from apps.customers.models import Customer
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
+from apps.sync import nightly_export as export_module
 from apps.sync.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
@@ -416,3 +418,101 @@ def test_event_driven_drain_leaves_invoices_of_a_nightly_integration_for_the_nig
     change.refresh_from_db()
     assert change.state == "pending"
     assert not SyncLogEntry.objects.filter(integration=integration).exists()
+
+
+def test_new_xero_customers_are_created_inside_their_invoices_with_their_details(sandboxes):
+    integration, customer_ids = export_fixture("xero", invoices=4)
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+
+    run = nightly_export_run(integration=integration)
+
+    assert (run.counts["pushed"], run.counts["customers_created"]) == (4, 4)
+    assert (
+        SandboxRequest.objects.filter(
+            company=company, path__contains="/Contacts", method="PUT"
+        ).count()
+        == 0
+    )
+    contacts = {
+        r.data["EmailAddress"]: r.data
+        for r in SandboxRecord.objects.filter(company=company, entity="Contacts")
+        if r.data.get("EmailAddress")
+    }
+    invoices = SandboxRecord.objects.filter(company=company, entity="Invoices")
+    links = Link.objects.filter(integration=integration, kind="customer")
+    for customer in Customer.objects.filter(pk__in=customer_ids):
+        contact = contacts[customer.email]
+        assert (contact["Name"], contact["LastName"]) == (
+            customer.display_name,
+            customer.family_name,
+        )
+        assert links.get(object_id=customer.pk).remote_id == contact["ContactID"]
+        assert invoices.filter(data__Contact__ContactID=contact["ContactID"]).count() == 1
+    messages = set(
+        SyncLogEntry.objects.filter(run=run, kind="customer").values_list("message", flat=True)
+    )
+    assert messages == {"Created with its invoice."}
+
+
+def test_two_new_people_of_one_name_become_two_xero_contacts(sandboxes):
+    integration, customer_ids = export_fixture("xero", invoices=2)
+    Customer.objects.filter(pk__in=customer_ids).update(display_name="Sam Lee")
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+
+    run = nightly_export_run(integration=integration)
+
+    assert (run.counts["pushed"], run.counts["customers_created"]) == (2, 2)
+    links = Link.objects.filter(integration=integration, kind="customer")
+    assert len({link.remote_id for link in links}) == 2
+    names = {
+        r.data["Name"]
+        for r in SandboxRecord.objects.filter(company=company, entity="Contacts")
+        if r.data["Name"].startswith("Sam Lee")
+    }
+    assert len(names) == 2
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_export_stopped_after_sending_makes_no_copies_when_it_runs_again(
+    sandboxes, provider, monkeypatch
+):
+    integration, _ = export_fixture(provider, invoices=3)
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+    entity = "Invoice" if provider == "quickbooks" else "Invoices"
+    real_write = export_module._write
+
+    def worker_dies(page):
+        raise SystemExit("worker killed after the batch went out")
+
+    monkeypatch.setattr(export_module, "_write", worker_dies)
+    with pytest.raises(SystemExit):
+        nightly_export_run(integration=integration)
+    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == 3
+    assert Link.objects.filter(integration=integration, kind="invoice").count() == 0
+    monkeypatch.setattr(export_module, "_write", real_write)
+    # Another invoice joins the page, so the batch is not the very same request again (whose
+    # idempotency key alone would have answered from the first attempt).
+    organisation = integration.organisation
+    later = customers_create(organisation=organisation, count=1, tag="later")
+    sent_invoices_create(
+        organisation=organisation,
+        customer_ids=later,
+        integrations=[integration],
+        tag="later",
+        first_number=100,
+    )
+
+    run = nightly_export_run(integration=integration)
+
+    assert run.counts["pushed"] == 4
+    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == 4
+    remote_ids = set(
+        Link.objects.filter(integration=integration, kind="invoice").values_list(
+            "remote_id", flat=True
+        )
+    )
+    assert remote_ids == set(
+        SandboxRecord.objects.filter(company=company, entity=entity).values_list(
+            "record_id", flat=True
+        )
+    )

@@ -12,9 +12,11 @@ https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 
+from apps.integrations.directory import LazyDirectory
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import Pushed
 from apps.sync.errors import PermanentError, SyncError
@@ -25,6 +27,8 @@ from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, fault_error
 _guarded = malformed_is_transient("QuickBooks")
 
 RETRY_ONE_BY_ONE = {STALE_OBJECT, DUPLICATE_NAME}
+# Customers per request when the whole list is read.
+DIRECTORY_PAGE_SIZE = limits.QUERY_PAGE_SIZE
 
 
 def literals(values: Sequence[str]) -> str:
@@ -36,11 +40,11 @@ class BatchMixin:
 
     # --- invoices -------------------------------------------------------------------------
     @_guarded
-    def push_invoices_batch(self, items) -> list[Pushed | Exception]:
+    def push_invoices_batch(self, items, *, unsent=frozenset()) -> list[Pushed | Exception]:
         # One lookup for the whole call, not one per batch of 30: the export hands over a page
         # of up to 300 invoices, and each lookup request costs as much as a batch.
         try:
-            versions = self._invoice_versions(items)
+            versions = self._invoice_versions(items, unsent)
         except SyncError as exc:
             return [exc] * len(items)
         results: list[Pushed | Exception] = []
@@ -67,9 +71,9 @@ class BatchMixin:
 
         return self._run_batch("Invoice", chunk, body_of, one_by_one)
 
-    def _invoice_versions(self, items) -> dict[str, tuple[str, str]]:
+    def _invoice_versions(self, items, unsent: frozenset[str]) -> dict[str, tuple[str, str]]:
         """(Id, SyncToken) of linked invoices by Id, and of invoices an earlier attempt
-        already created, by DocNumber (for the same customer)."""
+        already created, by DocNumber (for the same customer; not for ``unsent`` keys)."""
         versions: dict[str, tuple[str, str]] = {}
         ids = sorted({remote_id for _, remote_id, _, _ in items if remote_id})
         for group in chunks(ids, limits.QUERY_PAGE_SIZE):
@@ -78,7 +82,11 @@ class BatchMixin:
                 f" maxresults {limits.QUERY_PAGE_SIZE}"
             ):
                 versions[str(row["Id"])] = (str(row["Id"]), str(row["SyncToken"]))
-        numbers = {inv.number: cust for inv, remote_id, cust, _ in items if not remote_id}
+        numbers = {
+            inv.number: cust
+            for inv, remote_id, cust, key in items
+            if not remote_id and key not in unsent
+        }
         for group in chunks(sorted(numbers), limits.QUERY_PAGE_SIZE):
             select = (
                 f"select * from Invoice where DocNumber in ({literals(group)})"
@@ -92,7 +100,37 @@ class BatchMixin:
     # --- customers ------------------------------------------------------------------------
     @_guarded
     def find_customers(self, customers) -> dict[int, Pushed]:
-        """``find_customer`` for many: one query per 30 e-mails, then per 30 names."""
+        """``find_customer`` for many: from the company's whole customer list when reading it
+        takes no more requests than the look-ups would (one query per 30 e-mails, then per 30
+        names), otherwise by those look-ups."""
+        lookups = 2 * -(-len(customers) // limits.BATCH_SIZE)
+        directory = self._directory.get(most_pages=lookups)
+        if directory is not None:
+            found = {
+                c.pk: directory.match(name=_directory_name(c), email=c.email) for c in customers
+            }
+            return {pk: pushed for pk, pushed in found.items() if pushed is not None}
+        return self._look_up_customers(customers)
+
+    @functools.cached_property
+    def _directory(self) -> LazyDirectory:
+        page_size = DIRECTORY_PAGE_SIZE
+
+        def read_page(page: int) -> list[dict]:
+            return self.client.query(
+                f"select * from Customer startposition {page * page_size + 1}"
+                f" maxresults {page_size}"
+            )
+
+        def entry_of(row: dict) -> tuple[str, str, Pushed]:
+            email = str((row.get("PrimaryEmailAddr") or {}).get("Address", ""))
+            return str(row.get("DisplayName", "")), email, _pushed_customer(row)
+
+        return LazyDirectory(
+            name_key=str, page_size=page_size, read_page=read_page, entry_of=entry_of
+        )
+
+    def _look_up_customers(self, customers) -> dict[int, Pushed]:
         found: dict[int, Pushed] = {}
         with_email = [c for c in customers if c.email]
         for chunk in chunks(with_email, limits.BATCH_SIZE):
@@ -127,6 +165,7 @@ class BatchMixin:
         results: list[Pushed | Exception] = []
         for chunk in chunks(items, limits.BATCH_SIZE):
             results.extend(self._customer_chunk(chunk))
+        self._directory.remember(items, results, _directory_name)
         return results
 
     def _customer_chunk(self, chunk) -> list[Pushed | Exception]:
@@ -214,3 +253,7 @@ def _pushed_customer(row: dict) -> Pushed:
     return Pushed(
         str(row["Id"]), mapping.version_of(row, "Customer"), str(row.get("DisplayName", ""))
     )
+
+
+def _directory_name(customer) -> str:
+    return mapping.clean_display_name(customer.display_name)

@@ -24,6 +24,7 @@ from typing import Any
 from apps.common.documents import compute_totals
 from apps.common.money import HUNDRED, ZERO, round_money
 from apps.integrations.amounts import distribute, line_shares
+from apps.integrations.directory import may_be_same_person  # noqa: F401 (used by the adapter)
 from apps.sync.errors import PermanentError, TransientError
 
 DOC_NUMBER_MAX = 21
@@ -279,9 +280,3 @@ def sales_receipt_to_qbo(payment, *, customer_remote_id: str, item_ref: Mapping)
 def query_literal(value: str) -> str:
     """A string for the QBO query language: single quotes, backslash-escaped."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def may_be_same_person(remote_email: str, email: str) -> bool:
-    """A name match counts only when the e-mails do not say these are two people (rule 10:
-    another person with the same name is created under a distinguishable name instead)."""
-    return not remote_email or not email or remote_email.strip().lower() == email.strip().lower()

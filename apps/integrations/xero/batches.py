@@ -10,12 +10,15 @@ https://developer.xero.com/documentation/api/accounting/requests-and-responses#s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from urllib.parse import quote
 
+from apps.integrations.directory import LazyDirectory
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
-from apps.sync.adapters import Pushed
+from apps.sync.adapters import NewCustomer, Pushed
 from apps.sync.errors import PermanentError, SyncError
 
 from . import limits, mapping
@@ -29,6 +32,8 @@ DUPLICATE_NAME = "is already assigned to another contact"
 LOOKUP_URL_BUDGET = 3500
 # OR-ed terms in one ``where`` filter.
 WHERE_TERMS = 50
+# Contacts per request when the whole list is read (``pageSize``, at most 1,000).
+DIRECTORY_PAGE_SIZE = 1000
 
 
 def lookup_groups(values: Sequence[str], *, joiner: str, most: int) -> Iterator[list[str]]:
@@ -46,6 +51,18 @@ def lookup_groups(values: Sequence[str], *, joiner: str, most: int) -> Iterator[
         yield group
 
 
+def _contact_name(customer) -> str:
+    return " ".join(customer.display_name.split())
+
+
+def _same_contact(wanted: str | NewCustomer | None, contact: dict) -> bool:
+    """Whether an invoice found by number belongs to the contact the item names (a contact to
+    be created with it is known by its name only)."""
+    if isinstance(wanted, NewCustomer):
+        return str(contact.get("Name") or "").lower() == _contact_name(wanted.customer).lower()
+    return wanted is not None and wanted == contact.get("ContactID")
+
+
 def pushed(data: dict, kind: str, name: str = "") -> Pushed:
     _, id_field = mapping.COLLECTION[kind]
     return Pushed(
@@ -60,17 +77,21 @@ class BatchMixin:
 
     # --- invoices -------------------------------------------------------------------------
     @_guarded
-    def push_invoices_batch(self, items) -> list[Pushed | Exception]:
+    def push_invoices_batch(self, items, *, unsent=frozenset()) -> list[Pushed | Exception]:
         # The lookup covers the whole call (as few requests as the URL allows), not one per
         # request of 50: the export hands over a page of up to 300 invoices.
         try:
-            existing = self._already_created(items)
+            existing = self._already_created(items, unsent)
         except SyncError as exc:
             return [exc] * len(items)
 
         def body_of(item) -> dict:
-            invoice, remote_id, contact_id, _ = item
-            body = self._document_body(invoice, "invoice", contact_id)
+            invoice, remote_id, contact, _ = item
+            if isinstance(contact, NewCustomer):
+                body = self._document_body(invoice, "invoice", "")
+                body["Contact"] = mapping.contact_to_xero(contact.customer)
+            else:
+                body = self._document_body(invoice, "invoice", contact)
             target = remote_id or existing.get(invoice.number)
             return {**body, "InvoiceID": target} if target else body
 
@@ -81,9 +102,14 @@ class BatchMixin:
             )
         return results
 
-    def _already_created(self, items) -> dict[str, str]:
-        """InvoiceIDs, by number, of invoices an earlier attempt created for the same contact."""
-        numbers = {inv.number: contact for inv, remote_id, contact, _ in items if not remote_id}
+    def _already_created(self, items, unsent: frozenset[str]) -> dict[str, str]:
+        """InvoiceIDs, by number, of invoices an earlier attempt created for the same contact
+        (not looked for when the key is in ``unsent``)."""
+        numbers = {
+            inv.number: contact
+            for inv, remote_id, contact, key in items
+            if not remote_id and key not in unsent
+        }
         found: dict[str, str] = {}
         for group in lookup_groups(sorted(numbers), joiner=",", most=len(numbers)):
             rows = self.client.get_list("Invoices", {"InvoiceNumbers": ",".join(group)})
@@ -91,20 +117,51 @@ class BatchMixin:
                 row["InvoiceNumber"]: row["InvoiceID"]
                 for row in rows
                 if row.get("Status") not in ("DELETED", "VOIDED")
-                and numbers.get(row.get("InvoiceNumber"))
-                == (row.get("Contact") or {}).get("ContactID")
+                and _same_contact(numbers.get(row.get("InvoiceNumber")), row.get("Contact") or {})
             }
         return found
 
     # --- contacts -------------------------------------------------------------------------
     @_guarded
     def find_customers(self, customers) -> dict[int, Pushed]:
-        """``find_customer`` for many: OR-ed e-mails, then OR-ed names, up to 50 per request."""
+        """``find_customer`` for many: from the tenant's whole contact list when reading it
+        takes no more requests than the look-ups would (OR-ed e-mails, then OR-ed names, up to
+        50 per request), otherwise by those look-ups."""
+        lookups = 2 * -(-len(customers) // WHERE_TERMS)
+        directory = self._directory.get(most_pages=lookups)
+        if directory is not None:
+            found = {c.pk: directory.match(name=_contact_name(c), email=c.email) for c in customers}
+            return {pk: pushed for pk, pushed in found.items() if pushed is not None}
         found: dict[int, Pushed] = {}
         self._find_by(found, [c for c in customers if c.email], "EmailAddress", lambda c: c.email)
         rest = [c for c in customers if c.pk not in found]
-        self._find_by(found, rest, "Name", lambda c: " ".join(c.display_name.split()))
+        self._find_by(found, rest, "Name", _contact_name)
         return found
+
+    @functools.cached_property
+    def _directory(self) -> LazyDirectory:
+        def read_page(page: int) -> list[dict]:
+            params = {"page": page + 1, "pageSize": DIRECTORY_PAGE_SIZE}
+            return self.client.get_list("Contacts", params)
+
+        def entry_of(row: dict) -> tuple[str, str, Pushed]:
+            name = str(row.get("Name") or "")
+            return name, str(row.get("EmailAddress") or ""), pushed(row, "customer", name)
+
+        return LazyDirectory(
+            name_key=str.lower,
+            page_size=DIRECTORY_PAGE_SIZE,
+            read_page=read_page,
+            entry_of=entry_of,
+        )
+
+    def creates_with_invoice(self, customer) -> bool:
+        """Whether ``customer`` can be created inside its invoice (a Contact given by its
+        details instead of a ContactID): only when the whole contact list is known and no
+        contact has its name, because Xero files such an invoice under any contact of that
+        name instead of refusing it."""
+        directory = self._directory.loaded
+        return directory is not None and not directory.name_taken(_contact_name(customer))
 
     def _find_by(self, found: dict, customers, field: str, value_of) -> None:
         wanted: dict[str, list] = {}
@@ -134,6 +191,7 @@ class BatchMixin:
             results.extend(
                 self._run_batch("customer", chunk, body_of, lambda item, data: data.get("Name", ""))
             )
+        self._directory.remember(items, results, _contact_name)
         return results
 
     # --- one request per operation ----------------------------------------------------------
@@ -173,6 +231,22 @@ class BatchMixin:
                     return again
             return refused
         try:
-            return pushed(answer, kind, name_of(item, answer))
+            result = pushed(answer, kind, name_of(item, answer))
+            if kind == "invoice" and isinstance(item[2], NewCustomer):
+                result = replace(result, customer=self._contact_made(item[2], answer))
+            return result
         except SyncError as exc:
             return exc
+
+    def _contact_made(self, new: NewCustomer, invoice: dict) -> Pushed:
+        """Where the contact given by its details inside ``invoice`` now lives."""
+        contact = invoice.get("Contact") or {}
+        made = Pushed(
+            remote_id=mapping.required(contact, "ContactID", "contact"),
+            # The invoice's answer may leave the contact's version out: a later pull then
+            # reads the contact once and finds nothing to change.
+            remote_version=str(contact.get("UpdatedDateUTC") or ""),
+            remote_name=str(contact.get("Name") or ""),
+        )
+        self._directory.remember([(new.customer,)], [made], _contact_name)
+        return made

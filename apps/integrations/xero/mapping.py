@@ -19,6 +19,7 @@ from typing import Any
 
 from apps.common.documents import compute_totals
 from apps.common.money import HUNDRED, ZERO, round_money
+from apps.integrations.directory import may_be_same_person  # noqa: F401 (used by the adapter)
 from apps.integrations.wire import answered_decimal, required_text
 from apps.sync.adapters import (
     RemoteChange,
@@ -372,9 +373,3 @@ def payment_to_xero(payment, *, invoice_id: str, account_code: str) -> dict:
 def where_literal(value: str) -> str:
     """A string inside a Xero ``where`` filter: double quotes, backslash-escaped."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def may_be_same_person(remote_email: str, email: str) -> bool:
-    """A name match counts only when the e-mails do not say these are two people (rule 10:
-    another person with the same name is created under a distinguishable name instead)."""
-    return not remote_email or not email or remote_email.strip().lower() == email.strip().lower()
