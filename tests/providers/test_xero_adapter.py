@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
 
-from apps.integrations.xero import batches, limits
+from apps.integrations.xero import batches
 from apps.integrations.xero.batches import LOOKUP_URL_BUDGET, lookup_groups
 from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
@@ -123,34 +122,6 @@ def test_pull_pages_everything_then_only_what_changed(xero):
     pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
     later = [c for page in adapter.pull(["invoice"], watermark) for c in page.changes]
     assert [c.remote_id for c in later] == [pushed.remote_id]
-
-
-def test_quiet_pull_costs_three_requests_and_a_payment_made_in_xero_is_still_pulled(xero):
-    from apps.sandbox.models import SandboxRequest
-
-    adapter, company = xero
-    kinds = ["customer", "quote", "invoice", "payment"]
-    customer, contact = pushed_customer(adapter)
-    invoice = hub_invoice(adapter.integration, customer)
-    pushed = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="i")
-    list(adapter.pull(kinds, None))  # the first, full pull
-
-    # The next periodic pull, once the pull's overlap has passed with nothing changed.
-    later_on = datetime.now(UTC) + timedelta(seconds=limits.PULL_OVERLAP_SECONDS + 60)
-    before = SandboxRequest.objects.filter(company=company).count()
-    quiet = list(adapter.pull(kinds, later_on.isoformat()))
-    assert quiet[-1].changes == []
-    assert SandboxRequest.objects.filter(company=company).count() - before == 3
-    payment = PaymentFactory(invoice=invoice, customer=customer, amount=Decimal("40.00"))
-    paid = adapter.push_payment(
-        payment, customer_remote_id=contact.remote_id, invoice_remote_id=pushed.remote_id, key="p"
-    )
-    later = {
-        (c.kind, c.remote_id)
-        for page in adapter.pull(kinds, quiet[-1].watermark)
-        for c in page.changes
-    }
-    assert ("payment", paid.remote_id) in later and ("invoice", pushed.remote_id) in later
 
 
 def test_lookups_are_split_only_where_the_url_would_grow_too_long():

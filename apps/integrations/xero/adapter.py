@@ -13,6 +13,7 @@ Choices worth knowing:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -31,13 +32,50 @@ _guarded = malformed_is_transient("Xero")
 DUPLICATE_NAME_ATTEMPTS = 5
 
 
-def _parse_watermark(value: str | None) -> datetime | None:
-    if not value:
-        return None
+def _updated(kind: str, row: dict) -> datetime:
+    return mapping.parse_timestamp(mapping.version_of(row, kind), "UpdatedDateUTC")
+
+
+def _whole_second(moment: datetime) -> datetime:
+    """If-Modified-Since carries whole seconds."""
+    return moment.replace(microsecond=0)
+
+
+def _watermarks(since: str | None) -> dict[str, datetime]:
+    """Kind → the latest UpdatedDateUTC read, from the text ``_watermark_text`` wrote.
+
+    A watermark of the older form (one hub-clock time) stands for every kind, moved back as
+    it was before (no other Xero records are pulled)."""
+    try:
+        stored = json.loads(since or "{}")
+    except ValueError:
+        stored = None
+    if isinstance(stored, dict):
+        found = {kind: _parse_time(value) for kind, value in stored.items()}
+        return {kind: moment for kind, moment in found.items() if moment is not None}
+    moment = _parse_time(since)
+    if moment is None:
+        return {}
+    moment -= timedelta(seconds=limits.HUB_CLOCK_WATERMARK_OVERLAP_SECONDS)
+    return dict.fromkeys(mapping.COLLECTION, moment)
+
+
+def _parse_time(value) -> datetime | None:
     try:
         return mapping.parse_timestamp(value)
     except SyncError:
         return None
+
+
+def _watermark_text(latest: dict[str, datetime]) -> str:
+    """Short enough for the engine's 200 characters: four kinds, milliseconds, "Z"."""
+    if not latest:
+        return ""
+    times = {
+        kind: moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        for kind, moment in sorted(latest.items())
+    }
+    return json.dumps(times, separators=(",", ":"))
 
 
 class XeroAdapter(BatchMixin, ItemMixin):
@@ -220,32 +258,60 @@ class XeroAdapter(BatchMixin, ItemMixin):
     # --- pull -----------------------------------------------------------------------------
     @_guarded
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
-        started = datetime.now(UTC)
-        since_at = _parse_watermark(since)
-        modified = since_at - timedelta(seconds=limits.PULL_OVERLAP_SECONDS) if since_at else None
+        """Each collection from its own watermark: the latest UpdatedDateUTC read from it.
+
+        One watermark for all would skip a contact changed after Contacts were read but
+        stamped before the newest invoice read later in the same pull."""
+        previous = _watermarks(since)
+        latest = dict(previous)
         pending: list[RemoteChange] | None = None
-        invoices_changed = False
         for kind in kinds:
-            if kind == "payment" and modified is not None and not invoices_changed:
+            if kind == "payment" and previous and latest.get("invoice") == previous.get("invoice"):
                 # A payment made or deleted in Xero changes its invoice's AmountPaid and so its
-                # UpdatedDateUTC: with no invoice changed there is no payment to read, and a
-                # quiet pull costs one request fewer.
+                # UpdatedDateUTC: with no invoice newer than the watermark (the overlap's
+                # re-reads do not count) there is no payment to read.
                 continue
-            collection, _ = mapping.COLLECTION[kind]
-            page = 1
-            while True:
-                params: dict = {"page": page}
-                if kind == "invoice":
-                    params["where"] = 'Type=="ACCREC"'
-                rows = self.client.get_list(collection, params, since=modified)
+            for rows in self._rows_changed(kind, previous.get(kind)):
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
                 pending = [mapping.change_from_xero(kind, row) for row in rows]
-                invoices_changed = invoices_changed or (kind == "invoice" and bool(rows))
-                if len(rows) < limits.PAGE_SIZE:
-                    break
+                newest = max(_updated(kind, row) for row in rows)
+                latest[kind] = max(newest, latest.get(kind, newest))
+        yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=False)
+
+    def _rows_changed(self, kind: str, watermark: datetime | None) -> Iterator[list[dict]]:
+        """Rows changed since the watermark (all without one), oldest change first, by page.
+
+        Pages follow time, not page numbers: the next request asks from the second before the
+        last row read. A record changed meanwhile moves to the end of the order; counted by
+        page number it would shift an unread record onto a page already read. Only a whole
+        page within two seconds goes on by number. Rows read twice that way are left out.
+        https://developer.xero.com/documentation/api/accounting/requests-and-responses
+        """
+        collection, id_field = mapping.COLLECTION[kind]
+        size = limits.QUOTES_PAGE_SIZE if kind == "quote" else limits.PULL_PAGE_SIZE
+        since = None
+        if watermark is not None:
+            since = _whole_second(watermark - timedelta(seconds=limits.PULL_OVERLAP_SECONDS))
+        page, read = 1, set()
+        while True:
+            params: dict = {"page": page, "order": "UpdatedDateUTC ASC"}
+            if kind != "quote":
+                params["pageSize"] = size
+            if kind == "invoice":
+                params["where"] = 'Type=="ACCREC"'
+            rows = self.client.get_list(collection, params, since=since)
+            fresh = [r for r in rows if (r.get(id_field), r.get("UpdatedDateUTC")) not in read]
+            read.update((r.get(id_field), r.get("UpdatedDateUTC")) for r in rows)
+            if fresh:
+                yield fresh
+            if len(rows) < size:
+                return
+            after = _whole_second(_updated(kind, rows[-1])) - timedelta(seconds=1)
+            if since is not None and after <= since:
                 page += 1
-        yield PullPage(changes=pending or [], watermark=started.isoformat(), more=False)
+            else:
+                since, page = after, 1
 
     @_guarded
     def fetch(self, kind: str, remote_id: str) -> RemoteChange:
