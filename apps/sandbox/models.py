@@ -98,6 +98,11 @@ class SandboxRecord(models.Model):
     deleted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(db_index=True)
+    # Copies of the fields clients search by (apps.sandbox.keys), kept by apps.sandbox.store.
+    name_key = models.CharField(max_length=255, blank=True, default="")
+    email_key = models.CharField(max_length=255, blank=True, default="")
+    number_key = models.CharField(max_length=255, blank=True, default="")
+    owner_key = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -105,7 +110,13 @@ class SandboxRecord(models.Model):
                 fields=["company", "entity", "record_id"], name="sandbox_record_unique"
             )
         ]
-        indexes = [models.Index(fields=["company", "entity", "updated_at"])]
+        indexes = [
+            models.Index(fields=["company", "entity", "updated_at"]),
+            models.Index(fields=["company", "entity", "name_key"], name="sandbox_record_name"),
+            models.Index(fields=["company", "entity", "email_key"], name="sandbox_record_email"),
+            models.Index(fields=["company", "entity", "number_key"], name="sandbox_record_number"),
+            models.Index(fields=["company", "entity", "owner_key"], name="sandbox_record_owner"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.entity} {self.record_id} v{self.version}"

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import webhooks
+from .keys import KEY_COLUMNS, key_column, lookup_key, record_keys
 from .models import SandboxCompany, SandboxRecord
 
 
@@ -48,6 +49,7 @@ def record_create(
         data=data,
         version=0,
         updated_at=timezone.now(),
+        **record_keys(entity, data),
     )
     if notify:
         webhooks.notify(company, entity, record_id, "Create")
@@ -59,6 +61,25 @@ def records(company: SandboxCompany, entity: str, *, include_deleted: bool = Fal
     if not include_deleted:
         qs = qs.filter(deleted=False)
     return qs
+
+
+def key_filter(entity: str, path: tuple[str, ...] | list[str], values: Iterable[Any]) -> Q | None:
+    """Records whose field at ``path`` may equal one of ``values`` without regard to case (see
+    apps.sandbox.keys: the caller still compares exactly); None when no key holds that field."""
+    column = key_column(entity, path)
+    if column is None:
+        return None
+    return Q(**{f"{column}__in": sorted({lookup_key(value) for value in values})})
+
+
+def records_keyed(
+    company: SandboxCompany, entity: str, path: tuple[str, ...], value: Any
+) -> QuerySet:
+    """``records`` whose field at ``path`` may equal ``value`` (its key must be kept)."""
+    narrowing = key_filter(entity, path, [value])
+    if narrowing is None:
+        raise ValueError(f"{entity} keeps no key of {'.'.join(path)}")
+    return records(company, entity).filter(narrowing)
 
 
 def record_get(
@@ -73,7 +94,9 @@ def record_get(
     qs = records(company, entity, include_deleted=include_deleted).filter(record_id=str(record_id))
     if for_update:
         qs = qs.select_for_update()
-    return qs.first()
+    # At most one row (sandbox_record_unique). Not first(): its ORDER BY pk LIMIT 1 lets
+    # PostgreSQL walk the primary key through every record of a large company instead.
+    return next(iter(qs), None)
 
 
 def record_save(
@@ -88,7 +111,9 @@ def record_save(
         record.data = data
     record.version += 1
     record.updated_at = timezone.now()
-    record.save(update_fields=["data", "version", "updated_at", "deleted"])
+    for column, value in record_keys(record.entity, record.data).items():
+        setattr(record, column, value)
+    record.save(update_fields=["data", "version", "updated_at", "deleted", *KEY_COLUMNS])
     if notify:
         webhooks.notify(record.company, record.entity, record.record_id, operation)
     return record

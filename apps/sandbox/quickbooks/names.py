@@ -41,10 +41,11 @@ def _taken(
     own: SandboxRecord | None,
 ) -> bool:
     for entity in entities:
-        qs = store.records(company, entity).filter(**{f"data__{field}__iexact": name})
+        qs = store.records_keyed(company, entity, (field,), name)
         if own is not None:
             qs = qs.exclude(pk=own.pk)
-        if qs.exists():
+        names = qs.values_list(f"data__{field}", flat=True)
+        if any(str(other).casefold() == name.casefold() for other in names):
             return True
     return False
 

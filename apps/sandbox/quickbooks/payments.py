@@ -121,7 +121,12 @@ def customer_balance(company: SandboxCompany, customer_id: str | None) -> None:
     customer = find(company, "Customer", customer_id, for_update=True)
     if customer is None:
         return
-    invoices = store.records(company, "Invoice").filter(data__CustomerRef__value=customer_id)
-    total = sum((dec(inv.data.get("Balance")) for inv in invoices), Decimal(0))
+    invoices = store.records_keyed(company, "Invoice", ("CustomerRef", "value"), customer_id)
+    balances = [
+        data.get("Balance")
+        for data in invoices.values_list("data", flat=True)
+        if (data.get("CustomerRef") or {}).get("value") == customer_id
+    ]
+    total = sum((dec(balance) for balance in balances), Decimal(0))
     customer.data = {**customer.data, "Balance": money(total), "BalanceWithJobs": money(total)}
     customer.save(update_fields=["data"])

@@ -83,7 +83,8 @@ def follow(company: SandboxCompany, entity: str, ref: dict | None, field: str) -
 
 
 def by_name(company: SandboxCompany, entity: str, name: str) -> SandboxRecord | None:
-    for record in store.records(company, entity):
-        if record.data.get("Name") == name or record.data.get("DisplayName") == name:
+    """The item or account called exactly ``name``."""
+    for record in store.records_keyed(company, entity, ("Name",), name).order_by("pk"):
+        if record.data.get("Name") == name:
             return record
     return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,11 +15,17 @@ from apps.sandbox.models import SandboxCompany
 
 from . import entities
 from .errors import Invalid
-from .formats import new_guid
+from .formats import is_guid, new_guid
 from .kinds import Kind, choice, merged
 
 STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
 _COMPUTED = ("ContactID", "Balances", "Website", "Discount", "IsCustomer", "IsSupplier")
+_SUMMARY_FIELDS = ("ContactID", "ContactNumber", "ContactStatus", "Name", "FirstName", "LastName")
+_SUMMARY_FIELDS += ("EmailAddress", "Addresses", "Phones", "IsSupplier", "IsCustomer")
+# Contacts read ahead for the documents being presented: stored id -> its data, or None.
+_read_ahead: ContextVar[dict[str, dict[str, Any] | None] | None] = ContextVar(
+    "read_ahead", default=None
+)
 
 
 def duplicate_name_message(name: str) -> str:
@@ -31,6 +40,7 @@ class ContactKind(Kind):
     id_field = "ContactID"
     shape = "Contact"
     natural_keys = ("ContactNumber",)
+    enums = {"ContactStatus": STATUSES}
 
     def build(
         self, company: SandboxCompany, element: dict[str, Any], current: dict[str, Any] | None
@@ -70,23 +80,51 @@ def _new_contact(element: dict[str, Any]) -> dict[str, Any]:
 
 
 def _name_taken(company: SandboxCompany, name: str, contact_id: str) -> bool:
-    return (
-        store.records(company, entities.CONTACTS)
-        .filter(data__Name__iexact=name, data__ContactStatus="ACTIVE")
+    others = (
+        store.records_keyed(company, entities.CONTACTS, ("Name",), name)
+        .filter(data__ContactStatus="ACTIVE")
         .exclude(record_id=contact_id)
-        .exists()
     )
+    return any(
+        entities.same_text(other, name) for other in others.values_list("data__Name", flat=True)
+    )
+
+
+def _stored_id(contact_id: str) -> str:
+    # GUIDs are stored lower-case, as entities.get reads them.
+    return contact_id.lower() if is_guid(contact_id) else contact_id
 
 
 def contact_summary(company: SandboxCompany, contact_id: str) -> dict[str, Any]:
     """The contact as Xero nests it inside an invoice, quote or payment."""
-    record = entities.get(company, entities.CONTACTS, contact_id)
-    if record is None:
+    read_ahead = _read_ahead.get() or {}
+    key = _stored_id(contact_id) if isinstance(contact_id, str) else contact_id
+    if key in read_ahead:
+        data = read_ahead[key]
+    else:
+        record = entities.get(company, entities.CONTACTS, contact_id)
+        data = record.data if record is not None else None
+    if data is None:
         return {"ContactID": contact_id}
-    keep = ("ContactID", "ContactNumber", "ContactStatus", "Name", "FirstName", "LastName")
-    keep += ("EmailAddress", "Addresses", "Phones", "IsSupplier", "IsCustomer")
-    summary = {key: record.data[key] for key in keep if key in record.data}
+    summary = {key: data[key] for key in _SUMMARY_FIELDS if key in data}
     return {**summary, "HasValidationErrors": False}
+
+
+@contextmanager
+def contacts_read_ahead(company: SandboxCompany, contact_ids: Iterable[str]) -> Iterator[None]:
+    """Read these contacts in one query for the ``contact_summary`` calls made inside: a page
+    of documents costs one query for their contacts, not one each."""
+    keys = {_stored_id(value) for value in contact_ids if isinstance(value, str) and value}
+    found = dict(
+        store.records(company, entities.CONTACTS)
+        .filter(record_id__in=keys)
+        .values_list("record_id", "data")
+    )
+    token = _read_ahead.set({key: found.get(key) for key in keys})
+    try:
+        yield
+    finally:
+        _read_ahead.reset(token)
 
 
 def contact_mark_customer(company: SandboxCompany, contact_id: str) -> None:

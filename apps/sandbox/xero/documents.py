@@ -11,6 +11,7 @@ from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany
 
 from .contacts import contact_summary, resolve_contact
+from .entities import same_text
 from .errors import Invalid
 from .formats import day_string, money, ms_day, parse_day
 from .lines import price_lines
@@ -87,14 +88,12 @@ def next_document_number(company: SandboxCompany, entity: str, field: str, prefi
 def number_taken(
     company: SandboxCompany, entity: str, field: str, number: str, *, exclude_id: str
 ) -> bool:
-    lookup = {f"data__{field}__iexact": number}
-    return (
-        store.records(company, entity)
-        .filter(**lookup)
+    others = (
+        store.records_keyed(company, entity, (field,), number)
         .exclude(data__Status="DELETED")
         .exclude(record_id=exclude_id)
-        .exists()
     )
+    return any(same_text(data.get(field), number) for data in others.values_list("data", flat=True))
 
 
 def due_by_default(data: dict[str, Any]) -> date | None:

@@ -39,8 +39,18 @@ def find_by(
     """The first record whose ``field`` equals ``value`` (text compared without case)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    lookup = {f"data__{field}__iexact": value.strip()}
-    return store.records(company, entity).filter(**lookup).order_by("pk").first()
+    wanted = value.strip()
+    narrowing = store.key_filter(entity, (field,), [wanted])
+    if narrowing is None:
+        lookup = {f"data__{field}__iexact": wanted}
+        return store.records(company, entity).filter(**lookup).order_by("pk").first()
+    candidates = store.records(company, entity).filter(narrowing).order_by("pk")
+    return next((row for row in candidates if same_text(row.data.get(field), wanted)), None)
+
+
+def same_text(stored: object, wanted: str) -> bool:
+    """Xero's comparison of text: without regard to case."""
+    return stored is not None and str(stored).lower() == wanted.lower()
 
 
 def taken_by_another(

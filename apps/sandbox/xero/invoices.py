@@ -67,6 +67,7 @@ class InvoiceKind(Kind):
     entity = entities.INVOICES
     id_field = "InvoiceID"
     shape = "Invoice"
+    enums = {"Type": TYPES, "Status": STATUSES}
 
     def build(
         self, company: SandboxCompany, element: dict[str, Any], current: dict[str, Any] | None

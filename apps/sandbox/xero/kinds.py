@@ -31,6 +31,9 @@ class Kind:
     shape: str  # the element's schema name: "Contact"
     # Extra fields a POST without an id matches an existing record by (Items by Code ...).
     natural_keys: tuple[str, ...] = ()
+    # Fields that ``build`` always sets to one of these values (``choice``): a filter on them
+    # is answered by the database exactly.
+    enums: dict[str, tuple[str, ...]] = {}
 
     def find(self, company: SandboxCompany, element: dict[str, Any]) -> SandboxRecord | None:
         """The record a POST updates, locked for this transaction."""

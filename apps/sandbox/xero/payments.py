@@ -22,12 +22,14 @@ from .invoices import invoice_apply_payment
 from .kinds import Kind, choice
 
 PAYMENT_TYPES = {"ACCREC": "ACCRECPAYMENT", "ACCPAY": "ACCPAYPAYMENT"}
+STATUSES = ("AUTHORISED", "DELETED")
 
 
 class PaymentKind(Kind):
     entity = entities.PAYMENTS
     id_field = "PaymentID"
     shape = "Payment"
+    enums = {"Status": STATUSES}
 
     def build(
         self, company: SandboxCompany, element: dict[str, Any], current: dict[str, Any] | None
@@ -79,7 +81,7 @@ class PaymentKind(Kind):
 
 
 def _deleted(current: dict[str, Any], element: dict[str, Any]) -> dict[str, Any]:
-    status = choice(element.get("Status", current["Status"]), ("AUTHORISED", "DELETED"), "Status")
+    status = choice(element.get("Status", current["Status"]), STATUSES, "Status")
     if current["Status"] == "DELETED" and status != "DELETED":
         raise Invalid("A deleted payment cannot be changed.")
     changed = set(element) - {"PaymentID", "Status"}

@@ -33,6 +33,7 @@ class QuoteKind(Kind):
     entity = entities.QUOTES
     id_field = "QuoteID"
     shape = "Quote"
+    enums = {"Status": STATUSES}
 
     def build(
         self, company: SandboxCompany, element: dict[str, Any], current: dict[str, Any] | None

@@ -6,6 +6,9 @@
 
 Text compares without regard to case. A filter that does not parse raises ``QueryError``.
 https://developer.xero.com/documentation/api/accounting/requests-and-responses#retrieving-a-filtered-set-of-records
+
+The compiled filter tests one presented record; given a ``Narrow``, it also carries a database
+condition for the records it may match, so a search by name or number reads those rows only.
 """
 
 from __future__ import annotations
@@ -13,13 +16,53 @@ from __future__ import annotations
 import operator as op
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
+
 from .formats import parse_day, parse_decimal
 
 Predicate = Callable[[dict[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A database condition on the records a filter may match: ``q`` None means any record may;
+    ``exact`` that the records meeting ``q`` are exactly the matching ones."""
+
+    q: Q | None = None
+    exact: bool = False
+
+    def __and__(self, other: Rows) -> Rows:
+        parts = [part for part in (self.q, other.q) if part is not None]
+        q = parts[0] & parts[1] if len(parts) == 2 else (parts[0] if parts else None)
+        return Rows(q, self.exact and other.exact)
+
+    def __or__(self, other: Rows) -> Rows:
+        if self.q is None or other.q is None:
+            return Rows()
+        return Rows(self.q | other.q, self.exact and other.exact)
+
+
+# The condition for one comparison: (field path, operator, literal) -> Rows.
+Narrow = Callable[[list[str], str, Any], Rows]
+
+
+@dataclass(frozen=True)
+class Filter:
+    test: Predicate
+    rows: Rows = Rows()
+
+    def __call__(self, row: dict[str, Any]) -> bool:
+        return self.test(row)
+
+
+def _anywhere(path: list[str], operator: str, literal: Any) -> Rows:
+    return Rows()
+
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -39,8 +82,8 @@ class QueryError(ValueError):
     pass
 
 
-def compile_where(text: str) -> Predicate:
-    parser = _Parser(_tokens(text))
+def compile_where(text: str, narrow: Narrow = _anywhere) -> Filter:
+    parser = _Parser(_tokens(text), narrow)
     predicate = parser.expression()
     if parser.peek() is not None:
         raise QueryError(f"Unexpected '{parser.peek()[1]}' in where clause")
@@ -61,8 +104,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]]) -> None:
-        self.tokens, self.at = tokens, 0
+    def __init__(self, tokens: list[tuple[str, str]], narrow: Narrow) -> None:
+        self.tokens, self.at, self.narrow = tokens, 0, narrow
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -81,31 +124,33 @@ class _Parser:
             return True
         return False
 
-    def expression(self) -> Predicate:
+    def expression(self) -> Filter:
         left = self.conjunction()
         while self.accept("OR", "||"):
             right, first = self.conjunction(), left
-            left = lambda row, a=first, b=right: a(row) or b(row)  # noqa: E731
+            test = lambda row, a=first, b=right: a(row) or b(row)  # noqa: E731
+            left = Filter(test, first.rows | right.rows)
         return left
 
-    def conjunction(self) -> Predicate:
+    def conjunction(self) -> Filter:
         left = self.factor()
         while self.accept("AND", "&&"):
             right, first = self.factor(), left
-            left = lambda row, a=first, b=right: a(row) and b(row)  # noqa: E731
+            test = lambda row, a=first, b=right: a(row) and b(row)  # noqa: E731
+            left = Filter(test, first.rows & right.rows)
         return left
 
-    def factor(self) -> Predicate:
+    def factor(self) -> Filter:
         if self.accept("NOT", "!"):
             inner = self.factor()
-            return lambda row: not inner(row)
+            return Filter(lambda row: not inner(row))
         if self.accept("("):
             inner = self.expression()
             self.take(")")
             return inner
         return self.comparison()
 
-    def comparison(self) -> Predicate:
+    def comparison(self) -> Filter:
         path, case, method = self.field()
         if method:
             self.take("(")
@@ -114,13 +159,14 @@ class _Parser:
             test = {"Contains": str.__contains__, "StartsWith": str.startswith}.get(
                 method, str.endswith
             )
-            return lambda row: test(str(_lookup(row, path) or "").lower(), needle)
+            return Filter(lambda row: test(str(_lookup(row, path) or "").lower(), needle))
         token = self.peek()
         if token is None or token[0] != "op" or token[1] in "(),.":
             # A bare boolean field: "IsCustomer" means IsCustomer==true.
-            return lambda row: _lookup(row, path) is True
+            return Filter(lambda row: _lookup(row, path) is True)
         operator = self.take()[1]
-        return _compare(path, operator, self.literal())
+        literal = self.literal()
+        return Filter(_compare(path, operator, literal), self.narrow(path, operator, literal))
 
     def field(self) -> tuple[list[str], str, str]:
         path, case, method = [self.take()[1]], "", ""
