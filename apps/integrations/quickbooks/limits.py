@@ -14,6 +14,8 @@ BATCH_REQUESTS_PER_MINUTE = 40
 BATCH_SIZE = 30
 QUERY_PAGE_SIZE = 1000
 CDC_MAX_DAYS = 30
+# Change data capture answers at most this many objects, without saying that it stopped there.
+CDC_MAX_OBJECTS = 1000
 # The pull's watermark is the hub's clock when the pull started, compared with Intuit's: change
 # data capture asks from this much earlier, for the clocks' difference and for changes Intuit
 # reports late. One request whatever the window, so it can be generous.

@@ -173,6 +173,18 @@ def payment_from_qbo(data: Mapping) -> RemotePayment:
     )
 
 
+def cdc_cut_off(found: Mapping[str, list], cap: int) -> list[str]:
+    """The entities of a change data capture answer that may lack records beyond ``cap``.
+
+    Intuit documents the cap per response; whether it counts per entity is not said. As many
+    objects as the cap in all may be cut anywhere; more than that in all means each entity
+    was counted alone, and only one that reached the cap was cut."""
+    total = sum(len(rows) for rows in found.values())
+    if total > cap:
+        return [entity for entity, rows in found.items() if len(rows) >= cap]
+    return list(found) if total == cap else []
+
+
 def change_from_qbo(entity: str, data: Mapping) -> RemoteChange:
     """One record of a CDC or query answer; ``status: Deleted`` marks a deleted one."""
     kind = KIND[entity]
