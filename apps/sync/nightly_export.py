@@ -53,6 +53,7 @@ class Page:
     log: list[SyncLogEntry] = field(default_factory=list)
     states: dict[int, tuple[str, str]] = field(default_factory=dict)  # change id → state, error
     retry: list[Change] = field(default_factory=list)
+    made_with_invoice: set[int] = field(default_factory=set)  # customer ids linked that way
 
     def note(
         self, change: Change, outcome: str, state: str, message: str = "", remote_id: str = ""
@@ -339,10 +340,9 @@ def _push_batch(page: Page, adapter: Adapter, items, unsent: frozenset[str]) -> 
 
 def _customer_made_with_invoice(page: Page, customer: Customer, made: Pushed) -> None:
     """Link a customer created inside its invoice, once (it may have several on the page)."""
-    if any(
-        link.kind == Kind.CUSTOMER and link.remote_id == made.remote_id for link in page.new_links
-    ):
+    if customer.pk in page.made_with_invoice:
         return
+    page.made_with_invoice.add(customer.pk)
     page.new_links.append(_customer_link(page.integration, customer, made, created=True))
     _note_customer(page, customer, made, True, with_invoice=True)
 
