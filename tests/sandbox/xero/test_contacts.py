@@ -161,3 +161,20 @@ def test_pages_hold_a_hundred_contacts(xero):
 def test_unknown_contact_id_is_not_found(xero):
     answer = xero.get(f"/Contacts/{uuid.uuid4()}")
     assert answer.status_code == 404
+
+
+def test_order_by_updated_date_pages_newest_first(xero):
+    names = [f"Ordered {n}" for n in range(3)]
+    for name in names:
+        _create(xero, Name=name)
+        time.sleep(0.002)
+    params = {"where": 'Name.StartsWith("Ordered")', "order": "UpdatedDateUTC DESC"}
+    filtered = xero.get("/Contacts", params=params).json()["Contacts"]
+    assert [c["Name"] for c in filtered] == names[::-1]
+    newest = xero.get(
+        "/Contacts", params={"order": "UpdatedDateUTC DESC", "page": 1, "pageSize": 2}
+    ).json()
+    assert [c["Name"] for c in newest["Contacts"]] == names[:0:-1]
+    assert newest["pagination"] == {"page": 1, "pageSize": 2, "pageCount": 3, "itemCount": 6}
+    oldest_first = xero.get("/Contacts", params={"order": "UpdatedDateUTC"}).json()["Contacts"]
+    assert [c["Name"] for c in oldest_first][-3:] == names

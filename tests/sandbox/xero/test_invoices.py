@@ -214,3 +214,16 @@ def test_post_by_invoice_number_in_the_path_updates_that_invoice(xero):
     answer = xero.post(f"/Invoices/{invoice['InvoiceNumber']}", json={"Reference": "Job 9"})
     updated = answer.json()["Invoices"][0]
     assert updated["InvoiceID"] == invoice["InvoiceID"] and updated["Reference"] == "Job 9"
+
+
+def test_invoices_naming_a_new_contact_create_it_once_with_its_details(xero):
+    contact = {"Name": "Dee Drains", "EmailAddress": "dee@example.com"}
+    bodies = [{"Type": "ACCREC", "Contact": contact, "LineItems": [_line()]} for _ in range(2)]
+    answer = xero.put("/Invoices", json={"Invoices": bodies})
+    assert answer.status_code == 200, answer.text
+    first, second = answer.json()["Invoices"]
+    assert first["Contact"]["ContactID"] == second["Contact"]["ContactID"]
+    assert first["Contact"]["EmailAddress"] == "dee@example.com"
+    found = xero.get("/Contacts", params={"where": 'Name=="Dee Drains"'}).json()["Contacts"]
+    assert [c["ContactID"] for c in found] == [first["Contact"]["ContactID"]]
+    assert found[0]["EmailAddress"] == "dee@example.com"
