@@ -3,7 +3,7 @@ change data capture request, and a busy one misses nothing beyond CDC's 1,000 ob
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -51,6 +51,14 @@ def export_copies(company, remote_id: str, count: int) -> list[str]:
     return [copy.record_id for copy in copies]
 
 
+def last_changed_an_hour_ago(company) -> None:
+    """The company was quiet for the last hour (the export below is stamped over the last half
+    minute, so the pull before it must not have read anything that recent)."""
+    SandboxRecord.objects.filter(company=company).update(
+        updated_at=timezone.now() - timedelta(hours=1)
+    )
+
+
 def changed_in_quickbooks(company, remote_id: str, **fields) -> None:
     record = SandboxRecord.objects.get(company=company, entity="Invoice", record_id=remote_id)
     record.data = {**record.data, "PrivateNote": "changed in QuickBooks"}
@@ -68,6 +76,7 @@ def invoices_in(came_in) -> set[str]:
 def test_pull_after_more_than_a_thousand_changes_brings_every_record_in(qbo):
     adapter, company = qbo
     contact, remote = pushed_invoice(adapter)
+    last_changed_an_hour_ago(company)
     pages, _ = pulled(adapter, None)
     # Deleted before a large export, then the customer deactivated after it.
     a_minute_ago = timezone.now() - timedelta(minutes=1)
@@ -90,9 +99,7 @@ def test_pull_after_more_than_a_thousand_changes_brings_every_record_in(qbo):
 def test_pull_with_fewer_than_a_thousand_changes_is_one_request(qbo):
     adapter, company = qbo
     _, remote = pushed_invoice(adapter)
-    SandboxRecord.objects.filter(company=company).update(
-        updated_at=timezone.now() - timedelta(hours=1)
-    )
+    last_changed_an_hour_ago(company)
     pages, _ = pulled(adapter, None)
     exported = export_copies(company, remote.remote_id, limits.CDC_MAX_OBJECTS - 1)
 
@@ -106,6 +113,7 @@ def test_pull_with_fewer_than_a_thousand_changes_is_one_request(qbo):
 def test_invoices_changed_in_quickbooks_while_a_long_pull_pages_are_all_read(qbo):
     adapter, company = qbo
     _, remote = pushed_invoice(adapter)
+    last_changed_an_hour_ago(company)
     pages, _ = pulled(adapter, None)
     exported = export_copies(company, remote.remote_id, 1500)
     query = adapter.client.query
@@ -122,7 +130,7 @@ def test_invoices_changed_in_quickbooks_while_a_long_pull_pages_are_all_read(qbo
     adapter.client.query = query_while_quickbooks_changes
     _, came_in = pulled(adapter, pages[-1].watermark)
     adapter.client.query = query
-    assert invoices_in(came_in) == {remote.remote_id, *exported}
+    assert invoices_in(came_in) == set(exported)
 
 
 @pytest.mark.parametrize(
@@ -137,3 +145,34 @@ def test_invoices_changed_in_quickbooks_while_a_long_pull_pages_are_all_read(qbo
 def test_change_data_capture_answer_at_its_cap_is_read_again(counts, cut_off):
     found = {entity: [{"Id": str(n)} for n in range(count)] for entity, count in counts.items()}
     assert reading.cdc_cut_off(found, limits.CDC_MAX_OBJECTS) == cut_off
+
+
+def test_a_quiet_pull_right_after_a_large_export_is_one_request(qbo):
+    adapter, company = qbo
+    _, remote = pushed_invoice(adapter)
+    last_changed_an_hour_ago(company)
+    pages, _ = pulled(adapter, None)
+    exported = export_copies(company, remote.remote_id, 1500)
+    pages, came_in = pulled(adapter, pages[-1].watermark)  # reads the export in
+    assert set(exported) <= invoices_in(came_in)
+
+    before = control.requests_count(company)
+    quiet, _ = pulled(adapter, pages[-1].watermark)
+    assert control.requests_count(company) - before == 1
+
+    # Saved in QuickBooks in the very second of the watermark, but after the pull read it.
+    stamped = datetime.fromisoformat(quiet[-1].watermark)
+    changed_in_quickbooks(company, exported[0], updated_at=stamped)
+    _, came_in = pulled(adapter, quiet[-1].watermark)
+    assert exported[0] in invoices_in(came_in)
+
+
+def test_a_quiet_company_keeps_its_watermark_current_in_the_hubs_clock(qbo):
+    adapter, company = qbo
+    SandboxRecord.objects.filter(company=company).update(
+        updated_at=timezone.now() - timedelta(days=20)
+    )
+    pages, _ = pulled(adapter, (timezone.now() - timedelta(days=25)).isoformat())
+    # Nothing changed for weeks: the watermark still moves, so it never ages into a full scan.
+    watermark = datetime.fromisoformat(pages[-1].watermark)
+    assert timezone.now() - watermark <= timedelta(seconds=limits.CDC_SETTLED_SECONDS + 60)

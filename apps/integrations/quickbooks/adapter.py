@@ -14,7 +14,7 @@ Choices worth knowing:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -293,15 +293,16 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         quiet. CDC answers at most 1,000 objects and says nothing when it stops there, so a
         full answer is read again with paged queries (see ``_changed_since``)."""
         started = datetime.now(UTC)
-        watermark = started.isoformat()
+        settled = started - timedelta(seconds=limits.CDC_SETTLED_SECONDS)
         entities = [mapping.ENTITY[kind] for kind in kinds]
         since_at = _parse_watermark(since)
         if since_at is None or started - since_at > timedelta(days=limits.CDC_MAX_DAYS - 1):
             everything = [(entity, f"select * from {entity}") for entity in entities]
-            yield from self._scan(everything, watermark)
+            yield from self._scan(everything, settled)
             return
         changed_since = since_at - timedelta(seconds=limits.CDC_OVERLAP_SECONDS)
         found = self.client.cdc(entities, changed_since.isoformat())
+        newest = _newest((row for rows in found.values() for row in rows), max(settled, since_at))
         cut_off = reading.cdc_cut_off(found, limits.CDC_MAX_OBJECTS)
         # Deletions show only in CDC: those are kept even from an answer read again.
         kept = [
@@ -311,16 +312,17 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
             if entity not in cut_off or row.get("status") == "Deleted"
         ]
         if not cut_off:
-            yield PullPage(changes=kept, watermark=watermark, more=False)
+            yield PullPage(changes=kept, watermark=newest.isoformat(), more=False)
             return
-        yield from self._scan(_changed_since(cut_off, changed_since), watermark, first=kept)
+        yield from self._scan(_changed_since(cut_off, changed_since), newest, first=kept)
 
     def _scan(
-        self, selects: list[tuple[str, str]], watermark: str, first: Sequence[RemoteChange] = ()
+        self, selects: list[tuple[str, str]], newest: datetime, first: Sequence[RemoteChange] = ()
     ) -> Iterator[PullPage]:
         """``first``, then every row of each (entity, query), a page at a time. Only the last
-        page carries a watermark (the others an empty one, which the engine does not store),
-        so an interrupted scan starts again rather than skipping what it had not reached."""
+        page carries a watermark, the newest LastUpdatedTime read (``newest`` at least); the
+        others an empty one, which the engine does not store, so an interrupted scan starts
+        again rather than skipping what it had not reached."""
         pending: list[RemoteChange] | None = list(first) or None
         for entity, select in selects:
             start = 1
@@ -331,10 +333,11 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
                 pending = [reading.change_from_qbo(entity, row) for row in rows]
+                newest = _newest(rows, newest)
                 if len(rows) < limits.QUERY_PAGE_SIZE:
                     break
                 start += limits.QUERY_PAGE_SIZE
-        yield PullPage(changes=pending or [], watermark=watermark, more=False)
+        yield PullPage(changes=pending or [], watermark=newest.isoformat(), more=False)
 
     @_guarded
     def fetch(self, kind: str, remote_id: str) -> RemoteChange:
@@ -359,6 +362,15 @@ def _parse_watermark(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _newest(rows: Iterable[Mapping], newest: datetime) -> datetime:
+    """The latest of ``newest`` and the rows' LastUpdatedTime (Intuit's clock)."""
+    for row in rows:
+        moment = _parse_watermark(str((row.get("MetaData") or {}).get("LastUpdatedTime") or ""))
+        if moment is not None and moment > newest:
+            newest = moment
+    return newest
 
 
 # QuickBooks queries answer active customers only unless asked; a deactivated one is a change.

@@ -16,10 +16,16 @@ QUERY_PAGE_SIZE = 1000
 CDC_MAX_DAYS = 30
 # Change data capture answers at most this many objects, without saying that it stopped there.
 CDC_MAX_OBJECTS = 1000
-# The pull's watermark is the hub's clock when the pull started, compared with Intuit's: change
-# data capture asks from this much earlier, for the clocks' difference and for changes Intuit
-# reports late. One request whatever the window, so it can be generous.
-CDC_OVERLAP_SECONDS = 420
+# The pull's watermark is the newest LastUpdatedTime it read, in Intuit's own clock, so no
+# difference between clocks needs covering; change data capture asks from this much earlier
+# only for records saved out of order, stamped a moment before the newest one read but
+# committed after the read. Short, so that a pull right after a large export does not read
+# more than 1,000 of our own writes again.
+CDC_OVERLAP_SECONDS = 10
+# A watermark never lags the hub's clock by more than this, so a quiet company's watermark does
+# not age towards change data capture's 30 days; as far back as pulls used to reach each time
+# (the hub's clock, ahead of Intuit's by at most a few minutes, and Intuit's late changes).
+CDC_SETTLED_SECONDS = 420
 # Intuit asks clients to wait a minute after a 429.
 THROTTLE_WAIT_SECONDS = 60.0
 # Intuit times a request out after 120 s; we give up a little earlier and retry later.
