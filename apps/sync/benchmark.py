@@ -35,7 +35,8 @@ from django.utils import timezone
 
 from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
-from apps.sandbox.models import SandboxCompany, SandboxRequest
+from apps.sandbox.apps_registry import ensure_default_apps
+from apps.sandbox.models import SandboxApp, SandboxCompany, SandboxRequest
 
 from .benchmark_data import (
     customers_create,
@@ -304,11 +305,26 @@ def measure(
     return phase
 
 
+@contextmanager
+def sandbox_webhooks_off():
+    """The sandboxes' apps send their webhooks to the hub at SITE_URL, which is not this run's
+    server: every record the run writes would queue a delivery that fails and is retried with
+    the company's later ones, and that traffic, not the hub's, would set the pace. The
+    figures are the export's own requests; pulls are measured by the Sync Now phases."""
+    apps = {app.pk: app.webhook_url for app in ensure_default_apps()}
+    SandboxApp.objects.filter(pk__in=apps).update(webhook_url="")
+    try:
+        yield
+    finally:
+        for pk, webhook_url in apps.items():
+            SandboxApp.objects.filter(pk=pk).update(webhook_url=webhook_url)
+
+
 def benchmark_run(*, invoices: int, rate_window: float = 60.0, timeout: float = 3600.0) -> dict:
     """Everything the command prints, as a dict."""
     require_real_services()
     tag = uuid.uuid4().hex[:6]
-    with started(rate_window=rate_window) as (site, worker):
+    with sandbox_webhooks_off(), started(rate_window=rate_window) as (site, worker):
         rss_at_start = worker.memory_kb("VmRSS")
         organisation = Organisation.objects.create(
             name=f"Benchmark {tag}", country="US", currency="USD", time_zone="America/New_York"

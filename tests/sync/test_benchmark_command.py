@@ -12,6 +12,8 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from apps.sandbox.apps_registry import ensure_default_apps
+from apps.sandbox.models import SandboxWebhookDelivery
 from apps.sync.management.commands.benchmark_sync import report_lines
 
 real_services = pytest.mark.skipif(
@@ -48,6 +50,14 @@ def test_tiny_benchmark_prints_every_figure_and_lands_everything_once(settings):
         assert tally["invoices_found"] == 10 and tally["customers_found"] == 5
         assert tally["invoice_duplicates"] == tally["invoices_missing"] == 0
         assert tally["customer_duplicates"] == tally["customers_missing"] == 0
+
+    # The sandboxes' webhooks (to a hub at SITE_URL, not this run's server) were off for the
+    # run and are back as they were.
+    assert not SandboxWebhookDelivery.objects.exists()
+    assert {app.webhook_url for app in ensure_default_apps()} == {
+        f"{django_settings.SITE_URL}/webhooks/quickbooks/",
+        f"{django_settings.SITE_URL}/webhooks/xero/",
+    }
 
     text = "\n".join(report_lines(figures))
     for label in (
