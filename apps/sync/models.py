@@ -192,8 +192,9 @@ class SyncState(models.Model):
     drain_claimed_at = models.DateTimeField(null=True, blank=True)
     pull_token = models.CharField(max_length=32, blank=True)
     pull_claimed_at = models.DateTimeField(null=True, blank=True)
-    # Opaque watermark from the adapter's last PullPage, and when it was taken: an old one
-    # (> 30 days) means a full scan instead of an incremental pull.
+    # Opaque watermark from the adapter's last PullPage, and when a pull last finished with it
+    # (a quiet pull confirms an unchanged one): none for 30 days means a full scan instead of
+    # an incremental pull.
     watermark = models.CharField(max_length=200, blank=True)
     watermark_taken_at = models.DateTimeField(null=True, blank=True)
     last_pull_at = models.DateTimeField(null=True, blank=True)
