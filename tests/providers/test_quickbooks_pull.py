@@ -59,6 +59,15 @@ def last_changed_an_hour_ago(company) -> None:
     )
 
 
+def pulled_then_exported(adapter, company, count: int):
+    """A quiet company pulled once, then ``count`` invoices exported to it: (the pages of
+    that pull, the exported invoices' ids)."""
+    _, remote = pushed_invoice(adapter)
+    last_changed_an_hour_ago(company)
+    pages, _ = pulled(adapter, None)
+    return pages, export_copies(company, remote.remote_id, count)
+
+
 def changed_in_quickbooks(company, remote_id: str, **fields) -> None:
     record = SandboxRecord.objects.get(company=company, entity="Invoice", record_id=remote_id)
     record.data = {**record.data, "PrivateNote": "changed in QuickBooks"}
@@ -98,10 +107,7 @@ def test_pull_after_more_than_a_thousand_changes_brings_every_record_in(qbo):
 
 def test_pull_with_fewer_than_a_thousand_changes_is_one_request(qbo):
     adapter, company = qbo
-    _, remote = pushed_invoice(adapter)
-    last_changed_an_hour_ago(company)
-    pages, _ = pulled(adapter, None)
-    exported = export_copies(company, remote.remote_id, limits.CDC_MAX_OBJECTS - 1)
+    pages, exported = pulled_then_exported(adapter, company, limits.CDC_MAX_OBJECTS - 1)
 
     before = control.requests_count(company)
     pages, came_in = pulled(adapter, pages[-1].watermark)
@@ -112,10 +118,7 @@ def test_pull_with_fewer_than_a_thousand_changes_is_one_request(qbo):
 
 def test_invoices_changed_in_quickbooks_while_a_long_pull_pages_are_all_read(qbo):
     adapter, company = qbo
-    _, remote = pushed_invoice(adapter)
-    last_changed_an_hour_ago(company)
-    pages, _ = pulled(adapter, None)
-    exported = export_copies(company, remote.remote_id, 1500)
+    pages, exported = pulled_then_exported(adapter, company, 1500)
     query = adapter.client.query
     first_page = []
 
@@ -149,10 +152,7 @@ def test_change_data_capture_answer_at_its_cap_is_read_again(counts, cut_off):
 
 def test_a_quiet_pull_right_after_a_large_export_is_one_request(qbo):
     adapter, company = qbo
-    _, remote = pushed_invoice(adapter)
-    last_changed_an_hour_ago(company)
-    pages, _ = pulled(adapter, None)
-    exported = export_copies(company, remote.remote_id, 1500)
+    pages, exported = pulled_then_exported(adapter, company, 1500)
     pages, came_in = pulled(adapter, pages[-1].watermark)  # reads the export in
     assert set(exported) <= invoices_in(came_in)
 

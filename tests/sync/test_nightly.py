@@ -280,15 +280,21 @@ def export_fixture(provider: str, *, invoices: int):
         name="Nightly Co", country="US", currency="USD", time_zone="America/Chicago"
     )
     integration = sandbox_integration_connect(organisation=organisation, provider=provider)
-    customer_ids = customers_create(organisation=organisation, count=invoices, tag="n")
+    return integration, new_customers_invoiced(integration, invoices, tag="n", first_number=1)
+
+
+def new_customers_invoiced(integration, count: int, *, tag: str, first_number: int) -> list[int]:
+    """``count`` new customers with a sent invoice each, waiting for the export; their ids."""
+    organisation = integration.organisation
+    customer_ids = customers_create(organisation=organisation, count=count, tag=tag)
     sent_invoices_create(
         organisation=organisation,
         customer_ids=customer_ids,
         integrations=[integration],
-        tag="n",
-        first_number=1,
+        tag=tag,
+        first_number=first_number,
     )
-    return integration, customer_ids
+    return customer_ids
 
 
 @pytest.mark.parametrize("provider", ["quickbooks", "xero"])
@@ -492,15 +498,7 @@ def test_export_stopped_after_sending_makes_no_copies_when_it_runs_again(
     monkeypatch.setattr(export_module, "_write", real_write)
     # Another invoice joins the page, so the batch is not the very same request again (whose
     # idempotency key alone would have answered from the first attempt).
-    organisation = integration.organisation
-    later = customers_create(organisation=organisation, count=1, tag="later")
-    sent_invoices_create(
-        organisation=organisation,
-        customer_ids=later,
-        integrations=[integration],
-        tag="later",
-        first_number=100,
-    )
+    new_customers_invoiced(integration, 1, tag="later", first_number=100)
 
     run = nightly_export_run(integration=integration)
 
