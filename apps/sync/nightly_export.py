@@ -200,7 +200,7 @@ def _mark_sent(integration: Integration, items) -> frozenset[str]:
             sent_at__isnull=False,
         ).values_list("object_id", flat=True)
     )
-    Change.objects.filter(pk__in=[change.pk for change, *_ in items]).update(sent_at=timezone.now())
+    outbox.mark_sent([change.pk for change, *_ in items])
     return frozenset(
         outbox.idempotency_key(change)
         for change, _, link, _ in items

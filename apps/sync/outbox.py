@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -126,6 +127,12 @@ def has_due(integration_id: int) -> bool:
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .exists()
     )
+
+
+def mark_sent(change_ids: Sequence[int]) -> None:
+    """A request carrying these rows' records is about to leave (``Change.sent_at``): from now
+    on a create of them may have happened even if no answer comes back."""
+    Change.objects.filter(pk__in=change_ids).update(sent_at=timezone.now())
 
 
 def idempotency_key(change: Change, kind: str | None = None, object_id: int | None = None) -> str:

@@ -317,6 +317,10 @@ def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.P
     ctx.adapter.linked_items = items.linked_items(ctx.integration, [record])
     customer_remote_id = customer_remote(ctx, record.customer)
     push = ctx.adapter.push_invoice if kind == Kind.INVOICE else ctx.adapter.push_quote
+    if link is None:
+        # Should the answer be lost, a later nightly batch (which cannot carry this key) first
+        # looks for what this request may have made.
+        outbox.mark_sent([ctx.change.pk])
     pushed = push(record, remote_id, customer_remote_id=customer_remote_id, key=key)
     return pushed, f"{verb}."
 

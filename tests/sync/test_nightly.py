@@ -20,11 +20,13 @@ from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
 from apps.sync import nightly_export as export_module
+from apps.sync.adapters import adapter_for
 from apps.sync.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
     sent_invoices_create,
 )
+from apps.sync.errors import TransientError
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun
 from apps.sync.nightly import (
     CATCH_UP_NAME,
@@ -37,6 +39,7 @@ from apps.sync.nightly import (
 )
 from apps.sync.nightly_export import nightly_export_run
 from apps.sync.nightly_tasks import nightly_export
+from apps.sync.push import drain
 from config.celery import app as celery_app
 
 
@@ -514,3 +517,38 @@ def test_export_stopped_after_sending_makes_no_copies_when_it_runs_again(
             "record_id", flat=True
         )
     )
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_invoice_whose_answer_was_lost_before_a_switch_to_nightly_is_not_copied(
+    sandboxes, provider
+):
+    organisation = Organisation.objects.create(
+        name="Switching Co", country="US", currency="USD", time_zone="America/Chicago"
+    )
+    integration = sandbox_integration_connect(
+        organisation=organisation, provider=provider, nightly=False
+    )
+    new_customers_invoiced(integration, 1, tag="lost", first_number=1)
+    adapter = adapter_for(integration)
+    real_push = adapter.push_invoice
+
+    def answer_lost(*args, **kwargs):
+        real_push(*args, **kwargs)
+        raise TransientError("The connection dropped before the answer came.")
+
+    adapter.push_invoice = answer_lost
+    drain(integration, adapter=adapter)
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+    entity = "Invoice" if provider == "quickbooks" else "Invoices"
+    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == 1
+    assert not Link.objects.filter(integration=integration, kind="invoice").exists()
+    # Staff switch the export to nightly; another invoice joins the night's batch.
+    integration.invoice_export_timing = Integration.ExportTiming.NIGHTLY
+    integration.save()
+    new_customers_invoiced(integration, 1, tag="later", first_number=100)
+
+    run = nightly_export_run(integration=integration)
+
+    assert run.counts["pushed"] == 2
+    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == 2
