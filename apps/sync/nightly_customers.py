@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from apps.customers.matching import normalise_name
 from apps.customers.models import Customer
 from apps.integrations.models import Integration
 
@@ -106,8 +107,8 @@ def _made_with_invoice(adapter: Adapter, new: list[Customer]) -> set[int]:
     can = getattr(adapter, "creates_with_invoice", None)
     if can is None:
         return set()
-    names = Counter(" ".join(c.display_name.split()).casefold() for c in new)
-    return {c.pk for c in new if names[" ".join(c.display_name.split()).casefold()] == 1 and can(c)}
+    names = Counter(normalise_name(c.display_name) for c in new)
+    return {c.pk for c in new if names[normalise_name(c.display_name)] == 1 and can(c)}
 
 
 def _find(adapter: Adapter, customers: list[Customer]) -> dict[int, Pushed | SyncError]:

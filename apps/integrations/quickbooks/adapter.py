@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import prefetch_related_objects
 
+from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.errors import PermanentError, RemoteGone
@@ -70,7 +71,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
             name = mapping.clean_display_name(customer.display_name)
             found = self._customer_where(f"DisplayName = {mapping.query_literal(name)}")
             email = ((found or {}).get("PrimaryEmailAddr") or {}).get("Address", "")
-            if found is not None and not mapping.may_be_same_person(email, customer.email):
+            if found is not None and not may_be_same_person(email, customer.email):
                 found = None
         if found is None:
             return None

@@ -16,7 +16,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Sequence
 
-from apps.integrations.directory import LazyDirectory
+from apps.integrations.directory import LazyDirectory, may_be_same_person
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import Pushed
 from apps.sync.errors import PermanentError, SyncError
@@ -103,14 +103,10 @@ class BatchMixin:
         """``find_customer`` for many: from the company's whole customer list when reading it
         takes no more requests than the look-ups would (one query per 30 e-mails, then per 30
         names), otherwise by those look-ups."""
-        lookups = 2 * -(-len(customers) // limits.BATCH_SIZE)
-        directory = self._directory.get(most_pages=lookups)
-        if directory is not None:
-            found = {
-                c.pk: directory.match(name=_directory_name(c), email=c.email) for c in customers
-            }
-            return {pk: pushed for pk, pushed in found.items() if pushed is not None}
-        return self._look_up_customers(customers)
+        whole = self._directory.find(
+            customers, name_of=_directory_name, per_look_up=limits.BATCH_SIZE
+        )
+        return whole if whole is not None else self._look_up_customers(customers)
 
     @functools.cached_property
     def _directory(self) -> LazyDirectory:
@@ -155,7 +151,7 @@ class BatchMixin:
             for customer in chunk:
                 row = by_name.get(mapping.clean_display_name(customer.display_name))
                 email = ((row or {}).get("PrimaryEmailAddr") or {}).get("Address", "")
-                if row is not None and mapping.may_be_same_person(email, customer.email):
+                if row is not None and may_be_same_person(email, customer.email):
                     found[customer.pk] = _pushed_customer(row)
         return found
 

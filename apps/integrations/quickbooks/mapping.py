@@ -24,7 +24,6 @@ from typing import Any
 from apps.common.documents import compute_totals
 from apps.common.money import HUNDRED, ZERO, round_money
 from apps.integrations.amounts import distribute, line_shares
-from apps.integrations.directory import may_be_same_person  # noqa: F401 (used by the adapter)
 from apps.sync.errors import PermanentError, TransientError
 
 DOC_NUMBER_MAX = 21

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.errors import PermanentError, RemoteGone, SyncError
@@ -100,7 +101,7 @@ class XeroAdapter(BatchMixin, ItemMixin):
         if found is None:
             found = self._contact_where("Name", " ".join(customer.display_name.split()))
             email = str((found or {}).get("EmailAddress") or "")
-            if found is not None and not mapping.may_be_same_person(email, customer.email):
+            if found is not None and not may_be_same_person(email, customer.email):
                 found = None
         return None if found is None else pushed(found, "customer", found.get("Name", ""))
 

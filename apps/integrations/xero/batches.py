@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from urllib.parse import quote
 
-from apps.integrations.directory import LazyDirectory
+from apps.integrations.directory import LazyDirectory, may_be_same_person
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import NewCustomer, Pushed
 from apps.sync.errors import PermanentError, SyncError
@@ -127,11 +127,9 @@ class BatchMixin:
         """``find_customer`` for many: from the tenant's whole contact list when reading it
         takes no more requests than the look-ups would (OR-ed e-mails, then OR-ed names, up to
         50 per request), otherwise by those look-ups."""
-        lookups = 2 * -(-len(customers) // WHERE_TERMS)
-        directory = self._directory.get(most_pages=lookups)
-        if directory is not None:
-            found = {c.pk: directory.match(name=_contact_name(c), email=c.email) for c in customers}
-            return {pk: pushed for pk, pushed in found.items() if pushed is not None}
+        whole = self._directory.find(customers, name_of=_contact_name, per_look_up=WHERE_TERMS)
+        if whole is not None:
+            return whole
         found: dict[int, Pushed] = {}
         self._find_by(found, [c for c in customers if c.email], "EmailAddress", lambda c: c.email)
         rest = [c for c in customers if c.pk not in found]
@@ -174,7 +172,7 @@ class BatchMixin:
             for customer in (c for term in group for c in wanted[terms[term]]):
                 row = by_value.get(value_of(customer).lower())
                 email = str((row or {}).get("EmailAddress") or "")
-                if row is not None and mapping.may_be_same_person(email, customer.email):
+                if row is not None and may_be_same_person(email, customer.email):
                     found[customer.pk] = pushed(row, "customer", row.get("Name", ""))
 
     @_guarded

@@ -19,7 +19,6 @@ from typing import Any
 
 from apps.common.documents import compute_totals
 from apps.common.money import HUNDRED, ZERO, round_money
-from apps.integrations.directory import may_be_same_person  # noqa: F401 (used by the adapter)
 from apps.integrations.wire import answered_decimal, required_text
 from apps.sync.adapters import (
     RemoteChange,
