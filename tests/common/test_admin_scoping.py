@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
 
 from apps.accounts.models import NumberSequence, Organisation, User
 from apps.catalog.models import ServiceItem
@@ -295,7 +296,7 @@ def test_someone_who_is_not_staff_is_sent_to_the_admin_login(org, rows):
 def test_sandbox_groups_and_the_scheduler_are_for_superusers_only(owner):
     superuser = UserFactory(organisation=None, is_staff=True, is_superuser=True)
     as_owner = client_for(owner)
-    for model in (SandboxApp, Group):
+    for model in (SandboxApp, Group, PeriodicTask):
         assert as_owner.get(url(model, "changelist")).status_code == 403
         assert client_for(superuser).get(url(model, "changelist")).status_code == 200
     assert "sandbox" not in as_owner.get(reverse("admin:index")).content.decode().lower()
