@@ -7,6 +7,7 @@ Local defaults need no server: SQLite, a filesystem Celery broker, the built-in 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -105,7 +106,9 @@ AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -167,23 +170,60 @@ SANDBOX_RATE_WINDOW_SECONDS = env.float("SANDBOX_RATE_WINDOW_SECONDS", default=6
 SANDBOX_QBO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_QBO_ACCESS_TOKEN_SECONDS", default=3600)
 SANDBOX_XERO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_XERO_ACCESS_TOKEN_SECONDS", default=1800)
 
-# Providers. Left empty, they point at the built-in sandboxes on SITE_URL.
+# Providers. With the sandbox on, what is left empty points at the built-in sandboxes on
+# SITE_URL, with the sandbox app's published credentials. With it off (production), every one
+# must be set and none may be the sandbox's: anyone can sign a webhook with a published key
+# (docs/security.md, "Production settings").
 _sandbox = f"{SITE_URL}/sandbox"
-QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="ledgerlink-local-qbo")
-QBO_CLIENT_SECRET = env.str("QBO_CLIENT_SECRET", default="ledgerlink-local-qbo-secret")
-QBO_DISCOVERY_URL = env.str(
-    "QBO_DISCOVERY_URL", default=f"{_sandbox}/quickbooks/.well-known/openid_configuration"
-)
-QBO_API_BASE = env.str("QBO_API_BASE", default=f"{_sandbox}/quickbooks/v3")
-QBO_WEBHOOK_VERIFIER = env.str("QBO_WEBHOOK_VERIFIER", default="ledgerlink-local-qbo-verifier")
-XERO_CLIENT_ID = env.str("XERO_CLIENT_ID", default="ledgerlink-local-xero")
-XERO_CLIENT_SECRET = env.str("XERO_CLIENT_SECRET", default="ledgerlink-local-xero-secret")
-XERO_AUTHORIZE_URL = env.str("XERO_AUTHORIZE_URL", default=f"{_sandbox}/xero/identity/connect/authorize")
-XERO_TOKEN_URL = env.str("XERO_TOKEN_URL", default=f"{_sandbox}/xero/identity/connect/token")
-XERO_REVOKE_URL = env.str("XERO_REVOKE_URL", default=f"{_sandbox}/xero/identity/connect/revocation")
-XERO_CONNECTIONS_URL = env.str("XERO_CONNECTIONS_URL", default=f"{_sandbox}/xero/connections")
-XERO_API_BASE = env.str("XERO_API_BASE", default=f"{_sandbox}/xero/api.xro/2.0")
-XERO_WEBHOOK_KEY = env.str("XERO_WEBHOOK_KEY", default="ledgerlink-local-xero-webhook-key")
+_SANDBOX_SECRETS = {
+    "QBO_CLIENT_ID": "ledgerlink-local-qbo",
+    "QBO_CLIENT_SECRET": "ledgerlink-local-qbo-secret",
+    "QBO_WEBHOOK_VERIFIER": "ledgerlink-local-qbo-verifier",
+    "XERO_CLIENT_ID": "ledgerlink-local-xero",
+    "XERO_CLIENT_SECRET": "ledgerlink-local-xero-secret",
+    "XERO_WEBHOOK_KEY": "ledgerlink-local-xero-webhook-key",
+}
+_SANDBOX_ENDPOINTS = {
+    "QBO_DISCOVERY_URL": f"{_sandbox}/quickbooks/.well-known/openid_configuration",
+    "QBO_API_BASE": f"{_sandbox}/quickbooks/v3",
+    "XERO_AUTHORIZE_URL": f"{_sandbox}/xero/identity/connect/authorize",
+    "XERO_TOKEN_URL": f"{_sandbox}/xero/identity/connect/token",
+    "XERO_REVOKE_URL": f"{_sandbox}/xero/identity/connect/revocation",
+    "XERO_CONNECTIONS_URL": f"{_sandbox}/xero/connections",
+    "XERO_API_BASE": f"{_sandbox}/xero/api.xro/2.0",
+}
+
+
+def _provider_setting(name: str) -> str:
+    sandbox_value = _SANDBOX_SECRETS.get(name) or _SANDBOX_ENDPOINTS[name]
+    value = env.str(name, default="")
+    if SANDBOX_ENABLED:
+        return value or sandbox_value
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set when the sandbox is off (SANDBOX_ENABLED is not true)."
+        )
+    if value in _SANDBOX_SECRETS.values() or "/sandbox/" in urlsplit(value).path:
+        raise ImproperlyConfigured(
+            f"{name} is the built-in sandbox's published value; set your provider app's own, "
+            "or SANDBOX_ENABLED=true to run against the sandbox (never in production)."
+        )
+    return value
+
+
+QBO_CLIENT_ID = _provider_setting("QBO_CLIENT_ID")
+QBO_CLIENT_SECRET = _provider_setting("QBO_CLIENT_SECRET")
+QBO_DISCOVERY_URL = _provider_setting("QBO_DISCOVERY_URL")
+QBO_API_BASE = _provider_setting("QBO_API_BASE")
+QBO_WEBHOOK_VERIFIER = _provider_setting("QBO_WEBHOOK_VERIFIER")
+XERO_CLIENT_ID = _provider_setting("XERO_CLIENT_ID")
+XERO_CLIENT_SECRET = _provider_setting("XERO_CLIENT_SECRET")
+XERO_AUTHORIZE_URL = _provider_setting("XERO_AUTHORIZE_URL")
+XERO_TOKEN_URL = _provider_setting("XERO_TOKEN_URL")
+XERO_REVOKE_URL = _provider_setting("XERO_REVOKE_URL")
+XERO_CONNECTIONS_URL = _provider_setting("XERO_CONNECTIONS_URL")
+XERO_API_BASE = _provider_setting("XERO_API_BASE")
+XERO_WEBHOOK_KEY = _provider_setting("XERO_WEBHOOK_KEY")
 
 # How often the periodic pull runs for each integration (seconds).
 SYNC_PULL_INTERVAL_SECONDS = env.int("SYNC_PULL_INTERVAL_SECONDS", default=300)
@@ -201,6 +241,23 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+# HTTPS (docs/security.md, "Production settings"). Off in development; in production the site is
+# served over HTTPS only when SITE_URL says so, and a production SITE_URL must.
+_https = not DEBUG and SITE_URL.startswith("https://")
+if not DEBUG and not SANDBOX_ENABLED and not _https:
+    raise ImproperlyConfigured("SITE_URL must be an https:// URL when DEBUG is off.")
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_https)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Consent to browsers' preload lists; the site is only listed once submitted to them.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind a proxy that ends TLS, the header it sets to say so, e.g. "HTTP_X_FORWARDED_PROTO,https".
+# Never trusted unless set: a client could send it itself.
+_proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_header and len(_proxy_header) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and its value, e.g. HTTP_X_FORWARDED_PROTO,https."
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) or None

@@ -43,13 +43,15 @@ class CustomerAdmin(OrganisationScopedAdmin):
     raw_id_fields = ("organisation",)
     actions = ["review_merge", "merge_into_oldest"]
 
-    @admin.action(description="Review and merge the selected customers…")
+    @admin.action(description="Review and merge the selected customers…", permissions=["change"])
     def review_merge(self, request, queryset):
         """Staff pick the one to keep and see what moves on the Customers page's merge flow."""
         ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
         return redirect(f"{reverse('customers:merge')}?ids={ids}")
 
-    @admin.action(description="Merge selected customers into the oldest one")
+    @admin.action(
+        description="Merge selected customers into the oldest one", permissions=["change"]
+    )
     def merge_into_oldest(self, request, queryset):
         customers = list(queryset.order_by("created_at", "id"))
         if len(customers) < 2:

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from apps.common.admin import OrganisationScopedAdmin
+
 from . import services
 from .models import EmployeeMapping, Integration, WebhookEvent
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(OrganisationScopedAdmin):
     list_display = ["__str__", "organisation", "status", "sync_enabled", "region", "connected_at"]
     list_filter = ["provider", "status", "region", "sync_enabled"]
     list_select_related = ["organisation"]
@@ -29,7 +31,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     ]
     actions = ["disconnect"]
 
-    @admin.action(description="Disconnect (keeps every record and link)")
+    @admin.action(description="Disconnect (keeps every record and link)", permissions=["change"])
     def disconnect(self, request, queryset) -> None:
         count = 0
         for integration in queryset.exclude(status=Integration.Status.DISCONNECTED):
@@ -39,7 +41,10 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(OrganisationScopedAdmin):
+    # An event for no known company belongs to no organisation: superusers only.
+    organisation_path = "integration__organisation"
+
     list_display = ["provider", "event_id", "integration", "received_at", "processed_at"]
     list_filter = ["provider"]
     list_select_related = ["integration"]
@@ -55,8 +60,10 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmployeeMapping)
-class EmployeeMappingAdmin(admin.ModelAdmin):
+class EmployeeMappingAdmin(OrganisationScopedAdmin):
     """Looked at here; changed on the integration's Employee mapping page."""
+
+    organisation_path = "integration__organisation"
 
     list_display = ["member", "remote_name", "remote_id", "integration", "updated_at"]
     list_select_related = ["member", "integration"]

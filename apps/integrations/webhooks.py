@@ -1,7 +1,9 @@
-"""Webhook receivers for QuickBooks and Xero (issue 4, item 7).
+"""Webhook receivers for QuickBooks and Xero.
 
-Verify the signature on the raw body in constant time, keep each event once (a redelivery is
-recognised by its id), answer at once, and leave the pulling to the sync engine after commit.
+Verify the signature on the raw body in constant time, check the body against the provider's
+documented shape (400 with the reason, nothing written, when it does not fit), keep each event
+once (a redelivery is recognised by its id), answer at once, and leave the pulling to the sync
+engine after commit.
 QBO: https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks
 Xero: https://developer.xero.com/documentation/guides/webhooks/overview/
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -21,8 +22,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import payloads
 from .models import Integration, Provider, WebhookEvent
+from .payloads import Notice
+from .quickbooks import notifications as quickbooks_notifications
 from .sync_hooks import sync_hook
+from .xero import notifications as xero_notifications
 
 logger = logging.getLogger(__name__)
 
@@ -34,56 +39,25 @@ def signature_valid(*, body: bytes, signature: str, key: str) -> bool:
     return hmac.compare_digest(expected.encode(), signature.strip().encode())
 
 
-def _event_hash(event: dict) -> str:
-    return hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()
-
-
-def quickbooks_events(payload: object) -> list[tuple[str, str, dict]]:
-    """(event id, realm id, event) for the CloudEvents array and the legacy shape alike."""
-    events: list[tuple[str, str, dict]] = []
-    if isinstance(payload, list):
-        for event in payload:
-            if isinstance(event, dict):
-                event_id = str(event.get("id") or _event_hash(event))
-                events.append((event_id, str(event.get("intuitaccountid") or ""), event))
-    elif isinstance(payload, dict):
-        for notification in payload.get("eventNotifications") or []:
-            realm = str(notification.get("realmId") or "")
-            for entity in (notification.get("dataChangeEvent") or {}).get("entities") or []:
-                event = {"realmId": realm, **entity}
-                events.append((_event_hash(event), realm, event))
-    return events
-
-
-def xero_events(payload: object) -> list[tuple[str, str, dict]]:
-    """Xero events carry no id of their own: the event's content identifies it."""
-    events = payload.get("events") if isinstance(payload, dict) else None
-    return [
-        (str(event.get("eventId") or _event_hash(event)), str(event.get("tenantId") or ""), event)
-        for event in events or []
-        if isinstance(event, dict)
-    ]
-
-
-def webhook_events_record(*, provider: str, events: list[tuple[str, str, dict]]) -> set[int]:
+def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
     """Store events not seen before; returns the integrations that now have something to pull."""
     to_pull: set[int] = set()
-    companies = {company for _, company, _ in events if company}
+    companies = {notice.company for notice in events}
     integrations = {
         i.remote_company_id: i
         for i in Integration.objects.filter(
             provider=provider, remote_company_id__in=companies
         ).exclude(status=Integration.Status.DISCONNECTED)
     }
-    for event_id, company, event in events:
-        integration = integrations.get(company)
+    for notice in events:
+        integration = integrations.get(notice.company)
         try:
             with transaction.atomic():
                 WebhookEvent.objects.create(
                     provider=provider,
-                    event_id=event_id[:200],
+                    event_id=notice.event_id,
                     integration=integration,
-                    payload=event,
+                    payload=notice.event,
                 )
         except IntegrityError:
             continue  # already received: a redelivery
@@ -111,11 +85,11 @@ def _receive(request: HttpRequest, *, provider: str, header: str, key: str, pars
     if not signature_valid(body=body, signature=request.headers.get(header, ""), key=key):
         return HttpResponse(status=401)
     try:
-        payload = json.loads(body or b"null")
-    except ValueError:
-        return HttpResponse("The body is not JSON.", status=400, content_type="text/plain")
+        events = parse(payloads.parse(body))
+    except payloads.BadPayload as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
     with transaction.atomic():
-        webhook_events_record(provider=provider, events=parse(payload))
+        webhook_events_record(provider=provider, events=events)
     return HttpResponse(status=200)
 
 
@@ -127,7 +101,7 @@ def quickbooks_webhook(request: HttpRequest) -> HttpResponse:
         provider=Provider.QUICKBOOKS,
         header="intuit-signature",
         key=settings.QBO_WEBHOOK_VERIFIER,
-        parse=quickbooks_events,
+        parse=quickbooks_notifications.notices,
     )
 
 
@@ -141,5 +115,5 @@ def xero_webhook(request: HttpRequest) -> HttpResponse:
         provider=Provider.XERO,
         header="x-xero-signature",
         key=settings.XERO_WEBHOOK_KEY,
-        parse=xero_events,
+        parse=xero_notifications.notices,
     )

@@ -7,6 +7,7 @@ from apps.common.admin import (
     DocumentAdmin,
     DocumentLineInline,
     OrganisationScopedAdmin,
+    ScopedTabularInline,
 )
 
 from .models import Invoice, InvoiceLine, Payment
@@ -14,10 +15,12 @@ from .models import Invoice, InvoiceLine, Payment
 
 class InvoiceLineInline(DocumentLineInline):
     model = InvoiceLine
+    organisation_path = "invoice__organisation"
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ScopedTabularInline):
     model = Payment
+    organisation_path = "customer__organisation"
     extra = 0
     fields = ("date", "amount", "method", "reference", "source", "voided")
     readonly_fields = fields

@@ -9,6 +9,7 @@ from .models import Quote, QuoteLine
 
 class QuoteLineInline(DocumentLineInline):
     model = QuoteLine
+    organisation_path = "quote__organisation"
 
 
 @admin.register(Quote)

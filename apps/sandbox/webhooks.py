@@ -69,7 +69,9 @@ def _qbo_payload(company: SandboxCompany, entity: str, record_id: str, operation
 
 
 def _xero_payload(company: SandboxCompany, entity: str, record_id: str, operation: str) -> dict:
-    sequence = int(timezone.now().timestamp() * 1000)
+    # Sequence numbers count up from 1 and fit a 32-bit integer (maximum 2147483647 in
+    # https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml).
+    sequence = SandboxWebhookDelivery.objects.filter(company=company).count() + 1
     return {
         "events": [
             {

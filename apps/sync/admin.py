@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from apps.common.admin import OrganisationScopedAdmin
+
 from . import services
 from .models import Change, Link, SyncLogEntry, SyncRun, SyncState
 
 
+class IntegrationScopedAdmin(OrganisationScopedAdmin):
+    """Sync rows belong to the organisation of their integration."""
+
+    organisation_path = "integration__organisation"
+
+
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
+class LinkAdmin(IntegrationScopedAdmin):
     list_display = ["kind", "object_id", "integration", "remote_id", "created_by", "synced_at"]
     list_filter = ["kind", "created_by", "imported_history", "integration__provider"]
     search_fields = ["remote_id", "=object_id"]
@@ -18,7 +26,7 @@ class LinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(IntegrationScopedAdmin):
     list_display = [
         "kind",
         "object_id",
@@ -33,21 +41,21 @@ class ChangeAdmin(admin.ModelAdmin):
     list_select_related = ["integration"]
     actions = ["retry_now"]
 
-    @admin.action(description="Send the selected records again now")
+    @admin.action(description="Send the selected records again now", permissions=["change"])
     def retry_now(self, request, queryset):
         count = services.changes_send_again(changes=queryset)
         self.message_user(request, f"{count} record(s) queued again.")
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(IntegrationScopedAdmin):
     list_display = ["integration", "trigger", "status", "dry_run", "started_at", "finished_at"]
     list_filter = ["trigger", "status", "dry_run", "integration__provider"]
     list_select_related = ["integration"]
 
 
 @admin.register(SyncLogEntry)
-class SyncLogEntryAdmin(admin.ModelAdmin):
+class SyncLogEntryAdmin(IntegrationScopedAdmin):
     list_display = [
         "created_at",
         "integration",
@@ -64,7 +72,7 @@ class SyncLogEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncState)
-class SyncStateAdmin(admin.ModelAdmin):
+class SyncStateAdmin(IntegrationScopedAdmin):
     list_display = [
         "integration",
         "watermark",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.common.admin import OrganisationScopedAdmin
+from apps.common.admin import OrganisationScopedAdmin, ScopedTabularInline
 
 from .models import TeamMember, TimeEntry, Timesheet
 
@@ -15,8 +15,9 @@ class TeamMemberAdmin(OrganisationScopedAdmin):
     list_select_related = ("organisation",)
 
 
-class TimeEntryInline(admin.TabularInline):
+class TimeEntryInline(ScopedTabularInline):
     model = TimeEntry
+    organisation_path = "timesheet__organisation"
     extra = 0
     raw_id_fields = ("customer", "service_item")
 
