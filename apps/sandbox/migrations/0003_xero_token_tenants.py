@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0002_record_lookup_keys'),
+        ("sandbox", "0002_record_lookup_keys"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sandboxgrant',
-            name='tenant_ids',
+            model_name="sandboxgrant",
+            name="tenant_ids",
             field=models.JSONField(blank=True, default=None, null=True),
         ),
         migrations.AddField(
-            model_name='sandboxtoken',
-            name='tenant_ids',
+            model_name="sandboxtoken",
+            name="tenant_ids",
             field=models.JSONField(blank=True, default=None, null=True),
         ),
     ]
