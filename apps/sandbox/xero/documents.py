@@ -65,6 +65,8 @@ def fill_document(
     except Invalid as refused:
         problems.extend(refused.messages)
     currency = data.get("CurrencyCode") or company.currency
+    # Xero's own wording, quoted in https://developer.xero.com/documentation/api/accounting/payments
+    # ("Organisation is not subscribed to currency EUR"); the sandbox's organisations have one.
     if currency.upper() != company.currency:
         problems.append(f"Organisation is not subscribed to currency {currency}")
     data["CurrencyCode"], data["CurrencyRate"] = company.currency, 1.0
