@@ -19,6 +19,7 @@ from requests_oauthlib import OAuth2Session
 from apps.sandbox import control, oauth
 from apps.sandbox.companies import company_create
 from apps.sandbox.models import Provider, SandboxApp, SandboxToken
+from apps.sandbox.webhooks import connected_apps
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CALLBACK = "http://localhost:9/callback/"
@@ -273,3 +274,20 @@ def test_concurrent_limit_is_per_app_and_tenant(
         assert slow.result().status_code == 504
     assert second.status_code == 429 and second.headers["X-Rate-Limit-Problem"] == "concurrent"
     assert others.status_code == 200
+
+
+def test_webhooks_follow_the_connections_the_token_still_has(
+    live_server, xero_app, xero_company, second_tenant
+):
+    xero_app.webhook_url = "http://localhost:9/webhooks/xero/"
+    xero_app.save(update_fields=["webhook_url"])
+    tokens = _consent_for(live_server, xero_app, xero_company, second_tenant)
+    assert connected_apps(second_tenant) == [xero_app]
+    second = _connections(live_server, tokens["access_token"]).json()[1]
+    requests.delete(
+        f"{live_server.url}/sandbox/xero/connections/{second['id']}",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=10,
+    )
+    assert connected_apps(second_tenant) == []
+    assert connected_apps(xero_company) == [xero_app]
