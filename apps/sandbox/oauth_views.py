@@ -155,8 +155,10 @@ def _chosen_company(request: HttpRequest, provider: str):
 def _more_tenants(request: HttpRequest, provider: str) -> list:
     if provider != Provider.XERO:
         return []
-    ticked = [value for value in request.POST.getlist("company")[1:] if value]
-    return list(companies_for(provider).filter(external_id__in=ticked))
+    # Every ticked box; the token's own company among them is not repeated (oauth.grant_create).
+    ticked = [value for value in request.POST.getlist("company") if value]
+    found = companies_for(provider).filter(external_id__in=ticked)
+    return sorted(found, key=lambda company: ticked.index(company.external_id))
 
 
 def _client_credentials(request: HttpRequest) -> tuple[str, str]:

@@ -71,7 +71,8 @@ def read_list(
     if kind.entity == entities.INVOICES and pagination is None:
         # "page=1 – Up to 100 invoices will be returned in a single API call with line items
         # shown for each invoice" (getInvoices in xero_accounting.yaml): without a page, or by
-        # id (GET /Invoices/{id}), Xero lists invoices with no line items.
+        # id (GET /Invoices/{id}), Xero lists invoices with an empty LineItems array
+        # (XeroAPI/xero-ruby#9, a Xero engineer: "it will return empty array as line items").
         rows = [{**row, "LineItems": []} for row in rows]
     return rows, pagination
 
