@@ -153,7 +153,8 @@ def _chosen_company(request: HttpRequest, provider: str):
 
 
 def _more_tenants(request: HttpRequest, provider: str) -> list:
-    if provider != Provider.XERO:
+    # A typed new name wins over the pre-ticked boxes, as in _chosen_company.
+    if provider != Provider.XERO or request.POST.get("new_company_name", "").strip():
         return []
     # Every ticked box; the token's own company among them is not repeated (oauth.grant_create).
     ticked = [value for value in request.POST.getlist("company") if value]
