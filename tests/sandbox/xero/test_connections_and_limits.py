@@ -217,7 +217,7 @@ def test_minute_limit_is_per_app_and_tenant(
 def test_minute_limit_counts_a_rolling_minute_not_the_clock_minute(
     settings, live_server, xero_token, xero_company
 ):
-    window = 2.0
+    window = 3.0
     settings.SANDBOX_RATE_WINDOW_SECONDS = window
     settings.SANDBOX_LIMITS = {"xero": {"minute": 2}}
     # Two calls just before a clock-aligned window ends: a fixed window would forget them.
