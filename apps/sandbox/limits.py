@@ -136,16 +136,19 @@ def count_request(
     return admission
 
 
+def _app_key(app: SandboxApp | None) -> str:
+    return f"sandbox:limits:xero-app:{app.client_id if app else ''}:appminute"
+
+
 def _count_xero(company: SandboxCompany, app: SandboxApp | None) -> Admission:
     """Xero's three counted limits, each over a rolling window. A refused call is not counted:
     a client that waits the Retry-After it was given gets in."""
     limits = limits_for(Provider.XERO)
     prefix = _prefix(company, app)
-    app_key = f"sandbox:limits:xero-app:{app.client_id if app else ''}"
     windows = {
         "minute": _rolling(f"{prefix}:minute", _window()),
         "day": _rolling(f"{prefix}:day", _window() * MINUTES_PER_DAY),
-        "appminute": _rolling(f"{app_key}:appminute", _window()),
+        "appminute": _rolling(_app_key(app), _window()),
     }
     admission = Admission()
     now = time.time()
@@ -178,3 +181,12 @@ def concurrency_slot(company: SandboxCompany, app: SandboxApp | None = None):
 def reset(company: SandboxCompany) -> None:
     """Forget the company's in-flight count (used when tests start from a clean slate)."""
     cache.delete(f"{_prefix(company)}:concurrent")
+
+
+def app_minute_forget(app: SandboxApp) -> None:
+    """Forget the app's calls of the current app minute (tests start from a clean slate: the
+    app outlives a test's companies, and so would its count)."""
+    slot_length = _window() / SLOTS
+    current = int(time.time() // slot_length)
+    slots = range(current - SLOTS, current + 2)
+    cache.delete_many([f"{_app_key(app)}:{slot}" for slot in slots])

@@ -12,11 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from django.core.cache import cache
 from django.utils import timezone
 from requests_oauthlib import OAuth2Session
 
-from apps.sandbox import control, oauth
+from apps.sandbox import control, limits, oauth
 from apps.sandbox.companies import company_create
 from apps.sandbox.models import Provider, SandboxApp, SandboxToken
 from apps.sandbox.webhooks import connected_apps
@@ -26,11 +25,11 @@ CALLBACK = "http://localhost:9/callback/"
 
 
 @pytest.fixture(autouse=True)
-def _real_limits(settings):
+def _real_limits(settings, xero_app):
     # The package's conftest lifts the limits for the other tests; these test them, each from
     # zero (the app's own count outlives a test database).
     settings.SANDBOX_LIMITS = {}
-    cache.clear()
+    limits.app_minute_forget(xero_app)
 
 
 @pytest.fixture
@@ -40,9 +39,11 @@ def second_tenant(db):
 
 @pytest.fixture
 def other_app(db):
-    return SandboxApp.objects.create(
+    app = SandboxApp.objects.create(
         provider=Provider.XERO, name="Another app", client_id="another-app", client_secret="s3"
     )
+    limits.app_minute_forget(app)
+    return app
 
 
 def _organisation(live_server, token, tenant_id):
