@@ -152,7 +152,7 @@ def _chosen_company(request: HttpRequest, provider: str):
     )
 
 
-def _more_tenants(request: HttpRequest, provider: str) -> list:
+def _more_tenants(request: HttpRequest, provider: str) -> list[SandboxCompany]:
     # A typed new name wins over the pre-ticked boxes, as in _chosen_company.
     if provider != Provider.XERO or request.POST.get("new_company_name", "").strip():
         return []
@@ -238,8 +238,8 @@ def _bearer_token(request: HttpRequest) -> SandboxToken | None:
 
 
 def _connection_json(app: SandboxApp, token: SandboxToken, company: SandboxCompany) -> dict:
-    first = SandboxToken.objects.filter(app=app, company=token.company).order_by("created_at")
-    first = first.first() or token
+    tokens = SandboxToken.objects.filter(app=app, company=token.company).order_by("created_at")
+    first = tokens.first() or token
     return {
         "id": oauth.connection_id(app, company),
         "authEventId": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{app.client_id}/{first.pk}")),
