@@ -73,10 +73,19 @@ def _admit(provider: str, request: HttpRequest, realm_id: str | None):
     company = _company_or_none(provider, request, realm_id)
     if token.access_expires_at <= timezone.now():
         return company, responses.unauthorized(provider)
-    if company is None or company.pk != token.company_id:
+    if company is None or not _granted(token, company):
         return company, responses.forbidden(provider)
     request.sandbox_token = token
     return company, None
+
+
+def _granted(token, company: SandboxCompany) -> bool:
+    """QBO: the token's own realm. Xero: a tenant still connected to the token; after DELETE
+    /connections/{id} Xero answers 403 for that tenant, not 401, as the access token itself
+    stays valid (https://developer.xero.com/documentation/guides/oauth2/tenants)."""
+    if company.provider == Provider.XERO:
+        return company.external_id in oauth.granted_tenant_ids(token)
+    return company.pk == token.company_id
 
 
 def _company_or_none(provider: str, request: HttpRequest, realm_id: str | None):
@@ -89,13 +98,14 @@ def _company_or_none(provider: str, request: HttpRequest, realm_id: str | None):
 
 
 def _run(provider, view, request, company, batch, args, kwargs) -> HttpResponse:
-    admission = limits.count_request(company, batch=batch)
+    app = request.sandbox_token.app
+    admission = limits.count_request(company, app=app, batch=batch)
     if admission.problem:
         response = responses.throttled(
             provider, problem=admission.problem, retry_after=admission.retry_after
         )
         return _with_limit_headers(provider, response, admission)
-    with limits.concurrency_slot(company) as admitted:
+    with limits.concurrency_slot(company, app) as admitted:
         if not admitted:
             response = responses.throttled(provider, problem="concurrent", retry_after=1)
             return _with_limit_headers(provider, response, admission)
@@ -112,7 +122,7 @@ def _with_limit_headers(provider, response: HttpResponse, admission) -> HttpResp
     if provider == Provider.XERO:
         response["X-MinLimit-Remaining"] = str(admission.remaining.get("minute", 0))
         response["X-DayLimit-Remaining"] = str(admission.remaining.get("day", 0))
-        response["X-AppMinLimit-Remaining"] = "9999"
+        response["X-AppMinLimit-Remaining"] = str(admission.remaining.get("appminute", 0))
     return response
 
 

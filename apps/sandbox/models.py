@@ -61,6 +61,8 @@ class SandboxGrant(models.Model):
     scope = models.CharField(max_length=500, blank=True)
     code_challenge = models.CharField(max_length=200, blank=True)
     code_challenge_method = models.CharField(max_length=10, blank=True)
+    # Xero: every organisation the person ticked on the consent page (``company`` first).
+    tenant_ids = models.JSONField(null=True, blank=True, default=None)
     used = models.BooleanField(default=False)
     expires_at = models.DateTimeField()
 
@@ -81,6 +83,9 @@ class SandboxToken(models.Model):
     refresh_expires_at = models.DateTimeField()
     superseded_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    # Xero: the tenants this token may call, its connections; ``None`` means ``company`` only.
+    # Deleting a connection takes its tenant out and leaves the token working for the others.
+    tenant_ids = models.JSONField(null=True, blank=True, default=None)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

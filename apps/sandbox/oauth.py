@@ -19,7 +19,10 @@ from apps.common.db import when_unlocked
 from .models import Provider, SandboxApp, SandboxCompany, SandboxGrant, SandboxToken
 
 CODE_SECONDS = 600
-# How long a superseded refresh token keeps working (QBO 24 h, Xero 30 min).
+# How long a superseded refresh token keeps working: QBO 24 h; Xero 30 minutes, "If you don't
+# receive a response from a token refresh you can retry using your existing refresh token for up
+# to 30 minutes" (https://developer.xero.com/faq/oauth2). Two refreshes racing with one token
+# therefore both succeed within that time; a reuse after it is ``invalid_grant``.
 REFRESH_GRACE = {Provider.QUICKBOOKS: timedelta(hours=24), Provider.XERO: timedelta(minutes=30)}
 # Unused refresh tokens expire (QBO 100 days, Xero 60 days).
 REFRESH_LIFETIME = {Provider.QUICKBOOKS: timedelta(days=100), Provider.XERO: timedelta(days=60)}
@@ -74,11 +77,14 @@ def grant_create(
     scope: str = "",
     code_challenge: str = "",
     code_challenge_method: str = "",
+    tenants: list[SandboxCompany] | None = None,
 ) -> SandboxGrant:
-    """The authorization code handed back to the app after the person approves."""
+    """The authorization code handed back to the app after the person approves; ``tenants``
+    are the further Xero organisations ticked beside ``company``."""
     return SandboxGrant.objects.create(
         app=app,
         company=company,
+        tenant_ids=_tenant_ids(company, tenants),
         code=secrets.token_urlsafe(32),
         redirect_uri=redirect_uri,
         scope=scope,
@@ -88,11 +94,26 @@ def grant_create(
     )
 
 
-def token_issue(*, app: SandboxApp, company: SandboxCompany, scope: str = "") -> SandboxToken:
+def _tenant_ids(company: SandboxCompany, tenants: list[SandboxCompany] | None) -> list[str]:
+    others = [t.external_id for t in tenants or [] if t.external_id != company.external_id]
+    return [company.external_id, *dict.fromkeys(others)]
+
+
+def token_issue(
+    *,
+    app: SandboxApp,
+    company: SandboxCompany,
+    scope: str = "",
+    tenants: list[SandboxCompany] | None = None,
+    tenant_ids: list[str] | None = None,
+) -> SandboxToken:
+    """A new token pair for ``company`` (and, on Xero, the further ``tenants`` it was granted;
+    a refresh passes on its predecessor's ``tenant_ids``)."""
     now = timezone.now()
     return SandboxToken.objects.create(
         app=app,
         company=company,
+        tenant_ids=tenant_ids if tenant_ids is not None else _tenant_ids(company, tenants),
         access_token=secrets.token_urlsafe(40),
         refresh_token=secrets.token_urlsafe(40),
         scope=scope,
@@ -129,7 +150,9 @@ def exchange_code(
             raise OAuthError("invalid_grant", description="code_verifier does not match")
         grant.used = True
         grant.save(update_fields=["used"])
-        token = token_issue(app=app, company=grant.company, scope=grant.scope)
+        token = token_issue(
+            app=app, company=grant.company, scope=grant.scope, tenant_ids=grant.tenant_ids
+        )
     return TokenSet(token)
 
 
@@ -155,7 +178,9 @@ def _refresh(*, app: SandboxApp, refresh_token: str) -> TokenSet:
         if old.superseded_at is None:
             old.superseded_at = now
             old.save(update_fields=["superseded_at"])
-        token = token_issue(app=app, company=old.company, scope=old.scope)
+        token = token_issue(
+            app=app, company=old.company, scope=old.scope, tenant_ids=old.tenant_ids
+        )
     return TokenSet(token)
 
 
@@ -181,6 +206,26 @@ def expire_access_tokens(company: SandboxCompany) -> int:
     return SandboxToken.objects.filter(company=company, access_expires_at__gt=past).update(
         access_expires_at=past
     )
+
+
+def granted_tenant_ids(token: SandboxToken) -> list[str]:
+    """The tenants a token may call: its connections that were not deleted."""
+    if token.tenant_ids is None:
+        return [token.company.external_id]
+    return list(token.tenant_ids)
+
+
+def connection_delete(*, app: SandboxApp, company: SandboxCompany) -> None:
+    """DELETE /connections/{id}: the app loses that tenant on every token it holds; the tokens
+    keep working for the app's other tenants, and other apps keep theirs.
+    https://developer.xero.com/documentation/guides/oauth2/tenants"""
+    with transaction.atomic():
+        tokens = SandboxToken.objects.select_for_update().filter(app=app, revoked=False)
+        for token in tokens:
+            granted = granted_tenant_ids(token)
+            if company.external_id in granted:
+                token.tenant_ids = [t for t in granted if t != company.external_id]
+                token.save(update_fields=["tenant_ids"])
 
 
 def connection_id(app: SandboxApp, company: SandboxCompany) -> str:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import oauth
 from .apps_registry import app_for_client, redirect_uri_allowed
 from .companies import companies_for, company_create
-from .models import Provider, SandboxApp, SandboxToken
+from .models import Provider, SandboxApp, SandboxCompany, SandboxToken
 
 OAUTH_FIELDS = (
     "client_id",
@@ -107,6 +107,8 @@ def authorize(request: HttpRequest, provider: str) -> HttpResponse:
             params["redirect_uri"], {"error": "access_denied", "state": params["state"]}
         )
     company = _chosen_company(request, provider)
+    # Xero's consent page lets the person tick several organisations for one token.
+    tenants = _more_tenants(request, provider)
     if company is None:
         return render(
             request,
@@ -126,6 +128,7 @@ def authorize(request: HttpRequest, provider: str) -> HttpResponse:
         scope=params["scope"],
         code_challenge=params["code_challenge"],
         code_challenge_method=params["code_challenge_method"],
+        tenants=tenants,
     )
     answer = {"code": grant.code, "state": params["state"]}
     if provider == Provider.QUICKBOOKS:
@@ -137,7 +140,8 @@ def _chosen_company(request: HttpRequest, provider: str):
     # A typed new name wins over the pre-selected existing company.
     name = request.POST.get("new_company_name", "").strip()
     if not name:
-        external_id = request.POST.get("company", "")
+        # Xero ticks may name several; the first is the token's own (QueryDict.get is the last).
+        external_id = (request.POST.getlist("company") or [""])[0]
         return companies_for(provider).filter(external_id=external_id).first()
     return company_create(
         provider=provider,
@@ -146,6 +150,16 @@ def _chosen_company(request: HttpRequest, provider: str):
         currency=request.POST.get("currency", ""),
         payroll_enabled=request.POST.get("payroll", "on") not in ("", "off", "0", "false"),
     )
+
+
+def _more_tenants(request: HttpRequest, provider: str) -> list[SandboxCompany]:
+    # A typed new name wins over the pre-ticked boxes, as in _chosen_company.
+    if provider != Provider.XERO or request.POST.get("new_company_name", "").strip():
+        return []
+    # Every ticked box; the token's own company among them is not repeated (oauth.grant_create).
+    ticked = [value for value in request.POST.getlist("company") if value]
+    found = companies_for(provider).filter(external_id__in=ticked)
+    return sorted(found, key=lambda company: ticked.index(company.external_id))
 
 
 def _client_credentials(request: HttpRequest) -> tuple[str, str]:
@@ -223,28 +237,36 @@ def _bearer_token(request: HttpRequest) -> SandboxToken | None:
     return token
 
 
-def _connection_json(app: SandboxApp, token: SandboxToken) -> dict:
-    first = (
-        SandboxToken.objects.filter(app=app, company=token.company).order_by("created_at").first()
-    )
+def _connection_json(app: SandboxApp, token: SandboxToken, company: SandboxCompany) -> dict:
+    tokens = SandboxToken.objects.filter(app=app, company=token.company).order_by("created_at")
+    first = tokens.first() or token
     return {
-        "id": oauth.connection_id(app, token.company),
+        "id": oauth.connection_id(app, company),
         "authEventId": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{app.client_id}/{first.pk}")),
-        "tenantId": token.company.external_id,
+        "tenantId": company.external_id,
         "tenantType": "ORGANISATION",
-        "tenantName": token.company.name,
+        "tenantName": company.name,
         "createdDateUtc": first.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
         "updatedDateUtc": token.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
     }
 
 
+def _granted_companies(token: SandboxToken) -> list[SandboxCompany]:
+    ids = oauth.granted_tenant_ids(token)
+    found = {c.external_id: c for c in companies_for(Provider.XERO).filter(external_id__in=ids)}
+    return [found[tenant_id] for tenant_id in ids if tenant_id in found]
+
+
 @csrf_exempt
 @require_http_methods(["GET"])
 def xero_connections(request: HttpRequest) -> JsonResponse:
+    """Every tenant the token was granted and that is still connected, in the order granted.
+    https://developer.xero.com/documentation/guides/oauth2/tenants"""
     token = _bearer_token(request)
     if token is None or token.app.provider != Provider.XERO:
         return JsonResponse({"Title": "Unauthorized", "Status": 401}, status=401)
-    return JsonResponse([_connection_json(token.app, token)], safe=False)
+    companies = _granted_companies(token)
+    return JsonResponse([_connection_json(token.app, token, c) for c in companies], safe=False)
 
 
 @csrf_exempt
@@ -253,7 +275,9 @@ def xero_connection_delete(request: HttpRequest, connection_id: str) -> HttpResp
     token = _bearer_token(request)
     if token is None or token.app.provider != Provider.XERO:
         return JsonResponse({"Title": "Unauthorized", "Status": 401}, status=401)
-    if connection_id != oauth.connection_id(token.app, token.company):
+    companies = _granted_companies(token)
+    chosen = [c for c in companies if oauth.connection_id(token.app, c) == connection_id.lower()]
+    if not chosen:
         return JsonResponse({"Title": "Not Found", "Status": 404}, status=404)
-    SandboxToken.objects.filter(app=token.app, company=token.company).update(revoked=True)
+    oauth.connection_delete(app=token.app, company=chosen[0])
     return HttpResponse(status=204)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import console, control_views, oauth_views
 from .models import Provider
+from .xero.urls import any_case
 
 app_name = "sandbox"
 
@@ -59,9 +60,12 @@ urlpatterns = [
     path("xero/identity/connect/authorize", oauth_views.authorize, XERO, name="xero_authorize"),
     path("xero/identity/connect/token", oauth_views.token, XERO, name="xero_token"),
     path("xero/identity/connect/revocation", oauth_views.revoke, XERO, name="xero_revoke"),
-    path("xero/connections", oauth_views.xero_connections, name="xero_connections"),
-    path(
-        "xero/connections/<str:connection_id>",
+    # /connections or /Connections, as the official SDK spells it (identity paths ignore case).
+    re_path(
+        rf"^xero/{any_case('connections')}$", oauth_views.xero_connections, name="xero_connections"
+    ),
+    re_path(
+        rf"^xero/{any_case('connections')}/(?P<connection_id>[^/]+)$",
         oauth_views.xero_connection_delete,
         name="xero_connection_delete",
     ),

@@ -43,12 +43,32 @@ def sign(key: str, body: bytes) -> str:
 
 
 def connected_apps(company: SandboxCompany) -> list[SandboxApp]:
-    app_ids = (
-        SandboxToken.objects.filter(company=company, revoked=False)
-        .values_list("app_id", flat=True)
-        .distinct()
-    )
+    if company.provider == Provider.XERO:
+        app_ids = _xero_connected_app_ids(company)
+    else:
+        app_ids = (
+            SandboxToken.objects.filter(company=company, revoked=False)
+            .values_list("app_id", flat=True)
+            .distinct()
+        )
     return list(SandboxApp.objects.filter(pk__in=app_ids).exclude(webhook_url=""))
+
+
+def _xero_connected_app_ids(company: SandboxCompany) -> set[int]:
+    """Apps whose current token still has the tenant: one token may hold several tenants, and
+    a deleted connection takes one out (oauth.connection_delete)."""
+    live = SandboxToken.objects.filter(
+        app__provider=Provider.XERO, revoked=False, superseded_at__isnull=True
+    ).values_list("app_id", "company_id", "tenant_ids")
+    return {
+        app_id
+        for app_id, company_id, tenant_ids in live
+        if (
+            company.external_id in tenant_ids
+            if tenant_ids is not None
+            else company_id == company.pk
+        )
+    }
 
 
 def _qbo_payload(company: SandboxCompany, entity: str, record_id: str, operation: str) -> list:

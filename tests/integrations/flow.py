@@ -12,7 +12,7 @@ from tests.factories import PASSWORD
 
 
 class _FormParser(HTMLParser):
-    """The fields of the first form on a page: hidden inputs and pre-checked radios."""
+    """The fields of the first form on a page: hidden inputs, pre-checked radios and boxes."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -30,7 +30,7 @@ class _FormParser(HTMLParser):
         name = attrs.get("name")
         if not name:
             return
-        if kind == "hidden" or (kind == "radio" and "checked" in attrs):
+        if kind == "hidden" or (kind in ("radio", "checkbox") and "checked" in attrs):
             self.fields[name] = attrs.get("value") or ""
 
     def handle_endtag(self, tag: str) -> None:

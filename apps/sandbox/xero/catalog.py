@@ -17,6 +17,7 @@ from . import entities
 from .errors import Invalid
 from .formats import new_guid, parse_decimal
 from .kinds import Kind, choice, merged
+from .seed import tax_rate_scope
 
 ACCOUNT_TYPES = (
     "BANK CURRENT CURRLIAB DEPRECIATN DIRECTCOSTS EQUITY EXPENSE FIXED INVENTORY LIABILITY "
@@ -126,8 +127,8 @@ class TaxRateKind(Kind):
         total = float(sum(rates, Decimal(0)))
         data["TaxType"] = data.get("TaxType") or _next_tax_type(company)
         data.update(DisplayTaxRate=total, EffectiveRate=total)
-        for flag in ("Assets", "Equity", "Expenses", "Liabilities", "Revenue"):
-            data.setdefault(f"CanApplyTo{flag}", True)
+        for flag, allowed in tax_rate_scope(str(data.get("ReportTaxType") or "")).items():
+            data.setdefault(flag, allowed)
         return data
 
     def present(self, company: SandboxCompany, record) -> dict[str, Any]:

@@ -134,6 +134,19 @@ def contact_mark_customer(company: SandboxCompany, contact_id: str) -> None:
         store.record_save(record=record, data={**record.data, "IsCustomer": True})
 
 
+def contact_check_usable(company: SandboxCompany, contact_id: str) -> None:
+    """Xero takes no new transaction for an archived contact until it is restored: "the
+    contact must be un-archived before creating new invoices or credit notes"
+    (https://support.servicem8.com/hc/en-us/articles/360004389936-Resolving-contact-archive-errors).
+    Xero does not publish the message's wording; docs/sandbox-xero.md. ``Invalid`` if archived."""
+    record = entities.get(company, entities.CONTACTS, contact_id)
+    if record is not None and record.data.get("ContactStatus") == "ARCHIVED":
+        name = record.data.get("Name", contact_id)
+        raise Invalid(
+            f"The contact {name} is archived. Restore the contact before adding transactions."
+        )
+
+
 def resolve_contact(company: SandboxCompany, given: object) -> str:
     """The ContactID a document names: by ContactID, ContactNumber or Name. An unknown Name
     makes a new contact, as Xero does."""

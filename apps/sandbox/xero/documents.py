@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany
 
-from .contacts import contact_summary, resolve_contact
+from .contacts import contact_check_usable, contact_summary, resolve_contact
 from .entities import same_text
 from .errors import Invalid
 from .formats import day_string, money, ms_day, parse_day
@@ -45,11 +45,17 @@ def fill_document(
     amounts: str,
     posted: bool,
     due_field: str,
+    contact_before: str | None = None,
 ) -> None:
-    """Contact, dates, priced lines and totals of an invoice or quote, in place."""
+    """Contact, dates, priced lines and totals of an invoice or quote, in place. A new document,
+    or one moved to another contact, may not name an archived contact; one that keeps its
+    contact may still be changed (voided, say) after the contact was archived."""
     problems: list[str] = []
     try:
-        data["Contact"] = {"ContactID": resolve_contact(company, data.get("Contact"))}
+        contact_id = resolve_contact(company, data.get("Contact"))
+        if contact_id != contact_before:
+            contact_check_usable(company, contact_id)
+        data["Contact"] = {"ContactID": contact_id}
     except Invalid as refused:
         problems.extend(refused.messages)
     try:
@@ -59,6 +65,8 @@ def fill_document(
     except Invalid as refused:
         problems.extend(refused.messages)
     currency = data.get("CurrencyCode") or company.currency
+    # Xero's own wording, quoted in https://developer.xero.com/documentation/api/accounting/payments
+    # ("Organisation is not subscribed to currency EUR"); the sandbox's organisations have one.
     if currency.upper() != company.currency:
         problems.append(f"Organisation is not subscribed to currency {currency}")
     data["CurrencyCode"], data["CurrencyRate"] = company.currency, 1.0

@@ -161,6 +161,12 @@ MAX_LENGTHS: dict[tuple[str, str], int] = {
     ("Phone", "PhoneAreaCode"): 10,
     ("Phone", "PhoneCountryCode"): 20,
     ("Invoice", "InvoiceNumber"): 255,
+    # Xero's invoice documentation gives Reference "(max length = 255)" and a line's
+    # Description "(max length = 4000)": https://developer.xero.com/documentation/api/accounting/invoices
+    # (The OpenAPI file dropped Reference's limit, XeroAPI/Xero-OpenAPI#331, because the web app
+    # takes longer ones: reading them back is never refused, only writing them.)
+    ("Invoice", "Reference"): 255,
+    ("LineItem", "Description"): 4000,
     ("Quote", "QuoteNumber"): 255,
     ("Quote", "Reference"): 4000,
     ("Quote", "Terms"): 4000,

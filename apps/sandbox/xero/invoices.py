@@ -87,6 +87,7 @@ class InvoiceKind(Kind):
             amounts=amounts,
             posted=status in ("SUBMITTED", "AUTHORISED"),
             due_field="DueDate",
+            contact_before=((current or {}).get("Contact") or {}).get("ContactID"),
         )
         if "DueDate" not in data and status != "DRAFT":
             set_day(data, "DueDate", due_by_default(data))

@@ -95,6 +95,12 @@ def _price_line(
     if (account_code and account is None) or (posted and not account_code):
         raise Invalid(f"Account code '{account_code}' is not a valid code for this document.")
     tax_type = _tax_type(company, raw, amounts, account, sales, rates)
+    if account is not None and not tax_applies_to(rates[tax_type], account):
+        # Each tax rate says which classes of account it may be used on (CanApplyToRevenue ...).
+        # Xero's words: XeroAPI/Xero-Java#336.
+        raise Invalid(
+            f"The TaxType code '{tax_type}' cannot be used with account code '{account_code}'."
+        )
     rate = Decimal(str(rates.get(tax_type, {}).get("EffectiveRate", 0)))
     line_amount = round_money(quantity * unit * (HUNDRED - discount) / HUNDRED)
     if amounts == EXCLUSIVE:
@@ -126,6 +132,20 @@ def _price_line(
     if discount:
         line["DiscountRate"] = float(discount)
     return line
+
+
+_CLASS_FLAGS = {
+    "ASSET": "CanApplyToAssets",
+    "EQUITY": "CanApplyToEquity",
+    "EXPENSE": "CanApplyToExpenses",
+    "LIABILITY": "CanApplyToLiabilities",
+    "REVENUE": "CanApplyToRevenue",
+}
+
+
+def tax_applies_to(rate: dict[str, Any], account: dict[str, Any]) -> bool:
+    flag = _CLASS_FLAGS.get(str(account.get("Class", "")).upper())
+    return flag is None or rate.get(flag, True) is not False
 
 
 def _tax_type(

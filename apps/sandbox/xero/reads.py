@@ -24,6 +24,7 @@ from . import entities
 from .contacts import contacts_read_ahead
 from .formats import is_guid, truncate_ms
 from .kinds import Kind
+from .quotes import quote_filtered, quote_params_refused, quote_wanted
 from .where import QueryError, Rows, compile_where
 
 PAGE_SIZE = 100
@@ -61,7 +62,24 @@ def read_list(
     company: SandboxCompany, kind: Kind, params: QueryDict, since: datetime | None
 ) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
     """The records asked for, presented, and the ``pagination`` block when a page was asked.
-    Raises ``QueryError`` for a filter that does not parse."""
+    Raises ``QueryError`` for a filter that does not parse or a parameter Xero does not take."""
+    if kind.entity == entities.QUOTES:
+        refused = quote_params_refused(params)
+        if refused:
+            raise QueryError(refused)
+    rows, pagination = _read_list(company, kind, params, since)
+    if kind.entity == entities.INVOICES and pagination is None:
+        # "page=1 – Up to 100 invoices will be returned in a single API call with line items
+        # shown for each invoice" (getInvoices in xero_accounting.yaml): without a page, or by
+        # id (GET /Invoices/{id}), Xero lists invoices with an empty LineItems array
+        # (XeroAPI/xero-ruby#9, a Xero engineer: "it will return empty array as line items").
+        rows = [{**row, "LineItems": []} for row in rows]
+    return rows, pagination
+
+
+def _read_list(
+    company: SandboxCompany, kind: Kind, params: QueryDict, since: datetime | None
+) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
     rows = store.records(company, kind.entity).order_by("updated_at", "pk")
     if since is not None:
         # Clients see times to the millisecond; "since" means after that millisecond.
@@ -137,6 +155,8 @@ def _equal_to_any(kind: Kind, path: tuple[str, ...], values: set[str]) -> Rows:
 def _chosen_rows(kind: Kind, params: QueryDict) -> Rows:
     """The database condition of every filter but ``where`` (see ``_wanted``)."""
     rows = Rows(exact=not params.get("searchTerm", "").strip())
+    if kind.entity == entities.QUOTES and quote_filtered(params):
+        rows &= Rows()  # decided record by record (quote_wanted)
     if kind.entity == entities.CONTACTS and params.get("includeArchived", "").lower() != "true":
         shown = {status for status in kind.enums["ContactStatus"] if status != "ARCHIVED"}
         rows &= _equal_to_any(kind, ("ContactStatus",), shown)
@@ -155,6 +175,8 @@ def _wanted(kind: Kind, row: dict[str, Any], params: QueryDict, predicate) -> bo
         wanted = {v.strip().lower() for v in params.get(name, "").split(",") if v.strip()}
         if wanted and str(_dig(row, path) or "").lower() not in wanted:
             return False
+    if kind.entity == entities.QUOTES and not quote_wanted(row, params):
+        return False
     term = params.get("searchTerm", "").strip().lower()
     if term and not any(term in str(row.get(field, "")).lower() for field in _SEARCHED):
         return False

@@ -71,6 +71,20 @@ def sales_tax_type(country: str) -> str:
     return _RATES.get(country, _OTHER_RATES)[0][0]
 
 
+def tax_rate_scope(report_tax_type: str) -> dict[str, bool]:
+    """Where a rate may be used: a rate on sales (OUTPUT...) not on expense accounts, one on
+    purchases (INPUT...) not on revenue accounts, as in Xero's own example of GET TaxRates
+    (xero_accounting.yaml: "15% GST on Expenses", INPUT2, CanApplyToRevenue false)."""
+    kind = report_tax_type.upper()
+    return {
+        "CanApplyToAssets": True,
+        "CanApplyToEquity": True,
+        "CanApplyToExpenses": not (kind.startswith("OUTPUT") or kind.endswith("OUTPUT")),
+        "CanApplyToLiabilities": True,
+        "CanApplyToRevenue": not kind.startswith("INPUT"),
+    }
+
+
 def tax_rate_rows(country: str) -> list[dict]:
     rows = []
     for tax_type, name, rate in [*_RATES.get(country, _OTHER_RATES), _NO_TAX]:
@@ -79,11 +93,7 @@ def tax_rate_rows(country: str) -> list[dict]:
                 "Name": name,
                 "TaxType": tax_type,
                 "ReportTaxType": "OUTPUT" if tax_type.startswith("OUTPUT") else "INPUT",
-                "CanApplyToAssets": True,
-                "CanApplyToEquity": True,
-                "CanApplyToExpenses": True,
-                "CanApplyToLiabilities": True,
-                "CanApplyToRevenue": True,
+                **tax_rate_scope(tax_type),
                 "DisplayTaxRate": float(Decimal(rate)),
                 "EffectiveRate": float(Decimal(rate)),
                 "Status": "ACTIVE",

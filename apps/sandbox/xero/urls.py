@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from django.urls import path
+import re
+
+from django.urls import path, re_path
 
 from . import console, views
 
-API = "api.xro/2.0"
+
+def any_case(text: str) -> str:
+    """A regex matching ``text`` in any letter case; character classes (not ``(?i)``) so that
+    Django can still reverse the URL, to the spelling given."""
+    return "".join(f"[{c}{c.swapcase()}]" if c.isalpha() else re.escape(c) for c in text)
+
+
+# Xero's paths are case-insensitive (/Invoices and /invoices, /Organisation and /organisation):
+# the official SDKs spell them as the OpenAPI specification does, others do not.
+# https://developer.xero.com/documentation/api/accounting/overview
+API = f"^{any_case('api.xro/2.0')}/"
 CONSOLE = "console/<str:tenant>"
 
 urlpatterns = [
-    path(f"{API}/Organisation", views.organisation, name="xero_organisation"),
-    path(f"{API}/Organisations", views.organisation),
-    path(f"{API}/<str:name>", views.collection, name="xero_collection"),
-    path(f"{API}/<str:name>/<str:key>", views.member, name="xero_member"),
+    re_path(
+        rf"{API}{any_case('Organisation')}[sS]?$", views.organisation, name="xero_organisation"
+    ),
+    re_path(rf"{API}(?P<name>[^/]+)$", views.collection, name="xero_collection"),
+    re_path(rf"{API}(?P<name>[^/]+)/(?P<key>[^/]+)$", views.member, name="xero_member"),
     path(f"{CONSOLE}/", console.tenant, name="xero_console_tenant"),
     path(
         f"{CONSOLE}/contacts/<str:contact_id>/",
