@@ -27,6 +27,7 @@ from apps.sync.models import Change, Link, SyncRun
 from apps.sync.push import drain
 from apps.sync.tasks import drain_integration, pull_integration
 from tests.sync.test_end_to_end import remote
+from tests.sync.test_worker import wait_for, worker  # noqa: F401 — the real-worker fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,13 +84,11 @@ def _edit(rng: random.Random):
     return edit
 
 
-def _engine(integrations, stop: threading.Event, errors: list) -> None:
-    """What the worker does meanwhile: drains and pulls of both integrations, over and over."""
+def _engine(task, integration_id: int, stop: threading.Event, errors: list) -> None:
+    """What the workers do meanwhile: one task (a drain, a pull) over and over."""
     try:
         while not stop.is_set():
-            for integration in integrations:
-                drain_integration(integration.pk)
-                pull_integration(integration.pk)
+            task(integration_id)
             close_old_connections()
     except Exception as exc:  # noqa: BLE001
         errors.append(exc)
@@ -145,32 +144,72 @@ def assert_ledger_equals_hub(integration, organisation) -> None:
     assert len(remote_invoices) == linked, f"a {provider} invoice the hub does not know"
 
 
-def test_quick_edits_sends_and_cancels_from_several_staff_leave_every_ledger_equal_to_the_hub(
-    both, live_hub, live_org
-):
+def _staff_at_work(organisation, customers, errors: list) -> list[threading.Thread]:
+    staff = [
+        threading.Thread(target=_staff_member, args=(organisation, customers[n], n, errors))
+        for n in range(THREADS)
+    ]
+    for thread in staff:
+        thread.start()
+    return staff
+
+
+def _assert_every_ledger_equals_the_hub(integrations, organisation) -> None:
+    _settle(integrations)
+    for integration in integrations:
+        assert_ledger_equals_hub(integration, organisation)
+    assert not Change.objects.exclude(state__in=["done", "held_back"]).exists()
+    assert not SyncRun.objects.filter(finished_at__isnull=True).exists()
+
+
+def _needs_postgresql() -> None:
     if connection.vendor != "postgresql":
         # SQLite's in-memory test database (shared cache) refuses a second writer at once
         # instead of waiting for it, which the engine would report as a failure of its own.
         pytest.skip("needs PostgreSQL: writers from several threads at once")
+
+
+def test_quick_edits_sends_and_cancels_from_several_staff_leave_every_ledger_equal_to_the_hub(
+    both, live_hub, live_org
+):
+    _needs_postgresql()
     integrations = list(both)
     customers = [live_hub.customer(f"Client {n}", f"client{n}@example.com") for n in range(THREADS)]
     errors: list = []
     stop = threading.Event()
-    engine = threading.Thread(target=_engine, args=(integrations, stop, errors))
-    staff = [
-        threading.Thread(target=_staff_member, args=(live_org, customers[n], n, errors))
-        for n in range(THREADS)
+    engines = [
+        threading.Thread(target=_engine, args=(task, integration.pk, stop, errors))
+        for task in (drain_integration, pull_integration)
+        for integration in integrations
     ]
-    engine.start()
-    for thread in staff:
+    for thread in engines:
         thread.start()
-    for thread in staff:
+    for thread in _staff_at_work(live_org, customers, errors):
         thread.join()
     stop.set()
-    engine.join()
+    for thread in engines:
+        thread.join()
     assert not errors, errors
-    _settle(integrations)
-    for integration in integrations:
-        assert_ledger_equals_hub(integration, live_org)
-    assert not Change.objects.exclude(state__in=["done", "held_back"]).exists()
-    assert not SyncRun.objects.filter(finished_at__isnull=True).exists()
+    _assert_every_ledger_equals_the_hub(integrations, live_org)
+
+
+@pytest.mark.worker
+def test_the_same_with_a_real_worker_draining_and_pulling(both, live_hub, live_org, worker):  # noqa: F811
+    """The drains are the ones each edit queues on commit, run by a Celery worker on Redis, with
+    webhook-like pulls queued all along."""
+    _needs_postgresql()
+    integrations = list(both)
+    customers = [live_hub.customer(f"Client {n}", f"client{n}@example.com") for n in range(THREADS)]
+    errors: list = []
+    staff = _staff_at_work(live_org, customers, errors)
+    while any(thread.is_alive() for thread in staff):
+        for integration in integrations:
+            pull_integration.delay(integration.pk, "webhook")
+        time.sleep(0.5)
+    assert not errors, errors
+    wait_for(
+        lambda: not Change.objects.filter(state__in=["pending", "in_progress"]).exists(),
+        timeout=90,
+        what="the worker to send every edit",
+    )
+    _assert_every_ledger_equals_the_hub(integrations, live_org)
