@@ -3,7 +3,8 @@
 Only one worker drains (or pulls) one integration at a time. The claim is a conditional UPDATE on
 the integration's SyncState row, checked by its row count, never a held database lock: a worker
 killed with SIGKILL leaves a claim that expires after ``SYNC_CLAIM_TIMEOUT_SECONDS``, and whoever
-claims next re-queues the rows the dead worker had taken.
+claims next re-queues the rows the dead worker had taken. A drain or pull asked for while the claim
+is held is run right after it (coalesced). The reasons, in docs/outbox.md.
 """
 
 from __future__ import annotations
