@@ -115,9 +115,10 @@ def requeue(change: Change, **fields) -> bool:
         )
         if absorbed:
             values["absorbed_newer"] = True
-        updated = Change.objects.filter(pk=change.pk, state=change.state).update(
-            **{**values, **fields}
-        )
+        # A row read while waiting is only ever requeued after its reader took it.
+        taken = change.state in (Change.State.PENDING, Change.State.IN_PROGRESS)
+        expected = Change.State.IN_PROGRESS if taken else change.state
+        updated = Change.objects.filter(pk=change.pk, state=expected).update(**{**values, **fields})
         if not updated:
             # Someone else moved it on (a drain took it, an edit revived it): leave it be.
             transaction.set_rollback(True)
