@@ -76,7 +76,11 @@ class Change(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     object_id = models.BigIntegerField()
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    # Refusals by the provider (validation): they space out the retries of a parked row.
     attempts = models.PositiveIntegerField(default=0)
+    # Rate limits, 5xx, time-outs, expired tokens: they only lengthen the backoff, never count
+    # as tries (docs/outbox.md, "Nothing waits forever").
+    transient_failures = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -120,6 +124,8 @@ class SyncRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         PARTIAL = "partial", "Some records failed"
         FAILED = "failed", "Failed"
+        # The worker running it stopped (killed, lost): closed by the sweep (docs/outbox.md).
+        INTERRUPTED = "interrupted", "Interrupted"
 
     integration = models.ForeignKey(
         "integrations.Integration", on_delete=models.CASCADE, related_name="runs"
@@ -130,6 +136,9 @@ class SyncRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)  # pushed / pulled / held_back / failed
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
+    # Moved on each saved progress: a running run that has not moved for a claim timeout, on an
+    # integration nobody holds, belonged to a worker that died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -192,6 +201,10 @@ class SyncState(models.Model):
     drain_claimed_at = models.DateTimeField(null=True, blank=True)
     pull_token = models.CharField(max_length=32, blank=True)
     pull_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Someone asked for a drain / pull while one ran: the holder has another one run right after
+    # it lets go, so the request is coalesced, never dropped.
+    drain_again = models.BooleanField(default=False)
+    pull_again = models.BooleanField(default=False)
     # Opaque watermark from the adapter's last PullPage, and when a pull last finished with it
     # (a quiet pull confirms an unchanged one): none for 30 days means a full scan instead of
     # an incremental pull.

@@ -3,7 +3,8 @@
 Only one worker drains (or pulls) one integration at a time. The claim is a conditional UPDATE on
 the integration's SyncState row, checked by its row count, never a held database lock: a worker
 killed with SIGKILL leaves a claim that expires after ``SYNC_CLAIM_TIMEOUT_SECONDS``, and whoever
-claims next re-queues the rows the dead worker had taken.
+claims next re-queues the rows the dead worker had taken. A drain or pull asked for while the claim
+is held is run right after it (coalesced). The reasons, in docs/outbox.md.
 """
 
 from __future__ import annotations
@@ -35,17 +36,28 @@ def state_for(integration_id: int) -> SyncState:
 
 def claim(integration_id: int, what: str) -> str | None:
     """Claim the integration's ``what`` ("drain" or "pull"); the token, or None when another
-    worker holds a claim that has not expired."""
+    worker holds a claim that has not expired. A refused claim asks the holder to run once more
+    when it is done (``release``), so the request is coalesced with the running one, not lost."""
     state_for(integration_id)
-    token = secrets.token_hex(8)
-    now = timezone.now()
-    free = Q(**{f"{what}_claimed_at__isnull": True}) | Q(
-        **{f"{what}_claimed_at__lt": now - claim_timeout()}
-    )
-    updated = SyncState.objects.filter(free, integration_id=integration_id).update(
-        **{f"{what}_token": token, f"{what}_claimed_at": now}
-    )
-    return token if updated == 1 else None
+    for _ in range(3):
+        token = secrets.token_hex(8)
+        now = timezone.now()
+        free = Q(**{f"{what}_claimed_at__isnull": True}) | Q(
+            **{f"{what}_claimed_at__lt": now - claim_timeout()}
+        )
+        # A fresh holder starts after every request made so far: it serves them all.
+        updated = SyncState.objects.filter(free, integration_id=integration_id).update(
+            **{f"{what}_token": token, f"{what}_claimed_at": now, f"{what}_again": False}
+        )
+        if updated == 1:
+            return token
+        held = Q(**{f"{what}_claimed_at__gte": now - claim_timeout()})
+        if SyncState.objects.filter(held, integration_id=integration_id).update(
+            **{f"{what}_again": True}
+        ):
+            return None
+        # Released between the two statements: try to claim it again.
+    return None
 
 
 def heartbeat(integration_id: int, what: str, token: str) -> bool:
@@ -58,17 +70,37 @@ def heartbeat(integration_id: int, what: str, token: str) -> bool:
     )
 
 
-def release(integration_id: int, what: str, token: str) -> None:
-    SyncState.objects.filter(integration_id=integration_id, **{f"{what}_token": token}).update(
-        **{f"{what}_token": "", f"{what}_claimed_at": None}
-    )
+def release(integration_id: int, what: str, token: str) -> bool:
+    """Let go of the claim. When a drain or pull was asked for meanwhile (``claim`` refused it),
+    one is queued to run right after; returns whether that happened.
+
+    Two conditional updates, no lock: the first releases only if nobody asked again; if it
+    matched nothing, the second releases whatever the flag says (a request coming in between
+    finds the claim free and takes it itself)."""
+    rows = SyncState.objects.filter(integration_id=integration_id, **{f"{what}_token": token})
+    cleared = {f"{what}_token": "", f"{what}_claimed_at": None, f"{what}_again": False}
+    if rows.filter(**{f"{what}_again": False}).update(**cleared):
+        return False
+    if not rows.update(**cleared):
+        return False  # the claim had expired and someone else holds it now
+    transaction.on_commit(lambda: _run_again(integration_id, what))
+    return True
 
 
-def requeue(change: Change, **fields) -> None:
+def _run_again(integration_id: int, what: str) -> None:
+    from .tasks import drain_integration, pull_integration  # tasks sit above this module
+
+    task = drain_integration if what == "drain" else pull_integration
+    task.delay(integration_id)
+
+
+def requeue(change: Change, **fields) -> bool:
     """Put a taken, abandoned or parked row back in the queue (``fields``: attempts,
-    next_attempt_at, last_error ...). If a newer edit already waits for the same record, the
-    older row absorbs it: only one row may wait per record, and the older one keeps its id, so
-    the idempotency key of a remote create that may already have happened stays the same."""
+    next_attempt_at, last_error ...), if it is still in the state ``change`` was read in.
+
+    If a newer edit already waits for the same record, the older row absorbs it: only one row
+    may wait per record, and the older one keeps its id, so the idempotency key of a remote
+    create that may already have happened stays the same."""
     values = {"state": Change.State.PENDING, "claimed_at": None, "next_attempt_at": None}
     with transaction.atomic():
         absorbed, _ = (
@@ -83,7 +115,23 @@ def requeue(change: Change, **fields) -> None:
         )
         if absorbed:
             values["absorbed_newer"] = True
-        Change.objects.filter(pk=change.pk).update(**{**values, **fields})
+        # A row read while waiting is only ever requeued after its reader took it.
+        taken = change.state in (Change.State.PENDING, Change.State.IN_PROGRESS)
+        expected = Change.State.IN_PROGRESS if taken else change.state
+        updated = Change.objects.filter(pk=change.pk, state=expected).update(**{**values, **fields})
+        if not updated:
+            # Someone else moved it on (a drain took it, an edit revived it): leave it be.
+            transaction.set_rollback(True)
+    return bool(updated)
+
+
+def requeue_due_failed(integration_id: int | None = None) -> int:
+    """Parked (failed) rows whose retry is due go back in the queue: on the integration's next
+    sync, and on the sweep's (every integration)."""
+    rows = Change.objects.filter(state=Change.State.FAILED, next_attempt_at__lte=timezone.now())
+    if integration_id is not None:
+        rows = rows.filter(integration_id=integration_id)
+    return sum(requeue(change) for change in rows)
 
 
 def requeue_orphans(integration_id: int, *, older_than: datetime | None = None) -> int:
@@ -104,19 +152,27 @@ def take_due(
     """Mark up to ``limit`` due rows of the integration in progress and return them in the
     order they must go: customers, items, quotes, invoices, payments, time entries; oldest
     first within a kind.
-    ``leave_kinds`` stay waiting (invoices of an integration exported nightly)."""
+    ``leave_kinds`` stay waiting (invoices of an integration exported nightly).
+
+    A row that an edit is merging into right now (``recorder.queue_for`` holds its lock until
+    that edit commits) is skipped this time: taking it would read the record before the edit.
+    The drain that the edit queues takes it afterwards (docs/outbox.md)."""
     now = timezone.now()
-    due = list(
-        Change.objects.filter(integration_id=integration_id, state=Change.State.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .exclude(kind__in=leave_kinds)
-        .order_by("id")[:limit]
-    )
-    if not due:
-        return []
-    Change.objects.filter(pk__in=[c.pk for c in due], state=Change.State.PENDING).update(
-        state=Change.State.IN_PROGRESS, claimed_at=now
-    )
+    with transaction.atomic():
+        due = list(
+            Change.objects.select_for_update(skip_locked=True)
+            .filter(integration_id=integration_id, state=Change.State.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .exclude(kind__in=leave_kinds)
+            .order_by("id")[:limit]
+        )
+        if not due:
+            return []
+        Change.objects.filter(pk__in=[c.pk for c in due]).update(
+            state=Change.State.IN_PROGRESS, claimed_at=now
+        )
+    for change in due:
+        change.state, change.claimed_at = Change.State.IN_PROGRESS, now
     return sorted(due, key=lambda c: (KIND_ORDER.get(c.kind, 9), c.pk))
 
 
@@ -169,10 +225,7 @@ def parked_retry_at(attempts: int) -> datetime:
 def sweep() -> list[int]:
     """Re-queue rows whose claim is stale and parked rows whose retry is due; the integrations
     that have due rows (to drain)."""
-    for change in Change.objects.filter(
-        state=Change.State.FAILED, next_attempt_at__lte=timezone.now()
-    ):
-        requeue(change)
+    requeue_due_failed()
     stale_before = timezone.now() - claim_timeout()
     stale = Change.objects.filter(state=Change.State.IN_PROGRESS).filter(
         Q(claimed_at__lt=stale_before) | Q(claimed_at__isnull=True)

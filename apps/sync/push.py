@@ -28,13 +28,14 @@ from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
 from .recorder import queue_for
 from .rules import Action, decide
-from .runs import log, run_save_progress, run_start
+from .runs import log, run_finish, run_save_progress, run_start
 
 logger = logging.getLogger(__name__)
 PUSH = SyncLogEntry.Direction.PUSH
 Outcome = SyncLogEntry.Outcome
 
-MAX_ATTEMPTS = 8
+# How long the queue waits when the integration needs reconnecting (staff must act first).
+RECONNECT_WAIT_SECONDS = 600
 
 
 @dataclass
@@ -123,37 +124,50 @@ def drain(
     if token is None:
         return DrainResult(busy=True, run=run)
     result = DrainResult(run=run)
+    error = ""
     try:
         outbox.requeue_orphans(integration.pk)
-        while True:
-            integration.refresh_from_db()
-            if not (integration.is_connected and integration.sync_enabled):
-                break
-            # Invoices of an integration exported nightly wait for the nightly batch, unless
-            # staff force a sync now (seed 004).
-            nightly = integration.invoice_export_timing == Integration.ExportTiming.NIGHTLY
-            leave = ("invoice",) if nightly and trigger != SyncRun.Trigger.SYNC_NOW else ()
-            batch = outbox.take_due(integration.pk, leave_kinds=leave)
-            if not batch:
-                break
-            if result.run is None:
-                result.run = run_start(integration=integration, trigger=trigger)
-            ctx = Context(integration, adapter or adapters.adapter_for(integration), result.run)
-            adapter = ctx.adapter
-            for position, change in enumerate(batch):
-                retry_in = push_change(ctx, change)
-                result.processed += 1
-                if retry_in is not None:
-                    # The provider is unwell or rate-limiting: stop here and come back later.
-                    _put_back(batch[position + 1 :])
-                    result.retry_in = retry_in
-                    break
-            run_save_progress(result.run)
-            if result.retry_in is not None or not outbox.heartbeat(integration.pk, "drain", token):
-                break
+        outbox.requeue_due_failed(integration.pk)  # a parked record goes again on the next sync
+        _drain_batches(integration, result, adapter, trigger, token)
+    except Exception as exc:
+        error = f"The drain stopped on an unexpected error: {exc}"[:500]
+        raise
     finally:
         outbox.release(integration.pk, "drain", token)
+        if run is None and result.run is not None:
+            # A drain that opened its own run closes it (a caller's run is the caller's to end).
+            note = "Paused by the integration; continues by itself." if result.retry_in else ""
+            run_finish(result.run, error=error, note=note)
     return result
+
+
+def _drain_batches(integration, result: DrainResult, adapter, trigger: str, token: str) -> None:
+    while True:
+        integration.refresh_from_db()
+        if not (integration.is_connected and integration.sync_enabled):
+            return
+        # Invoices of an integration exported nightly wait for the nightly batch, unless staff
+        # force a sync now (seed 004).
+        nightly = integration.invoice_export_timing == Integration.ExportTiming.NIGHTLY
+        leave = ("invoice",) if nightly and trigger != SyncRun.Trigger.SYNC_NOW else ()
+        batch = outbox.take_due(integration.pk, leave_kinds=leave)
+        if not batch:
+            return
+        if result.run is None:
+            result.run = run_start(integration=integration, trigger=trigger)
+        ctx = Context(integration, adapter or adapters.adapter_for(integration), result.run)
+        adapter = ctx.adapter
+        for position, change in enumerate(batch):
+            retry_in = push_change(ctx, change)
+            result.processed += 1
+            if retry_in is not None:
+                # The provider is unwell or rate-limiting: stop here and come back later.
+                _put_back(batch[position + 1 :])
+                result.retry_in = retry_in
+                break
+        run_save_progress(result.run)
+        if result.retry_in is not None or not outbox.heartbeat(integration.pk, "drain", token):
+            return
 
 
 def _put_back(changes: list[Change]) -> None:
@@ -183,7 +197,7 @@ def push_change(ctx: Context, change: Change) -> float | None:
         except ReconnectNeeded as exc:
             outbox.requeue(change, last_error=exc.message)
             _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
-            return outbox.backoff_seconds(MAX_ATTEMPTS)
+            return RECONNECT_WAIT_SECONDS
         except PermanentError as exc:
             _park(ctx, change, exc.message)
             return None
@@ -213,14 +227,13 @@ def _refresh_token(integration: Integration) -> None:
 
 
 def _retry_later(ctx: Context, change: Change, message: str, retry_after: float | None):
-    attempts = change.attempts + 1
-    if attempts >= MAX_ATTEMPTS:
-        _park(ctx, change, f"Gave up after {attempts} tries: {message}")
-        return None
-    delay = outbox.backoff_seconds(attempts, retry_after)
+    """A transient failure: back in the queue after a backoff that grows with each one, never
+    parked and never counted as a try — the provider will answer again (rule 8)."""
+    failures = change.transient_failures + 1
+    delay = outbox.backoff_seconds(failures, retry_after)
     outbox.requeue(
         change,
-        attempts=attempts,
+        transient_failures=failures,
         last_error=message,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )

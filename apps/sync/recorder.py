@@ -6,7 +6,9 @@ the transaction that made the change, so the outbox row commits or rolls back wi
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Subquery
+from django.utils import timezone
 
 from apps.integrations.models import Integration
 
@@ -35,12 +37,42 @@ def record_change(
 
 
 def queue_for(*, integration_id: int, kind: str, object_id: int, drain: bool = True) -> None:
-    """Queue one record for one integration; later edits coalesce into the waiting row."""
-    Change.objects.get_or_create(
-        integration_id=integration_id, kind=kind, object_id=object_id, state=Change.State.PENDING
-    )
+    """Queue one record for one integration; later edits coalesce into the waiting row.
+
+    Never into a row a drain has already taken: the merge is a conditional update of a row that
+    is still waiting, which also locks it until this transaction commits, and a drain skips
+    locked rows (``outbox.take_due``). So the row this edit lands in is read, at the earliest,
+    after the edit commits. A row parked as failed is revived instead of doubled (the record
+    changed: it is tried again, under its idempotency key). Why, in docs/outbox.md."""
+    rows = Change.objects.filter(integration_id=integration_id, kind=kind, object_id=object_id)
+    for _ in range(5):
+        if rows.filter(state=Change.State.PENDING).update(updated_at=timezone.now()):
+            break
+        try:
+            with transaction.atomic():  # a savepoint: losing to a concurrent insert is clean
+                if not _revive_failed(rows):
+                    Change.objects.create(
+                        integration_id=integration_id, kind=kind, object_id=object_id
+                    )
+            break
+        except IntegrityError:
+            continue  # another edit made the waiting row first: merge into that one
+    else:
+        raise RuntimeError(f"Could not queue {kind} {object_id} for {integration_id}.")
     if drain:
         transaction.on_commit(lambda: _schedule_drains([integration_id]))
+
+
+def _revive_failed(rows) -> bool:
+    latest = rows.filter(state=Change.State.FAILED).order_by("-pk").values("pk")[:1]
+    return bool(
+        rows.filter(pk__in=Subquery(latest), state=Change.State.FAILED).update(
+            state=Change.State.PENDING,
+            next_attempt_at=None,
+            claimed_at=None,
+            updated_at=timezone.now(),
+        )
+    )
 
 
 def _schedule_drains(integration_ids: list[int]) -> None:

@@ -42,4 +42,8 @@ def run_summary_lines(run: SyncRun) -> list[str]:
 
 
 def run_has_problems(run: SyncRun) -> bool:
-    return run.status in (SyncRun.Status.FAILED, SyncRun.Status.PARTIAL)
+    return run.status in (
+        SyncRun.Status.FAILED,
+        SyncRun.Status.PARTIAL,
+        SyncRun.Status.INTERRUPTED,
+    )

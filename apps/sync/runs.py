@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.integrations.models import Integration
 
-from .models import SyncLogEntry, SyncRun
+from .models import SyncLogEntry, SyncRun, SyncState
 
 COUNTERS = ("pushed", "pulled", "held_back", "skipped", "failed", "retrying")
 OUTCOME_COUNTER = {
@@ -25,7 +28,11 @@ def empty_counts() -> dict:
 
 def run_start(*, integration: Integration, trigger: str, dry_run: bool = False) -> SyncRun:
     return SyncRun.objects.create(
-        integration=integration, trigger=trigger, dry_run=dry_run, counts=empty_counts()
+        integration=integration,
+        trigger=trigger,
+        dry_run=dry_run,
+        counts=empty_counts(),
+        heartbeat_at=timezone.now(),
     )
 
 
@@ -72,7 +79,7 @@ def count(run: SyncRun, outcome: str, *, message: str = "", kind: str = "", obje
 
 
 def run_save_progress(run: SyncRun) -> None:
-    SyncRun.objects.filter(pk=run.pk).update(counts=run.counts)
+    SyncRun.objects.filter(pk=run.pk).update(counts=run.counts, heartbeat_at=timezone.now())
 
 
 def run_finish(run: SyncRun, *, error: str = "", note: str = "") -> SyncRun:
@@ -88,3 +95,33 @@ def run_finish(run: SyncRun, *, error: str = "", note: str = "") -> SyncRun:
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "message", "finished_at", "counts"])
     return run
+
+
+INTERRUPTED = (
+    "Interrupted: the worker running it stopped before it finished. Nothing is lost: what it "
+    "had not sent waits in the queue and goes with the next sync."
+)
+
+
+def runs_close_interrupted(*, stale_after: timedelta) -> list[SyncRun]:
+    """Close the runs whose worker died: still running, no progress for ``stale_after``, and
+    nobody holds a drain or pull claim on their integration (a live worker keeps its claim
+    fresh). Returns them, closed, so the sweep can resume what needs resuming."""
+    before = timezone.now() - stale_after
+    busy = SyncState.objects.filter(
+        Q(drain_claimed_at__gte=before) | Q(pull_claimed_at__gte=before)
+    ).values("integration_id")
+    stale = (
+        SyncRun.objects.filter(status=SyncRun.Status.RUNNING, finished_at__isnull=True)
+        .filter(Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, started_at__lt=before))
+        .exclude(integration_id__in=busy)
+    )
+    closed = []
+    for run in stale:
+        # Conditional: a run that finished meanwhile keeps its own ending.
+        if SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+            status=SyncRun.Status.INTERRUPTED, message=INTERRUPTED, finished_at=timezone.now()
+        ):
+            run.refresh_from_db()
+            closed.append(run)
+    return closed

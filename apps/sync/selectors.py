@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from apps.integrations.models import Integration
 
@@ -77,8 +77,16 @@ class LogFilters:
 
 
 def log_entries(*, organisation, filters: LogFilters) -> QuerySet[SyncLogEntry]:
-    entries = SyncLogEntry.objects.filter(integration__organisation=organisation).select_related(
-        "integration"
+    failed = Change.objects.filter(
+        integration_id=OuterRef("integration_id"),
+        kind=OuterRef("kind"),
+        object_id=OuterRef("object_id"),
+        state=Change.State.FAILED,
+    )
+    entries = (
+        SyncLogEntry.objects.filter(integration__organisation=organisation)
+        .select_related("integration")
+        .annotate(retryable=Exists(failed))  # the record is still failed there: offer Retry
     )
     if filters.integration:
         entries = entries.filter(integration_id=filters.integration)

@@ -5,6 +5,7 @@
   for a worker; ``sync_run_execute`` is what the worker (or a command) runs.
 - ``retry_failed``: parked records back in the queue.
 - ``changes_send_again``: chosen outbox rows sent again now (the admin's action).
+- ``record_retry``: staff's Retry of one failed record (the Sync Log and the record's page).
 """
 
 from __future__ import annotations
@@ -165,6 +166,16 @@ def changes_send_again(*, changes) -> int:
     integration_ids = sorted({change.integration_id for change in rows})
     transaction.on_commit(lambda: _schedule_drains(integration_ids))
     return len(rows)
+
+
+def record_retry(*, integration: Integration, kind: str, object_id: int) -> int:
+    """Staff's Retry on one failed record: its parked rows are due again now and a drain is
+    queued. Returns how many rows went back (0: nothing of it was failed any more)."""
+    return changes_send_again(
+        changes=Change.objects.filter(
+            integration=integration, kind=kind, object_id=object_id, state=Change.State.FAILED
+        ).order_by("pk")
+    )
 
 
 def retry_failed(*, integration: Integration | None = None) -> list[SyncRun]:

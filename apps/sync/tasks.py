@@ -12,7 +12,7 @@ from apps.integrations.models import Integration
 
 from . import outbox
 from .models import SyncRun
-from .runs import run_finish
+from .runs import run_finish, runs_close_interrupted
 
 DRAIN_TASK = "sync.drain_integration"
 PULL_TASK = "sync.pull_integration"
@@ -24,7 +24,7 @@ SYNC_NOW_TASK = "sync.sync_now"
 @shared_task(name=DRAIN_TASK, bind=True, ignore_result=True, max_retries=None)
 def drain_integration(self, integration_id: int) -> None:
     """Send the integration's waiting changes. Another drain of it already running makes this
-    one a no-op: that drain takes whatever is due before it lets go."""
+    one a no-op: that drain is asked to go round once more before it lets go (coalesced)."""
     from .push import drain
 
     integration = Integration.objects.filter(pk=integration_id).first()
@@ -33,9 +33,6 @@ def drain_integration(self, integration_id: int) -> None:
     result = drain(integration)
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)
-    if result.processed and integration.is_connected and outbox.has_due(integration_id):
-        # Committed between the drain's last look and its release: go round once more.
-        drain_integration.delay(integration_id)
 
 
 @shared_task(name=PULL_TASK, bind=True, ignore_result=True, max_retries=5)
@@ -70,7 +67,9 @@ def pull_all() -> None:
 
 @shared_task(name=SWEEP_TASK, ignore_result=True)
 def sweep_outbox() -> None:
-    """Re-queue rows a crashed worker left behind and drain whatever is due."""
+    """Re-queue rows a crashed worker left behind and drain whatever is due; close the runs of
+    workers that died."""
+    runs_close_interrupted(stale_after=outbox.claim_timeout())
     for integration_id in outbox.sweep():
         drain_integration.delay(integration_id)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
@@ -13,7 +16,7 @@ from apps.integrations.models import Integration
 
 from . import services
 from .forms import LogFilterForm
-from .models import SyncRun
+from .models import Kind, SyncRun
 from .selectors import log_entries
 
 LOG_PAGE_SIZE = 50
@@ -42,6 +45,32 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     template = "sync/run.html#progress" if request.htmx else "sync/run.html"
     return render(request, template, {"run": run})
+
+
+@login_required
+@require_POST
+def retry_record(request: HttpRequest, pk: int, kind: str, object_id: int) -> HttpResponse:
+    """Retry one failed record in one integration now (the Sync Log's and the record page's
+    Retry button)."""
+    integration = get_for_organisation(Integration.objects.all(), request, pk=pk)
+    if kind not in Kind.values:
+        raise Http404("No such kind of record.")
+    label = f"{Kind(kind).label} #{object_id}"
+    if services.record_retry(integration=integration, kind=kind, object_id=object_id):
+        messages.success(request, f"{label} goes to {integration.get_provider_display()} again.")
+    else:
+        messages.info(request, f"{label} has no failed sync to retry.")
+    return redirect(_back(request))
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the button was pressed, if that is a page of this site; else the Sync Log."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("sync:log")
 
 
 @login_required

@@ -111,7 +111,9 @@ def test_transient_error_is_retried_later_honouring_retry_after(connect, hub, re
     result = drain(qbo)
     assert result.retry_in >= 120
     change = Change.objects.get(integration=qbo, kind="customer")
-    assert change.state == "pending" and change.attempts == 1
+    # A rate limit is no try: only the backoff grows.
+    assert change.state == "pending" and change.attempts == 0
+    assert change.transient_failures == 1
     assert change.next_attempt_at >= timezone.now() + timedelta(seconds=119)
     # Rows behind it wait too, untouched.
     assert Change.objects.get(integration=qbo, kind="invoice", object_id=invoice.pk).state == (
@@ -262,7 +264,7 @@ def test_transient_failure_while_a_newer_edit_waits_keeps_one_waiting_row(connec
     remote.push_invoice = edit_then_fail
     drain(qbo)
     [waiting] = Change.objects.filter(integration=qbo, kind="invoice", state="pending")
-    assert waiting.attempts == 1 and waiting.next_attempt_at is not None
+    assert waiting.transient_failures == 1 and waiting.next_attempt_at is not None
 
 
 def test_remote_record_deleted_meanwhile_is_reflected_not_crashed_on(connect, remotes):

@@ -1,0 +1,83 @@
+"""Every sync run ends with its counts: event-driven drains, and runs whose worker died (closed
+by the sweep as interrupted, their records sent by the next drain)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.sync import outbox
+from apps.sync.errors import TransientError
+from apps.sync.models import Change, SyncRun, SyncState
+from apps.sync.push import drain
+from apps.sync.runs import run_start
+from apps.sync.tasks import sweep_outbox
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tasks_run_inline():
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_event_drain_closes_its_run_with_its_counts(connect, hub, remotes, org, client):
+    qbo = connect()
+    hub.invoice()
+    drain(qbo)
+    run = SyncRun.objects.get(integration=qbo, trigger=SyncRun.Trigger.EVENT)
+    assert run.status == SyncRun.Status.SUCCEEDED and run.finished_at is not None
+    assert run.counts["pushed"] == 2  # the customer, then its invoice
+    client.force_login(UserFactory(organisation=org))
+    page = client.get(reverse("integrations:index")).content.decode()
+    assert "Succeeded" in page and "Running" not in page
+
+
+def test_drain_paused_by_a_rate_limit_still_closes_its_run(connect, hub, remotes):
+    qbo = connect()
+    hub.invoice()
+    refusal = TransientError("429 Too Many Requests", retry_after=30)
+    remotes(qbo).fail["push_customer"].append(refusal)
+    drain(qbo)
+    run = SyncRun.objects.get(integration=qbo, trigger=SyncRun.Trigger.EVENT)
+    assert run.finished_at is not None and run.counts["retrying"] == 1
+    assert "continues by itself" in run.message
+
+
+def _worker_dies_mid_drain(integration) -> SyncRun:
+    """A drain that took its rows and opened its run, then was SIGKILLed; minutes pass."""
+    outbox.claim(integration.pk, "drain")
+    run = run_start(integration=integration, trigger=SyncRun.Trigger.EVENT)
+    assert outbox.take_due(integration.pk)
+    old = timezone.now() - timedelta(hours=1)
+    SyncState.objects.filter(integration=integration).update(drain_claimed_at=old)
+    Change.objects.filter(integration=integration).update(claimed_at=old)
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=old)
+    return run
+
+
+def test_sweep_closes_the_run_of_a_dead_worker_as_interrupted_and_sends_what_it_left(
+    connect, hub, remotes, tasks_run_inline
+):
+    qbo, xero = connect("quickbooks"), connect("xero")
+    hub.invoice()
+    dead = _worker_dies_mid_drain(qbo)
+    # A slow run of a live worker: no progress saved for a while, but its claim is fresh.
+    outbox.claim(xero.pk, "drain")
+    slow = run_start(integration=xero, trigger=SyncRun.Trigger.EVENT)
+    SyncRun.objects.filter(pk=slow.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    sweep_outbox()
+    dead.refresh_from_db(), slow.refresh_from_db()
+    assert dead.status == SyncRun.Status.INTERRUPTED and dead.finished_at is not None
+    assert "Interrupted" in dead.message
+    assert slow.status == SyncRun.Status.RUNNING and slow.finished_at is None
+    assert remotes(qbo).count("invoice") == 1  # the sweep's drain sent what the dead one left
+    assert not SyncRun.objects.filter(integration=qbo, finished_at__isnull=True).exists()
