@@ -18,6 +18,7 @@ from apps.common.forms import (
     DocumentForm,
     apply_errors,
     blank_line_form,
+    data_filled_from_items,
     line_formset,
     lines_from_formset,
 )
@@ -49,15 +50,19 @@ def document_edit(
     initial: dict | None = None,
     context: dict | None = None,
 ) -> HttpResponse:
-    """GET shows the form; POST with "add_line" adds a row (the no-JS path); POST saves through
-    ``save(lines=..., **header)`` and redirects to the document, or shows the refusals."""
+    """GET shows the form; POST with "add_line" adds a row and with "fill_items" fills rows
+    from their items (the no-JS paths); POST saves through ``save(lines=..., **header)`` and
+    redirects to the document, or shows the refusals."""
     organisation = organisation_of(request)
     if request.method == "POST":
         adding = "add_line" in request.POST
+        filling = "fill_items" in request.POST
         data = _with_extra_row(request.POST) if adding else request.POST
-        form = form_class(data, organisation=organisation)
+        if filling:
+            data = data_filled_from_items(data, organisation=organisation)
+        form = form_class(data, initial=_initial(document, end_field), organisation=organisation)
         formset = line_formset(organisation=organisation, data=data)
-        if not adding and form.is_valid() and formset.is_valid():
+        if not (adding or filling) and form.is_valid() and formset.is_valid():
             try:
                 saved = save(lines=lines_from_formset(formset), **form.cleaned_data)
             except ValidationError as exc:
