@@ -89,7 +89,7 @@ def validate_document_numbers(*, document, lines, line_model: type[models.Model]
     ]
     kind = document._meta.verbose_name
     problems += [
-        f"The {kind}'s {label}, {getattr(totals, name):,}, is more than a {kind} can hold "
+        f"The {kind}'s {label}, {getattr(totals, name):,}, is more than one {kind} can hold "
         f"(at most {limit_of(type(document), name):,}); split it over several {kind}s."
         for name, label in TOTALS
         if abs(getattr(totals, name)) > limit_of(type(document), name)
