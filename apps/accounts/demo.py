@@ -39,7 +39,12 @@ def seed(*, today: dt.date | None = None) -> dict:
     with transaction.atomic():
         organisation, _ = Organisation.objects.get_or_create(
             name=ORGANISATION,
-            defaults={"country": "US", "currency": "USD", "time_zone": "America/New_York"},
+            defaults={
+                "country": "US",
+                "currency": "USD",
+                "time_zone": "America/New_York",
+                "default_tax_rate": Decimal("5.5"),
+            },
         )
         user = _staff_user(organisation)
         items = _service_items(organisation)
