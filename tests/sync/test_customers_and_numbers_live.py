@@ -1,15 +1,17 @@
-"""A person entered twice in the hub, under one e-mail written in another case, against both
-sandboxes over HTTP: the second is matched to the first one's ledger record and left for
-merging, and that record (and so the first hub customer) keeps its own fields."""
+"""Against both sandboxes over HTTP: a person entered twice in the hub, under one e-mail written
+in another case, is matched to the first one's ledger record and left for merging, and that
+record (and so the first hub customer) keeps its own fields; a pulled invoice whose numbers do
+not fit the hub's columns is refused and logged, never half-written."""
 
 from __future__ import annotations
 
 import pytest
 
 from apps.customers.services import customer_create
+from apps.invoices.models import Invoice
 from apps.sync.models import Link, SyncLogEntry
 from apps.sync.pull import pull
-from tests.sync.test_end_to_end import drain_until_done, remote
+from tests.sync.test_end_to_end import drain_until_done, remote, someone_invoices_in_quickbooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,3 +51,16 @@ def test_matching_a_duplicate_in_a_ledger_never_rewrites_the_first_customer(both
     first.customer.refresh_from_db()
     assert first.customer.email == "tom.green@example.com"
     assert SyncLogEntry.objects.filter(message__contains="merge the duplicates").count() == 2
+
+
+def test_an_invoice_pulled_with_a_price_beyond_the_hubs_column_is_refused_and_logged(
+    both, live_hub
+):
+    qbo, _ = both
+    # QuickBooks keeps amounts up to 10^11; the hub's price column holds less.
+    someone_invoices_in_quickbooks(qbo, number="QB-HUGE", amount=5e10)
+    pull(qbo)
+    assert not Invoice.objects.filter(number="QB-HUGE").exists()
+    failed = SyncLogEntry.objects.get(integration=qbo, kind="invoice", outcome="failed")
+    assert "the unit price can be at most" in failed.message
+    assert live_hub.org.invoice_set.count() == 0
