@@ -188,3 +188,34 @@ def test_a_service_call_without_tax_rate_takes_the_default(org, customer):
         organisation=org, customer=customer, issue_date=org.today(), lines=[line]
     )
     assert invoice.tax_rate == Decimal("6.5") and invoice.tax_total == Decimal("6.50")
+
+
+def test_staff_set_the_default_tax_rate_on_organisation_settings(org, as_alice, as_bob):
+    url = reverse("organisation_settings")
+    assert 'name="default_tax_rate" value="0.00"' in as_bob.get(url).content.decode()
+    response = as_alice.post(url, {"default_tax_rate": "7.25"})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.default_tax_rate == Decimal("7.25")
+    assert 'name="tax_rate" value="7.25"' in as_bob.get(reverse("quotes:create")).content.decode()
+
+
+def test_organisation_settings_refuse_a_rate_above_100_beside_the_field(org, as_alice):
+    body = as_alice.post(reverse("organisation_settings"), {"default_tax_rate": "1e30"})
+    assert "Enter at most 100." in body.content.decode()
+    org.refresh_from_db()
+    assert org.default_tax_rate == Decimal("0")
+
+
+def test_an_outsider_changes_only_their_own_organisations_rate(org, charlie, as_charlie):
+    page = as_charlie.get(reverse("organisation_settings")).content.decode()
+    assert "Elsewhere" in page and org.name not in page
+    as_charlie.post(reverse("organisation_settings"), {"default_tax_rate": "9"})
+    org.refresh_from_db()
+    charlie.organisation.refresh_from_db()
+    assert (org.default_tax_rate, charlie.organisation.default_tax_rate) == (0, Decimal("9"))
+
+
+def test_organisation_settings_need_a_login(client):
+    response = client.get(reverse("organisation_settings"))
+    assert response.status_code == 302 and "/login/" in response.url
