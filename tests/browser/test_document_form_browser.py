@@ -50,6 +50,11 @@ def stock(org):
 
 
 def _choose_item(page, index: int, item) -> None:
+    select = f"[name=lines-{index}-service_item]"
+    # A row htmx has just swapped in listens for changes only once htmx has processed it.
+    page.wait_for_function(
+        f"(el => el && el['htmx-internal-data'] !== undefined)(document.querySelector('{select}'))"
+    )
     with page.expect_response(lambda r: "/items/line-fields/" in r.url):
         page.select_option(f"select[name=lines-{index}-service_item]", str(item.pk))
     page.wait_for_function(
