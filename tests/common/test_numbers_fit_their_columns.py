@@ -18,7 +18,7 @@ from apps.invoices.services import invoice_create, payment_collect_online
 from apps.quotes.models import Quote
 from apps.timesheets.models import TeamMember
 from tests.common.test_items_and_taxes import posted
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, InvoiceFactory, UserFactory
 from tests.staff import client_for
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +146,34 @@ def test_the_admin_refuses_a_huge_default_tax_rate(org):
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     org.refresh_from_db()
     assert org.default_tax_rate == Decimal("0")
+
+
+def _admin_post_data(response) -> dict:
+    """The change form's current values, as the browser would post them back."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
+        forms += inline.formset.forms
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if value is None or value is False or name in ("DELETE",):
+                continue
+            data[form.add_prefix(name)] = getattr(value, "pk", value)
+    return data
+
+
+def test_the_admin_refuses_a_huge_line_quantity_on_an_invoice(org, customer):
+    invoice = InvoiceFactory(organisation=org, customer=customer)
+    admin = client_for(UserFactory(organisation=org, is_staff=True, is_superuser=True))
+    url = reverse("admin:invoices_invoice_change", args=[invoice.pk])
+    data = _admin_post_data(admin.get(url))
+    assert admin.post(url, data).status_code == 302  # the values as they are save
+    line_prefix = next(k for k in data if k.endswith("-0-quantity")).removesuffix("quantity")
+    data[f"{line_prefix}quantity"] = HUGE_QUANTITY
+    response = admin.post(url, data)
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert invoice.lines.get().quantity == Decimal("1")
+    assert admin.get(reverse("admin:invoices_invoice_changelist")).status_code == 200
