@@ -182,9 +182,14 @@ def line_filled_from_item(*, organisation, prefix: str, data, item: ServiceItem)
     """One row as typed (quantity, discount kept) with the chosen item's values filled in."""
     initial = {"quantity": data.get(f"{prefix}-quantity") or Decimal("1")}
     initial["discount_percent"] = data.get(f"{prefix}-discount_percent") or ""
-    return LineForm(
+    line = LineForm(
         prefix=prefix, organisation=organisation, initial=initial | item_line_values(item)
     )
+    if not item.taxable:
+        # Never taxed whatever the box says (see LineInput): show it, rather than let it be ticked.
+        line.fields["taxable"].disabled = True
+        line.fields["taxable"].widget.attrs["title"] = f"{item} is not taxable."
+    return line
 
 
 def data_filled_from_items(data, *, organisation):

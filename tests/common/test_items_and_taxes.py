@@ -75,7 +75,8 @@ def test_choosing_an_item_answers_its_line_filled_with_description_price_and_tax
     assert 'name="lines-2-description" value="Passed through at cost"' in body
     assert 'name="lines-2-unit_price" value="120.00"' in body
     assert 'name="lines-2-quantity" value="3"' in body  # what was typed stays
-    assert 'id="id_lines-2-taxable">' in body  # not taxed: the box is not ticked
+    # Not taxed: the box is shown unticked, and cannot be ticked for this item.
+    assert 'title="Permit fee is not taxable." disabled id="id_lines-2-taxable">' in body
     assert "line-filled" in response.headers["HX-Trigger"]  # the totals recompute
 
 
