@@ -47,7 +47,8 @@ def document_currencies(organisation) -> CurrencyRule:
     "Currency"), so the hub refuses it first, where staff can still change it."""
     reason = f"{organisation.name} works in {organisation.currency}"
     allowed = {organisation.currency}
-    connected = organisation.integrations.filter(status="connected").order_by("provider")
+    # A ledger waiting to be reconnected still gets what was made meanwhile.
+    connected = organisation.integrations.exclude(status="disconnected").order_by("provider")
     for integration in connected:
         name = integration.remote_company_name or integration.get_provider_display()
         reason += f", {name} ({integration.get_provider_display()}) in {integration.currency}"
