@@ -21,6 +21,7 @@ from apps.common.forms import (
     data_filled_from_items,
     line_formset,
     lines_from_formset,
+    posted_row_count,
 )
 from apps.common.lines import HEADER_FIELDS
 from apps.common.money import ZERO
@@ -35,7 +36,7 @@ def _initial(document: Document | None, end_field: str) -> dict:
 def _with_extra_row(data):
     data = data.copy()
     key = f"{LINE_PREFIX}-TOTAL_FORMS"
-    data[key] = str(int(data.get(key) or 0) + 1)
+    data[key] = str(posted_row_count(data) + 1)
     return data
 
 
@@ -85,7 +86,7 @@ def document_edit(
 def line_row(request: HttpRequest) -> HttpResponse:
     """One blank line row for htmx "Add line", with the bumped form count swapped out of band."""
     organisation = organisation_of(request)
-    index = int(request.GET.get(f"{LINE_PREFIX}-TOTAL_FORMS") or 0)
+    index = posted_row_count(request.GET)
     return render(
         request,
         "components/line_row.html",

@@ -197,7 +197,7 @@ def data_filled_from_items(data, *, organisation):
     (the no-JavaScript way to choose items)."""
     data = data.copy()
     items = ServiceItem.objects.filter(organisation=organisation)
-    for index in range(int(data.get(f"{LINE_PREFIX}-TOTAL_FORMS") or 0)):
+    for index in range(posted_row_count(data)):
         prefix = f"{LINE_PREFIX}-{index}"
         item = items.filter(pk=_int(data.get(f"{prefix}-service_item"))).first()
         if item is None:
@@ -217,6 +217,13 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def posted_row_count(data) -> int:
+    """How many line rows the browser says it sent: a made-up count is no rows, and no count
+    goes past what a formset would read."""
+    count = _int(data.get(f"{LINE_PREFIX}-TOTAL_FORMS")) or 0
+    return max(0, min(count, forms.formsets.DEFAULT_MAX_NUM))
 
 
 def lines_from_formset(formset) -> list[LineInput]:

@@ -220,3 +220,13 @@ def test_an_outsider_changes_only_their_own_organisations_rate(org, charlie, as_
 def test_organisation_settings_need_a_login(client):
     response = client.get(reverse("organisation_settings"))
     assert response.status_code == 302 and "/login/" in response.url
+
+
+@pytest.mark.parametrize("count", ["abc", "-5", "99999999999"])
+def test_a_made_up_row_count_is_no_error(customer, permit, as_alice, count):
+    data = posted(customer, [{"service_item": permit.pk, "quantity": "1"}])
+    data["lines-TOTAL_FORMS"] = count
+    for extra in ({"fill_items": "1"}, {"add_line": "1"}):
+        assert as_alice.post(reverse("invoices:create"), {**data, **extra}).status_code == 200
+    response = as_alice.get(reverse("invoices:line_row"), {"lines-TOTAL_FORMS": count})
+    assert response.status_code == 200
