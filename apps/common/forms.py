@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.catalog.models import ServiceItem
 from apps.common.bounds import bounded_decimal_field
@@ -67,6 +68,10 @@ class DocumentForm(forms.Form):
         self._limit_currency(organisation)
         self.fields["discount_percent"].initial = Decimal("0")
         self.fields["tax_rate"].initial = organisation.default_tax_rate
+        self.fields["tax_rate"].help_text = format_html(
+            'New documents start at the <a href="{}">organisation\'s default</a>.',
+            reverse("organisation_settings"),
+        )
 
     def _limit_currency(self, organisation) -> None:
         """Only the currencies the organisation and every connected ledger take; any other is

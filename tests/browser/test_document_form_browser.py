@@ -135,3 +135,26 @@ def test_a_number_too_large_for_its_column_is_an_error_beside_the_field(
     assert not Invoice.objects.exists()
     page.goto(f"{live_server.url}/invoices/")
     assert "Invoices" in page.title()
+
+
+def test_a_customer_with_another_customers_email_is_warned_and_saved_only_when_asked(
+    browser_page, live_server, alice, org, shots
+):
+    from apps.customers.models import Customer
+
+    tom = CustomerFactory(organisation=org, display_name="Tom Green", email="tom@example.com")
+    page = browser_page
+    _log_in(page, live_server.url, alice.username)
+    page.goto(f"{live_server.url}/customers/new/")
+    page.fill("[name=given_name]", "Thomas")
+    page.fill("[name=family_name]", "Green")
+    page.fill("[name=email]", " TOM@Example.com ")
+    page.click("button.primary")
+    warning = page.get_by_test_id("same-email")
+    warning.wait_for()
+    assert "Tom Green" in warning.inner_text() and "already has the e-mail" in warning.inner_text()
+    page.screenshot(path=str(shots / "customer-same-email.png"), full_page=True)
+    assert Customer.objects.count() == 1
+    page.click("button[name=same_email][value=save]")
+    page.wait_for_url(lambda url: "/new/" not in url)
+    assert Customer.objects.exclude(pk=tom.pk).get().display_name == "Thomas Green"

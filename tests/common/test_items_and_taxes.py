@@ -230,3 +230,9 @@ def test_a_made_up_row_count_is_no_error(customer, permit, as_alice, count):
         assert as_alice.post(reverse("invoices:create"), {**data, **extra}).status_code == 200
     response = as_alice.get(reverse("invoices:line_row"), {"lines-TOTAL_FORMS": count})
     assert response.status_code == 200
+
+
+def test_the_tax_rate_field_points_to_where_the_default_is_set(org, as_alice):
+    body = as_alice.get(reverse("invoices:create")).content.decode()
+    url = reverse("organisation_settings")
+    assert f'<a href="{url}">organisation\'s default</a>' in body
