@@ -11,6 +11,8 @@ from apps.customers.models import Customer
 from apps.customers.services import customer_create
 from apps.integrations.directory import CustomerDirectory, may_be_same_person
 from apps.sync.adapters import Pushed
+from tests.factories import UserFactory
+from tests.staff import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +101,39 @@ def test_another_organisations_customer_with_that_email_is_neither_shown_nor_war
     response = as_charlie.post(reverse("customers:create"), new_customer())
     assert response.status_code == 302
     assert "Tom Green" not in as_charlie.get(response.url).content.decode()
+
+
+@pytest.fixture
+def admin_client(org):
+    return client_for(UserFactory(organisation=org, is_staff=True, is_superuser=True))
+
+
+def admin_values(org, **overrides) -> dict:
+    return {"organisation": org.pk, "display_name": "Tom Green", "email": "tom@example.com"} | (
+        overrides
+    )
+
+
+def test_a_customer_added_in_the_admin_gets_the_same_email_key(org, admin_client):
+    url = reverse("admin:customers_customer_add")
+    response = admin_client.post(url, admin_values(org, email="Tom.Green@Example.COM"))
+    assert response.status_code == 302
+    customer = Customer.objects.get()
+    assert customer.email_normalised == "tom.green@example.com"
+    found = customer_find_match(organisation=org, email="tom.green@example.com", name="", phone="")
+    assert found == customer
+
+
+def test_an_email_changed_in_the_admin_moves_its_matching_key(org, tom, admin_client):
+    url = reverse("admin:customers_customer_change", args=[tom.pk])
+    admin_client.post(url, admin_values(org, email="thomas@example.com"))
+    tom.refresh_from_db()
+    assert (tom.email, tom.email_normalised) == ("thomas@example.com", "thomas@example.com")
+
+
+def test_the_admin_refuses_what_the_services_refuse_beside_the_field(org, admin_client):
+    url = reverse("admin:customers_customer_add")
+    response = admin_client.post(url, admin_values(org, billing_country="U"))
+    assert response.status_code == 200
+    assert "Use the two-letter country code" in response.content.decode()
+    assert not Customer.objects.exists()
