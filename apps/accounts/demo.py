@@ -1,6 +1,8 @@
 """Demo data: a small US trades business with a few months of work (``manage.py seed_demo``).
 
-Every step looks for what it would create first, so running it again adds nothing."""
+Every step looks for what it would create first, so running it again adds nothing. Customers
+and service items are found by the ``demo_key`` they were made with, never by name: a ledger may
+have renamed them since (docs/documents.md, "Demo data")."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from apps.accounts.models import Organisation, User
 from apps.catalog.models import ServiceItem
 from apps.catalog.services import service_item_create
 from apps.common.lines import LineInput
+from apps.customers.matching import normalise_email
 from apps.customers.models import Customer
 from apps.customers.services import customer_create
 from apps.invoices import services as invoices
@@ -36,7 +39,12 @@ def seed(*, today: dt.date | None = None) -> dict:
     with transaction.atomic():
         organisation, _ = Organisation.objects.get_or_create(
             name=ORGANISATION,
-            defaults={"country": "US", "currency": "USD", "time_zone": "America/New_York"},
+            defaults={
+                "country": "US",
+                "currency": "USD",
+                "time_zone": "America/New_York",
+                "default_tax_rate": Decimal("5.5"),
+            },
         )
         user = _staff_user(organisation)
         items = _service_items(organisation)
@@ -69,17 +77,36 @@ def _staff_user(organisation: Organisation) -> User:
     return user
 
 
+def _keyed(queryset, key: str, **unkeyed_lookups):
+    """The demo record made under ``key``; else one made before keys existed, found once by
+    its demo values (``unkeyed_lookups``, tried in turn) and given its key."""
+    found = queryset.filter(demo_key=key).first()
+    for lookup, value in unkeyed_lookups.items():
+        if found is None and value:
+            found = queryset.filter(demo_key="", **{lookup: value}).order_by("id").first()
+            if found is not None:
+                queryset.filter(pk=found.pk).update(demo_key=key)
+    return found
+
+
 def _service_items(organisation) -> dict[str, ServiceItem]:
+    """The demo's items by their demo name, whatever they are called now."""
+    items = {}
+    queryset = ServiceItem.objects.filter(organisation=organisation)
     for name, description, price, taxable in ITEMS:
-        if not ServiceItem.objects.filter(organisation=organisation, name=name).exists():
-            service_item_create(
+        key = f"item:{name}"
+        item = _keyed(queryset, key, name=name)
+        if item is None:
+            item = service_item_create(
                 organisation=organisation,
                 name=name,
                 description=description,
                 unit_price=Decimal(price),
                 taxable=taxable,
             )
-    return {item.name: item for item in ServiceItem.objects.filter(organisation=organisation)}
+            queryset.filter(pk=item.pk).update(demo_key=key)
+        items[name] = item
+    return items
 
 
 def _customer_values(index: int) -> dict:
@@ -101,14 +128,20 @@ def _customer_values(index: int) -> dict:
 
 
 def _customers(organisation) -> list[Customer]:
-    wanted = [_customer_values(i) for i in range(44)] + NEAR_DUPLICATES
-    existing = set(
-        Customer.objects.filter(organisation=organisation).values_list("display_name", flat=True)
-    )
-    for values in wanted:
-        if values["display_name"] not in existing:
-            customer_create(organisation=organisation, **values)
-    return list(Customer.objects.filter(organisation=organisation).order_by("id"))
+    wanted = {f"customer:{i}": _customer_values(i) for i in range(44)}
+    wanted |= {f"near-duplicate:{i}": values for i, values in enumerate(NEAR_DUPLICATES)}
+    queryset = Customer.objects.filter(organisation=organisation)
+    for key, values in wanted.items():
+        found = _keyed(
+            queryset,
+            key,
+            display_name=values["display_name"],
+            email_normalised=normalise_email(values.get("email")),
+        )
+        if found is None:
+            customer = customer_create(organisation=organisation, **values)
+            queryset.filter(pk=customer.pk).update(demo_key=key)
+    return list(queryset.order_by("id"))
 
 
 def _lines(items: dict[str, ServiceItem], *names_and_quantities) -> list[LineInput]:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -21,6 +23,14 @@ class Organisation(models.Model):
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US, AU, GB.")
     currency = models.CharField(max_length=3, help_text="ISO 4217, e.g. USD, AUD, GBP.")
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    default_tax_rate = models.DecimalField(
+        "default tax rate %",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="The tax rate every new quote and invoice starts with.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

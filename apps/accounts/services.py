@@ -1,7 +1,10 @@
-"""Organisation-wide services: document numbers."""
+"""Organisation-wide services: document numbers and the organisation's settings."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 
@@ -37,3 +40,16 @@ def _locked_sequence(organisation: Organisation, prefix: str) -> NumberSequence:
             return NumberSequence.objects.create(organisation=organisation, prefix=prefix)
     except IntegrityError:
         return queryset.get(organisation=organisation, prefix=prefix)
+
+
+def organisation_settings_update(*, organisation: Organisation, default_tax_rate) -> Organisation:
+    """The rate new quotes and invoices start with (documents already made keep theirs)."""
+    try:
+        rate = Decimal(str(default_tax_rate))
+    except (InvalidOperation, ValueError):
+        rate = None
+    if rate is None or not rate.is_finite() or not Decimal("0") <= rate <= Decimal("100"):
+        raise ValidationError({"default_tax_rate": "The tax rate must be between 0 and 100."})
+    organisation.default_tax_rate = rate
+    organisation.save(update_fields=["default_tax_rate"])
+    return organisation

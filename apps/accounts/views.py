@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from apps.common.access import organisation_of
+from apps.common.forms import apply_errors
 
+from .forms import OrganisationSettingsForm
 from .selectors import dashboard_summary
+from .services import organisation_settings_update
 
 
 @login_required
@@ -16,3 +21,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/no_organisation.html", status=403)
     summary = dashboard_summary(organisation=organisation_of(request))
     return render(request, "accounts/dashboard.html", {"summary": summary})
+
+
+@login_required
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    initial = {"default_tax_rate": organisation.default_tax_rate}
+    form = OrganisationSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation_settings_update(organisation=organisation, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Organisation settings saved.")
+            return redirect("organisation_settings")
+    context = {"form": form, "organisation": organisation}
+    return render(request, "accounts/settings.html", context)

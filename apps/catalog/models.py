@@ -15,6 +15,8 @@ class ServiceItem(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
     taxable = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
+    # Which demo item this is (manage.py seed_demo), whatever a ledger renamed it to.
+    demo_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

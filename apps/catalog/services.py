@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.common.bounds import fits, limit_of, too_large_message
 from apps.sync.recorder import record_change
 
 from .models import ServiceItem
@@ -30,6 +31,8 @@ def _validate(item: ServiceItem) -> None:
         item.unit_price = Decimal(str(item.unit_price))
         if item.unit_price < 0:
             errors["unit_price"] = "The unit price cannot be negative."
+        elif not fits(item.unit_price, limit_of(ServiceItem, "unit_price")):
+            errors["unit_price"] = too_large_message(limit_of(ServiceItem, "unit_price"))
     except (InvalidOperation, ValueError):
         errors["unit_price"] = "Enter the unit price as a number, e.g. 95.00."
     if errors:

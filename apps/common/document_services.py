@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.accounts.services import number_allocate
+from apps.common.currencies import ISO_4217, document_currencies
 from apps.common.documents import Document
 from apps.common.lines import LineInput, apply_header, document_save
 from apps.sync.recorder import record_change
@@ -53,12 +54,23 @@ def _save(kind: DocumentKind, document: Document, lines: list[LineInput]) -> Non
     )
 
 
+def require_sendable_currency(document: Document) -> None:
+    """Staff's documents are in a currency every connected ledger takes (pulled documents
+    keep the ledger's own). A code that is no currency at all is the header check's to refuse."""
+    rule = document_currencies(document.organisation)
+    if document.currency in ISO_4217 and document.currency not in rule.allowed:
+        raise ValidationError({"currency": rule.refusal(document.currency)})
+
+
 def document_create(
     kind: DocumentKind, *, organisation, lines: list[LineInput], header: dict[str, Any]
 ) -> Document:
-    """A numbered draft with its lines and totals, recorded for sync, in one transaction."""
+    """A numbered draft with its lines and totals, recorded for sync, in one transaction.
+    Without a tax rate it takes the organisation's default."""
     document = kind.model(organisation=organisation)
+    header = {"tax_rate": organisation.default_tax_rate, **header}
     apply_header(document, header, end_field=kind.end_field)
+    require_sendable_currency(document)
     with transaction.atomic():
         document.number = number_allocate(
             organisation=organisation, prefix=kind.prefix, model=kind.model
@@ -76,6 +88,7 @@ def document_update(
         document = kind.model.objects.select_for_update().get(pk=document.pk)
         require_status(document, kind.editable, "edited")
         apply_header(document, header, end_field=kind.end_field)
+        require_sendable_currency(document)
         _save(kind, document, lines)
         record(kind, document)
     return document

@@ -18,8 +18,10 @@ from apps.common.forms import (
     DocumentForm,
     apply_errors,
     blank_line_form,
+    data_filled_from_items,
     line_formset,
     lines_from_formset,
+    posted_row_count,
 )
 from apps.common.lines import HEADER_FIELDS
 from apps.common.money import ZERO
@@ -34,7 +36,7 @@ def _initial(document: Document | None, end_field: str) -> dict:
 def _with_extra_row(data):
     data = data.copy()
     key = f"{LINE_PREFIX}-TOTAL_FORMS"
-    data[key] = str(int(data.get(key) or 0) + 1)
+    data[key] = str(posted_row_count(data) + 1)
     return data
 
 
@@ -49,15 +51,19 @@ def document_edit(
     initial: dict | None = None,
     context: dict | None = None,
 ) -> HttpResponse:
-    """GET shows the form; POST with "add_line" adds a row (the no-JS path); POST saves through
-    ``save(lines=..., **header)`` and redirects to the document, or shows the refusals."""
+    """GET shows the form; POST with "add_line" adds a row and with "fill_items" fills rows
+    from their items (the no-JS paths); POST saves through ``save(lines=..., **header)`` and
+    redirects to the document, or shows the refusals."""
     organisation = organisation_of(request)
     if request.method == "POST":
         adding = "add_line" in request.POST
+        filling = "fill_items" in request.POST
         data = _with_extra_row(request.POST) if adding else request.POST
-        form = form_class(data, organisation=organisation)
+        if filling:
+            data = data_filled_from_items(data, organisation=organisation)
+        form = form_class(data, initial=_initial(document, end_field), organisation=organisation)
         formset = line_formset(organisation=organisation, data=data)
-        if not adding and form.is_valid() and formset.is_valid():
+        if not (adding or filling) and form.is_valid() and formset.is_valid():
             try:
                 saved = save(lines=lines_from_formset(formset), **form.cleaned_data)
             except ValidationError as exc:
@@ -80,7 +86,7 @@ def document_edit(
 def line_row(request: HttpRequest) -> HttpResponse:
     """One blank line row for htmx "Add line", with the bumped form count swapped out of band."""
     organisation = organisation_of(request)
-    index = int(request.GET.get(f"{LINE_PREFIX}-TOTAL_FORMS") or 0)
+    index = posted_row_count(request.GET)
     return render(
         request,
         "components/line_row.html",

@@ -7,9 +7,13 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.catalog.models import ServiceItem
-from apps.common.currencies import validate_currency
+from apps.common.bounds import bounded_decimal_field
+from apps.common.currencies import document_currencies
+from apps.common.documents import Document, DocumentLine
 from apps.common.lines import LineInput
 from apps.customers.models import Customer
 
@@ -34,18 +38,25 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class CurrencyField(forms.ChoiceField):
+    """A choice of currency codes that also takes a typed code in any case."""
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).strip().upper()
+
+
 class DocumentForm(forms.Form):
     """Header of a quote or invoice; subclasses add the due / expiry date."""
 
     customer = forms.ModelChoiceField(queryset=Customer.objects.none())
     issue_date = forms.DateField(widget=DateInput)
     billing_email = forms.EmailField(required=False, help_text="Defaults to the customer's.")
-    currency = forms.CharField(max_length=3)
-    discount_percent = forms.DecimalField(
-        label="Discount %", min_value=0, max_value=100, decimal_places=2, initial=Decimal("0")
+    currency = CurrencyField()
+    discount_percent = bounded_decimal_field(
+        Document, "discount_percent", label="Discount %", min_value=0, max_value=100
     )
-    tax_rate = forms.DecimalField(
-        label="Tax rate %", min_value=0, max_value=100, decimal_places=2, initial=Decimal("0")
+    tax_rate = bounded_decimal_field(
+        Document, "tax_rate", label="Tax rate %", min_value=0, max_value=100
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -54,11 +65,32 @@ class DocumentForm(forms.Form):
         self.fields["customer"].queryset = Customer.objects.filter(
             organisation=organisation, merged_into__isnull=True
         )
-        self.fields["currency"].initial = organisation.currency
+        self._limit_currency(organisation)
+        self.fields["discount_percent"].initial = Decimal("0")
+        self.fields["tax_rate"].initial = organisation.default_tax_rate
+        self.fields["tax_rate"].help_text = format_html(
+            'New documents start at the <a href="{}">organisation\'s default</a>.',
+            reverse("organisation_settings"),
+        )
+
+    def _limit_currency(self, organisation) -> None:
+        """Only the currencies the organisation and every connected ledger take; any other is
+        refused here with the reason, never sent to be refused by a ledger."""
+        self.currency_rule = rule = document_currencies(organisation)
+        current = self.initial.get("currency")
+        shown = [*rule.allowed, *([current] if current and current not in rule.allowed else [])]
+        field = self.fields["currency"]
+        field.choices = [(code, code) for code in shown]
+        field.initial = organisation.currency
+        # Django formats this message with %-style params: keep a name's own "%" as it is.
+        message = rule.refusal("{value}").replace("%", "%%").replace("{value}", "%(value)s")
+        field.error_messages = {**field.error_messages, "invalid_choice": message}
 
     def clean_currency(self) -> str:
-        currency = self.cleaned_data["currency"].strip().upper()
-        validate_currency(currency)
+        # A document already in another currency is shown as it is, and refused until changed.
+        currency = self.cleaned_data["currency"]
+        if currency not in self.currency_rule.allowed:
+            raise ValidationError(self.currency_rule.refusal(currency))
         return currency
 
 
@@ -67,10 +99,17 @@ class LineForm(forms.Form):
         queryset=ServiceItem.objects.none(), required=False, label="Item"
     )
     description = forms.CharField(max_length=500, required=False)
-    quantity = forms.DecimalField(min_value=0, decimal_places=2, label="Qty")
-    unit_price = forms.DecimalField(min_value=0, decimal_places=2, required=False, label="Price")
-    discount_percent = forms.DecimalField(
-        min_value=0, max_value=100, decimal_places=2, required=False, label="Disc. %"
+    quantity = bounded_decimal_field(DocumentLine, "quantity", min_value=0, label="Qty")
+    unit_price = bounded_decimal_field(
+        DocumentLine, "unit_price", min_value=0, required=False, label="Price"
+    )
+    discount_percent = bounded_decimal_field(
+        DocumentLine,
+        "discount_percent",
+        min_value=0,
+        max_value=100,
+        required=False,
+        label="Disc. %",
     )
     taxable = forms.BooleanField(required=False)
 
@@ -80,6 +119,18 @@ class LineForm(forms.Form):
             self.fields["service_item"].queryset = ServiceItem.objects.filter(
                 organisation=organisation, active=True
             )
+        # Choosing an item swaps in this row filled from it (htmx); without JavaScript the
+        # form's "Fill lines from their items" button does the same on the server.
+        self.fields["service_item"].widget.attrs.update(
+            {
+                "hx-get": reverse("catalog:line_fields"),
+                "hx-trigger": "change",
+                "hx-target": "closest tr",
+                "hx-swap": "outerHTML",
+                "hx-include": "closest tr",
+                "hx-vals": f'{{"prefix": "{self.prefix}"}}',
+            }
+        )
 
 
 class BaseLineFormSet(forms.BaseFormSet):
@@ -120,6 +171,64 @@ def blank_line_form(*, organisation, index: int) -> forms.Form:
         organisation=organisation,
         initial={"quantity": Decimal("1"), "taxable": True},
     )
+
+
+def item_line_values(item: ServiceItem) -> dict:
+    """What choosing ``item`` puts on a line: its description, price and tax flag."""
+    return {
+        "service_item": item.pk,
+        "description": item.description or item.name,
+        "unit_price": item.unit_price,
+        "taxable": item.taxable,
+    }
+
+
+def line_filled_from_item(*, organisation, prefix: str, data, item: ServiceItem) -> forms.Form:
+    """One row as typed (quantity, discount kept) with the chosen item's values filled in."""
+    initial = {"quantity": data.get(f"{prefix}-quantity") or Decimal("1")}
+    initial["discount_percent"] = data.get(f"{prefix}-discount_percent") or ""
+    line = LineForm(
+        prefix=prefix, organisation=organisation, initial=initial | item_line_values(item)
+    )
+    if not item.taxable:
+        # Never taxed whatever the box says (see LineInput): show it, rather than let it be ticked.
+        line.fields["taxable"].disabled = True
+        line.fields["taxable"].widget.attrs["title"] = f"{item} is not taxable."
+    return line
+
+
+def data_filled_from_items(data, *, organisation):
+    """The posted rows with every chosen item's description, price and tax flag filled in
+    (the no-JavaScript way to choose items)."""
+    data = data.copy()
+    items = ServiceItem.objects.filter(organisation=organisation)
+    for index in range(posted_row_count(data)):
+        prefix = f"{LINE_PREFIX}-{index}"
+        item = items.filter(pk=_int(data.get(f"{prefix}-service_item"))).first()
+        if item is None:
+            continue
+        values = item_line_values(item)
+        data[f"{prefix}-description"] = values["description"]
+        data[f"{prefix}-unit_price"] = str(values["unit_price"])
+        if values["taxable"]:
+            data[f"{prefix}-taxable"] = "on"
+        else:
+            data.pop(f"{prefix}-taxable", None)
+    return data
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def posted_row_count(data) -> int:
+    """How many line rows the browser says it sent: a made-up count is no rows, and no count
+    goes past what a formset would read."""
+    count = _int(data.get(f"{LINE_PREFIX}-TOTAL_FORMS")) or 0
+    return max(0, min(count, forms.formsets.DEFAULT_MAX_NUM))
 
 
 def lines_from_formset(formset) -> list[LineInput]:

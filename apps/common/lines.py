@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Model
 
+from apps.common.bounds import validate_document_numbers
 from apps.common.currencies import validate_currency
 from apps.common.documents import Document, compute_totals
 from apps.common.money import HUNDRED, ZERO
@@ -30,6 +31,12 @@ class LineInput:
     discount_percent: Decimal = ZERO
     taxable: bool = True
     service_item: Model | None = None
+
+    def __post_init__(self) -> None:
+        # A line of a non-taxable item is never taxed, whoever built it (form, pull, demo);
+        # a taxable item's line may still be marked untaxed (docs/documents.md, "Taxes").
+        if self.service_item is not None and not self.service_item.taxable:
+            object.__setattr__(self, "taxable", False)
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -181,6 +188,7 @@ def document_save(
         tax_rate=document.tax_rate,
     )
     validate_lines(organisation=document.organisation, lines=lines)
+    validate_document_numbers(document=document, lines=lines, line_model=line_model)
     document.discount_percent = Decimal(str(document.discount_percent))
     document.tax_rate = Decimal(str(document.tax_rate))
     document.save()

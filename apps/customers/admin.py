@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
@@ -9,10 +10,28 @@ from apps.common.admin import OrganisationScopedAdmin
 
 from .merging import customer_merge
 from .models import Customer, CustomerMerge
+from .services import EDITABLE_FIELDS, customer_create, customer_update, customer_validate
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """The admin's customer form refuses what the services refuse, beside the field."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.instance.merged_into_id:
+            self.add_error(
+                None, f"{self.instance} was merged; edit the customer it was merged into."
+            )
+            return
+        try:
+            customer_validate(self.instance)
+        except ValidationError as exc:
+            self._update_errors(exc)
 
 
 @admin.register(Customer)
 class CustomerAdmin(OrganisationScopedAdmin):
+    form = CustomerAdminForm
     list_display = (
         "display_name",
         "email",
@@ -42,6 +61,15 @@ class CustomerAdmin(OrganisationScopedAdmin):
     )
     raw_id_fields = ("organisation",)
     actions = ["review_merge", "merge_into_oldest"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the services, so the matching keys follow the e-mail (one normaliser for every
+        # way in) and the change is recorded for sync.
+        values = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+        if change:
+            customer_update(customer=obj, **values)
+        else:
+            obj.pk = customer_create(organisation=obj.organisation, **values).pk
 
     @admin.action(description="Review and merge the selected customers…", permissions=["change"])
     def review_merge(self, request, queryset):

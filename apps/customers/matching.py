@@ -22,7 +22,15 @@ _SPACE = re.compile(r"\s+")
 
 
 def normalise_email(email: str | None) -> str:
-    return (email or "").strip().lower()
+    """The one key e-mail addresses compare by, in the hub and against every ledger: case and
+    any whitespace (a pasted address keeps stray spaces or a tab) ignored."""
+    return "".join((email or "").split()).lower()
+
+
+def same_email(first: str | None, second: str | None) -> bool:
+    """Whether two addresses are one, both given."""
+    key = normalise_email(first)
+    return bool(key) and key == normalise_email(second)
 
 
 def normalise_phone(phone: str | None) -> str:

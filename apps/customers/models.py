@@ -29,6 +29,9 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
     )
+    # Which demo customer this is (manage.py seed_demo), so a second run finds it whatever a
+    # ledger renamed it to. Never shown, never synced.
+    demo_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,6 +11,20 @@ from .matching import name_tokens_key, normalise_email, normalise_name, normalis
 from .models import Customer
 
 
+def customers_with_email(*, organisation, email: str, exclude_pk: int | None = None):
+    """The organisation's customers in use whose e-mail is ``email`` (any case or spacing)."""
+    key = normalise_email(email)
+    if not key:
+        return Customer.objects.none()
+    return (
+        Customer.objects.filter(
+            organisation=organisation, merged_into__isnull=True, email_normalised=key
+        )
+        .exclude(pk=exclude_pk)
+        .order_by("id")
+    )
+
+
 def customer_list(*, organisation, search: str = "") -> QuerySet[Customer]:
     """Customers still in use (merged ones hidden), filtered by name, e-mail or phone."""
     customers = Customer.objects.filter(organisation=organisation, merged_into__isnull=True)

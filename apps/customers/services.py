@@ -46,6 +46,12 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def customer_validate(customer: Customer) -> None:
+    """Refuse what the services would refuse on saving, keyed by field (for forms that build
+    the customer themselves, like the admin's)."""
+    _validate(customer)
+
+
 def _validate(customer: Customer) -> None:
     errors: dict[str, str] = {}
     if not customer.display_name:

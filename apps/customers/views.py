@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
@@ -54,12 +55,34 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _get_customer(request, pk))
 
 
+def _same_email(request: HttpRequest, form: CustomerForm, customer: Customer | None) -> list:
+    """Other customers already using the e-mail typed in (only once the form parses)."""
+    if request.method != "POST" or not form.is_valid():
+        return []
+    return list(
+        selectors.customers_with_email(
+            organisation=organisation_of(request),
+            email=form.cleaned_data["email"],
+            exclude_pk=customer.pk if customer else None,
+        )
+    )
+
+
 def _customer_form(request: HttpRequest, *, customer: Customer | None, save) -> HttpResponse:
+    """Saving an e-mail another customer has first asks: open that one, save then merge, or
+    save anyway (docs/documents.md, "Customers' e-mail addresses")."""
     form = CustomerForm(request.POST or None, instance=customer)
-    saved = save_model_form(request, form, save)
-    if saved is not None:
-        return redirect(saved)
-    return render(request, "customers/form.html", {"form": form, "customer": customer})
+    same_email = _same_email(request, form, customer)
+    choice = request.POST.get("same_email", "")
+    if not (same_email and choice not in ("save", "merge")):
+        saved = save_model_form(request, form, save)
+        if saved is not None and same_email and choice == "merge":
+            ids = ",".join(str(c.pk) for c in [saved, *same_email])
+            return redirect(f"{reverse('customers:merge')}?ids={ids}")
+        if saved is not None:
+            return redirect(saved)
+    context = {"form": form, "customer": customer, "same_email": same_email}
+    return render(request, "customers/form.html", context)
 
 
 @login_required

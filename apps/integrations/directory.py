@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from apps.customers.matching import normalise_email
 from apps.sync.adapters import Pushed
 
 
 def may_be_same_person(remote_email: str, email: str) -> bool:
     """A name match counts only when the e-mails do not say these are two people (rule 10:
     another person with the same name is created under a distinguishable name instead)."""
-    return not remote_email or not email or remote_email.strip().lower() == email.strip().lower()
+    remote_key, key = normalise_email(remote_email), normalise_email(email)
+    return not remote_key or not key or remote_key == key
 
 
 class CustomerDirectory:
@@ -34,14 +36,14 @@ class CustomerDirectory:
         """A customer as the integration now holds it; the first one seen under a key stays,
         as the look-ups keep the first row they find."""
         if email:
-            self._by_email.setdefault(email.strip().lower(), pushed)
+            self._by_email.setdefault(normalise_email(email), pushed)
         if name:
             self._by_name.setdefault(self.name_key(name), (pushed, email))
 
     def match(self, *, name: str, email: str) -> Pushed | None:
         """The customer for this person: the same e-mail, else the same name unless the
         e-mails say these are two people."""
-        found = self._by_email.get(email.strip().lower()) if email else None
+        found = self._by_email.get(normalise_email(email)) if email else None
         if found is not None:
             return found
         by_name = self._by_name.get(self.name_key(name))

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django import forms
 
+from apps.common.bounds import bounded_decimal_field
 from apps.common.forms import DateInput, DocumentForm
+
+from .models import Payment
 
 
 class InvoiceForm(DocumentForm):
@@ -12,7 +15,7 @@ class InvoiceForm(DocumentForm):
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(min_value=0, decimal_places=2)
+    amount = bounded_decimal_field(Payment, "amount", min_value=0)
     date = forms.DateField(widget=DateInput)
     method = forms.ChoiceField(
         choices=[

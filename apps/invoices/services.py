@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.common.bounds import fits, limit_of, too_large_message
 from apps.common.document_services import (
     DocumentKind,
     document_create,
@@ -104,6 +105,8 @@ def _amount(value) -> Decimal:
         raise ValidationError({"amount": "Enter the amount as a number, e.g. 120.00."}) from None
     if amount <= 0:
         raise ValidationError({"amount": "The amount must be more than zero."})
+    if not fits(amount, limit_of(Payment, "amount")):
+        raise ValidationError({"amount": too_large_message(limit_of(Payment, "amount"))})
     return amount
 
 

@@ -361,6 +361,10 @@ def customer_place(
     if found is not None and _someone_else(ctx.integration, customer, found):
         found = None
     if found is not None:
+        if _linked_elsewhere(ctx.integration, Kind.CUSTOMER, customer, found):
+            # Another hub customer's record: writing this one's fields over it would come back
+            # into that customer on the next pull. The two are left for merging instead.
+            return found, "Matched an existing customer in the integration."
         if update_found:
             key = outbox.idempotency_key(ctx.change, Kind.CUSTOMER, customer.pk)
             return (

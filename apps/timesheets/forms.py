@@ -3,10 +3,11 @@ from __future__ import annotations
 from django import forms
 
 from apps.catalog.models import ServiceItem
+from apps.common.bounds import bounded_decimal_field
 from apps.common.forms import DateInput
 from apps.customers.models import Customer
 
-from .models import TeamMember
+from .models import TeamMember, TimeEntry
 
 
 class TimesheetForm(forms.Form):
@@ -24,12 +25,12 @@ class TimesheetForm(forms.Form):
 class TeamMemberForm(forms.Form):
     name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
-    hourly_rate = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, required=False)
+    hourly_rate = bounded_decimal_field(TeamMember, "hourly_rate", min_value=0, required=False)
 
 
 class TimeEntryForm(forms.Form):
     date = forms.DateField(widget=DateInput)
-    hours = forms.DecimalField(min_value=0, max_digits=5, decimal_places=2)
+    hours = bounded_decimal_field(TimeEntry, "hours", min_value=0)
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), required=False)
     service_item = forms.ModelChoiceField(queryset=ServiceItem.objects.none(), required=False)
     notes = forms.CharField(max_length=500, required=False)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common.bounds import fits, limit_of, too_large_message
 from apps.sync.recorder import record_change
 
 from .models import TeamMember, TimeEntry, Timesheet
@@ -21,6 +22,9 @@ MAX_HOURS_PER_ENTRY = Decimal("24")
 def team_member_create(*, organisation, name: str, email: str = "", hourly_rate=None) -> TeamMember:
     if not name.strip():
         raise ValidationError({"name": "Enter the team member's name."})
+    rate_limit = limit_of(TeamMember, "hourly_rate")
+    if hourly_rate is not None and not fits(hourly_rate, rate_limit):
+        raise ValidationError({"hourly_rate": too_large_message(rate_limit)})
     return TeamMember.objects.create(
         organisation=organisation, name=name.strip(), email=email.strip(), hourly_rate=hourly_rate
     )

@@ -111,7 +111,7 @@ def test_chosen_item_fills_a_blank_description_and_price(org, customer, as_alice
     [
         ({"lines-0-quantity": "-1"}, "greater than or equal to 0"),
         ({"lines-0-unit_price": "-3"}, "greater than or equal to 0"),
-        ({"currency": "ABC"}, "is not a known currency"),
+        ({"currency": "ABC"}, "Documents can only be in USD"),
         ({"due_date": "2026-11-01"}, "The due date cannot be before the issue date."),
         ({"billing_email": "ann@"}, "Enter a valid email address."),
     ],

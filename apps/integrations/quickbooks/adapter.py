@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import prefetch_related_objects
 
+from apps.customers.matching import same_email
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
@@ -93,7 +94,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
 
     def _same_person(self, holder: dict | None, customer) -> bool:
         email = ((holder or {}).get("PrimaryEmailAddr") or {}).get("Address", "")
-        return bool(customer.email) and email.lower() == customer.email.lower()
+        return same_email(email, customer.email)
 
     def _push_under_free_name(self, customer, remote_id, *, key: str, refused: QboFault) -> Pushed:
         """6240: the name belongs to another customer, vendor or employee."""

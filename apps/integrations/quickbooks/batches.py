@@ -16,6 +16,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Sequence
 
+from apps.customers.matching import normalise_email
 from apps.integrations.directory import LazyDirectory, may_be_same_person
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import Pushed
@@ -135,10 +136,11 @@ class BatchMixin:
                 f"select * from Customer where PrimaryEmailAddr in ({literals(emails)})"
             )
             by_email = {
-                str((r.get("PrimaryEmailAddr") or {}).get("Address", "")).lower(): r for r in rows
+                normalise_email(str((r.get("PrimaryEmailAddr") or {}).get("Address", ""))): r
+                for r in rows
             }
             for customer in chunk:
-                row = by_email.get(customer.email.lower())
+                row = by_email.get(normalise_email(customer.email))
                 if row is not None:
                     found[customer.pk] = _pushed_customer(row)
         rest = [c for c in customers if c.pk not in found]

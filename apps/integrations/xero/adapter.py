@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from apps.customers.matching import same_email
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
@@ -123,13 +124,8 @@ class XeroAdapter(BatchMixin, ItemMixin):
     def _push_under_free_name(self, customer, remote_id, *, key, refused) -> Pushed:
         name = " ".join(customer.display_name.split())
         holder = self._contact_where("Name", name)
-        holder_email = str((holder or {}).get("EmailAddress") or "").lower()
-        if (
-            remote_id is None
-            and holder
-            and customer.email
-            and holder_email == customer.email.lower()
-        ):
+        holder_email = str((holder or {}).get("EmailAddress") or "")
+        if remote_id is None and holder and same_email(holder_email, customer.email):
             data = self.client.update(
                 "Contacts", holder["ContactID"], mapping.contact_to_xero(customer)
             )

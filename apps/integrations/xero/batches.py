@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from urllib.parse import quote
 
+from apps.customers.matching import normalise_email
 from apps.integrations.directory import LazyDirectory, may_be_same_person
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import NewCustomer, Pushed
@@ -168,9 +169,10 @@ class BatchMixin:
         terms = {f"{field}=={mapping.where_literal(v)}": v for v in sorted(wanted)}
         for group in lookup_groups(list(terms), joiner=" OR ", most=WHERE_TERMS):
             rows = self.client.get_list("Contacts", {"where": " OR ".join(group)})
-            by_value = {str(r.get(field) or "").lower(): r for r in rows}
+            key = normalise_email if field == "EmailAddress" else str.lower
+            by_value = {key(str(r.get(field) or "")): r for r in rows}
             for customer in (c for term in group for c in wanted[terms[term]]):
-                row = by_value.get(value_of(customer).lower())
+                row = by_value.get(key(value_of(customer)))
                 email = str((row or {}).get("EmailAddress") or "")
                 if row is not None and may_be_same_person(email, customer.email):
                     found[customer.pk] = pushed(row, "customer", row.get("Name", ""))
