@@ -13,7 +13,7 @@ from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany
 
 from . import faults, ops, query, records
-from .records import find, render
+from .records import company_zone, find, render
 from .schema import BY_URL_NAME, ENTITIES, Entity
 
 CDC_MAX_DAYS = 30
@@ -52,7 +52,7 @@ def write(
         raise faults.required("Id")
     else:
         record = ops.create(company, entity, body)
-    return {entity.name: render(record)}
+    return {entity.name: render(record, company_zone(company))}
 
 
 def _has_id(body: Any) -> bool:
@@ -68,7 +68,7 @@ def read(company: SandboxCompany, entity: Entity, record_id: str) -> dict[str, A
     record = find(company, entity.name, record_id)
     if record is None:
         raise faults.not_found(entity.name, record_id)
-    return {entity.name: render(record)}
+    return {entity.name: render(record, company_zone(company))}
 
 
 def run_query(company: SandboxCompany, text: str) -> dict[str, Any]:
@@ -95,8 +95,9 @@ def change_data_capture(company: SandboxCompany, entities: str, changed_since: s
         company=company, entities=[e.name for e in chosen], since=since
     )[:CDC_MAX_OBJECTS]
     grouped: dict[str, list] = {entity.name: [] for entity in chosen}
+    zone = company_zone(company)
     for record in rows:
-        grouped[record.entity].append(render(record))
+        grouped[record.entity].append(render(record, zone))
     responses = []
     for name, items in grouped.items():
         if items:
