@@ -34,7 +34,7 @@ DOCUMENT_LENGTHS = {"DocNumber": 21, "PrivateNote": 4000}
 LINE_DESCRIPTION = 4000
 PARTIES = ("Customer", "Vendor", "Employee")
 SALES = ("Invoice", "Estimate", "SalesReceipt")
-EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+EMAIL = re.compile(r"^[^@\s,;<>()\[\]\"]+@[^@\s,;<>()\[\]\"]+$")
 
 
 def too_long(name: str, limit: int, value: str) -> faults.QboFault:
