@@ -72,7 +72,7 @@ def entity_read(
         found = api.entity_for_url(entity)
         if found.name == "CompanyInfo" and record_id == company.external_id:
             return api.read(company, found, "1")
-        return api.read(company, found, record_id)
+        return api.read(company, found, record_id, include=request.GET.get("include", ""))
 
     return _answer(produce)
 
@@ -114,7 +114,8 @@ def query(request: HttpRequest, company: SandboxCompany) -> HttpResponse:
         text = request.GET.get("query", "")
     else:
         text = request.body.decode("utf-8", errors="replace")
-    return _answer(lambda: api.run_query(company, text))
+    include = request.GET.get("include", "")
+    return _answer(lambda: api.run_query(company, text, include=include))
 
 
 @require_POST
