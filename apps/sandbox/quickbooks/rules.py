@@ -102,8 +102,10 @@ def check_sales_document(data: dict[str, Any]) -> None:
 def check_line_amount(line: dict[str, Any]) -> None:
     """6070: a sales line's Amount must be its Qty × UnitPrice rounded half up to the cent,
     when all three are given: "Amount calculation incorrect in the request" / "Amount is not
-    equal to Qty * UnitPrice. Supplied value:..." (Intuit's error code list). No tolerance
-    beyond the cent rounding is documented, so none is given. A 0 is python-quickbooks'
+    equal to Qty * UnitPrice. Supplied value:..." (Intuit's error code list). QBO keeps up to
+    seven decimals in Qty and UnitPrice and rounds the line total to two ("How QuickBooks
+    Online rounds", help.breadwinner.com/support/solutions/articles/44001664304); no tolerance
+    beyond that cent rounding is documented, so none is given. A 0 is python-quickbooks'
     default for whatever it was not given (SalesItemLine.Amount, SalesItemLineDetail.Qty and
     UnitPrice all start at 0): QBO works the missing one out, as for a line without it."""
     detail = line.get("SalesItemLineDetail") or {}
