@@ -16,8 +16,8 @@ from . import faults
 from .records import CENT, dec
 
 # Maximum lengths from the entity reference pages (Customer: DisplayName 500, GivenName /
-# MiddleName / FamilyName 100, Title / Suffix 16, CompanyName 100; Invoice: DocNumber 21,
-# PrivateNote 4000, Line.Description 4000).
+# MiddleName / FamilyName 100, Title / Suffix 16, CompanyName 100, PrintOnCheckName 110;
+# Invoice: DocNumber 21, PrivateNote 4000, Line.Description 4000).
 # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer
 # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
 NAME_LENGTHS = {
@@ -32,8 +32,6 @@ NAME_LENGTHS = {
 }
 DOCUMENT_LENGTHS = {"DocNumber": 21, "PrivateNote": 4000}
 LINE_DESCRIPTION = 4000
-PARTIES = ("Customer", "Vendor", "Employee")
-SALES = ("Invoice", "Estimate", "SalesReceipt")
 EMAIL = re.compile(r"^[^@\s,;<>()\[\]\"]+@[^@\s,;<>()\[\]\"]+$")
 
 
