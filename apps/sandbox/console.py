@@ -16,7 +16,8 @@ from .companies import company_create, company_payroll_set
 from .models import Provider, SandboxCompany, SandboxRequest
 from .quickbooks import console_actions
 from .quickbooks.faults import QboFault
-from .quickbooks.records import render as render_record
+from .quickbooks.records import company_zone
+from .quickbooks.records import render as render_qbo
 
 LISTED = ("Customer", "Invoice", "Payment", "Estimate", "SalesReceipt", "Item", "TimeActivity")
 
@@ -58,6 +59,10 @@ def _company(external_id: str) -> SandboxCompany:
     return get_object_or_404(SandboxCompany, provider=Provider.QUICKBOOKS, external_id=external_id)
 
 
+def render_record(company: SandboxCompany, record) -> dict:
+    return render_qbo(record, company_zone(company))
+
+
 def _record(company: SandboxCompany, entity: str, record_id: str):
     record = store.record_get(company=company, entity=entity, record_id=record_id)
     if record is None:
@@ -71,7 +76,7 @@ def qbo_company(request: HttpRequest, external_id: str) -> HttpResponse:
     sections = []
     for entity in LISTED:
         rows = store.records(company, entity).order_by("-updated_at")[:100]
-        sections.append((entity, [_row(render_record(row)) for row in rows]))
+        sections.append((entity, [_row(render_record(company, row)) for row in rows]))
     recent = SandboxRequest.objects.filter(company=company).order_by("-pk")[:20]
     return render(
         request,
@@ -128,7 +133,7 @@ def qbo_customer(request: HttpRequest, external_id: str, record_id: str) -> Http
     return render(
         request,
         "sandbox/qbo_customer.html",
-        {"company": company, "customer": render_record(record)},
+        {"company": company, "customer": render_record(company, record)},
     )
 
 
@@ -141,7 +146,7 @@ def qbo_invoice(request: HttpRequest, external_id: str, record_id: str) -> HttpR
         lambda: console_actions.invoice_edit(company=company, record=record, form=request.POST),
     ):
         return redirect("sandbox:qbo_console_invoice", external_id, record_id)
-    invoice = render_record(record)
+    invoice = render_record(company, record)
     return render(
         request,
         "sandbox/qbo_invoice.html",
@@ -149,7 +154,7 @@ def qbo_invoice(request: HttpRequest, external_id: str, record_id: str) -> HttpR
             "company": company,
             "invoice": invoice,
             "lines": list(enumerate(invoice.get("Line") or [])),
-            "methods": [render_record(m) for m in store.records(company, "PaymentMethod")],
+            "methods": [render_record(company, m) for m in store.records(company, "PaymentMethod")],
             "voided": bool(record.data.get("_voided")),
         },
     )

@@ -148,7 +148,8 @@ def _chosen_company(request: HttpRequest, provider: str):
         name=name,
         country=request.POST.get("country", "US"),
         currency=request.POST.get("currency", ""),
-        payroll_enabled=request.POST.get("payroll", "on") not in ("", "off", "0", "false"),
+        # An HTML checkbox left unticked is simply not sent: no "payroll" means no Payroll.
+        payroll_enabled=request.POST.get("payroll", "") not in ("", "off", "0", "false"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -11,8 +12,13 @@ from .models import Provider
 
 
 def qbo_time() -> str:
-    """QBO's ``time`` field: local time with offset and milliseconds."""
-    return timezone.localtime().isoformat(timespec="milliseconds")
+    """QBO's ``time`` field: Intuit's Pacific time with offset and milliseconds, as in
+    ``"time": "2019-11-18T23:45:06.552-08:00"`` (intuit/QuickBooks-V3-DotNET-SDK#111)."""
+    return (
+        timezone.now()
+        .astimezone(ZoneInfo("America/Los_Angeles"))
+        .isoformat(timespec="milliseconds")
+    )
 
 
 def qbo_error(code: str, message: str, detail: str = "", element: str = "") -> dict:
@@ -74,6 +80,10 @@ def forbidden(provider: str) -> HttpResponse:
 
 
 def throttled(provider: str, *, problem: str, retry_after: int) -> HttpResponse:
+    if provider == Provider.QUICKBOOKS and problem == "concurrent":
+        from .quickbooks.wire import gateway_throttle
+
+        return gateway_throttle(retry_after)
     if provider == Provider.QUICKBOOKS:
         error = qbo_error(
             "3001",

@@ -107,6 +107,10 @@ def test_more_concurrent_requests_than_allowed_get_429(
     slow.join()
     assert control.requests_wait(qbo_company, status=504)
     assert answer.status_code == 429
+    # Intuit's gateway answers this one in XML even to a client that asked for JSON.
+    assert answer.headers["Content-Type"].startswith("application/xml")
+    assert '<Fault type="SERVICE"><Error code="3001">' in answer.text
+    assert "<Detail>The request limit was reached.  Try again later</Detail>" in answer.text
     assert raw.get("companyinfo/1").status_code == 200
 
 

@@ -146,6 +146,21 @@ def test_approving_without_a_company_shows_the_page_again(qbo_app, discovery_url
     assert "Pick a company" in answer.text
 
 
+def test_new_company_with_the_payroll_box_left_unticked_has_no_payroll(qbo_app, discovery_url):
+    # A browser sends nothing for an unticked checkbox.
+    url = _auth_client(qbo_app, discovery_url).get_authorization_url([Scopes.ACCOUNTING], "s")
+    query = _approve(url, new_company_name="Unticked Ltd", country="US")
+    company = SandboxCompany.objects.get(external_id=query["realmId"][0])
+    assert company.payroll_enabled is False
+
+
+def test_new_company_with_the_payroll_box_ticked_has_payroll(qbo_app, discovery_url):
+    url = _auth_client(qbo_app, discovery_url).get_authorization_url([Scopes.ACCOUNTING], "s")
+    query = _approve(url, new_company_name="Ticked Ltd", country="US", payroll="on")
+    company = SandboxCompany.objects.get(external_id=query["realmId"][0])
+    assert company.payroll_enabled is True
+
+
 def test_new_company_without_payroll(qbo_app, discovery_url):
     url = _auth_client(qbo_app, discovery_url).get_authorization_url([Scopes.ACCOUNTING], "s")
     query = _approve(url, new_company_name="No Payroll Ltd", country="US", payroll="off")

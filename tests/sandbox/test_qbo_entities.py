@@ -133,7 +133,7 @@ def test_invoice_totals_doc_number_and_customer_name_are_computed(qb):
     customer = _customer(qb)
     invoice = Invoice()
     invoice.CustomerRef = _ref(customer.Id)
-    invoice.Line = [_line(0, "7", qty=2, price=35), _line(50)]
+    invoice.Line = [_line(0, "10", qty=2, price=35), _line(50)]
     saved = invoice.save(qb=qb)
     assert saved.TotalAmt == 120.0 and saved.Balance == 120.0
     assert saved.DocNumber

@@ -38,7 +38,10 @@ ODD_BODIES = [
 def api(client, qbo_token, settings):
     settings.SANDBOX_LIMITS = {"quickbooks": {"minute": 100_000}}
     base = f"/sandbox/quickbooks/v3/company/{qbo_token.company.external_id}"
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {qbo_token.access_token}"}
+    auth = {
+        "HTTP_AUTHORIZATION": f"Bearer {qbo_token.access_token}",
+        "HTTP_ACCEPT": "application/json",
+    }
 
     def post(path: str, body, **params):
         query = "&".join(f"{k}={v}" for k, v in params.items())

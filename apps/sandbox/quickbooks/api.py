@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany
 
 from . import faults, ops, query, records
-from .records import find, render
+from .records import company_zone, find, render
 from .schema import BY_URL_NAME, ENTITIES, Entity
 
 CDC_MAX_DAYS = 30
@@ -52,7 +53,7 @@ def write(
         raise faults.required("Id")
     else:
         record = ops.create(company, entity, body)
-    return {entity.name: render(record)}
+    return {entity.name: render(record, company_zone(company))}
 
 
 def _has_id(body: Any) -> bool:
@@ -64,15 +65,37 @@ def _is_sparse(body: dict) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-def read(company: SandboxCompany, entity: Entity, record_id: str) -> dict[str, Any]:
+def read(
+    company: SandboxCompany, entity: Entity, record_id: str, *, include: str = ""
+) -> dict[str, Any]:
     record = find(company, entity.name, record_id)
     if record is None:
         raise faults.not_found(entity.name, record_id)
-    return {entity.name: render(record)}
+    row = render(record, company_zone(company))
+    return {entity.name: with_invoice_link(company, row) if _wants_link(include) else row}
 
 
-def run_query(company: SandboxCompany, text: str) -> dict[str, Any]:
-    return {"QueryResponse": query.run(company, text)}
+def run_query(company: SandboxCompany, text: str, *, include: str = "") -> dict[str, Any]:
+    answer = query.run(company, text)
+    if _wants_link(include) and "Invoice" in answer:
+        answer["Invoice"] = [with_invoice_link(company, row) for row in answer["Invoice"]]
+    return {"QueryResponse": answer}
+
+
+def _wants_link(include: str) -> bool:
+    return "invoicelink" in include.lower().split(",")
+
+
+def with_invoice_link(company: SandboxCompany, row: dict[str, Any]) -> dict[str, Any]:
+    """``?include=invoiceLink``: "Sharable link for the invoice sent to external customers.
+    The link is generated only for invoices with online payment enabled and having a valid
+    customer email address." (Invoice entity page, InvoiceLink, minor version 36)
+    https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice"""
+    online = row.get("AllowOnlineCreditCardPayment") or row.get("AllowOnlineACHPayment")
+    if "TotalAmt" not in row or not online or not (row.get("BillEmail") or {}).get("Address"):
+        return row
+    digest = hashlib.sha256(f"{company.external_id}:{row['Id']}".encode()).hexdigest()
+    return {**row, "InvoiceLink": f"https://connect.intuit.com/t/scs-v1-{digest[:40]}"}
 
 
 def change_data_capture(company: SandboxCompany, entities: str, changed_since: str) -> dict:
@@ -95,8 +118,9 @@ def change_data_capture(company: SandboxCompany, entities: str, changed_since: s
         company=company, entities=[e.name for e in chosen], since=since
     )[:CDC_MAX_OBJECTS]
     grouped: dict[str, list] = {entity.name: [] for entity in chosen}
+    zone = company_zone(company)
     for record in rows:
-        grouped[record.entity].append(render(record))
+        grouped[record.entity].append(render(record, zone))
     responses = []
     for name, items in grouped.items():
         if items:

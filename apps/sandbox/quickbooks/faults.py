@@ -84,6 +84,17 @@ def not_found(entity: str, record_id: object) -> QboFault:
     )
 
 
+def inactive_reference(entity: str, record_id: object, field: str) -> QboFault:
+    """A reference to a made-inactive name (QBO never deletes customers, items, accounts or tax
+    codes; "deleting" one makes it inactive): Intuit's 610 "Object Not Found : Something you're
+    trying to use has been made inactive. Check the fields with accounts, customers, items,
+    vendors or employees." (Top QuickBooks Online API errors,
+    https://developer.intuit.com/hub/blog/2017/06/08/top-quickbooks-online-api-errors-and-how-to-handle-them)"""
+    fault = not_found(entity, record_id)
+    fault.error["element"] = field
+    return fault
+
+
 def stale(entity: str, record_id: object, sync_token: object) -> QboFault:
     return QboFault(
         "5010",

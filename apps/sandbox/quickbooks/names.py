@@ -8,7 +8,7 @@ from typing import Any
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany, SandboxRecord
 
-from . import faults
+from . import faults, rules
 from .records import follow
 from .schema import NAME_SHARING
 
@@ -69,9 +69,10 @@ def prepare_party(
     name = _display_name(data)
     if not name:
         raise faults.required("DisplayName")
+    data["DisplayName"] = name
+    rules.check_party(data)
     if _taken(company, NAME_SHARING, "DisplayName", name, previous):
         raise faults.duplicate_name(name)
-    data["DisplayName"] = name
     data.setdefault("Active", True)
     if not data.get("PrintOnCheckName"):
         data["PrintOnCheckName"] = name

@@ -6,6 +6,7 @@ Unknown fields and wrongly typed values are refused with QBO's 2010 fault; pytho
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -135,16 +136,27 @@ def _check(owner: str, name: str, kind: str, value: Any) -> tuple[bool, Any]:
     return True, value
 
 
+# A date is xsd:date, "YYYY-MM-DD" (a time or offset after it is read and dropped); anything
+# else (01/05/2024, 2024-1-5) is refused as Intuit's JSON reader refuses it: 2010 "Unparseable
+# date". https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*|[+-]\d{2}:\d{2}|Z)?$")
+
+
 def _date_or_time(owner: str, name: str, kind: str, value: Any) -> str:
     if not isinstance(value, str):
         raise faults.wrong_type(owner, name, value, "a date")
     try:
         if kind == "D":
+            if not DATE.match(value):
+                raise ValueError(value)
             date.fromisoformat(value[:10])
             return value[:10]
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise faults.wrong_type(owner, name, value, "a date (YYYY-MM-DD)") from None
+        raise faults.invalid_property(
+            f'Property Name:Unparseable date: "{value}" specified is unsupported or invalid',
+            element=name,
+        ) from None
     return value
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany, SandboxRecord
 
-from . import activity, faults, names, payments, sales
+from . import activity, faults, names, payments, rules, sales
 from .normalize import clean_body
 from .records import find
 from .schema import ENTITIES, Entity
@@ -29,6 +29,8 @@ def _sales(entity: str) -> Prepare:
     def prepare(company, data, previous) -> None:
         if previous is not None and not data.get("DocNumber"):
             data["DocNumber"] = previous.data.get("DocNumber")
+        rules.check_sales_document(data)
+        rules.check_duplicate_number(company, entity, data, previous)
         sales.fill_defaults(company, data, entity, is_new=previous is None)
         sales.compute_lines(company, data, entity)
         if entity == "Invoice":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +20,7 @@ from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany
 
 from . import faults
-from .records import render
+from .records import company_zone, render
 from .schema import ENTITIES, Entity
 
 DEFAULT_PAGE = 100
@@ -142,7 +142,13 @@ def parse(text: str) -> Query:
     if p.keyword("STARTPOSITION"):
         query.start = max(1, p.integer())
     if p.keyword("MAXRESULTS"):
-        query.max_results = min(p.integer(), MAX_PAGE)
+        query.max_results = p.integer()
+        if query.max_results > MAX_PAGE:
+            # Intuit's answer, quoted in ruckus/quickbooks-ruby#24: "Invalid query:
+            # QueryValidationError: value 1500 is too large. Max allowed value is 1000".
+            raise faults.query_invalid(
+                f"value {query.max_results} is too large. Max allowed value is {MAX_PAGE}"
+            )
     if p.peek() is not None:
         raise faults.query_parse(f"Encountered {p._near()}: unexpected text at the end")
     return query
@@ -282,8 +288,9 @@ def run(company: SandboxCompany, text: str) -> dict[str, Any]:
     if exact and query.count:
         return {"totalCount": qs.count()}
     if exact and not query.order:
-        return _answer(query, _page_in_id_order(qs, query))
-    rows = [render(record) for record in sorted(qs, key=lambda r: _sort_key(r.record_id))]
+        return _answer(query, _page_in_id_order(qs, query, company_zone(company)))
+    zone = company_zone(company)
+    rows = [render(record, zone) for record in sorted(qs, key=lambda r: _sort_key(r.record_id))]
     rows = [row for row in rows if all(matches(row, c) for c in conditions)]
     if query.count:
         return {"totalCount": len(rows)}
@@ -298,13 +305,13 @@ def _answer(query: Query, page: list[dict[str, Any]]) -> dict[str, Any]:
     return {query.entity.name: page, "startPosition": query.start, "maxResults": len(page)}
 
 
-def _page_in_id_order(qs, query: Query) -> list[dict[str, Any]]:
+def _page_in_id_order(qs, query: Query, zone: tzinfo) -> list[dict[str, Any]]:
     """The page asked for, in the order of ids QBO lists records in (1, 2, ... 10, then
     non-numeric ids): the ids are sorted here, and only the page's records are read."""
     ids = sorted(qs.values_list("record_id", "pk"), key=lambda pair: _sort_key(pair[0]))
     chosen = [pk for _, pk in ids[query.start - 1 : query.start - 1 + query.max_results]]
     by_pk = qs.in_bulk(chosen)
-    return [render(by_pk[pk]) for pk in chosen]
+    return [render(by_pk[pk], zone) for pk in chosen]
 
 
 # Wrapped values (a reference's "value", an e-mail's "Address") are compared by what they wrap.

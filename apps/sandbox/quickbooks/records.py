@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -28,19 +29,39 @@ def dec(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-def qbo_datetime(moment: datetime) -> str:
-    return timezone.localtime(moment).isoformat(timespec="seconds")
+# QBO stamps MetaData and change data capture in the company's own time zone, with its offset
+# ("2015-07-24T10:33:39-07:00"); Intuit's US sample companies are on Pacific time.
+# https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/change-data-capture
+# (see docs/sandbox-quickbooks.md, "Times").
+COUNTRY_ZONES = {
+    "US": "America/Los_Angeles",
+    "CA": "America/Toronto",
+    "GB": "Europe/London",
+    "AU": "Australia/Sydney",
+    "NZ": "Pacific/Auckland",
+    "IN": "Asia/Kolkata",
+}
+PACIFIC = "America/Los_Angeles"
+
+
+def company_zone(company: SandboxCompany) -> tzinfo:
+    return ZoneInfo(COUNTRY_ZONES.get(company.country, PACIFIC))
+
+
+def qbo_datetime(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def today() -> date:
     return timezone.localdate()
 
 
-def render(record: SandboxRecord) -> dict[str, Any]:
-    """The record as QBO answers it; keys starting with "_" are the sandbox's own bookkeeping."""
+def render(record: SandboxRecord, zone: tzinfo) -> dict[str, Any]:
+    """The record as QBO answers it, its times in the company's ``zone``; keys starting with
+    "_" are the sandbox's own bookkeeping."""
     meta = {
-        "CreateTime": qbo_datetime(record.created_at),
-        "LastUpdatedTime": qbo_datetime(record.updated_at),
+        "CreateTime": qbo_datetime(record.created_at, zone),
+        "LastUpdatedTime": qbo_datetime(record.updated_at, zone),
     }
     if record.deleted:
         return {"Id": record.record_id, "status": "Deleted", "domain": "QBO", "MetaData": meta}
@@ -76,6 +97,8 @@ def follow(company: SandboxCompany, entity: str, ref: dict | None, field: str) -
     target = find(company, entity, ref["value"])
     if target is None:
         raise faults.invalid_reference(field, ref["value"])
+    if target.data.get("Active") is False:
+        raise faults.inactive_reference(entity, target.record_id, field)
     name = target.data.get("DisplayName") or target.data.get("Name")
     if name:
         ref["name"] = name

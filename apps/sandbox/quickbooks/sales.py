@@ -10,7 +10,7 @@ from typing import Any
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany
 
-from . import faults, tax
+from . import faults, rules, tax
 from .records import by_name, dec, follow, money, today
 
 CURRENCY_NAMES = {
@@ -47,6 +47,7 @@ def _item_line(company: SandboxCompany, line: dict[str, Any]) -> Decimal:
             raise faults.required("ItemRef")
         detail["ItemRef"] = {"value": default.record_id}
     item = follow(company, "Item", detail["ItemRef"], "ItemRef")
+    rules.check_line_amount(line)
     qty, price = dec(detail.get("Qty")), dec(detail.get("UnitPrice"))
     amount = dec(line.get("Amount"))
     if not amount and qty and price:
@@ -127,6 +128,7 @@ def compute_lines(company: SandboxCompany, data: dict[str, Any], entity: str) ->
     data["TxnTaxDetail"] = detail
     inclusive = data.get("GlobalTaxCalculation") == "TaxInclusive" and not tax.is_us(company)
     total = subtotal - discount + (0 if inclusive else tax_amount)
+    rules.check_total(entity, total)
     data["TotalAmt"] = money(total)
 
 

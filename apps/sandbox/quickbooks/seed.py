@@ -3,54 +3,94 @@ Landscaping Services"), so code written against a real Intuit sandbox finds what
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from apps.sandbox import store
-from apps.sandbox.models import SandboxCompany
+from apps.sandbox.models import SandboxCompany, SandboxRecord
 
 from . import ops
+from .preferences import preferences
 from .records import by_name, today
 from .schema import ENTITIES
 
+# Ids are the ones Intuit's sample company ("Sandbox Company_US_1", Craig's Design and
+# Landscaping Services) uses, as its API answers show them: accounts 84 A/R, 35 Checking, 81
+# Inventory Asset, 4 Undeposited Funds, 3 Prepaid Expenses, 32 Uncategorized Asset (an account
+# query of a real sandbox company), 79 Sales of Product Income, 80 Cost of Goods Sold and 81 in
+# Intuit's Item example, 86 Discounts given in its Invoice example, 82 Design income and 45
+# Landscaping Services on its items; items 3 Concrete, 4 Design, 6 Gardening, 10 Pest Control;
+# customers 1 Amy's Bird Sanctuary, 3 Cool Cars; employees 54 John Johnson, 55 Emily Platt.
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/item
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
+# docs/sandbox-quickbooks.md ("The sample company") lists which other ids are ours.
+# (id, name, type, sub type)
 ACCOUNTS = [
-    ("Checking", "Bank", "Checking"),
-    ("Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
-    ("Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-    ("Inventory Asset", "Other Current Asset", "Inventory"),
-    ("Services", "Income", "ServiceFeeIncome"),
-    ("Design income", "Income", "ServiceFeeIncome"),
-    ("Landscaping Services", "Income", "ServiceFeeIncome"),
-    ("Pest Control Services", "Income", "ServiceFeeIncome"),
-    ("Sales of Product Income", "Income", "SalesOfProductIncome"),
-    ("Discounts given", "Income", "DiscountsRefundsGiven"),
-    ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
-    ("Job Expenses", "Expense", "OtherMiscellaneousServiceCost"),
+    (1, "Services", "Income", "ServiceFeeIncome"),
+    (3, "Prepaid Expenses", "Other Current Asset", "PrepaidExpenses"),
+    (4, "Undeposited Funds", "Other Current Asset", "UndepositedFunds"),
+    (32, "Uncategorized Asset", "Other Current Asset", "OtherCurrentAssets"),
+    (35, "Checking", "Bank", "Checking"),
+    (36, "Savings", "Bank", "Savings"),
+    (45, "Landscaping Services", "Income", "ServiceFeeIncome"),
+    (54, "Pest Control Services", "Income", "ServiceFeeIncome"),
+    (58, "Job Expenses", "Expense", "OtherMiscellaneousServiceCost"),
+    (79, "Sales of Product Income", "Income", "SalesOfProductIncome"),
+    (80, "Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
+    (81, "Inventory Asset", "Other Current Asset", "Inventory"),
+    (82, "Design income", "Income", "ServiceFeeIncome"),
+    (84, "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
+    (86, "Discounts given", "Income", "DiscountsRefundsGiven"),
 ]
-# (name, income account, unit price, taxable, description)
+# (id, name, income account, unit price, taxable, description)
 ITEMS = [
-    ("Services", "Services", 0, False, ""),
-    ("Hours", "Services", 0, False, ""),
-    ("Design", "Design income", 75, False, "Custom Design"),
-    ("Gardening", "Landscaping Services", 0, False, "Weekly Gardening Service"),
-    ("Installation", "Landscaping Services", 50, False, "Installation of landscape design"),
-    ("Maintenance & Repair", "Landscaping Services", 0, False, "Maintenance & Repair"),
-    ("Pest Control", "Pest Control Services", 35, False, "Pest Control Services"),
-    ("Trimming", "Landscaping Services", 35, False, "Tree and Shrub Trimming"),
-    ("Rocks", "Sales of Product Income", 0, True, "Garden Rocks"),
-    ("Sprinkler Heads", "Sales of Product Income", 2, True, "Sprinkler Heads"),
+    (1, "Services", "Services", 0, False, ""),
+    (2, "Hours", "Services", 0, False, ""),
+    (3, "Concrete", "Landscaping Services", 0, True, "Concrete for fountain installation"),
+    (4, "Design", "Design income", 75, False, "Custom Design"),
+    (6, "Gardening", "Landscaping Services", 0, False, "Weekly Gardening Service"),
+    (7, "Installation", "Landscaping Services", 50, False, "Installation of landscape design"),
+    (9, "Maintenance & Repair", "Landscaping Services", 0, False, "Maintenance & Repair"),
+    (10, "Pest Control", "Pest Control Services", 35, False, "Pest Control Services"),
+    (13, "Rocks", "Sales of Product Income", 0, True, "Garden Rocks"),
+    (16, "Sprinkler Heads", "Sales of Product Income", 2, True, "Sprinkler Heads"),
+    (18, "Trimming", "Landscaping Services", 35, False, "Tree and Shrub Trimming"),
 ]
+SAMPLE_MAIL = "qbwebsamplecompany@yahoo.com"
+# (id, display name, given, family, e-mail, phone)
 CUSTOMERS = [
-    ("Amy's Bird Sanctuary", "Amy", "Lauterbach", "Birds@Intuit.com", "(650) 555-3311"),
-    ("Bill's Windsurf Shop", "Bill", "Lucchini", "Surf@Intuit.com", "(415) 444-6538"),
-    ("Cool Cars", "Grace", "Pariente", "Cool_Cars@intuit.com", "(415) 555-9933"),
-    ("Diego Rodriguez", "Diego", "Rodriguez", "Diego@Rodriguez.com", "(650) 555-4477"),
-    ("Dukes Basketball Camp", "Peter", "Dukes", "Dukes_bball@intuit.com", "(520) 420-5638"),
-    ("Freeman Sporting Goods", "Sasha", "Tillou", "Sporting_goods@intuit.com", "(650) 555-0987"),
-    ("Jeff's Jalopies", "Jeff", "Chin", "Jalopies@intuit.com", "(650) 555-8989"),
-    ("Kookies by Kathy", "Kathy", "Kuplis", "qbwebsamplecompany@yahoo.com", "(650) 555-7896"),
-    ("Red Rock Diner", "Stephanie", "Martini", "qbwebsamplecompany@yahoo.com", "(650) 555-4973"),
-    ("Sushi by Katsuyuki", "Kaori", "Tsuji", "Sushi@intuit.com", "(505) 570-0147"),
+    (1, "Amy's Bird Sanctuary", "Amy", "Lauterbach", "Birds@Intuit.com", "(650) 555-3311"),
+    (2, "Bill's Windsurf Shop", "Bill", "Lucchini", "Surf@Intuit.com", "(415) 444-6538"),
+    (3, "Cool Cars", "Grace", "Pariente", "Cool_Cars@intuit.com", "(415) 555-9933"),
+    (4, "Diego Rodriguez", "Diego", "Rodriguez", "Diego@Rodriguez.com", "(650) 555-4477"),
+    (5, "Dukes Basketball Camp", "Peter", "Dukes", "Dukes_bball@intuit.com", "(520) 420-5638"),
+    (7, "Freeman Sporting Goods", "Sasha", "Tillou", "Sporting_goods@intuit.com", "(650) 555-0987"),
+    (12, "Jeff's Jalopies", "Jeff", "Chin", "Jalopies@intuit.com", "(650) 555-8989"),
+    (15, "Kookies by Kathy", "Kathy", "Kuplis", SAMPLE_MAIL, "(650) 555-7896"),
+    (
+        19,
+        "Red Rock Diner",
+        "Stephanie",
+        "Martini",
+        "qbwebsamplecompany@yahoo.com",
+        "(650) 555-4973",
+    ),
+    (24, "Sushi by Katsuyuki", "Kaori", "Tsuji", "Sushi@intuit.com", "(505) 570-0147"),
 ]
-EMPLOYEES = [("Emily", "Platt"), ("John", "Johnson")]
+EMPLOYEES = [(54, "John", "Johnson"), (55, "Emily", "Platt")]
 VENDORS = ["Norton Lumber and Building Materials", "Hicks Hardware", "Books by Bessie"]
+# Open and paid invoices, as the sample company has: (customer id, DocNumber, days ago,
+# [(item id, qty, unit price)], amount paid by a Payment or None).
+INVOICES = [
+    (1, "1001", 20, [(6, 4, 27.5), (10, 1, 35)], 145),
+    (3, "1002", 15, [(10, 1, 35)], None),
+    (4, "1003", 12, [(4, 3, 75), (7, 2, 50)], 100),
+    (19, "1004", 6, [(18, 2, 35), (16, 25, 2)], None),
+]
+# The counters after the seed: new records get ids above every id Intuit's sample company
+# hands out (a new account there is 91, a new customer 58 and up).
+NEXT_IDS = {"Account": 90, "Item": 19, "Customer": 57, "Employee": 56, "Invoice": 129}
 PAYMENT_METHODS = [
     ("Cash", "NON_CREDIT_CARD"),
     ("Check", "NON_CREDIT_CARD"),
@@ -86,11 +126,13 @@ OTHER_TAX_TABLE = [
 ]
 
 
-def _create(company: SandboxCompany, entity: str, body: dict) -> None:
+def _create(company: SandboxCompany, entity: str, body: dict, record_id: int | None = None):
     # Ids are numbered here and the counters written once at the end: seeding is faster.
     counters = company.settings.setdefault("counters", {})
-    record_id = counters[f"id:{entity}"] = counters.get(f"id:{entity}", 0) + 1
-    ops.create(company, ENTITIES[entity], body, record_id=str(record_id))
+    if record_id is None:
+        record_id = counters.get(f"id:{entity}", 0) + 1
+    counters[f"id:{entity}"] = max(record_id, counters.get(f"id:{entity}", 0))
+    return ops.create(company, ENTITIES[entity], body, record_id=str(record_id))
 
 
 def _ref(company: SandboxCompany, entity: str, name: str) -> dict:
@@ -100,15 +142,12 @@ def _ref(company: SandboxCompany, entity: str, name: str) -> dict:
 def seed_company(company: SandboxCompany) -> None:
     _seed_company_info(company)
     _seed_tax(company)
-    for name, account_type, sub_type in ACCOUNTS:
-        _create(
-            company,
-            "Account",
-            {"Name": name, "AccountType": account_type, "AccountSubType": sub_type},
-        )
+    for record_id, name, account_type, sub_type in ACCOUNTS:
+        body = {"Name": name, "AccountType": account_type, "AccountSubType": sub_type}
+        _create(company, "Account", body, record_id)
     for name, method_type in PAYMENT_METHODS:
         _create(company, "PaymentMethod", {"Name": name, "Type": method_type})
-    for name, income, price, taxable, description in ITEMS:
+    for record_id, name, income, price, taxable, description in ITEMS:
         body = {
             "Name": name,
             "Type": "Service" if price == 0 or not taxable else "NonInventory",
@@ -117,8 +156,8 @@ def seed_company(company: SandboxCompany) -> None:
             "Taxable": taxable and company.country == "US",
             "Description": description,
         }
-        _create(company, "Item", body)
-    for display, given, family, email, phone in CUSTOMERS:
+        _create(company, "Item", body, record_id)
+    for record_id, display, given, family, email, phone in CUSTOMERS:
         body = {
             "DisplayName": display,
             "GivenName": given,
@@ -127,12 +166,69 @@ def seed_company(company: SandboxCompany) -> None:
             "PrimaryEmailAddr": {"Address": email},
             "PrimaryPhone": {"FreeFormNumber": phone},
         }
-        _create(company, "Customer", body)
-    for given, family in EMPLOYEES:
-        _create(company, "Employee", {"GivenName": given, "FamilyName": family})
+        _create(company, "Customer", body, record_id)
+    for record_id, given, family in EMPLOYEES:
+        _create(company, "Employee", {"GivenName": given, "FamilyName": family}, record_id)
     for name in VENDORS:
         _create(company, "Vendor", {"DisplayName": name, "CompanyName": name})
+    counters = company.settings["counters"]
+    for entity, last in NEXT_IDS.items():
+        counters[f"id:{entity}"] = max(last, counters.get(f"id:{entity}", 0))
+    _seed_sales(company)
     company.save(update_fields=["settings"])
+    # The sample company was made before anyone connected to it: its records are not
+    # changes a first change data capture should see.
+    SandboxRecord.objects.filter(company=company).update(
+        created_at=timezone.now() - SEEDED_BEFORE, updated_at=timezone.now() - SEEDED_BEFORE
+    )
+
+
+SEEDED_BEFORE = timedelta(days=2)
+
+
+def _seed_sales(company: SandboxCompany) -> None:
+    """A few invoices, some paid in full or in part, as the sample company's are."""
+    tax_code = None if company.country == "US" else company.settings.get("default_tax_code")
+    for customer_id, number, days_ago, lines, paid in INVOICES:
+        body_lines = []
+        for item_id, qty, price in lines:
+            detail = {"ItemRef": {"value": str(item_id)}, "Qty": qty, "UnitPrice": price}
+            if tax_code:
+                detail["TaxCodeRef"] = {"value": tax_code}
+            body_lines.append(
+                {
+                    "Amount": qty * price,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": detail,
+                }
+            )
+        when = (today() - timedelta(days=days_ago)).isoformat()
+        invoice = _create(
+            company,
+            "Invoice",
+            {
+                "CustomerRef": {"value": str(customer_id)},
+                "DocNumber": number,
+                "TxnDate": when,
+                "Line": body_lines,
+                "EmailStatus": "EmailSent",
+            },
+        )
+        if paid:
+            payment = {
+                "CustomerRef": {"value": str(customer_id)},
+                "TotalAmt": paid,
+                "TxnDate": when,
+                "DepositToAccountRef": {"value": "4"},
+                "PaymentMethodRef": _ref(company, "PaymentMethod", "Check"),
+                "Line": [
+                    {
+                        "Amount": paid,
+                        "LinkedTxn": [{"TxnId": invoice.record_id, "TxnType": "Invoice"}],
+                    }
+                ],
+            }
+            _create(company, "Payment", payment)
 
 
 def _seed_tax(company: SandboxCompany) -> None:
@@ -217,24 +313,7 @@ def _seed_company_info(company: SandboxCompany) -> None:
     store.record_create(
         company=company, entity="CompanyInfo", record_id="1", data=info, notify=False
     )
-    prefs = {
-        "CurrencyPrefs": {
-            "HomeCurrency": {"value": company.currency},
-            "MultiCurrencyEnabled": False,
-        },
-        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": company.country == "US"},
-        "SalesFormsPrefs": {
-            "CustomTxnNumbers": True,
-            "AllowDiscount": True,
-            "DefaultTerms": {"value": "3"},
-        },
-        "TimeTrackingPrefs": {
-            "UseServices": True,
-            "BillCustomers": True,
-            "ShowBillRateToAll": False,
-        },
-        "OtherPrefs": {"NameValue": [{"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"}]},
-    }
+    prefs = preferences(company)
     store.record_create(
         company=company, entity="Preferences", record_id="1", data=prefs, notify=False
     )

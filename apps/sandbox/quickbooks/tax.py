@@ -28,6 +28,8 @@ def code_rates(company: SandboxCompany, code_id: str) -> list[tuple[str, str, De
     code = find(company, "TaxCode", code_id)
     if code is None:
         return []
+    if code.data.get("Active") is False:
+        raise faults.inactive_reference("TaxCode", code_id, "TaxCodeRef")
     details = (code.data.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
     rates = []
     for detail in details:
@@ -54,8 +56,11 @@ def line_tax_code(company: SandboxCompany, line: dict[str, Any], item_taxable: b
         raise faults.business(
             f"Make sure all your transactions have a {label} rate before you save."
         )
-    if ref["value"] in US_PSEUDO_CODES or find(company, "TaxCode", ref["value"]) is None:
+    code = None if ref["value"] in US_PSEUDO_CODES else find(company, "TaxCode", ref["value"])
+    if code is None:
         raise faults.invalid_reference("TaxCodeRef", ref["value"])
+    if code.data.get("Active") is False:
+        raise faults.inactive_reference("TaxCode", ref["value"], "TaxCodeRef")
 
 
 def _tax_line(rate_id: str, percent: Decimal, base: Decimal, amount: Decimal) -> dict:

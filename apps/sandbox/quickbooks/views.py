@@ -16,8 +16,9 @@ from apps.sandbox.models import Provider, SandboxCompany
 from apps.sandbox.responses import qbo_time
 
 from . import api, faults, ops
-from .records import find, render
+from .records import company_zone, find, render
 from .schema import ENTITIES
+from .wire import minor_version_checked, shaped
 
 MAX_REQUEST_ID = 50
 
@@ -44,7 +45,9 @@ def _idempotent_answer(
 
 
 @require_POST
+@shaped
 @sandbox_api(Provider.QUICKBOOKS)
+@minor_version_checked
 def entity_write(request: HttpRequest, company: SandboxCompany, entity: str) -> HttpResponse:
     def produce() -> dict[str, Any]:
         return api.write(
@@ -59,7 +62,9 @@ def entity_write(request: HttpRequest, company: SandboxCompany, entity: str) -> 
 
 
 @require_GET
+@shaped
 @sandbox_api(Provider.QUICKBOOKS)
+@minor_version_checked
 def entity_read(
     request: HttpRequest, company: SandboxCompany, entity: str, record_id: str
 ) -> HttpResponse:
@@ -67,13 +72,15 @@ def entity_read(
         found = api.entity_for_url(entity)
         if found.name == "CompanyInfo" and record_id == company.external_id:
             return api.read(company, found, "1")
-        return api.read(company, found, record_id)
+        return api.read(company, found, record_id, include=request.GET.get("include", ""))
 
     return _answer(produce)
 
 
 @require_POST
+@shaped
 @sandbox_api(Provider.QUICKBOOKS)
+@minor_version_checked
 def invoice_send(
     request: HttpRequest, company: SandboxCompany, entity: str, record_id: str
 ) -> HttpResponse:
@@ -91,24 +98,30 @@ def invoice_send(
         send_to = request.GET.get("sendTo")
         if send_to:
             body["BillEmail"] = {"Address": send_to}
-        return {found.name: render(ops.update(company, found, body, sparse=True))}
+        record = ops.update(company, found, body, sparse=True)
+        return {found.name: render(record, company_zone(company))}
 
     return _answer(produce)
 
 
 @require_http_methods(["GET", "POST"])
+@shaped
 @sandbox_api(Provider.QUICKBOOKS)
+@minor_version_checked
 def query(request: HttpRequest, company: SandboxCompany) -> HttpResponse:
     """GET ``?query=`` or POST with the query as an application/text body."""
     if request.method == "GET":
         text = request.GET.get("query", "")
     else:
         text = request.body.decode("utf-8", errors="replace")
-    return _answer(lambda: api.run_query(company, text))
+    include = request.GET.get("include", "")
+    return _answer(lambda: api.run_query(company, text, include=include))
 
 
 @require_POST
+@shaped
 @sandbox_api(Provider.QUICKBOOKS, batch=True)
+@minor_version_checked
 def batch(request: HttpRequest, company: SandboxCompany) -> HttpResponse:
     return _idempotent_answer(
         request, company, lambda: api.batch(company, api.parse_json(request.body))
@@ -116,7 +129,9 @@ def batch(request: HttpRequest, company: SandboxCompany) -> HttpResponse:
 
 
 @require_GET
+@shaped
 @sandbox_api(Provider.QUICKBOOKS)
+@minor_version_checked
 def cdc(request: HttpRequest, company: SandboxCompany) -> HttpResponse:
     return _answer(
         lambda: api.change_data_capture(
@@ -126,7 +141,9 @@ def cdc(request: HttpRequest, company: SandboxCompany) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@shaped
 @sandbox_api(Provider.QUICKBOOKS)
+@minor_version_checked
 def preferences(request: HttpRequest, company: SandboxCompany) -> HttpResponse:
     entity = ENTITIES["Preferences"]
     if request.method == "GET":
