@@ -22,7 +22,6 @@ from apps.common.adjustments import (
     adjustment_line,
     is_adjustment,
 )
-from apps.common.documents import compute_totals
 from apps.common.lines import LineInput
 from apps.common.money import HUNDRED, ZERO
 
@@ -60,15 +59,7 @@ class Plan:
     applied: list[str] = field(default_factory=list)
     lossy: list[str] = field(default_factory=list)
     adjustment: Decimal | None = None  # this integration's adjustment line, when one was made
-
-    @property
-    def total(self) -> Decimal:
-        return compute_totals(
-            [*self.lines, *self.adjustments],
-            discount_percent=self.header.get("discount_percent", self.hub_discount),
-            tax_rate=self.header.get("tax_rate", self.hub_tax_rate),
-        ).total
-
+    # The hub's document discount and tax rate, for the header values the plan leaves alone.
     hub_discount: Decimal = ZERO
     hub_tax_rate: Decimal = ZERO
 
@@ -96,6 +87,8 @@ def plan_changes(
     regular = [line for line in hub_lines if not is_adjustment(line)]
     paired = hub_lines if len(stored_lines) == len(hub_lines) else regular
     for position, line in enumerate(paired):
+        if is_adjustment(line):
+            continue  # the ledger holds it too, but it stays the hub's (below)
         if position in diff.removed:
             plan.applied.append(f"line {position + 1} removed")
             continue
@@ -106,12 +99,10 @@ def plan_changes(
         plan.lines.append(_line_added(remote, document, folded=not header_discount_carried))
         plan.applied.append(f"line {offset} added")
     own = adjustment_description(source)
-    plan.adjustments = [
-        line_input(line) for line in hub_lines if line not in paired and line.description != own
-    ]
-    plan.adjustments += [
-        line_input(line) for line in hub_lines if line not in paired and line.description == own
-    ]
+    # Adjustment lines stay last, this integration's last of all.
+    adjustments = [line for line in hub_lines if is_adjustment(line)]
+    adjustments.sort(key=lambda line: line.description == own)
+    plan.adjustments = [line_input(line) for line in adjustments]
     return plan
 
 

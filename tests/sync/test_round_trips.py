@@ -262,3 +262,54 @@ def test_invoice_read_back_unedited_differs_in_no_field(sandboxes, region):
         link = Link.objects.get(integration=integration, kind="invoice", object_id=invoice.pk)
         read = adapter_for(integration).fetch("invoice", link.remote_id).record
         assert not difference(link.exchanged, read), integration.provider
+
+
+def test_quote_quantity_changed_in_xero_keeps_hub_discounts_and_reaches_quickbooks(sandboxes):
+    from apps.quotes.models import Quote
+    from apps.quotes.services import quote_create, quote_send
+
+    org, (qbo, xero) = connect_both(sandboxes, "us")
+    invoice = invoice_with_tax_and_discounts(org, Decimal("5.5"))  # its customer and lines
+    quote = quote_create(
+        organisation=org,
+        lines=[
+            LineInput(
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+            )
+            for line in invoice.lines.all()
+        ],
+        customer=invoice.customer,
+        issue_date=timezone.localdate(),
+        currency=org.currency,
+        discount_percent=Decimal("10"),
+        tax_rate=Decimal("5.5"),
+    )
+    quote_send(quote=quote)
+    drain_until_done(qbo), drain_until_done(xero)
+    pull(xero)
+    link = Link.objects.get(integration=xero, kind="quote", object_id=quote.pk)
+    data = XeroClient(xero).get_one("Quotes", link.remote_id)
+    data["LineItems"][0]["Quantity"] = 5
+    XeroClient(xero).update(
+        "Quotes",
+        link.remote_id,
+        {
+            "Contact": {"ContactID": data["Contact"]["ContactID"]},
+            "Date": timezone.localdate().isoformat(),
+            "LineItems": data["LineItems"],
+        },
+    )
+    pull(xero)
+    drain_until_done(qbo), drain_until_done(xero)
+    quote = Quote.objects.get(pk=quote.pk)
+    lines = list(quote.lines.all())
+    assert [line.quantity for line in lines] == [Decimal("5"), Decimal("2")]
+    assert lines[0].discount_percent == Decimal("5") and quote.discount_percent == Decimal("10")
+    assert quote.tax_rate == Decimal("5.5")
+    estimate_id = Link.objects.get(integration=qbo, kind="quote", object_id=quote.pk).remote_id
+    estimate = QuickBooksClient(qbo).read("Estimate", estimate_id)
+    in_xero = XeroClient(xero).get_one("Quotes", link.remote_id)
+    assert quote.total == Decimal(str(estimate["TotalAmt"])) == Decimal(str(in_xero["Total"]))
