@@ -1,12 +1,14 @@
 """Pull: one remote record into the hub (DESIGN.md rules 1, 2, 5, 10).
 
 Customers go through the customers services (matched by e-mail, then name and phone, before one
-is created). Invoices and quotes that originate in an integration are written here: the staff
+is created). Invoices and quotes that originate in an integration are created here: the staff
 services refuse what a remote record may legitimately be (already sent, cancelled, numbered by the
 integration), so this module writes them with the same validation and totals and records the
-change for every *other* integration. Payments go through ``payment_record`` with source
-"integration", which never fans them out. After each write the source's link holds the hub
-record's fingerprint, so the record is never echoed back.
+change for every *other* integration. A linked one takes only the fields the integration changed,
+through the invoice and quote services (``linked_document_apply``, docs/round-trips.md).
+Payments go through ``payment_record`` with source "integration", which never fans them out.
+After each write the source's link holds the hub record's fingerprint, so the record is never
+echoed back.
 """
 
 from __future__ import annotations
@@ -235,7 +237,7 @@ def linked_document_apply(
         )
         if plan.lossy:
             plan_adjustment(plan, source=source, target_total=remote.total)
-        if not plan.applied and plan.adjustment is None:
+        if not plan.applied and not plan.lossy:
             _link_read(link, remote)
             return document, UNCHANGED
         hub_had_news = link.fingerprint != fingerprint(remote.kind, document)
@@ -285,9 +287,11 @@ def _changes_message(plan, source: str, total) -> str:
             f" {source} changed {what} in a form that cannot be mapped back to the hub's"
             " lines without guessing: the hub kept its lines, discounts and tax rate"
         )
-        if plan.adjustment is not None:
+        if plan.adjustment:
             message += f" and added an adjustment line of {plan.adjustment} so that its total"
             message += f" is {source}'s {total}."
+        elif plan.adjustment is not None:
+            message += f"; its total is {source}'s {total} without an adjustment line."
         else:
             message += f"; no adjustment line could bring its total to {source}'s {total}."
     return message
