@@ -83,6 +83,7 @@ class RemoteLine:
     item_name: str = ""
     discount_percent: Decimal = Decimal("0")
     taxable: bool = True
+    line_id: str = ""  # the integration's own id of the line, when it has one
 
 
 @dataclass(frozen=True)

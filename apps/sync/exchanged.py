@@ -29,7 +29,17 @@ HEADER_FIELDS = (
     "total",
     "amount_paid",
 )
-LINE_FIELDS = ("description", "item_name", "quantity", "unit_price", "discount_percent", "taxable")
+LINE_FIELDS = (
+    "line_id",
+    "description",
+    "item_name",
+    "quantity",
+    "unit_price",
+    "discount_percent",
+    "taxable",
+)
+# Which line is which, not what it says: never compared.
+LINE_IDENTITY = frozenset({"line_id", "item_name"})
 # Derived from other fields, or from payments (which arrive as payments): never applied as such.
 DERIVED = frozenset({"number", "total", "amount_paid", "discount_amount"})
 
@@ -48,7 +58,7 @@ class Difference:
     """Fields of a pulled document that differ from the stored form (values as pulled)."""
 
     header: dict[str, Any] = field(default_factory=dict)
-    lines: dict[int, dict[str, Any]] = field(default_factory=dict)  # by position
+    lines: dict[int, dict[str, Any]] = field(default_factory=dict)  # by stored position
     added: list[RemoteLine] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)  # positions in the stored form
 
@@ -57,8 +67,9 @@ class Difference:
 
 
 def difference(stored: dict[str, Any], pulled: RemoteDocument) -> Difference:
-    """Compare header fields, then lines by position. A line's description and item name
-    together make its text: a different item name alone (the ledger's item list) is no edit."""
+    """Compare header fields, then lines: by the integration's line ids when every line has
+    one, otherwise by position. A different item name alone (the ledger's own item list) is no
+    edit of a line."""
     now = form_of(pulled)
     found = Difference()
     for name in HEADER_FIELDS:
@@ -70,14 +81,25 @@ def difference(stored: dict[str, Any], pulled: RemoteDocument) -> Difference:
     ):
         found.header.pop("discount_percent", None)  # the same fixed amount over other lines
     before, after = stored.get("lines") or [], now["lines"]
-    for position, (old, new) in enumerate(zip(before, after, strict=False)):
+    matched = _matched_lines(before, after)
+    for position_now, position in matched.items():
         changed = {
-            name: getattr(pulled.lines[position], name)
+            name: getattr(pulled.lines[position_now], name)
             for name in LINE_FIELDS
-            if name != "item_name" and old.get(name) != new[name]
+            if name not in LINE_IDENTITY and before[position].get(name) != after[position_now][name]
         }
         if changed:
             found.lines[position] = changed
-    found.added = list(pulled.lines[len(before) :])
-    found.removed = list(range(len(after), len(before)))
+    found.added = [line for q, line in enumerate(pulled.lines) if q not in matched]
+    found.removed = sorted(set(range(len(before))) - set(matched.values()))
     return found
+
+
+def _matched_lines(before: list[dict], after: list[dict]) -> dict[int, int]:
+    """Pulled line position → stored line position, for the lines both hold."""
+    ids_before = [line.get("line_id") for line in before]
+    ids_after = [line["line_id"] for line in after]
+    if all(ids_before) and all(ids_after) and len(set(ids_before)) == len(ids_before):
+        index = {line_id: position for position, line_id in enumerate(ids_before)}
+        return {q: index[line_id] for q, line_id in enumerate(ids_after) if line_id in index}
+    return {q: q for q in range(min(len(before), len(after)))}

@@ -195,6 +195,23 @@ def test_line_added_in_xero_reaches_the_hub_and_quickbooks_with_equal_totals(san
     assert hub == in_qbo == in_xero
 
 
+def test_first_line_deleted_in_xero_removes_that_line_and_keeps_the_other_intact(sandboxes):
+    invoice, qbo, xero = sent_everywhere(sandboxes, "us")
+    pull(xero)
+    data = xero_invoice(xero, invoice)
+    kept = [line for line in data["LineItems"] if line["Description"] != "Boiler service"]
+    XeroClient(xero).update("Invoices", data["InvoiceID"], {"LineItems": kept})
+    pull(xero)
+    drain_until_done(qbo), drain_until_done(xero)
+    invoice.refresh_from_db()
+    [valve] = invoice.lines.all()
+    assert (valve.description, valve.quantity, valve.unit_price) == ("Valve", 2, Decimal("189.99"))
+    assert valve.discount_percent == 0 and valve.taxable
+    assert invoice.tax_rate == Decimal("5.5") and invoice.discount_percent == Decimal("10")
+    hub, in_qbo, in_xero = totals_everywhere(invoice, qbo, xero)
+    assert hub == in_qbo == in_xero
+
+
 def hub_keeps_its_structure_with(invoice, *, lines: int) -> None:
     invoice.refresh_from_db()
     assert invoice.tax_rate == Decimal("5.5") and invoice.discount_percent == Decimal("10")

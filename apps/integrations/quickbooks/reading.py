@@ -85,6 +85,7 @@ def _line_from_qbo(line: Mapping) -> RemoteLine:
         unit_price=_decimal(detail.get("UnitPrice"), "a unit price", fallback_price),
         item_name=_text(detail, "ItemRef", "name"),
         taxable=_text(detail, "TaxCodeRef", "value") not in ("", "NON"),
+        line_id=_text(line, "Id"),
     )
 
 
