@@ -223,6 +223,8 @@ def linked_document_apply(
     end = "due_date" if remote.kind == Kind.INVOICE else "expiry_date"
     with transaction.atomic():
         document = model.objects.select_for_update().get(pk=link.object_id)
+        if document.status == "cancelled":
+            raise Skipped("Cancelled in the hub; its cancellation goes to the integration.")
         if link.exchanged is None:
             # Linked before forms were kept: this pull becomes the form later ones compare with.
             _link_read(link, remote)

@@ -137,3 +137,54 @@ def test_fixed_discount_over_changed_lines_is_not_a_new_discount_rate(invoice):
     stored = replace(folded(invoice), discount_percent=Decimal("10"), discount_amount=Decimal("1"))
     pulled = replace(stored, discount_percent=Decimal("8.91"))
     assert not difference(form_of(stored), pulled)
+
+
+def linked(connect, invoice, stored):
+    from apps.sync.fingerprints import fingerprint
+    from apps.sync.models import Link
+
+    integration = connect("quickbooks")
+    Link.objects.create(
+        integration=integration,
+        kind="invoice",
+        object_id=invoice.pk,
+        remote_id=stored.remote_id,
+        remote_version=stored.remote_version,
+        fingerprint=fingerprint("invoice", invoice),
+        exchanged=form_of(stored),
+        created_by="hub",
+    )
+    return integration
+
+
+def test_quantity_pulled_goes_through_the_invoice_service_to_the_others_only(connect, invoice):
+    from apps.sync.apply import linked_document_apply, remote_link
+    from apps.sync.models import Change
+
+    stored = folded(invoice)
+    qbo = linked(connect, invoice, stored)
+    xero = connect("xero")
+    lines = [stored.lines[0], replace(stored.lines[1], quantity=Decimal("4"))]
+    pulled = replace(stored, lines=lines, remote_version="1")
+    link = remote_link(qbo, "invoice", stored.remote_id)
+    document, message = linked_document_apply(qbo, link, pulled, invoice.customer)
+    assert message.startswith("Updated: the quantity of line 2 → 4")
+    assert [line.quantity for line in document.lines.all()] == [3, 4]
+    assert document.tax_rate == Decimal("5.5") and document.discount_percent == Decimal("10")
+    assert Change.objects.filter(integration=xero, object_id=invoice.pk).exists()
+    link.refresh_from_db()
+    assert link.remote_version == "1" and link.exchanged == form_of(pulled)
+
+
+def test_change_pulled_for_an_invoice_cancelled_in_the_hub_is_not_applied(connect, invoice):
+    from apps.invoices.services import invoice_cancel
+    from apps.sync.apply import Skipped, linked_document_apply, remote_link
+
+    stored = folded(invoice)
+    qbo = linked(connect, invoice, stored)
+    invoice_cancel(invoice=invoice)
+    pulled = replace(stored, due_date=None, remote_version="1")
+    with pytest.raises(Skipped):
+        linked_document_apply(qbo, remote_link(qbo, "invoice", "77"), pulled, invoice.customer)
+    invoice.refresh_from_db()
+    assert invoice.due_date is not None
