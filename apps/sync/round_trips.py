@@ -48,6 +48,8 @@ HEADER_LABELS = {
 # Always carried as the hub means them: applied even when the hub changed them meanwhile.
 PLAIN_LINE_FIELDS = ("description", "quantity")
 PAID_STATES = ("paid", "partially_paid")
+# Below this, a tax rate worked out from a ledger's tax amounts moved by rounding alone.
+RATE_ROUNDING = Decimal("0.1")
 
 
 @dataclass
@@ -80,6 +82,7 @@ def plan_changes(
 ) -> Plan:
     """The hub's new header values, lines and adjustment for what ``diff`` found."""
     plan = Plan(hub_discount=document.discount_percent, hub_tax_rate=document.tax_rate)
+    _drop_rounding_of_rates(diff, stored)
     _plan_header(plan, document, diff, stored, customer=customer, end_field=end_field)
     hub_lines = list(document.lines.all())
     stored_lines = stored.get("lines") or []
@@ -104,6 +107,16 @@ def plan_changes(
     adjustments.sort(key=lambda line: line.description == own)
     plan.adjustments = [line_input(line) for line in adjustments]
     return plan
+
+
+def _drop_rounding_of_rates(diff: Difference, stored: dict[str, Any]) -> None:
+    """A ledger that states tax only as amounts per line (Xero) gives a rate worked out from
+    them, which moves by hundredths when the lines change: that is rounding, not a new rate."""
+    if "tax_rate" not in diff.header or not (diff.lines or diff.added or diff.removed):
+        return
+    before = Decimal(str(stored.get("tax_rate") or 0))
+    if abs(Decimal(diff.header["tax_rate"]) - before) < RATE_ROUNDING:
+        del diff.header["tax_rate"]
 
 
 def _plan_header(plan: Plan, document, diff, stored, *, customer, end_field: str) -> None:

@@ -188,3 +188,16 @@ def test_change_pulled_for_an_invoice_cancelled_in_the_hub_is_not_applied(connec
         linked_document_apply(qbo, remote_link(qbo, "invoice", "77"), pulled, invoice.customer)
     invoice.refresh_from_db()
     assert invoice.due_date is not None
+
+
+def test_tax_rate_worked_out_again_over_changed_lines_is_rounding_not_a_new_rate(invoice):
+    stored = replace(folded(invoice), tax_rate=Decimal("5.5"))
+    lines = [stored.lines[0], replace(stored.lines[1], quantity=Decimal("1"))]
+    plan = plan_for(invoice, stored, replace(stored, lines=lines, tax_rate=Decimal("5.47")))
+    assert "tax_rate" not in plan.header and not plan.lossy
+
+
+def test_tax_rate_changed_in_the_ledger_is_taken_where_the_ledger_carries_it(invoice):
+    stored = replace(folded(invoice), tax_rate=Decimal("5.5"))
+    plan = plan_for(invoice, stored, replace(stored, tax_rate=Decimal("7")))
+    assert plan.header == {"tax_rate": Decimal("7")}
