@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.services import number_allocate
 from apps.common.currencies import ISO_4217, document_currencies
@@ -91,4 +92,42 @@ def document_update(
         require_sendable_currency(document)
         _save(kind, document, lines)
         record(kind, document)
+    return document
+
+
+def document_apply_changes(
+    kind: DocumentKind,
+    *,
+    document: Document,
+    header: dict[str, Any],
+    lines: list[LineInput],
+    adjustments: list[LineInput],
+    status: str | None,
+    from_integration_id: int,
+) -> Document:
+    """What an integration changed in a linked document, whatever its state (the ledger, not
+    staff, changed it): new header values, its whole list of lines, and adjustment lines.
+
+    Recorded for every integration but the one it came from, which already holds it."""
+    with transaction.atomic():
+        document = kind.model.objects.select_for_update().get(pk=document.pk)
+        apply_header(document, header, end_field=kind.end_field)
+        if status and status != document.status:
+            document.status = status
+            if status != "draft" and not document.sent_at:
+                document.sent_at = timezone.now()
+        document_save(
+            document,
+            lines=lines,
+            adjustments=adjustments,
+            line_model=kind.line_model,
+            parent_field=kind.parent_field,
+            end_field=kind.end_field,
+        )
+        record_change(
+            organisation_id=document.organisation_id,
+            kind=kind.sync_kind,
+            object_id=document.pk,
+            except_integration_id=from_integration_id,
+        )
     return document

@@ -6,6 +6,7 @@ The quote and invoice services call these inside their own transaction; totals c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -171,9 +172,16 @@ HEADER_FIELDS = (
 
 
 def document_save(
-    document: Document, *, lines: list[LineInput], line_model, parent_field: str, end_field: str
+    document: Document,
+    *,
+    lines: list[LineInput],
+    line_model,
+    parent_field: str,
+    end_field: str,
+    adjustments: Sequence[LineInput] = (),
 ) -> None:
     """Validate the header and lines of a quote or invoice, then save both with their totals.
+    ``adjustments`` (apps.common.adjustments) follow the lines; they may be negative.
 
     Call inside the service's transaction: a refusal raises before anything is written."""
     validate_header(
@@ -192,7 +200,12 @@ def document_save(
     document.discount_percent = Decimal(str(document.discount_percent))
     document.tax_rate = Decimal(str(document.tax_rate))
     document.save()
-    save_lines(document=document, lines=lines, line_model=line_model, parent_field=parent_field)
+    save_lines(
+        document=document,
+        lines=[*lines, *adjustments],
+        line_model=line_model,
+        parent_field=parent_field,
+    )
 
 
 def apply_header(document: Document, values: dict[str, Any], *, end_field: str) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.common.bounds import fits, limit_of, too_large_message
 from apps.common.document_services import (
     DocumentKind,
+    document_apply_changes,
     document_create,
     document_update,
     record,
@@ -54,6 +55,27 @@ def invoice_create(*, organisation, lines: list[LineInput], by=None, **header: A
 
 def invoice_update(*, invoice: Invoice, lines: list[LineInput], by=None, **header: Any) -> Invoice:
     return document_update(INVOICE, document=invoice, lines=lines, header=header)
+
+
+def invoice_apply_changes(
+    *,
+    invoice: Invoice,
+    header: dict[str, Any],
+    lines: list[LineInput],
+    adjustments: list[LineInput],
+    status: str | None = None,
+    from_integration_id: int,
+) -> Invoice:
+    """The fields an integration changed in a linked invoice (``document_apply_changes``)."""
+    return document_apply_changes(
+        INVOICE,
+        document=invoice,
+        header=header,
+        lines=lines,
+        adjustments=adjustments,
+        status=status,
+        from_integration_id=from_integration_id,
+    )
 
 
 def invoice_send(*, invoice: Invoice, by=None) -> Invoice:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.common.document_services import (
     DocumentKind,
+    document_apply_changes,
     document_create,
     document_update,
     record,
@@ -52,6 +53,27 @@ def quote_create(*, organisation, lines: list[LineInput], by=None, **header: Any
 
 def quote_update(*, quote: Quote, lines: list[LineInput], by=None, **header: Any) -> Quote:
     return document_update(QUOTE, document=quote, lines=lines, header=header)
+
+
+def quote_apply_changes(
+    *,
+    quote: Quote,
+    header: dict[str, Any],
+    lines: list[LineInput],
+    adjustments: list[LineInput],
+    status: str | None = None,
+    from_integration_id: int,
+) -> Quote:
+    """The fields an integration changed in a linked quote (``document_apply_changes``)."""
+    return document_apply_changes(
+        QUOTE,
+        document=quote,
+        header=header,
+        lines=lines,
+        adjustments=adjustments,
+        status=status,
+        from_integration_id=from_integration_id,
+    )
 
 
 def _transition(quote: Quote, *, allowed: tuple[str, ...], action: str, to: str, **stamp) -> Quote:

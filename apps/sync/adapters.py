@@ -34,6 +34,9 @@ class Pushed:
     matched: bool = False  # an existing record was found and updated rather than created
     # The customer created together with this invoice (see ``NewCustomer``).
     customer: Pushed | None = None
+    # An invoice or quote as the integration now holds it, read from its answer with the same
+    # reader a pull uses: the engine keeps it on the link to compare later pulls with.
+    document: RemoteDocument | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class RemoteLine:
     item_name: str = ""
     discount_percent: Decimal = Decimal("0")
     taxable: bool = True
+    line_id: str = ""  # the integration's own id of the line, when it has one
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ class RemoteDocument:
     due_date: date | None = None  # invoices: due date; quotes: expiry date
     billing_email: str = ""
     discount_percent: Decimal = Decimal("0")
+    # Set when the integration holds the document discount as a fixed amount: its percent is
+    # then worked out from the lines, and moves when they change although nobody touched it.
+    discount_amount: Decimal | None = None
     tax_rate: Decimal = Decimal("0")
     total: Decimal = Decimal("0")
     amount_paid: Decimal = Decimal("0")

@@ -1,12 +1,14 @@
 """Pull: one remote record into the hub (DESIGN.md rules 1, 2, 5, 10).
 
 Customers go through the customers services (matched by e-mail, then name and phone, before one
-is created). Invoices and quotes that originate in an integration are written here: the staff
+is created). Invoices and quotes that originate in an integration are created here: the staff
 services refuse what a remote record may legitimately be (already sent, cancelled, numbered by the
 integration), so this module writes them with the same validation and totals and records the
-change for every *other* integration. Payments go through ``payment_record`` with source
-"integration", which never fans them out. After each write the source's link holds the hub
-record's fingerprint, so the record is never echoed back.
+change for every *other* integration. A linked one takes only the fields the integration changed,
+through the invoice and quote services (``linked_document_apply``, docs/round-trips.md).
+Payments go through ``payment_record`` with source "integration", which never fans them out.
+After each write the source's link holds the hub record's fingerprint, so the record is never
+echoed back.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ from apps.customers.models import Customer
 from apps.customers.services import customer_create, customer_update
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, InvoiceLine, Payment
-from apps.invoices.services import payment_record, payment_void
+from apps.invoices.services import invoice_apply_changes, payment_record, payment_void
 from apps.quotes.models import Quote, QuoteLine
+from apps.quotes.services import quote_apply_changes
 
 from . import fingerprints
 from .adapters import RemoteCustomer, RemoteDocument, RemotePayment
+from .exchanged import difference, form_of
 from .fingerprints import fingerprint
 from .models import Kind, Link, Side
-from .recorder import record_change
+from .recorder import queue_for, record_change
+from .round_trips import plan_adjustment, plan_changes
 
 # Integrations know no titles: a pulled customer leaves the hub's title alone.
 CUSTOMER_FIELDS = tuple(name for name in fingerprints.CUSTOMER_FIELDS if name != "title")
@@ -46,15 +51,25 @@ def remote_link(integration: Integration, kind: str, remote_id: str) -> Link | N
 
 
 def link_pulled(
-    integration: Integration, kind: str, record, remote_id: str, remote_version: str, **extra
+    integration: Integration,
+    kind: str,
+    record,
+    remote_id: str,
+    remote_version: str,
+    *,
+    exchanged: RemoteDocument | None = None,
+    **extra,
 ) -> Link:
-    """Link ``record`` to the remote one it came from, fingerprinted as it now is in the hub."""
+    """Link ``record`` to the remote one it came from, fingerprinted as it now is in the hub
+    (and, for a document, with the form the integration holds it in)."""
     values = {
         "remote_id": remote_id,
         "remote_version": remote_version or "",
         "fingerprint": fingerprint(kind, record),
         "synced_at": timezone.now(),
     }
+    if exchanged is not None:
+        values["exchanged"] = form_of(exchanged)
     link = Link.objects.filter(
         integration=integration, kind=kind, object_id=record.pk, merged_into__isnull=True
     ).first()
@@ -142,23 +157,21 @@ def document_apply(
         if remote.kind == Kind.INVOICE
         else (Quote, QuoteLine, "quote", "expiry_date")
     )
+    link = remote_link(integration, remote.kind, remote.remote_id)
+    if link is not None:
+        return linked_document_apply(integration, link, remote, customer)
     with transaction.atomic():
-        link = remote_link(integration, remote.kind, remote.remote_id)
-        if link is not None:
-            document = model.objects.select_for_update().get(pk=link.object_id)
-            outcome = "Updated."
-        else:
-            document = model(organisation_id=integration.organisation_id)
-            document.number = _free_number(
-                model,
-                integration.organisation_id,
-                remote.number or remote.remote_id,
-                integration.provider,
-            )
-            outcome = "Created."
-            if historical:
-                document.imported_from = integration
-                outcome = "Imported from the integration's history."
+        document = model(organisation_id=integration.organisation_id)
+        document.number = _free_number(
+            model,
+            integration.organisation_id,
+            remote.number or remote.remote_id,
+            integration.provider,
+        )
+        outcome = "Created."
+        if historical:
+            document.imported_from = integration
+            outcome = "Imported from the integration's history."
         document.organisation = integration.organisation
         apply_header(
             document,
@@ -187,6 +200,7 @@ def document_apply(
             document,
             remote.remote_id,
             remote.remote_version,
+            exchanged=remote,
             imported_history=historical,
         )
         if not historical:
@@ -197,6 +211,92 @@ def document_apply(
                 except_integration_id=integration.pk,
             )
     return document, outcome
+
+
+def linked_document_apply(
+    integration: Integration, link: Link, remote: RemoteDocument, customer: Customer
+) -> tuple[Invoice | Quote, str]:
+    """Apply to a linked invoice or quote only the fields the integration changed since the
+    form last exchanged with it (docs/round-trips.md). A pulled record equal to that form (our
+    own push read back) changes nothing and goes nowhere."""
+    model = Invoice if remote.kind == Kind.INVOICE else Quote
+    end = "due_date" if remote.kind == Kind.INVOICE else "expiry_date"
+    with transaction.atomic():
+        document = model.objects.select_for_update().get(pk=link.object_id)
+        if document.status == "cancelled":
+            raise Skipped("Cancelled in the hub; its cancellation goes to the integration.")
+        if link.exchanged is None:
+            # Linked before forms were kept: this pull becomes the form later ones compare with.
+            _link_read(link, remote)
+            return document, "Compared for the first time; taken as the starting point."
+        diff = difference(link.exchanged, remote)
+        if not diff:
+            _link_read(link, remote)
+            return document, UNCHANGED
+        source = integration.get_provider_display()
+        plan = plan_changes(
+            document, diff, link.exchanged, customer=customer, end_field=end, source=source
+        )
+        if plan.lossy:
+            plan_adjustment(plan, source=source, target_total=remote.total)
+        if not plan.applied and not plan.lossy:
+            _link_read(link, remote)
+            return document, UNCHANGED
+        hub_had_news = link.fingerprint != fingerprint(remote.kind, document)
+        apply_changes = (
+            invoice_apply_changes if remote.kind == Kind.INVOICE else quote_apply_changes
+        )
+        document = apply_changes(
+            **{remote.kind: document},
+            header=plan.header,
+            lines=plan.lines,
+            adjustments=plan.adjustments,
+            status=plan.status,
+            from_integration_id=integration.pk,
+        )
+        document = model.objects.prefetch_related("lines").get(pk=document.pk)
+        link_pulled(
+            integration,
+            remote.kind,
+            document,
+            remote.remote_id,
+            remote.remote_version,
+            exchanged=remote,
+        )
+        message = _changes_message(plan, source, remote.total)
+        if hub_had_news or (not plan.lossy and document.total != remote.total):
+            # The integration lacks something the hub holds (its own unsent edit, or its
+            # arithmetic over the new values): it is sent the hub's document.
+            Link.objects.filter(pk=link.pk).update(fingerprint="")
+            queue_for(integration_id=integration.pk, kind=remote.kind, object_id=document.pk)
+            message += f" {source} is sent the hub's document, total {document.total}."
+    return document, message
+
+
+def _link_read(link: Link, remote: RemoteDocument) -> None:
+    """The integration's newer version of a record the hub already agrees with."""
+    link.remote_version = remote.remote_version or link.remote_version
+    link.exchanged = form_of(remote)
+    link.synced_at = timezone.now()
+    link.save(update_fields=["remote_version", "exchanged", "synced_at"])
+
+
+def _changes_message(plan, source: str, total) -> str:
+    message = "Updated: " + "; ".join(plan.applied) + "." if plan.applied else "Updated."
+    if plan.lossy:
+        what = ", ".join(plan.lossy)
+        message += (
+            f" {source} changed {what} in a form that cannot be mapped back to the hub's"
+            " lines without guessing: the hub kept its lines, discounts and tax rate"
+        )
+        if plan.adjustment:
+            message += f" and added an adjustment line of {plan.adjustment} so that its total"
+            message += f" is {source}'s {total}."
+        elif plan.adjustment is not None:
+            message += f"; its total is {source}'s {total} without an adjustment line."
+        else:
+            message += f"; no adjustment line could bring its total to {source}'s {total}."
+    return message
 
 
 def _apply_status(document, status: str) -> None:

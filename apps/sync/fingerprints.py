@@ -22,7 +22,7 @@ from .models import Kind
 from .timesheets import ENTRY_FIELDS
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """JSON-able and canonical: Decimals and dates as strings, so 1.5 and 1.50 agree."""
     if isinstance(value, Decimal):
         return str(value.normalize()) if value != 0 else "0"
@@ -62,24 +62,24 @@ PAYMENT_FIELDS = ("invoice_id", "customer_id", "amount", "date", "method", "refe
 def canonical(kind: str, record: models.Model) -> dict[str, Any]:
     """The sync-relevant content of ``record`` as a plain dict."""
     if kind == Kind.CUSTOMER:
-        return {name: _plain(getattr(record, name)) for name in CUSTOMER_FIELDS}
+        return {name: plain(getattr(record, name)) for name in CUSTOMER_FIELDS}
     if kind in (Kind.INVOICE, Kind.QUOTE):
-        data = {name: _plain(getattr(record, name)) for name in DOCUMENT_FIELDS}
+        data = {name: plain(getattr(record, name)) for name in DOCUMENT_FIELDS}
         if kind == Kind.INVOICE:
-            data["due_date"] = _plain(record.due_date)
-            data["amount_paid"] = _plain(record.amount_paid)
+            data["due_date"] = plain(record.due_date)
+            data["amount_paid"] = plain(record.amount_paid)
         else:
-            data["expiry_date"] = _plain(record.expiry_date)
+            data["expiry_date"] = plain(record.expiry_date)
         data["lines"] = [
-            {name: _plain(getattr(line, name)) for name in LINE_FIELDS}
+            {name: plain(getattr(line, name)) for name in LINE_FIELDS}
             for line in record.lines.all()
         ]
         return data
     if kind == Kind.PAYMENT:
-        return {name: _plain(getattr(record, name)) for name in PAYMENT_FIELDS}
+        return {name: plain(getattr(record, name)) for name in PAYMENT_FIELDS}
     if kind in (Kind.ITEM, Kind.TIME_ENTRY):
         names = ITEM_FIELDS if kind == Kind.ITEM else ENTRY_FIELDS
-        return {name: _plain(getattr(record, name)) for name in names}
+        return {name: plain(getattr(record, name)) for name in names}
     raise ValueError(f"No fingerprint for kind {kind!r}")
 
 

@@ -30,6 +30,10 @@ class Link(models.Model):
     remote_id = models.CharField(max_length=64)
     remote_version = models.CharField(max_length=64, blank=True)  # SyncToken / UpdatedDateUTC
     fingerprint = models.CharField(max_length=64, blank=True)
+    # The record as the integration holds it, read in the engine's neutral shape, as it was
+    # last exchanged (every push and every applied pull). A pulled record is compared with it
+    # field by field, so only what changed there reaches the hub (docs/round-trips.md).
+    exchanged = models.JSONField(null=True, blank=True)
     # The name the integration gave the record when it differs from the hub's (QBO refuses a
     # display name another person holds): pulled back, it is not taken as a rename.
     remote_name = models.CharField(max_length=200, blank=True)

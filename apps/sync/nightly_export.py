@@ -24,6 +24,7 @@ from apps.invoices.models import Invoice
 from . import outbox
 from .adapters import Adapter, NewCustomer, Pushed, adapter_for
 from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
+from .exchanged import form_of
 from .fingerprints import fingerprint
 from .items import linked_items
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
@@ -332,6 +333,7 @@ def _push_batch(page: Page, adapter: Adapter, items, unsent: frozenset[str]) -> 
         link.remote_id = result.remote_id
         link.remote_version = result.remote_version
         link.fingerprint = fingerprint(Kind.INVOICE, invoice)
+        link.exchanged = form_of(result.document) if result.document else link.exchanged
         link.synced_at = now
         page.note(
             change, SyncLogEntry.Outcome.PUSHED, Change.State.DONE, remote_id=result.remote_id
@@ -391,7 +393,9 @@ def _failed(page: Page, change: Change, error: Exception, *, prefix: str = "") -
 @transaction.atomic
 def _write(page: Page) -> None:
     Link.objects.bulk_create(page.new_links)
-    Link.objects.bulk_update(page.changed_links, ["remote_version", "fingerprint", "synced_at"])
+    Link.objects.bulk_update(
+        page.changed_links, ["remote_version", "fingerprint", "exchanged", "synced_at"]
+    )
     SyncLogEntry.objects.bulk_create(page.log)
     by_state: dict[tuple[str, str], list[int]] = {}
     for change_id, state_error in page.states.items():

@@ -240,7 +240,9 @@ def _apply_document(integration: Integration, adapter, change: RemoteChange):
         historical = True
     customer = customer_for(integration, adapter, record.customer_remote_id)
     document, message = document_apply(integration, record, customer, historical=historical)
-    return document.pk, Outcome.PULLED, message
+    # Our own push read back (after a retry, or with only a newer version) is no change.
+    outcome = Outcome.SKIPPED if message == UNCHANGED else Outcome.PULLED
+    return document.pk, outcome, message
 
 
 def _is_history(integration: Integration, record) -> bool:

@@ -24,6 +24,7 @@ from apps.quotes.models import Quote
 
 from . import adapters, items, outbox, timesheets
 from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
+from .exchanged import form_of
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
 from .recorder import queue_for
@@ -92,6 +93,8 @@ def link_save(
     }
     if pushed.remote_name:
         values["remote_name"] = pushed.remote_name
+    if pushed.document is not None:
+        values["exchanged"] = form_of(pushed.document)
     link, _ = Link.objects.update_or_create(
         integration=integration,
         kind=kind,

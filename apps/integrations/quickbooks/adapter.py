@@ -44,6 +44,7 @@ def _pushed(data: dict, entity: str, name: str = "") -> Pushed:
         remote_id=str(data.get("Id") or ""),
         remote_version=mapping.version_of(data, entity),
         remote_name=name,
+        document=reading.exchanged_document(data, entity),
     )
 
 

@@ -22,7 +22,7 @@ from apps.integrations.wire import bodies, chunks, malformed_is_transient
 from apps.sync.adapters import Pushed
 from apps.sync.errors import PermanentError, SyncError
 
-from . import limits, mapping
+from . import limits, mapping, reading
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, fault_error
 
 _guarded = malformed_is_transient("QuickBooks")
@@ -242,7 +242,12 @@ class BatchMixin:
             return PermanentError(f"QuickBooks answered a batch item without the {entity}.")
         try:
             name = data.get("DisplayName") or data.get("DocNumber") or ""
-            return Pushed(str(data["Id"]), mapping.version_of(data, entity), str(name))
+            return Pushed(
+                str(data["Id"]),
+                mapping.version_of(data, entity),
+                str(name),
+                document=reading.exchanged_document(data, entity),
+            )
         except SyncError as exc:
             return exc
 

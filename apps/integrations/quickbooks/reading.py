@@ -22,7 +22,7 @@ from apps.sync.adapters import (
     RemoteLine,
     RemotePayment,
 )
-from apps.sync.errors import TransientError
+from apps.sync.errors import SyncError, TransientError
 
 from .mapping import ENTITY, KIND, version_of
 
@@ -85,6 +85,7 @@ def _line_from_qbo(line: Mapping) -> RemoteLine:
         unit_price=_decimal(detail.get("UnitPrice"), "a unit price", fallback_price),
         item_name=_text(detail, "ItemRef", "name"),
         taxable=_text(detail, "TaxCodeRef", "value") not in ("", "NON"),
+        line_id=_text(line, "Id"),
     )
 
 
@@ -119,15 +120,15 @@ def document_from_qbo(data: Mapping, kind: str) -> RemoteDocument:
         if line.get("DetailType") == "SalesItemLineDetail"
     ]
     subtotal = sum((round_money(ln.quantity * ln.unit_price) for ln in lines), ZERO)
-    discount_percent = ZERO
+    discount_percent, discount_amount = ZERO, None
     for line in raw_lines:
         if line.get("DetailType") == "DiscountLineDetail":
             detail = line.get("DiscountLineDetail") or {}
             if detail.get("PercentBased"):
                 discount_percent = _decimal(detail.get("DiscountPercent"), "a discount", ZERO)
             elif subtotal:
-                amount = _decimal(line.get("Amount"), "a discount amount", ZERO)
-                discount_percent = round_money(amount * HUNDRED / subtotal)
+                discount_amount = _decimal(line.get("Amount"), "a discount amount", ZERO)
+                discount_percent = round_money(discount_amount * HUNDRED / subtotal)
     tax_lines = (data.get("TxnTaxDetail") or {}).get("TaxLine") or []
     tax_rate = ZERO
     if tax_lines:
@@ -148,10 +149,23 @@ def document_from_qbo(data: Mapping, kind: str) -> RemoteDocument:
         due_date=_date(data[end_field], end_field) if data.get(end_field) else None,
         billing_email=_text(data, "BillEmail", "Address"),
         discount_percent=discount_percent,
+        discount_amount=discount_amount,
         tax_rate=tax_rate,
         total=total,
         amount_paid=total - balance if kind == "invoice" else ZERO,
     )
+
+
+def exchanged_document(data: Mapping, entity: str) -> RemoteDocument | None:
+    """An Invoice or Estimate the company answered a write with, read as a pull would read it
+    (None for other entities, or an answer too thin to read): what was last exchanged."""
+    kind = KIND.get(entity)
+    if kind not in ("invoice", "quote"):
+        return None
+    try:
+        return document_from_qbo(data, kind)
+    except SyncError:
+        return None
 
 
 def payment_from_qbo(data: Mapping) -> RemotePayment:

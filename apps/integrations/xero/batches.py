@@ -19,7 +19,7 @@ from urllib.parse import quote
 from apps.customers.matching import normalise_email
 from apps.integrations.directory import LazyDirectory, may_be_same_person
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
-from apps.sync.adapters import NewCustomer, Pushed
+from apps.sync.adapters import NewCustomer, Pushed, RemoteDocument
 from apps.sync.errors import PermanentError, SyncError
 
 from . import limits, mapping
@@ -70,7 +70,19 @@ def pushed(data: dict, kind: str, name: str = "") -> Pushed:
         remote_id=mapping.required(data, id_field, kind),
         remote_version=mapping.version_of(data, kind),
         remote_name=name,
+        document=_exchanged(data, kind),
     )
+
+
+def _exchanged(data: dict, kind: str) -> RemoteDocument | None:
+    """An invoice or quote Xero answered a write with, read as a pull would read it: what was
+    last exchanged (None for other kinds, or an answer too thin to read)."""
+    if kind not in ("invoice", "quote"):
+        return None
+    try:
+        return mapping.document_from_xero(data, kind)
+    except SyncError:
+        return None
 
 
 class BatchMixin:

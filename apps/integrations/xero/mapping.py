@@ -147,6 +147,7 @@ def _line_from_xero(line: Mapping) -> RemoteLine:
         item_name=str((line.get("Item") or {}).get("Name") or line.get("ItemCode") or ""),
         discount_percent=_decimal(line.get("DiscountRate"), "a discount rate", ZERO),
         taxable=_decimal(line.get("TaxAmount"), "a tax amount", ZERO) != ZERO,
+        line_id=str(line.get("LineItemID") or ""),
     )
 
 
