@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0006_change_sent_at'),
+        ('sync', '0007_outbox_claims_coalesce_runs_end'),
     ]
 
     operations = [
