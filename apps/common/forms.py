@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from apps.catalog.models import ServiceItem
 from apps.common.currencies import validate_currency
 from apps.common.lines import LineInput
+from apps.common.money import PRICE_PLACES, QUANTITY_PLACES, plain
 from apps.customers.models import Customer
 
 LINE_PREFIX = "lines"
@@ -67,8 +68,11 @@ class LineForm(forms.Form):
         queryset=ServiceItem.objects.none(), required=False, label="Item"
     )
     description = forms.CharField(max_length=500, required=False)
-    quantity = forms.DecimalField(min_value=0, decimal_places=2, label="Qty")
-    unit_price = forms.DecimalField(min_value=0, decimal_places=2, required=False, label="Price")
+    # As many decimals as the line columns keep (QuickBooks' precision, apps.common.money).
+    quantity = forms.DecimalField(min_value=0, decimal_places=QUANTITY_PLACES, label="Qty")
+    unit_price = forms.DecimalField(
+        min_value=0, decimal_places=PRICE_PLACES, required=False, label="Price"
+    )
     discount_percent = forms.DecimalField(
         min_value=0, max_value=100, decimal_places=2, required=False, label="Disc. %"
     )
@@ -96,8 +100,8 @@ def line_formset(*, organisation, data=None, document=None):
         {
             "service_item": line.service_item_id,
             "description": line.description,
-            "quantity": line.quantity,
-            "unit_price": line.unit_price,
+            "quantity": plain(line.quantity),
+            "unit_price": plain(line.unit_price, 2),
             "discount_percent": line.discount_percent,
             "taxable": line.taxable,
         }

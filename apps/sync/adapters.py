@@ -80,6 +80,10 @@ class RemoteLine:
     item_name: str = ""
     discount_percent: Decimal = Decimal("0")
     taxable: bool = True
+    # The ledger's own figures, for comparing and for the Sync Log (docs/money.md): its tax
+    # code or type for the line, and the line's amount as the ledger shows it.
+    tax_code: str = ""
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,9 @@ class RemoteDocument:
     tax_rate: Decimal = Decimal("0")
     total: Decimal = Decimal("0")
     amount_paid: Decimal = Decimal("0")
+    # The ledger's totals before tax (after every discount) and of tax, rounding lines included.
+    net_total: Decimal | None = None
+    tax_total: Decimal | None = None
 
 
 @dataclass(frozen=True)

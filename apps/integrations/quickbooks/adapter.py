@@ -179,11 +179,8 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         data = self.client.create("Item", body, key=f"item-{digest}")
         return {"value": str(data["Id"]), "name": data.get("Name", name)}
 
-    def _tax_codes(self, rate: Decimal, lines) -> mapping.TaxCodes:
-        """Outside the US every line names a TaxCode: the one whose sales rates add up to the
-        hub's rate, and a zero-rated one for exempt lines."""
-        if self.integration.region == mapping.US_REGION:
-            return mapping.TaxCodes()
+    def _sales_tax_codes(self) -> list[tuple[str, Decimal]]:
+        """(id, percent) of each active TaxCode that has sales rates: the sum of those rates."""
         if self._sales_codes is None:
             rates = {
                 str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
@@ -197,6 +194,27 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
                     self._sales_codes.append(
                         (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
                     )
+        return self._sales_codes
+
+    def _zero_rated_codes(self) -> frozenset[str]:
+        """Tax codes whose lines are not taxed: ``NON`` in the US; elsewhere every code whose
+        sales rates add up to 0 (exempt, zero-rated, out of scope), whatever its name."""
+        if self.integration.region == mapping.US_REGION:
+            return reading.US_ZERO_RATED
+        return frozenset(code for code, percent in self._sales_tax_codes() if not percent)
+
+    def _read(self, entity: str, row) -> RemoteChange:
+        """One answered record; a document's lines are read with the company's tax codes."""
+        if entity in (mapping.ENTITY["invoice"], mapping.ENTITY["quote"]):
+            return reading.change_from_qbo(entity, row, zero_rated=self._zero_rated_codes())
+        return reading.change_from_qbo(entity, row)
+
+    def _tax_codes(self, rate: Decimal, lines) -> mapping.TaxCodes:
+        """Outside the US every line names a TaxCode: the one whose sales rates add up to the
+        hub's rate, and a zero-rated one for exempt lines."""
+        if self.integration.region == mapping.US_REGION:
+            return mapping.TaxCodes()
+        self._sales_tax_codes()
         taxable = next((c for c, percent in self._sales_codes if percent == rate), None)
         exempt = next((c for c, percent in self._sales_codes if percent == 0), None)
         if rate and taxable is None and any(line.taxable for line in lines):
@@ -307,7 +325,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         cut_off = reading.cdc_cut_off(found, limits.CDC_MAX_OBJECTS)
         # Deletions show only in CDC: those are kept even from an answer read again.
         kept = [
-            reading.change_from_qbo(entity, row)
+            self._read(entity, row)
             for entity in entities
             for row in found[entity]
             if entity not in cut_off or row.get("status") == "Deleted"
@@ -333,7 +351,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
                 )
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
-                pending = [reading.change_from_qbo(entity, row) for row in rows]
+                pending = [self._read(entity, row) for row in rows]
                 newest = _newest(rows, newest)
                 if len(rows) < limits.QUERY_PAGE_SIZE:
                     break
@@ -351,7 +369,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         except RemoteGone:
             return RemoteChange(kind=kind, remote_id=remote_id, deleted=True)
         # A SalesReceipt reads as a payment applied to nothing.
-        change = reading.change_from_qbo(mapping.ENTITY[kind], data)
+        change = self._read(mapping.ENTITY[kind], data)
         return RemoteChange(kind=kind, remote_id=remote_id, record=change.record)
 
 

@@ -160,6 +160,17 @@ class XeroAdapter(BatchMixin, ItemMixin):
         codes = [str(a.get("Code") or "") for a in accounts]
         return preferred if preferred in codes else next((c for c in codes if c), codes[0])
 
+    def _read(self, kind: str, row: dict) -> RemoteChange:
+        """One answered record; a document's lines are read with the tenant's tax rates."""
+        if kind not in ("invoice", "quote"):
+            return mapping.change_from_xero(kind, row)
+        if self._tax_rates is None:
+            self._tax_rates = self.client.get_list("TaxRates")
+        rates = {
+            str(r.get("TaxType")): Decimal(str(r.get("EffectiveRate", 0))) for r in self._tax_rates
+        }
+        return mapping.change_from_xero(kind, row, tax_rates=rates)
+
     def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
         if self._tax_rates is None:
             self._tax_rates = self.client.get_list("TaxRates")
@@ -275,7 +286,7 @@ class XeroAdapter(BatchMixin, ItemMixin):
             for rows in self._rows_changed(kind, previous.get(kind)):
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
-                pending = [mapping.change_from_xero(kind, row) for row in rows]
+                pending = [self._read(kind, row) for row in rows]
                 newest = max(_updated(kind, row) for row in rows)
                 latest[kind] = max(newest, latest.get(kind, newest))
         yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=False)
@@ -321,4 +332,4 @@ class XeroAdapter(BatchMixin, ItemMixin):
             data = self.client.get_one(collection, remote_id)
         except RemoteGone:
             return RemoteChange(kind=kind, remote_id=remote_id, deleted=True)
-        return mapping.change_from_xero(kind, data)
+        return self._read(kind, data)
