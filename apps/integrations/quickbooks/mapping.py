@@ -189,7 +189,10 @@ def _separate_lines(document, lines, item_refs, tax_codes: TaxCodes) -> tuple[li
     price is folded so the tax base stays the hub's), the document discount as a percentage
     on its own DiscountLineDetail line, and a tax code per line from which QuickBooks works
     the tax out per code, on the discounted share, rounded once per rate: the hub's rule
-    (``compute_totals``). Rounding lines keep each tax code's base equal to the hub's."""
+    (``compute_totals``). Rounding lines keep each tax code's base equal to the hub's.
+    QBO taxes the total of the lines of a rate (TaxLineDetail.NetAmountTaxable):
+    https://static.developer.intuit.com/sdkdocs/qbv3doc/ippdotnetdevkitv3/html/393902ec-f79c-bb8f-82fd-0f3bd296dd27.htm
+    """
     totals = compute_totals(
         lines, discount_percent=document.discount_percent, tax_rate=document.tax_rate
     )

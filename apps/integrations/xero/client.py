@@ -125,7 +125,7 @@ class XeroClient:
         headers = {"xero-tenant-id": self.tenant, "Accept": "application/json"}
         if path.split("/")[0] in UNIT_DP_COLLECTIONS:
             # Four decimals on unit amounts both ways; without it Xero rounds them to two.
-            # https://developer.xero.com/documentation/api/accounting/invoices (unitdp)
+            # https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero
             params = {**(params or {}), "unitdp": UNIT_PLACES}
         if key:
             headers["Idempotency-Key"] = idempotency_key(key)

@@ -7,6 +7,8 @@ its share of the hub's tax. Whatever Xero's per-line arithmetic leaves between i
 hub's discounted subtotal goes on a "Rounding" line, so Xero's SubTotal, TotalTax and Total are
 the hub's (docs/money.md).
 https://developer.xero.com/documentation/api/accounting/invoices
+https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero (per-line tax,
+2-decimal unit amounts unless unitdp=4)
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from apps.sync.errors import PermanentError, TransientError
 
 NAME_MAX = 255
 # Xero keeps 4 decimals on quantities and, asked with ``unitdp=4``, on unit amounts.
-# https://developer.xero.com/documentation/api/accounting/invoices (unitdp)
+# https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero
 UNIT_PLACES = 4
 DISCOUNT_PLACES = 2
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
