@@ -18,6 +18,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
+
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
@@ -31,6 +33,7 @@ from .items import ItemMixin
 _guarded = malformed_is_transient("Xero")
 
 DUPLICATE_NAME_ATTEMPTS = 5
+TAX_RATES_CACHE_SECONDS = 600
 
 
 def _updated(kind: str, row: dict) -> datetime:
@@ -164,19 +167,34 @@ class XeroAdapter(BatchMixin, ItemMixin):
         """One answered record; a document's lines are read with the tenant's tax rates."""
         if kind not in ("invoice", "quote"):
             return mapping.change_from_xero(kind, row)
+        return mapping.change_from_xero(kind, row, tax_rates=self._rates_by_type())
+
+    def _rates_by_type(self) -> dict[str, Decimal]:
+        """TaxType → rate. Kept a few minutes across runs, so that a pull that finds nothing
+        new costs no more calls than before (Xero allows 60 a minute)."""
+        rates = cache.get(self._rates_key) if self._tax_rates is None else None
+        if rates is None:
+            rates = self._rates_of(self._load_tax_rates())
+        return {tax_type: Decimal(rate) for tax_type, rate in rates.items()}
+
+    @property
+    def _rates_key(self) -> str:
+        return f"xero-tax-rates:{self.client.tenant}"
+
+    @staticmethod
+    def _rates_of(rows: list[dict]) -> dict[str, str]:
+        return {str(r.get("TaxType")): str(r.get("EffectiveRate", 0)) for r in rows}
+
+    def _load_tax_rates(self) -> list[dict]:
         if self._tax_rates is None:
             self._tax_rates = self.client.get_list("TaxRates")
-        rates = {
-            str(r.get("TaxType")): Decimal(str(r.get("EffectiveRate", 0))) for r in self._tax_rates
-        }
-        return mapping.change_from_xero(kind, row, tax_rates=rates)
+            cache.set(self._rates_key, self._rates_of(self._tax_rates), TAX_RATES_CACHE_SECONDS)
+        return self._tax_rates
 
     def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
-        if self._tax_rates is None:
-            self._tax_rates = self.client.get_list("TaxRates")
         usable = [
             r
-            for r in self._tax_rates
+            for r in self._load_tax_rates()
             if r.get("Status") == "ACTIVE" and r.get("CanApplyToRevenue", True)
         ]
 
@@ -200,6 +218,7 @@ class XeroAdapter(BatchMixin, ItemMixin):
         digest = hashlib.sha256(f"{self.client.tenant}/{name}".encode()).hexdigest()[:40]
         row = self.client.create("TaxRates", body, key=f"taxrate-{digest}")
         self._tax_rates = [*(self._tax_rates or []), row]
+        cache.set(self._rates_key, self._rates_of(self._tax_rates), TAX_RATES_CACHE_SECONDS)
         return row
 
     # --- documents ------------------------------------------------------------------------
