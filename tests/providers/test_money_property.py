@@ -1,5 +1,5 @@
-"""Generated invoices pushed to both sandboxes over HTTP: the hub, QuickBooks (US, Canada,
-Global) and Xero show the same totals to the cent (docs/money.md).
+"""Generated invoices and quotes pushed to both sandboxes over HTTP: the hub, QuickBooks (US,
+Canada, Global) and Xero show the same totals to the cent (docs/money.md).
 
 CI runs a small example database; ``MONEY_EXAMPLES=500`` (an environment variable) runs a long
 one for people.
@@ -15,13 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apps.common.documents import compute_totals
+from apps.common.lines import LineInput, save_lines
 from apps.common.money import ZERO, round_money
 from apps.integrations.models import Integration
 from apps.integrations.quickbooks import mapping as qbo_mapping
 from apps.integrations.quickbooks import reading as qbo_reading
 from apps.integrations.xero import mapping as xero_mapping
+from apps.invoices.models import Invoice, InvoiceLine
+from apps.quotes.models import QuoteLine
 from apps.sync.adapters import adapter_for
-from tests.providers.conftest import hub_customer, hub_invoice
+from tests.factories import InvoiceFactory, QuoteFactory
+from tests.providers.conftest import hub_customer
 
 EXAMPLES = int(os.environ.get("MONEY_EXAMPLES", "15"))
 # Region → (country, the sales tax rates its QuickBooks sandbox company has codes for).
@@ -59,6 +63,7 @@ lines = st.tuples(
 def documents(draw):
     region = draw(st.sampled_from(sorted(REGIONS)))
     return {
+        "kind": draw(st.sampled_from(["invoice", "invoice", "quote"])),
         "region": region,
         "lines": draw(st.lists(lines, min_size=1, max_size=30)),
         "discount": draw(percents),
@@ -106,17 +111,45 @@ def assert_every_line_is_quantity_times_price(body: dict) -> None:
             assert line["Amount"] == round_money(detail["Qty"] * detail["UnitPrice"]), line
 
 
+def hub_document(books: Books, document: dict, number: int):
+    """A sent invoice or quote saved by the hub's own line service, totals included."""
+    kind = document["kind"]
+    factory, line_model = (
+        (InvoiceFactory, InvoiceLine) if kind == "invoice" else (QuoteFactory, QuoteLine)
+    )
+    saved = factory(
+        organisation=books.qbo.integration.organisation,
+        customer=books.customer,
+        currency=books.qbo.integration.currency,
+        status="sent",
+        number=f"P-{number}",
+        discount_percent=document["discount"],
+        tax_rate=document["tax"],
+        line=None,
+    )
+    lines = [
+        LineInput(description=d, quantity=q, unit_price=p, discount_percent=ld, taxable=t)
+        for d, q, p, ld, t in document["lines"]
+    ]
+    save_lines(document=saved, lines=lines, line_model=line_model, parent_field=kind)
+    return saved
+
+
+def push(adapter, document, customer_remote_id: str, key: str) -> None:
+    push_document = adapter.push_invoice if isinstance(document, Invoice) else adapter.push_quote
+    push_document(document, None, customer_remote_id=customer_remote_id, key=key)
+
+
 def check_quickbooks(books: Books, invoice, region: str, key: str) -> None:
-    books.qbo.push_invoice(invoice, None, customer_remote_id=books.qbo_customer.remote_id, key=key)
+    push(books.qbo, invoice, books.qbo_customer.remote_id, key)
     assert_every_line_is_quantity_times_price(books.sent["qbo"])
     answer = books.answered["qbo"]
     assert_every_line_is_quantity_times_price(
         {"Line": [_decimals(line) for line in answer["Line"] if "SalesItemLineDetail" in line]}
     )
     assert Decimal(str(answer["TotalAmt"])) == invoice.total
-    read = qbo_reading.document_from_qbo(
-        answer, "invoice", zero_rated=books.qbo._zero_rated_codes()
-    )
+    kind = "invoice" if isinstance(invoice, Invoice) else "quote"
+    read = qbo_reading.document_from_qbo(answer, kind, zero_rated=books.qbo._zero_rated_codes())
     assert read.total == invoice.total
     if region == qbo_mapping.US_REGION:
         return  # tax and discounts are folded into the prices (docs/money.md)
@@ -135,14 +168,13 @@ def check_quickbooks(books: Books, invoice, region: str, key: str) -> None:
 
 
 def check_xero(books: Books, invoice, key: str) -> None:
-    books.xero.push_invoice(
-        invoice, None, customer_remote_id=books.xero_customer.remote_id, key=key
-    )
+    push(books.xero, invoice, books.xero_customer.remote_id, key)
     answer = books.answered["xero"]
     assert Decimal(str(answer["SubTotal"])) == invoice.subtotal - invoice.discount_total
     assert Decimal(str(answer["TotalTax"])) == invoice.tax_total
     assert Decimal(str(answer["Total"])) == invoice.total
-    read = xero_mapping.document_from_xero(answer, "invoice")
+    kind = "invoice" if isinstance(invoice, Invoice) else "quote"
+    read = xero_mapping.document_from_xero(answer, kind)
     assert len(read.lines) == invoice.lines.count()
 
 
@@ -158,7 +190,7 @@ def _decimals(line: dict) -> dict:
     }
 
 
-def test_generated_invoices_total_the_same_to_the_cent_in_the_hub_quickbooks_and_xero(connect):
+def test_generated_documents_total_the_same_to_the_cent_in_the_hub_quickbooks_and_xero(connect):
     books: dict[str, Books] = {}
     numbers = itertools.count(1)
 
@@ -170,14 +202,7 @@ def test_generated_invoices_total_the_same_to_the_cent_in_the_hub_quickbooks_and
             books[region] = Books(connect, region)
         here = books[region]
         number = next(numbers)
-        invoice = hub_invoice(
-            here.qbo.integration,
-            here.customer,
-            lines=[(d, str(q), str(p), str(ld), t) for d, q, p, ld, t in document["lines"]],
-            discount=str(document["discount"]),
-            tax=str(document["tax"]),
-            number=f"P-{number}",
-        )
+        invoice = hub_document(here, document, number)
         assert invoice.total == invoice.subtotal - invoice.discount_total + invoice.tax_total
         check_quickbooks(here, invoice, region, key=f"money-q-{number}")
         check_xero(here, invoice, key=f"money-x-{number}")
