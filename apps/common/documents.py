@@ -9,7 +9,16 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from apps.common.money import ZERO, percent_of, round_money
+from apps.common.money import (
+    PRICE_PLACES,
+    QUANTITY_PLACES,
+    WHOLE_DIGITS,
+    ZERO,
+    line_amount,
+    percent_of,
+    plain,
+    round_money,
+)
 
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -55,8 +64,15 @@ class DocumentLine(models.Model):
         "catalog.ServiceItem", null=True, blank=True, on_delete=models.SET_NULL
     )
     description = models.CharField(max_length=500)
-    quantity = models.DecimalField(max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
+    # As precise as QuickBooks keeps them, so a pulled line is stored as the ledger holds it.
+    quantity = models.DecimalField(
+        max_digits=WHOLE_DIGITS + QUANTITY_PLACES,
+        decimal_places=QUANTITY_PLACES,
+        validators=NON_NEGATIVE,
+    )
+    unit_price = models.DecimalField(
+        max_digits=WHOLE_DIGITS + PRICE_PLACES, decimal_places=PRICE_PLACES, validators=NON_NEGATIVE
+    )
     discount_percent = models.DecimalField(
         "line discount %", max_digits=5, decimal_places=2, default=ZERO, validators=PERCENT
     )
@@ -70,6 +86,16 @@ class DocumentLine(models.Model):
     def __str__(self) -> str:
         return self.description
 
+    @property
+    def quantity_shown(self) -> str:
+        """2.375, not 2.3750000 (nor 2.38)."""
+        return plain(self.quantity)
+
+    @property
+    def unit_price_shown(self) -> str:
+        """13.4956813 or 95.00: every decimal the price has, at least cents."""
+        return plain(self.unit_price, 2)
+
 
 @dataclass(frozen=True)
 class Totals:
@@ -78,36 +104,48 @@ class Totals:
     discount_total: Decimal
     tax_total: Decimal
     total: Decimal
+    # The document discount alone (``discount_total`` adds the line discounts to it).
+    document_discount: Decimal = ZERO
+
+
+def discounted_share(base: Decimal, *, lines_total: Decimal, discount: Decimal) -> Decimal:
+    """The part of ``base`` (some lines' amounts) left after the document discount, which
+    applies to every line in proportion, before tax (QuickBooks' DiscountLineDetail with
+    ApplyTaxAfterDiscount; see docs/money.md). Unrounded: tax is rounded once, afterwards."""
+    if not lines_total:
+        return base
+    share = (lines_total - discount) / lines_total
+    return base * share
 
 
 def compute_totals(
     lines: Iterable[DocumentLine], *, discount_percent: Decimal, tax_rate: Decimal
 ) -> Totals:
-    """Line amounts and document totals.
+    """Line amounts and document totals, by the rule in ``apps.common.money``.
 
-    A line's amount is quantity × price less its line discount. The document discount
-    applies to every line after line discounts; tax applies to the discounted taxable lines.
-    ``subtotal`` is before any discount; ``total = subtotal - discount_total + tax_total``.
+    Each line's amount is quantity × price less its line discount, rounded per line. The
+    document discount is a percentage of the sum of those amounts, rounded once; tax is the
+    rate on the taxable lines' discounted share, rounded once. ``subtotal`` is before any
+    discount; ``total = subtotal - discount_total + tax_total``.
     """
-    gross_sum = net_sum = taxable_net = ZERO
+    gross_sum = taxable_net = ZERO
     line_amounts = []
     for line in lines:
-        gross = Decimal(line.quantity) * Decimal(line.unit_price)
-        net = gross - percent_of(gross, line.discount_percent)
-        line_amounts.append(round_money(net))
-        gross_sum += gross
-        net_sum += net
+        net = line_amount(line.quantity, line.unit_price, line.discount_percent)
+        line_amounts.append(net)
+        gross_sum += line_amount(line.quantity, line.unit_price)
         if line.taxable:
             taxable_net += net
-    doc_discount = percent_of(net_sum, discount_percent)
-    taxable_after = taxable_net - percent_of(taxable_net, discount_percent)
-    subtotal = round_money(gross_sum)
-    discount_total = round_money(gross_sum - net_sum + doc_discount)
+    net_sum = sum(line_amounts, ZERO)
+    doc_discount = round_money(percent_of(net_sum, discount_percent))
+    taxable_after = discounted_share(taxable_net, lines_total=net_sum, discount=doc_discount)
     tax_total = round_money(percent_of(taxable_after, tax_rate))
+    discount_total = gross_sum - net_sum + doc_discount
     return Totals(
         line_amounts=line_amounts,
-        subtotal=subtotal,
+        subtotal=gross_sum,
         discount_total=discount_total,
         tax_total=tax_total,
-        total=subtotal - discount_total + tax_total,
+        total=gross_sum - discount_total + tax_total,
+        document_discount=doc_discount,
     )

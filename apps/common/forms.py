@@ -15,6 +15,7 @@ from apps.common.bounds import bounded_decimal_field
 from apps.common.currencies import document_currencies
 from apps.common.documents import Document, DocumentLine
 from apps.common.lines import LineInput
+from apps.common.money import plain
 from apps.customers.models import Customer
 
 LINE_PREFIX = "lines"
@@ -147,8 +148,8 @@ def line_formset(*, organisation, data=None, document=None):
         {
             "service_item": line.service_item_id,
             "description": line.description,
-            "quantity": line.quantity,
-            "unit_price": line.unit_price,
+            "quantity": plain(line.quantity),
+            "unit_price": plain(line.unit_price, 2),
             "discount_percent": line.discount_percent,
             "taxable": line.taxable,
         }

@@ -19,7 +19,7 @@ from django.db.models import Model
 from apps.common.bounds import validate_document_numbers
 from apps.common.currencies import validate_currency
 from apps.common.documents import Document, compute_totals
-from apps.common.money import HUNDRED, ZERO
+from apps.common.money import HUNDRED, PRICE_PLACES, QUANTITY_PLACES, ZERO, round_places
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,9 @@ def save_lines(
             position=position,
             service_item=line.service_item,
             description=line.description.strip(),
-            quantity=Decimal(str(line.quantity)),
-            unit_price=Decimal(str(line.unit_price)),
+            # Stored, and totalled, as precisely as the columns keep them.
+            quantity=round_places(Decimal(str(line.quantity)), QUANTITY_PLACES),
+            unit_price=round_places(Decimal(str(line.unit_price)), PRICE_PLACES),
             discount_percent=Decimal(str(line.discount_percent)),
             taxable=line.taxable,
         )

@@ -1,9 +1,12 @@
-"""Per-line shares of a document's discounts and tax, in cents that add up to the hub's totals.
+"""What both ledger mappings need to show the hub's totals to the cent (docs/money.md).
 
-Providers round per line; the hub rounds once per document (``compute_totals``). When a provider
-needs discounts or tax carried on the lines (QBO in the US folds them into the price, Xero states
-a line amount and tax amount), these shares are rounded so that their sums are exactly the hub's
-``subtotal - discount_total`` and ``tax_total``: the provider's total then equals the hub's.
+The hub's rule is ``apps.common.documents.compute_totals``. A ledger prices each line itself
+(QuickBooks: Amount = Qty × UnitPrice; Xero: Quantity × UnitAmount less DiscountRate), so when
+the discounts or tax have to be carried on the lines (QuickBooks in the US folds them into the
+price; Xero has no document discount and takes a tax amount per line), these shares are rounded
+so that they add up exactly to the hub's figures. Whatever a ledger's own line arithmetic then
+leaves over goes on a visible "Rounding" line, never into a line whose amount would no longer be
+its quantity × price.
 """
 
 from __future__ import annotations
@@ -12,14 +15,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from apps.common.documents import DocumentLine, Totals, compute_totals
-from apps.common.money import CENT, HUNDRED, ZERO, round_money
+from apps.common.documents import DocumentLine, Totals, compute_totals, discounted_share
+from apps.common.money import CENT, PRICE_PLACES, ZERO, percent_of, round_money, round_places
+
+# The description of the line that carries a rounding residue; readers leave it out.
+ROUNDING_DESCRIPTION = "Rounding"
 
 
 @dataclass(frozen=True)
 class LineShare:
     net: Decimal  # after the line's own discount and its share of the document discount
     tax: Decimal
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A line as a ledger that computes Amount = Qty × UnitPrice will hold it."""
+
+    unit_price: Decimal
+    amount: Decimal
+    residue: Decimal  # what the wanted amount has that Qty × UnitPrice cannot carry
 
 
 def distribute(exact: Sequence[Decimal], target: Decimal) -> list[Decimal]:
@@ -49,13 +64,26 @@ def line_shares(
 ) -> tuple[list[LineShare], Totals]:
     """Each line's net amount and tax, and the hub's totals they add up to."""
     totals = compute_totals(lines, discount_percent=discount_percent, tax_rate=tax_rate)
-    keep = 1 - Decimal(discount_percent) / HUNDRED
-    exact_net, exact_tax = [], []
-    for line in lines:
-        gross = Decimal(line.quantity) * Decimal(line.unit_price)
-        net = gross * (1 - Decimal(line.discount_percent) / HUNDRED) * keep
-        exact_net.append(net)
-        exact_tax.append(net * Decimal(tax_rate) / HUNDRED if line.taxable else ZERO)
-    nets = distribute(exact_net, totals.subtotal - totals.discount_total)
+    lines_total = sum(totals.line_amounts, ZERO)
+    exact_net = [
+        discounted_share(amount, lines_total=lines_total, discount=totals.document_discount)
+        for amount in totals.line_amounts
+    ]
+    exact_tax = [
+        percent_of(net, Decimal(tax_rate)) if line.taxable else ZERO
+        for line, net in zip(lines, exact_net, strict=True)
+    ]
+    nets = distribute(exact_net, lines_total - totals.document_discount)
     taxes = distribute(exact_tax, totals.tax_total)
     return [LineShare(net=n, tax=t) for n, t in zip(nets, taxes, strict=True)], totals
+
+
+def priced_for(quantity: Decimal, wanted: Decimal, *, places: int = PRICE_PLACES) -> PricedLine:
+    """The unit price (to ``places`` decimals) that makes Qty × UnitPrice come to ``wanted``,
+    the amount that product really rounds to, and the cents it still misses."""
+    quantity = Decimal(quantity)
+    if not quantity:
+        return PricedLine(unit_price=ZERO, amount=ZERO, residue=wanted)
+    price = round_places(wanted / quantity, places)
+    amount = round_money(quantity * price)
+    return PricedLine(unit_price=price, amount=amount, residue=wanted - amount)

@@ -84,6 +84,10 @@ class RemoteLine:
     discount_percent: Decimal = Decimal("0")
     taxable: bool = True
     line_id: str = ""  # the integration's own id of the line, when it has one
+    # The ledger's own figures, for comparing and for the Sync Log (docs/money.md): its tax
+    # code or type for the line, and the line's amount as the ledger shows it.
+    tax_code: str = ""
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,9 @@ class RemoteDocument:
     tax_rate: Decimal = Decimal("0")
     total: Decimal = Decimal("0")
     amount_paid: Decimal = Decimal("0")
+    # The ledger's totals before tax (after every discount) and of tax, rounding lines included.
+    net_total: Decimal | None = None
+    tax_total: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.common.money import round_money
 from apps.integrations.quickbooks import mapping, reading
 from apps.sync.errors import PermanentError, TransientError
 from tests.providers import factories as f
@@ -51,7 +52,7 @@ def test_us_invoice_folds_discounts_and_tax_into_prices_and_keeps_the_hub_total(
     # The folded unit price times the quantity is the line amount, to the cent.
     for line in body["Line"]:
         detail = line["SalesItemLineDetail"]
-        assert abs(detail["UnitPrice"] * detail["Qty"] - line["Amount"]) < Decimal("0.005")
+        assert round_money(detail["UnitPrice"] * detail["Qty"]) == line["Amount"]
     assert "GlobalTaxCalculation" not in body
 
 
@@ -82,9 +83,12 @@ def test_other_regions_send_discount_and_tax_as_separate_fields(region):
     assert [line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in sales] == ["5", "9", "5"]
     # ... and the document discount is its own line, so the tax base stays the hub's.
     discount = [line for line in body["Line"] if line["DetailType"] == "DiscountLineDetail"]
-    # QBO's rounding of 4.75% of 142.95 (6.79) would miss the hub's 6.78: a fixed amount.
-    assert discount[0]["Amount"] == Decimal("6.78")
-    assert discount[0]["DiscountLineDetail"] == {"PercentBased": False}
+    # The hub rounds 4.75 % of the lines' 142.95 once, as QuickBooks does: a percentage.
+    assert discount[0]["Amount"] == Decimal("6.79")
+    assert discount[0]["DiscountLineDetail"] == {
+        "PercentBased": True,
+        "DiscountPercent": Decimal("4.75"),
+    }
     tax = body["TxnTaxDetail"]
     assert tax["TotalTax"] == invoice.tax_total
     assert tax["TxnTaxCodeRef"] == {"value": "5"}

@@ -14,12 +14,16 @@ TAX = mapping.TaxTypes(taxable="OUTPUT", taxable_rate=Decimal("8.875"), exempt="
 
 
 def xero_total(items: list[dict], rates: dict[str, Decimal]) -> Decimal:
-    """Priced the way Xero prices lines: per-line rounding of amount and of tax."""
+    """Priced the way Xero prices lines: per-line rounding of amount and of tax, unless the
+    line states its TaxAmount."""
     total = ZERO
     for item in items:
         discount = Decimal(item.get("DiscountRate", 0))
         amount = round_money(item["Quantity"] * item["UnitAmount"] * (1 - discount / HUNDRED))
-        total += amount + round_money(amount * rates[item["TaxType"]] / HUNDRED)
+        tax = item.get("TaxAmount")
+        if tax is None:
+            tax = round_money(amount * rates[item["TaxType"]] / HUNDRED)
+        total += amount + tax
     return total
 
 

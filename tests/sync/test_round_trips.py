@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from apps.common.lines import LineInput
+from apps.common.money import line_amount
 from apps.customers.services import customer_create
 from apps.integrations.quickbooks.client import QuickBooksClient
 from apps.integrations.xero.client import XeroClient
@@ -109,7 +110,7 @@ def in_quickbooks_change_quantity(qbo, invoice, *, position: int, quantity: Deci
     line = [ln for ln in data["Line"] if ln.get("DetailType") == "SalesItemLineDetail"][position]
     detail = line["SalesItemLineDetail"]
     detail["Qty"] = float(quantity)
-    line["Amount"] = float((quantity * Decimal(str(detail["UnitPrice"]))).quantize(Decimal("0.01")))
+    line["Amount"] = float(line_amount(quantity, Decimal(str(detail["UnitPrice"]))))
     client.update("Invoice", data)
 
 

@@ -30,6 +30,7 @@ from . import limits, mapping, reading
 from .batches import BatchMixin, literals
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 from .items import ItemMixin
+from .taxes import TaxCodeMixin
 from .time import TimeMixin
 
 _guarded = malformed_is_transient("QuickBooks")
@@ -48,7 +49,7 @@ def _pushed(data: dict, entity: str, name: str = "") -> Pushed:
     )
 
 
-class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
+class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = QuickBooksClient(integration)
@@ -181,32 +182,6 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         data = self.client.create("Item", body, key=f"item-{digest}")
         return {"value": str(data["Id"]), "name": data.get("Name", name)}
 
-    def _tax_codes(self, rate: Decimal, lines) -> mapping.TaxCodes:
-        """Outside the US every line names a TaxCode: the one whose sales rates add up to the
-        hub's rate, and a zero-rated one for exempt lines."""
-        if self.integration.region == mapping.US_REGION:
-            return mapping.TaxCodes()
-        if self._sales_codes is None:
-            rates = {
-                str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
-                for r in self.client.query("select * from TaxRate maxresults 1000")
-            }
-            self._sales_codes = []
-            for code in self.client.query("select * from TaxCode maxresults 1000"):
-                details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
-                if details and code.get("Active", True):
-                    refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
-                    self._sales_codes.append(
-                        (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
-                    )
-        taxable = next((c for c, percent in self._sales_codes if percent == rate), None)
-        exempt = next((c for c, percent in self._sales_codes if percent == 0), None)
-        if rate and taxable is None and any(line.taxable for line in lines):
-            raise PermanentError(f"QuickBooks has no sales tax code at {rate.normalize()}%.")
-        if exempt is None and (not rate or not all(line.taxable for line in lines)):
-            raise PermanentError("QuickBooks has no zero-rated sales tax code for exempt lines.")
-        return mapping.TaxCodes(taxable=taxable or exempt or "", exempt=exempt or taxable or "")
-
     def _document_body(self, document, kind: str, customer_remote_id: str) -> dict:
         # The export prefetches lines (and their items); reading them through .all() keeps that
         # cache, and prefetch_related_objects only queries for items not already loaded.
@@ -309,7 +284,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         cut_off = reading.cdc_cut_off(found, limits.CDC_MAX_OBJECTS)
         # Deletions show only in CDC: those are kept even from an answer read again.
         kept = [
-            reading.change_from_qbo(entity, row)
+            self._read(entity, row)
             for entity in entities
             for row in found[entity]
             if entity not in cut_off or row.get("status") == "Deleted"
@@ -335,7 +310,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
                 )
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
-                pending = [reading.change_from_qbo(entity, row) for row in rows]
+                pending = [self._read(entity, row) for row in rows]
                 newest = _newest(rows, newest)
                 if len(rows) < limits.QUERY_PAGE_SIZE:
                     break
@@ -353,7 +328,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TimeMixin):
         except RemoteGone:
             return RemoteChange(kind=kind, remote_id=remote_id, deleted=True)
         # A SalesReceipt reads as a payment applied to nothing.
-        change = reading.change_from_qbo(mapping.ENTITY[kind], data)
+        change = self._read(mapping.ENTITY[kind], data)
         return RemoteChange(kind=kind, remote_id=remote_id, record=change.record)
 
 

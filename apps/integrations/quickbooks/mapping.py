@@ -8,9 +8,11 @@ Taxes and discounts follow the integration's region (DESIGN rule 12):
 - US: folded into each line's price. Every line is sent non-taxable (``NON``) at a price that
   already holds its share of the line and document discounts and of the tax, so QBO's
   ``TotalAmt`` equals the hub total to the cent.
-- Canada and Global: separate fields. Lines carry the undiscounted price and a tax code; one
-  ``DiscountLineDetail`` line carries the discount (percent-based when it is only a document
-  discount); ``TxnTaxDetail`` carries the tax.
+- Canada and Global: separate fields. Lines carry the hub's amounts and a tax code; one
+  percent-based ``DiscountLineDetail`` line carries the document discount; QBO works out
+  ``TxnTaxDetail`` from the codes, exactly as the hub does (docs/money.md).
+Every sales line's Amount is round(Qty × UnitPrice) (QBO refuses anything else, error 6070); the
+cents that arithmetic cannot carry go on a visible "Rounding" line.
 https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
 """
 
@@ -22,17 +24,17 @@ from decimal import Decimal
 from typing import Any
 
 from apps.common.documents import compute_totals
-from apps.common.money import HUNDRED, ZERO, round_money
-from apps.integrations.amounts import distribute, line_shares
+from apps.common.money import ZERO, line_amount, round_money
+from apps.integrations.amounts import ROUNDING_DESCRIPTION, PricedLine, line_shares, priced_for
 from apps.sync.errors import PermanentError, TransientError
 
 DOC_NUMBER_MAX = 21
 PAYMENT_REF_MAX = 21
 DISPLAY_NAME_MAX = 500
-UNIT_PRICE_PLACES = Decimal("0.0000001")  # QBO keeps up to 7 decimals on a unit price
 # The item used for a line that is free text, and for a SalesReceipt's single line.
 DEFAULT_ITEM_NAME = "Services"
 US_REGION = "us"
+CANADA_REGION = "ca"
 
 # Hub kind → QBO entity name.
 ENTITY = {"customer": "Customer", "invoice": "Invoice", "quote": "Estimate", "payment": "Payment"}
@@ -104,85 +106,115 @@ def item_name_of(line) -> str:
 
 
 def _sales_line(
-    line, *, number: int, amount: Decimal, unit_price: Decimal, item_ref: Mapping, tax_code: str
+    *,
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    amount: Decimal,
+    item_ref: Mapping,
+    tax_code: str,
 ) -> dict:
     return {
-        "LineNum": number,
         "DetailType": "SalesItemLineDetail",
         "Amount": amount,
-        "Description": line.description,
+        "Description": description,
         "SalesItemLineDetail": {
             "ItemRef": dict(item_ref),
-            "Qty": Decimal(line.quantity),
+            "Qty": Decimal(quantity),
             "UnitPrice": unit_price,
             "TaxCodeRef": {"value": tax_code},
         },
     }
 
 
+def _rounding_lines(residues: Mapping[str, Decimal], item_ref: Mapping) -> list[dict]:
+    """One visible line per tax code for the cents that Qty × UnitPrice could not carry
+    (QuickBooks refuses a line whose Amount is not its Qty × UnitPrice, error 6070)."""
+    return [
+        _sales_line(
+            description=ROUNDING_DESCRIPTION,
+            quantity=Decimal("1"),
+            unit_price=residue,
+            amount=residue,
+            item_ref=item_ref,
+            tax_code=code,
+        )
+        for code, residue in residues.items()
+        if residue
+    ]
+
+
+def _priced_line(
+    line, wanted: Decimal, *, item_ref: Mapping, tax_code: str
+) -> tuple[dict, Decimal]:
+    """A sales line for ``wanted`` (the hub's amount, or its folded share) whose Amount is
+    exactly round(Qty × UnitPrice); and the cents it leaves over. The hub's own price is kept
+    whenever it already gives that amount."""
+    quantity, price = Decimal(line.quantity), Decimal(line.unit_price)
+    if line_amount(quantity, price) == wanted:
+        priced = PricedLine(unit_price=price, amount=wanted, residue=ZERO)
+    else:
+        priced = priced_for(quantity, wanted)
+        if not quantity:
+            priced = PricedLine(unit_price=price, amount=ZERO, residue=wanted)
+    body = _sales_line(
+        description=line.description,
+        quantity=quantity,
+        unit_price=priced.unit_price,
+        amount=priced.amount,
+        item_ref=item_ref,
+        tax_code=tax_code,
+    )
+    return body, priced.residue
+
+
 def _us_lines(document, lines, item_refs) -> list[dict]:
+    """Each line at a price that holds its share of both discounts and of the tax; the
+    shares add up to the hub's total, so QuickBooks' TotalAmt is the hub's."""
     shares, _ = line_shares(
         lines, discount_percent=document.discount_percent, tax_rate=document.tax_rate
     )
-    body = []
-    for number, (line, share) in enumerate(zip(lines, shares, strict=True), start=1):
-        amount = share.net + share.tax
-        unit_price = _folded_price(line, amount)
-        body.append(
-            _sales_line(
-                line,
-                number=number,
-                amount=amount,
-                unit_price=unit_price,
-                item_ref=item_refs[item_name_of(line)],
-                tax_code="NON",
-            )
+    body, residue = [], ZERO
+    for line, share in zip(lines, shares, strict=True):
+        sales, left = _priced_line(
+            line, share.net + share.tax, item_ref=item_refs[item_name_of(line)], tax_code="NON"
         )
-    return body
-
-
-def _folded_price(line, amount: Decimal) -> Decimal:
-    quantity = Decimal(line.quantity)
-    return (amount / quantity).quantize(UNIT_PRICE_PLACES) if quantity else Decimal(line.unit_price)
+        body.append(sales)
+        residue += left
+    return body + _rounding_lines({"NON": residue}, item_refs[DEFAULT_ITEM_NAME])
 
 
 def _separate_lines(document, lines, item_refs, tax_codes: TaxCodes) -> tuple[list[dict], dict]:
-    """QBO has no per-line discount: a line discount is folded into that line's price (so the
-    tax base stays the hub's); the document discount is its own DiscountLineDetail line, and
-    each line names its tax code, from which QBO works the tax out."""
+    """Each line at the hub's amount (QuickBooks has no line discount: a discounted line's
+    price is folded so the tax base stays the hub's), the document discount as a percentage
+    on its own DiscountLineDetail line, and a tax code per line from which QuickBooks works
+    the tax out per code, on the discounted share, rounded once per rate: the hub's rule
+    (``compute_totals``). Rounding lines keep each tax code's base equal to the hub's.
+    QBO taxes the total of the lines of a rate (TaxLineDetail.NetAmountTaxable):
+    https://static.developer.intuit.com/sdkdocs/qbv3doc/ippdotnetdevkitv3/html/393902ec-f79c-bb8f-82fd-0f3bd296dd27.htm
+    """
     totals = compute_totals(
         lines, discount_percent=document.discount_percent, tax_rate=document.tax_rate
     )
-    exact = [
-        Decimal(ln.quantity) * Decimal(ln.unit_price) * (1 - Decimal(ln.discount_percent) / HUNDRED)
-        for ln in lines
-    ]
-    amounts = distribute(exact, round_money(sum(exact, ZERO)))
-    body = []
-    for number, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1):
-        price = _folded_price(line, amount) if line.discount_percent else Decimal(line.unit_price)
+    body, residues = [], {}
+    for line, amount in zip(lines, totals.line_amounts, strict=True):
         code = tax_codes.taxable if line.taxable else tax_codes.exempt
-        body.append(
-            _sales_line(
-                line,
-                number=number,
-                amount=amount,
-                unit_price=price,
-                item_ref=item_refs[item_name_of(line)],
-                tax_code=code,
-            )
+        sales, left = _priced_line(
+            line, amount, item_ref=item_refs[item_name_of(line)], tax_code=code
         )
-    lines_total = sum(amounts, ZERO)
-    discount = lines_total - (totals.subtotal - totals.discount_total)
-    if discount:
-        percent = Decimal(document.discount_percent)
-        # Percent-based reads best in QuickBooks; a fixed amount when QBO's own rounding of
-        # the percentage would miss the hub's figure by a cent.
-        detail: dict[str, Any] = {"PercentBased": False}
-        if round_money(lines_total * percent / HUNDRED) == discount:
-            detail = {"PercentBased": True, "DiscountPercent": percent}
+        body.append(sales)
+        residues[code] = residues.get(code, ZERO) + left
+    body += _rounding_lines(residues, item_refs[DEFAULT_ITEM_NAME])
+    if totals.document_discount:
         body.append(
-            {"DetailType": "DiscountLineDetail", "Amount": discount, "DiscountLineDetail": detail}
+            {
+                "DetailType": "DiscountLineDetail",
+                "Amount": totals.document_discount,
+                "DiscountLineDetail": {
+                    "PercentBased": True,
+                    "DiscountPercent": Decimal(document.discount_percent),
+                },
+            }
         )
     tax: dict[str, Any] = {"TotalTax": totals.tax_total}
     if totals.tax_total:
@@ -221,6 +253,12 @@ def document_to_qbo(
     else:
         body["Line"], body["TxnTaxDetail"] = _separate_lines(document, lines, item_refs, tax_codes)
         body["GlobalTaxCalculation"] = "TaxExcluded"
+        if region == CANADA_REGION:
+            # The discount comes off before tax is worked out (not settable in the UK/FR
+            # editions, where QBO always discounts first).
+            body["ApplyTaxAfterDiscount"] = True
+    for number, line in enumerate(body["Line"], start=1):
+        line["LineNum"] = number
     if document.billing_email:
         body["BillEmail"] = {"Address": document.billing_email}
     if document.notes:

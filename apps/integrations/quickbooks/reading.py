@@ -8,12 +8,13 @@ https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from apps.common.money import HUNDRED, ZERO, round_money
+from apps.common.money import ZERO, percent_for
+from apps.integrations.amounts import ROUNDING_DESCRIPTION
 from apps.integrations.wire import answered_decimal, required_text
 from apps.sync.adapters import (
     RemoteChange,
@@ -25,6 +26,10 @@ from apps.sync.adapters import (
 from apps.sync.errors import SyncError, TransientError
 
 from .mapping import ENTITY, KIND, version_of
+
+# In the US a line is taxed unless its code is NON; elsewhere the adapter names the company's
+# zero-rated codes (read from their rates, never from their names).
+US_ZERO_RATED = frozenset({"NON"})
 
 
 def _text(data: Mapping, *path: str) -> str:
@@ -74,19 +79,54 @@ def customer_from_qbo(data: Mapping) -> RemoteCustomer:
     )
 
 
-def _line_from_qbo(line: Mapping) -> RemoteLine:
+def _line_from_qbo(line: Mapping, zero_rated: Collection[str]) -> RemoteLine:
+    """A sales line with every decimal QuickBooks keeps (7 on quantity and unit price)."""
     detail = line.get("SalesItemLineDetail") or {}
     amount = _decimal(line.get("Amount"), "a line amount", ZERO)
     quantity = _decimal(detail.get("Qty"), "a line quantity", Decimal("1"))
     fallback_price = amount / quantity if quantity else amount
+    code = _text(detail, "TaxCodeRef", "value")
     return RemoteLine(
         description=_text(line, "Description") or _text(detail, "ItemRef", "name"),
         quantity=quantity,
         unit_price=_decimal(detail.get("UnitPrice"), "a unit price", fallback_price),
         item_name=_text(detail, "ItemRef", "name"),
-        taxable=_text(detail, "TaxCodeRef", "value") not in ("", "NON"),
+        taxable=code not in ("", *zero_rated),
+        tax_code=code,
+        amount=amount,
         line_id=_text(line, "Id"),
     )
+
+
+def _discount(raw_lines: list, lines_total: Decimal) -> tuple[Decimal, Decimal | None]:
+    """The document discount as a percentage, and its amount when it was given as one. A fixed
+    amount reads as the percentage with the fewest decimals that gives that amount on the same
+    base as QuickBooks applies it to, the sum of the sales lines (docs/money.md), so 10 % sent
+    as 12.34 reads back as 10 %; the amount is kept so that its percentage moving when lines
+    change is not taken for an edit (docs/round-trips.md)."""
+    percent, fixed = ZERO, None
+    for line in raw_lines:
+        if line.get("DetailType") != "DiscountLineDetail":
+            continue
+        detail = line.get("DiscountLineDetail") or {}
+        if detail.get("PercentBased"):
+            percent = _decimal(detail.get("DiscountPercent"), "a discount", ZERO)
+        elif lines_total:
+            fixed = _decimal(line.get("Amount"), "a discount amount", ZERO)
+            percent = percent_for(fixed, lines_total)
+    return percent, fixed
+
+
+def _tax_rate(data: Mapping) -> Decimal:
+    """The sum of the distinct non-zero rates QuickBooks taxed the document at (a code such
+    as GST + PST has one TaxLine per rate; an exempt code's 0 % line adds nothing)."""
+    rates: dict[str, Decimal] = {}
+    for line in (data.get("TxnTaxDetail") or {}).get("TaxLine") or []:
+        detail = line.get("TaxLineDetail") or {}
+        percent = _decimal(detail.get("TaxPercent"), "a tax rate", ZERO)
+        if percent:
+            rates[_text(detail, "TaxRateRef", "value") or str(percent)] = percent
+    return sum(rates.values(), ZERO)
 
 
 def _document_status(data: Mapping, kind: str, total: Decimal, balance: Decimal) -> str:
@@ -109,30 +149,24 @@ def _document_status(data: Mapping, kind: str, total: Decimal, balance: Decimal)
     return "sent"
 
 
-def document_from_qbo(data: Mapping, kind: str) -> RemoteDocument:
+def document_from_qbo(
+    data: Mapping, kind: str, *, zero_rated: Collection[str] = US_ZERO_RATED
+) -> RemoteDocument:
+    """``zero_rated``: the company's tax codes whose lines are not taxed. Rounding lines are
+    left out of ``lines`` (their amounts are in ``net_total`` and ``total``)."""
     entity = ENTITY[kind]
     raw_lines = data.get("Line")
     if not isinstance(raw_lines, list):
         raise TransientError(f"QuickBooks answered a {entity} without Line.")
-    lines = [
-        _line_from_qbo(line)
+    sales = [
+        _line_from_qbo(line, zero_rated)
         for line in raw_lines
         if line.get("DetailType") == "SalesItemLineDetail"
     ]
-    subtotal = sum((round_money(ln.quantity * ln.unit_price) for ln in lines), ZERO)
-    discount_percent, discount_amount = ZERO, None
-    for line in raw_lines:
-        if line.get("DetailType") == "DiscountLineDetail":
-            detail = line.get("DiscountLineDetail") or {}
-            if detail.get("PercentBased"):
-                discount_percent = _decimal(detail.get("DiscountPercent"), "a discount", ZERO)
-            elif subtotal:
-                discount_amount = _decimal(line.get("Amount"), "a discount amount", ZERO)
-                discount_percent = round_money(discount_amount * HUNDRED / subtotal)
-    tax_lines = (data.get("TxnTaxDetail") or {}).get("TaxLine") or []
-    tax_rate = ZERO
-    if tax_lines:
-        tax_rate = _decimal(_text(tax_lines[0], "TaxLineDetail", "TaxPercent"), "a tax rate", ZERO)
+    lines_total = sum((ln.amount or ZERO for ln in sales), ZERO)
+    discount_percent, discount_amount = _discount(raw_lines, lines_total)
+    tax_rate = _tax_rate(data)
+    tax_total = _decimal((data.get("TxnTaxDetail") or {}).get("TotalTax"), "a total tax", ZERO)
     total = _decimal(data.get("TotalAmt"), "a total", ZERO)
     balance = _decimal(data.get("Balance"), "a balance", total)
     end_field = "ExpirationDate" if kind == "quote" else "DueDate"
@@ -145,7 +179,7 @@ def document_from_qbo(data: Mapping, kind: str) -> RemoteDocument:
         issue_date=_date(_required(data, "TxnDate", entity), "a TxnDate"),
         status=_document_status(data, kind, total, balance),
         currency=_text(data, "CurrencyRef", "value"),
-        lines=lines,
+        lines=[ln for ln in sales if ln.description != ROUNDING_DESCRIPTION],
         due_date=_date(data[end_field], end_field) if data.get(end_field) else None,
         billing_email=_text(data, "BillEmail", "Address"),
         discount_percent=discount_percent,
@@ -153,6 +187,8 @@ def document_from_qbo(data: Mapping, kind: str) -> RemoteDocument:
         tax_rate=tax_rate,
         total=total,
         amount_paid=total - balance if kind == "invoice" else ZERO,
+        net_total=total - tax_total,
+        tax_total=tax_total,
     )
 
 
@@ -199,7 +235,9 @@ def cdc_cut_off(found: Mapping[str, list], cap: int) -> list[str]:
     return list(found) if total == cap else []
 
 
-def change_from_qbo(entity: str, data: Mapping) -> RemoteChange:
+def change_from_qbo(
+    entity: str, data: Mapping, *, zero_rated: Collection[str] = US_ZERO_RATED
+) -> RemoteChange:
     """One record of a CDC or query answer; ``status: Deleted`` marks a deleted one."""
     kind = KIND[entity]
     remote_id = _required(data, "Id", entity)
@@ -210,5 +248,5 @@ def change_from_qbo(entity: str, data: Mapping) -> RemoteChange:
     elif kind == "payment":
         record = payment_from_qbo(data)
     else:
-        record = document_from_qbo(data, kind)
+        record = document_from_qbo(data, kind, zero_rated=zero_rated)
     return RemoteChange(kind=kind, remote_id=remote_id, record=record)

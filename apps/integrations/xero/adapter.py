@@ -18,6 +18,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
+
 from apps.customers.matching import same_email
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
@@ -32,6 +34,7 @@ from .items import ItemMixin
 _guarded = malformed_is_transient("Xero")
 
 DUPLICATE_NAME_ATTEMPTS = 5
+TAX_RATES_CACHE_SECONDS = 600
 
 
 def _updated(kind: str, row: dict) -> datetime:
@@ -156,12 +159,38 @@ class XeroAdapter(BatchMixin, ItemMixin):
         codes = [str(a.get("Code") or "") for a in accounts]
         return preferred if preferred in codes else next((c for c in codes if c), codes[0])
 
-    def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
+    def _read(self, kind: str, row: dict) -> RemoteChange:
+        """One answered record; a document's lines are read with the tenant's tax rates."""
+        if kind not in ("invoice", "quote"):
+            return mapping.change_from_xero(kind, row)
+        return mapping.change_from_xero(kind, row, tax_rates=self._rates_by_type())
+
+    def _rates_by_type(self) -> dict[str, Decimal]:
+        """TaxType → rate. Kept a few minutes across runs, so that a pull that finds nothing
+        new costs no more calls than before (Xero allows 60 a minute)."""
+        rates = cache.get(self._rates_key) if self._tax_rates is None else None
+        if rates is None:
+            rates = self._rates_of(self._load_tax_rates())
+        return {tax_type: Decimal(rate) for tax_type, rate in rates.items()}
+
+    @property
+    def _rates_key(self) -> str:
+        return f"xero-tax-rates:{self.client.tenant}"
+
+    @staticmethod
+    def _rates_of(rows: list[dict]) -> dict[str, str]:
+        return {str(r.get("TaxType")): str(r.get("EffectiveRate", 0)) for r in rows}
+
+    def _load_tax_rates(self) -> list[dict]:
         if self._tax_rates is None:
             self._tax_rates = self.client.get_list("TaxRates")
+            cache.set(self._rates_key, self._rates_of(self._tax_rates), TAX_RATES_CACHE_SECONDS)
+        return self._tax_rates
+
+    def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
         usable = [
             r
-            for r in self._tax_rates
+            for r in self._load_tax_rates()
             if r.get("Status") == "ACTIVE" and r.get("CanApplyToRevenue", True)
         ]
 
@@ -185,6 +214,7 @@ class XeroAdapter(BatchMixin, ItemMixin):
         digest = hashlib.sha256(f"{self.client.tenant}/{name}".encode()).hexdigest()[:40]
         row = self.client.create("TaxRates", body, key=f"taxrate-{digest}")
         self._tax_rates = [*(self._tax_rates or []), row]
+        cache.set(self._rates_key, self._rates_of(self._tax_rates), TAX_RATES_CACHE_SECONDS)
         return row
 
     # --- documents ------------------------------------------------------------------------
@@ -271,7 +301,7 @@ class XeroAdapter(BatchMixin, ItemMixin):
             for rows in self._rows_changed(kind, previous.get(kind)):
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
-                pending = [mapping.change_from_xero(kind, row) for row in rows]
+                pending = [self._read(kind, row) for row in rows]
                 newest = max(_updated(kind, row) for row in rows)
                 latest[kind] = max(newest, latest.get(kind, newest))
         yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=False)
@@ -317,4 +347,4 @@ class XeroAdapter(BatchMixin, ItemMixin):
             data = self.client.get_one(collection, remote_id)
         except RemoteGone:
             return RemoteChange(kind=kind, remote_id=remote_id, deleted=True)
-        return mapping.change_from_xero(kind, data)
+        return self._read(kind, data)

@@ -27,7 +27,10 @@ from apps.sync.errors import (
 )
 
 from . import limits
-from .mapping import validation_messages
+from .mapping import UNIT_PLACES, validation_messages
+
+# Collections whose line items carry unit amounts.
+UNIT_DP_COLLECTIONS = ("Invoices", "Quotes", "CreditNotes", "Items")
 
 
 class XeroValidation(PermanentError):
@@ -120,6 +123,10 @@ class XeroClient:
         since: datetime | None = None,
     ) -> dict:
         headers = {"xero-tenant-id": self.tenant, "Accept": "application/json"}
+        if path.split("/")[0] in UNIT_DP_COLLECTIONS:
+            # Four decimals on unit amounts both ways; without it Xero rounds them to two.
+            # https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero
+            params = {**(params or {}), "unitdp": UNIT_PLACES}
         if key:
             headers["Idempotency-Key"] = idempotency_key(key)
         if since is not None:

@@ -1,11 +1,14 @@
 """Hub records ↔ Xero Accounting API JSON. Pure functions: no HTTP, no database writes.
 
 Xero prices lines itself: each line is Quantity × UnitAmount less its ``DiscountRate``, rounded
-to the cent, and tax is added per line (``LineAmountTypes: Exclusive``). Xero has no document
-discount, so the hub's document discount is folded into every line's DiscountRate. The hub rounds
-once per document, so the two can differ by a cent or two; a "Rounding" line carries that
-difference and Xero's Total equals the hub total exactly.
+to the cent (``LineAmountTypes: Exclusive``). Xero has no document discount, so the hub's
+document discount is folded into every line's DiscountRate; each line's ``TaxAmount`` is set to
+its share of the hub's tax. Whatever Xero's per-line arithmetic leaves between its lines and the
+hub's discounted subtotal goes on a "Rounding" line, so Xero's SubTotal, TotalTax and Total are
+the hub's (docs/money.md).
 https://developer.xero.com/documentation/api/accounting/invoices
+https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero (per-line tax,
+2-decimal unit amounts unless unitdp=4)
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from apps.common.documents import compute_totals
-from apps.common.money import HUNDRED, ZERO, round_money
+from apps.common.money import HUNDRED, ZERO, line_amount, round_money, round_places
+from apps.integrations.amounts import ROUNDING_DESCRIPTION, line_shares
 from apps.integrations.wire import answered_decimal, required_text
 from apps.sync.adapters import (
     RemoteChange,
@@ -30,7 +33,10 @@ from apps.sync.adapters import (
 from apps.sync.errors import PermanentError, TransientError
 
 NAME_MAX = 255
-ROUNDING_DESCRIPTION = "Rounding"
+# Xero keeps 4 decimals on quantities and, asked with ``unitdp=4``, on unit amounts.
+# https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero
+UNIT_PLACES = 4
+DISCOUNT_PLACES = 2
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -139,16 +145,32 @@ def contact_from_xero(data: Mapping) -> RemoteCustomer:
     )
 
 
-def _line_from_xero(line: Mapping) -> RemoteLine:
+def _line_from_xero(line: Mapping, tax_rates: Mapping[str, Decimal]) -> RemoteLine:
+    tax_type = str(line.get("TaxType") or "")
+    tax = _decimal(line.get("TaxAmount"), "a tax amount", ZERO)
+    known = tax_rates.get(tax_type)
     return RemoteLine(
         description=str(line.get("Description") or ""),
         quantity=_decimal(line.get("Quantity"), "a quantity", Decimal("1")),
         unit_price=_decimal(line.get("UnitAmount"), "a unit amount", ZERO),
         item_name=str((line.get("Item") or {}).get("Name") or line.get("ItemCode") or ""),
         discount_percent=_decimal(line.get("DiscountRate"), "a discount rate", ZERO),
-        taxable=_decimal(line.get("TaxAmount"), "a tax amount", ZERO) != ZERO,
+        # Taxed when its TaxType has a rate (a line whose tax share is 0.00 is still taxable).
+        taxable=bool(known) if known is not None else tax != ZERO,
+        tax_code=tax_type,
+        amount=_decimal(line.get("LineAmount"), "a line amount", ZERO),
         line_id=str(line.get("LineItemID") or ""),
     )
+
+
+def _tax_rate_of(lines: list[RemoteLine], tax: Decimal, tax_rates: Mapping[str, Decimal]):
+    """The rate of the taxable lines' TaxType when the tenant's rates are known; otherwise
+    worked back from the tax (close, not exact, on small amounts)."""
+    known = {tax_rates.get(ln.tax_code) for ln in lines if ln.taxable}
+    if len(known) == 1 and None not in known:
+        return known.pop()
+    taxable_base = sum((ln.amount or ZERO for ln in lines if ln.taxable), ZERO)
+    return round_money(tax * HUNDRED / taxable_base) if taxable_base else ZERO
 
 
 def _invoice_status(data: Mapping, total: Decimal, paid: Decimal) -> str:
@@ -164,25 +186,21 @@ def _invoice_status(data: Mapping, total: Decimal, paid: Decimal) -> str:
     return "sent"
 
 
-def document_from_xero(data: Mapping, kind: str) -> RemoteDocument:
+def document_from_xero(
+    data: Mapping, kind: str, *, tax_rates: Mapping[str, Decimal] | None = None
+) -> RemoteDocument:
+    """``tax_rates``: the tenant's TaxType → rate, when the caller has them."""
     collection, id_field = COLLECTION[kind]
     what = "an invoice" if kind == "invoice" else "a quote"
     lines_raw = data.get("LineItems")
     if not isinstance(lines_raw, list):
         raise TransientError(f"Xero answered {what} without LineItems.")
-    lines = [_line_from_xero(line) for line in lines_raw]
+    lines = [_line_from_xero(line, tax_rates or {}) for line in lines_raw]
     total = _decimal(data.get("Total"), "a total", ZERO)
     sub_total = _decimal(data.get("SubTotal"), "a subtotal", ZERO)
     tax = _decimal(data.get("TotalTax"), "a total tax", ZERO)
-    taxable_base = sum(
-        (
-            round_money(ln.quantity * ln.unit_price * (1 - ln.discount_percent / HUNDRED))
-            for ln in lines
-            if ln.taxable
-        ),
-        ZERO,
-    )
-    tax_rate = round_money(tax * HUNDRED / taxable_base) if taxable_base else ZERO
+    kept = [ln for ln in lines if ln.description != ROUNDING_DESCRIPTION]
+    tax_rate = _tax_rate_of(kept, tax, tax_rates or {})
     paid = _decimal(data.get("AmountPaid"), "an amount paid", ZERO)
     if kind == "invoice":
         status, number, end = (
@@ -203,12 +221,14 @@ def document_from_xero(data: Mapping, kind: str) -> RemoteDocument:
         issue_date=parse_day(required(data, "Date", what), "a Date"),
         status=status,
         currency=str(data.get("CurrencyCode") or ""),
-        lines=[ln for ln in lines if ln.description != ROUNDING_DESCRIPTION],
+        lines=kept,
         due_date=parse_day(data[end], end) if data.get(end) else None,
         discount_percent=ZERO,
         tax_rate=tax_rate,
         total=total if total or not sub_total else sub_total + tax,
         amount_paid=paid,
+        net_total=sub_total,
+        tax_total=tax,
     )
 
 
@@ -228,7 +248,9 @@ def payment_from_xero(data: Mapping) -> RemotePayment:
     )
 
 
-def change_from_xero(kind: str, data: Mapping) -> RemoteChange:
+def change_from_xero(
+    kind: str, data: Mapping, *, tax_rates: Mapping[str, Decimal] | None = None
+) -> RemoteChange:
     _, id_field = COLLECTION[kind]
     remote_id = required(data, id_field, kind)
     if kind == "customer":
@@ -236,7 +258,7 @@ def change_from_xero(kind: str, data: Mapping) -> RemoteChange:
     elif kind == "payment":
         record = payment_from_xero(data)
     else:
-        record = document_from_xero(data, kind)
+        record = document_from_xero(data, kind, tax_rates=tax_rates)
     return RemoteChange(kind=kind, remote_id=remote_id, record=record)
 
 
@@ -269,49 +291,55 @@ def contact_to_xero(customer, *, name: str | None = None) -> dict:
 
 
 def combined_discount(line_percent: Decimal, document_percent: Decimal) -> Decimal:
-    """One DiscountRate for a line discount followed by the document discount."""
+    """One DiscountRate for a line discount followed by the document discount, to the two
+    decimals Xero shows a discount with (whatever this leaves goes on the Rounding line)."""
     keep = (1 - Decimal(line_percent) / HUNDRED) * (1 - Decimal(document_percent) / HUNDRED)
-    return ((1 - keep) * HUNDRED).normalize()
+    return round_places((1 - keep) * HUNDRED, DISCOUNT_PLACES).normalize()
 
 
-def _line_to_xero(line, *, document_discount, tax_types: TaxTypes, account_code: str):
+def _line_to_xero(line, *, document_discount, tax: Decimal, tax_types: TaxTypes, account_code):
+    """A line as Xero will price it, with its tax set to the hub's share, and its amount."""
     discount = combined_discount(line.discount_percent, document_discount)
+    quantity = round_places(line.quantity, UNIT_PLACES)
+    unit_amount = round_places(line.unit_price, UNIT_PLACES)
     body: dict[str, Any] = {
         "Description": line.description,
-        "Quantity": Decimal(line.quantity),
-        "UnitAmount": Decimal(line.unit_price),
+        "Quantity": quantity,
+        "UnitAmount": unit_amount,
         "AccountCode": account_code,
         "TaxType": tax_types.taxable if line.taxable else tax_types.exempt,
+        # Xero works a line's tax out itself but takes the client's figure instead: the hub's
+        # share of its tax total, so Xero's TotalTax is the hub's without any rounding line.
+        # https://developer.xero.com/documentation/api/accounting/invoices (LineItems TaxAmount)
+        "TaxAmount": tax,
     }
     if discount:
         body["DiscountRate"] = discount
-    amount = round_money(
-        Decimal(line.quantity) * Decimal(line.unit_price) * (1 - discount / HUNDRED)
-    )
-    tax = round_money(amount * tax_types.taxable_rate / HUNDRED) if line.taxable else ZERO
-    return body, amount + tax
+    return body, line_amount(quantity, unit_amount, discount)
 
 
 def line_items(document, lines: Sequence, *, tax_types: TaxTypes, account_code: str) -> list[dict]:
-    """Lines as Xero will price them, plus a Rounding line when Xero's per-line rounding would
-    leave its total off the hub's."""
+    """Lines as Xero will price them, plus a Rounding line for the cents Xero's per-line
+    arithmetic (4-decimal quantities and prices, one DiscountRate per line) leaves between its
+    lines and the hub's discounted subtotal."""
     if Decimal(document.tax_rate) and any(ln.taxable for ln in lines):
         if Decimal(tax_types.taxable_rate) != Decimal(document.tax_rate):
             raise PermanentError(f"Xero has no sales tax rate of {document.tax_rate}%.")
-    totals = compute_totals(
+    shares, totals = line_shares(
         lines, discount_percent=document.discount_percent, tax_rate=document.tax_rate
     )
-    items, xero_total = [], ZERO
-    for line in lines:
+    items, xero_net = [], ZERO
+    for line, share in zip(lines, shares, strict=True):
         body, amount = _line_to_xero(
             line,
             document_discount=document.discount_percent,
+            tax=share.tax,
             tax_types=tax_types,
             account_code=account_code,
         )
         items.append(body)
-        xero_total += amount
-    residue = totals.total - xero_total
+        xero_net += amount
+    residue = totals.subtotal - totals.discount_total - xero_net
     if residue:
         items.append(
             {
@@ -320,6 +348,7 @@ def line_items(document, lines: Sequence, *, tax_types: TaxTypes, account_code: 
                 "UnitAmount": residue,
                 "AccountCode": account_code,
                 "TaxType": tax_types.exempt,
+                "TaxAmount": ZERO,
             }
         )
     return items

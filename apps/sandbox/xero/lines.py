@@ -8,11 +8,14 @@ https://developer.xero.com/documentation/api/accounting/types#line-amount-types
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from apps.common.money import HUNDRED, ZERO, round_money
+from apps.common.money import HUNDRED, ZERO, round_money, round_places
 from apps.sandbox.models import SandboxCompany
 
 from . import entities
@@ -21,6 +24,23 @@ from .formats import is_guid, money, new_guid, parse_decimal
 from .seed import sales_tax_type
 
 EXCLUSIVE, INCLUSIVE, NO_TAX = "Exclusive", "Inclusive", "NoTax"
+# Xero keeps 4 decimals on a quantity; a unit amount keeps 2 unless the request opts in to 4
+# with ``unitdp=4``.
+# https://developer.xero.com/documentation/api/accounting/invoices (unitdp query parameter)
+QUANTITY_PLACES = 4
+_unit_places: ContextVar[int] = ContextVar("xero_unit_places", default=2)
+
+
+@contextmanager
+def unit_places(unitdp: str | None) -> Iterator[None]:
+    """Unit amounts to 4 decimals for the length of a request that asked ``unitdp=4``."""
+    token = _unit_places.set(4 if (unitdp or "").strip() == "4" else 2)
+    try:
+        yield
+    finally:
+        _unit_places.reset(token)
+
+
 _AMOUNT_TYPES = {"exclusive": EXCLUSIVE, "inclusive": INCLUSIVE, "notax": NO_TAX, "none": NO_TAX}
 
 
@@ -88,6 +108,7 @@ def _price_line(
         unit = (parse_decimal(raw["LineAmount"]) or ZERO) / quantity
     if not ZERO <= discount <= HUNDRED:
         raise Invalid("DiscountRate must be between 0 and 100.")
+    quantity, unit = round_places(quantity, QUANTITY_PLACES), round_places(unit, _unit_places.get())
     if not description and not item:
         raise Invalid("Description is required for a line item without an item code.")
     account_code = raw.get("AccountCode") or sales.get("AccountCode") or ""
@@ -109,6 +130,13 @@ def _price_line(
         tax = round_money(line_amount - line_amount * HUNDRED / (HUNDRED + rate))
     else:
         tax = ZERO
+    if raw.get("TaxAmount") not in (None, "") and amounts != NO_TAX:
+        # "This value can be overriden if the calculated <TaxAmount> is not correct."
+        # https://developer.xero.com/documentation/api/accounting/invoices (LineItems)
+        given = parse_decimal(raw["TaxAmount"])
+        if given is None:
+            raise Invalid("TaxAmount must be a number.")
+        tax = round_money(given)
     line: dict[str, Any] = {
         "LineItemID": raw["LineItemID"].lower() if is_guid(raw.get("LineItemID")) else new_guid(),
         "Description": description,

@@ -19,6 +19,7 @@ from apps.sandbox.models import SandboxCompany
 from . import entities, errors
 from .formats import parse_since
 from .kinds import Kind
+from .lines import unit_places
 from .organisation import organisation_json
 from .reads import read_list, read_one
 from .where import QueryError
@@ -94,9 +95,10 @@ def _write(
         except errors.RequestRefused as refused:
             return refused.response
         summarize = request.GET.get("summarizeErrors", "true").lower() != "false"
-        outcome = write_elements(
-            company, kind, elements, updates=updates, path_id=path_id, summarize=summarize
-        )
+        with unit_places(request.GET.get("unitdp")):
+            outcome = write_elements(
+                company, kind, elements, updates=updates, path_id=path_id, summarize=summarize
+            )
         if summarize and outcome.refused:
             return errors.validation_failed(outcome.refused)
         return errors.envelope(kind.entity, outcome.elements)

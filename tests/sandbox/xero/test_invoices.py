@@ -227,3 +227,29 @@ def test_invoices_naming_a_new_contact_create_it_once_with_its_details(xero):
     found = xero.get("/Contacts", params={"where": 'Name=="Dee Drains"'}).json()["Contacts"]
     assert [c["ContactID"] for c in found] == [first["Contact"]["ContactID"]]
     assert found[0]["EmailAddress"] == "dee@example.com"
+
+
+def test_unit_amounts_keep_two_decimals_unless_the_request_asks_for_four(xero):
+    """Xero rounds a unit amount to 2 decimals unless ``unitdp=4`` is asked for."""
+    line = _line(amount=6.8296296, quantity=13.5)
+    plain = _invoice(xero, LineItems=[line])
+    assert plain["LineItems"][0]["UnitAmount"] == 6.83
+    assert plain["LineItems"][0]["LineAmount"] == 92.21  # 13.5 × 6.83
+    answer = xero.put(
+        "/Invoices",
+        params={"unitdp": 4},
+        json={
+            "Invoices": [{"Type": "ACCREC", "Contact": {"Name": "Ann Fixit"}, "LineItems": [line]}]
+        },
+    )
+    four = answer.json()["Invoices"][0]
+    assert four["LineItems"][0]["UnitAmount"] == 6.8296
+    assert four["LineItems"][0]["LineAmount"] == 92.2  # 13.5 × 6.8296 = 92.1996
+
+
+def test_a_tax_amount_given_on_a_line_replaces_the_one_xero_works_out(xero):
+    worked_out = _invoice(xero, LineItems=[_line(amount=3.33, quantity=1)])
+    assert worked_out["LineItems"][0]["TaxAmount"] == 0.5  # 15 % of 3.33 = 0.4995
+    given = _invoice(xero, LineItems=[_line(amount=3.33, quantity=1, TaxAmount=0.49)])
+    assert given["LineItems"][0]["TaxAmount"] == 0.49
+    assert (given["TotalTax"], given["Total"]) == (0.49, 3.82)

@@ -1,0 +1,62 @@
+"""The company's sales tax codes, for ``QuickBooksAdapter``: which code a hub line is sent
+with, and which codes a pulled line counts as not taxed (docs/money.md).
+
+Outside the US every sales line names a TaxCode, and a code's rates, not its name, say whether
+it taxes: Canada's "Exempt" and "Zero-rated" codes are as untaxed as the US ``NON``.
+https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/taxcode
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from apps.sync.adapters import RemoteChange
+from apps.sync.errors import PermanentError
+
+from . import mapping, reading
+
+
+class TaxCodeMixin:
+    def _sales_tax_codes(self) -> list[tuple[str, Decimal]]:
+        """(id, percent) of each active TaxCode that has sales rates: the sum of those rates."""
+        if self._sales_codes is None:
+            rates = {
+                str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
+                for r in self.client.query("select * from TaxRate maxresults 1000")
+            }
+            self._sales_codes = []
+            for code in self.client.query("select * from TaxCode maxresults 1000"):
+                details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+                if details and code.get("Active", True):
+                    refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
+                    self._sales_codes.append(
+                        (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
+                    )
+        return self._sales_codes
+
+    def _zero_rated_codes(self) -> frozenset[str]:
+        """Tax codes whose lines are not taxed: ``NON`` in the US; elsewhere every code whose
+        sales rates add up to 0 (exempt, zero-rated, out of scope), whatever its name."""
+        if self.integration.region == mapping.US_REGION:
+            return reading.US_ZERO_RATED
+        return frozenset(code for code, percent in self._sales_tax_codes() if not percent)
+
+    def _read(self, entity: str, row) -> RemoteChange:
+        """One answered record; a document's lines are read with the company's tax codes."""
+        if entity in (mapping.ENTITY["invoice"], mapping.ENTITY["quote"]):
+            return reading.change_from_qbo(entity, row, zero_rated=self._zero_rated_codes())
+        return reading.change_from_qbo(entity, row)
+
+    def _tax_codes(self, rate: Decimal, lines) -> mapping.TaxCodes:
+        """Outside the US every line names a TaxCode: the one whose sales rates add up to the
+        hub's rate, and a zero-rated one for exempt lines."""
+        if self.integration.region == mapping.US_REGION:
+            return mapping.TaxCodes()
+        self._sales_tax_codes()
+        taxable = next((c for c, percent in self._sales_codes if percent == rate), None)
+        exempt = next((c for c, percent in self._sales_codes if percent == 0), None)
+        if rate and taxable is None and any(line.taxable for line in lines):
+            raise PermanentError(f"QuickBooks has no sales tax code at {rate.normalize()}%.")
+        if exempt is None and (not rate or not all(line.taxable for line in lines)):
+            raise PermanentError("QuickBooks has no zero-rated sales tax code for exempt lines.")
+        return mapping.TaxCodes(taxable=taxable or exempt or "", exempt=exempt or taxable or "")
