@@ -120,6 +120,7 @@ class MemoryAdapter:
         changes = [change for change in self.feed if change.kind in kinds]
         self.feed = []
         yield PullPage(changes=changes, watermark=datetime.now(UTC).isoformat())
+        self._maybe_fail("pull_next_page")  # asked for the page after the first
 
     def fetch(self, kind, remote_id):
         self.calls.append(("fetch", kind, remote_id))

@@ -12,10 +12,12 @@ from django.utils import timezone
 from apps.sync import outbox
 from apps.sync.errors import TransientError
 from apps.sync.models import Change, SyncRun, SyncState
+from apps.sync.pull import pull
 from apps.sync.push import drain
 from apps.sync.runs import run_start
 from apps.sync.tasks import sweep_outbox
 from tests.factories import UserFactory
+from tests.sync.test_pull import feed
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +83,16 @@ def test_sweep_closes_the_run_of_a_dead_worker_as_interrupted_and_sends_what_it_
     assert slow.status == SyncRun.Status.RUNNING and slow.finished_at is None
     assert remotes(qbo).count("invoice") == 1  # the sweep's drain sent what the dead one left
     assert not SyncRun.objects.filter(integration=qbo, finished_at__isnull=True).exists()
+
+
+def test_pull_stopped_by_an_unexpected_error_closes_its_run_as_failed(connect, remotes):
+    qbo = connect()
+    remote = remotes(qbo)
+    feed(remote, remote.add_customer("Jane Marshall", email="jane@example.com"))
+    remote.fail["pull_next_page"].append(RuntimeError("connection reset mid-page"))
+    with pytest.raises(RuntimeError):
+        pull(qbo)
+    run = SyncRun.objects.get(integration=qbo, trigger=SyncRun.Trigger.PULL)
+    assert run.status == SyncRun.Status.FAILED and run.finished_at is not None
+    assert "connection reset mid-page" in run.message and run.counts["pulled"] == 1
+    assert not SyncState.objects.get(integration=qbo).pull_token  # the claim is let go too
