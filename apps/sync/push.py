@@ -298,18 +298,21 @@ def _push(ctx: Context, change: Change) -> None:
         _log(ctx, change.kind, record.pk, Outcome.SKIPPED, message, pushed.remote_id)
         return
     with transaction.atomic():
-        link = link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
-        _finish(change, Change.State.DONE)
-        _log(ctx, change.kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
         if change.absorbed_newer:
             # What the integration holds may be the first attempt's content: send it again.
-            Link.objects.filter(pk=link.pk).update(fingerprint="")
+            # Queued first, before this transaction locks any row (docs/outbox.md, "Recording
+            # takes turns").
             queue_for(
                 integration_id=change.integration_id,
                 kind=change.kind,
                 object_id=change.object_id,
                 drain=False,
             )
+        link = link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
+        _finish(change, Change.State.DONE)
+        _log(ctx, change.kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
+        if change.absorbed_newer:
+            Link.objects.filter(pk=link.pk).update(fingerprint="")
 
 
 def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.Pushed, str]:

@@ -6,7 +6,7 @@ the transaction that made the change, so the outbox row commits or rolls back wi
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
@@ -44,6 +44,7 @@ def queue_for(*, integration_id: int, kind: str, object_id: int, drain: bool = T
     locked rows (``outbox.take_due``). So the row this edit lands in is read, at the earliest,
     after the edit commits. A row parked as failed is revived instead of doubled (the record
     changed: it is tried again, under its idempotency key). Why, in docs/outbox.md."""
+    _record_in_turn(integration_id)
     rows = Change.objects.filter(integration_id=integration_id, kind=kind, object_id=object_id)
     for _ in range(5):
         if rows.filter(state=Change.State.PENDING).update(updated_at=timezone.now()):
@@ -61,6 +62,24 @@ def queue_for(*, integration_id: int, kind: str, object_id: int, drain: bool = T
         raise RuntimeError(f"Could not queue {kind} {object_id} for {integration_id}.")
     if drain:
         transaction.on_commit(lambda: _schedule_drains([integration_id]))
+
+
+def _record_in_turn(integration_id: int) -> None:
+    """Wait until no other open transaction is recording for the same organisation.
+
+    Each waiting row written here stays locked until this transaction commits, so two saves
+    recording the same two records in opposite order would each wait for the other (a
+    deadlock: PostgreSQL aborts one). Taken before the first row, released at commit, the
+    organisation's turn orders them. Why and the rule for callers, in docs/outbox.md.
+    SQLite already lets one writer at a time in."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return  # on its own, each statement commits at once and holds nothing
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('ledgerlink.outbox.'"
+            " || organisation_id::text, 0)) FROM integrations_integration WHERE id = %s",
+            [integration_id],
+        )
 
 
 def _revive_failed(rows) -> bool:
