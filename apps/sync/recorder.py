@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
 
 from .models import Change
@@ -69,17 +70,15 @@ def _record_in_turn(integration_id: int) -> None:
 
     Each waiting row written here stays locked until this transaction commits, so two saves
     recording the same two records in opposite order would each wait for the other (a
-    deadlock: PostgreSQL aborts one). Taken before the first row, released at commit, the
-    organisation's turn orders them. Why and the rule for callers, in docs/outbox.md.
-    SQLite already lets one writer at a time in."""
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+    deadlock: PostgreSQL aborts one). The organisation's row, locked before the first waiting
+    row and until commit, orders them. The same row a pull locks before it brings a customer in
+    (``apply.customer_apply``), so a pull and a save never wait for each other's lock in turn;
+    "no key" keeps it from blocking the inserts that merely refer to the organisation. Why, and
+    the rule for callers, in docs/outbox.md. SQLite already lets one writer at a time in."""
+    if not connection.in_atomic_block:
         return  # on its own, each statement commits at once and holds nothing
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended('ledgerlink.outbox.'"
-            " || organisation_id::text, 0)) FROM integrations_integration WHERE id = %s",
-            [integration_id],
-        )
+    organisation = Integration.objects.filter(pk=integration_id).values("organisation_id")
+    Organisation.objects.select_for_update(no_key=True).filter(pk=Subquery(organisation)).first()
 
 
 def _revive_failed(rows) -> bool:
