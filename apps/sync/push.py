@@ -160,14 +160,16 @@ def _drain_batches(integration, result: DrainResult, adapter, trigger: str, toke
         for position, change in enumerate(batch):
             retry_in = push_change(ctx, change)
             result.processed += 1
+            # A batch can outlast the claim (a slow provider, its rate limit): news after every
+            # row, so the sweep never takes this live drain for a dead one (docs/outbox.md).
+            run_save_progress(result.run)
             if retry_in is not None:
                 # The provider is unwell or rate-limiting: stop here and come back later.
                 _put_back(batch[position + 1 :])
                 result.retry_in = retry_in
-                break
-        run_save_progress(result.run)
-        if result.retry_in is not None or not outbox.heartbeat(integration.pk, "drain", token):
-            return
+                return
+            if not outbox.heartbeat(integration.pk, "drain", token):
+                return  # the claim expired and another drain took over: it sends the rest
 
 
 def _put_back(changes: list[Change]) -> None:
