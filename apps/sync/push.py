@@ -212,7 +212,7 @@ def push_change(ctx: Context, change: Change) -> float | None:
 def _park(ctx: Context, change: Change, message: str) -> None:
     """The provider refused the record: failed, with its message, until the next sync."""
     attempts = change.attempts + 1
-    Change.objects.filter(pk=change.pk).update(
+    _as_taken(change).update(
         state=Change.State.FAILED,
         attempts=attempts,
         last_error=message,
@@ -249,8 +249,17 @@ def _retry_later(ctx: Context, change: Change, message: str, retry_after: float 
     return delay
 
 
+def _as_taken(change: Change):
+    """The row, only while it is still as this drain took it. The sweep may have put it back
+    meanwhile (a push that outlasted the claim looks like a dead worker's), taking in a newer
+    edit: then it must go again, not be marked done with what this push read before the edit."""
+    return Change.objects.filter(
+        pk=change.pk, state=Change.State.IN_PROGRESS, claimed_at=change.claimed_at
+    )
+
+
 def _finish(change: Change, state: str, message: str = "") -> None:
-    Change.objects.filter(pk=change.pk).update(state=state, last_error=message, claimed_at=None)
+    _as_taken(change).update(state=state, last_error=message, claimed_at=None)
     if state in (Change.State.DONE, Change.State.HELD_BACK):
         # An earlier failure of the same record is settled by this newer outcome.
         Change.objects.filter(

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.customers.services import customer_update
 from apps.sync import outbox
 from apps.sync.errors import TransientError
 from apps.sync.models import Change, SyncRun, SyncState
@@ -130,3 +131,27 @@ def test_drain_whose_pushes_are_slow_is_never_taken_for_a_dead_one(connect, hub,
     assert swept == [[], []], "the sweep closed the run or put its rows back"
     run = SyncRun.objects.get(integration=qbo)
     assert run.status == SyncRun.Status.SUCCEEDED and run.counts["pushed"] == 3
+
+
+def test_edit_made_while_a_push_outlasts_the_claim_is_still_sent(connect, hub, remotes):
+    """One push takes ten minutes; meanwhile staff change the customer, and the sweep, taking
+    the drain for a dead one, puts its row back with the edit in it. When the push returns, that
+    row is not marked sent: the edit goes with the next drain."""
+    qbo = connect()
+    customer = hub.customer(name="Ann Ames", email="ann@example.com")
+    later = timedelta(minutes=10)
+
+    def edited_while_ten_minutes_pass_and_the_sweep_runs() -> None:
+        customer_update(customer=customer, display_name="Ann Ames-Bell")
+        SyncState.objects.filter(integration=qbo).update(
+            drain_claimed_at=F("drain_claimed_at") - later
+        )
+        Change.objects.filter(claimed_at__isnull=False).update(claimed_at=F("claimed_at") - later)
+        outbox.sweep()
+
+    remotes(qbo).meanwhile["push_customer"].append(edited_while_ten_minutes_pass_and_the_sweep_runs)
+    for _ in range(3):
+        drain(qbo)
+    [record] = remotes(qbo).records["customer"].values()
+    assert record["name"] == "Ann Ames-Bell"
+    assert not Change.objects.exclude(state="done").exists()
