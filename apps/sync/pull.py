@@ -32,7 +32,7 @@ from .apply import (
 )
 from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
 from .models import Kind, SyncLogEntry, SyncRun
-from .runs import count, log, run_save_progress, run_start
+from .runs import count, log, run_finish, run_save_progress, run_start
 
 logger = logging.getLogger(__name__)
 Outcome = SyncLogEntry.Outcome
@@ -105,6 +105,11 @@ def pull(
         result.retry_in = outbox.backoff_seconds(1, getattr(exc, "retry_after", None))
     except (ReconnectNeeded, PermanentError) as exc:
         result.error = exc.message
+    except Exception as exc:
+        if run is None and result.run is not None:
+            # The run this pull opened is never handed back to its caller: it ends here.
+            run_finish(result.run, error=f"The pull stopped on an unexpected error: {exc}"[:500])
+        raise
     finally:
         outbox.release(integration.pk, "pull", token)
     return result

@@ -163,14 +163,16 @@ def _drain_batches(integration, result: DrainResult, adapter, trigger: str, toke
         for position, change in enumerate(batch):
             retry_in = push_change(ctx, change)
             result.processed += 1
+            # A batch can outlast the claim (a slow provider, its rate limit): news after every
+            # row, so the sweep never takes this live drain for a dead one (docs/outbox.md).
+            run_save_progress(result.run)
             if retry_in is not None:
                 # The provider is unwell or rate-limiting: stop here and come back later.
                 _put_back(batch[position + 1 :])
                 result.retry_in = retry_in
-                break
-        run_save_progress(result.run)
-        if result.retry_in is not None or not outbox.heartbeat(integration.pk, "drain", token):
-            return
+                return
+            if not outbox.heartbeat(integration.pk, "drain", token):
+                return  # the claim expired and another drain took over: it sends the rest
 
 
 def _put_back(changes: list[Change]) -> None:
@@ -213,7 +215,7 @@ def push_change(ctx: Context, change: Change) -> float | None:
 def _park(ctx: Context, change: Change, message: str) -> None:
     """The provider refused the record: failed, with its message, until the next sync."""
     attempts = change.attempts + 1
-    Change.objects.filter(pk=change.pk).update(
+    _as_taken(change).update(
         state=Change.State.FAILED,
         attempts=attempts,
         last_error=message,
@@ -250,8 +252,17 @@ def _retry_later(ctx: Context, change: Change, message: str, retry_after: float 
     return delay
 
 
+def _as_taken(change: Change):
+    """The row, only while it is still as this drain took it. The sweep may have put it back
+    meanwhile (a push that outlasted the claim looks like a dead worker's), taking in a newer
+    edit: then it must go again, not be marked done with what this push read before the edit."""
+    return Change.objects.filter(
+        pk=change.pk, state=Change.State.IN_PROGRESS, claimed_at=change.claimed_at
+    )
+
+
 def _finish(change: Change, state: str, message: str = "") -> None:
-    Change.objects.filter(pk=change.pk).update(state=state, last_error=message, claimed_at=None)
+    _as_taken(change).update(state=state, last_error=message, claimed_at=None)
     if state in (Change.State.DONE, Change.State.HELD_BACK):
         # An earlier failure of the same record is settled by this newer outcome.
         Change.objects.filter(
@@ -301,18 +312,21 @@ def _push(ctx: Context, change: Change) -> None:
         _log(ctx, change.kind, record.pk, Outcome.SKIPPED, message, pushed.remote_id)
         return
     with transaction.atomic():
-        link = link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
-        _finish(change, Change.State.DONE)
-        _log(ctx, change.kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
         if change.absorbed_newer:
             # What the integration holds may be the first attempt's content: send it again.
-            Link.objects.filter(pk=link.pk).update(fingerprint="")
+            # Queued first, before this transaction locks any row (docs/outbox.md, "Recording
+            # takes turns").
             queue_for(
                 integration_id=change.integration_id,
                 kind=change.kind,
                 object_id=change.object_id,
                 drain=False,
             )
+        link = link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
+        _finish(change, Change.State.DONE)
+        _log(ctx, change.kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
+        if change.absorbed_newer:
+            Link.objects.filter(pk=link.pk).update(fingerprint="")
 
 
 def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.Pushed, str]:

@@ -6,10 +6,11 @@ the transaction that made the change, so the outbox row commits or rolls back wi
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
 
 from .models import Change
@@ -44,6 +45,7 @@ def queue_for(*, integration_id: int, kind: str, object_id: int, drain: bool = T
     locked rows (``outbox.take_due``). So the row this edit lands in is read, at the earliest,
     after the edit commits. A row parked as failed is revived instead of doubled (the record
     changed: it is tried again, under its idempotency key). Why, in docs/outbox.md."""
+    _record_in_turn(integration_id)
     rows = Change.objects.filter(integration_id=integration_id, kind=kind, object_id=object_id)
     for _ in range(5):
         if rows.filter(state=Change.State.PENDING).update(updated_at=timezone.now()):
@@ -61,6 +63,22 @@ def queue_for(*, integration_id: int, kind: str, object_id: int, drain: bool = T
         raise RuntimeError(f"Could not queue {kind} {object_id} for {integration_id}.")
     if drain:
         transaction.on_commit(lambda: _schedule_drains([integration_id]))
+
+
+def _record_in_turn(integration_id: int) -> None:
+    """Wait until no other open transaction is recording for the same organisation.
+
+    Each waiting row written here stays locked until this transaction commits, so two saves
+    recording the same two records in opposite order would each wait for the other (a
+    deadlock: PostgreSQL aborts one). The organisation's row, locked before the first waiting
+    row and until commit, orders them. The same row a pull locks before it brings a customer in
+    (``apply.customer_apply``), so a pull and a save never wait for each other's lock in turn;
+    "no key" keeps it from blocking the inserts that merely refer to the organisation. Why, and
+    the rule for callers, in docs/outbox.md. SQLite already lets one writer at a time in."""
+    if not connection.in_atomic_block:
+        return  # on its own, each statement commits at once and holds nothing
+    organisation = Integration.objects.filter(pk=integration_id).values("organisation_id")
+    Organisation.objects.select_for_update(no_key=True).filter(pk=Subquery(organisation)).first()
 
 
 def _revive_failed(rows) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apps.sync.adapters import (
@@ -31,11 +32,15 @@ class MemoryAdapter:
         self.by_key: dict[str, Pushed] = {}
         self.calls: list[tuple[str, ...]] = []
         self.fail: dict[str, list[Exception]] = defaultdict(list)
+        # What happens while the next calls of a method are under way (minutes passing ...).
+        self.meanwhile: dict[str, list[Callable[[], None]]] = defaultdict(list)
         self.feed: list[RemoteChange] = []  # what pull() returns next
         self.pulled_since: list[str | None] = []
 
     # --- helpers ---------------------------------------------------------------------
     def _maybe_fail(self, name: str) -> None:
+        if self.meanwhile[name]:
+            self.meanwhile[name].pop(0)()
         if self.fail[name]:
             raise self.fail[name].pop(0)
 
@@ -120,6 +125,7 @@ class MemoryAdapter:
         changes = [change for change in self.feed if change.kind in kinds]
         self.feed = []
         yield PullPage(changes=changes, watermark=datetime.now(UTC).isoformat())
+        self._maybe_fail("pull_next_page")  # asked for the page after the first
 
     def fetch(self, kind, remote_id):
         self.calls.append(("fetch", kind, remote_id))

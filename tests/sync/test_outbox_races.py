@@ -4,6 +4,7 @@ drain runs, and a drain or pull asked for while one runs (coalesced, run right a
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -12,6 +13,7 @@ from apps.invoices.services import invoice_send
 from apps.sync import adapters, outbox
 from apps.sync.models import Change, Link, SyncState
 from apps.sync.push import Context, drain, push_change
+from apps.sync.recorder import record_change
 from apps.sync.tasks import pull_integration
 from tests.sync.test_end_to_end import numbers, someone_invoices_in_quickbooks
 
@@ -116,3 +118,77 @@ def numbers_in_hub(number: str) -> int:
     from apps.invoices.models import Invoice
 
     return Invoice.objects.filter(number=number).count()
+
+
+def test_two_saves_recording_the_same_two_records_in_opposite_order_both_commit(connect, hub):
+    """One save records customer A then B while another records B then A. On PostgreSQL each
+    holds the waiting row it wrote until it commits: taken in opposite order, that would be a
+    deadlock, and one of the saves would fail."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: two saves never hold rows at once")
+    qbo = connect()
+    first, second = hub.customer(name="Ann Ames"), hub.customer(name="Bob Bell")
+    Change.objects.all().delete()
+    first_recorded, second_blocked = threading.Event(), threading.Event()
+    second_pid: list[int] = []
+    errors: list[Exception] = []
+
+    def record(*customers) -> None:
+        for customer in customers:
+            record_change(
+                organisation_id=qbo.organisation_id, kind="customer", object_id=customer.pk
+            )
+
+    def save(steps) -> None:
+        try:
+            steps()
+        except Exception as exc:  # noqa: BLE001 — reported to the test, which asserts
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def a_then_b() -> None:
+        with transaction.atomic():
+            record(first)
+            first_recorded.set()
+            assert second_blocked.wait(timeout=20)
+            record(second)
+
+    def b_then_a() -> None:
+        second_pid.append(_backend_pid())
+        with transaction.atomic():
+            record(second, first)
+
+    one = threading.Thread(target=save, args=(a_then_b,))
+    one.start()
+    assert first_recorded.wait(timeout=20)
+    other = threading.Thread(target=save, args=(b_then_a,))
+    other.start()
+    _wait_until_blocked(second_pid)  # the second save waits for what the first holds
+    second_blocked.set()
+    one.join(timeout=30), other.join(timeout=30)
+    assert not errors, errors
+    for customer in (first, second):
+        assert Change.objects.filter(kind="customer", object_id=customer.pk).count() == 1
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _wait_until_blocked(pids: list[int], timeout: float = 20) -> None:
+    """Until the connection whose id ``pids`` will hold waits for a lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            if pids:
+                cursor.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+                    [pids[0]],
+                )
+                if cursor.fetchone():
+                    return
+            time.sleep(0.02)
+    raise AssertionError("the second save never waited for the first")
