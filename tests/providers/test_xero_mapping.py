@@ -188,3 +188,19 @@ def test_validation_messages_are_joined():
 
 def test_where_literal_escapes_quotes():
     assert mapping.where_literal('Nick "the roofer"') == '"Nick \\"the roofer\\""'
+
+
+def test_quote_unit_amounts_go_to_xero_at_two_decimals_with_the_residue_on_a_rounding_line():
+    lines = [
+        f.quote_line(description="Copper pipe", quantity="13.5", unit_price="6.8296296"),
+        f.quote_line(description="Fitting", quantity="4", unit_price="1.25"),
+    ]
+    quote = f.quote(lines, tax="8.875")
+    body = mapping.document_to_xero(
+        quote, lines, kind="quote", contact_id="c1", tax_types=TAX, account_code="200"
+    )
+    pipe, fitting, rounding = body["LineItems"]
+    assert (pipe["UnitAmount"], fitting["UnitAmount"]) == (Decimal("6.83"), Decimal("1.25"))
+    # 13.5 × 6.8296296 is 92.20 in the hub; Xero makes 13.5 × 6.83 = 92.21 of it.
+    assert (rounding["Description"], rounding["UnitAmount"]) == ("Rounding", Decimal("-0.01"))
+    assert xero_total(body["LineItems"], {"OUTPUT": Decimal("8.875"), "NONE": ZERO}) == quote.total

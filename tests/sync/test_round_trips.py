@@ -331,3 +331,37 @@ def test_quote_quantity_changed_in_xero_keeps_hub_discounts_and_reaches_quickboo
     estimate = QuickBooksClient(qbo).read("Estimate", estimate_id)
     in_xero = XeroClient(xero).get_one("Quotes", link.remote_id)
     assert quote.total == Decimal(str(estimate["TotalAmt"])) == Decimal(str(in_xero["Total"]))
+
+
+def test_quote_priced_to_seven_decimals_reads_back_from_xero_as_no_change(sandboxes):
+    from apps.quotes.models import Quote
+    from apps.quotes.services import quote_create, quote_send
+
+    org, (qbo, xero) = connect_both(sandboxes, "us")
+    customer = customer_create(organisation=org, given_name="Ann", family_name="Fixit")
+    quote = quote_create(
+        organisation=org,
+        lines=[
+            LineInput(
+                description="Copper pipe", quantity=Decimal("13.5"), unit_price=Decimal("6.8296296")
+            )
+        ],
+        customer=customer,
+        issue_date=timezone.localdate(),
+        currency=org.currency,
+        tax_rate=Decimal("5.5"),
+    )
+    quote_send(quote=quote)
+    drain_until_done(xero)
+    link = Link.objects.get(integration=xero, kind="quote", object_id=quote.pk)
+    in_xero = XeroClient(xero).get_one("Quotes", link.remote_id)
+    # Xero keeps a quote's unit amount to 2 decimals; the Rounding line keeps the hub's total.
+    assert [ln["UnitAmount"] for ln in in_xero["LineItems"]] == [6.83, -0.01]
+    assert Decimal(str(in_xero["Total"])) == quote.total
+    read = adapter_for(xero).fetch("quote", link.remote_id).record
+    assert not difference(link.exchanged, read)
+    pull(xero)
+    assert not SyncLogEntry.objects.filter(
+        integration=xero, direction="pull", object_id=quote.pk
+    ).exists()
+    assert Quote.objects.get(pk=quote.pk).lines.get().unit_price == Decimal("6.8296296")

@@ -29,8 +29,11 @@ from apps.sync.errors import (
 from . import limits
 from .mapping import UNIT_PLACES, validation_messages
 
-# Collections whose line items carry unit amounts.
-UNIT_DP_COLLECTIONS = ("Invoices", "Quotes", "CreditNotes", "Items")
+# Collections whose GET, PUT and POST document the ``unitdp`` parameter (xero_accounting.yaml;
+# https://developer.xero.com/documentation/api/accounting/invoices). Quotes do not: Xero keeps a
+# quote's unit amounts to 2 decimals, so quote lines are priced to 2 (mapping.unit_places_of).
+# https://developer.xero.com/documentation/api/accounting/quotes
+UNIT_DP_COLLECTIONS = ("Invoices", "CreditNotes", "Items")
 
 
 class XeroValidation(PermanentError):

@@ -36,6 +36,9 @@ NAME_MAX = 255
 # Xero keeps 4 decimals on quantities and, asked with ``unitdp=4``, on unit amounts.
 # https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero
 UNIT_PLACES = 4
+# Quotes take no ``unitdp``: Xero keeps their unit amounts to 2 decimals.
+# https://developer.xero.com/documentation/api/accounting/quotes
+QUOTE_UNIT_PLACES = 2
 DISCOUNT_PLACES = 2
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -297,11 +300,18 @@ def combined_discount(line_percent: Decimal, document_percent: Decimal) -> Decim
     return round_places((1 - keep) * HUNDRED, DISCOUNT_PLACES).normalize()
 
 
-def _line_to_xero(line, *, document_discount, tax: Decimal, tax_types: TaxTypes, account_code):
+def unit_places_of(kind: str) -> int:
+    """The decimals Xero keeps on a unit amount of this kind of document."""
+    return QUOTE_UNIT_PLACES if kind == "quote" else UNIT_PLACES
+
+
+def _line_to_xero(
+    line, *, document_discount, tax: Decimal, tax_types: TaxTypes, account_code, places: int
+):
     """A line as Xero will price it, with its tax set to the hub's share, and its amount."""
     discount = combined_discount(line.discount_percent, document_discount)
     quantity = round_places(line.quantity, UNIT_PLACES)
-    unit_amount = round_places(line.unit_price, UNIT_PLACES)
+    unit_amount = round_places(line.unit_price, places)
     body: dict[str, Any] = {
         "Description": line.description,
         "Quantity": quantity,
@@ -318,10 +328,12 @@ def _line_to_xero(line, *, document_discount, tax: Decimal, tax_types: TaxTypes,
     return body, line_amount(quantity, unit_amount, discount)
 
 
-def line_items(document, lines: Sequence, *, tax_types: TaxTypes, account_code: str) -> list[dict]:
+def line_items(
+    document, lines: Sequence, *, tax_types: TaxTypes, account_code: str, places: int = UNIT_PLACES
+) -> list[dict]:
     """Lines as Xero will price them, plus a Rounding line for the cents Xero's per-line
-    arithmetic (4-decimal quantities and prices, one DiscountRate per line) leaves between its
-    lines and the hub's discounted subtotal."""
+    arithmetic (4-decimal quantities, prices to ``places``, one DiscountRate per line) leaves
+    between its lines and the hub's discounted subtotal."""
     if Decimal(document.tax_rate) and any(ln.taxable for ln in lines):
         if Decimal(tax_types.taxable_rate) != Decimal(document.tax_rate):
             raise PermanentError(f"Xero has no sales tax rate of {document.tax_rate}%.")
@@ -336,6 +348,7 @@ def line_items(document, lines: Sequence, *, tax_types: TaxTypes, account_code: 
             tax=share.tax,
             tax_types=tax_types,
             account_code=account_code,
+            places=places,
         )
         items.append(body)
         xero_net += amount
@@ -369,7 +382,13 @@ def document_to_xero(
         "Date": document.issue_date.isoformat(),
         "LineAmountTypes": "Exclusive",
         "CurrencyCode": document.currency,
-        "LineItems": line_items(document, lines, tax_types=tax_types, account_code=account_code),
+        "LineItems": line_items(
+            document,
+            lines,
+            tax_types=tax_types,
+            account_code=account_code,
+            places=unit_places_of(kind),
+        ),
     }
     if kind == "invoice":
         body |= {"Type": "ACCREC", "InvoiceNumber": document.number, "Status": "AUTHORISED"}

@@ -95,7 +95,11 @@ def _write(
         except errors.RequestRefused as refused:
             return refused.response
         summarize = request.GET.get("summarizeErrors", "true").lower() != "false"
-        with unit_places(request.GET.get("unitdp")):
+        # Xero documents no ``unitdp`` on Quotes (xero_accounting.yaml, createQuotes and
+        # updateOrCreateQuotes) and ignores what it does not know: a quote keeps 2 decimals.
+        # https://developer.xero.com/documentation/api/accounting/quotes
+        unitdp = None if kind.entity == entities.QUOTES else request.GET.get("unitdp")
+        with unit_places(unitdp):
             outcome = write_elements(
                 company, kind, elements, updates=updates, path_id=path_id, summarize=summarize
             )

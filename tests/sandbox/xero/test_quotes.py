@@ -65,3 +65,17 @@ def test_quote_update_reprices_its_lines(xero, contact):
     assert (updated["Total"], updated["LineAmountTypes"]) == (10.0, "NOTAX")
     listed = xero.get("/Quotes").json()["Quotes"]
     assert [q["QuoteID"] for q in listed] == [quote["QuoteID"]]
+
+
+def test_quote_unit_amounts_keep_two_decimals_even_when_unitdp_is_sent(xero, contact):
+    line = {"Description": "Copper pipe", "Quantity": 13.5, "UnitAmount": 6.8296296}
+    body = {"Contact": {"ContactID": contact["ContactID"]}, "LineItems": [line]}
+    answer = xero.put("/Quotes", params={"unitdp": 4}, json={"Quotes": [body]})
+    [priced] = answer.json()["Quotes"][0]["LineItems"]
+    assert (priced["UnitAmount"], priced["LineAmount"]) == (6.83, 92.21)  # 13.5 × 6.83
+
+
+def test_listing_quotes_with_unitdp_is_refused(xero, contact):
+    _quote(xero, contact)
+    answer = xero.get("/Quotes", params={"unitdp": 4})
+    assert answer.status_code == 400 and "unitdp" in answer.text
