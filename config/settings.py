@@ -192,6 +192,9 @@ SYNC_CLAIM_TIMEOUT_SECONDS = env.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300)
 # Backoff of transient failures: base * 2^(attempt-1), capped, with jitter.
 SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=5.0)
 SYNC_BACKOFF_MAX_SECONDS = env.float("SYNC_BACKOFF_MAX_SECONDS", default=900.0)
+# Invoices the nightly export reads, decides and writes per page: a multiple of both providers'
+# batch sizes (QBO 30, Xero 50), large enough that one customer lookup serves many invoices.
+SYNC_EXPORT_PAGE_SIZE = env.int("SYNC_EXPORT_PAGE_SIZE", default=300)
 
 LOGGING = {
     "version": 1,

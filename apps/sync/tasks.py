@@ -70,7 +70,14 @@ def pull_all() -> None:
 
 @shared_task(name=SWEEP_TASK, ignore_result=True)
 def sweep_outbox() -> None:
-    """Re-queue rows a crashed worker left behind and drain whatever is due."""
+    """Resume nightly exports that did not finish, re-queue rows a crashed worker left behind
+    and drain whatever is due."""
+    from .export_resume import exports_resume
+    from .nightly_tasks import export_invoices_now
+
+    # First: an export whose worker died is resumed before anything else closes its run.
+    for run in exports_resume():
+        export_invoices_now.delay(run.pk)
     for integration_id in outbox.sweep():
         drain_integration.delay(integration_id)
 
