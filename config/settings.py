@@ -150,6 +150,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue tasks are sent to: a process group of its own (the fault suite) keeps its own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
@@ -163,6 +165,8 @@ if not TOKEN_ENCRYPTION_KEYS and not DEBUG:
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 # Length in seconds of a provider's rate-limit "minute" in the sandbox; tests shorten it.
 SANDBOX_RATE_WINDOW_SECONDS = env.float("SANDBOX_RATE_WINDOW_SECONDS", default=60.0)
+# How long an injected time-out fault holds its request before answering 504.
+SANDBOX_FAULT_TIMEOUT_SECONDS = env.float("SANDBOX_FAULT_TIMEOUT_SECONDS", default=30.0)
 # Access-token lifetimes the sandbox hands out (seconds).
 SANDBOX_QBO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_QBO_ACCESS_TOKEN_SECONDS", default=3600)
 SANDBOX_XERO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_XERO_ACCESS_TOKEN_SECONDS", default=1800)
