@@ -252,8 +252,9 @@ SHORT = ["worker killed after a batch was sent, before its links"]
 # --- recovery, as beat would drive it ---------------------------------------------------------
 def settle(lab: Lab, integrations: list[Integration], *, pulls: bool = False) -> None:
     """Sweep every few seconds on a healthy worker until nothing waits or is being sent and
-    every run is closed. Once the outbox is quiet, open runs get a few claim timeouts (the
-    sweep closes a dead worker's run after one), no more: the row then shows them."""
+    every run is closed. Once the outbox is quiet, open runs get one claim timeout and a few
+    sweeps more (the sweep closes a dead worker's run after one), no more: the row then shows
+    them."""
     from .tasks import SWEEP_TASK
 
     if not lab.alive():
@@ -273,7 +274,7 @@ def settle(lab: Lab, integrations: list[Integration], *, pulls: bool = False) ->
         if quiet and closed:
             return
         quiet_since = (quiet_since or time.monotonic()) if quiet else None
-        if quiet_since and time.monotonic() - quiet_since > 3 * lab.claim_timeout:
+        if quiet_since and time.monotonic() - quiet_since > lab.claim_timeout + 8 * SWEEP_EVERY:
             return
         time.sleep(SWEEP_EVERY)
 
