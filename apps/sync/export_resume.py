@@ -28,10 +28,7 @@ from .runs import run_start
 # A crash that repeats on every attempt is a defect, not bad luck: stop resuming after this many
 # in a row; the run stays failed with its error, and the next night tries again.
 MAX_CRASH_RESUMES = 5
-INTERRUPTED = (
-    "Interrupted: the worker running this export stopped before it finished; the sweep resumed "
-    "it as run {new}."
-)
+INTERRUPTED = "Interrupted: the worker running this export stopped before it finished."
 
 
 def exports_resume() -> list[SyncRun]:
@@ -62,7 +59,7 @@ def _close_dead_runs() -> None:
     for run in dead:
         run.counts = {**(run.counts or {}), "resume": RESUME_CRASH}
         run.status = SyncRun.Status.FAILED
-        run.message = INTERRUPTED.format(new="(next)")
+        run.message = INTERRUPTED
         run.finished_at = timezone.now()
         # Conditional: a worker that was only slow and finishes now keeps its own ending.
         SyncRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
@@ -90,8 +87,9 @@ def _take_over(run: SyncRun) -> SyncRun | None:
     if SCHEDULED_FOR in run.counts:
         new.counts[SCHEDULED_FOR] = run.counts[SCHEDULED_FOR]
     new.save(update_fields=["counts"])
-    if run.message.startswith(INTERRUPTED.format(new="(next)")):
-        SyncRun.objects.filter(pk=run.pk).update(message=INTERRUPTED.format(new=new.pk))
+    if run.message == INTERRUPTED:
+        resumed = f"{INTERRUPTED} The sweep resumed it as run {new.pk}."
+        SyncRun.objects.filter(pk=run.pk).update(message=resumed)
     return new
 
 

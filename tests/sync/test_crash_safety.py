@@ -167,3 +167,39 @@ def test_export_refused_for_a_passing_reason_is_resumed_once_due(sandboxes):
     resumed.refresh_from_db()
     assert resumed.counts["pushed"] == 2 and resumed.status == "succeeded"
     assert set(remote_numbers(integration).values()) == {1}
+
+
+@pytest.mark.django_db
+def test_an_export_that_crashes_every_time_is_not_resumed_for_ever():
+    from tests.sync.test_nightly import make_integration
+
+    integration = make_integration()
+    Change.objects.create(integration=integration, kind="invoice", object_id=1)
+    crashed = SyncRun.objects.create(
+        integration=integration,
+        trigger="nightly",
+        status="failed",
+        finished_at=timezone.now(),
+        counts={"resume": "crash", "crash_resumes": 5},
+    )
+
+    assert exports_resume() == []
+    crashed.refresh_from_db()
+    assert crashed.counts["resume"] == "" and crashed.status == "failed"
+    assert SyncRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_dead_export_with_nothing_left_is_closed_and_not_resumed(settings):
+    from tests.sync.test_nightly import make_integration
+
+    integration = make_integration()
+    dead = SyncRun.objects.create(integration=integration, trigger="nightly", counts={})
+    SyncRun.objects.filter(pk=dead.pk).update(
+        started_at=timezone.now() - timedelta(seconds=settings.SYNC_CLAIM_TIMEOUT_SECONDS + 1)
+    )
+
+    assert exports_resume() == []
+    dead.refresh_from_db()
+    assert dead.finished_at is not None and dead.message.startswith("Interrupted")
+    assert SyncRun.objects.count() == 1
