@@ -203,7 +203,7 @@ def postgres_connections_killed(lab: Lab, fix: Fixture) -> str:
     return ""
 
 
-STORM = (("429", 12), ("503", 12), ("500", 8), ("timeout", 2))
+STORM = (("429", 30), ("503", 30), ("500", 15), ("timeout", 2))
 
 
 def provider_storm(lab: Lab, fix: Fixture) -> str:
