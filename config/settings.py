@@ -153,6 +153,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The queue tasks are sent to: a process group of its own (the fault suite) keeps its own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
@@ -166,6 +168,8 @@ if not TOKEN_ENCRYPTION_KEYS and not DEBUG:
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 # Length in seconds of a provider's rate-limit "minute" in the sandbox; tests shorten it.
 SANDBOX_RATE_WINDOW_SECONDS = env.float("SANDBOX_RATE_WINDOW_SECONDS", default=60.0)
+# How long an injected time-out fault holds its request before answering 504.
+SANDBOX_FAULT_TIMEOUT_SECONDS = env.float("SANDBOX_FAULT_TIMEOUT_SECONDS", default=30.0)
 # Access-token lifetimes the sandbox hands out (seconds).
 SANDBOX_QBO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_QBO_ACCESS_TOKEN_SECONDS", default=3600)
 SANDBOX_XERO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_XERO_ACCESS_TOKEN_SECONDS", default=1800)
@@ -232,6 +236,9 @@ SYNC_CLAIM_TIMEOUT_SECONDS = env.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300)
 # Backoff of transient failures: base * 2^(attempt-1), capped, with jitter.
 SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=5.0)
 SYNC_BACKOFF_MAX_SECONDS = env.float("SYNC_BACKOFF_MAX_SECONDS", default=900.0)
+# Invoices the nightly export reads, decides and writes per page: a multiple of both providers'
+# batch sizes (QBO 30, Xero 50), large enough that one customer lookup serves many invoices.
+SYNC_EXPORT_PAGE_SIZE = env.int("SYNC_EXPORT_PAGE_SIZE", default=300)
 
 LOGGING = {
     "version": 1,

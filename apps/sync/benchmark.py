@@ -192,17 +192,16 @@ def _serving(url: str) -> bool:
 
 
 @contextmanager
-def started(*, rate_window: float, concurrency: int = 4):
-    """The sandbox server and the worker, stopped (by their own process ids) on the way out."""
+def sandbox_server(*, rate_window: float, label: str = "benchmark", **extra_env):
+    """The sandbox server on a free port: (its URL, the children's environment, the log file
+    the children write to, the queue name they use). Stopped by its process id on the way out."""
     port = free_port()
     site = f"http://127.0.0.1:{port}"
-    env = child_env(site, rate_window)
-    base = Path(settings.BASE_DIR)
-    queue = f"benchmark-{uuid.uuid4().hex[:8]}"
+    env = child_env(site, rate_window) | extra_env
+    queue = f"{label}-{uuid.uuid4().hex[:8]}"
     logs = Path(settings.VAR_DIR) / "benchmark"
     logs.mkdir(parents=True, exist_ok=True)
     log = (logs / f"{queue}.log").open("w")
-    quiet = {"stdout": log, "stderr": subprocess.STDOUT, "cwd": base}
     # A TERM (timeout, Ctrl-C from a supervisor) still stops the children below.
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # Two processes of threads, each closing its database connection after the request: the
@@ -210,30 +209,50 @@ def started(*, rate_window: float, concurrency: int = 4):
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--threads", "4", "--timeout", "130"],
-        env={**env, "CONN_MAX_AGE": "0"}, **quiet,
-    )  # fmt: skip
-    worker_process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
-         "--concurrency", str(concurrency), "--queues", queue, "--loglevel", "INFO",
-         "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle"],
-        env=env, **quiet,
+        env={**env, "CONN_MAX_AGE": "0"}, stdout=log, stderr=subprocess.STDOUT,
+        cwd=settings.BASE_DIR,
     )  # fmt: skip
     try:
         discovery = f"{site}/sandbox/quickbooks/.well-known/openid_configuration"
         _wait_until(lambda: _serving(discovery), "sandbox server", server)
-        worker = Worker(worker_process, queue)
-        _wait_until(lambda: _worker_ready(queue), "Celery worker", worker_process)
-        yield site, worker
+        yield site, env, log, queue
     finally:
-        for process in (worker_process, server):
-            process.terminate()
-        for process in (worker_process, server):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(server)
         log.close()
         signal.signal(signal.SIGTERM, previous)
+
+
+def worker_start(env: dict, log, queue: str, *, concurrency: int = 4, name: str = "") -> Worker:
+    """A Celery worker (threads) on ``queue``, answering a ping before this returns."""
+    hostname = f"{queue}{name}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
+         "--concurrency", str(concurrency), "--queues", queue, "--loglevel", "INFO",
+         "--hostname", f"{hostname}@%h", "--without-gossip", "--without-mingle"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
+    )  # fmt: skip
+    _wait_until(lambda: _worker_ready(hostname), "Celery worker", process)
+    return Worker(process, queue)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def started(*, rate_window: float, concurrency: int = 4):
+    """The sandbox server and the worker, stopped (by their own process ids) on the way out."""
+    with sandbox_server(rate_window=rate_window) as (site, env, log, queue):
+        worker = worker_start(env, log, queue, concurrency=concurrency)
+        try:
+            yield site, worker
+        finally:
+            stop(worker.process)
 
 
 def _worker_ready(queue: str) -> bool:

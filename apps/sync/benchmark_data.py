@@ -40,12 +40,16 @@ CHUNK = 1000
 
 
 def sandbox_integration_connect(
-    *, organisation: Organisation, provider: str, nightly: bool = True
+    *,
+    organisation: Organisation,
+    provider: str,
+    nightly: bool = True,
+    company: SandboxCompany | None = None,
 ) -> Integration:
-    """A new sandbox company of ``provider`` connected to ``organisation``, as the connect flow
-    would leave it (tokens encrypted), with invoice export set to nightly."""
+    """A new sandbox company of ``provider`` (or ``company``) connected to ``organisation``, as
+    the connect flow would leave it (tokens encrypted), with invoice export set to nightly."""
     app = next(app for app in ensure_default_apps() if app.provider == provider)
-    company = company_create(
+    company = company or company_create(
         provider=provider,
         name=f"{organisation.name} {provider}",
         country=organisation.country,

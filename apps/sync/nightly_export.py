@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,8 +24,10 @@ from apps.invoices.models import Invoice
 
 from . import outbox
 from .adapters import Adapter, NewCustomer, Pushed, adapter_for
-from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
+from .errors import AuthExpired, PermanentError, ReconnectNeeded, SyncError, TransientError
 from .exchanged import form_of
+from .export_links import existing_links, link_for, links_create
+from .fault_points import fault_point
 from .fingerprints import fingerprint
 from .items import linked_items
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
@@ -32,9 +35,9 @@ from .nightly_customers import customers_resolve, each_with_retries
 from .rules import Action, decide, sync_to_off
 from .runs import count, run_finish, run_save_progress, run_start
 
-# Changes read per page: a multiple of both batch sizes, large enough that one customer lookup
-# serves many invoices, small enough that a page's rows are cheap to hold.
-PAGE_SIZE = 300
+# Why a finished run is to be resumed by the sweep (``SyncRun.counts["resume"]``).
+RESUME_CRASH = "crash"
+RESUME_RETRY = "retry"
 # How long the export waits for an event-driven drain of the same integration to finish.
 CLAIM_WAIT_SECONDS = 300.0
 
@@ -100,12 +103,18 @@ def nightly_export_run(*, integration: Integration, run: SyncRun | None = None) 
             _export_page(run, integration, adapter, changes)
             run_save_progress(run)
             outbox.heartbeat(integration.pk, "drain", token)
+            fault_point("export-between-pages")
+        if run.counts.get("retrying"):
+            # Refused for a passing reason: the sweep resumes the export when they are due.
+            run.counts["resume"] = RESUME_RETRY
         return run_finish(run)
     except ExportStopped as exc:
         return run_finish(run, error=str(exc))
     except Exception as exc:
         # Whatever it was, the run must not read "running" for ever; the rows it had taken are
-        # put back by the next claim of this integration (outbox.requeue_orphans).
+        # put back by the next claim of this integration (outbox.requeue_orphans), and the
+        # sweep resumes the export (apps.sync.export_resume).
+        run.counts["resume"] = RESUME_CRASH
         run_finish(run, error=f"The export stopped on an unexpected error: {exc}")
         raise
     finally:
@@ -130,7 +139,7 @@ def _take_page(integration_id: int, *, after: int) -> list[Change]:
             kind=Kind.INVOICE,
             state=Change.State.PENDING,
             pk__gt=after,
-        ).order_by("pk")[:PAGE_SIZE]
+        ).order_by("pk")[: settings.SYNC_EXPORT_PAGE_SIZE]
     )
     if not page:
         return []
@@ -168,6 +177,7 @@ def _export_page(
             else:
                 page.note(change, SyncLogEntry.Outcome.SKIPPED, Change.State.DONE, decision.reason)
         customer_ids = _customers_first(page, adapter, [item[1].customer for item in to_push])
+        fault_point("export-after-customers")
         ready = []
         for change, invoice, link in to_push:
             remote_customer = customer_ids.get(invoice.customer_id)
@@ -313,6 +323,13 @@ def _push_batch(page: Page, adapter: Adapter, items, unsent: frozenset[str]) -> 
     ]
     adapter.linked_items = linked_items(page.integration, [item[1] for item in items])
     results = _send_batch(adapter, request, unsent)
+    fault_point("export-after-send")
+    existing = existing_links(
+        page.integration,
+        Kind.INVOICE,
+        remote_ids=[r.remote_id for r in results if isinstance(r, Pushed)],
+        object_ids=[item[1].pk for item in items],
+    )
     now = timezone.now()
     for (change, invoice, link, customer_remote), result in zip(items, results, strict=True):
         if isinstance(result, Exception):
@@ -320,16 +337,18 @@ def _push_batch(page: Page, adapter: Adapter, items, unsent: frozenset[str]) -> 
             continue
         if isinstance(customer_remote, NewCustomer) and result.customer is not None:
             _customer_made_with_invoice(page, customer_remote.customer, result.customer)
+        link, new, refused = link_for(
+            existing,
+            integration=page.integration,
+            kind=Kind.INVOICE,
+            object_id=invoice.pk,
+            remote_id=result.remote_id,
+            label=f"invoice {invoice.number}",
+        )
         if link is None:
-            link = Link(
-                integration=page.integration,
-                kind=Kind.INVOICE,
-                object_id=invoice.pk,
-                created_by=Side.HUB,
-            )
-            page.new_links.append(link)
-        else:
-            page.changed_links.append(link)
+            _failed(page, change, PermanentError(refused))
+            continue
+        (page.new_links if new else page.changed_links).append(link)
         link.remote_id = result.remote_id
         link.remote_version = result.remote_version
         link.fingerprint = fingerprint(Kind.INVOICE, invoice)
@@ -392,9 +411,10 @@ def _failed(page: Page, change: Change, error: Exception, *, prefix: str = "") -
 
 @transaction.atomic
 def _write(page: Page) -> None:
-    Link.objects.bulk_create(page.new_links)
+    links_create(page.new_links)
     Link.objects.bulk_update(
-        page.changed_links, ["remote_version", "fingerprint", "exchanged", "synced_at"]
+        page.changed_links,
+        ["remote_id", "remote_version", "fingerprint", "exchanged", "synced_at"],
     )
     SyncLogEntry.objects.bulk_create(page.log)
     by_state: dict[tuple[str, str], list[int]] = {}

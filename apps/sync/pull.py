@@ -32,6 +32,7 @@ from .apply import (
 )
 from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
 from .models import Kind, SyncLogEntry, SyncRun
+from .own_records import hub_document_sent_as, link_own
 from .runs import count, log, run_finish, run_save_progress, run_start
 
 logger = logging.getLogger(__name__)
@@ -236,10 +237,13 @@ def _apply_document(integration: Integration, adapter, change: RemoteChange):
         )
     if _unchanged(integration, RemoteChange(change.kind, change.remote_id, record=record)):
         raise Skipped("Unchanged.")
+    unlinked = remote_link(integration, change.kind, change.remote_id) is None
+    # Before any other matching: a record the hub created itself is linked, never imported.
+    own = unlinked and hub_document_sent_as(integration, record)
+    if own:
+        return own.pk, Outcome.PULLED, link_own(integration, record, own)
     historical = False
-    if remote_link(integration, change.kind, change.remote_id) is None and _is_history(
-        integration, record
-    ):
+    if unlinked and _is_history(integration, record):
         if not (change.kind == Kind.INVOICE and integration.import_historical_invoices):
             raise Skipped("Issued before the integration was connected: history is not imported.")
         historical = True

@@ -67,8 +67,14 @@ def pull_all() -> None:
 
 @shared_task(name=SWEEP_TASK, ignore_result=True)
 def sweep_outbox() -> None:
-    """Re-queue rows a crashed worker left behind and drain whatever is due; close the runs of
-    workers that died."""
+    """Resume nightly exports that did not finish, re-queue rows a crashed worker left behind,
+    drain whatever is due, and close the runs of workers that died."""
+    from .export_resume import exports_resume
+    from .nightly_tasks import export_invoices_now
+
+    # First: an export whose worker died is resumed before its run is closed as interrupted.
+    for run in exports_resume():
+        export_invoices_now.delay(run.pk)
     runs_close_interrupted(stale_after=outbox.claim_timeout())
     for integration_id in outbox.sweep():
         drain_integration.delay(integration_id)
