@@ -47,7 +47,10 @@ def adjustment_amount(
     target_total: Decimal,
 ) -> Decimal | None:
     """The price of ``source``'s adjustment line that makes the document's total
-    ``target_total`` exactly, or None when no price does (a 100 % document discount)."""
+    ``target_total`` exactly, or, where no price does (the discount and the tax on the
+    discounted share are rounded once each, so a total can skip a cent), the price that comes
+    nearest; None under a 100 % document discount, where no line moves the total. A total left
+    a cent away is then sent back to the ledger as the hub has it (docs/round-trips.md)."""
     keep = 1 - Decimal(discount_percent) / HUNDRED
     if keep <= ZERO:
         return None
@@ -59,8 +62,12 @@ def adjustment_amount(
 
     without = compute_totals(lines, discount_percent=discount_percent, tax_rate=tax_rate).total
     guess = round_money((Decimal(target_total) - without) / keep)
+    nearest, miss = None, None
     for step in range(SEARCH_CENTS + 1):
         for amount in (guess + step * CENT, guess - step * CENT):
-            if total_with(amount) == target_total:
+            off = abs(total_with(amount) - Decimal(target_total))
+            if not off:
                 return amount
-    return None
+            if miss is None or off < miss:
+                nearest, miss = amount, off
+    return nearest

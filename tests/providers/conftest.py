@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
 from apps.common.documents import compute_totals
 from apps.integrations import crypto
@@ -13,6 +14,7 @@ from apps.integrations.models import Integration
 from apps.sandbox import oauth
 from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.companies import company_create
+from apps.sandbox.models import SandboxRecord
 from apps.sync.adapters import adapter_for
 from tests.factories import CustomerFactory, InvoiceFactory, OrganisationFactory
 from tests.integrations.conftest import sandbox  # noqa: F401 (the fixture itself)
@@ -121,3 +123,11 @@ def hub_invoice(
     invoice.tax_total, invoice.total = totals.tax_total, totals.total
     invoice.save()
     return invoice
+
+
+def written(company, entity: str):
+    """The company's records of ``entity`` that the product wrote: a QuickBooks company starts
+    with Intuit's sample data, made before the company itself."""
+    return SandboxRecord.objects.filter(
+        company=company, entity=entity, created_at__gte=F("company__created_at")
+    )

@@ -14,11 +14,10 @@ from django.utils import timezone
 from apps.integrations.quickbooks import limits as quickbooks_limits
 from apps.integrations.xero import limits as xero_limits
 from apps.sandbox import control
-from apps.sandbox.models import SandboxRecord
 from apps.sync.adapters import adapter_for
 from apps.sync.errors import RemoteGone, TransientError
 from tests.factories import QuoteFactory
-from tests.providers.conftest import hub_customer, hub_invoice, pushed_customer
+from tests.providers.conftest import hub_customer, hub_invoice, pushed_customer, written
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,7 +109,7 @@ def test_batch_answers_per_invoice_and_a_retry_makes_no_copies(either):
     assert [type(r).__name__ for r in results] == ["Pushed", fault, "Pushed", "Pushed"]
     again = adapter.push_invoices_batch(items[2:])
     assert [r.remote_id for r in again] == [r.remote_id for r in results[2:]]
-    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == 3
+    assert written(company, entity).count() == 3
 
 
 # One more invoice than a request carries, the request that looks up earlier copies, and the
@@ -139,7 +138,7 @@ def test_a_batch_of_many_invoices_looks_up_earlier_copies_once_not_per_request(e
     if write_method:
         writes["method"] = write_method
     assert control.requests_count(company, **writes) == 3
-    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == size + 1
+    assert written(company, entity).count() == size + 1
 
 
 def test_invoices_never_sent_before_go_out_without_looking_for_earlier_copies(either):
@@ -162,7 +161,7 @@ def test_invoices_never_sent_before_go_out_without_looking_for_earlier_copies(ei
     again = adapter.push_invoices_batch(items)
     assert control.requests_count(company, path_contains=lookup) == before + 1
     assert [r.remote_id for r in again] == [r.remote_id for r in first]
-    assert SandboxRecord.objects.filter(company=company, entity=entity).count() == size + 1
+    assert written(company, entity).count() == size + 1
 
 
 # The request that reads the company's customers (path, method).

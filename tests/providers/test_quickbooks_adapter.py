@@ -16,16 +16,13 @@ from apps.sandbox.models import SandboxRecord
 from apps.sync.adapters import adapter_for
 from apps.sync.errors import AuthExpired, PermanentError
 from tests.factories import PaymentFactory
-from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, pushed_customer
+from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, pushed_customer, written
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def stored(company, entity):
-    return {
-        r.record_id: r.data
-        for r in SandboxRecord.objects.filter(company=company, entity=entity, deleted=False)
-    }
+    return {r.record_id: r.data for r in written(company, entity).filter(deleted=False)}
 
 
 def test_customer_is_created_found_by_email_then_name_and_updated(qbo):
