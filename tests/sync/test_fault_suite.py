@@ -30,7 +30,9 @@ def test_worker_killed_after_a_batch_was_sent_leaves_no_copy_and_no_gap(settings
 
     [row] = fault_suite_run(invoices=4, faults=SHORT, claim_timeout=6, page_size=2)
 
-    assert (row.duplicates, row.missing, row.failed_left) == (0, 0, 0), table([row])
+    assert (row.duplicates, row.missing, row.runs_open, row.failed_left) == (0, 0, 0, 0), table(
+        [row]
+    )
     assert row.note == ""
     # The killed export was closed as interrupted and resumed by the sweep, not the next night.
     interrupted = SyncRun.objects.filter(trigger="nightly", message__startswith="Interrupted")
