@@ -40,12 +40,12 @@ STALE_RETRIES = 3
 DUPLICATE_NAME_ATTEMPTS = 5
 
 
-def _pushed(data: dict, entity: str, name: str = "") -> Pushed:
+def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZERO_RATED) -> Pushed:
     return Pushed(
         remote_id=str(data.get("Id") or ""),
         remote_version=mapping.version_of(data, entity),
         remote_name=name,
-        document=reading.exchanged_document(data, entity),
+        document=reading.exchanged_document(data, entity, zero_rated=zero_rated),
     )
 
 
@@ -205,7 +205,11 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
             data = self.client.create(entity, body, key=key)
         else:
             data = self._update(entity, remote_id, body)
-        return _pushed(data, entity, str(data.get("DocNumber", "")))
+        # Read with the company's zero-rated codes, as a pull reads it: outside the US a
+        # 0 % invoice's taxable lines carry a zero-rated code (docs/round-trips.md).
+        return _pushed(
+            data, entity, str(data.get("DocNumber", "")), zero_rated=self._zero_rated_codes()
+        )
 
     @_guarded
     def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
@@ -240,9 +244,10 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
                 lambda current: {},
                 send=lambda body: self.client.operation("Invoice", body, {"operation": "void"}),
             )
-            return _pushed(data, "Invoice")
+            return _pushed(data, "Invoice", zero_rated=self._zero_rated_codes())
         if kind == "quote":
-            return _pushed(self._update("Estimate", remote_id, {"TxnStatus": "Closed"}), "Estimate")
+            closed = self._update("Estimate", remote_id, {"TxnStatus": "Closed"})
+            return _pushed(closed, "Estimate", zero_rated=self._zero_rated_codes())
         if kind == "payment":
             entity, own_id = self._payment_entity(remote_id)
             data = self._apply(

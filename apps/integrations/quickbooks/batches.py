@@ -219,12 +219,14 @@ class BatchMixin:
                 return [r if r is not None else exc for r in results]
             for answer in answers:
                 index = int(answer.get("bId", -1))
-                results[index] = self._item_result(entity, answer, chunk[index], one_by_one)
+                results[index] = self._item_result(
+                    entity, answer, chunk[index], one_by_one, self._zero_rated_codes()
+                )
         skipped = PermanentError("QuickBooks did not answer for it in the batch.")
         return [r if r is not None else skipped for r in results]
 
     @staticmethod
-    def _item_result(entity, answer: dict, item, one_by_one) -> Pushed | Exception:
+    def _item_result(entity, answer: dict, item, one_by_one, zero_rated) -> Pushed | Exception:
         fault = answer.get("Fault")
         if fault:
             error = (fault.get("Error") or [{}])[0]
@@ -246,7 +248,7 @@ class BatchMixin:
                 str(data["Id"]),
                 mapping.version_of(data, entity),
                 str(name),
-                document=reading.exchanged_document(data, entity),
+                document=reading.exchanged_document(data, entity, zero_rated=zero_rated),
             )
         except SyncError as exc:
             return exc

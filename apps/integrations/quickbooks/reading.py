@@ -192,14 +192,17 @@ def document_from_qbo(
     )
 
 
-def exchanged_document(data: Mapping, entity: str) -> RemoteDocument | None:
-    """An Invoice or Estimate the company answered a write with, read as a pull would read it
-    (None for other entities, or an answer too thin to read): what was last exchanged."""
+def exchanged_document(
+    data: Mapping, entity: str, *, zero_rated: Collection[str] = US_ZERO_RATED
+) -> RemoteDocument | None:
+    """An Invoice or Estimate the company answered a write with, read as a pull would read it,
+    with the same ``zero_rated`` codes (None for other entities, or an answer too thin to
+    read): what was last exchanged."""
     kind = KIND.get(entity)
     if kind not in ("invoice", "quote"):
         return None
     try:
-        return document_from_qbo(data, kind)
+        return document_from_qbo(data, kind, zero_rated=zero_rated)
     except SyncError:
         return None
 
