@@ -39,7 +39,10 @@ def claim(integration_id: int, what: str) -> str | None:
     worker holds a claim that has not expired. A refused claim asks the holder to run once more
     when it is done (``release``), so the request is coalesced with the running one, not lost."""
     state_for(integration_id)
-    for _ in range(3):
+    # Each round either claims or leaves the request with the holder; a round misses both only
+    # when the holder released between the two statements, so the next round claims. Giving up
+    # after a few rounds would drop the request with nobody to run it.
+    while True:
         token = secrets.token_hex(8)
         now = timezone.now()
         free = Q(**{f"{what}_claimed_at__isnull": True}) | Q(
@@ -57,7 +60,6 @@ def claim(integration_id: int, what: str) -> str | None:
         ):
             return None
         # Released between the two statements: try to claim it again.
-    return None
 
 
 def heartbeat(integration_id: int, what: str, token: str) -> bool:
