@@ -10,16 +10,13 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.models import SandboxWebhookDelivery
 from apps.sync.management.commands.benchmark_sync import report_lines
+from tests.sync.real_services import needs_postgres_and_redis
 
-real_services = pytest.mark.skipif(
-    connection.vendor != "postgresql" or not django_settings.REDIS_URL,
-    reason="the benchmark runs against PostgreSQL and Redis (DATABASE_URL, REDIS_URL)",
-)
+real_services = needs_postgres_and_redis("the benchmark")
 
 
 @real_services

@@ -7,19 +7,15 @@ import io
 
 import pytest
 from cryptography.fernet import Fernet
-from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from apps.invoices.models import Invoice
 from apps.sync.fault_checks import Row, table
 from apps.sync.fault_suite import SHORT, fault_suite_run
 from apps.sync.models import SyncRun
+from tests.sync.real_services import needs_postgres_and_redis
 
-real_services = pytest.mark.skipif(
-    connection.vendor != "postgresql" or not django_settings.REDIS_URL,
-    reason="the fault suite runs against PostgreSQL and Redis (DATABASE_URL, REDIS_URL)",
-)
+real_services = needs_postgres_and_redis("the fault suite")
 
 
 @real_services
