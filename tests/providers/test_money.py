@@ -68,18 +68,23 @@ def test_quickbooks_seven_decimal_price_and_three_decimal_quantity_are_read_as_t
     assert [ln.amount for ln in read.lines] == [Decimal("92.2"), Decimal("47.48")]
 
 
-def test_quickbooks_gets_the_hubs_seven_decimal_price_unchanged():
-    lines = [f.line("Energy", "13.5", "6.8296296"), f.line("Parts", "2.375", "19.99")]
-    invoice = f.invoice(lines, tax="5", currency="CAD")
-    body = qbo_mapping.document_to_qbo(
+def canadian_body(invoice, lines, *, tax_codes=CA_CODES) -> dict:
+    """The invoice as the QuickBooks mapping sends it to a Canadian company."""
+    return qbo_mapping.document_to_qbo(
         invoice,
         lines,
         kind="invoice",
         region="ca",
         customer_remote_id="1",
         item_refs=ITEMS,
-        tax_codes=CA_CODES,
+        tax_codes=tax_codes,
     )
+
+
+def test_quickbooks_gets_the_hubs_seven_decimal_price_unchanged():
+    lines = [f.line("Energy", "13.5", "6.8296296"), f.line("Parts", "2.375", "19.99")]
+    invoice = f.invoice(lines, tax="5", currency="CAD")
+    body = canadian_body(invoice, lines)
     details = [line["SalesItemLineDetail"] for line in sales_lines(body)]
     assert [(d["Qty"], d["UnitPrice"]) for d in details] == [
         (Decimal("13.5"), Decimal("6.8296296")),
@@ -112,15 +117,7 @@ def test_quickbooks_line_that_cannot_carry_its_amount_leaves_the_cent_on_a_round
     # 250,000.5 kWh at 0.0123457 less 3 %: no 7-decimal price gives 2,993.84 on that quantity.
     lines = [f.line("Energy", "250000.5", "0.0123457", discount="3")]
     invoice = f.invoice(lines, tax="13", currency="CAD")
-    body = qbo_mapping.document_to_qbo(
-        invoice,
-        lines,
-        kind="invoice",
-        region="ca",
-        customer_remote_id="1",
-        item_refs=ITEMS,
-        tax_codes=qbo_mapping.TaxCodes(taxable="4", exempt="5"),
-    )
+    body = canadian_body(invoice, lines, tax_codes=qbo_mapping.TaxCodes(taxable="4", exempt="5"))
     for line in sales_lines(body):
         detail = line["SalesItemLineDetail"]
         assert line["Amount"] == round_money(detail["Qty"] * detail["UnitPrice"])
@@ -193,15 +190,7 @@ def test_a_discount_quickbooks_holds_as_an_amount_reads_back_as_the_hubs_percent
 def test_canadian_document_discount_is_sent_as_a_percentage_taken_before_tax():
     lines = [f.line("Labour", "1", "79.00", discount="10"), f.line("Permit", "2", "21.00")]
     invoice = f.invoice(lines, discount="10", tax="5", currency="CAD")
-    body = qbo_mapping.document_to_qbo(
-        invoice,
-        lines,
-        kind="invoice",
-        region="ca",
-        customer_remote_id="1",
-        item_refs=ITEMS,
-        tax_codes=CA_CODES,
-    )
+    body = canadian_body(invoice, lines)
     discount = body["Line"][-1]
     assert discount["DiscountLineDetail"] == {
         "PercentBased": True,
