@@ -36,3 +36,12 @@ class PermanentError(SyncError):
 
 class RemoteGone(PermanentError):
     """The linked remote record no longer exists (deleted meanwhile)."""
+
+
+class Throttled(TransientError):
+    """The hub's own limiter says wait before this request: nothing was sent. The work goes back
+    in the queue as it was (not a failure, no try counted, no Sync Log line) and the task is
+    rescheduled ``retry_after`` seconds later instead of sleeping in its worker."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, retry_after=retry_after)
