@@ -12,13 +12,17 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from .environment import StrictEnv
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Booleans and numbers: an invalid value stops the start, naming the variable.
+strict = StrictEnv(env.ENVIRON)
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = strict.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -90,6 +94,7 @@ DATABASES = {
         env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
+_conn_max_age = strict.int("CONN_MAX_AGE", default=60, minimum=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web threads, the worker and beat share one file: wait for locks instead of failing,
     # and take the write lock up front so two writers never deadlock on an upgrade.
@@ -99,7 +104,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_MAX_AGE", _conn_max_age)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -152,7 +157,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ALWAYS_EAGER = strict.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # The queue tasks are sent to: a process group of its own (the fault suite) keeps its own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -165,14 +170,18 @@ if not TOKEN_ENCRYPTION_KEYS and not DEBUG:
     raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must be set when DEBUG is off.")
 
 # The built-in QuickBooks Online and Xero sandboxes (never in production).
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+SANDBOX_ENABLED = strict.bool("SANDBOX_ENABLED", default=DEBUG)
 # Length in seconds of a provider's rate-limit "minute" in the sandbox; tests shorten it.
-SANDBOX_RATE_WINDOW_SECONDS = env.float("SANDBOX_RATE_WINDOW_SECONDS", default=60.0)
+SANDBOX_RATE_WINDOW_SECONDS = strict.float("SANDBOX_RATE_WINDOW_SECONDS", default=60.0, above=0)
 # How long an injected time-out fault holds its request before answering 504.
-SANDBOX_FAULT_TIMEOUT_SECONDS = env.float("SANDBOX_FAULT_TIMEOUT_SECONDS", default=30.0)
+SANDBOX_FAULT_TIMEOUT_SECONDS = strict.float("SANDBOX_FAULT_TIMEOUT_SECONDS", default=30.0)
 # Access-token lifetimes the sandbox hands out (seconds).
-SANDBOX_QBO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_QBO_ACCESS_TOKEN_SECONDS", default=3600)
-SANDBOX_XERO_ACCESS_TOKEN_SECONDS = env.int("SANDBOX_XERO_ACCESS_TOKEN_SECONDS", default=1800)
+SANDBOX_QBO_ACCESS_TOKEN_SECONDS = strict.int(
+    "SANDBOX_QBO_ACCESS_TOKEN_SECONDS", default=3600, minimum=1
+)
+SANDBOX_XERO_ACCESS_TOKEN_SECONDS = strict.int(
+    "SANDBOX_XERO_ACCESS_TOKEN_SECONDS", default=1800, minimum=1
+)
 
 # Providers. With the sandbox on, what is left empty points at the built-in sandboxes on
 # SITE_URL, with the sandbox app's published credentials. With it off (production), every one
@@ -230,15 +239,20 @@ XERO_API_BASE = _provider_setting("XERO_API_BASE")
 XERO_WEBHOOK_KEY = _provider_setting("XERO_WEBHOOK_KEY")
 
 # How often the periodic pull runs for each integration (seconds).
-SYNC_PULL_INTERVAL_SECONDS = env.int("SYNC_PULL_INTERVAL_SECONDS", default=300)
+SYNC_PULL_INTERVAL_SECONDS = strict.int("SYNC_PULL_INTERVAL_SECONDS", default=300, minimum=1)
 # A drain or pull claim older than this is taken over (its worker died).
-SYNC_CLAIM_TIMEOUT_SECONDS = env.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300)
+SYNC_CLAIM_TIMEOUT_SECONDS = strict.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300, minimum=1)
 # Backoff of transient failures: base * 2^(attempt-1), capped, with jitter.
-SYNC_BACKOFF_BASE_SECONDS = env.float("SYNC_BACKOFF_BASE_SECONDS", default=5.0)
-SYNC_BACKOFF_MAX_SECONDS = env.float("SYNC_BACKOFF_MAX_SECONDS", default=900.0)
+SYNC_BACKOFF_BASE_SECONDS = strict.float("SYNC_BACKOFF_BASE_SECONDS", default=5.0, above=0)
+SYNC_BACKOFF_MAX_SECONDS = strict.float("SYNC_BACKOFF_MAX_SECONDS", default=900.0)
+if SYNC_BACKOFF_MAX_SECONDS < SYNC_BACKOFF_BASE_SECONDS:
+    raise ImproperlyConfigured(
+        "SYNC_BACKOFF_MAX_SECONDS must be at least SYNC_BACKOFF_BASE_SECONDS "
+        f"({SYNC_BACKOFF_BASE_SECONDS:g}); got {SYNC_BACKOFF_MAX_SECONDS:g}."
+    )
 # Invoices the nightly export reads, decides and writes per page: a multiple of both providers'
 # batch sizes (QBO 30, Xero 50), large enough that one customer lookup serves many invoices.
-SYNC_EXPORT_PAGE_SIZE = env.int("SYNC_EXPORT_PAGE_SIZE", default=300)
+SYNC_EXPORT_PAGE_SIZE = strict.int("SYNC_EXPORT_PAGE_SIZE", default=300, minimum=1)
 
 LOGGING = {
     "version": 1,
@@ -253,13 +267,15 @@ LOGGING = {
 _https = not DEBUG and SITE_URL.startswith("https://")
 if not DEBUG and not SANDBOX_ENABLED and not _https:
     raise ImproperlyConfigured("SITE_URL must be an https:// URL when DEBUG is off.")
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_https)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _https else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SESSION_COOKIE_SECURE = strict.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = strict.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = strict.bool("SECURE_SSL_REDIRECT", default=_https)
+SECURE_HSTS_SECONDS = strict.int(
+    "SECURE_HSTS_SECONDS", default=31_536_000 if _https else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = strict.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # Consent to browsers' preload lists; the site is only listed once submitted to them.
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_HSTS_PRELOAD = strict.bool("SECURE_HSTS_PRELOAD", default=True)
 # Behind a proxy that ends TLS, the header it sets to say so, e.g. "HTTP_X_FORWARDED_PROTO,https".
 # Never trusted unless set: a client could send it itself.
 _proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])

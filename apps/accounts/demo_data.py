@@ -110,7 +110,8 @@ CITIES = [
     ("Scarborough", "ME", "04074"),
 ]
 
-# Deliberate near-duplicates, for the merge suggestions (seed 001: "Nick Brown" / "Brown, Nick").
+# Deliberate near-duplicates, for the merge suggestions ("Nick Brown" / "Brown, Nick",
+# docs/sync-rules.md, "Matching and duplicates").
 NEAR_DUPLICATES = [
     {
         "display_name": "Nick Brown",

@@ -1,4 +1,5 @@
-"""How the hub recognises one person across the hub and every integration (DESIGN.md rule 10).
+"""How the hub recognises one person across the hub and every integration
+(docs/sync-rules.md, "Matching and duplicates").
 
 The keys are stored on Customer (``email_normalised``, ``phone_normalised``, ``name_normalised``)
 by the services, so matching is an indexed lookup.

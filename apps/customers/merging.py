@@ -1,4 +1,4 @@
-"""Merging duplicate customers into one (issue 6, seeds 000, 001, 004).
+"""Merging duplicate customers into one (docs/sync-rules.md, "Matching and duplicates").
 
 Everything that points at a duplicate moves to the customer kept: quotes, invoices, payments,
 time entries and sync links. The duplicate stays in the database, marked ``merged_into``, so

@@ -43,7 +43,8 @@ class CompanyFacts:
 
 
 def region_for_country(country: str) -> str:
-    """Taxes and discounts follow the region (DESIGN.md rule 12)."""
+    """Taxes and discounts follow the region
+    (docs/sync-rules.md, "Taxes and discounts by region")."""
     if country == "US":
         return Region.US
     if country == "CA":

@@ -1,4 +1,4 @@
-"""Connect: the OAuth 2 round trip to a provider and back (issue 4, items 1 and 5).
+"""Connect: the OAuth 2 round trip to a provider and back.
 
 Nothing is stored until every check has passed; a refused or failed attempt revokes whatever the
 provider handed out, so no half-connected integration is left behind.

@@ -1,7 +1,8 @@
 """An integration's customers, read whole when that takes fewer requests than looking them up.
 
 Linking a page of hub customers to an integration costs about two look-ups per 30 (QBO) or 50
-(Xero) customers: by e-mail, then by name (DESIGN rule 10). A company with few customers is
+(Xero) customers: by e-mail, then by name (docs/sync-rules.md,
+"Matching and duplicates"). A company with few customers is
 cheaper to read whole, up to 1,000 per request, once per export run; the customers made or
 changed meanwhile are added as they are written. Matching follows the look-ups' rules exactly.
 
@@ -18,8 +19,9 @@ from apps.sync.adapters import Pushed
 
 
 def may_be_same_person(remote_email: str, email: str) -> bool:
-    """A name match counts only when the e-mails do not say these are two people (rule 10:
-    another person with the same name is created under a distinguishable name instead)."""
+    """A name match counts only when the e-mails do not say these are two people: another
+    person with the same name is created under a distinguishable name instead
+    (docs/sync-rules.md, "Matching and duplicates")."""
     remote_key, key = normalise_email(remote_email), normalise_email(email)
     return not remote_key or not key or remote_key == key
 

@@ -1,4 +1,5 @@
-"""The Employee mapping page of a QuickBooks Online integration (seed 003)."""
+"""The Employee mapping page of a QuickBooks Online integration
+(docs/sync-rules.md, "Timesheets")."""
 
 from __future__ import annotations
 

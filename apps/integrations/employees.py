@@ -1,5 +1,5 @@
-"""Employee mapping (seed 003): which QuickBooks employee each team member's time is recorded
-under. Only mapped team members' approved time entries are synced."""
+"""Employee mapping: which QuickBooks employee each team member's time is recorded under
+(docs/sync-rules.md, "Timesheets"). Only mapped team members' approved time entries are synced."""
 
 from __future__ import annotations
 

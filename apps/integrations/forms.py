@@ -6,7 +6,7 @@ from .models import Integration
 
 
 class IntegrationSettingsForm(forms.ModelForm):
-    """The integration's own settings page (seeds 003, 004)."""
+    """The integration's own settings page (docs/sync-rules.md, "Sync to and Sync from")."""
 
     class Meta:
         model = Integration
@@ -45,7 +45,7 @@ class IntegrationSettingsForm(forms.ModelForm):
             for name in self.Meta.fields[1:]:
                 self.fields[name].disabled = True
         if self.instance.provider == "xero":
-            # Xero's accounting API has no time activities (seed 003 names QuickBooks only).
+            # Xero's accounting API has no time activities (docs/sync-rules.md, "Timesheets").
             for name in ("timesheets_sync_to", "timesheets_sync_start"):
                 self.fields[name].disabled = True
 

@@ -46,7 +46,7 @@ class Integration(models.Model):
     # spending the same refresh token (apps.integrations.tokens).
     token_refresh_claimed_until = models.DateTimeField(null=True, blank=True)
 
-    # Settings (seeds 000, 003, 004).
+    # Settings (docs/sync-rules.md, "Sync to and Sync from").
     sync_enabled = models.BooleanField("Enable Sync", default=True)
     customers_sync_to = models.BooleanField(default=True)
     customers_sync_from = models.BooleanField(default=True)

@@ -2,7 +2,8 @@
 
 Each provider's ``limits`` module states the numbers; its client asks ``Pacer.slot()`` around
 every call. The pacer is per process and per remote company: only one drain per integration runs
-at a time (DESIGN rule 9), so that is where the requests of one company come from.
+at a time, so that is where the requests of one company come from
+(docs/sync-rules.md, "One drain per integration").
 """
 
 from __future__ import annotations

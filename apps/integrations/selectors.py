@@ -57,7 +57,8 @@ def integration_cards(organisation) -> list[Card]:
 
 
 def organisation_has_connected_integration(organisation) -> bool:
-    """While any integration is connected the hub hides Add Payment (seed 000, limitation 3)."""
+    """While any integration is connected the hub hides Add Payment
+    (docs/sync-rules.md, "Payments")."""
     return Integration.objects.filter(
         organisation=organisation, status=Integration.Status.CONNECTED
     ).exists()

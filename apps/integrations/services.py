@@ -1,4 +1,5 @@
-"""Connecting, configuring and disconnecting integrations (seeds 000, 003, 004)."""
+"""Connecting, configuring and disconnecting integrations (docs/sync-rules.md,
+"Sync to and Sync from" and "Connecting, disconnecting, reconnecting")."""
 
 from __future__ import annotations
 
@@ -131,7 +132,8 @@ def integration_connect(
     apply_tokens(integration, tokens)
     integration.save()
     # The first sync starts at once rather than at the next periodic pull: records in progress
-    # go out and, with Sync from on, the company's customers come in (seeds 000, 001, 002).
+    # go out and, with Sync from on, the company's customers come in
+    # (docs/sync-rules.md, "Connecting, disconnecting, reconnecting").
     pull = sync_hook("apps.sync.tasks", "pull_integration")
     if pull is not None:
         transaction.on_commit(lambda: pull.delay(integration.pk))
@@ -139,7 +141,8 @@ def integration_connect(
 
 
 def integration_disconnect(*, integration: Integration) -> Integration:
-    """Stop updates to this integration only; every record and link stays (seed 000)."""
+    """Stop updates to this integration only; every record and link stays
+    (docs/sync-rules.md, "Connecting, disconnecting, reconnecting")."""
     refresh_token = ""
     if integration.refresh_token_encrypted:
         try:
@@ -170,7 +173,8 @@ def _syncs_to(integration: Integration, prefix: str) -> bool:
 
 
 def _notify_sync_to_enabled(integration: Integration, kinds: Iterable[str]) -> None:
-    """Records still in progress are sent when Sync to is turned on (seed 000): the sync
+    """Records still in progress are sent when Sync to is turned on (docs/sync-rules.md,
+    "Connecting, disconnecting, reconnecting"): the sync
     engine queues them. Skipped while that part of the engine does not exist."""
     enabled = sync_hook("apps.sync.services", "integration_sync_to_enabled")
     if enabled is None:
@@ -193,7 +197,8 @@ def integration_settings_update(*, integration: Integration, values: dict) -> In
         setattr(row, name, value)
     if row.invoice_export_timing == Integration.ExportTiming.IMMEDIATE:
         row.nightly_export_time = None
-    # Today when timesheet sync is first turned on; an earlier date backfills (seed 003).
+    # Today when timesheet sync is first turned on; an earlier date backfills
+    # (docs/sync-rules.md, "Timesheets").
     backfill = sync_start_check(row, previous=previous_start)
     row.full_clean(exclude=["organisation"])
     row.save()

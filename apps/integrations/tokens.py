@@ -1,4 +1,4 @@
-"""Valid access tokens for the provider clients (DESIGN.md rule 9).
+"""Valid access tokens for the provider clients (docs/sync-rules.md, "One drain per integration").
 
 Refreshes are serialised per integration: a worker claims the refresh on the Integration row
 (``select_for_update`` then a claim timestamp), spends the refresh token outside any transaction

@@ -61,7 +61,7 @@ def bodies(
 
 def malformed_is_transient(provider: str) -> Callable:
     """An answer missing something we index into is a malformed answer (retried and logged),
-    never a crash of the drain (rule 8)."""
+    never a crash of the drain (docs/sync-rules.md, "Retries and parking")."""
 
     def unexpected(exc: Exception) -> TransientError:
         return TransientError(f"{provider} answered something unexpected ({exc!r}).")

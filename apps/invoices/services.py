@@ -116,7 +116,7 @@ HIDDEN_WHILE_CONNECTED = (
 
 
 def organisation_takes_hub_payments(organisation) -> bool:
-    """Add Payment is hidden while any integration is connected (seed 000, limitation 3)."""
+    """Add Payment is hidden while any integration is connected (docs/sync-rules.md, "Payments")."""
     return not organisation.integrations.filter(status="connected").exists()
 
 
@@ -176,7 +176,7 @@ def payment_record(
 ) -> Payment:
     """Record a payment against a sent invoice ("Add Payment", or one pulled from an
     integration). A payment pulled from an integration is not recorded for sync: payments stay in
-    the integration they were entered in (seed 000, limitation 6)."""
+    the integration they were entered in (docs/sync-rules.md, "Payments")."""
     amount = _amount(amount)
     if source == Payment.Source.HUB and not organisation_takes_hub_payments(invoice.organisation):
         raise ValidationError(HIDDEN_WHILE_CONNECTED)

@@ -1,4 +1,4 @@
-"""Error answers in each provider's own shape (reference/quickbooks.md, reference/xero.md)."""
+"""Error answers in each provider's own shape (docs/quickbooks.md and docs/xero.md, "Errors")."""
 
 from __future__ import annotations
 

@@ -152,7 +152,7 @@ class PullPage:
 class Adapter(Protocol):
     integration: Integration
     # Service item id → remote item id, set by the engine before a document push: lines of a
-    # linked service item refer to that remote item (seed 003, "Service Items").
+    # linked service item refer to that remote item (docs/sync-rules.md, "Service items").
     linked_items: dict[int, str]
 
     # --- push: every create carries ``key`` (QBO requestid / Xero Idempotency-Key) -------

@@ -1,4 +1,5 @@
-"""Pull: one remote record into the hub (DESIGN.md rules 1, 2, 5, 10).
+"""Pull: one remote record into the hub (docs/sync-rules.md: "Through the hub",
+"No echoes", "Payments", "Matching and duplicates").
 
 Customers go through the customers services (matched by e-mail, then name and phone, before one
 is created). Invoices and quotes that originate in an integration are created here: the staff
@@ -346,7 +347,8 @@ def document_cancel_apply(integration: Integration, kind: str, remote_id: str) -
 
 def payment_apply(integration: Integration, remote: RemotePayment) -> str:
     """Apply a payment recorded in the integration to the hub invoices it pays. It updates their
-    amount paid and status and goes nowhere else (rule 5)."""
+    amount paid and status and goes nowhere else
+    (docs/sync-rules.md, "Payments")."""
     outcomes = []
     for position, (invoice_remote_id, amount) in enumerate(remote.applied_to):
         remote_id = remote.remote_id if position == 0 else f"{remote.remote_id}#{position}"

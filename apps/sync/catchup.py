@@ -1,4 +1,5 @@
-"""Catching an integration up with the hub (DESIGN.md rules 4, 6, 7).
+"""Catching an integration up with the hub (docs/sync-rules.md,
+"Connecting, disconnecting, reconnecting").
 
 When Sync to is turned on, on Sync Now and after a reconnect, what the integration should have is
 worked out in the hub alone, without asking the provider: records still in progress that it does
@@ -101,8 +102,8 @@ def _history(integration: Integration, kind: str) -> Iterator[models.Model]:
 
 
 def held_back_history(integration: Integration, *, kinds: list[str], run: SyncRun | None) -> int:
-    """Paid and cancelled records the integration does not get (seed 000), each logged once with
-    its reason and counted on ``run``."""
+    """Paid and cancelled records the integration does not get, each logged once with its reason
+    and counted on ``run`` (docs/sync-rules.md, "Held back")."""
     total = 0
     for kind in kinds:
         already = set(

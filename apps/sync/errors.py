@@ -1,4 +1,5 @@
-"""What can go wrong talking to a provider, as the engine needs to tell it apart (rule 8).
+"""What can go wrong talking to a provider, as the engine needs to tell it apart
+(docs/sync-rules.md, "Retries and parking").
 
 Adapters translate every provider answer into one of these; nothing else escapes them.
 """

@@ -1,4 +1,5 @@
-"""Fingerprints: what a hub record says, independent of any provider (DESIGN.md rule 2).
+"""Fingerprints: what a hub record says, independent of any provider
+(docs/sync-rules.md, "No echoes").
 
 A record is pushed to an integration only when its fingerprint differs from the one stored on its
 link there, and a record pulled from an integration gets that link's fingerprint set from the hub

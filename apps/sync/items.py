@@ -1,4 +1,4 @@
-"""Service items in the engine (seed 003, "Service Items"): what is sent, when, and how a
+"""Service items in the engine (docs/sync-rules.md, "Service items"): what is sent, when, and how a
 document's lines find the item an integration already has.
 
 New and changed service items go to every integration whose items Sync to is on, with their

@@ -1,4 +1,4 @@
-"""Links, the change outbox, sync runs and the Sync Log (DESIGN.md, "The sync model")."""
+"""Links, the change outbox, sync runs and the Sync Log (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -217,7 +217,8 @@ class SyncState(models.Model):
     last_pull_at = models.DateTimeField(null=True, blank=True)
     last_full_scan_at = models.DateTimeField(null=True, blank=True)
     # When the hub was last compared with the integration (catch-up): a connection or reconnection
-    # after this moment is caught up by the next sync (rules 6 and 7).
+    # after this moment is caught up by the next sync (docs/sync-rules.md,
+    # "Connecting, disconnecting, reconnecting").
     caught_up_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""The nightly invoice export's schedule (DESIGN.md rule 11, seed 004).
+"""The nightly invoice export's schedule (docs/sync-rules.md, "Timing").
 
 One django-celery-beat ``PeriodicTask`` per integration whose invoice export timing is "nightly",
 on a ``CrontabSchedule`` in the organisation's time zone, so beat's database scheduler fires it at

@@ -1,5 +1,6 @@
 """Customers of the nightly export's invoices that are not linked yet: matched in the integration
-(e-mail, then display name) or created there, before their invoices (rules 3 and 10).
+(e-mail, then display name) or created there, before their invoices
+(docs/sync-rules.md, "Dependencies first" and "Matching and duplicates").
 
 A page of customers goes through the adapter's ``find_customers(customers) -> {customer id:
 Pushed}`` and ``push_customers_batch([(customer, remote_id, key)]) -> [Pushed | Exception]`` when
@@ -103,7 +104,8 @@ def customers_resolve(
 
 def _made_with_invoice(adapter: Adapter, new: list[Customer]) -> set[int]:
     """The new customers the adapter can create inside their first invoice. Two of them with
-    one name are left to the ordinary create, which tells two people apart (rule 10)."""
+    one name are left to the ordinary create, which tells two people apart
+    (docs/sync-rules.md, "Matching and duplicates")."""
     can = getattr(adapter, "creates_with_invoice", None)
     if can is None:
         return set()

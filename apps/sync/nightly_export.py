@@ -230,7 +230,8 @@ def _customers_first(
     page: Page, adapter: Adapter, customers: list[Customer]
 ) -> dict[int, str | SyncError | NewCustomer]:
     """Remote id (or the error) for each invoice's customer id, linking the customers not linked
-    yet: matched in the integration by e-mail then display name, otherwise created (rule 10).
+    yet: matched in the integration by e-mail then display name, otherwise created
+    (docs/sync-rules.md, "Matching and duplicates").
     A customer merged into another stands for the one it was kept as."""
     kept = {customer.pk: _kept(customer) for customer in customers}
     unique = {customer.pk: customer for customer in kept.values()}

@@ -196,7 +196,8 @@ def mark_sent(change_ids: Sequence[int]) -> None:
 def idempotency_key(change: Change, kind: str | None = None, object_id: int | None = None) -> str:
     """Key of a remote create made for ``change`` (QBO requestid, Xero Idempotency-Key; ≤ 50
     characters). Stable across retries of the same row, so a create repeated after a crash
-    returns the record the first attempt made instead of a second copy (rule 9)."""
+    returns the record the first attempt made instead of a second copy
+    (docs/sync-rules.md, "Idempotency")."""
     kind = kind or change.kind
     object_id = object_id if object_id is not None else change.object_id
     key = f"ll-{change.integration_id}-{kind}-{object_id}-{change.pk}"
@@ -219,7 +220,8 @@ PARKED_MAX_RETRY = timedelta(hours=24)
 
 def parked_retry_at(attempts: int) -> datetime:
     """When a parked (failed) row is tried again by itself: the provider refused it, so not soon,
-    and less often each time — but never never (rule 8: retried on the next sync)."""
+    and less often each time — but never never: retried on the next sync
+    (docs/sync-rules.md, "Retries and parking")."""
     delay = min(PARKED_FIRST_RETRY * (2 ** max(attempts - 1, 0)), PARKED_MAX_RETRY)
     return timezone.now() + delay
 

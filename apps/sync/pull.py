@@ -1,4 +1,5 @@
-"""Pull: integration → hub, incrementally from a stored watermark (DESIGN.md rules 1, 5, 6, 11).
+"""Pull: integration → hub, incrementally from a stored watermark (docs/sync-rules.md:
+"Through the hub", "Payments", "Timing").
 
 QBO's change data capture and Xero's If-Modified-Since only reach back so far, so a watermark
 not confirmed for 30 days means a full scan. The watermark is the adapter's own text, stored when

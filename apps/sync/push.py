@@ -1,4 +1,4 @@
-"""Push: drain one integration's outbox, hub → integration (DESIGN.md rules 2–9).
+"""Push: drain one integration's outbox, hub → integration (docs/sync-rules.md).
 
 ``drain`` claims the integration, re-queues whatever a dead worker left in progress, then takes
 due rows in dependency order and, for each, decides (``rules.decide``) and sends through the
@@ -122,7 +122,8 @@ def drain(
     trigger: str = SyncRun.Trigger.EVENT,
 ) -> DrainResult:
     """Send every due outbox row of ``integration``. Exits at once when another worker drains it,
-    and leaves rows waiting while it is disconnected or its master switch is off (rule 7)."""
+    and leaves rows waiting while it is disconnected or its master switch is off
+    (docs/sync-rules.md, "Connecting, disconnecting, reconnecting")."""
     token = outbox.claim(integration.pk, "drain")
     if token is None:
         return DrainResult(busy=True, run=run)
@@ -150,7 +151,7 @@ def _drain_batches(integration, result: DrainResult, adapter, trigger: str, toke
         if not (integration.is_connected and integration.sync_enabled):
             return
         # Invoices of an integration exported nightly wait for the nightly batch, unless staff
-        # force a sync now (seed 004).
+        # force a sync now (docs/sync-rules.md, "Timing").
         nightly = integration.invoice_export_timing == Integration.ExportTiming.NIGHTLY
         leave = ("invoice",) if nightly and trigger != SyncRun.Trigger.SYNC_NOW else ()
         batch = outbox.take_due(integration.pk, leave_kinds=leave)
@@ -233,7 +234,8 @@ def _refresh_token(integration: Integration) -> None:
 
 def _retry_later(ctx: Context, change: Change, message: str, retry_after: float | None):
     """A transient failure: back in the queue after a backoff that grows with each one, never
-    parked and never counted as a try — the provider will answer again (rule 8)."""
+    parked and never counted as a try — the provider will answer again
+    (docs/sync-rules.md, "Retries and parking")."""
     failures = change.transient_failures + 1
     delay = outbox.backoff_seconds(failures, retry_after)
     outbox.requeue(
@@ -330,7 +332,8 @@ def _push(ctx: Context, change: Change) -> None:
 
 
 def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.Pushed, str]:
-    """Create or update ``record`` in the integration, its dependencies first (rule 3)."""
+    """Create or update ``record`` in the integration, its dependencies first
+    (docs/sync-rules.md, "Dependencies first")."""
     remote_id = link.remote_id if link else None
     verb = "Updated" if link else "Created"
     key = outbox.idempotency_key(ctx.change, kind, record.pk)
@@ -357,7 +360,8 @@ def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.P
 
 def customer_remote(ctx: Context, customer: Customer) -> str:
     """The customer's id in the integration, placing it there first if needed — whatever the
-    customer toggles say, since a document cannot exist without its customer (rule 3)."""
+    customer toggles say, since a document cannot exist without its customer
+    (docs/sync-rules.md, "Dependencies first")."""
     while customer.merged_into_id:
         customer = customer.merged_into
     link = link_of(ctx.integration, Kind.CUSTOMER, customer.pk)
@@ -373,7 +377,8 @@ def customer_remote(ctx: Context, customer: Customer) -> str:
 def customer_place(
     ctx: Context, customer: Customer, *, update_found: bool
 ) -> tuple[adapters.Pushed, str]:
-    """Match the customer in the integration (e-mail, then display name) or create it (rule 10)."""
+    """Match the customer in the integration (e-mail, then display name) or create it
+    (docs/sync-rules.md, "Matching and duplicates")."""
     found = ctx.adapter.find_customer(customer)
     if found is not None and _someone_else(ctx.integration, customer, found):
         found = None
@@ -414,7 +419,8 @@ def _someone_else(integration: Integration, customer: Customer, found: adapters.
 
 def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[adapters.Pushed, str]:
     """A payment the hub collected: against the invoice in the integration when it is there (the
-    invoice first if it may go), otherwise as a sales receipt (rule 5)."""
+    invoice first if it may go), otherwise as a sales receipt
+    (docs/sync-rules.md, "Payments")."""
     invoice = load(Kind.INVOICE, payment.invoice_id) if payment.invoice_id else None
     invoice_link = link_of(ctx.integration, Kind.INVOICE, invoice.pk) if invoice else None
     if invoice is not None and invoice_link is None:

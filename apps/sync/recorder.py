@@ -1,4 +1,5 @@
-"""The one door through which hub apps say "this record changed" (DESIGN.md rule 1).
+"""The one door through which hub apps say "this record changed"
+(docs/sync-rules.md, "Through the hub").
 
 Called by the services of customers, quotes, invoices, payments, catalog and timesheets inside
 the transaction that made the change, so the outbox row commits or rolls back with it.
@@ -24,7 +25,8 @@ def record_change(
     outbox is drained, so a later change of state is judged on the record as it is then.
 
     ``except_integration_id``: the integration a pulled change came from. Its link already holds
-    the record's fingerprint, so a row for it would only ever be skipped (rule 2)."""
+    the record's fingerprint, so a row for it would only ever be skipped
+    (docs/sync-rules.md, "No echoes")."""
     integrations = [
         integration
         for integration in Integration.objects.filter(organisation_id=organisation_id)

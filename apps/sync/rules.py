@@ -1,4 +1,4 @@
-"""What the engine does with one record for one integration, and why (DESIGN.md rules 2–7).
+"""What the engine does with one record for one integration, and why (docs/sync-rules.md).
 
 Pure decisions over the hub record and its link; nothing here talks to a provider or writes.
 Every hold-back carries the reason that staff read in the Sync Log.
@@ -74,7 +74,8 @@ def decide(
     """What to do with ``record`` for ``integration``.
 
     ``as_dependency``: the customer of a document that is about to be pushed goes first whatever
-    the customer toggles say (rule 3), so its own Sync to switch is not consulted."""
+    the customer toggles say (docs/sync-rules.md, "Dependencies first"), so its own Sync to
+    switch is not consulted."""
     if record is None:
         return Decision(Action.SKIP, GONE)
     if kind not in Kind.values:
@@ -137,7 +138,8 @@ def _invoice_held_back(
         return Decision(Action.HOLD, DRAFT_INVOICE)
     if invoice.status in (Invoice.Status.PAID, Invoice.Status.PARTIALLY_PAID):
         # The one exception: a sent invoice goes ahead of a payment the hub itself collected
-        # (seed 003), because that payment is what settles it in the integration.
+        # because that payment is what settles it in the integration
+        # (docs/sync-rules.md, "Dependencies first").
         if not (before_payment and _paid_only_by_hub(invoice)):
             return Decision(Action.HOLD, PAID)
     if invoice.status == Invoice.Status.CANCELLED and link is None:
@@ -168,7 +170,8 @@ def _payment_held_back(
 
 
 def is_in_progress(kind: str, record: models.Model) -> bool:
-    """Sent, unpaid, not cancelled: what a newly connected integration receives (rule 6)."""
+    """Sent, unpaid, not cancelled: what a newly connected integration receives
+    (docs/sync-rules.md, "Connecting, disconnecting, reconnecting")."""
     if kind == Kind.INVOICE:
         return record.status == Invoice.Status.SENT
     if kind == Kind.QUOTE:

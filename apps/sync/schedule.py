@@ -1,4 +1,5 @@
-"""The engine's periodic tasks, in django-celery-beat's database scheduler (DESIGN.md rule 11).
+"""The engine's periodic tasks, in django-celery-beat's database scheduler
+(docs/sync-rules.md, "Timing").
 
 Created once, after migrations, and never overwritten: staff may change an interval in the admin
 and it stays changed. ``SYNC_PULL_INTERVAL_SECONDS`` sets the pull interval of a new installation.

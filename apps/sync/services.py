@@ -1,6 +1,7 @@
 """What staff, the connections pages and the operations commands ask of the sync engine.
 
-- ``integration_sync_to_enabled``: Sync to was turned on: records in progress go (rule 6).
+- ``integration_sync_to_enabled``: Sync to was turned on: records in progress go
+  (docs/sync-rules.md, "Connecting, disconnecting, reconnecting").
 - ``sync_now``: a full reconciliation of one integration (pull, catch up, retry, push), queued
   for a worker; ``sync_run_execute`` is what the worker (or a command) runs.
 - ``retry_failed``: parked records back in the queue.
@@ -94,7 +95,8 @@ def _catch_up(integration: Integration, *, run: SyncRun | None) -> int:
 
 def integration_catch_up_if_connected(*, integration: Integration) -> int:
     """A newly connected or reconnected integration is compared with the hub once, on its first
-    sync: records in progress go, and whatever changed while it was disconnected (rules 6, 7)."""
+    sync: records in progress go, and whatever changed while it was disconnected
+    (docs/sync-rules.md, "Connecting, disconnecting, reconnecting")."""
     state = outbox.state_for(integration.pk)
     connected = integration.connected_at
     if not integration.is_connected or connected is None:

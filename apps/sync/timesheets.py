@@ -1,4 +1,4 @@
-"""Time entries in the engine (seed 003, "Timesheets"): approved entries become QuickBooks
+"""Time entries in the engine (docs/sync-rules.md, "Timesheets"): approved entries become QuickBooks
 Online TimeActivities.
 
 An entry is sent only when its timesheet is approved, starts on or after the integration's sync

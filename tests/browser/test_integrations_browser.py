@@ -1,4 +1,4 @@
-"""Seed 000 in a real browser: connect both sandboxes through their consent pages, then toggle
+"""In a real browser: connect both sandboxes through their consent pages, then toggle
 Sync to / Sync from per integration on Invoice Settings and Quote Settings."""
 
 from __future__ import annotations

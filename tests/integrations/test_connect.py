@@ -1,4 +1,4 @@
-"""The whole connect flow over real HTTP against both sandboxes (issue 4, items 1 and 5)."""
+"""The whole connect flow over real HTTP against both sandboxes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The integration's settings page: service item and timesheet toggles, the timesheet sync start
-date, and the Employee mapping page (seed 003)."""
+date, and the Employee mapping page (docs/sync-rules.md,
+"Service items" and "Timesheets")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Settings → Integrations, each integration's settings, Invoice / Quote Settings, Disconnect,
-and who may see them (issue 4, items 3 to 5 and 8)."""
+and who may see them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Tokens: encrypted at rest, refreshed shortly before expiry and after a 401, one refresh at a
-time per integration (issue 4, item 2)."""
+time per integration
+(docs/sync-rules.md, "One drain per integration")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Webhook receivers: signatures checked on the raw body, each event kept once (issue 4, item 7)."""
+"""Webhook receivers: signatures checked on the raw body, each event kept once
+(docs/security.md, "Webhook bodies")."""
 
 from __future__ import annotations
 

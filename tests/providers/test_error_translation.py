@@ -1,4 +1,5 @@
-"""Every provider answer becomes one of the engine's error classes (rule 8)."""
+"""Every provider answer becomes one of the engine's error classes
+(docs/sync-rules.md, "Retries and parking")."""
 
 from __future__ import annotations
 

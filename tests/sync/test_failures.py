@@ -1,5 +1,6 @@
-"""Failures, retries, exactly-once and one drain per integration (DESIGN.md rules 7–9, seed 000
-"Disconnecting One Integration" and the FAQ on failures)."""
+"""Failures, retries, exactly-once and one drain per integration (docs/sync-rules.md:
+"Connecting, disconnecting, reconnecting", "One drain per integration", "Retries and parking",
+"Idempotency")."""
 
 from __future__ import annotations
 

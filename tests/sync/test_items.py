@@ -1,5 +1,5 @@
-"""Service items (seed 003): new and changed items reach QuickBooks Online and Xero through the
-engine and the real adapters, over real HTTP to both sandboxes."""
+"""Service items: new and changed items reach QuickBooks Online and Xero through the engine and
+the real adapters, over real HTTP to both sandboxes (docs/sync-rules.md, "Service items")."""
 
 from __future__ import annotations
 

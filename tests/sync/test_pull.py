@@ -1,5 +1,5 @@
-"""Integration → hub, then on to the other integrations (DESIGN.md rules 1, 2, 5, 10; seed 000
-"How Changes Flow", "Customers Across Integrations", limitations 3, 5 and 6, and the FAQ)."""
+"""Integration → hub, then on to the other integrations (docs/sync-rules.md:
+"Through the hub", "No echoes", "Payments", "Matching and duplicates")."""
 
 from __future__ import annotations
 

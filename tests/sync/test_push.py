@@ -1,4 +1,5 @@
-"""Hub → integration: what is sent, what is held back and why (DESIGN.md rules 1–6, seed 000).
+"""Hub → integration: what is sent, what is held back and why
+(docs/sync-rules.md).
 
 These tests drive the engine against an in-memory provider, to pin its decisions down; the same
 flows run against the real adapters and sandboxes in test_end_to_end.py."""

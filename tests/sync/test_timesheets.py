@@ -1,5 +1,6 @@
-"""Timesheets (seed 003): approved entries become QuickBooks Online TimeActivities through the
-engine and the real adapter, over real HTTP to the sandbox; Xero gets none."""
+"""Timesheets: approved entries become QuickBooks Online TimeActivities through the engine and
+the real adapter, over real HTTP to the sandbox; Xero gets none (docs/sync-rules.md,
+"Timesheets")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """A worker SIGKILLed in the middle of a drain, and a new one started: afterwards every record is
-in every integration that should have it exactly once, and nowhere else (rule 9)."""
+in every integration that should have it exactly once, and nowhere else
+(docs/sync-rules.md, "Idempotency")."""
 
 from __future__ import annotations
 

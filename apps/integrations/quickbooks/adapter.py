@@ -4,7 +4,8 @@ Choices worth knowing:
 - Updates are sparse and read the current SyncToken first; a stale one (5010) means someone
   changed the record meanwhile: it is read again and our fields applied again (hub wins).
 - A refused duplicate DisplayName (6240) held by someone else: the customer is created under a
-  distinguishable name, "Name (email)" or "Name (2)", never dropped (DESIGN rule 10).
+  distinguishable name, "Name (email)" or "Name (2)", never dropped
+  (docs/sync-rules.md, "Matching and duplicates").
 - A cancelled quote closes the Estimate (``TxnStatus: Closed``) rather than deleting it, so the
   record and its history stay in QuickBooks, as a voided invoice does.
 - A payment without an invoice in QuickBooks is a SalesReceipt; its remote id is written

@@ -1,4 +1,5 @@
-"""Many records per request through QBO's ``/batch`` (the nightly export, DESIGN rule 11).
+"""Many records per request through QBO's ``/batch`` (the nightly export,
+docs/sync-rules.md, "Timing").
 
 A batch holds at most 30 items, each answered on its own; an item does not see records created
 earlier in the same batch, and cannot carry a ``requestid``. So before creating, records an

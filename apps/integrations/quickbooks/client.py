@@ -66,7 +66,7 @@ def to_json(body: Mapping) -> str:
 
 
 def fault_error(message: str, detail: str, code: str) -> SyncError:
-    """One QBO fault as the engine needs it (rule 8)."""
+    """One QBO fault as the engine needs it (docs/sync-rules.md, "Retries and parking")."""
     code = str(code).lstrip("0") or "0"
     text = f"{message}: {detail}" if detail and detail != message else message
     if code in {c.lstrip("0") for c in AUTH_FAILED}:

@@ -4,7 +4,8 @@ Building a body from a hub record that QBO cannot take raises ``PermanentError``
 parked with that message); reading a QBO answer that lacks what we need raises ``TransientError``
 (a malformed answer is retried, never a crash).
 
-Taxes and discounts follow the integration's region (DESIGN rule 12):
+Taxes and discounts follow the integration's region
+(docs/sync-rules.md, "Taxes and discounts by region"):
 - US: folded into each line's price. Every line is sent non-taxable (``NON``) at a price that
   already holds its share of the line and document discounts and of the tax, so QBO's
   ``TotalAmt`` equals the hub total to the cent.
@@ -289,7 +290,8 @@ def payment_to_qbo(payment, *, customer_remote_id: str, invoice_remote_id: str) 
 
 
 def sales_receipt_to_qbo(payment, *, customer_remote_id: str, item_ref: Mapping) -> dict:
-    """A SalesReceipt for money collected without an invoice in QuickBooks (seed 002)."""
+    """A SalesReceipt for money collected without an invoice in QuickBooks
+    (docs/sync-rules.md, "Payments")."""
     amount = round_money(payment.amount)
     invoice = payment.invoice
     label = f"Payment for invoice {invoice.number}" if invoice is not None else "Payment"

@@ -5,7 +5,8 @@ Choices worth knowing:
   (Xero allows nothing else); a cancelled quote is DELETED; a payment is DELETED.
 - Xero records money only against an invoice here: a payment without one is refused clearly.
 - A contact name already used by someone else is not the end of it: the contact is created
-  under "Name (email)" or "Name (2)", never dropped (DESIGN rule 10).
+  under "Name (email)" or "Name (2)", never dropped
+  (docs/sync-rules.md, "Matching and duplicates").
 - Batches (nightly export) go 50 per request with ``summarizeErrors=false``; invoices an earlier
   attempt already created are found by number first, so a retried batch never makes copies.
 """

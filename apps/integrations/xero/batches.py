@@ -1,4 +1,5 @@
-"""Many records per request (the nightly export, DESIGN rule 11): Xero takes up to 50 elements in
+"""Many records per request (the nightly export, docs/sync-rules.md, "Timing"):
+Xero takes up to 50 elements in
 one PUT (create) or POST (update) and, with ``summarizeErrors=false``, answers each on its own.
 
 Before creating, records an earlier attempt already made are looked up (invoices by number and

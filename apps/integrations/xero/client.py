@@ -1,7 +1,8 @@
 """The only place that talks HTTP to Xero's Accounting API: a requests-oauthlib session carrying
 the integration's access token, at ``settings.XERO_API_BASE`` (Xero, or the built-in sandbox).
 
-Every answer becomes JSON or an ``apps.sync.errors`` exception (DESIGN rule 8).
+Every answer becomes JSON or an ``apps.sync.errors`` exception
+(docs/sync-rules.md, "Retries and parking").
 https://developer.xero.com/documentation/api/accounting/responsecodes
 """
 
