@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.services import number_allocate
+from apps.common.changes import record_change
 from apps.common.currencies import ISO_4217, document_currencies
 from apps.common.documents import Document
 from apps.common.lines import LineInput, apply_header, document_save
-from apps.sync.recorder import record_change
 
 
 @dataclass(frozen=True)

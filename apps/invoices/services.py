@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.common.bounds import fits, limit_of, too_large_message
+from apps.common.changes import record_change
 from apps.common.document_services import (
     DocumentKind,
     document_apply_changes,
@@ -25,7 +26,6 @@ from apps.common.document_services import (
 )
 from apps.common.lines import LineInput
 from apps.common.money import ZERO, round_money
-from apps.sync.recorder import record_change
 
 from .models import Invoice, InvoiceLine, Payment
 
@@ -253,3 +253,12 @@ def _record_payment(payment: Payment) -> None:
     record_change(
         organisation_id=payment.customer.organisation_id, kind="payment", object_id=payment.pk
     )
+
+
+def invoices_customer_move(*, duplicate, keep) -> dict[str, int]:
+    """A customer merge: the duplicate's invoices and payments now belong to the customer kept
+    (the merge records them for sync). Returns how many of each moved."""
+    return {
+        "invoices": Invoice.objects.filter(customer=duplicate).update(customer=keep),
+        "payments": Payment.objects.filter(customer=duplicate).update(customer=keep),
+    }

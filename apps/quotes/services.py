@@ -147,3 +147,9 @@ def quote_convert(*, quote: Quote, by=None) -> Invoice:
         quote.save(update_fields=["converted_invoice", "updated_at"])
         _record(quote)
     return invoice
+
+
+def quotes_customer_move(*, duplicate, keep) -> int:
+    """A customer merge: the duplicate's quotes now belong to the customer kept (the merge
+    records them for sync). Returns how many moved."""
+    return Quote.objects.filter(customer=duplicate).update(customer=keep)
