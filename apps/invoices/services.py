@@ -19,7 +19,9 @@ from apps.common.changes import record_change
 from apps.common.document_services import (
     DocumentKind,
     document_apply_changes,
+    document_cancel_pulled,
     document_create,
+    document_import,
     document_update,
     record,
     require_status,
@@ -75,6 +77,21 @@ def invoice_apply_changes(
         adjustments=adjustments,
         status=status,
         from_integration_id=from_integration_id,
+    )
+
+
+def invoice_import(*, status: str, **document: Any) -> Invoice:
+    """An invoice that originates in an integration (``document_import``). Its paid states
+    follow its payments, which arrive as payments: a paid one arrives as sent."""
+    if status in (Invoice.Status.PAID, Invoice.Status.PARTIALLY_PAID):
+        status = Invoice.Status.SENT
+    return document_import(INVOICE, status=status, **document)
+
+
+def invoice_cancel_pulled(*, invoice: Invoice, from_integration_id: int) -> Invoice | None:
+    """Voided or deleted in an integration (``document_cancel_pulled``)."""
+    return document_cancel_pulled(
+        INVOICE, document=invoice, from_integration_id=from_integration_id
     )
 
 

@@ -12,7 +12,9 @@ from django.utils import timezone
 from apps.common.document_services import (
     DocumentKind,
     document_apply_changes,
+    document_cancel_pulled,
     document_create,
+    document_import,
     document_update,
     record,
     require_status,
@@ -74,6 +76,16 @@ def quote_apply_changes(
         status=status,
         from_integration_id=from_integration_id,
     )
+
+
+def quote_import(**document: Any) -> Quote:
+    """A quote that originates in an integration (``document_import``)."""
+    return document_import(QUOTE, **document)
+
+
+def quote_cancel_pulled(*, quote: Quote, from_integration_id: int) -> Quote | None:
+    """Voided or deleted in an integration (``document_cancel_pulled``)."""
+    return document_cancel_pulled(QUOTE, document=quote, from_integration_id=from_integration_id)
 
 
 def _transition(quote: Quote, *, allowed: tuple[str, ...], action: str, to: str, **stamp) -> Quote:
