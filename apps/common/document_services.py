@@ -36,6 +36,17 @@ def record(kind: DocumentKind, document: Document) -> None:
     )
 
 
+def record_for_others(kind: DocumentKind, document: Document, from_integration_id: int) -> None:
+    """A change that came from an integration goes to every integration but that one, which
+    already holds it."""
+    record_change(
+        organisation_id=document.organisation_id,
+        kind=kind.sync_kind,
+        object_id=document.pk,
+        except_integration_id=from_integration_id,
+    )
+
+
 def require_status(document: Document, allowed: tuple[str, ...], action: str) -> None:
     if document.status not in allowed:
         label = document._meta.verbose_name.capitalize()
@@ -124,12 +135,7 @@ def document_apply_changes(
             parent_field=kind.parent_field,
             end_field=kind.end_field,
         )
-        record_change(
-            organisation_id=document.organisation_id,
-            kind=kind.sync_kind,
-            object_id=document.pk,
-            except_integration_id=from_integration_id,
-        )
+        record_for_others(kind, document, from_integration_id)
     return document
 
 
@@ -161,12 +167,7 @@ def document_import(
         _take_status(document, status)
         _save(kind, document, lines)
         if not historical:
-            record_change(
-                organisation_id=organisation.pk,
-                kind=kind.sync_kind,
-                object_id=document.pk,
-                except_integration_id=from_integration.pk,
-            )
+            record_for_others(kind, document, from_integration.pk)
     return document
 
 
@@ -200,10 +201,5 @@ def document_cancel_pulled(
         document.status = "cancelled"
         document.cancelled_at = timezone.now()
         document.save(update_fields=["status", "cancelled_at", "updated_at"])
-        record_change(
-            organisation_id=document.organisation_id,
-            kind=kind.sync_kind,
-            object_id=document.pk,
-            except_integration_id=from_integration_id,
-        )
+        record_for_others(kind, document, from_integration_id)
     return document
