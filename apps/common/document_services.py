@@ -5,6 +5,7 @@ The quote and invoice services pass their ``DocumentKind`` and keep only what is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.services import number_allocate
 from apps.common.changes import record_change
 from apps.common.currencies import ISO_4217, document_currencies
 from apps.common.documents import Document
@@ -28,6 +28,9 @@ class DocumentKind:
     prefix: str  # INV / QU
     sync_kind: str  # invoice / quote
     editable: tuple[str, ...]
+    # The organisation's next number for a prefix (accounts' ``number_allocate``), locked
+    # until the caller's transaction ends.
+    numbering: Callable[..., str]
 
 
 def record(kind: DocumentKind, document: Document) -> None:
@@ -84,7 +87,7 @@ def document_create(
     apply_header(document, header, end_field=kind.end_field)
     require_sendable_currency(document)
     with transaction.atomic():
-        document.number = number_allocate(
+        document.number = kind.numbering(
             organisation=organisation, prefix=kind.prefix, model=kind.model
         )
         _save(kind, document, lines)

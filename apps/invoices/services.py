@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.accounts.services import number_allocate
 from apps.common.bounds import fits, limit_of, too_large_message
 from apps.common.changes import record_change
 from apps.common.document_services import (
@@ -39,6 +40,7 @@ INVOICE = DocumentKind(
     prefix="INV",
     sync_kind="invoice",
     editable=(Invoice.Status.DRAFT, Invoice.Status.SENT),
+    numbering=number_allocate,
 )
 EDITABLE = INVOICE.editable
 # How long a customer has to pay a new invoice, unless staff choose another due date.

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.services import number_allocate
 from apps.common.document_services import (
     DocumentKind,
     document_apply_changes,
@@ -33,6 +34,7 @@ QUOTE = DocumentKind(
     prefix="QU",
     sync_kind="quote",
     editable=(Quote.Status.DRAFT, Quote.Status.SENT),
+    numbering=number_allocate,
 )
 
 
