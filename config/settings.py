@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.quotes",
     "apps.invoices",
     "apps.timesheets",
+    "apps.home",
     "apps.integrations",
     "apps.sync",
 ]
