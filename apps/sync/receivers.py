@@ -12,8 +12,9 @@ from django.db import transaction
 from apps.common import changes
 from apps.customers.signals import customer_merge_counted, customer_merging
 from apps.integrations import signals as integrations
+from apps.integrations.engine_status import engine_status_plug
 
-from . import merges
+from . import merges, status
 from .models import SyncRun
 from .nightly import nightly_schedule_update
 from .recorder import record_change
@@ -23,6 +24,7 @@ from .tasks import pull_integration
 
 def connect() -> None:
     changes.recorder_plug(record_change)
+    engine_status_plug(status)
     for signal, receiver in (
         (integrations.integration_connected, first_sync),
         (integrations.integration_settings_saved, nightly_followed),
