@@ -299,10 +299,8 @@ def document_cancel_apply(integration: Integration, kind: str, remote_id: str) -
         raise Skipped("Not in the hub.")
     services = DOCUMENTS[kind]
     with transaction.atomic():
-        document = services.cancel(
-            **{kind: services.kind.model(pk=link.object_id)},
-            from_integration_id=integration.pk,
-        )
+        document = services.kind.model.objects.get(pk=link.object_id)
+        document = services.cancel(**{kind: document}, from_integration_id=integration.pk)
         if document is None:
             return "Already cancelled."
         link_pulled(integration, kind, document, remote_id, link.remote_version)
