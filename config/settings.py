@@ -51,9 +51,9 @@ INSTALLED_APPS = [
     "apps.quotes",
     "apps.invoices",
     "apps.timesheets",
+    "apps.home",
     "apps.integrations",
     "apps.sync",
-    "apps.sandbox",
 ]
 
 MIDDLEWARE = [
@@ -169,8 +169,11 @@ TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
 if not TOKEN_ENCRYPTION_KEYS and not DEBUG:
     raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must be set when DEBUG is off.")
 
-# The built-in QuickBooks Online and Xero sandboxes (never in production).
+# The built-in QuickBooks Online and Xero sandboxes (never in production): a development tool,
+# installed (its models, migrations, admin, URLs, tasks and beat entry) only when enabled.
 SANDBOX_ENABLED = strict.bool("SANDBOX_ENABLED", default=DEBUG)
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("apps.sandbox")
 # Length in seconds of a provider's rate-limit "minute" in the sandbox; tests shorten it.
 SANDBOX_RATE_WINDOW_SECONDS = strict.float("SANDBOX_RATE_WINDOW_SECONDS", default=60.0, above=0)
 # How long an injected time-out fault holds its request before answering 504.

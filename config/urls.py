@@ -6,6 +6,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("apps.home.urls")),
     path("", include("apps.accounts.urls")),
     path("customers/", include("apps.customers.urls")),
     path("items/", include("apps.catalog.urls")),

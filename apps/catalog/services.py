@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.common.bounds import fits, limit_of, too_large_message
-from apps.sync.recorder import record_change
+from apps.common.changes import record_change
 
 from .models import ServiceItem
 

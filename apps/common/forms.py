@@ -10,13 +10,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.catalog.models import ServiceItem
 from apps.common.bounds import bounded_decimal_field
 from apps.common.currencies import document_currencies
 from apps.common.documents import Document, DocumentLine
 from apps.common.lines import LineInput
 from apps.common.money import plain
-from apps.customers.models import Customer
 
 LINE_PREFIX = "lines"
 
@@ -47,9 +45,11 @@ class CurrencyField(forms.ChoiceField):
 
 
 class DocumentForm(forms.Form):
-    """Header of a quote or invoice; subclasses add the due / expiry date."""
+    """Header of a quote or invoice; subclasses add the due / expiry date. Its choices are the
+    organisation's own customers (and its lines', the organisation's items), reached through
+    the organisation: this bottom layer imports none of the hub's apps."""
 
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none())
+    customer = forms.ModelChoiceField(queryset=None)
     issue_date = forms.DateField(widget=DateInput)
     billing_email = forms.EmailField(required=False, help_text="Defaults to the customer's.")
     currency = CurrencyField()
@@ -63,9 +63,7 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = Customer.objects.filter(
-            organisation=organisation, merged_into__isnull=True
-        )
+        self.fields["customer"].queryset = organisation.customers.filter(merged_into__isnull=True)
         self._limit_currency(organisation)
         self.fields["discount_percent"].initial = Decimal("0")
         self.fields["tax_rate"].initial = organisation.default_tax_rate
@@ -96,9 +94,7 @@ class DocumentForm(forms.Form):
 
 
 class LineForm(forms.Form):
-    service_item = forms.ModelChoiceField(
-        queryset=ServiceItem.objects.none(), required=False, label="Item"
-    )
+    service_item = forms.ModelChoiceField(queryset=None, required=False, label="Item")
     description = forms.CharField(max_length=500, required=False)
     quantity = bounded_decimal_field(DocumentLine, "quantity", min_value=0, label="Qty")
     unit_price = bounded_decimal_field(
@@ -114,12 +110,9 @@ class LineForm(forms.Form):
     )
     taxable = forms.BooleanField(required=False)
 
-    def __init__(self, *args, organisation=None, **kwargs):
+    def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        if organisation is not None:
-            self.fields["service_item"].queryset = ServiceItem.objects.filter(
-                organisation=organisation, active=True
-            )
+        self.fields["service_item"].queryset = organisation.service_items.filter(active=True)
         # Choosing an item swaps in this row filled from it (htmx); without JavaScript the
         # form's "Fill lines from their items" button does the same on the server.
         self.fields["service_item"].widget.attrs.update(
@@ -174,7 +167,7 @@ def blank_line_form(*, organisation, index: int) -> forms.Form:
     )
 
 
-def item_line_values(item: ServiceItem) -> dict:
+def item_line_values(item) -> dict:
     """What choosing ``item`` puts on a line: its description, price and tax flag."""
     return {
         "service_item": item.pk,
@@ -184,7 +177,7 @@ def item_line_values(item: ServiceItem) -> dict:
     }
 
 
-def line_filled_from_item(*, organisation, prefix: str, data, item: ServiceItem) -> forms.Form:
+def line_filled_from_item(*, organisation, prefix: str, data, item) -> forms.Form:
     """One row as typed (quantity, discount kept) with the chosen item's values filled in."""
     initial = {"quantity": data.get(f"{prefix}-quantity") or Decimal("1")}
     initial["discount_percent"] = data.get(f"{prefix}-discount_percent") or ""
@@ -202,7 +195,7 @@ def data_filled_from_items(data, *, organisation):
     """The posted rows with every chosen item's description, price and tax flag filled in
     (the no-JavaScript way to choose items)."""
     data = data.copy()
-    items = ServiceItem.objects.filter(organisation=organisation)
+    items = organisation.service_items.all()
     for index in range(posted_row_count(data)):
         prefix = f"{LINE_PREFIX}-{index}"
         item = items.filter(pk=_int(data.get(f"{prefix}-service_item"))).first()

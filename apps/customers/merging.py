@@ -1,8 +1,9 @@
 """Merging duplicate customers into one (docs/sync-rules.md, "Matching and duplicates").
 
-Everything that points at a duplicate moves to the customer kept: quotes, invoices, payments,
-time entries and sync links. The duplicate stays in the database, marked ``merged_into``, so
-links and history that name it still resolve.
+Everything that points at a duplicate moves to the customer kept: quotes, invoices, payments
+(through their services), time entries and sync links (their apps are asked through
+``signals``). The duplicate stays in the database, marked ``merged_into``, so links and
+history that name it still resolve.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.common.changes import record_change
 from apps.invoices.models import Invoice, Payment
+from apps.invoices.services import invoices_customer_move
 from apps.quotes.models import Quote
-from apps.sync.models import Change, Link, SyncLogEntry
-from apps.sync.recorder import record_change
-from apps.timesheets.models import TimeEntry
+from apps.quotes.services import quotes_customer_move
 
 from .models import Customer, CustomerMerge
 from .services import EDITABLE_FIELDS, _store_keys
+from .signals import counts_of, customer_merge_counted, customer_merging
 
 # Contact details the kept customer takes from a duplicate when it has none of its own.
 FILLABLE_FIELDS = tuple(
@@ -86,51 +88,16 @@ def merge_preview(*, keep: Customer, duplicates: Sequence[Customer]) -> MergePre
         quotes=Quote.objects.filter(customer_id__in=ids).count(),
         invoices=Invoice.objects.filter(customer_id__in=ids).count(),
         payments=Payment.objects.filter(customer_id__in=ids).count(),
-        time_entries=TimeEntry.objects.filter(customer_id__in=ids).count(),
-        links=Link.objects.filter(kind="customer", object_id__in=ids).count(),
+        **counts_of(customer_merge_counted.send(sender=Customer, duplicate_ids=ids)),
         filled=_filled_values(keep, duplicates),
     )
 
 
-def _move_links(keep: Customer, duplicate: Customer) -> int:
-    """Re-point the duplicate's links; where the kept customer is already linked in the same
-    integration, the duplicate's link is marked merged (and logged) instead of kept twice."""
-    kept_links = {
-        link.integration_id: link
-        for link in Link.objects.filter(kind="customer", object_id=keep.pk, merged_into=None)
-    }
-    moved = 0
-    for link in Link.objects.filter(kind="customer", object_id=duplicate.pk).select_related(
-        "integration"
-    ):
-        survivor = kept_links.get(link.integration_id)
-        if survivor is not None and link.merged_into_id is None:
-            link.merged_into = survivor
-            SyncLogEntry.objects.create(
-                integration=link.integration,
-                kind="customer",
-                object_id=keep.pk,
-                remote_id=link.remote_id,
-                direction=SyncLogEntry.Direction.PUSH,
-                outcome=SyncLogEntry.Outcome.MERGED,
-                message=(
-                    f"“{duplicate}” was merged into “{keep}”. Its record {link.remote_id} in "
-                    f"{link.integration} now points at {survivor.remote_id}, which stays linked."
-                ),
-            )
-        link.object_id = keep.pk
-        link.save(update_fields=["object_id", "merged_into"])
-        moved += 1
-    return moved
-
-
 def _merge_one(keep: Customer, duplicate: Customer, by) -> CustomerMerge:
     moved = {
-        "quotes": Quote.objects.filter(customer=duplicate).update(customer=keep),
-        "invoices": Invoice.objects.filter(customer=duplicate).update(customer=keep),
-        "payments": Payment.objects.filter(customer=duplicate).update(customer=keep),
-        "time_entries": TimeEntry.objects.filter(customer=duplicate).update(customer=keep),
-        "links": _move_links(keep, duplicate),
+        "quotes": quotes_customer_move(duplicate=duplicate, keep=keep),
+        **invoices_customer_move(duplicate=duplicate, keep=keep),
+        **counts_of(customer_merging.send(sender=Customer, keep=keep, duplicate=duplicate)),
     }
     Customer.objects.filter(merged_into=duplicate).update(merged_into=keep)
     duplicate.merged_into = keep
@@ -167,11 +134,8 @@ def customer_merge(
 
 def _record_moves(keep: Customer, duplicates: Sequence[Customer]) -> None:
     """The kept customer and the documents now under it go out again, so each integration's
-    copy names the right customer; the duplicates' own waiting pushes are dropped (they would
-    send a customer that no longer stands on its own)."""
-    Change.objects.filter(
-        kind="customer", object_id__in=[d.pk for d in duplicates], state=Change.State.PENDING
-    ).delete()
+    copy names the right customer (the duplicates' own waiting pushes were dropped by the
+    engine as their links moved)."""
     org = keep.organisation_id
     record_change(organisation_id=org, kind="customer", object_id=keep.pk)
     for kind, model in (("quote", Quote), ("invoice", Invoice)):

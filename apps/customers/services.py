@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from apps.sync.recorder import record_change
+from apps.common.changes import record_change
 
 from .matching import normalise_email, normalise_name, normalise_phone
 from .models import Customer

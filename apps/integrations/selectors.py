@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
+from .engine_status import engine_status
 from .models import Integration, Provider
 
 
@@ -17,24 +17,10 @@ class Card:
     integration: Integration | None
 
 
-def latest_runs(integration_ids: list[int]) -> dict:
-    """Each integration's most recent SyncRun, by integration id, in one query: only the latest
-    run of each is read, not every run it ever had."""
-    from apps.sync.models import SyncRun
-
-    latest = SyncRun.objects.filter(integration_id=OuterRef("integration_id")).order_by(
-        "-started_at", "-id"
-    )
-    runs = SyncRun.objects.filter(
-        integration_id__in=integration_ids, pk=Subquery(latest.values("pk")[:1])
-    )
-    return {run.integration_id: run for run in runs}
-
-
 def integrations_with_latest_run(queryset: QuerySet[Integration]) -> list[Integration]:
     """Each integration with ``latest_run`` (its most recent SyncRun or None) attached."""
     integrations = list(queryset.select_related("organisation"))
-    runs = latest_runs([i.pk for i in integrations])
+    runs = engine_status().latest_runs([i.pk for i in integrations])
     for integration in integrations:
         integration.latest_run = runs.get(integration.pk)
     return integrations
@@ -73,34 +59,15 @@ class Health:
     failed: int
 
 
-def _change_counts(integration_ids: list[int]) -> dict[int, dict[str, int]]:
-    from apps.sync.models import Change
-
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = (
-        Change.objects.filter(
-            integration_id__in=integration_ids,
-            state__in=[Change.State.PENDING, Change.State.FAILED],
-        )
-        .values("integration_id", "state")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts[row["integration_id"]][row["state"]] = row["n"]
-    return counts
-
-
 def health_for(organisation) -> list[Health]:
-    from apps.sync.models import Change, SyncRun
-
+    engine = engine_status()
     integrations = integrations_with_latest_run(
         Integration.objects.filter(organisation=organisation)
     )
-    counts = _change_counts([i.pk for i in integrations])
+    counts = engine.outbox_counts([i.pk for i in integrations])
     result = []
     for integration in integrations:
-        waiting = counts[integration.pk].get(Change.State.PENDING, 0)
-        failed = counts[integration.pk].get(Change.State.FAILED, 0)
+        waiting, failed = counts.get(integration.pk, (0, 0))
         run = integration.latest_run
         if integration.status == Integration.Status.NEEDS_RECONNECT:
             state, label = "needs_reconnect", "Needs reconnecting"
@@ -108,7 +75,7 @@ def health_for(organisation) -> list[Health]:
             state, label = "disconnected", "Disconnected"
         elif not integration.sync_enabled:
             state, label = "disabled", "Sync disabled"
-        elif failed or (run is not None and run.status == SyncRun.Status.FAILED):
+        elif failed or (run is not None and engine.run_failed(run)):
             state, label = "failing", "Failing"
         else:
             state, label = "connected", "Connected"

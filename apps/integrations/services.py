@@ -4,18 +4,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-
-from apps.sync.nightly import nightly_schedule_update
-from apps.sync.timesheets import sync_start_check
 
 from . import crypto
 from .companies import CompanyFacts
 from .models import Integration, Provider
 from .oauth import TokenSet, token_revoke_at_provider
-from .sync_hooks import sync_hook
+from .signals import (
+    integration_connected,
+    integration_settings_saved,
+    integration_sync_to_enabled,
+)
 from .tokens import apply_tokens
 
 # Toggle field prefix → the sync engine's record kind (apps.sync.models.Kind).
@@ -134,9 +137,7 @@ def integration_connect(
     # The first sync starts at once rather than at the next periodic pull: records in progress
     # go out and, with Sync from on, the company's customers come in
     # (docs/sync-rules.md, "Connecting, disconnecting, reconnecting").
-    pull = sync_hook("apps.sync.tasks", "pull_integration")
-    if pull is not None:
-        transaction.on_commit(lambda: pull.delay(integration.pk))
+    integration_connected.send(sender=Integration, integration=integration)
     return integration
 
 
@@ -174,13 +175,31 @@ def _syncs_to(integration: Integration, prefix: str) -> bool:
 
 def _notify_sync_to_enabled(integration: Integration, kinds: Iterable[str]) -> None:
     """Records still in progress are sent when Sync to is turned on (docs/sync-rules.md,
-    "Connecting, disconnecting, reconnecting"): the sync
-    engine queues them. Skipped while that part of the engine does not exist."""
-    enabled = sync_hook("apps.sync.services", "integration_sync_to_enabled")
-    if enabled is None:
-        return
-    for kind in sorted(kinds):
-        enabled(integration=integration, kind=kind)
+    "Connecting, disconnecting, reconnecting"): the sync engine queues them."""
+    if kinds:
+        integration_sync_to_enabled.send(
+            sender=Integration, integration=integration, kinds=sorted(kinds)
+        )
+
+
+def _timesheets_start_settle(integration: Integration, *, previous: date | None) -> bool:
+    """Settle the timesheet sync start date before the settings are saved: today (in the
+    organisation's time zone) when timesheet sync is first turned on, never a future date.
+    True when the date moved earlier, so approved entries from then on are to be queued."""
+    today = integration.organisation.today()
+    start = integration.timesheets_sync_start
+    if integration.timesheets_sync_to and start is None:
+        integration.timesheets_sync_start = start = today
+    if start is not None and start > today:
+        raise ValidationError(
+            {
+                "timesheets_sync_start": (
+                    f"The sync start date cannot be in the future: choose {today:%d %b %Y} or "
+                    "an earlier date."
+                )
+            }
+        )
+    return previous is not None and start is not None and start < previous
 
 
 @transaction.atomic
@@ -199,11 +218,11 @@ def integration_settings_update(*, integration: Integration, values: dict) -> In
         row.nightly_export_time = None
     # Today when timesheet sync is first turned on; an earlier date backfills
     # (docs/sync-rules.md, "Timesheets").
-    backfill = sync_start_check(row, previous=previous_start)
+    backfill = _timesheets_start_settle(row, previous=previous_start)
     row.full_clean(exclude=["organisation"])
     row.save()
     # The nightly export's beat schedule follows the timing and time just saved.
-    nightly_schedule_update(integration=row)
+    integration_settings_saved.send(sender=Integration, integration=row)
     if row.is_connected:
         kinds = _sync_to_kinds(row) - before
         if backfill and row.syncs_to("time_entry"):

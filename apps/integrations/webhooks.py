@@ -26,7 +26,7 @@ from . import payloads
 from .models import Integration, Provider, WebhookEvent
 from .payloads import Notice
 from .quickbooks import notifications as quickbooks_notifications
-from .sync_hooks import sync_hook
+from .signals import integration_changes_notified
 from .xero import notifications as xero_notifications
 
 logger = logging.getLogger(__name__)
@@ -69,11 +69,7 @@ def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
 
 
 def _pull(integration_ids: list[int]) -> None:
-    pull = sync_hook("apps.sync.tasks", "pull_integration")
-    if pull is None:
-        return
-    for integration_id in integration_ids:
-        pull.delay(integration_id, trigger="webhook")  # SyncRun.Trigger.WEBHOOK
+    integration_changes_notified.send(sender=WebhookEvent, integration_ids=integration_ids)
     # Handed to the engine: the pull reads every change since the last one, these included.
     WebhookEvent.objects.filter(
         integration_id__in=integration_ids, processed_at__isnull=True

@@ -14,18 +14,21 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.accounts.services import number_allocate
 from apps.common.bounds import fits, limit_of, too_large_message
+from apps.common.changes import record_change
 from apps.common.document_services import (
     DocumentKind,
     document_apply_changes,
+    document_cancel_pulled,
     document_create,
+    document_import,
     document_update,
     record,
     require_status,
 )
 from apps.common.lines import LineInput
 from apps.common.money import ZERO, round_money
-from apps.sync.recorder import record_change
 
 from .models import Invoice, InvoiceLine, Payment
 
@@ -37,6 +40,7 @@ INVOICE = DocumentKind(
     prefix="INV",
     sync_kind="invoice",
     editable=(Invoice.Status.DRAFT, Invoice.Status.SENT),
+    numbering=number_allocate,
 )
 EDITABLE = INVOICE.editable
 # How long a customer has to pay a new invoice, unless staff choose another due date.
@@ -75,6 +79,21 @@ def invoice_apply_changes(
         adjustments=adjustments,
         status=status,
         from_integration_id=from_integration_id,
+    )
+
+
+def invoice_import(*, status: str, **document: Any) -> Invoice:
+    """An invoice that originates in an integration (``document_import``). Its paid states
+    follow its payments, which arrive as payments: a paid one arrives as sent."""
+    if status in (Invoice.Status.PAID, Invoice.Status.PARTIALLY_PAID):
+        status = Invoice.Status.SENT
+    return document_import(INVOICE, status=status, **document)
+
+
+def invoice_cancel_pulled(*, invoice: Invoice, from_integration_id: int) -> Invoice | None:
+    """Voided or deleted in an integration (``document_cancel_pulled``)."""
+    return document_cancel_pulled(
+        INVOICE, document=invoice, from_integration_id=from_integration_id
     )
 
 
@@ -253,3 +272,12 @@ def _record_payment(payment: Payment) -> None:
     record_change(
         organisation_id=payment.customer.organisation_id, kind="payment", object_id=payment.pk
     )
+
+
+def invoices_customer_move(*, duplicate, keep) -> dict[str, int]:
+    """A customer merge: the duplicate's invoices and payments now belong to the customer kept
+    (the merge records them for sync). Returns how many of each moved."""
+    return {
+        "invoices": Invoice.objects.filter(customer=duplicate).update(customer=keep),
+        "payments": Payment.objects.filter(customer=duplicate).update(customer=keep),
+    }

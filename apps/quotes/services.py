@@ -9,10 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.services import number_allocate
 from apps.common.document_services import (
     DocumentKind,
     document_apply_changes,
+    document_cancel_pulled,
     document_create,
+    document_import,
     document_update,
     record,
     require_status,
@@ -31,6 +34,7 @@ QUOTE = DocumentKind(
     prefix="QU",
     sync_kind="quote",
     editable=(Quote.Status.DRAFT, Quote.Status.SENT),
+    numbering=number_allocate,
 )
 
 
@@ -74,6 +78,16 @@ def quote_apply_changes(
         status=status,
         from_integration_id=from_integration_id,
     )
+
+
+def quote_import(**document: Any) -> Quote:
+    """A quote that originates in an integration (``document_import``)."""
+    return document_import(QUOTE, **document)
+
+
+def quote_cancel_pulled(*, quote: Quote, from_integration_id: int) -> Quote | None:
+    """Voided or deleted in an integration (``document_cancel_pulled``)."""
+    return document_cancel_pulled(QUOTE, document=quote, from_integration_id=from_integration_id)
 
 
 def _transition(quote: Quote, *, allowed: tuple[str, ...], action: str, to: str, **stamp) -> Quote:
@@ -147,3 +161,9 @@ def quote_convert(*, quote: Quote, by=None) -> Invoice:
         quote.save(update_fields=["converted_invoice", "updated_at"])
         _record(quote)
     return invoice
+
+
+def quotes_customer_move(*, duplicate, keep) -> int:
+    """A customer merge: the duplicate's quotes now belong to the customer kept (the merge
+    records them for sync). Returns how many moved."""
+    return Quote.objects.filter(customer=duplicate).update(customer=keep)

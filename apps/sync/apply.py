@@ -1,39 +1,48 @@
 """Pull: one remote record into the hub (docs/sync-rules.md: "Through the hub",
 "No echoes", "Payments", "Matching and duplicates").
 
-Customers go through the customers services (matched by e-mail, then name and phone, before one
-is created). Invoices and quotes that originate in an integration are created here: the staff
-services refuse what a remote record may legitimately be (already sent, cancelled, numbered by the
-integration), so this module writes them with the same validation and totals and records the
-change for every *other* integration. A linked one takes only the fields the integration changed,
-through the invoice and quote services (``linked_document_apply``, docs/round-trips.md).
-Payments go through ``payment_record`` with source "integration", which never fans them out.
-After each write the source's link holds the hub record's fingerprint, so the record is never
-echoed back.
+The hub's records are written only through their apps' services. Customers go through the
+customers services (matched by e-mail, then name and phone, before one is created). Invoices and
+quotes that originate in an integration are created by ``invoice_import`` / ``quote_import``,
+which record the change for every *other* integration; a linked one takes only the fields the
+integration changed (``linked_document_apply``, docs/round-trips.md). Payments go through
+``payment_record`` with source "integration", which never fans them out. After each write the
+source's link holds the hub record's fingerprint, so the record is never echoed back.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Organisation
-from apps.common.lines import LineInput, apply_header, document_save
+from apps.common.document_services import DocumentKind
+from apps.common.lines import LineInput
 from apps.customers.matching import customer_find_match
 from apps.customers.models import Customer
 from apps.customers.services import customer_create, customer_update
 from apps.integrations.models import Integration
-from apps.invoices.models import Invoice, InvoiceLine, Payment
-from apps.invoices.services import invoice_apply_changes, payment_record, payment_void
-from apps.quotes.models import Quote, QuoteLine
-from apps.quotes.services import quote_apply_changes
+from apps.invoices.models import Invoice, Payment
+from apps.invoices.services import (
+    INVOICE,
+    invoice_apply_changes,
+    invoice_cancel_pulled,
+    invoice_import,
+    payment_record,
+    payment_void,
+)
+from apps.quotes.models import Quote
+from apps.quotes.services import QUOTE, quote_apply_changes, quote_cancel_pulled, quote_import
 
 from . import fingerprints
 from .adapters import RemoteCustomer, RemoteDocument, RemotePayment
 from .exchanged import difference, form_of
 from .fingerprints import fingerprint
 from .models import Kind, Link, Side
-from .recorder import queue_for, record_change
+from .recorder import queue_for
 from .round_trips import plan_adjustment, plan_changes
 
 # Integrations know no titles: a pulled customer leaves the hub's title alone.
@@ -41,6 +50,23 @@ CUSTOMER_FIELDS = tuple(name for name in fingerprints.CUSTOMER_FIELDS if name !=
 
 
 UNCHANGED = "Unchanged."
+
+
+class DocumentServices(NamedTuple):
+    """The invoice or quote services the engine writes a document through."""
+
+    kind: DocumentKind
+    create: Callable
+    apply_changes: Callable
+    cancel: Callable
+
+
+DOCUMENTS = {
+    Kind.INVOICE: DocumentServices(
+        INVOICE, invoice_import, invoice_apply_changes, invoice_cancel_pulled
+    ),
+    Kind.QUOTE: DocumentServices(QUOTE, quote_import, quote_apply_changes, quote_cancel_pulled),
+}
 
 
 class Skipped(Exception):
@@ -142,58 +168,33 @@ def _lines(remote: RemoteDocument) -> list[LineInput]:
     ]
 
 
-def _free_number(model, organisation_id: int, number: str, provider: str) -> str:
-    if not model.objects.filter(organisation_id=organisation_id, number=number).exists():
-        return number
-    return f"{number}-{provider[:3].upper()}"[:30]
-
-
 def document_apply(
     integration: Integration, remote: RemoteDocument, customer: Customer, *, historical=False
 ) -> tuple[Invoice | Quote, str]:
     """Create or update the hub invoice or quote ``remote`` describes and fan the change out to
     the other integrations (never straight across: through their outbox)."""
-    model, line_model, parent, end = (
-        (Invoice, InvoiceLine, "invoice", "due_date")
-        if remote.kind == Kind.INVOICE
-        else (Quote, QuoteLine, "quote", "expiry_date")
-    )
     link = remote_link(integration, remote.kind, remote.remote_id)
     if link is not None:
         return linked_document_apply(integration, link, remote, customer)
+    services = DOCUMENTS[remote.kind]
     with transaction.atomic():
-        document = model(organisation_id=integration.organisation_id)
-        document.number = _free_number(
-            model,
-            integration.organisation_id,
-            remote.number or remote.remote_id,
-            integration.provider,
-        )
-        outcome = "Created."
-        if historical:
-            document.imported_from = integration
-            outcome = "Imported from the integration's history."
-        document.organisation = integration.organisation
-        apply_header(
-            document,
-            {
+        document = services.create(
+            organisation=integration.organisation,
+            number=remote.number or remote.remote_id,
+            number_suffix=integration.provider[:3].upper(),
+            header={
                 "customer": customer,
                 "issue_date": remote.issue_date,
-                end: remote.due_date,
+                services.kind.end_field: remote.due_date,
                 "billing_email": remote.billing_email,
                 "currency": remote.currency or integration.currency,
                 "discount_percent": remote.discount_percent,
                 "tax_rate": remote.tax_rate,
             },
-            end_field=end,
-        )
-        _apply_status(document, remote.status)
-        document_save(
-            document,
             lines=_lines(remote),
-            line_model=line_model,
-            parent_field=parent,
-            end_field=end,
+            status=remote.status,
+            from_integration=integration,
+            historical=historical,
         )
         link_pulled(
             integration,
@@ -204,13 +205,7 @@ def document_apply(
             exchanged=remote,
             imported_history=historical,
         )
-        if not historical:
-            record_change(
-                organisation_id=integration.organisation_id,
-                kind=remote.kind,
-                object_id=document.pk,
-                except_integration_id=integration.pk,
-            )
+    outcome = "Imported from the integration's history." if historical else "Created."
     return document, outcome
 
 
@@ -220,8 +215,8 @@ def linked_document_apply(
     """Apply to a linked invoice or quote only the fields the integration changed since the
     form last exchanged with it (docs/round-trips.md). A pulled record equal to that form (our
     own push read back) changes nothing and goes nowhere."""
-    model = Invoice if remote.kind == Kind.INVOICE else Quote
-    end = "due_date" if remote.kind == Kind.INVOICE else "expiry_date"
+    services = DOCUMENTS[remote.kind]
+    model, end = services.kind.model, services.kind.end_field
     with transaction.atomic():
         document = model.objects.select_for_update().get(pk=link.object_id)
         if document.status == "cancelled":
@@ -244,10 +239,7 @@ def linked_document_apply(
             _link_read(link, remote)
             return document, UNCHANGED
         hub_had_news = link.fingerprint != fingerprint(remote.kind, document)
-        apply_changes = (
-            invoice_apply_changes if remote.kind == Kind.INVOICE else quote_apply_changes
-        )
-        document = apply_changes(
+        document = services.apply_changes(
             **{remote.kind: document},
             header=plan.header,
             lines=plan.lines,
@@ -300,48 +292,19 @@ def _changes_message(plan, source: str, total) -> str:
     return message
 
 
-def _apply_status(document, status: str) -> None:
-    """Take the integration's status, except that an invoice's paid states follow its payments
-    (which arrive as payments) and a hub cancellation is never undone by a stale remote copy."""
-    if document.pk and document.status == "cancelled":
-        return
-    now = timezone.now()
-    if isinstance(document, Invoice):
-        paid_states = (Invoice.Status.PAID, Invoice.Status.PARTIALLY_PAID)
-        if status in paid_states:
-            status = Invoice.Status.SENT
-        if document.pk and document.status in paid_states and status != Invoice.Status.CANCELLED:
-            status = document.status
-    if status not in {choice for choice, _ in type(document).Status.choices}:
-        status = "sent"
-    document.status = status
-    if status != "draft" and not document.sent_at:
-        document.sent_at = now
-    if status == "cancelled":
-        document.cancelled_at = now
-
-
 def document_cancel_apply(integration: Integration, kind: str, remote_id: str) -> str:
     """A voided or deleted remote document: cancel its hub record, and let the other
     integrations that have it cancel theirs."""
     link = remote_link(integration, kind, remote_id)
     if link is None:
         raise Skipped("Not in the hub.")
-    model = Invoice if kind == Kind.INVOICE else Quote
+    services = DOCUMENTS[kind]
     with transaction.atomic():
-        document = model.objects.select_for_update().get(pk=link.object_id)
-        if document.status == "cancelled":
+        document = services.kind.model.objects.get(pk=link.object_id)
+        document = services.cancel(**{kind: document}, from_integration_id=integration.pk)
+        if document is None:
             return "Already cancelled."
-        document.status = "cancelled"
-        document.cancelled_at = timezone.now()
-        document.save(update_fields=["status", "cancelled_at", "updated_at"])
         link_pulled(integration, kind, document, remote_id, link.remote_version)
-        record_change(
-            organisation_id=integration.organisation_id,
-            kind=kind,
-            object_id=document.pk,
-            except_integration_id=integration.pk,
-        )
     return "Cancelled."
 
 

@@ -9,6 +9,8 @@ class SyncConfig(AppConfig):
     label = "sync"
 
     def ready(self) -> None:
+        from . import receivers
         from .schedule import ensure_periodic_tasks
 
         post_migrate.connect(ensure_periodic_tasks, sender=self)
+        receivers.connect()

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from django.core.exceptions import ValidationError
-
 from apps.integrations.models import EmployeeMapping, Integration
 from apps.timesheets.models import TimeEntry, Timesheet
 
@@ -116,23 +114,3 @@ def entry_send(ctx, entry: TimeEntry, link: Link | None, key: str):
         key=key,
     )
     return pushed, "Updated." if link else "Created as a time activity."
-
-
-def sync_start_check(integration: Integration, *, previous: date | None) -> bool:
-    """Settle the timesheet sync start date before the settings are saved: today (in the
-    organisation's time zone) when timesheet sync is first turned on, never a future date.
-    True when the date moved earlier, so approved entries from then on are to be queued."""
-    today = integration.organisation.today()
-    start = integration.timesheets_sync_start
-    if integration.timesheets_sync_to and start is None:
-        integration.timesheets_sync_start = start = today
-    if start is not None and start > today:
-        raise ValidationError(
-            {
-                "timesheets_sync_start": (
-                    f"The sync start date cannot be in the future: choose {today:%d %b %Y} or "
-                    "an earlier date."
-                )
-            }
-        )
-    return previous is not None and start is not None and start < previous

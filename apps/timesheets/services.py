@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.common.bounds import fits, limit_of, too_large_message
-from apps.sync.recorder import record_change
+from apps.common.changes import record_change
 
 from .models import TeamMember, TimeEntry, Timesheet
 
@@ -121,3 +121,14 @@ def timesheet_approve(*, timesheet: Timesheet, by) -> Timesheet:
                 organisation_id=timesheet.organisation_id, kind="time_entry", object_id=entry_id
             )
     return timesheet
+
+
+def time_entries_customer_move(sender, *, keep, duplicate, **kwargs) -> dict[str, int]:
+    """A customer merge (``apps.customers.signals.customer_merging``): the duplicate's time
+    entries now belong to the customer kept."""
+    return {"time_entries": TimeEntry.objects.filter(customer=duplicate).update(customer=keep)}
+
+
+def time_entries_customer_count(sender, *, duplicate_ids, **kwargs) -> dict[str, int]:
+    """A customer merge's preview: the time entries that would move."""
+    return {"time_entries": TimeEntry.objects.filter(customer_id__in=duplicate_ids).count()}

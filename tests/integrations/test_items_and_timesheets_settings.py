@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from cryptography.fernet import Fernet
 
-from apps.integrations import services
 from apps.integrations.models import EmployeeMapping, Provider
+from apps.sync import receivers
 from apps.timesheets.services import team_member_create
 from tests.staff import assert_three_users
 
@@ -26,11 +26,7 @@ def sync_to_enabled(monkeypatch):
     def enabled(*, integration, kind):
         calls.append((integration.pk, kind))
 
-    monkeypatch.setattr(
-        services,
-        "sync_hook",
-        lambda module, name: enabled if name == "integration_sync_to_enabled" else None,
-    )
+    monkeypatch.setattr(receivers, "integration_sync_to_enabled", enabled)
     return calls
 
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from apps.integrations import services
 from apps.integrations.models import Integration, Provider
+from apps.sync import receivers
 from apps.sync.models import Change, SyncRun
 from tests.staff import assert_three_users
 
@@ -32,11 +32,7 @@ def sync_to_enabled(monkeypatch):
     def enabled(*, integration, kind):
         calls.append((integration.pk, kind))
 
-    monkeypatch.setattr(
-        services,
-        "sync_hook",
-        lambda module, name: enabled if name == "integration_sync_to_enabled" else None,
-    )
+    monkeypatch.setattr(receivers, "integration_sync_to_enabled", enabled)
     return calls
 
 

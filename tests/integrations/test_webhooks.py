@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from apps.integrations import webhooks
 from apps.integrations.models import Provider, WebhookEvent
+from apps.sync import receivers
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,7 @@ def pulls(monkeypatch):
             assert trigger == "webhook"
             asked.append(integration_id)
 
-    monkeypatch.setattr(
-        webhooks,
-        "sync_hook",
-        lambda module, name: (
-            PullTask if (module, name) == ("apps.sync.tasks", "pull_integration") else None
-        ),
-    )
+    monkeypatch.setattr(receivers, "pull_integration", PullTask)
     return asked
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from apps.accounts.demo import seed
+from apps.home.demo import seed
 
 
 class Command(BaseCommand):

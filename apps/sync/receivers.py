@@ -1,0 +1,66 @@
+"""The engine's side of the signals the apps below it send (docs/architecture.md, "Layers").
+
+Connected once, when Django starts (``SyncConfig.ready``): the integrations and customers apps
+announce what happened and never import the engine. Each receiver runs in the sender's
+transaction; tasks are sent only after it commits.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from apps.common import changes
+from apps.customers.signals import customer_merge_counted, customer_merging
+from apps.integrations import signals as integrations
+from apps.integrations.engine_status import engine_status_plug
+
+from . import merges, status
+from .models import SyncRun
+from .nightly import nightly_schedule_update
+from .recorder import record_change
+from .services import integration_sync_to_enabled
+from .tasks import pull_integration
+
+
+def connect() -> None:
+    changes.recorder_plug(record_change)
+    engine_status_plug(status)
+    for signal, receiver in (
+        (integrations.integration_connected, first_sync),
+        (integrations.integration_settings_saved, nightly_followed),
+        (integrations.integration_sync_to_enabled, in_progress_queued),
+        (integrations.integration_changes_notified, webhook_pulls),
+        (customer_merging, customer_links_move),
+        (customer_merge_counted, customer_links_count),
+    ):
+        signal.connect(receiver, dispatch_uid=f"sync.{receiver.__name__}")
+
+
+def first_sync(sender, *, integration, **kwargs) -> None:
+    """The first sync starts at once rather than at the next periodic pull: records in progress
+    go out and, with Sync from on, the company's customers come in."""
+    transaction.on_commit(lambda: pull_integration.delay(integration.pk))
+
+
+def nightly_followed(sender, *, integration, **kwargs) -> None:
+    """The nightly export's beat schedule follows the timing and time just saved."""
+    nightly_schedule_update(integration=integration)
+
+
+def in_progress_queued(sender, *, integration, kinds, **kwargs) -> None:
+    """Sync to took effect: the records still in progress of each kind are queued."""
+    for kind in kinds:
+        integration_sync_to_enabled(integration=integration, kind=kind)
+
+
+def webhook_pulls(sender, *, integration_ids, **kwargs) -> None:
+    for integration_id in integration_ids:
+        pull_integration.delay(integration_id, trigger=SyncRun.Trigger.WEBHOOK)
+
+
+def customer_links_move(sender, *, keep, duplicate, **kwargs) -> dict[str, int]:
+    return {"links": merges.customer_links_move(keep=keep, duplicate=duplicate)}
+
+
+def customer_links_count(sender, *, duplicate_ids, **kwargs) -> dict[str, int]:
+    return {"links": merges.customer_links_count(duplicate_ids)}
