@@ -19,7 +19,7 @@ from django.utils import timezone
 from apps.customers.models import Customer
 from apps.integrations.models import Integration
 
-from . import adapters, outbox
+from . import adapters, echoes, outbox
 from .adapters import RemoteChange
 from .apply import (
     UNCHANGED,
@@ -30,7 +30,7 @@ from .apply import (
     payment_apply,
     remote_link,
 )
-from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
+from .errors import AuthExpired, PermanentError, ReconnectNeeded, Throttled, TransientError
 from .models import Kind, SyncLogEntry, SyncRun
 from .own_records import hub_document_sent_as, link_own
 from .runs import count, log, run_finish, run_save_progress, run_start
@@ -73,33 +73,24 @@ def pull(
     adapter: adapters.Adapter | None = None,
     trigger: str = SyncRun.Trigger.PULL,
 ) -> PullResult:
-    """Bring everything changed in the integration since the watermark into the hub."""
+    """Bring everything changed in the integration since the watermark into the hub.
+
+    A webhook's pull first compares the waiting events with what the hub wrote itself and
+    reads nothing when that is all they announce (``echoes``). Waiting for the hub's own
+    request limiter (``Throttled``) is no failure: the pull stops where it is, keeping what
+    it applied and the watermark of the pages it finished, and asks to be run again then."""
     kinds = pulled_kinds(integration)
     if not kinds:
         return PullResult(run=run)
-    dry_run = bool(run and run.dry_run)
-    token = outbox.claim(integration.pk, "pull")
-    if token is None:
-        return PullResult(busy=True, run=run)
     result = PullResult(run=run)
     try:
-        state = outbox.state_for(integration.pk)
-        since = since_for(state)
-        adapter = adapter or adapters.adapter_for(integration)
-        for page in adapter.pull(kinds, since):
-            if result.run is None and page.changes:
-                result.run = run_start(integration=integration, trigger=trigger)
-            for change in sorted(page.changes, key=lambda c: outbox.KIND_ORDER.get(c.kind, 9)):
-                if dry_run:
-                    _log(result.run, integration, change, Outcome.PULLED, "Would be pulled.")
-                else:
-                    pull_one(integration, adapter, change, result.run)
-                result.pulled += 1
-            if not dry_run:
-                _store_watermark(state, page, full_scan=since is None)
-            if result.run is not None:
-                run_save_progress(result.run)
-            outbox.heartbeat(integration.pk, "pull", token)
+        if trigger == SyncRun.Trigger.WEBHOOK and not echoes.pull_needed(
+            integration, kinds, lambda: adapter or adapters.adapter_for(integration)
+        ):
+            return result
+        _claimed_pull(integration, adapter, kinds, result, trigger=trigger)
+    except Throttled as exc:
+        result.retry_in = exc.retry_after  # not an error: no message, the run ends as it is
     except (TransientError, AuthExpired) as exc:
         # AuthExpired here means the adapter's own refresh already failed once: try later.
         result.error = exc.message
@@ -111,9 +102,41 @@ def pull(
             # The run this pull opened is never handed back to its caller: it ends here.
             run_finish(result.run, error=f"The pull stopped on an unexpected error: {exc}"[:500])
         raise
+    return result
+
+
+def _claimed_pull(integration, adapter, kinds, result: PullResult, *, trigger) -> None:
+    """One pull at a time per integration; a pull asked for meanwhile runs right after."""
+    token = outbox.claim(integration.pk, "pull")
+    if token is None:
+        result.busy = True
+        return
+    try:
+        echoes.mark_covered(integration, timezone.now())
+        adapter = adapter or adapters.adapter_for(integration)
+        _pull_pages(integration, adapter, kinds, result, token, trigger=trigger)
     finally:
         outbox.release(integration.pk, "pull", token)
-    return result
+
+
+def _pull_pages(integration, adapter, kinds, result: PullResult, token: str, *, trigger) -> None:
+    dry_run = bool(result.run and result.run.dry_run)
+    state = outbox.state_for(integration.pk)
+    since = since_for(state)
+    for page in adapter.pull(kinds, since):
+        if result.run is None and page.changes:
+            result.run = run_start(integration=integration, trigger=trigger)
+        for change in sorted(page.changes, key=lambda c: outbox.KIND_ORDER.get(c.kind, 9)):
+            if dry_run:
+                _log(result.run, integration, change, Outcome.PULLED, "Would be pulled.")
+            else:
+                pull_one(integration, adapter, change, result.run)
+            result.pulled += 1
+        if not dry_run:
+            _store_watermark(state, page, full_scan=since is None)
+        if result.run is not None:
+            run_save_progress(result.run)
+        outbox.heartbeat(integration.pk, "pull", token)
 
 
 def _store_watermark(state, page, *, full_scan: bool) -> None:

@@ -30,8 +30,9 @@ from . import limits, mapping, reading
 from .batches import BatchMixin, literals
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 from .items import ItemMixin
-from .taxes import TaxCodeMixin
+from .taxes import TaxCodeMixin, refused_for_tax_code
 from .time import TimeMixin
+from .versions import VersionsMixin
 
 _guarded = malformed_is_transient("QuickBooks")
 
@@ -49,7 +50,7 @@ def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZE
     )
 
 
-class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
+class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = QuickBooksClient(integration)
@@ -200,16 +201,27 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
 
     def _push_document(self, document, kind, remote_id, customer_remote_id, key) -> Pushed:
         entity = mapping.ENTITY[kind]
-        body = self._document_body(document, kind, customer_remote_id)
-        if remote_id is None:
-            data = self.client.create(entity, body, key=key)
-        else:
-            data = self._update(entity, remote_id, body)
+        try:
+            data = self._write_document(entity, document, kind, remote_id, customer_remote_id, key)
+        except QboFault as exc:
+            if not refused_for_tax_code(exc):
+                raise
+            # The kept tax codes are out of date: read them again, once. A refused create made
+            # nothing, so a new request id cannot make a copy.
+            self.forget_settings()
+            key = f"{key}/settings"
+            data = self._write_document(entity, document, kind, remote_id, customer_remote_id, key)
         # Read with the company's zero-rated codes, as a pull reads it: outside the US a
         # 0 % invoice's taxable lines carry a zero-rated code (docs/round-trips.md).
         return _pushed(
             data, entity, str(data.get("DocNumber", "")), zero_rated=self._zero_rated_codes()
         )
+
+    def _write_document(self, entity, document, kind, remote_id, customer_remote_id, key) -> dict:
+        body = self._document_body(document, kind, customer_remote_id)
+        if remote_id is None:
+            return self.client.create(entity, body, key=key)
+        return self._update(entity, remote_id, body)
 
     @_guarded
     def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:

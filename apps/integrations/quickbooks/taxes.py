@@ -10,29 +10,55 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from apps.integrations import reference_cache
 from apps.sync.adapters import RemoteChange
 from apps.sync.errors import PermanentError
 
 from . import mapping, reading
 
+INVALID_REFERENCE = "2500"
+
+
+SALES_CODES = "sales-tax-codes"
+
+
+def refused_for_tax_code(exc: Exception) -> bool:
+    """QuickBooks refused a document for a tax code it does not have (any more): 2500
+    "Invalid Reference Id : TaxCodeRef assigned to this transaction does not exist".
+    https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/error-codes"""
+    return getattr(exc, "code", "") == INVALID_REFERENCE and "TaxCode" in str(exc)
+
 
 class TaxCodeMixin:
     def _sales_tax_codes(self) -> list[tuple[str, Decimal]]:
-        """(id, percent) of each active TaxCode that has sales rates: the sum of those rates."""
+        """(id, percent) of each active TaxCode that has sales rates, kept per company
+        (apps.integrations.reference_cache): two queries an hour, not two a drain."""
         if self._sales_codes is None:
-            rates = {
-                str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
-                for r in self.client.query("select * from TaxRate maxresults 1000")
-            }
-            self._sales_codes = []
-            for code in self.client.query("select * from TaxCode maxresults 1000"):
-                details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
-                if details and code.get("Active", True):
-                    refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
-                    self._sales_codes.append(
-                        (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
-                    )
+            self._sales_codes = reference_cache.kept(
+                self.integration, SALES_CODES, self._read_sales_tax_codes
+            )
         return self._sales_codes
+
+    def _read_sales_tax_codes(self) -> list[tuple[str, Decimal]]:
+        """Each code's percent is the sum of its sales rates."""
+        rates = {
+            str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
+            for r in self.client.query("select * from TaxRate maxresults 1000")
+        }
+        codes = []
+        for code in self.client.query("select * from TaxCode maxresults 1000"):
+            details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+            if details and code.get("Active", True):
+                refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
+                codes.append(
+                    (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
+                )
+        return codes
+
+    def forget_settings(self) -> None:
+        """Read the company's tax codes again on next use (a refusal named one)."""
+        self._sales_codes = None
+        reference_cache.forget(self.integration, SALES_CODES)
 
     def _zero_rated_codes(self) -> frozenset[str]:
         """Tax codes whose lines are not taxed: ``NON`` in the US; elsewhere every code whose
