@@ -7,9 +7,10 @@ its links:
 
 - an event about a linked record that happened no later than the hub recorded its own write of
   it (``Link.synced_at``) is that write, or older: nothing to read;
-- for other linked records one request per kind reads only ids and versions (QuickBooks
-  ``select Id, SyncToken``, Xero ``IDs=``), and a record at the version the link holds is the
-  hub's own;
+- other linked records are read by id, one request per kind for all of them (QuickBooks
+  ``where Id in (...)``, Xero ``IDs=``): a record at the version the link holds is the hub's
+  own; one whose version moved (Xero stamps a contact again when the hub invoices it) is
+  applied from that same answer, compared field by field as any pulled record;
 - anything else (a record the hub does not know, a deletion, a kind the provider cannot list
   cheaply) needs the incremental pull, which reads everything changed since its watermark.
 
@@ -21,6 +22,7 @@ round trip of a write, say).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
@@ -28,6 +30,7 @@ from django.utils import timezone
 from apps.integrations.models import Integration, WebhookEvent
 from apps.integrations.webhooks import mention_of
 
+from .adapters import RemoteChange
 from .models import Link
 
 # Events looked at in one go; more waiting than this simply means a pull.
@@ -55,26 +58,49 @@ def mark_covered(integration: Integration, before: datetime) -> None:
     ).update(processed_at=before)
 
 
-def pull_needed(integration: Integration, kinds: list[str], adapter_of) -> bool:
-    """Whether the events waiting for the integration announce anything but the hub's own
-    writes. They are marked processed once decided (a provider error leaves them waiting).
-    ``adapter_of()`` gives the adapter, made only when a cheap read is needed."""
+@dataclass
+class Plan:
+    """What the waiting events ask for: nothing, the few records they name that moved (read
+    whole by the same request that told their versions), or the incremental pull."""
+
+    event_ids: list[int]
+    full: bool = False
+    changes: list[RemoteChange] = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        return not self.full and not self.changes
+
+
+def plan(integration: Integration, kinds: list[str], adapter_of) -> Plan | None:
+    """The plan for the events waiting for the integration; None when none wait (another
+    webhook's pull dealt with them). ``adapter_of()`` gives the adapter, made only when a read
+    is needed. The caller marks the events processed once the plan is carried out."""
     events = waiting_events(integration)
     if not events:
-        return False  # another webhook's check or pull has dealt with them
-    needed = len(events) > MAX_EVENTS or _any_news(integration, kinds, events, adapter_of)
-    if not needed:
-        mark_processed([event.pk for event in events])
-    return needed
+        return None
+    found = Plan(event_ids=[event.pk for event in events])
+    if len(events) > MAX_EVENTS:
+        found.full = True
+        return found
+    to_read = _to_read(integration, kinds, events)
+    if to_read is None:
+        found.full = True
+    elif to_read:
+        moved = _moved(adapter_of(), to_read)
+        found.full, found.changes = moved is None, moved or []
+    return found
 
 
-def _any_news(integration: Integration, kinds: list[str], events, adapter_of) -> bool:
+def _to_read(integration: Integration, kinds: list[str], events) -> dict | None:
+    """Kind → {remote id: the version the hub holds} of the records the events name that their
+    time cannot place before the hub's own write; None when only a pull will do."""
     mentions = [mention_of(integration.provider, event.payload) for event in events]
     if any(m.kind is None and not m.reference for m in mentions):
-        return True  # a record the hub does not know how to compare: pull, as before
+        return None  # a record the hub does not know how to compare: pull, as before
     pulled = [m for m in mentions if m.kind in kinds]
     if any(m.deleted for m in pulled):
-        return True
+        return None  # deletions show only in a pull (QuickBooks change data capture)
     links = {
         (link.kind, link.remote_id): link
         for link in Link.objects.filter(
@@ -85,19 +111,26 @@ def _any_news(integration: Integration, kinds: list[str], events, adapter_of) ->
     for mention in pulled:
         link = links.get((mention.kind, mention.remote_id))
         if link is None or not link.remote_version:
-            return True
+            return None  # new to the hub (or its own create not linked yet): the pull links it
         if mention.at and link.synced_at and mention.at <= link.synced_at:
             continue  # the hub's own write, or something older than it
         to_read[mention.kind][mention.remote_id] = link.remote_version
-    return bool(to_read) and _versions_moved(adapter_of(), to_read)
+    return to_read
 
 
-def _versions_moved(adapter, to_read: dict[str, dict[str, str]]) -> bool:
-    versions = getattr(adapter, "versions", None)
-    if versions is None:
-        return True
+def _moved(adapter, to_read: dict[str, dict[str, str]]) -> list[RemoteChange] | None:
+    """The named records whose version is not the one the hub holds, read whole with one
+    request per kind; None when the adapter cannot tell, or a record is gone."""
+    current = getattr(adapter, "current", None)
+    if current is None:
+        return None
+    moved = []
     for kind, held in to_read.items():
-        current = versions(kind, sorted(held))
-        if any(current.get(remote_id) != version for remote_id, version in held.items()):
-            return True
-    return False
+        found = current(kind, sorted(held))
+        for remote_id, version in held.items():
+            change = found.get(remote_id)
+            if change is None or change.record is None:
+                return None
+            if change.record.remote_version != version:
+                moved.append(change)
+    return moved

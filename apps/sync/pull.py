@@ -84,11 +84,17 @@ def pull(
         return PullResult(run=run)
     result = PullResult(run=run)
     try:
-        if trigger == SyncRun.Trigger.WEBHOOK and not echoes.pull_needed(
-            integration, kinds, lambda: adapter or adapters.adapter_for(integration)
-        ):
-            return result
-        _claimed_pull(integration, adapter, kinds, result, trigger=trigger)
+        plan = None
+        if trigger == SyncRun.Trigger.WEBHOOK:
+            plan = echoes.plan(
+                integration, kinds, lambda: adapter or adapters.adapter_for(integration)
+            )
+            if plan is None:
+                return result
+            if plan.nothing:
+                echoes.mark_processed(plan.event_ids)
+                return result
+        _claimed_pull(integration, adapter, kinds, result, trigger=trigger, plan=plan)
     except Throttled as exc:
         result.retry_in = exc.retry_after  # not an error: no message, the run ends as it is
     except (TransientError, AuthExpired) as exc:
@@ -105,18 +111,32 @@ def pull(
     return result
 
 
-def _claimed_pull(integration, adapter, kinds, result: PullResult, *, trigger) -> None:
+def _claimed_pull(integration, adapter, kinds, result: PullResult, *, trigger, plan) -> None:
     """One pull at a time per integration; a pull asked for meanwhile runs right after."""
     token = outbox.claim(integration.pk, "pull")
     if token is None:
         result.busy = True
         return
     try:
-        echoes.mark_covered(integration, timezone.now())
         adapter = adapter or adapters.adapter_for(integration)
-        _pull_pages(integration, adapter, kinds, result, token, trigger=trigger)
+        if plan is not None and not plan.full:
+            _apply_read(integration, adapter, plan.changes, result, trigger=trigger)
+            echoes.mark_processed(plan.event_ids)
+        else:
+            echoes.mark_covered(integration, timezone.now())
+            _pull_pages(integration, adapter, kinds, result, token, trigger=trigger)
     finally:
         outbox.release(integration.pk, "pull", token)
+
+
+def _apply_read(integration, adapter, changes, result: PullResult, *, trigger) -> None:
+    """The few records a webhook named that moved, read by id: applied as a pull applies
+    them, without touching the watermark (the next pull reads them again, harmlessly)."""
+    result.run = result.run or run_start(integration=integration, trigger=trigger)
+    for change in sorted(changes, key=lambda c: outbox.KIND_ORDER.get(c.kind, 9)):
+        pull_one(integration, adapter, change, result.run)
+        result.pulled += 1
+    run_save_progress(result.run)
 
 
 def _pull_pages(integration, adapter, kinds, result: PullResult, token: str, *, trigger) -> None:

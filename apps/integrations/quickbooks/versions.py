@@ -1,15 +1,18 @@
-"""The current versions of a few records, for the engine's echo check (docs/pulls.md).
+"""A few records read by id, for the engine's echo check (docs/pulls.md).
 
 A webhook names records and when they changed, never their SyncToken, so a notification of the
-hub's own write cannot always be told from an edit by its time alone. One query per entity,
-selecting only ``Id`` and ``SyncToken``, answers it for up to 1,000 records: far less than a
-change data capture answer carrying every changed record whole.
+hub's own write cannot always be told from an edit by its time alone. One query per entity
+answers it for up to 1,000 named records, whole, so one that did move is applied from the same
+answer: far less than a change data capture answer carrying every record changed since the
+watermark.
 https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from apps.sync.adapters import RemoteChange
 
 from . import mapping
 from .batches import literals
@@ -32,19 +35,20 @@ def _entities(kind: str, remote_ids: Sequence[str]) -> dict[str, dict[str, str]]
 
 
 class VersionsMixin:
-    def versions(self, kind: str, remote_ids: Sequence[str]) -> dict[str, str]:
-        """Remote id → current SyncToken; a record missing from the answer is left out."""
-        found: dict[str, str] = {}
+    def current(self, kind: str, remote_ids: Sequence[str]) -> dict[str, RemoteChange]:
+        """Remote id → the record as it is now; a record missing from the answer is left out."""
+        found: dict[str, RemoteChange] = {}
         for entity, ids in _entities(kind, remote_ids).items():
             own_ids = sorted(ids)
             for start in range(0, len(own_ids), PAGE):
                 chunk = own_ids[start : start + PAGE]
                 rows = self.client.query(
-                    f"select Id, SyncToken from {entity} where Id in ({literals(chunk)})"
+                    f"select * from {entity} where Id in ({literals(chunk)})"
                     f"{INACTIVE_TOO.get(entity, '')} maxresults {PAGE}"
                 )
                 for row in rows:
                     remote_id = ids.get(str(row.get("Id")))
-                    if remote_id is not None and row.get("SyncToken") not in (None, ""):
-                        found[remote_id] = str(row["SyncToken"])
+                    if remote_id is not None:
+                        change = self._read(mapping.ENTITY[kind], row)
+                        found[remote_id] = RemoteChange(kind, remote_id, record=change.record)
         return found
