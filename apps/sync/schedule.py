@@ -88,8 +88,9 @@ def pulls_due(integration_ids: list[int], *, now=None) -> list[int]:
         busy_at = active.get(integration_id)
         idle = (now - busy_at).total_seconds() if busy_at else (now - window).total_seconds()
         interval = interval_for(idle_seconds=idle, has_webhooks=integration_id in with_webhooks)
-        # Beat ticks every base interval: a pull a little less than an interval ago is due.
-        if (now - pulled_at).total_seconds() + base / 2 >= interval:
+        # Beat ticks every base interval: pull now when waiting for the next tick would
+        # leave it longer than its interval.
+        if (now - pulled_at).total_seconds() + base > interval:
             due.append(integration_id)
     return due
 
@@ -114,6 +115,7 @@ def _last_activity(integration_ids, *, since, run_model, latest) -> dict:
 
 
 def spread_seconds(integration_id: int) -> int:
-    """A fixed offset within half a tick, so that thousands of integrations due at one beat
-    tick are pulled across it rather than in one burst against the provider's per-app limit."""
-    return (integration_id * 7919) % max(1, settings.SYNC_PULL_INTERVAL_SECONDS // 2)
+    """A fixed offset within the tick, so that thousands of integrations due at one beat tick
+    are pulled across it rather than in one burst against the provider's per-app limit (each
+    keeps its offset, so one pulled every tick is still pulled every base interval)."""
+    return (integration_id * 7919) % max(1, settings.SYNC_PULL_INTERVAL_SECONDS)

@@ -60,7 +60,7 @@ def test_an_idle_integration_with_webhooks_is_polled_less_often_up_to_the_cap(co
 
     pulled_ago(quiet, 6)
     assert pulls_due([quiet.pk]) == []
-    pulled_ago(quiet, 18)  # 20 minutes, less half a tick
+    pulled_ago(quiet, 18)  # the next tick would be past 20 minutes
     assert pulls_due([quiet.pk]) == [quiet.pk]
 
     SyncRun.objects.all().delete()  # nothing for hours: every hour (the cap)
