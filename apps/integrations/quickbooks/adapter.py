@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db.models import prefetch_related_objects
 
 from apps.customers.matching import same_email
+from apps.integrations import reference_cache
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
@@ -30,7 +31,7 @@ from . import limits, mapping, reading
 from .batches import BatchMixin, literals
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 from .items import ItemMixin
-from .taxes import TaxCodeMixin, refused_for_tax_code
+from .taxes import ITEM_REFS, TaxCodeMixin, refused_for_settings
 from .time import TimeMixin
 from .versions import VersionsMixin
 
@@ -155,14 +156,22 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versions
 
     # --- documents ------------------------------------------------------------------------
     def _item_refs_for(self, lines) -> dict[str, dict]:
+        """Item name → ItemRef, kept per company (apps.integrations.reference_cache): a drain
+        whose lines name known items asks nothing."""
         names = {mapping.item_name_of(line) for line in lines} | {mapping.DEFAULT_ITEM_NAME}
+        if not names <= set(self._item_refs):
+            self._item_refs = {
+                **reference_cache.kept(self.integration, ITEM_REFS, dict),
+                **self._item_refs,
+            }
         missing = sorted(names - set(self._item_refs))
         if missing:
             for row in self.client.query(f"select * from Item where Name in ({literals(missing)})"):
                 self._item_refs[row["Name"]] = {"value": str(row["Id"]), "name": row["Name"]}
-        for name in sorted(names - set(self._item_refs)):
-            line = next((ln for ln in lines if mapping.item_name_of(ln) == name), None)
-            self._item_refs[name] = self._create_item(name, line)
+            for name in sorted(names - set(self._item_refs)):
+                line = next((ln for ln in lines if mapping.item_name_of(ln) == name), None)
+                self._item_refs[name] = self._create_item(name, line)
+            reference_cache.keep(self.integration, ITEM_REFS, self._item_refs)
         return self._item_refs
 
     def _create_item(self, name: str, line) -> dict:
@@ -203,11 +212,11 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versions
         entity = mapping.ENTITY[kind]
         try:
             data = self._write_document(entity, document, kind, remote_id, customer_remote_id, key)
-        except QboFault as exc:
-            if not refused_for_tax_code(exc):
+        except (QboFault, RemoteGone) as exc:
+            if not refused_for_settings(exc, creating=remote_id is None):
                 raise
-            # The kept tax codes are out of date: read them again, once. A refused create made
-            # nothing, so a new request id cannot make a copy.
+            # The kept tax codes or items are out of date: read them again, once. A refused
+            # create made nothing, so a new request id cannot make a copy.
             self.forget_settings()
             key = f"{key}/settings"
             data = self._write_document(entity, document, kind, remote_id, customer_remote_id, key)

@@ -12,21 +12,26 @@ from decimal import Decimal
 
 from apps.integrations import reference_cache
 from apps.sync.adapters import RemoteChange
-from apps.sync.errors import PermanentError
+from apps.sync.errors import PermanentError, RemoteGone
 
 from . import mapping, reading
 
 INVALID_REFERENCE = "2500"
 
 
-SALES_CODES = "sales-tax-codes"
+SALES_CODES, ITEM_REFS = "sales-tax-codes", "item-refs"
 
 
-def refused_for_tax_code(exc: Exception) -> bool:
-    """QuickBooks refused a document for a tax code it does not have (any more): 2500
-    "Invalid Reference Id : TaxCodeRef assigned to this transaction does not exist".
+def refused_for_settings(exc: Exception, *, creating: bool) -> bool:
+    """QuickBooks refused a document for a tax code or an item the kept copy named: 2500
+    "Invalid Reference Id : TaxCodeRef assigned to this transaction does not exist", or, for a
+    new document (which has no record of its own to be gone), 610 "Something you're trying to
+    use has been made inactive".
     https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/error-codes"""
-    return getattr(exc, "code", "") == INVALID_REFERENCE and "TaxCode" in str(exc)
+    if creating and isinstance(exc, RemoteGone):
+        return True
+    named = "TaxCode" in str(exc) or "Item" in str(exc)
+    return getattr(exc, "code", "") == INVALID_REFERENCE and named
 
 
 class TaxCodeMixin:
@@ -56,9 +61,9 @@ class TaxCodeMixin:
         return codes
 
     def forget_settings(self) -> None:
-        """Read the company's tax codes again on next use (a refusal named one)."""
-        self._sales_codes = None
-        reference_cache.forget(self.integration, SALES_CODES)
+        """Read the company's tax codes and items again on next use (a refusal named one)."""
+        self._sales_codes, self._item_refs = None, {}
+        reference_cache.forget(self.integration, SALES_CODES, ITEM_REFS)
 
     def _zero_rated_codes(self) -> frozenset[str]:
         """Tax codes whose lines are not taxed: ``NON`` in the US; elsewhere every code whose
