@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
 
 SWEEP_NAME = "Sync: sweep the outbox"
 PULL_NAME = "Sync: pull every integration"
@@ -34,6 +36,7 @@ def ensure_periodic_tasks(**_kwargs) -> None:
 
 # --- adaptive polling (docs/pulls.md, README "Polling at scale") -------------------------------
 DEFAULT_MAX_INTERVAL_SECONDS = 3600
+WEBHOOKS_SEEN_WITHIN = timedelta(days=30)
 
 
 def max_interval_seconds() -> int:
@@ -57,37 +60,19 @@ def interval_for(*, idle_seconds: float | None, has_webhooks: bool) -> float:
 
 
 def pulls_due(integration_ids: list[int], *, now=None) -> list[int]:
-    """The integrations whose periodic pull is due now, read in four queries however many."""
-    from django.db.models import Max
-    from django.utils import timezone
-
-    from apps.integrations.models import WebhookEvent
-
-    from .models import SyncRun, SyncState
-
+    """The integrations whose periodic pull is due now, read in one query however many."""
     now = now or timezone.now()
     base = settings.SYNC_PULL_INTERVAL_SECONDS
     window = now - timedelta(seconds=2 * max_interval_seconds())
-    last_pull = dict(
-        SyncState.objects.filter(integration_id__in=integration_ids).values_list(
-            "integration_id", "last_pull_at"
-        )
-    )
-    with_webhooks = set(
-        WebhookEvent.objects.filter(integration_id__in=integration_ids, received_at__gte=window)
-        .values_list("integration_id", flat=True)
-        .distinct()
-    )
-    active = _last_activity(integration_ids, since=window, run_model=SyncRun, latest=Max)
     due = []
-    for integration_id in integration_ids:
-        pulled_at = last_pull.get(integration_id)
+    for integration_id, pulled_at, hooked, active_at in _polling_facts(
+        integration_ids, now, window
+    ):
         if pulled_at is None:
             due.append(integration_id)
             continue
-        busy_at = active.get(integration_id)
-        idle = (now - busy_at).total_seconds() if busy_at else (now - window).total_seconds()
-        interval = interval_for(idle_seconds=idle, has_webhooks=integration_id in with_webhooks)
+        idle = (now - (active_at or window)).total_seconds()
+        interval = interval_for(idle_seconds=idle, has_webhooks=hooked)
         # Beat ticks every base interval: pull now when waiting for the next tick would
         # leave it longer than its interval.
         if (now - pulled_at).total_seconds() + base > interval:
@@ -95,23 +80,30 @@ def pulls_due(integration_ids: list[int], *, now=None) -> list[int]:
     return due
 
 
-def _last_activity(integration_ids, *, since, run_model, latest) -> dict:
-    """Integration → the latest moment a pull brought a change or staff acted on it (a Sync
-    Now, or a change sent from the hub), within the window."""
-    Trigger = run_model.Trigger
-    runs = run_model.objects.filter(integration_id__in=integration_ids, started_at__gte=since)
-    brought = runs.filter(trigger__in=[Trigger.PULL, Trigger.WEBHOOK], counts__pulled__gt=0)
-    staff = runs.filter(trigger__in=[Trigger.SYNC_NOW, Trigger.EVENT])
-    found: dict = {}
-    for queryset in (brought, staff):
-        for integration_id, moment in (
-            queryset.values("integration_id")
-            .annotate(at=latest("started_at"))
-            .values_list("integration_id", "at")
-        ):
-            if moment and (integration_id not in found or moment > found[integration_id]):
-                found[integration_id] = moment
-    return found
+def _polling_facts(integration_ids: list[int], now, window):
+    """(id, last pull, gets webhooks, last activity) per integration. Activity is a pull that
+    brought a change, a Sync Now or a change sent from the hub, within the window; an
+    integration gets webhooks when one arrived in the last month."""
+    from apps.integrations.models import Integration, WebhookEvent
+
+    from .models import SyncRun
+
+    Trigger = SyncRun.Trigger
+    activity = SyncRun.objects.filter(integration=OuterRef("pk"), started_at__gte=window).filter(
+        Q(trigger__in=[Trigger.PULL, Trigger.WEBHOOK], counts__pulled__gt=0)
+        | Q(trigger__in=[Trigger.SYNC_NOW, Trigger.EVENT])
+    )
+    hooks = WebhookEvent.objects.filter(
+        integration=OuterRef("pk"), received_at__gte=now - WEBHOOKS_SEEN_WITHIN
+    )
+    return (
+        Integration.objects.filter(pk__in=integration_ids)
+        .annotate(
+            hooked=Exists(hooks),
+            active_at=Subquery(activity.order_by("-started_at").values("started_at")[:1]),
+        )
+        .values_list("pk", "sync_state__last_pull_at", "hooked", "active_at")
+    )
 
 
 def spread_seconds(integration_id: int) -> int:

@@ -63,7 +63,9 @@ def test_an_idle_integration_with_webhooks_is_polled_less_often_up_to_the_cap(co
     pulled_ago(quiet, 18)  # the next tick would be past 20 minutes
     assert pulls_due([quiet.pk]) == [quiet.pk]
 
-    SyncRun.objects.all().delete()  # nothing for hours: every hour (the cap)
+    # Nothing for days, not even a webhook: every hour (the cap), not back to the base.
+    SyncRun.objects.all().delete()
+    WebhookEvent.objects.update(received_at=timezone.now() - timedelta(days=3))
     pulled_ago(quiet, 50)
     assert pulls_due([quiet.pk]) == []
     pulled_ago(quiet, 58)
