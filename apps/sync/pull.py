@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from apps.customers.models import Customer
@@ -97,6 +98,8 @@ def pull(
         _claimed_pull(integration, adapter, kinds, result, trigger=trigger, plan=plan)
     except Throttled as exc:
         result.retry_in = exc.retry_after  # not an error: no message, the run ends as it is
+        if run is not None and not run.dry_run:
+            _pull_later(integration, exc.retry_after)  # Sync Now: its task does not retry
     except (TransientError, AuthExpired) as exc:
         # AuthExpired here means the adapter's own refresh already failed once: try later.
         result.error = exc.message
@@ -109,6 +112,14 @@ def pull(
             run_finish(result.run, error=f"The pull stopped on an unexpected error: {exc}"[:500])
         raise
     return result
+
+
+def _pull_later(integration: Integration, countdown: float) -> None:
+    from .tasks import pull_integration  # tasks sit above this module
+
+    transaction.on_commit(
+        lambda: pull_integration.apply_async((integration.pk,), countdown=countdown)
+    )
 
 
 def _claimed_pull(integration, adapter, kinds, result: PullResult, *, trigger, plan) -> None:

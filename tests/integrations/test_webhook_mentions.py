@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apps.integrations import reference_cache
+from apps.integrations import reference_cache, webhooks
 from apps.integrations.models import Provider, WebhookEvent
 from apps.integrations.webhooks import mention_of
-from tests.integrations.test_webhooks import QBO_URL, _post, _sign, pulls  # noqa: F401
+from tests.integrations.test_webhooks import QBO_URL, _post, _sign
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +36,10 @@ def test_both_quickbooks_shapes_and_xero_name_the_record_and_when_it_changed():
 
 
 def test_a_tax_code_changed_in_quickbooks_drops_the_kept_codes_and_starts_no_pull(
-    client,
-    settings,
-    make_integration,
-    pulls,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    client, settings, make_integration, monkeypatch, django_capture_on_commit_callbacks
 ):
+    pulls: list = []
+    monkeypatch.setattr(webhooks, "_pull", pulls.extend)
     integration = make_integration(Provider.QUICKBOOKS, remote_company_id="9130002")
     assert integration.is_connected and integration.sync_enabled  # any other event is pulled
     reference_cache.keep(integration, "sales-tax-codes", [("7", 5)])

@@ -129,3 +129,24 @@ def test_a_throttled_pull_keeps_what_it_applied_and_is_rescheduled_when_told(
     assert run.status == SyncRun.Status.SUCCEEDED and run.message == ""
     assert not SyncLogEntry.objects.filter(outcome=SyncLogEntry.Outcome.FAILED).exists()
     assert SyncState.objects.get(integration=qbo).watermark  # the first page's, kept
+
+
+def test_a_sync_now_whose_pull_is_throttled_succeeds_and_pulls_again_when_told(
+    connect, remotes, monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.sync.services import sync_run_execute
+
+    qbo = connect()
+    remotes(qbo).fail["pull"] = [Throttled("QuickBooks' limit is used up.", retry_after=9)]
+    later: list = []
+    monkeypatch.setattr(
+        pull_integration, "apply_async", lambda args, countdown: later.append((args, countdown))
+    )
+    run = SyncRun.objects.create(integration=qbo, trigger=SyncRun.Trigger.SYNC_NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_run_execute(run=run)
+
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.SUCCEEDED and run.message == ""
+    assert later == [((qbo.pk,), 9)]
