@@ -21,7 +21,6 @@ from decimal import Decimal
 from django.db.models import prefetch_related_objects
 
 from apps.customers.matching import same_email
-from apps.integrations import reference_cache
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
@@ -31,7 +30,7 @@ from . import limits, mapping, reading
 from .batches import BatchMixin, literals
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 from .items import ItemMixin
-from .taxes import ITEM_REFS, TaxCodeMixin, refused_for_settings
+from .taxes import TaxCodeMixin, refused_for_settings
 from .time import TimeMixin
 from .versions import VersionsMixin
 
@@ -156,14 +155,9 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versions
 
     # --- documents ------------------------------------------------------------------------
     def _item_refs_for(self, lines) -> dict[str, dict]:
-        """Item name → ItemRef, kept per company (apps.integrations.reference_cache): a drain
-        whose lines name known items asks nothing."""
+        """Item name → ItemRef, kept per company: known items cost no request."""
         names = {mapping.item_name_of(line) for line in lines} | {mapping.DEFAULT_ITEM_NAME}
-        if not names <= set(self._item_refs):
-            self._item_refs = {
-                **reference_cache.kept(self.integration, ITEM_REFS, dict),
-                **self._item_refs,
-            }
+        self._with_kept_items(names)
         missing = sorted(names - set(self._item_refs))
         if missing:
             for row in self.client.query(f"select * from Item where Name in ({literals(missing)})"):
@@ -171,7 +165,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versions
             for name in sorted(names - set(self._item_refs)):
                 line = next((ln for ln in lines if mapping.item_name_of(ln) == name), None)
                 self._item_refs[name] = self._create_item(name, line)
-            reference_cache.keep(self.integration, ITEM_REFS, self._item_refs)
+            self._keep_items()
         return self._item_refs
 
     def _create_item(self, name: str, line) -> dict:
@@ -215,8 +209,7 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versions
         except (QboFault, RemoteGone) as exc:
             if not refused_for_settings(exc, creating=remote_id is None):
                 raise
-            # The kept tax codes or items are out of date: read them again, once. A refused
-            # create made nothing, so a new request id cannot make a copy.
+            # Kept tax codes or items out of date: read again, once (refused: nothing made).
             self.forget_settings()
             key = f"{key}/settings"
             data = self._write_document(entity, document, kind, remote_id, customer_remote_id, key)

@@ -1,5 +1,6 @@
 """The company's sales tax codes, for ``QuickBooksAdapter``: which code a hub line is sent
-with, and which codes a pulled line counts as not taxed (docs/money.md).
+with, and which codes a pulled line counts as not taxed (docs/money.md). The codes and the item
+references are kept per company (``apps.integrations.reference_cache``, docs/pulls.md).
 
 Outside the US every sales line names a TaxCode, and a code's rates, not its name, say whether
 it taxes: Canada's "Exempt" and "Zero-rated" codes are as untaxed as the US ``NON``.
@@ -59,6 +60,15 @@ class TaxCodeMixin:
                     (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
                 )
         return codes
+
+    def _with_kept_items(self, names: set[str]) -> None:
+        """Item name → ItemRef kept per company joins the adapter's own before a look-up."""
+        if not names <= set(self._item_refs):
+            kept = reference_cache.kept(self.integration, ITEM_REFS, dict)
+            self._item_refs = {**kept, **self._item_refs}
+
+    def _keep_items(self) -> None:
+        reference_cache.keep(self.integration, ITEM_REFS, self._item_refs)
 
     def forget_settings(self) -> None:
         """Read the company's tax codes and items again on next use (a refusal named one)."""
