@@ -7,10 +7,12 @@ its links:
 
 - an event about a linked record that happened no later than the hub recorded its own write of
   it (``Link.synced_at``) is that write, or older: nothing to read;
+- so is an event about a linked customer no later than the hub recorded a write of one of its
+  invoices or quotes (Xero stamps a new contact again when an invoice is made for it);
 - other linked records are read by id, one request per kind for all of them (QuickBooks
   ``where Id in (...)``, Xero ``IDs=``): a record at the version the link holds is the hub's
-  own; one whose version moved (Xero stamps a contact again when the hub invoices it) is
-  applied from that same answer, compared field by field as any pulled record;
+  own; one whose version moved is applied from that same answer, compared field by field as
+  any pulled record;
 - anything else (a record the hub does not know, a deletion, a kind the provider cannot list
   cheaply) needs the incremental pull, which reads everything changed since its watermark.
 
@@ -25,13 +27,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.integrations.models import Integration, WebhookEvent
 from apps.integrations.webhooks import mention_of
+from apps.invoices.models import Invoice
+from apps.quotes.models import Quote
 
 from .adapters import RemoteChange
-from .models import Link
+from .models import Kind, Link
 
 # Events looked at in one go; more waiting than this simply means a pull.
 MAX_EVENTS = 500
@@ -105,17 +110,56 @@ def _to_read(integration: Integration, kinds: list[str], events) -> dict | None:
         (link.kind, link.remote_id): link
         for link in Link.objects.filter(
             integration=integration, remote_id__in={m.remote_id for m in pulled}
-        ).only("kind", "remote_id", "remote_version", "synced_at")
+        ).only("kind", "object_id", "remote_id", "remote_version", "synced_at")
     }
     to_read: dict[str, dict[str, str]] = defaultdict(dict)
+    unplaced = []
     for mention in pulled:
         link = links.get((mention.kind, mention.remote_id))
         if link is None or not link.remote_version:
             return None  # new to the hub (or its own create not linked yet): the pull links it
-        if mention.at and link.synced_at and mention.at <= link.synced_at:
-            continue  # the hub's own write, or something older than it
-        to_read[mention.kind][mention.remote_id] = link.remote_version
+        if not _placed(mention, link.synced_at):
+            unplaced.append((mention, link))
+    written = _documents_written(integration, unplaced)
+    for mention, link in unplaced:
+        if not _placed(
+            mention, written.get(link.object_id) if link.kind == Kind.CUSTOMER else None
+        ):
+            to_read[mention.kind][mention.remote_id] = link.remote_version
     return to_read
+
+
+def _placed(mention, written_at) -> bool:
+    """The event happened no later than the hub recorded a write: that write, or older."""
+    return bool(mention.at and written_at and mention.at <= written_at)
+
+
+def _documents_written(integration: Integration, unplaced) -> dict[int, datetime]:
+    """Hub customer → when the hub last recorded a write of one of its invoices or quotes
+    here. Xero stamps a contact again when an invoice is made for it, and notifies it: an
+    event of the contact no later than that is the hub's own invoice, not an edit."""
+    customers = {link.object_id for mention, link in unplaced if link.kind == Kind.CUSTOMER}
+    times = [mention.at for mention, link in unplaced if mention.at]
+    latest: dict[int, datetime] = {}
+    if not customers or not times:
+        return latest
+    for kind, model in ((Kind.INVOICE, Invoice), (Kind.QUOTE, Quote)):
+        documents = model.objects.filter(customer_id__in=customers)
+        customer_of = documents.filter(pk=OuterRef("object_id")).values("customer_id")[:1]
+        rows = (
+            Link.objects.filter(
+                integration=integration,
+                kind=kind,
+                object_id__in=documents.values("pk"),
+                synced_at__gte=min(times),  # only writes after the events can place them
+            )
+            .annotate(customer_id=Subquery(customer_of))
+            .values_list("customer_id", "synced_at")
+        )
+        for customer_id, moment in rows:
+            if customer_id not in latest or moment > latest[customer_id]:
+                latest[customer_id] = moment
+    return latest
 
 
 def _moved(adapter, to_read: dict[str, dict[str, str]]) -> list[RemoteChange] | None:

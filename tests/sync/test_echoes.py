@@ -100,6 +100,21 @@ def test_webhooks_for_an_invoice_the_hub_just_sent_cost_at_most_one_request(
     assert not WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
 
 
+def test_xero_stamping_a_new_contact_again_for_the_hubs_invoice_reads_nothing(
+    both, live_hub, notifications
+):
+    xero = both[1]
+    sent(xero, live_hub, notifications)
+    categories = [payload["events"][0]["eventCategory"] for _, payload in notifications.made]
+    assert categories.count("CONTACT") == 2  # created, then stamped again by the invoice
+    before = requests_of(xero).count()
+
+    notifications.deliver()
+    pull(xero, trigger="webhook")
+
+    assert requests_of(xero).count() == before
+
+
 @pytest.mark.parametrize("provider", ["quickbooks", "xero"])
 def test_a_webhook_its_time_cannot_place_reads_the_named_records_once_per_kind(
     both, live_hub, notifications, provider
