@@ -63,4 +63,7 @@ def forget_all(integration) -> None:
     """Drop everything kept for the company (a webhook said such a record changed there)."""
     key = f"{_company(integration)}:generation"
     cache.add(key, 0, None)
-    cache.incr(key)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted in between: any new generation will do
+        cache.set(key, 1, None)
