@@ -54,6 +54,13 @@ class Notifications:
         self.made = []
 
 
+def quickbooks_notifies(integration, entity: str, record_id: str, operation="Create") -> None:
+    """The sandbox's notification of a change, received by the hub (which queues the pull)."""
+    company = company_of(integration)
+    payload = sandbox_webhooks._qbo_payload(company, entity, record_id, operation)
+    webhook_events_record(provider="quickbooks", events=quickbooks_notifications.notices(payload))
+
+
 @pytest.fixture
 def notifications(both, monkeypatch) -> Notifications:
     made = Notifications()

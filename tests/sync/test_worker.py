@@ -11,14 +11,11 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
-from apps.integrations.quickbooks import notifications as quickbooks_notifications
-from apps.integrations.webhooks import webhook_events_record
 from apps.invoices.models import Invoice
 from apps.invoices.services import invoice_cancel
-from apps.sandbox import webhooks as sandbox_webhooks
-from apps.sandbox.models import SandboxCompany
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun, SyncState
 from tests.factories import UserFactory
+from tests.sync.test_echoes import quickbooks_notifies
 from tests.sync.test_end_to_end import numbers, someone_invoices_in_quickbooks
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -74,10 +71,7 @@ def test_hub_change_reaches_both_integrations_through_the_worker(both, live_hub,
 def test_webhook_pull_brings_a_quickbooks_invoice_in_and_on_to_xero(both, worker):
     qbo, xero = both
     _, created = someone_invoices_in_quickbooks(qbo, number="QB-7001")
-    # QuickBooks' notification of it, received: the receiver queues the webhook's pull.
-    company = SandboxCompany.objects.get(external_id=qbo.remote_company_id)
-    payload = sandbox_webhooks._qbo_payload(company, "Invoice", created["Id"], "Create")
-    webhook_events_record(provider="quickbooks", events=quickbooks_notifications.notices(payload))
+    quickbooks_notifies(qbo, "Invoice", created["Id"])  # the receiver queues the webhook's pull
     wait_for(lambda: Invoice.objects.filter(number="QB-7001").exists(), what="the pull")
     invoice = Invoice.objects.get(number="QB-7001")
     wait_for(lambda: Link.objects.filter(integration=xero, kind="invoice", object_id=invoice.pk))
