@@ -15,6 +15,7 @@ from apps.integrations.models import WebhookEvent
 from apps.sync.adapters import RemoteChange
 from apps.sync.errors import Throttled
 from apps.sync.models import SyncLogEntry, SyncRun, SyncState
+from apps.sync.pull import pulled_kinds
 from apps.sync.schedule import pulls_due
 from apps.sync.tasks import pull_integration
 
@@ -150,3 +151,24 @@ def test_a_sync_now_whose_pull_is_throttled_succeeds_and_pulls_again_when_told(
     run.refresh_from_db()
     assert run.status == SyncRun.Status.SUCCEEDED and run.message == ""
     assert later == [((qbo.pk,), 9)]
+
+
+def test_beats_periodic_pull_queues_only_the_due_integrations_spread_over_the_tick(
+    connect, monkeypatch
+):
+    from apps.sync.tasks import pull_all
+
+    due, quiet = connect("quickbooks"), connect("xero")
+    assert pulled_kinds(quiet)  # left out for being quiet, not for pulling nothing
+    gets_webhooks(quiet)
+    pulled_ago(quiet, 6)
+    pulled_ago(due, 5)
+    queued: list = []
+    monkeypatch.setattr(
+        pull_integration, "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+
+    pull_all()
+
+    assert [args for args, _ in queued] == [(due.pk,)]
+    assert all(0 <= countdown < BASE for _, countdown in queued)
