@@ -136,10 +136,13 @@ def test_a_webhook_its_time_cannot_place_reads_the_named_records_once_per_kind(
     before = list(requests_of(integration).values_list("path", flat=True))
 
     notifications.deliver()
-    pull(integration, trigger="webhook")
+    result = pull(integration, trigger="webhook")
 
     made = list(requests_of(integration).values_list("path", flat=True))[len(before) :]
     assert len(made) == 2, made  # one for the customer, one for the invoice, read by id
+    assert result.error == ""
+    assert not WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
+    # Nothing changed (Xero's own stamp of the new contact reads as no change either).
     assert not SyncLogEntry.objects.filter(integration=integration, direction="pull").exists()
 
 
