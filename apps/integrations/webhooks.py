@@ -18,11 +18,11 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import payloads
+from . import payloads, reference_cache
+from .mentions import Mention
 from .models import Integration, Provider, WebhookEvent
 from .payloads import Notice
 from .quickbooks import notifications as quickbooks_notifications
@@ -40,7 +40,10 @@ def signature_valid(*, body: bytes, signature: str, key: str) -> bool:
 
 
 def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
-    """Store events not seen before; returns the integrations that now have something to pull."""
+    """Store events not seen before; returns the integrations that now have something to pull.
+
+    An event about organisation data the hub keeps per company (a tax code, an account) makes
+    that kept copy stale and asks for no pull (docs/pulls.md)."""
     to_pull: set[int] = set()
     companies = {notice.company for notice in events}
     integrations = {
@@ -61,19 +64,28 @@ def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
                 )
         except IntegrityError:
             continue  # already received: a redelivery
-        if integration is not None and integration.is_connected and integration.sync_enabled:
+        if integration is None:
+            continue
+        if mention_of(provider, notice.event).reference:
+            reference_cache.forget_all(integration)
+        elif integration.is_connected and integration.sync_enabled:
             to_pull.add(integration.pk)
     if to_pull:
         transaction.on_commit(lambda: _pull(sorted(to_pull)))
     return to_pull
 
 
+def mention_of(provider: str, event: dict) -> Mention:
+    """The record a stored event names, in the engine's words."""
+    if provider == Provider.QUICKBOOKS:
+        return quickbooks_notifications.mention(event)
+    return xero_notifications.mention(event)
+
+
 def _pull(integration_ids: list[int]) -> None:
+    """Hand the integrations to the engine. Their events stay unprocessed until the engine has
+    compared them with what it wrote itself (or pulled): it marks them processed."""
     integration_changes_notified.send(sender=WebhookEvent, integration_ids=integration_ids)
-    # Handed to the engine: the pull reads every change since the last one, these included.
-    WebhookEvent.objects.filter(
-        integration_id__in=integration_ids, processed_at__isnull=True
-    ).update(processed_at=timezone.now())
 
 
 def _receive(request: HttpRequest, *, provider: str, header: str, key: str, parse) -> HttpResponse:

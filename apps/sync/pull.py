@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from apps.customers.models import Customer
 from apps.integrations.models import Integration
 
-from . import adapters, outbox
+from . import adapters, echoes, outbox
 from .adapters import RemoteChange
 from .apply import (
     UNCHANGED,
@@ -31,7 +32,7 @@ from .apply import (
     payment_apply,
     remote_link,
 )
-from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
+from .errors import AuthExpired, PermanentError, ReconnectNeeded, Throttled, TransientError
 from .models import Kind, SyncLogEntry, SyncRun
 from .own_records import hub_document_sent_as, link_own
 from .runs import count, log, run_finish, run_save_progress, run_start
@@ -74,33 +75,32 @@ def pull(
     adapter: adapters.Adapter | None = None,
     trigger: str = SyncRun.Trigger.PULL,
 ) -> PullResult:
-    """Bring everything changed in the integration since the watermark into the hub."""
+    """Bring everything changed in the integration since the watermark into the hub.
+
+    A webhook's pull first compares the waiting events with what the hub wrote itself and
+    reads nothing when that is all they announce (``echoes``). Waiting for the hub's own
+    request limiter (``Throttled``) is no failure: the pull stops where it is, keeping what
+    it applied and the watermark of the pages it finished, and asks to be run again then."""
     kinds = pulled_kinds(integration)
     if not kinds:
         return PullResult(run=run)
-    dry_run = bool(run and run.dry_run)
-    token = outbox.claim(integration.pk, "pull")
-    if token is None:
-        return PullResult(busy=True, run=run)
     result = PullResult(run=run)
     try:
-        state = outbox.state_for(integration.pk)
-        since = since_for(state)
-        adapter = adapter or adapters.adapter_for(integration)
-        for page in adapter.pull(kinds, since):
-            if result.run is None and page.changes:
-                result.run = run_start(integration=integration, trigger=trigger)
-            for change in sorted(page.changes, key=lambda c: outbox.KIND_ORDER.get(c.kind, 9)):
-                if dry_run:
-                    _log(result.run, integration, change, Outcome.PULLED, "Would be pulled.")
-                else:
-                    pull_one(integration, adapter, change, result.run)
-                result.pulled += 1
-            if not dry_run:
-                _store_watermark(state, page, full_scan=since is None)
-            if result.run is not None:
-                run_save_progress(result.run)
-            outbox.heartbeat(integration.pk, "pull", token)
+        plan = None
+        if trigger == SyncRun.Trigger.WEBHOOK:
+            plan = echoes.plan(
+                integration, kinds, lambda: adapter or adapters.adapter_for(integration)
+            )
+            if plan is None:
+                return result
+            if plan.nothing:
+                echoes.mark_processed(plan.event_ids)
+                return result
+        _claimed_pull(integration, adapter, kinds, result, trigger=trigger, plan=plan)
+    except Throttled as exc:
+        result.retry_in = exc.retry_after  # not an error: no message, the run ends as it is
+        if run is not None and not run.dry_run:
+            _pull_later(integration, exc.retry_after)  # Sync Now: its task does not retry
     except (TransientError, AuthExpired) as exc:
         # AuthExpired here means the adapter's own refresh already failed once: try later.
         result.error = exc.message
@@ -112,9 +112,63 @@ def pull(
             # The run this pull opened is never handed back to its caller: it ends here.
             run_finish(result.run, error=f"The pull stopped on an unexpected error: {exc}"[:500])
         raise
+    return result
+
+
+def _pull_later(integration: Integration, countdown: float) -> None:
+    from .tasks import pull_integration  # tasks sit above this module
+
+    transaction.on_commit(
+        lambda: pull_integration.apply_async((integration.pk,), countdown=countdown)
+    )
+
+
+def _claimed_pull(integration, adapter, kinds, result: PullResult, *, trigger, plan) -> None:
+    """One pull at a time per integration; a pull asked for meanwhile runs right after."""
+    token = outbox.claim(integration.pk, "pull")
+    if token is None:
+        result.busy = True
+        return
+    try:
+        adapter = adapter or adapters.adapter_for(integration)
+        if plan is not None and not plan.full:
+            _apply_read(integration, adapter, plan.changes, result, trigger=trigger)
+            echoes.mark_processed(plan.event_ids)
+        else:
+            echoes.mark_covered(integration, timezone.now())
+            _pull_pages(integration, adapter, kinds, result, token, trigger=trigger)
     finally:
         outbox.release(integration.pk, "pull", token)
-    return result
+
+
+def _apply_read(integration, adapter, changes, result: PullResult, *, trigger) -> None:
+    """The few records a webhook named that moved, read by id: applied as a pull applies
+    them, without touching the watermark (the next pull reads them again, harmlessly)."""
+    result.run = result.run or run_start(integration=integration, trigger=trigger)
+    for change in sorted(changes, key=lambda c: outbox.KIND_ORDER.get(c.kind, 9)):
+        pull_one(integration, adapter, change, result.run)
+        result.pulled += 1
+    run_save_progress(result.run)
+
+
+def _pull_pages(integration, adapter, kinds, result: PullResult, token: str, *, trigger) -> None:
+    dry_run = bool(result.run and result.run.dry_run)
+    state = outbox.state_for(integration.pk)
+    since = since_for(state)
+    for page in adapter.pull(kinds, since):
+        if result.run is None and page.changes:
+            result.run = run_start(integration=integration, trigger=trigger)
+        for change in sorted(page.changes, key=lambda c: outbox.KIND_ORDER.get(c.kind, 9)):
+            if dry_run:
+                _log(result.run, integration, change, Outcome.PULLED, "Would be pulled.")
+            else:
+                pull_one(integration, adapter, change, result.run)
+            result.pulled += 1
+        if not dry_run:
+            _store_watermark(state, page, full_scan=since is None)
+        if result.run is not None:
+            run_save_progress(result.run)
+        outbox.heartbeat(integration.pk, "pull", token)
 
 
 def _store_watermark(state, page, *, full_scan: bool) -> None:

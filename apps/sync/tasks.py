@@ -55,14 +55,14 @@ def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.P
 
 @shared_task(name=PULL_ALL_TASK, ignore_result=True)
 def pull_all() -> None:
-    """Beat's periodic pull: one task per connected integration, so none waits on another."""
+    """Beat's periodic pull: one task per connected integration whose pull is due (idle ones
+    less often: apps.sync.schedule), spread over the tick, so none waits on another."""
     from .pull import pulled_kinds
+    from .schedule import pulls_due, spread_seconds
 
-    for integration in Integration.objects.filter(
-        status=Integration.Status.CONNECTED, sync_enabled=True
-    ):
-        if pulled_kinds(integration):
-            pull_integration.delay(integration.pk)
+    connected = Integration.objects.filter(status=Integration.Status.CONNECTED, sync_enabled=True)
+    for integration_id in pulls_due([i.pk for i in connected if pulled_kinds(i)]):
+        pull_integration.apply_async((integration_id,), countdown=spread_seconds(integration_id))
 
 
 @shared_task(name=SWEEP_TASK, ignore_result=True)

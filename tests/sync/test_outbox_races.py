@@ -14,7 +14,7 @@ from apps.sync import adapters, outbox
 from apps.sync.models import Change, Link, SyncState
 from apps.sync.push import Context, drain, push_change
 from apps.sync.recorder import record_change
-from apps.sync.tasks import pull_integration
+from tests.sync.test_echoes import quickbooks_notifies
 from tests.sync.test_end_to_end import numbers, someone_invoices_in_quickbooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,8 +85,8 @@ def test_drain_never_reads_a_send_that_has_not_committed_yet(both, live_hub):
 def test_webhook_pull_asked_for_while_a_pull_runs_is_run_right_after_it(both, tasks_run_inline):
     qbo, _ = both
     running = outbox.claim(qbo.pk, "pull")  # a periodic pull is under way
-    someone_invoices_in_quickbooks(qbo, number="QB-7101")
-    pull_integration.delay(qbo.pk, "webhook")  # the webhook's pull finds it busy
+    _, created = someone_invoices_in_quickbooks(qbo, number="QB-7101")
+    quickbooks_notifies(qbo, "Invoice", created["Id"])  # the webhook's pull finds it busy
     assert not numbers_in_hub("QB-7101")
     assert SyncState.objects.get(integration=qbo).pull_again
     outbox.release(qbo.pk, "pull", running)  # the running pull ends ...

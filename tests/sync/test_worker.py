@@ -14,8 +14,8 @@ from django.urls import reverse
 from apps.invoices.models import Invoice
 from apps.invoices.services import invoice_cancel
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun, SyncState
-from apps.sync.tasks import pull_integration
 from tests.factories import UserFactory
+from tests.sync.test_echoes import quickbooks_notifies
 from tests.sync.test_end_to_end import numbers, someone_invoices_in_quickbooks
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -70,8 +70,8 @@ def test_hub_change_reaches_both_integrations_through_the_worker(both, live_hub,
 
 def test_webhook_pull_brings_a_quickbooks_invoice_in_and_on_to_xero(both, worker):
     qbo, xero = both
-    someone_invoices_in_quickbooks(qbo, number="QB-7001")
-    pull_integration.delay(qbo.pk, "webhook")
+    _, created = someone_invoices_in_quickbooks(qbo, number="QB-7001")
+    quickbooks_notifies(qbo, "Invoice", created["Id"])  # the receiver queues the webhook's pull
     wait_for(lambda: Invoice.objects.filter(number="QB-7001").exists(), what="the pull")
     invoice = Invoice.objects.get(number="QB-7001")
     wait_for(lambda: Link.objects.filter(integration=xero, kind="invoice", object_id=invoice.pk))

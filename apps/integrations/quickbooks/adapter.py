@@ -31,8 +31,9 @@ from . import limits, mapping, reading
 from .batches import BatchMixin, literals
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 from .items import ItemMixin
-from .taxes import TaxCodeMixin
+from .taxes import TaxCodeMixin, refused_for_settings
 from .time import TimeMixin
+from .versions import VersionsMixin
 
 _guarded = malformed_is_transient("QuickBooks")
 
@@ -50,7 +51,7 @@ def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZE
     )
 
 
-class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
+class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = QuickBooksClient(integration)
@@ -155,14 +156,17 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
 
     # --- documents ------------------------------------------------------------------------
     def _item_refs_for(self, lines) -> dict[str, dict]:
+        """Item name → ItemRef, kept per company: known items cost no request."""
         names = {mapping.item_name_of(line) for line in lines} | {mapping.DEFAULT_ITEM_NAME}
+        self._with_kept_items(names)
         missing = sorted(names - set(self._item_refs))
         if missing:
             for row in self.client.query(f"select * from Item where Name in ({literals(missing)})"):
                 self._item_refs[row["Name"]] = {"value": str(row["Id"]), "name": row["Name"]}
-        for name in sorted(names - set(self._item_refs)):
-            line = next((ln for ln in lines if mapping.item_name_of(ln) == name), None)
-            self._item_refs[name] = self._create_item(name, line)
+            for name in sorted(names - set(self._item_refs)):
+                line = next((ln for ln in lines if mapping.item_name_of(ln) == name), None)
+                self._item_refs[name] = self._create_item(name, line)
+            self._keep_items()
         return self._item_refs
 
     def _create_item(self, name: str, line) -> dict:
@@ -201,16 +205,26 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
 
     def _push_document(self, document, kind, remote_id, customer_remote_id, key) -> Pushed:
         entity = mapping.ENTITY[kind]
-        body = self._document_body(document, kind, customer_remote_id)
-        if remote_id is None:
-            data = self.client.create(entity, body, key=key)
-        else:
-            data = self._update(entity, remote_id, body)
+        try:
+            data = self._write_document(entity, document, kind, remote_id, customer_remote_id, key)
+        except (QboFault, RemoteGone) as exc:
+            if not refused_for_settings(exc, creating=remote_id is None):
+                raise
+            # Kept tax codes or items out of date: read again, once (refused: nothing made).
+            self.forget_settings()
+            key = f"{key}/settings"
+            data = self._write_document(entity, document, kind, remote_id, customer_remote_id, key)
         # Read with the company's zero-rated codes, as a pull reads it: outside the US a
         # 0 % invoice's taxable lines carry a zero-rated code (docs/round-trips.md).
         return _pushed(
             data, entity, str(data.get("DocNumber", "")), zero_rated=self._zero_rated_codes()
         )
+
+    def _write_document(self, entity, document, kind, remote_id, customer_remote_id, key) -> dict:
+        body = self._document_body(document, kind, customer_remote_id)
+        if remote_id is None:
+            return self.client.create(entity, body, key=key)
+        return self._update(entity, remote_id, body)
 
     @_guarded
     def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apps.integrations.mentions import Mention, moment
 from apps.integrations.payloads import (
     BadPayload,
     Notice,
@@ -78,3 +79,35 @@ def _legacy(payload: dict) -> list[Notice]:
                 event["deletedId"] = text(entity, "deletedId", at, max_length=64)
             found.append(Notice(event_id=content_id(event), company=realm, event=event))
     return found
+
+
+# What a notification names, in the engine's words: entity → hub kind. Entities the hub keeps
+# per company (apps.integrations.reference_cache) only make their kept copy stale.
+KINDS = {"Customer": "customer", "Invoice": "invoice", "Estimate": "quote", "Payment": "payment"}
+SALES_RECEIPT = "SalesReceipt"
+REFERENCE = {"TaxCode", "TaxRate", "TaxAgency", "Account", "Item", "Term", "Preferences"}
+DELETED = {"delete", "deleted", "merge", "merged"}
+# CloudEvents ``type``: qbo.<entity>.<verb>.v<n>, the entity in lower case.
+ENTITIES = {name.lower(): name for name in (*KINDS, SALES_RECEIPT, *REFERENCE)}
+
+
+def mention(event: dict) -> Mention:
+    """The record a stored event (either shape) names, and when it changed."""
+    if "intuitentityid" in event:
+        parts = str(event.get("type", "")).split(".")
+        entity = ENTITIES.get(parts[1].lower(), parts[1]) if len(parts) > 2 else ""
+        verb = parts[2] if len(parts) > 2 else ""
+        own_id, at = str(event["intuitentityid"]), event.get("time")
+    else:
+        entity, verb = str(event.get("name", "")), str(event.get("operation", ""))
+        own_id, at = str(event.get("id", "")), event.get("lastUpdated")
+    kind, remote_id = KINDS.get(entity), own_id
+    if entity == SALES_RECEIPT:  # the engine's payments without an invoice (adapter.fetch)
+        kind, remote_id = "payment", f"{SALES_RECEIPT}/{own_id}"
+    return Mention(
+        kind=kind,
+        remote_id=remote_id,
+        at=moment(at),
+        deleted=verb.lower() in DELETED,
+        reference=entity in REFERENCE,
+    )

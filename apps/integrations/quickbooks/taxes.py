@@ -1,5 +1,6 @@
 """The company's sales tax codes, for ``QuickBooksAdapter``: which code a hub line is sent
-with, and which codes a pulled line counts as not taxed (docs/money.md).
+with, and which codes a pulled line counts as not taxed (docs/money.md). The codes and the item
+references are kept per company (``apps.integrations.reference_cache``, docs/pulls.md).
 
 Outside the US every sales line names a TaxCode, and a code's rates, not its name, say whether
 it taxes: Canada's "Exempt" and "Zero-rated" codes are as untaxed as the US ``NON``.
@@ -10,29 +11,69 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from apps.integrations import reference_cache
 from apps.sync.adapters import RemoteChange
-from apps.sync.errors import PermanentError
+from apps.sync.errors import PermanentError, RemoteGone
 
 from . import mapping, reading
+
+INVALID_REFERENCE = "2500"
+
+
+SALES_CODES, ITEM_REFS = "sales-tax-codes", "item-refs"
+
+
+def refused_for_settings(exc: Exception, *, creating: bool) -> bool:
+    """QuickBooks refused a document for a tax code or an item the kept copy named: 2500
+    "Invalid Reference Id : TaxCodeRef assigned to this transaction does not exist", or, for a
+    new document (which has no record of its own to be gone), 610 "Something you're trying to
+    use has been made inactive".
+    https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/error-codes"""
+    if creating and isinstance(exc, RemoteGone):
+        return True
+    named = "TaxCode" in str(exc) or "Item" in str(exc)
+    return getattr(exc, "code", "") == INVALID_REFERENCE and named
 
 
 class TaxCodeMixin:
     def _sales_tax_codes(self) -> list[tuple[str, Decimal]]:
-        """(id, percent) of each active TaxCode that has sales rates: the sum of those rates."""
+        """(id, percent) of each active TaxCode that has sales rates, kept per company
+        (apps.integrations.reference_cache): two queries an hour, not two a drain."""
         if self._sales_codes is None:
-            rates = {
-                str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
-                for r in self.client.query("select * from TaxRate maxresults 1000")
-            }
-            self._sales_codes = []
-            for code in self.client.query("select * from TaxCode maxresults 1000"):
-                details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
-                if details and code.get("Active", True):
-                    refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
-                    self._sales_codes.append(
-                        (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
-                    )
+            self._sales_codes = reference_cache.kept(
+                self.integration, SALES_CODES, self._read_sales_tax_codes
+            )
         return self._sales_codes
+
+    def _read_sales_tax_codes(self) -> list[tuple[str, Decimal]]:
+        """Each code's percent is the sum of its sales rates."""
+        rates = {
+            str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
+            for r in self.client.query("select * from TaxRate maxresults 1000")
+        }
+        codes = []
+        for code in self.client.query("select * from TaxCode maxresults 1000"):
+            details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+            if details and code.get("Active", True):
+                refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
+                codes.append(
+                    (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
+                )
+        return codes
+
+    def _with_kept_items(self, names: set[str]) -> None:
+        """Item name → ItemRef kept per company joins the adapter's own before a look-up."""
+        if not names <= set(self._item_refs):
+            kept = reference_cache.kept(self.integration, ITEM_REFS, dict)
+            self._item_refs = {**kept, **self._item_refs}
+
+    def _keep_items(self) -> None:
+        reference_cache.keep(self.integration, ITEM_REFS, self._item_refs)
+
+    def forget_settings(self) -> None:
+        """Read the company's tax codes and items again on next use (a refusal named one)."""
+        self._sales_codes, self._item_refs = None, {}
+        reference_cache.forget(self.integration, SALES_CODES, ITEM_REFS)
 
     def _zero_rated_codes(self) -> frozenset[str]:
         """Tax codes whose lines are not taxed: ``NON`` in the US; elsewhere every code whose

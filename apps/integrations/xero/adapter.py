@@ -19,9 +19,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.core.cache import cache
-
 from apps.customers.matching import same_email
+from apps.integrations import reference_cache
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 from apps.sync.adapters import PullPage, Pushed, RemoteChange
@@ -31,11 +30,19 @@ from . import limits, mapping
 from .batches import DUPLICATE_NAME, BatchMixin, pushed
 from .client import XeroClient, XeroValidation
 from .items import ItemMixin
+from .versions import VersionsMixin
 
 _guarded = malformed_is_transient("Xero")
 
 DUPLICATE_NAME_ATTEMPTS = 5
-TAX_RATES_CACHE_SECONDS = 600
+TAX_RATES, ACCOUNTS = "tax-rates", "accounts"
+
+
+def refused_for_settings(messages: Sequence[str]) -> bool:
+    """Xero refused a document for a tax type or an account code it does not take (any more):
+    "The TaxType code 'X' does not exist or cannot be used ...", "Account code '200' is not a
+    valid code ..." (https://developer.xero.com/documentation/api/accounting/invoices)."""
+    return any("TaxType" in m or "Account code" in m for m in messages)
 
 
 def _updated(kind: str, row: dict) -> datetime:
@@ -84,7 +91,7 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":"))
 
 
-class XeroAdapter(BatchMixin, ItemMixin):
+class XeroAdapter(BatchMixin, ItemMixin, VersionsMixin):
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = XeroClient(integration)
@@ -147,10 +154,12 @@ class XeroAdapter(BatchMixin, ItemMixin):
             return pushed(data, "customer", data.get("Name", ""))
         raise refused
 
-    # --- the tenant's settings (read once per adapter) ------------------------------------
+    # --- the tenant's settings (kept per tenant: apps.integrations.reference_cache) -------
     def _accounts_of(self, kind: str) -> list[dict]:
         if self._accounts is None:
-            self._accounts = self.client.get_list("Accounts")
+            self._accounts = reference_cache.kept(
+                self.integration, ACCOUNTS, lambda: self.client.get_list("Accounts")
+            )
         return [a for a in self._accounts if a.get("Type") == kind and a.get("Status") == "ACTIVE"]
 
     def _account_code(self, kind: str, preferred: str) -> str:
@@ -167,26 +176,21 @@ class XeroAdapter(BatchMixin, ItemMixin):
         return mapping.change_from_xero(kind, row, tax_rates=self._rates_by_type())
 
     def _rates_by_type(self) -> dict[str, Decimal]:
-        """TaxType → rate. Kept a few minutes across runs, so that a pull that finds nothing
-        new costs no more calls than before (Xero allows 60 a minute)."""
-        rates = cache.get(self._rates_key) if self._tax_rates is None else None
-        if rates is None:
-            rates = self._rates_of(self._load_tax_rates())
-        return {tax_type: Decimal(rate) for tax_type, rate in rates.items()}
-
-    @property
-    def _rates_key(self) -> str:
-        return f"xero-tax-rates:{self.client.tenant}"
-
-    @staticmethod
-    def _rates_of(rows: list[dict]) -> dict[str, str]:
-        return {str(r.get("TaxType")): str(r.get("EffectiveRate", 0)) for r in rows}
+        """TaxType → rate, from the tenant's kept tax rates."""
+        rows = self._load_tax_rates()
+        return {str(r.get("TaxType")): Decimal(str(r.get("EffectiveRate", 0))) for r in rows}
 
     def _load_tax_rates(self) -> list[dict]:
         if self._tax_rates is None:
-            self._tax_rates = self.client.get_list("TaxRates")
-            cache.set(self._rates_key, self._rates_of(self._tax_rates), TAX_RATES_CACHE_SECONDS)
+            self._tax_rates = reference_cache.kept(
+                self.integration, TAX_RATES, lambda: self.client.get_list("TaxRates")
+            )
         return self._tax_rates
+
+    def forget_settings(self) -> None:
+        """Read the tenant's tax rates and accounts again on next use (a refusal named one)."""
+        self._tax_rates = self._accounts = None
+        reference_cache.forget(self.integration, TAX_RATES, ACCOUNTS)
 
     def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
         usable = [
@@ -215,7 +219,7 @@ class XeroAdapter(BatchMixin, ItemMixin):
         digest = hashlib.sha256(f"{self.client.tenant}/{name}".encode()).hexdigest()[:40]
         row = self.client.create("TaxRates", body, key=f"taxrate-{digest}")
         self._tax_rates = [*(self._tax_rates or []), row]
-        cache.set(self._rates_key, self._rates_of(self._tax_rates), TAX_RATES_CACHE_SECONDS)
+        reference_cache.keep(self.integration, TAX_RATES, self._tax_rates)
         return row
 
     # --- documents ------------------------------------------------------------------------
@@ -233,12 +237,23 @@ class XeroAdapter(BatchMixin, ItemMixin):
 
     def _push_document(self, document, kind, remote_id, contact_id, key) -> Pushed:
         collection, _ = mapping.COLLECTION[kind]
+        try:
+            data = self._write_document(collection, document, kind, remote_id, contact_id, key)
+        except XeroValidation as exc:
+            if not refused_for_settings(exc.messages):
+                raise
+            # The kept tax rates or accounts are out of date (changed in Xero): read them
+            # again, once. A refused create made nothing, so a new key cannot make a copy.
+            self.forget_settings()
+            key = f"{key}/settings"
+            data = self._write_document(collection, document, kind, remote_id, contact_id, key)
+        return pushed(data, kind, document.number)
+
+    def _write_document(self, collection, document, kind, remote_id, contact_id, key) -> dict:
         body = self._document_body(document, kind, contact_id)
         if remote_id is None:
-            data = self.client.create(collection, body, key=key)
-        else:
-            data = self.client.update(collection, remote_id, body)
-        return pushed(data, kind, document.number)
+            return self.client.create(collection, body, key=key)
+        return self.client.update(collection, remote_id, body)
 
     @_guarded
     def push_invoice(self, invoice, remote_id, *, customer_remote_id: str, key: str) -> Pushed:

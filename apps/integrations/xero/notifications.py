@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from apps.integrations.mentions import Mention, moment
 from apps.integrations.payloads import (
     BadPayload,
     Notice,
@@ -60,3 +61,17 @@ def _event(value: Any, where: str) -> Notice:
     if "data" in event:
         kept["data"] = free_object(event, "data", where)
     return Notice(event_id=content_id(kept), company=kept["tenantId"], event=kept)
+
+
+# Xero sends webhooks for contacts and invoices (and credit notes, subscriptions): category →
+# hub kind. Any other category is pulled for, as before.
+KINDS = {"CONTACT": "customer", "INVOICE": "invoice"}
+
+
+def mention(event: dict) -> Mention:
+    """The record a stored event names, and when the event happened (Xero's clock, UTC)."""
+    return Mention(
+        kind=KINDS.get(str(event.get("eventCategory", ""))),
+        remote_id=str(event.get("resourceId", "")),
+        at=moment(event.get("eventDateUtc")),
+    )

@@ -1,0 +1,62 @@
+"""Tax codes and items a QuickBooks company rarely changes are read once per company, not once
+per drain, and read again once when QuickBooks refuses what the kept copy named. Each drain makes
+a new adapter, as the engine does; requests counted in the sandbox's request log."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.integrations import reference_cache
+from apps.integrations.quickbooks.taxes import SALES_CODES
+from apps.sandbox.models import SandboxRequest
+from apps.sync.adapters import adapter_for
+from tests.providers.conftest import hub_customer, hub_invoice
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _requests(company, word: str, **filters) -> int:
+    return SandboxRequest.objects.filter(company=company, path__contains=word, **filters).count()
+
+
+def _send(integration, customer_remote_id, customer, key):
+    invoice = hub_invoice(integration, customer, tax="5")
+    return adapter_for(integration).push_invoice(
+        invoice, None, customer_remote_id=customer_remote_id, key=key
+    )
+
+
+@pytest.fixture
+def canada(connect):
+    """A Canadian company, where every line names a tax code, with one customer."""
+    integration, company = connect("quickbooks", "CA")
+    customer = hub_customer(integration)
+    pushed = adapter_for(integration).push_customer(customer, None, key=f"c-{customer.pk}")
+    return integration, company, customer, pushed.remote_id
+
+
+def test_a_second_drain_reads_neither_tax_codes_nor_items_again(canada):
+    integration, company, customer, customer_id = canada
+    _send(integration, customer_id, customer, "first")
+    queries = _requests(company, "/query")
+    assert queries == 3  # items, tax rates, tax codes
+
+    _send(integration, customer_id, customer, "second")
+
+    assert _requests(company, "/query") == queries
+    assert _requests(company, "/invoice", status=200) == 2
+
+
+def test_a_tax_code_quickbooks_refuses_reads_the_codes_again_once(canada):
+    integration, company, customer, customer_id = canada
+    _send(integration, customer_id, customer, "first")
+    # The company's tax codes changed since they were kept: the kept ids are unknown there.
+    kept = reference_cache.kept(integration, SALES_CODES, lambda: pytest.fail("not kept"))
+    reference_cache.keep(integration, SALES_CODES, [(f"9{code}99", rate) for code, rate in kept])
+    queries = _requests(company, "/query")
+
+    pushed = _send(integration, customer_id, customer, "second")
+
+    assert pushed.remote_id
+    assert _requests(company, "/invoice", status=400) == 1
+    assert _requests(company, "/query") - queries == 3  # read again once, nothing more
