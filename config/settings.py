@@ -111,6 +111,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The providers' limits are counted in Redis too (in the process without it). Outside a worker
+# task (a settings page, a command) a call may wait this long for them; tasks never wait, they
+# are rescheduled (docs/limits.md).
+PROVIDER_LIMIT_WAIT_SECONDS = env.float("PROVIDER_LIMIT_WAIT_SECONDS", default=5.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
