@@ -182,7 +182,7 @@ class Limiter:
         wait = max(stats.reset_time - time.time(), MIN_RETRY_SECONDS)
         window = budget.window
         return Throttled(
-            f"{call.provider}'s limit of {window.published} {window.what} for {budget.owner} "
+            f"{call.provider}'s limit of {window.published:,} {window.what} for {budget.owner} "
             "is used up; nothing was sent.",
             retry_after=round(wait, 2),
         )
