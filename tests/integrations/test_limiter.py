@@ -260,3 +260,16 @@ def test_a_worker_task_never_waits_for_a_limit_it_is_told_when_to_come_back(sett
     assert answer["retry_after"] and 0 < answer["retry_after"] <= 2
     assert answer["waited"] < 0.5
     assert in_worker_task() is False
+
+
+def test_the_hub_paces_to_the_sandboxes_shortened_minute_and_to_the_real_one_without_them(
+    settings,
+):
+    from apps.integrations.xero import limits as xero_limits
+
+    settings.SANDBOX_ENABLED, settings.SANDBOX_RATE_WINDOW_SECONDS = True, 2
+    minute, day, _ = xero_limits.call_for("tenant").budgets
+    assert (minute.window.seconds, day.window.seconds) == (2, 2 * 1440)
+    settings.SANDBOX_ENABLED = False
+    minute, day, _ = xero_limits.call_for("tenant").budgets
+    assert (minute.window.seconds, day.window.seconds) == (60, 86400)

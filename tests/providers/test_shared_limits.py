@@ -84,7 +84,7 @@ def test_a_full_minute_sends_nothing_and_says_when_to_come_back(either):
 def test_a_full_quickbooks_batch_minute_holds_back_batches_only(qbo):
     adapter, company = qbo
     realm = adapter.integration.remote_company_id
-    fill(quickbooks_limits.call_for(realm, batch=True).budgets[1])
+    fill(quickbooks_limits.call_for(realm, batch=True).budgets[0])
     before = control.requests_count(company)
     with pytest.raises(Throttled, match="40 batch requests a minute"):
         adapter.client.batch([], key="batch-1")

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import requests
 
-from apps.integrations.limiter import Budget, Call, Window, shared_limiter
+from apps.integrations.limiter import (
+    Budget,
+    Call,
+    Window,
+    provider_minute_seconds,
+    shared_limiter,
+)
 
 REQUESTS_PER_MINUTE = 500
 CONCURRENT_REQUESTS = 10
@@ -42,10 +48,8 @@ MINOR_VERSION = 75
 REQUEST_ID_MAX_LENGTH = 50
 
 # A little headroom below the published figures: other clients of the same realm exist.
-REQUESTS = Window("requests a minute", REQUESTS_PER_MINUTE, REQUESTS_PER_MINUTE - 20, 60)
-BATCHES = Window(
-    "batch requests a minute", BATCH_REQUESTS_PER_MINUTE, BATCH_REQUESTS_PER_MINUTE - 2, 60
-)
+PACED_REQUESTS_PER_MINUTE = REQUESTS_PER_MINUTE - 20
+PACED_BATCH_REQUESTS_PER_MINUTE = BATCH_REQUESTS_PER_MINUTE - 2
 
 
 def realm_scope(realm: str) -> str:
@@ -53,12 +57,21 @@ def realm_scope(realm: str) -> str:
 
 
 def call_for(realm: str, *, batch: bool = False) -> Call:
-    """One request to ``realm``: its minute, and its batch minute for ``/batch`` (a batch
-    request counts towards the 500 too)."""
-    scope = realm_scope(realm)
-    budgets = [Budget(scope, REQUESTS, "this QuickBooks company")]
+    """One request to ``realm``: its minute, and for ``/batch`` its batch minute first (the
+    tighter one; a batch request counts towards the 500 too)."""
+    scope, minute, owner = realm_scope(realm), provider_minute_seconds(), "this QuickBooks company"
+    requests_window = Window(
+        "requests a minute", REQUESTS_PER_MINUTE, PACED_REQUESTS_PER_MINUTE, minute
+    )
+    budgets = [Budget(scope, requests_window, owner)]
     if batch:
-        budgets.append(Budget(f"{scope}:batch", BATCHES, "this QuickBooks company"))
+        batches = Window(
+            "batch requests a minute",
+            BATCH_REQUESTS_PER_MINUTE,
+            PACED_BATCH_REQUESTS_PER_MINUTE,
+            minute,
+        )
+        budgets.insert(0, Budget(f"{scope}:batch", batches, owner))
     return Call(
         provider="QuickBooks",
         budgets=tuple(budgets),

@@ -14,7 +14,13 @@ from __future__ import annotations
 import requests
 from django.conf import settings
 
-from apps.integrations.limiter import Budget, Call, Window, shared_limiter
+from apps.integrations.limiter import (
+    Budget,
+    Call,
+    Window,
+    provider_minute_seconds,
+    shared_limiter,
+)
 
 REQUESTS_PER_MINUTE = 60
 CONCURRENT_REQUESTS = 5
@@ -39,9 +45,10 @@ PULL_OVERLAP_SECONDS = 10
 HUB_CLOCK_WATERMARK_OVERLAP_SECONDS = 420
 
 # A little headroom below the published figures, for the difference between our clocks.
-MINUTE = Window("calls a minute", REQUESTS_PER_MINUTE, REQUESTS_PER_MINUTE - 2, 60)
-DAY = Window("calls a day", REQUESTS_PER_DAY, REQUESTS_PER_DAY - 50, 24 * 3600)
-APP_MINUTE = Window("calls a minute", APP_REQUESTS_PER_MINUTE, APP_REQUESTS_PER_MINUTE - 100, 60)
+PACED_REQUESTS_PER_MINUTE = REQUESTS_PER_MINUTE - 2
+PACED_REQUESTS_PER_DAY = REQUESTS_PER_DAY - 50
+PACED_APP_REQUESTS_PER_MINUTE = APP_REQUESTS_PER_MINUTE - 100
+MINUTES_PER_DAY = 1440
 TENANT = "this Xero organisation"
 APP = "the hub's Xero app (all organisations)"
 # Xero's remaining-calls headers, and the window each one reports on.
@@ -62,11 +69,27 @@ def app_scope() -> str:
 
 def budgets_for(tenant: str) -> dict[str, Budget]:
     """The windows one request counts against, by the name Xero gives each limit."""
-    scope = tenant_scope(tenant)
+    scope, minute = tenant_scope(tenant), provider_minute_seconds()
     return {
-        "minute": Budget(f"{scope}:minute", MINUTE, TENANT),
-        "day": Budget(f"{scope}:day", DAY, TENANT),
-        "appminute": Budget(app_scope(), APP_MINUTE, APP),
+        "minute": Budget(
+            f"{scope}:minute",
+            Window("calls a minute", REQUESTS_PER_MINUTE, PACED_REQUESTS_PER_MINUTE, minute),
+            TENANT,
+        ),
+        "day": Budget(
+            f"{scope}:day",
+            Window(
+                "calls a day", REQUESTS_PER_DAY, PACED_REQUESTS_PER_DAY, minute * MINUTES_PER_DAY
+            ),
+            TENANT,
+        ),
+        "appminute": Budget(
+            app_scope(),
+            Window(
+                "calls a minute", APP_REQUESTS_PER_MINUTE, PACED_APP_REQUESTS_PER_MINUTE, minute
+            ),
+            APP,
+        ),
     }
 
 
