@@ -24,7 +24,7 @@ from apps.integrations.limiter import (
     in_worker_task,
     shared_limiter,
 )
-from apps.sync.errors import Throttled
+from apps.sync.errors import Throttled, TransientError
 from config.celery import app as celery_app
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -273,3 +273,10 @@ def test_the_hub_paces_to_the_sandboxes_shortened_minute_and_to_the_real_one_wit
     settings.SANDBOX_ENABLED = False
     minute, day, _ = xero_limits.call_for("tenant").budgets
     assert (minute.window.seconds, day.window.seconds) == (60, 86400)
+
+
+def test_counts_that_cannot_be_reached_send_nothing_and_try_again_later():
+    unreachable = Limiter("redis://127.0.0.1:1/0")
+    with pytest.raises(TransientError, match="did not answer") as refused:
+        unreachable.admit(a_call())
+    assert not isinstance(refused.value, Throttled)

@@ -4,6 +4,8 @@ limits (a 429's Retry-After, Xero's remaining-calls headers) holds back every pr
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 from django.conf import settings as django_settings
@@ -144,3 +146,15 @@ def test_xero_with_plenty_remaining_changes_nothing(xero, wire):
     wire.answers = [answer(200, remaining, b'{"Contacts": []}')]
     adapter.client.request("GET", "Contacts")
     another_process().admit(xero_limits.call_for(tenant)).release()
+
+
+def test_a_settings_page_waits_a_moment_for_a_full_minute_instead_of_failing(either, settings):
+    settings.PROVIDER_LIMIT_WAIT_SECONDS = 5
+    settings.SANDBOX_RATE_WINDOW_SECONDS = 2  # the hub's minute follows the sandboxes' (2 s)
+    adapter, company = either
+    integration = adapter.integration
+    fill(LIMITS[integration.provider].call_for(integration.remote_company_id).budgets[0])
+    before, started = control.requests_count(company), time.monotonic()
+    assert adapter.find_customer(hub_customer(integration)) is None
+    assert time.monotonic() - started > 0.5
+    assert control.requests_count(company) > before
