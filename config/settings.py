@@ -116,6 +116,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The providers' limits are counted in Redis too (in the process without it). Outside a worker
+# task (a settings page, a command) a call may wait this long for them; tasks never wait, they
+# are rescheduled (docs/limits.md).
+PROVIDER_LIMIT_WAIT_SECONDS = strict.float("PROVIDER_LIMIT_WAIT_SECONDS", default=5.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -243,6 +247,15 @@ XERO_WEBHOOK_KEY = _provider_setting("XERO_WEBHOOK_KEY")
 
 # How often the periodic pull runs for each integration (seconds).
 SYNC_PULL_INTERVAL_SECONDS = strict.int("SYNC_PULL_INTERVAL_SECONDS", default=300, minimum=1)
+# The longest wait between pulls of an integration that gets webhooks and has been quiet
+# (docs/pulls.md).
+SYNC_PULL_MAX_INTERVAL_SECONDS = strict.int(
+    "SYNC_PULL_MAX_INTERVAL_SECONDS",
+    default=max(3600, SYNC_PULL_INTERVAL_SECONDS),
+    minimum=SYNC_PULL_INTERVAL_SECONDS,
+)
+# How long a tenant's tax rates, accounts and item references are kept before being read again.
+REFERENCE_CACHE_SECONDS = strict.int("REFERENCE_CACHE_SECONDS", default=3600, minimum=1)
 # A drain or pull claim older than this is taken over (its worker died).
 SYNC_CLAIM_TIMEOUT_SECONDS = strict.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300, minimum=1)
 # Backoff of transient failures: base * 2^(attempt-1), capped, with jitter.

@@ -22,6 +22,7 @@ from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
+from apps.integrations.limiter import request_slot
 from apps.integrations.oauth import allow_plain_http_for
 from apps.integrations.tokens import token_get, token_refresh
 from apps.integrations.wire import json_ready
@@ -80,13 +81,6 @@ def fault_error(message: str, detail: str, code: str) -> SyncError:
     return QboFault(f"QuickBooks refused it: {text} (code {code})", code=code)
 
 
-def _retry_after(response: requests.Response | None) -> float:
-    try:
-        return float(response.headers.get("Retry-After", ""))  # type: ignore[union-attr]
-    except (AttributeError, TypeError, ValueError):
-        return limits.THROTTLE_WAIT_SECONDS
-
-
 def translate(exc: QuickbooksException, response: requests.Response | None) -> SyncError:
     status = response.status_code if response is not None else None
     code = str(exc.error_code or "")
@@ -99,7 +93,7 @@ def translate(exc: QuickbooksException, response: requests.Response | None) -> S
         )
     if status == 429 or code == THROTTLED:
         return TransientError(
-            "QuickBooks throttled the request.", retry_after=_retry_after(response)
+            "QuickBooks throttled the request.", retry_after=limits.retry_after_of(response)
         )
     if status is not None and status >= 500:
         return TransientError(f"QuickBooks answered HTTP {status}.")
@@ -113,8 +107,8 @@ def translate(exc: QuickbooksException, response: requests.Response | None) -> S
 
 
 class PointedQuickBooks(QuickBooks):
-    """python-quickbooks at our base URL, with a time-out, the pacer, and the last answer kept
-    so that errors can be told apart by HTTP status."""
+    """python-quickbooks at our base URL, with a time-out, the realm's shared limits, and the
+    last answer kept so that errors can be told apart by HTTP status."""
 
     base_url = ""
     last_response: requests.Response | None = None
@@ -125,11 +119,12 @@ class PointedQuickBooks(QuickBooks):
 
     def process_request(self, request_type, url, headers="", params="", data=""):
         self.last_response = None
-        is_batch = url.rstrip("/").endswith("/batch")
-        pacers = limits.batch_pacers if is_batch else limits.requests_pacers
+        realm = str(self.company_id)
+        call = limits.call_for(realm, batch=url.rstrip("/").endswith("/batch"))
         headers = dict(headers or {})
         headers["Authorization"] = f"Bearer {self.auth_client.access_token}"
-        with pacers.for_company(str(self.company_id)).slot():
+        # Throttled (nothing sent) when the realm's limits say wait (apps/integrations/limiter.py)
+        with request_slot(call):
             try:
                 response = self.session.request(
                     request_type,
@@ -144,6 +139,7 @@ class PointedQuickBooks(QuickBooks):
                 raise TransientError("QuickBooks did not answer in time.") from exc
             except requests.RequestException as exc:
                 raise TransientError(f"Could not reach QuickBooks: {exc}") from exc
+        limits.honour(realm, response)
         self.last_response = response
         return response
 

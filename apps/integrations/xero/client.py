@@ -16,6 +16,7 @@ import requests
 from django.conf import settings
 from requests_oauthlib import OAuth2Session
 
+from apps.integrations.limiter import request_slot
 from apps.integrations.oauth import allow_plain_http_for
 from apps.integrations.tokens import token_get, token_refresh
 from apps.integrations.wire import json_ready
@@ -51,13 +52,6 @@ def idempotency_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _retry_after(response: requests.Response) -> float:
-    try:
-        return float(response.headers.get("Retry-After", ""))
-    except ValueError:
-        return limits.DEFAULT_RETRY_AFTER_SECONDS
-
-
 def answer_of(response: requests.Response) -> dict:
     """JSON of a successful answer, or the error the engine needs."""
     status = response.status_code
@@ -71,7 +65,7 @@ def answer_of(response: requests.Response) -> dict:
     if status == 429:
         problem = response.headers.get("X-Rate-Limit-Problem", "rate")
         raise TransientError(
-            f"Xero's {problem} limit was reached.", retry_after=_retry_after(response)
+            f"Xero's {problem} limit was reached.", retry_after=limits.retry_after_of(response)
         )
     if status >= 500:
         raise TransientError(f"Xero answered HTTP {status}.")
@@ -146,9 +140,11 @@ class XeroClient:
         raise AssertionError("unreachable")
 
     def _send(self, method, path, params, body, headers) -> requests.Response:
-        with limits.requests_pacers.for_company(self.tenant).slot():
+        # Throttled (nothing sent) when the tenant's or the app's limits say wait: see
+        # apps/integrations/limiter.py
+        with request_slot(limits.call_for(self.tenant)):
             try:
-                return self.session.request(
+                response = self.session.request(
                     method,
                     f"{self.base}/{path.lstrip('/')}",
                     params=dict(params or {}),
@@ -160,6 +156,8 @@ class XeroClient:
                 raise TransientError("Xero did not answer in time.") from exc
             except requests.RequestException as exc:
                 raise TransientError(f"Could not reach Xero: {exc}") from exc
+        limits.honour(self.tenant, response)
+        return response
 
     # --- the calls ------------------------------------------------------------------------
     def elements(self, answer: Mapping, collection: str) -> list[dict]:

@@ -1,16 +1,31 @@
-"""Xero's limits (per tenant) and the pacer that keeps our client inside them.
+"""Xero's limits, per tenant and per app, and how a request is counted against them before it
+is sent (apps/integrations/limiter.py, docs/limits.md).
 
-https://developer.xero.com/documentation/guides/oauth2/limits/
+Xero, "OAuth 2.0 API limits": https://developer.xero.com/documentation/guides/oauth2/limits/
+- per tenant (and app): 5 calls in progress at once, 60 calls a minute, 5,000 calls a day;
+- per app, across all tenants: 10,000 calls a minute;
+- every answer carries X-MinLimit-Remaining, X-DayLimit-Remaining and X-AppMinLimit-Remaining;
+  a 429 carries Retry-After and X-Rate-Limit-Problem (which limit).
+  https://developer.xero.com/faq/limits
 """
 
 from __future__ import annotations
 
-from apps.integrations.pacing import Pacer, PacerRegistry
+import requests
+from django.conf import settings
+
+from apps.integrations.limiter import (
+    Budget,
+    Call,
+    Window,
+    provider_minute_seconds,
+    shared_limiter,
+)
 
 REQUESTS_PER_MINUTE = 60
 CONCURRENT_REQUESTS = 5
-# The 5,000 calls a day per tenant are not paced here: past them Xero's 429 names the day
-# limit and its Retry-After, which the client turns into a transient error that waits.
+REQUESTS_PER_DAY = 5000
+APP_REQUESTS_PER_MINUTE = 10_000
 ELEMENTS_PER_REQUEST = 50
 # Pulls ask for Xero's largest page; Quotes take no pageSize and always answer 100 a page.
 PULL_PAGE_SIZE = 1000
@@ -29,8 +44,92 @@ PULL_OVERLAP_SECONDS = 10
 # which the engine and the adapter used to move back by 2 + 5 minutes: still done, once.
 HUB_CLOCK_WATERMARK_OVERLAP_SECONDS = 420
 
-requests_pacers = PacerRegistry(
-    lambda: Pacer(
-        per_window=REQUESTS_PER_MINUTE - 2, window_seconds=60.0, concurrent=CONCURRENT_REQUESTS
-    )
+# A little headroom below the published figures, for the difference between our clocks.
+PACED_REQUESTS_PER_MINUTE = REQUESTS_PER_MINUTE - 2
+PACED_REQUESTS_PER_DAY = REQUESTS_PER_DAY - 50
+PACED_APP_REQUESTS_PER_MINUTE = APP_REQUESTS_PER_MINUTE - 100
+MINUTES_PER_DAY = 1440
+TENANT = "this Xero organisation"
+APP = "the hub's Xero app (all organisations)"
+# Xero's remaining-calls headers, and the window each one reports on.
+REMAINING_HEADERS = (
+    ("X-MinLimit-Remaining", "minute"),
+    ("X-DayLimit-Remaining", "day"),
+    ("X-AppMinLimit-Remaining", "appminute"),
 )
+
+
+def tenant_scope(tenant: str) -> str:
+    return f"xero:tenant:{tenant}"
+
+
+def app_scope() -> str:
+    return f"xero:app:{settings.XERO_CLIENT_ID}"
+
+
+def budgets_for(tenant: str) -> dict[str, Budget]:
+    """The windows one request counts against, by the name Xero gives each limit."""
+    scope, minute = tenant_scope(tenant), provider_minute_seconds()
+    return {
+        "minute": Budget(
+            f"{scope}:minute",
+            Window("calls a minute", REQUESTS_PER_MINUTE, PACED_REQUESTS_PER_MINUTE, minute),
+            TENANT,
+        ),
+        "day": Budget(
+            f"{scope}:day",
+            Window(
+                "calls a day", REQUESTS_PER_DAY, PACED_REQUESTS_PER_DAY, minute * MINUTES_PER_DAY
+            ),
+            TENANT,
+        ),
+        "appminute": Budget(
+            app_scope(),
+            Window(
+                "calls a minute", APP_REQUESTS_PER_MINUTE, PACED_APP_REQUESTS_PER_MINUTE, minute
+            ),
+            APP,
+        ),
+    }
+
+
+def call_for(tenant: str) -> Call:
+    scope = tenant_scope(tenant)
+    return Call(
+        provider="Xero",
+        budgets=tuple(budgets_for(tenant).values()),
+        concurrency_scope=scope,
+        concurrent=CONCURRENT_REQUESTS,
+        block_scopes=(scope, app_scope()),
+    )
+
+
+def retry_after_of(response: requests.Response) -> float:
+    try:
+        return float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER_SECONDS
+
+
+def honour(tenant: str, response: requests.Response) -> None:
+    """What Xero said about its limits, for every process: a 429 blocks the tenant (or, for the
+    app minute, the whole app) until its Retry-After; a remaining count lower than ours brings
+    ours up to it."""
+    limiter = shared_limiter()
+    if response.status_code == 429:
+        problem = (response.headers.get("X-Rate-Limit-Problem") or "minute").lower()
+        scope = app_scope() if problem == "appminute" else tenant_scope(tenant)
+        limiter.block(scope, retry_after_of(response), f"Xero's {problem} limit was reached")
+    budgets = budgets_for(tenant)
+    for header, name in REMAINING_HEADERS:
+        remaining = _int_header(response, header)
+        # Plenty left: nothing to correct soon, so no extra round trip to the counts.
+        if remaining is not None and remaining < budgets[name].window.published // 2:
+            limiter.align(budgets[name], remaining)
+
+
+def _int_header(response: requests.Response, name: str) -> int | None:
+    try:
+        return int(response.headers.get(name, ""))
+    except ValueError:
+        return None
