@@ -10,10 +10,10 @@ from django.utils import timezone
 from apps.sync.nightly import nightly_schedule_update
 from apps.sync.timesheets import sync_start_check
 
-from . import crypto
+from . import crypto, registry
 from .companies import CompanyFacts
-from .models import Integration, Provider
-from .oauth import TokenSet, token_revoke_at_provider
+from .models import Integration
+from .oauth import TokenSet
 from .sync_hooks import sync_hook
 from .tokens import apply_tokens
 
@@ -70,7 +70,7 @@ def integration_connect_check(
     *, organisation, provider: str, company: CompanyFacts
 ) -> Integration | None:
     """Raise ConnectRefused unless ``company`` may be connected; return the row it resumes."""
-    label = Provider(provider).label
+    label = registry.provider(provider).display_name
     if company.country != organisation.country:
         raise ConnectRefused(
             f"The {label} company “{company.name}” is in {_country(company.country)}, but "
@@ -147,7 +147,7 @@ def integration_disconnect(*, integration: Integration) -> Integration:
         except crypto.TokenDecryptError:
             refresh_token = ""
     # Revoked outside the transaction: the provider may be slow or this very process.
-    token_revoke_at_provider(provider=integration.provider, refresh_token=refresh_token)
+    registry.provider(integration.provider).oauth.revoke(refresh_token)
     with transaction.atomic():
         row = Integration.objects.select_for_update().get(pk=integration.pk)
         row.status = Integration.Status.DISCONNECTED

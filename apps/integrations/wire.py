@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from apps.sync.errors import SyncError, TransientError
+from apps.integrations.contract import SyncError, TransientError
 
 
 def json_ready(value: Any) -> Any:

@@ -21,6 +21,7 @@ from apps.common.lines import LineInput, apply_header, document_save
 from apps.customers.matching import customer_find_match
 from apps.customers.models import Customer
 from apps.customers.services import customer_create, customer_update
+from apps.integrations.contract import RemoteCustomer, RemoteDocument, RemotePayment
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, InvoiceLine, Payment
 from apps.invoices.services import invoice_apply_changes, payment_record, payment_void
@@ -28,7 +29,6 @@ from apps.quotes.models import Quote, QuoteLine
 from apps.quotes.services import quote_apply_changes
 
 from . import fingerprints
-from .adapters import RemoteCustomer, RemoteDocument, RemotePayment
 from .exchanged import difference, form_of
 from .fingerprints import fingerprint
 from .models import Kind, Link, Side

@@ -17,10 +17,18 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.customers.models import Customer
+from apps.integrations import registry
+from apps.integrations.contract import (
+    Adapter,
+    AuthExpired,
+    PermanentError,
+    ReconnectNeeded,
+    RemoteChange,
+    TransientError,
+)
 from apps.integrations.models import Integration
 
-from . import adapters, outbox
-from .adapters import RemoteChange
+from . import outbox
 from .apply import (
     UNCHANGED,
     Skipped,
@@ -30,7 +38,6 @@ from .apply import (
     payment_apply,
     remote_link,
 )
-from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
 from .models import Kind, SyncLogEntry, SyncRun
 from .own_records import hub_document_sent_as, link_own
 from .runs import count, log, run_finish, run_save_progress, run_start
@@ -70,7 +77,7 @@ def pull(
     integration: Integration,
     *,
     run: SyncRun | None = None,
-    adapter: adapters.Adapter | None = None,
+    adapter: Adapter | None = None,
     trigger: str = SyncRun.Trigger.PULL,
 ) -> PullResult:
     """Bring everything changed in the integration since the watermark into the hub."""
@@ -85,7 +92,7 @@ def pull(
     try:
         state = outbox.state_for(integration.pk)
         since = since_for(state)
-        adapter = adapter or adapters.adapter_for(integration)
+        adapter = adapter or registry.adapter_for(integration)
         for page in adapter.pull(kinds, since):
             if result.run is None and page.changes:
                 result.run = run_start(integration=integration, trigger=trigger)

@@ -56,8 +56,8 @@ def test_each_company_has_its_own_pacer_within_the_published_limits():
 def test_an_answer_missing_what_we_need_is_transient_not_a_crash():
     import pytest
 
+    from apps.integrations.contract import TransientError
     from apps.integrations.wire import malformed_is_transient
-    from apps.sync.errors import TransientError
 
     @malformed_is_transient("Xero")
     def reads(answer):

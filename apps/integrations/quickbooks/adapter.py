@@ -1,4 +1,4 @@
-"""QuickBooks Online behind the engine's ``Adapter`` contract (apps.sync.adapters).
+"""QuickBooks Online behind the engine's ``Adapter`` contract (apps.integrations.contract).
 
 Choices worth knowing:
 - Updates are sparse and read the current SyncToken first; a stale one (5010) means someone
@@ -21,10 +21,16 @@ from decimal import Decimal
 from django.db.models import prefetch_related_objects
 
 from apps.customers.matching import same_email
+from apps.integrations.contract import (
+    Capabilities,
+    PermanentError,
+    PullPage,
+    Pushed,
+    RemoteChange,
+    RemoteGone,
+)
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
-from apps.sync.adapters import PullPage, Pushed, RemoteChange
-from apps.sync.errors import PermanentError, RemoteGone
 
 from . import limits, mapping, reading
 from .batches import BatchMixin, literals
@@ -34,6 +40,18 @@ from .taxes import TaxCodeMixin
 from .time import TimeMixin
 
 _guarded = malformed_is_transient("QuickBooks")
+
+CAPABILITIES = Capabilities(
+    batch_size=limits.BATCH_SIZE,
+    finds_customers_in_bulk=True,
+    pushes_customers_in_batch=True,
+    # An Invoice refers to an existing Customer by id: the customer is created first.
+    creates_customer_with_invoice=False,
+    time_activities=True,
+    quotes=True,
+    idempotency="requestid",
+    webhooks=True,
+)
 
 SALES_RECEIPT = "SalesReceipt/"
 STALE_RETRIES = 3
@@ -50,6 +68,8 @@ def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZE
 
 
 class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
+    capabilities = CAPABILITIES
+
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = QuickBooksClient(integration)
@@ -62,6 +82,10 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
     def _customer_where(self, condition: str) -> dict | None:
         rows = self.client.query(f"select * from Customer where {condition} maxresults 1")
         return rows[0] if rows else None
+
+    def creates_with_invoice(self, customer) -> bool:
+        """Never: a QuickBooks Invoice refers to an existing Customer by id."""
+        return False
 
     @_guarded
     def find_customer(self, customer) -> Pushed | None:

@@ -17,10 +17,9 @@ import hashlib
 from collections.abc import Callable, Sequence
 
 from apps.customers.matching import normalise_email
+from apps.integrations.contract import PermanentError, Pushed, SyncError
 from apps.integrations.directory import LazyDirectory, may_be_same_person
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
-from apps.sync.adapters import Pushed
-from apps.sync.errors import PermanentError, SyncError
 
 from . import limits, mapping, reading
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, fault_error

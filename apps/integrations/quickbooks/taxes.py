@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.sync.adapters import RemoteChange
-from apps.sync.errors import PermanentError
+from apps.integrations.contract import PermanentError, RemoteChange
 
 from . import mapping, reading
 

@@ -1,4 +1,4 @@
-"""Xero behind the engine's ``Adapter`` contract (apps.sync.adapters).
+"""Xero behind the engine's ``Adapter`` contract (apps.integrations.contract).
 
 Choices worth knowing:
 - A cancelled invoice is VOIDED when it was AUTHORISED and DELETED when DRAFT or SUBMITTED
@@ -21,10 +21,17 @@ from decimal import Decimal
 from django.core.cache import cache
 
 from apps.customers.matching import same_email
+from apps.integrations.contract import (
+    Capabilities,
+    PermanentError,
+    PullPage,
+    Pushed,
+    RemoteChange,
+    RemoteGone,
+    SyncError,
+)
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
-from apps.sync.adapters import PullPage, Pushed, RemoteChange
-from apps.sync.errors import PermanentError, RemoteGone, SyncError
 
 from . import limits, mapping
 from .batches import DUPLICATE_NAME, BatchMixin, pushed
@@ -32,6 +39,19 @@ from .client import XeroClient, XeroValidation
 from .items import ItemMixin
 
 _guarded = malformed_is_transient("Xero")
+
+CAPABILITIES = Capabilities(
+    batch_size=limits.ELEMENTS_PER_REQUEST,
+    finds_customers_in_bulk=True,
+    pushes_customers_in_batch=True,
+    # An invoice may carry a new Contact by its details instead of a ContactID.
+    creates_customer_with_invoice=True,
+    # Xero's accounting API has no time activities.
+    time_activities=False,
+    quotes=True,
+    idempotency="Idempotency-Key",
+    webhooks=True,
+)
 
 DUPLICATE_NAME_ATTEMPTS = 5
 TAX_RATES_CACHE_SECONDS = 600
@@ -84,6 +104,8 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
 
 
 class XeroAdapter(BatchMixin, ItemMixin):
+    capabilities = CAPABILITIES
+
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = XeroClient(integration)

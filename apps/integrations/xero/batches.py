@@ -17,10 +17,15 @@ from dataclasses import replace
 from urllib.parse import quote
 
 from apps.customers.matching import normalise_email
+from apps.integrations.contract import (
+    NewCustomer,
+    PermanentError,
+    Pushed,
+    RemoteDocument,
+    SyncError,
+)
 from apps.integrations.directory import LazyDirectory, may_be_same_person
 from apps.integrations.wire import bodies, chunks, malformed_is_transient
-from apps.sync.adapters import NewCustomer, Pushed, RemoteDocument
-from apps.sync.errors import PermanentError, SyncError
 
 from . import limits, mapping
 from .client import XeroValidation
