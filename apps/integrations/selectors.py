@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from .models import Integration, Provider
+from . import registry
+from .models import Integration
 
 
 @dataclass
@@ -52,7 +53,7 @@ def integration_cards(organisation) -> list[Card]:
         for i in integrations_with_latest_run(Integration.objects.filter(organisation=organisation))
     }
     return [
-        Card(provider, label, by_provider.get(provider)) for provider, label in Provider.choices
+        Card(p.name, p.display_name, by_provider.get(p.name)) for p in registry.providers()
     ]
 
 
