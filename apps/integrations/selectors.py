@@ -52,9 +52,7 @@ def integration_cards(organisation) -> list[Card]:
         i.provider: i
         for i in integrations_with_latest_run(Integration.objects.filter(organisation=organisation))
     }
-    return [
-        Card(p.name, p.display_name, by_provider.get(p.name)) for p in registry.providers()
-    ]
+    return [Card(p.name, p.display_name, by_provider.get(p.name)) for p in registry.providers()]
 
 
 def organisation_has_connected_integration(organisation) -> bool:
