@@ -22,9 +22,11 @@ from .oauth import ProviderOAuth
 from .payloads import Notice
 from .quickbooks import adapter as quickbooks_adapter
 from .quickbooks import auth as quickbooks_auth
+from .quickbooks import capabilities as quickbooks_capabilities
 from .quickbooks import notifications as quickbooks_notifications
 from .xero import adapter as xero_adapter
 from .xero import auth as xero_auth
+from .xero import capabilities as xero_capabilities
 from .xero import notifications as xero_notifications
 
 if TYPE_CHECKING:
@@ -72,7 +74,7 @@ PROVIDERS: dict[str, ProviderEntry] = {
                 key=lambda: settings.QBO_WEBHOOK_VERIFIER,
                 parse=quickbooks_notifications.notices,
             ),
-            capabilities=quickbooks_adapter.CAPABILITIES,
+            capabilities=quickbooks_capabilities.CAPABILITIES,
         ),
         ProviderEntry(
             name="xero",
@@ -85,7 +87,7 @@ PROVIDERS: dict[str, ProviderEntry] = {
                 key=lambda: settings.XERO_WEBHOOK_KEY,
                 parse=xero_notifications.notices,
             ),
-            capabilities=xero_adapter.CAPABILITIES,
+            capabilities=xero_capabilities.CAPABILITIES,
         ),
     )
 }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
+import weakref
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -88,3 +91,18 @@ def test_no_provider_name_is_compared_outside_the_provider_folders():
                 if needle in text:
                     offenders.append(f"{relative}: {needle}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("name", sorted(Provider.values))
+def test_an_adapter_the_engine_drops_is_freed_at_once_with_its_connections(name):
+    """Its batch sender calls back into it without keeping it alive: no reference cycle
+    holds the adapter, its client and their open HTTP connections until a garbage collection."""
+    integration = SimpleNamespace(provider=name, remote_company_id="1", region="us")
+    gc.disable()
+    try:
+        adapter = registry.adapter_for(integration)
+        alive = weakref.ref(adapter)
+        del adapter
+        assert alive() is None
+    finally:
+        gc.enable()

@@ -22,7 +22,6 @@ from django.db.models import prefetch_related_objects
 
 from apps.customers.matching import same_email
 from apps.integrations.contract import (
-    Capabilities,
     PermanentError,
     PullPage,
     Pushed,
@@ -33,25 +32,14 @@ from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
 from . import limits, mapping, reading
-from .batches import BatchMixin, literals
+from .batches import BatchSender, literals
+from .capabilities import CAPABILITIES
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 from .items import ItemMixin
 from .taxes import TaxCodeMixin
 from .time import TimeMixin
 
 _guarded = malformed_is_transient("QuickBooks")
-
-CAPABILITIES = Capabilities(
-    batch_size=limits.BATCH_SIZE,
-    finds_customers_in_bulk=True,
-    pushes_customers_in_batch=True,
-    # An Invoice refers to an existing Customer by id: the customer is created first.
-    creates_customer_with_invoice=False,
-    time_activities=True,
-    quotes=True,
-    idempotency="requestid",
-    webhooks=True,
-)
 
 SALES_RECEIPT = "SalesReceipt/"
 STALE_RETRIES = 3
@@ -67,7 +55,7 @@ def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZE
     )
 
 
-class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
+class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
@@ -77,6 +65,23 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin):
         self.linked_items: dict[int, str] = {}
         self._income_account: str | None = None
         self._sales_codes: list[tuple[str, Decimal]] | None = None
+        self.batches = BatchSender(
+            self.client,
+            document_body=self._document_body,
+            push_invoice=self.push_invoice,
+            push_customer=self.push_customer,
+            zero_rated_codes=self._zero_rated_codes,
+        )
+
+    # --- many per request (the nightly export): the batch sender ----------------------------
+    def push_invoices_batch(self, items, *, unsent=frozenset()) -> list[Pushed | Exception]:
+        return self.batches.push_invoices_batch(items, unsent=unsent)
+
+    def find_customers(self, customers) -> dict[int, Pushed]:
+        return self.batches.find_customers(customers)
+
+    def push_customers_batch(self, items) -> list[Pushed | Exception]:
+        return self.batches.push_customers_batch(items)
 
     # --- customers ------------------------------------------------------------------------
     def _customer_where(self, condition: str) -> dict | None:

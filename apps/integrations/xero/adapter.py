@@ -22,7 +22,6 @@ from django.core.cache import cache
 
 from apps.customers.matching import same_email
 from apps.integrations.contract import (
-    Capabilities,
     PermanentError,
     PullPage,
     Pushed,
@@ -34,24 +33,12 @@ from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
 from . import limits, mapping
-from .batches import DUPLICATE_NAME, BatchMixin, pushed
+from .batches import DUPLICATE_NAME, BatchSender, pushed
+from .capabilities import CAPABILITIES
 from .client import XeroClient, XeroValidation
 from .items import ItemMixin
 
 _guarded = malformed_is_transient("Xero")
-
-CAPABILITIES = Capabilities(
-    batch_size=limits.ELEMENTS_PER_REQUEST,
-    finds_customers_in_bulk=True,
-    pushes_customers_in_batch=True,
-    # An invoice may carry a new Contact by its details instead of a ContactID.
-    creates_customer_with_invoice=True,
-    # Xero's accounting API has no time activities.
-    time_activities=False,
-    quotes=True,
-    idempotency="Idempotency-Key",
-    webhooks=True,
-)
 
 DUPLICATE_NAME_ATTEMPTS = 5
 TAX_RATES_CACHE_SECONDS = 600
@@ -103,7 +90,7 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":"))
 
 
-class XeroAdapter(BatchMixin, ItemMixin):
+class XeroAdapter(ItemMixin):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
@@ -113,6 +100,22 @@ class XeroAdapter(BatchMixin, ItemMixin):
         self._accounts: list[dict] | None = None
         self.linked_items: dict[int, str] = {}
         self._item_codes: dict[str, str] = {}
+        self.batches = BatchSender(
+            self.client, document_body=self._document_body, push_customer=self.push_customer
+        )
+
+    # --- many per request (the nightly export): the batch sender ----------------------------
+    def push_invoices_batch(self, items, *, unsent=frozenset()) -> list[Pushed | Exception]:
+        return self.batches.push_invoices_batch(items, unsent=unsent)
+
+    def find_customers(self, customers) -> dict[int, Pushed]:
+        return self.batches.find_customers(customers)
+
+    def push_customers_batch(self, items) -> list[Pushed | Exception]:
+        return self.batches.push_customers_batch(items)
+
+    def creates_with_invoice(self, customer) -> bool:
+        return self.batches.creates_with_invoice(customer)
 
     # --- contacts -------------------------------------------------------------------------
     def _contact_where(self, field: str, value: str) -> dict | None:
