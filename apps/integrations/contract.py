@@ -252,7 +252,8 @@ class Adapter(Protocol):
         item_remote_id: str | None,
         key: str,
     ) -> Pushed:
-        """An approved time entry as a time activity (QuickBooks only)."""
+        """An approved time entry as a time activity; refused (``PermanentError``) by a
+        provider whose capabilities have no time activities."""
 
     def list_employees(self) -> list[RemoteEmployee]:
         """The company's employees, for the Employee mapping page."""
