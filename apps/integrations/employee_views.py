@@ -1,4 +1,4 @@
-"""The Employee mapping page of a QuickBooks Online integration (seed 003)."""
+"""The Employee mapping page of an integration whose provider records time activities."""
 
 from __future__ import annotations
 
