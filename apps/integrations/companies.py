@@ -1,12 +1,15 @@
-"""The company (QBO realm / Xero organisation) an authorization just granted."""
+"""The company (QBO realm / Xero organisation) an authorization just granted: what every
+provider's company reader returns, and what they share reading it. Each reader lives in its
+provider folder and reaches the provider through its client module."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
 
-from .models import Provider, Region
+from .models import Region
 
 COUNTRY_NAMES = {
     "UNITED STATES": "US",
@@ -59,18 +62,19 @@ def country_code(value: str | None) -> str:
     return COUNTRY_NAMES.get(value, value[:2] if value else "")
 
 
-def api_get(url: str, *, access_token: str, headers: dict | None = None) -> dict:
-    """GET one JSON document with a bearer token; any failure means the company is not there."""
+def bearer_headers(access_token: str, extra: dict | None = None) -> dict:
+    return {
+        "Authorization": f"Bearer {access_token}",
+        "Accept": "application/json",
+        **(extra or {}),
+    }
+
+
+def company_json(send: Callable[[], requests.Response]) -> dict:
+    """The JSON of one GET made by ``send`` (the provider's client's request); any failure
+    means the company is not there."""
     try:
-        response = requests.get(
-            url,
-            headers={
-                "Authorization": f"Bearer {access_token}",
-                "Accept": "application/json",
-                **(headers or {}),
-            },
-            timeout=15,
-        )
+        response = send()
     except requests.RequestException as exc:
         raise CompanyUnavailable(
             f"The provider could not be reached ({exc.__class__.__name__})."
@@ -81,11 +85,3 @@ def api_get(url: str, *, access_token: str, headers: dict | None = None) -> dict
         return response.json()
     except ValueError as exc:
         raise CompanyUnavailable("The provider answered with something that is not JSON.") from exc
-
-
-def company_read(*, provider: str, access_token: str, callback_params: dict) -> CompanyFacts:
-    if provider == Provider.QUICKBOOKS:
-        from .quickbooks.auth import company_read as read
-    else:
-        from .xero.auth import company_read as read
-    return read(access_token=access_token, callback_params=callback_params)

@@ -16,10 +16,10 @@ from django.urls import reverse
 
 from apps.common.access import organisation_of
 
-from . import services
-from .companies import CompanyUnavailable, company_read
-from .models import Integration, Provider
-from .oauth import OAuthFailure, authorization_finish, authorization_start, token_revoke_at_provider
+from . import registry, services
+from .companies import CompanyUnavailable
+from .models import Integration
+from .oauth import OAuthFailure, authorization_finish, authorization_start
 from .services import ConnectRefused
 from .views import provider_or_404
 
@@ -30,7 +30,7 @@ def _session_key(provider: str) -> str:
 
 def refused(request: HttpRequest, provider: str, message: str, advice: str) -> HttpResponse:
     """The page every failed or refused connection ends on: what happened, what to do."""
-    label = Provider(provider).label
+    label = registry.provider(provider).display_name
     context = {
         "provider_label": label,
         "headline": f"{label} was not connected",
@@ -47,7 +47,7 @@ def connect(request: HttpRequest, provider: str) -> HttpResponse:
     organisation_of(request)
     redirect_uri = request.build_absolute_uri(reverse("integrations:callback", args=[provider]))
     try:
-        started = authorization_start(provider=provider, redirect_uri=redirect_uri)
+        started = authorization_start(registry.provider(provider).oauth, redirect_uri=redirect_uri)
     except OAuthFailure as exc:
         return refused(
             request,
@@ -103,11 +103,12 @@ def _connect_from_answer(
 ) -> Integration:
     """Check the provider's answer, fetch tokens, read the company, store the connection.
     Tokens of a refused company are revoked again, so nothing is left half-connected."""
-    label = Provider(provider).label
+    entry = registry.provider(provider)
+    label = entry.display_name
     _check_answer(params, pending, label)
     try:
         tokens = authorization_finish(
-            provider=provider,
+            entry.oauth,
             redirect_uri=pending["redirect_uri"],
             code=params["code"],
             code_verifier=pending.get("code_verifier", ""),
@@ -119,19 +120,17 @@ def _connect_from_answer(
             "and secret.",
         ) from exc
     try:
-        company = company_read(
-            provider=provider, access_token=tokens.access_token, callback_params=params
-        )
+        company = entry.company_reader(access_token=tokens.access_token, callback_params=params)
         return services.integration_connect(
             organisation=organisation, provider=provider, company=company, tokens=tokens
         )
     except CompanyUnavailable as exc:
-        token_revoke_at_provider(provider=provider, refresh_token=tokens.refresh_token)
+        entry.oauth.revoke(tokens.refresh_token)
         raise ConnectRefused(
             f"The company you approved could not be read: {exc.message}",
             f"Check that the company still exists and that you have access to it in {label}, "
             "then click Connect again.",
         ) from exc
     except ConnectRefused:
-        token_revoke_at_provider(provider=provider, refresh_token=tokens.refresh_token)
+        entry.oauth.revoke(tokens.refresh_token)
         raise

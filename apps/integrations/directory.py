@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from apps.customers.matching import normalise_email
-from apps.sync.adapters import Pushed
+from apps.integrations.contract import Pushed
 
 
 def may_be_same_person(remote_email: str, email: str) -> bool:

@@ -1,4 +1,4 @@
-"""The Employee mapping page of a QuickBooks Online integration
+"""The Employee mapping page of an integration whose provider records time activities
 (docs/sync-rules.md, "Timesheets")."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .employees import (
     employee_mappings_update,
     remote_employees,
 )
-from .models import Provider
+from .registry import capabilities_of
 from .views import integration_for
 
 
@@ -26,8 +26,8 @@ from .views import integration_for
 @require_http_methods(["GET", "POST"])
 def employees(request: HttpRequest, pk: int) -> HttpResponse:
     integration = integration_for(request, pk)
-    if integration.provider != Provider.QUICKBOOKS:
-        raise Http404("Only QuickBooks Online records time activities.")
+    if not capabilities_of(integration).time_activities:
+        raise Http404(f"{integration.get_provider_display()} records no time activities.")
     found, error = remote_employees(integration=integration)
     members = TeamMember.objects.filter(organisation=integration.organisation, active=True)
     initial = {f"member_{k}": v for k, v in employee_mappings_of(integration).items()}

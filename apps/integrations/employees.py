@@ -7,8 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.sync.adapters import RemoteEmployee, adapter_for
-from apps.sync.errors import SyncError
+from apps.integrations.contract import RemoteEmployee, SyncError
+from apps.integrations.registry import adapter_for
 from apps.timesheets.models import TeamMember
 
 from .models import EmployeeMapping, Integration

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from . import registry
 from .models import Integration
 
 
@@ -44,8 +45,9 @@ class IntegrationSettingsForm(forms.ModelForm):
             # Master switch off: the toggles are shown disabled and keep their saved values.
             for name in self.Meta.fields[1:]:
                 self.fields[name].disabled = True
-        if self.instance.provider == "xero":
-            # Xero's accounting API has no time activities (docs/sync-rules.md, "Timesheets").
+        if not registry.capabilities_of(self.instance).time_activities:
+            # Without time activities in the provider's API, timesheets have nowhere to go
+            # (docs/sync-rules.md, "Timesheets").
             for name in ("timesheets_sync_to", "timesheets_sync_start"):
                 self.fields[name].disabled = True
 

@@ -38,7 +38,7 @@ from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
-from apps.sync.errors import Throttled, TransientError
+from apps.integrations.contract import Throttled, TransientError
 
 from .limiter_stores import Blocks, Leases, MemoryBlocks, MemoryLeases, RedisBlocks, RedisLeases
 

@@ -1,45 +1,32 @@
-"""OAuth 2 authorization-code flow for every provider, through requests-oauthlib.
+"""OAuth 2 authorization-code flow, the same for every provider (requests-oauthlib).
 
-One code path serves the real providers and the built-in sandboxes: only the endpoints, client
-id and secret differ, and they come from settings (QBO_* with discovery, XERO_* with PKCE S256).
+Each provider folder declares its ``ProviderOAuth``: its scopes, and the calls of its client
+module that reach its endpoints (the client module is the provider's only HTTP door). This
+module holds what the providers share: the authorization URL (with PKCE S256 where the provider
+wants it), reading the token endpoint's answer, and what a failed exchange tells staff. The
+real providers and the built-in sandboxes differ only in settings (endpoints, client id, secret).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
 from django.utils import timezone
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from .models import Provider
-
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 15
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-SCOPES = {
-    Provider.QUICKBOOKS: ["com.intuit.quickbooks.accounting"],
-    Provider.XERO: [
-        "openid",
-        "profile",
-        "email",
-        "offline_access",
-        "accounting.transactions",
-        "accounting.contacts",
-        "accounting.settings.read",
-    ],
-}
 
 
 class OAuthFailure(Exception):
@@ -84,48 +71,27 @@ def allow_plain_http_for(url: str) -> None:
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
-@functools.lru_cache(maxsize=8)
-def _discovery(url: str) -> dict:
-    """QuickBooks' OpenID discovery document names its endpoints.
-    https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/openid-connect#discovery-document
-    """
-    try:
-        response = requests.get(
-            url, timeout=TIMEOUT_SECONDS, headers={"Accept": "application/json"}
-        )
-        response.raise_for_status()
-        return response.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise OAuthFailure(f"QuickBooks could not be reached ({exc.__class__.__name__}).") from exc
+@dataclass(frozen=True)
+class ProviderOAuth:
+    """How a provider is connected, declared by its folder. The calls are its client's:
+    ``exchange(redirect_uri=, scopes=, code=, code_verifier=)`` spends an authorization code,
+    ``renew(refresh_token)`` a refresh token (raising ``OAuthFailure`` with error
+    "invalid_grant" when the provider refused it), ``revoke(refresh_token)`` is best effort and
+    says whether it worked."""
+
+    scopes: tuple[str, ...]
+    endpoints: Callable[[], Endpoints]
+    exchange: Callable[..., TokenSet]
+    renew: Callable[[str], TokenSet]
+    revoke: Callable[[str], bool]
 
 
-def endpoints(provider: str) -> Endpoints:
-    if provider == Provider.QUICKBOOKS:
-        document = _discovery(settings.QBO_DISCOVERY_URL)
-        return Endpoints(
-            client_id=settings.QBO_CLIENT_ID,
-            client_secret=settings.QBO_CLIENT_SECRET,
-            authorize_url=document["authorization_endpoint"],
-            token_url=document["token_endpoint"],
-            revoke_url=document.get("revocation_endpoint", ""),
-            pkce=False,
-        )
-    if provider == Provider.XERO:
-        return Endpoints(
-            client_id=settings.XERO_CLIENT_ID,
-            client_secret=settings.XERO_CLIENT_SECRET,
-            authorize_url=settings.XERO_AUTHORIZE_URL,
-            token_url=settings.XERO_TOKEN_URL,
-            revoke_url=settings.XERO_REVOKE_URL,
-            pkce=True,
-        )
-    raise ValueError(f"Unknown provider {provider!r}")
-
-
-def authorization_start(*, provider: str, redirect_uri: str) -> AuthorizationRequest:
-    config = endpoints(provider)
+def authorization_start(oauth: ProviderOAuth, *, redirect_uri: str) -> AuthorizationRequest:
+    """The provider's consent page URL with a fresh state (and a PKCE challenge when the
+    provider uses PKCE). Builds a URL only: nothing is sent."""
+    config = oauth.endpoints()
     allow_plain_http_for(config.authorize_url)
-    session = OAuth2Session(config.client_id, redirect_uri=redirect_uri, scope=SCOPES[provider])
+    session = OAuth2Session(config.client_id, redirect_uri=redirect_uri, scope=list(oauth.scopes))
     state = secrets.token_urlsafe(32)
     extra: dict[str, str] = {}
     verifier = ""
@@ -141,32 +107,27 @@ def authorization_start(*, provider: str, redirect_uri: str) -> AuthorizationReq
 
 
 def authorization_finish(
-    *, provider: str, redirect_uri: str, code: str, code_verifier: str = ""
+    oauth: ProviderOAuth, *, redirect_uri: str, code: str, code_verifier: str = ""
 ) -> TokenSet:
     """Exchange the authorization code for tokens at the provider's token endpoint."""
-    config = endpoints(provider)
-    allow_plain_http_for(config.token_url)
-    session = OAuth2Session(config.client_id, redirect_uri=redirect_uri, scope=SCOPES[provider])
-    extra = {"code_verifier": code_verifier} if code_verifier else {}
-    return _token_call(
-        session.fetch_token,
-        config,
-        code=code,
-        **extra,
+    return oauth.exchange(
+        redirect_uri=redirect_uri, scopes=oauth.scopes, code=code, code_verifier=code_verifier
     )
 
 
-def token_refresh_at_provider(*, provider: str, refresh_token: str) -> TokenSet:
-    """Spend ``refresh_token`` for a new pair. Raises OAuthFailure (error "invalid_grant" when
-    the provider refused the refresh token itself)."""
-    config = endpoints(provider)
+def token_session(
+    config: Endpoints, *, redirect_uri: str | None = None, scopes: Sequence[str] = ()
+) -> OAuth2Session:
+    """A session for the token endpoint (plain http allowed only on this machine); the
+    provider's client makes the request with it and hands it to ``token_call``."""
     allow_plain_http_for(config.token_url)
-    session = OAuth2Session(config.client_id)
-    return _token_call(session.refresh_token, config, refresh_token=refresh_token)
+    return OAuth2Session(config.client_id, redirect_uri=redirect_uri, scope=list(scopes) or None)
 
 
-def _token_call(call, config: Endpoints, **kwargs) -> TokenSet:
-    """One request to the token endpoint (client authenticated with HTTP Basic)."""
+def token_call(call, config: Endpoints, **kwargs) -> TokenSet:
+    """The tokens of one request to the token endpoint, made by ``call`` (a session's
+    ``fetch_token`` or ``refresh_token``, given by the provider's client), with the client
+    authenticated by HTTP Basic; every failure becomes an ``OAuthFailure``."""
     try:
         token = call(
             config.token_url,
@@ -189,42 +150,27 @@ def _token_call(call, config: Endpoints, **kwargs) -> TokenSet:
     return _token_set(token)
 
 
-def token_revoke_at_provider(*, provider: str, refresh_token: str) -> bool:
-    """Revoke the grant where the provider supports it. Best effort: returns whether it worked,
-    because a disconnect must go ahead even when the provider is unreachable.
-    QBO: https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0#revoke-token-disconnect
-    Xero: https://developer.xero.com/documentation/guides/oauth2/auth-flow/#revoking-tokens
-    """
+def revoke_call(send, *, endpoints: Callable[[], Endpoints], refresh_token: str) -> bool:
+    """Revoke a grant through ``send(config, auth)`` (the provider's client's request). Best
+    effort: returns whether it worked, because a disconnect must go ahead even when the
+    provider is unreachable."""
     if not refresh_token:
         return False
     try:
-        config = endpoints(provider)
+        config = endpoints()
     except OAuthFailure:
         return False
     if not config.revoke_url:
         return False
-    auth = HTTPBasicAuth(config.client_id, config.client_secret)
     try:
-        if provider == Provider.QUICKBOOKS:
-            response = requests.post(
-                config.revoke_url,
-                json={"token": refresh_token},
-                auth=auth,
-                headers={"Accept": "application/json"},
-                timeout=TIMEOUT_SECONDS,
-            )
-        else:
-            response = requests.post(
-                config.revoke_url,
-                data={"token": refresh_token, "token_type_hint": "refresh_token"},
-                auth=auth,
-                timeout=TIMEOUT_SECONDS,
-            )
+        response = send(config, HTTPBasicAuth(config.client_id, config.client_secret))
     except requests.RequestException:
-        logger.warning("Revoking a %s token failed: provider unreachable", provider)
+        logger.warning("Revoking a token at %s failed: unreachable", config.revoke_url)
         return False
     if response.status_code >= 400:
-        logger.warning("Revoking a %s token failed: HTTP %s", provider, response.status_code)
+        logger.warning(
+            "Revoking a token at %s failed: HTTP %s", config.revoke_url, response.status_code
+        )
         return False
     return True
 

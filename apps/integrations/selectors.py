@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from . import registry
 from .engine_status import engine_status
-from .models import Integration, Provider
+from .models import Integration
 
 
 @dataclass
@@ -37,9 +38,7 @@ def integration_cards(organisation) -> list[Card]:
         i.provider: i
         for i in integrations_with_latest_run(Integration.objects.filter(organisation=organisation))
     }
-    return [
-        Card(provider, label, by_provider.get(provider)) for provider, label in Provider.choices
-    ]
+    return [Card(p.name, p.display_name, by_provider.get(p.name)) for p in registry.providers()]
 
 
 def organisation_has_connected_integration(organisation) -> bool:

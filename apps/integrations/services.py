@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import crypto
+from . import crypto, registry
 from .companies import CompanyFacts
-from .models import Integration, Provider
-from .oauth import TokenSet, token_revoke_at_provider
+from .models import Integration
+from .oauth import TokenSet
 from .signals import (
     integration_connected,
     integration_settings_saved,
@@ -74,7 +74,7 @@ def integration_connect_check(
     *, organisation, provider: str, company: CompanyFacts
 ) -> Integration | None:
     """Raise ConnectRefused unless ``company`` may be connected; return the row it resumes."""
-    label = Provider(provider).label
+    label = registry.provider(provider).display_name
     if company.country != organisation.country:
         raise ConnectRefused(
             f"The {label} company “{company.name}” is in {_country(company.country)}, but "
@@ -151,7 +151,7 @@ def integration_disconnect(*, integration: Integration) -> Integration:
         except crypto.TokenDecryptError:
             refresh_token = ""
     # Revoked outside the transaction: the provider may be slow or this very process.
-    token_revoke_at_provider(provider=integration.provider, refresh_token=refresh_token)
+    registry.provider(integration.provider).oauth.revoke(refresh_token)
     with transaction.atomic():
         row = Integration.objects.select_for_update().get(pk=integration.pk)
         row.status = Integration.Status.DISCONNECTED

@@ -5,22 +5,28 @@ Refreshes are serialised per integration: a worker claims the refresh on the Int
 (the provider may be this very process, as the sandbox is), stores and commits the rotated pair,
 and only then hands out the new access token. Workers that find a claim wait for its result
 instead of spending the same refresh token a second time.
+
+The provider's client hands over ``at_provider``, its own call that spends a refresh token at the
+provider: this module knows no provider.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from apps.common.db import when_unlocked
-from apps.sync.errors import ReconnectNeeded, TransientError
+from apps.integrations.contract import ReconnectNeeded, TransientError
 
 from . import crypto
 from .models import Integration
-from .oauth import OAuthFailure, TokenSet, token_refresh_at_provider
+from .oauth import OAuthFailure, TokenSet
+
+Renew = Callable[[str], TokenSet]
 
 REFRESH_MARGIN = timedelta(minutes=5)
 CLAIM = timedelta(seconds=60)
@@ -29,17 +35,19 @@ WAIT_STEP_SECONDS = 0.1
 __all__ = ["token_get", "token_refresh"]
 
 
-def token_get(*, integration: Integration) -> str:
+def token_get(*, integration: Integration, at_provider: Renew) -> str:
     """A valid access token, refreshed first when it expires within five minutes."""
     row = _when_unlocked(Integration.objects.get, pk=integration.pk)
     _ensure_connected(row)
     current = _decrypt(row.access_token_encrypted)
     if current and not _expiring(row):
         return current
-    return _refresh(integration.pk, stale_token=current)
+    return _refresh(integration.pk, stale_token=current, at_provider=at_provider)
 
 
-def token_refresh(*, integration: Integration, rejected_token: str | None = None) -> str:
+def token_refresh(
+    *, integration: Integration, at_provider: Renew, rejected_token: str | None = None
+) -> str:
     """A new access token after a 401. When the stored token already differs from
     ``rejected_token``, another worker has refreshed meanwhile: that token is returned as is."""
     row = _when_unlocked(Integration.objects.get, pk=integration.pk)
@@ -47,23 +55,23 @@ def token_refresh(*, integration: Integration, rejected_token: str | None = None
     current = _decrypt(row.access_token_encrypted)
     if rejected_token is not None and current and current != rejected_token:
         return current
-    return _refresh(integration.pk, stale_token=current)
+    return _refresh(integration.pk, stale_token=current, at_provider=at_provider)
 
 
-def _refresh(pk: int, *, stale_token: str) -> str:
+def _refresh(pk: int, *, stale_token: str, at_provider: Renew) -> str:
     deadline = time.monotonic() + CLAIM.total_seconds() + 15
     while True:
         outcome = _when_unlocked(_claim, pk, stale_token=stale_token)
         if isinstance(outcome, str):
             return outcome  # someone else refreshed
         if outcome is not None:
-            provider, refresh_token = outcome
+            _, refresh_token = outcome
             break
         if time.monotonic() > deadline:
             raise TransientError("Timed out waiting for another worker's token refresh.")
         time.sleep(WAIT_STEP_SECONDS)
     try:
-        tokens = token_refresh_at_provider(provider=provider, refresh_token=refresh_token)
+        tokens = at_provider(refresh_token)
     except OAuthFailure as exc:
         if exc.error == "invalid_grant":
             _when_unlocked(_needs_reconnect, pk, exc.message)

@@ -14,6 +14,5 @@ urlpatterns = [
     path("settings/integrations/<int:pk>/employees/", employee_views.employees, name="employees"),
     path("settings/invoices/", views.invoice_settings, name="invoice_settings"),
     path("settings/quotes/", views.quote_settings, name="quote_settings"),
-    path("webhooks/quickbooks/", webhooks.quickbooks_webhook, name="webhook_quickbooks"),
-    path("webhooks/xero/", webhooks.xero_webhook, name="webhook_xero"),
+    path("webhooks/<str:provider>/", webhooks.receive, name="webhook"),
 ]

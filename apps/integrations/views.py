@@ -10,9 +10,9 @@ from django.views.decorators.http import require_http_methods
 
 from apps.common.access import get_for_organisation, organisation_of
 
-from . import services
+from . import registry, services
 from .forms import DocumentTogglesForm, IntegrationSettingsForm
-from .models import Integration, Provider
+from .models import Integration
 from .selectors import (
     integration_cards,
     integration_with_latest_run,
@@ -30,7 +30,7 @@ def integration_for(request: HttpRequest, pk: int) -> Integration:
 
 
 def provider_or_404(provider: str) -> str:
-    if provider not in Provider.values:
+    if provider not in registry.PROVIDERS:
         raise Http404("Unknown provider")
     return provider
 
@@ -54,7 +54,13 @@ def settings_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Settings for {integration} saved.")
         return redirect("integrations:settings", pk=integration.pk)
     row = integration_with_latest_run(integration)
-    return render(request, "integrations/settings.html", {"integration": row, "form": form})
+    context = {
+        "integration": row,
+        "form": form,
+        "capabilities": registry.capabilities_of(row),
+        "time_activity_providers": registry.display_names_where(lambda c: c.time_activities),
+    }
+    return render(request, "integrations/settings.html", context)
 
 
 @login_required

@@ -15,19 +15,16 @@ import hashlib
 import hmac
 import logging
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import payloads, reference_cache
+from . import payloads, reference_cache, registry
 from .mentions import Mention
-from .models import Integration, Provider, WebhookEvent
+from .models import Integration, WebhookEvent
 from .payloads import Notice
-from .quickbooks import notifications as quickbooks_notifications
 from .signals import integration_changes_notified
-from .xero import notifications as xero_notifications
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +74,7 @@ def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
 
 def mention_of(provider: str, event: dict) -> Mention:
     """The record a stored event names, in the engine's words."""
-    if provider == Provider.QUICKBOOKS:
-        return quickbooks_notifications.mention(event)
-    return xero_notifications.mention(event)
+    return registry.provider(provider).webhook.mention(event)
 
 
 def _pull(integration_ids: list[int]) -> None:
@@ -103,25 +98,13 @@ def _receive(request: HttpRequest, *, provider: str, header: str, key: str, pars
 
 @csrf_exempt
 @require_POST
-def quickbooks_webhook(request: HttpRequest) -> HttpResponse:
+def receive(request: HttpRequest, provider: str) -> HttpResponse:
+    """Xero's "intent to receive" check sends correctly and wrongly signed empty event lists:
+    200 with an empty body for the first, 401 for the second."""
+    try:
+        webhook = registry.provider(provider).webhook
+    except registry.UnknownProvider:
+        raise Http404("Unknown provider") from None
     return _receive(
-        request,
-        provider=Provider.QUICKBOOKS,
-        header="intuit-signature",
-        key=settings.QBO_WEBHOOK_VERIFIER,
-        parse=quickbooks_notifications.notices,
-    )
-
-
-@csrf_exempt
-@require_POST
-def xero_webhook(request: HttpRequest) -> HttpResponse:
-    # Xero's "intent to receive" check sends correctly and wrongly signed empty event lists:
-    # 200 with an empty body for the first, 401 for the second.
-    return _receive(
-        request,
-        provider=Provider.XERO,
-        header="x-xero-signature",
-        key=settings.XERO_WEBHOOK_KEY,
-        parse=xero_notifications.notices,
+        request, provider=provider, header=webhook.header, key=webhook.key(), parse=webhook.parse
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from apps.sync.errors import SyncError, TransientError
+from apps.integrations.contract import SyncError, TransientError
 
 
 def json_ready(value: Any) -> Any:
@@ -88,3 +89,16 @@ def malformed_is_transient(provider: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+def call_back(method: Callable) -> Callable:
+    """``method`` (bound to an adapter) for a helper the adapter owns, such as its batch
+    sender, without the helper keeping the adapter alive: an adapter the engine drops is freed
+    at once, and its HTTP session's connections closed, instead of waiting for the garbage
+    collector to break the cycle."""
+    ref = weakref.WeakMethod(method)  # (no functools.wraps: its __wrapped__ would hold it)
+
+    def call(*args, **kwargs):
+        return ref()(*args, **kwargs)
+
+    return call

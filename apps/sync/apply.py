@@ -24,6 +24,7 @@ from apps.common.lines import LineInput
 from apps.customers.matching import customer_find_match
 from apps.customers.models import Customer
 from apps.customers.services import customer_create, customer_update
+from apps.integrations.contract import RemoteCustomer, RemoteDocument, RemotePayment
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.invoices.services import (
@@ -38,7 +39,6 @@ from apps.quotes.models import Quote
 from apps.quotes.services import QUOTE, quote_apply_changes, quote_cancel_pulled, quote_import
 
 from . import fingerprints
-from .adapters import RemoteCustomer, RemoteDocument, RemotePayment
 from .exchanged import difference, form_of
 from .fingerprints import fingerprint
 from .models import Kind, Link, Side

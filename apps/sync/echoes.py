@@ -30,12 +30,12 @@ from datetime import datetime
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from apps.integrations.contract import RemoteChange
 from apps.integrations.models import Integration, WebhookEvent
 from apps.integrations.webhooks import mention_of
 from apps.invoices.models import Invoice
 from apps.quotes.models import Quote
 
-from .adapters import RemoteChange
 from .models import Kind, Link
 
 # Events looked at in one go; more waiting than this simply means a pull.
@@ -165,12 +165,9 @@ def _documents_written(integration: Integration, unplaced) -> dict[int, datetime
 def _moved(adapter, to_read: dict[str, dict[str, str]]) -> list[RemoteChange] | None:
     """The named records whose version is not the one the hub holds, read whole with one
     request per kind; None when the adapter cannot tell, or a record is gone."""
-    current = getattr(adapter, "current", None)
-    if current is None:
-        return None
     moved = []
     for kind, held in to_read.items():
-        found = current(kind, sorted(held))
+        found = adapter.current(kind, sorted(held))
         for remote_id, version in held.items():
             change = found.get(remote_id)
             if change is None or change.record is None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .adapters import RemoteDocument, RemoteLine
+from apps.integrations.contract import RemoteDocument, RemoteLine
+
 from .fingerprints import plain
 
 HEADER_FIELDS = (

@@ -4,8 +4,8 @@
 
 A page of customers goes through the adapter's ``find_customers(customers) -> {customer id:
 Pushed}`` and ``push_customers_batch([(customer, remote_id, key)]) -> [Pushed | Exception]`` when
-it has them (a few requests per page instead of two or three per customer); otherwise through
-the contract's one-by-one ``find_customer`` / ``push_customer``.
+its capabilities say it has them (a few requests per page instead of two or three per
+customer); otherwise through the contract's one-by-one ``find_customer`` / ``push_customer``.
 """
 
 from __future__ import annotations
@@ -17,11 +17,18 @@ from typing import TypeVar
 
 from apps.customers.matching import normalise_name
 from apps.customers.models import Customer
+from apps.integrations.contract import (
+    Adapter,
+    AuthExpired,
+    NewCustomer,
+    Pushed,
+    ReconnectNeeded,
+    SyncError,
+    TransientError,
+)
 from apps.integrations.models import Integration
 
 from . import outbox
-from .adapters import Adapter, NewCustomer, Pushed
-from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
 
 T = TypeVar("T")
 ATTEMPTS = 4
@@ -106,18 +113,20 @@ def _made_with_invoice(adapter: Adapter, new: list[Customer]) -> set[int]:
     """The new customers the adapter can create inside their first invoice. Two of them with
     one name are left to the ordinary create, which tells two people apart
     (docs/sync-rules.md, "Matching and duplicates")."""
-    can = getattr(adapter, "creates_with_invoice", None)
-    if can is None:
+    if not adapter.capabilities.creates_customer_with_invoice:
         return set()
     names = Counter(normalise_name(c.display_name) for c in new)
-    return {c.pk for c in new if names[normalise_name(c.display_name)] == 1 and can(c)}
+    return {
+        c.pk
+        for c in new
+        if names[normalise_name(c.display_name)] == 1 and adapter.creates_with_invoice(c)
+    }
 
 
 def _find(adapter: Adapter, customers: list[Customer]) -> dict[int, Pushed | SyncError]:
-    find_many = getattr(adapter, "find_customers", None)
-    if find_many is not None:
+    if adapter.capabilities.finds_customers_in_bulk:
         try:
-            return with_retries(lambda: find_many(customers))
+            return with_retries(lambda: adapter.find_customers(customers))
         except ReconnectNeeded:
             raise
         except SyncError as exc:
@@ -141,10 +150,9 @@ def _send(
     """Create (remote id None) or update each customer, in batches when the adapter can."""
     if not items:
         return
-    push_many = getattr(adapter, "push_customers_batch", None)
-    if push_many is not None:
+    if adapter.capabilities.pushes_customers_in_batch:
         request = [(c, remote_id, customer_key(integration, c)) for c, remote_id in items]
-        results = each_with_retries(push_many, request)
+        results = each_with_retries(adapter.push_customers_batch, request)
         for (customer, remote_id), result in zip(items, results, strict=True):
             yield customer, remote_id, _as_outcome(result)
         return

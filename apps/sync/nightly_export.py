@@ -19,12 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.customers.models import Customer
+from apps.integrations.contract import (
+    Adapter,
+    AuthExpired,
+    NewCustomer,
+    PermanentError,
+    Pushed,
+    ReconnectNeeded,
+    SyncError,
+    TransientError,
+)
 from apps.integrations.models import Integration
+from apps.integrations.registry import adapter_for
 from apps.invoices.models import Invoice
 
 from . import outbox
-from .adapters import Adapter, NewCustomer, Pushed, adapter_for
-from .errors import AuthExpired, PermanentError, ReconnectNeeded, SyncError, TransientError
 from .exchanged import form_of
 from .export_links import existing_links, link_for, links_create
 from .fault_points import fault_point

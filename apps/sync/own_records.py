@@ -15,11 +15,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from apps.integrations.contract import RemoteDocument
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
 from apps.quotes.models import Quote
 
-from .adapters import RemoteDocument
 from .models import Change, Kind, Link, Side
 from .recorder import queue_for
 

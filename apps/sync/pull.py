@@ -19,10 +19,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.customers.models import Customer
+from apps.integrations import registry
+from apps.integrations.contract import (
+    Adapter,
+    AuthExpired,
+    PermanentError,
+    ReconnectNeeded,
+    RemoteChange,
+    Throttled,
+    TransientError,
+)
 from apps.integrations.models import Integration
 
-from . import adapters, echoes, outbox
-from .adapters import RemoteChange
+from . import echoes, outbox
 from .apply import (
     UNCHANGED,
     Skipped,
@@ -32,7 +41,6 @@ from .apply import (
     payment_apply,
     remote_link,
 )
-from .errors import AuthExpired, PermanentError, ReconnectNeeded, Throttled, TransientError
 from .models import Kind, SyncLogEntry, SyncRun
 from .own_records import hub_document_sent_as, link_own
 from .runs import count, log, run_finish, run_save_progress, run_start
@@ -72,7 +80,7 @@ def pull(
     integration: Integration,
     *,
     run: SyncRun | None = None,
-    adapter: adapters.Adapter | None = None,
+    adapter: Adapter | None = None,
     trigger: str = SyncRun.Trigger.PULL,
 ) -> PullResult:
     """Bring everything changed in the integration since the watermark into the hub.
@@ -89,7 +97,7 @@ def pull(
         plan = None
         if trigger == SyncRun.Trigger.WEBHOOK:
             plan = echoes.plan(
-                integration, kinds, lambda: adapter or adapters.adapter_for(integration)
+                integration, kinds, lambda: adapter or registry.adapter_for(integration)
             )
             if plan is None:
                 return result
@@ -130,7 +138,7 @@ def _claimed_pull(integration, adapter, kinds, result: PullResult, *, trigger, p
         result.busy = True
         return
     try:
-        adapter = adapter or adapters.adapter_for(integration)
+        adapter = adapter or registry.adapter_for(integration)
         if plan is not None and not plan.full:
             _apply_read(integration, adapter, plan.changes, result, trigger=trigger)
             echoes.mark_processed(plan.event_ids)

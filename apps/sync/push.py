@@ -18,12 +18,13 @@ from django.utils import timezone
 from apps.catalog.models import ServiceItem
 from apps.customers.matching import name_tokens_key
 from apps.customers.models import Customer
+from apps.integrations import contract, registry
+from apps.integrations.contract import AuthExpired, PermanentError, ReconnectNeeded, TransientError
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
 
-from . import adapters, items, outbox, timesheets
-from .errors import AuthExpired, PermanentError, ReconnectNeeded, TransientError
+from . import items, outbox, timesheets
 from .exchanged import form_of
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
@@ -50,7 +51,7 @@ class DrainResult:
 @dataclass
 class Context:
     integration: Integration
-    adapter: adapters.Adapter
+    adapter: contract.Adapter
     run: SyncRun | None
     change: Change | None = None
     linked: dict = field(default_factory=dict)
@@ -82,7 +83,7 @@ def link_of(integration: Integration, kind: str, object_id: int) -> Link | None:
 
 
 def link_save(
-    integration: Integration, kind: str, record, pushed: adapters.Pushed, *, created_by: str
+    integration: Integration, kind: str, record, pushed: contract.Pushed, *, created_by: str
 ) -> Link:
     """Create or refresh the link after the integration accepted ``record``."""
     values = {
@@ -118,7 +119,7 @@ def drain(
     integration: Integration,
     *,
     run: SyncRun | None = None,
-    adapter: adapters.Adapter | None = None,
+    adapter: contract.Adapter | None = None,
     trigger: str = SyncRun.Trigger.EVENT,
 ) -> DrainResult:
     """Send every due outbox row of ``integration``. Exits at once when another worker drains it,
@@ -159,7 +160,7 @@ def _drain_batches(integration, result: DrainResult, adapter, trigger: str, toke
             return
         if result.run is None:
             result.run = run_start(integration=integration, trigger=trigger)
-        ctx = Context(integration, adapter or adapters.adapter_for(integration), result.run)
+        ctx = Context(integration, adapter or registry.adapter_for(integration), result.run)
         adapter = ctx.adapter
         for position, change in enumerate(batch):
             retry_in = push_change(ctx, change)
@@ -227,7 +228,7 @@ def _park(ctx: Context, change: Change, message: str) -> None:
 
 
 def _refresh_token(integration: Integration) -> None:
-    from apps.integrations.tokens import token_refresh
+    from apps.integrations.registry import token_refresh
 
     token_refresh(integration=integration)
 
@@ -331,7 +332,7 @@ def _push(ctx: Context, change: Change) -> None:
             Link.objects.filter(pk=link.pk).update(fingerprint="")
 
 
-def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.Pushed, str]:
+def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[contract.Pushed, str]:
     """Create or update ``record`` in the integration, its dependencies first
     (docs/sync-rules.md, "Dependencies first")."""
     remote_id = link.remote_id if link else None
@@ -376,7 +377,7 @@ def customer_remote(ctx: Context, customer: Customer) -> str:
 
 def customer_place(
     ctx: Context, customer: Customer, *, update_found: bool
-) -> tuple[adapters.Pushed, str]:
+) -> tuple[contract.Pushed, str]:
     """Match the customer in the integration (e-mail, then display name) or create it
     (docs/sync-rules.md, "Matching and duplicates")."""
     found = ctx.adapter.find_customer(customer)
@@ -402,7 +403,7 @@ def customer_place(
     return pushed, message
 
 
-def _someone_else(integration: Integration, customer: Customer, found: adapters.Pushed) -> bool:
+def _someone_else(integration: Integration, customer: Customer, found: contract.Pushed) -> bool:
     """Whether the customer found there is already another hub customer's, under another name.
 
     Two businesses may share an e-mail address (Intuit's own sample company has such a pair):
@@ -417,7 +418,7 @@ def _someone_else(integration: Integration, customer: Customer, found: adapters.
     return any(name_tokens_key(other.display_name) != own for other in others)
 
 
-def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[adapters.Pushed, str]:
+def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[contract.Pushed, str]:
     """A payment the hub collected: against the invoice in the integration when it is there (the
     invoice first if it may go), otherwise as a sales receipt
     (docs/sync-rules.md, "Payments")."""

@@ -2,9 +2,10 @@
 Online TimeActivities.
 
 An entry is sent only when its timesheet is approved, starts on or after the integration's sync
-start date, and its team member is mapped to an employee of that company. Xero's accounting API
-has no time activities, so nothing goes there. QuickBooks itself refuses employee time without
-Payroll; that refusal is parked with QuickBooks' own message, like any validation error.
+start date, and its team member is mapped to an employee of that company. Providers whose
+capabilities have no time activities (Xero's accounting API) get nothing. QuickBooks itself
+refuses employee time without Payroll; that refusal is parked with QuickBooks' own message,
+like any validation error.
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from apps.integrations import registry
 from apps.integrations.models import EmployeeMapping, Integration
 from apps.timesheets.models import TimeEntry, Timesheet
 
 from .models import Kind, Link
 
 ENTRY_FIELDS = ("date", "hours", "customer_id", "service_item_id", "notes")
-NOT_IN_XERO = (
-    "Xero's accounting API has no time activities: timesheets sync to QuickBooks Online only."
-)
 NOT_APPROVED = "Only entries of approved timesheets are synced."
 
 
@@ -31,6 +30,12 @@ def before_start(timesheet: Timesheet, start: date | None) -> str:
         f"The timesheet starts {timesheet.period_start:%d %b %Y}, before the timesheet sync start "
         f"date ({start:%d %b %Y})."
     )
+
+
+def no_time_activities(integration: Integration) -> str:
+    able = registry.display_names_where(lambda offers: offers.time_activities)
+    name = registry.provider(integration.provider).display_name
+    return f"{name}'s accounting API has no time activities: timesheets sync to {able} only."
 
 
 def unmapped(member) -> str:
@@ -60,8 +65,8 @@ def employee_of(integration: Integration, member_id: int) -> str | None:
 
 def entry_held_back(integration: Integration, entry: TimeEntry) -> str | None:
     """Why ``entry`` is not sent to ``integration``, or None."""
-    if integration.provider == "xero":
-        return NOT_IN_XERO
+    if not registry.capabilities_of(integration).time_activities:
+        return no_time_activities(integration)
     timesheet = entry.timesheet
     if timesheet.status != Timesheet.Status.APPROVED:
         return NOT_APPROVED
@@ -81,7 +86,7 @@ def entry_candidates(integration: Integration, links: dict[int, str]) -> Iterato
     from .fingerprints import fingerprint
 
     start = integration.timesheets_sync_start
-    if integration.provider == "xero" or start is None:
+    if not registry.capabilities_of(integration).time_activities or start is None:
         return
     mapped = EmployeeMapping.objects.filter(integration=integration).values("member_id")
     entries = TimeEntry.objects.filter(

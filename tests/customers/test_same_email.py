@@ -9,8 +9,8 @@ from django.urls import reverse
 from apps.customers.matching import customer_find_match, normalise_email, same_email
 from apps.customers.models import Customer
 from apps.customers.services import customer_create
+from apps.integrations.contract import Pushed
 from apps.integrations.directory import CustomerDirectory, may_be_same_person
-from apps.sync.adapters import Pushed
 from tests.factories import UserFactory
 from tests.staff import client_for
 

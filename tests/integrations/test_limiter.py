@@ -15,6 +15,7 @@ import pytest
 from limits.storage import MemoryStorage
 
 from apps.integrations import limiter as limiter_module
+from apps.integrations.contract import Throttled, TransientError
 from apps.integrations.limiter import (
     Budget,
     Call,
@@ -24,7 +25,6 @@ from apps.integrations.limiter import (
     in_worker_task,
     shared_limiter,
 )
-from apps.sync.errors import Throttled, TransientError
 from config.celery import app as celery_app
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

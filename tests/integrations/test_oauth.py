@@ -9,15 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from apps.integrations import oauth
-from apps.integrations.models import Provider
+from apps.integrations import oauth, registry
 
 
 def test_xero_authorization_uses_pkce_s256_and_a_fresh_state(settings):
     settings.XERO_AUTHORIZE_URL = "https://login.xero.com/identity/connect/authorize"
+    xero = registry.provider("xero").oauth
 
-    first = oauth.authorization_start(provider=Provider.XERO, redirect_uri="https://app.test/cb/")
-    second = oauth.authorization_start(provider=Provider.XERO, redirect_uri="https://app.test/cb/")
+    first = oauth.authorization_start(xero, redirect_uri="https://app.test/cb/")
+    second = oauth.authorization_start(xero, redirect_uri="https://app.test/cb/")
 
     query = {k: v[0] for k, v in parse_qs(urlsplit(first.url).query).items()}
     expected = base64.urlsafe_b64encode(hashlib.sha256(first.code_verifier.encode()).digest())
@@ -54,7 +54,7 @@ def test_tokens_granted_with_other_scopes_are_still_taken():
         changed.token = {"access_token": "at", "refresh_token": "rt", "expires_in": 1800}
         raise changed
 
-    tokens = oauth._token_call(token_endpoint, config)
+    tokens = oauth.token_call(token_endpoint, config)
 
     assert (tokens.access_token, tokens.refresh_token) == ("at", "rt")
 
@@ -63,4 +63,4 @@ def test_an_answer_without_a_refresh_token_is_refused():
     config = oauth.Endpoints("id", "secret", "https://a.test/", "https://t.test/", "", False)
 
     with pytest.raises(oauth.OAuthFailure, match="without an access and refresh token"):
-        oauth._token_call(lambda url, **kwargs: {"access_token": "at"}, config)
+        oauth.token_call(lambda url, **kwargs: {"access_token": "at"}, config)

@@ -11,13 +11,19 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.integrations import crypto
+from apps.integrations import crypto, registry, tokens
+from apps.integrations.contract import ReconnectNeeded, TransientError
 from apps.integrations.models import Integration, Provider
-from apps.integrations.tokens import token_get, token_refresh
+from apps.integrations.registry import token_refresh
 from apps.sandbox.models import SandboxToken
-from apps.sync.errors import ReconnectNeeded, TransientError
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def token_get(*, integration: Integration) -> str:
+    """As the provider's client asks: renewing, when needed, through the provider's OAuth."""
+    renew = registry.provider(integration.provider).oauth.renew
+    return tokens.token_get(integration=integration, at_provider=renew)
 
 
 def _issued(integration: Integration) -> int:

@@ -226,3 +226,15 @@ def test_webhooks_need_no_csrf_token(settings, make_integration):
     )
 
     assert response.status_code == 200
+
+
+def test_a_webhook_for_a_provider_the_hub_does_not_offer_is_not_found(client, settings):
+    body = b"[]"
+    signature = _sign(body, settings.QBO_WEBHOOK_VERIFIER)
+
+    response = client.post(
+        "/webhooks/myob/", body, content_type="application/json", HTTP_INTUIT_SIGNATURE=signature
+    )
+
+    assert response.status_code == 404
+    assert not WebhookEvent.objects.exists()

@@ -11,11 +11,11 @@ from apps.common.documents import compute_totals
 from apps.integrations import crypto
 from apps.integrations.companies import region_for_country
 from apps.integrations.models import Integration
+from apps.integrations.registry import adapter_for
 from apps.sandbox import oauth
 from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.companies import company_create
 from apps.sandbox.models import SandboxRecord
-from apps.sync.adapters import adapter_for
 from tests.factories import CustomerFactory, InvoiceFactory, OrganisationFactory
 from tests.integrations.conftest import sandbox  # noqa: F401 (the fixture itself)
 

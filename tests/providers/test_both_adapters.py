@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.integrations.contract import RemoteGone, TransientError
 from apps.integrations.quickbooks import limits as quickbooks_limits
+from apps.integrations.registry import adapter_for
 from apps.integrations.xero import limits as xero_limits
 from apps.sandbox import control
-from apps.sync.adapters import adapter_for
-from apps.sync.errors import RemoteGone, TransientError
 from tests.factories import QuoteFactory
 from tests.providers.conftest import hub_customer, hub_invoice, pushed_customer, written
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 def test_an_answer_missing_what_we_need_is_transient_not_a_crash():
     import pytest
 
+    from apps.integrations.contract import TransientError
     from apps.integrations.wire import malformed_is_transient
-    from apps.sync.errors import TransientError
 
     @malformed_is_transient("Xero")
     def reads(answer):

@@ -9,15 +9,15 @@ import pytest
 import requests
 from quickbooks.exceptions import QuickbooksException
 
-from apps.integrations.quickbooks.client import QboFault, translate
-from apps.integrations.xero.client import XeroValidation, answer_of
-from apps.sync.errors import (
+from apps.integrations.contract import (
     AuthExpired,
     PermanentError,
     ReconnectNeeded,
     RemoteGone,
     TransientError,
 )
+from apps.integrations.quickbooks.client import QboFault, translate
+from apps.integrations.xero.client import XeroValidation, answer_of
 
 
 def response(status: int, body: object = None, headers: dict | None = None) -> requests.Response:

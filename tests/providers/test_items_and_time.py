@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from apps.integrations.contract import PermanentError
 from apps.integrations.quickbooks.time import hours_and_minutes
 from apps.sandbox.models import SandboxRecord
-from apps.sync.errors import PermanentError
 from tests.factories import ServiceItemFactory, TeamMemberFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

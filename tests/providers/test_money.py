@@ -8,8 +8,8 @@ from apps.common.money import HUNDRED, ZERO, round_money
 from apps.integrations.amounts import ROUNDING_DESCRIPTION
 from apps.integrations.quickbooks import mapping as qbo_mapping
 from apps.integrations.quickbooks import reading as qbo_reading
+from apps.integrations.registry import adapter_for
 from apps.integrations.xero import mapping as xero_mapping
-from apps.sync.adapters import adapter_for
 from tests.providers import factories as f
 from tests.providers.conftest import hub_invoice, pushed_customer
 

@@ -20,10 +20,10 @@ from apps.common.money import ZERO, round_money
 from apps.integrations.models import Integration
 from apps.integrations.quickbooks import mapping as qbo_mapping
 from apps.integrations.quickbooks import reading as qbo_reading
+from apps.integrations.registry import adapter_for
 from apps.integrations.xero import mapping as xero_mapping
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.quotes.models import QuoteLine
-from apps.sync.adapters import adapter_for
 from tests.factories import InvoiceFactory, QuoteFactory
 from tests.providers.conftest import hub_customer
 

@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.integrations.contract import AuthExpired, PermanentError
+from apps.integrations.registry import adapter_for
 from apps.invoices.models import Invoice, InvoiceLine
 from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
-from apps.sync.adapters import adapter_for
-from apps.sync.errors import AuthExpired, PermanentError
 from tests.factories import PaymentFactory
 from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, pushed_customer, written
 

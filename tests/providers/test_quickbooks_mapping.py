@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from apps.common.money import round_money
+from apps.integrations.contract import PermanentError, TransientError
 from apps.integrations.quickbooks import mapping, reading
-from apps.sync.errors import PermanentError, TransientError
 from tests.providers import factories as f
 
 ITEMS = {

@@ -8,8 +8,8 @@ import pytest
 
 from apps.integrations import reference_cache
 from apps.integrations.quickbooks.taxes import SALES_CODES
+from apps.integrations.registry import adapter_for
 from apps.sandbox.models import SandboxRequest
-from apps.sync.adapters import adapter_for
 from tests.providers.conftest import hub_customer, hub_invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)

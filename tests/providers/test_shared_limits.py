@@ -10,12 +10,12 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 
+from apps.integrations.contract import Throttled, TransientError
 from apps.integrations.limiter import Limiter, shared_limiter
 from apps.integrations.quickbooks import limits as quickbooks_limits
+from apps.integrations.registry import adapter_for
 from apps.integrations.xero import limits as xero_limits
 from apps.sandbox import control
-from apps.sync.adapters import adapter_for
-from apps.sync.errors import Throttled, TransientError
 from tests.providers.conftest import hub_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)

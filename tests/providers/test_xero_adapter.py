@@ -7,12 +7,12 @@ from urllib.parse import quote
 
 import pytest
 
+from apps.integrations.contract import PermanentError
+from apps.integrations.registry import adapter_for
 from apps.integrations.xero import batches
 from apps.integrations.xero.batches import LOOKUP_URL_BUDGET, lookup_groups
 from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
-from apps.sync.adapters import adapter_for
-from apps.sync.errors import PermanentError
 from tests.factories import PaymentFactory
 from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, pushed_customer
 

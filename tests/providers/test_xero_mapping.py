@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from apps.common.money import HUNDRED, ZERO, round_money
+from apps.integrations.contract import PermanentError, TransientError
 from apps.integrations.xero import mapping
-from apps.sync.errors import PermanentError, TransientError
 from tests.providers import factories as f
 
 TAX = mapping.TaxTypes(taxable="OUTPUT", taxable_rate=Decimal("8.875"), exempt="NONE")

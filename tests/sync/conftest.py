@@ -61,9 +61,9 @@ class Remotes:
 @pytest.fixture
 def remotes(monkeypatch) -> Remotes:
     remotes = Remotes()
-    monkeypatch.setattr("apps.sync.adapters.adapter_for", remotes)
+    monkeypatch.setattr("apps.integrations.registry.adapter_for", remotes)
     monkeypatch.setattr("apps.sync.nightly_export.adapter_for", remotes)  # imported by name there
-    monkeypatch.setattr("apps.integrations.tokens.token_refresh", remotes.token_refresh)
+    monkeypatch.setattr("apps.integrations.registry.token_refresh", remotes.token_refresh)
     return remotes
 
 

@@ -9,7 +9,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from apps.sync.adapters import (
+from apps.integrations.contract import (
+    Capabilities,
     PullPage,
     Pushed,
     RemoteChange,
@@ -25,6 +26,9 @@ _ids = itertools.count(1)
 class MemoryAdapter:
     """One remote company. ``records[kind][remote_id]`` is what the company holds; ``calls`` lists
     every method called; ``fail`` maps a method name to exceptions raised by its next calls."""
+
+    # One request per customer: the engine's one-by-one path.
+    capabilities = Capabilities(batch_size=30)
 
     def __init__(self, integration):
         self.integration = integration
@@ -126,6 +130,9 @@ class MemoryAdapter:
         self.feed = []
         yield PullPage(changes=changes, watermark=datetime.now(UTC).isoformat())
         self._maybe_fail("pull_next_page")  # asked for the page after the first
+
+    def current(self, kind, remote_ids):
+        return {}  # cannot read by id: the engine falls back to an ordinary pull
 
     def fetch(self, kind, remote_id):
         self.calls.append(("fetch", kind, remote_id))

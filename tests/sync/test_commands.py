@@ -9,8 +9,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.integrations.contract import PermanentError
 from apps.integrations.models import Integration
-from apps.sync.errors import PermanentError
 from apps.sync.models import Change, Link
 from apps.sync.push import drain
 

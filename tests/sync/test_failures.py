@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.integrations.contract import AuthExpired, PermanentError, TransientError
 from apps.integrations.models import Integration
 from apps.invoices.services import invoice_update
 from apps.sync import outbox, rules
-from apps.sync.errors import AuthExpired, PermanentError, TransientError
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun, SyncState
 from apps.sync.push import drain
 from apps.sync.services import retry_failed, sync_now, sync_run_execute
@@ -269,7 +269,7 @@ def test_transient_failure_while_a_newer_edit_waits_keeps_one_waiting_row(connec
 
 
 def test_remote_record_deleted_meanwhile_is_reflected_not_crashed_on(connect, remotes):
-    from apps.sync.adapters import RemoteChange
+    from apps.integrations.contract import RemoteChange
     from apps.sync.pull import pull
     from tests.sync.memory import remote_invoice
 
@@ -333,7 +333,7 @@ def test_sync_now_with_many_waiting_invoices_sends_them_through_the_batch_api(
 def test_refused_token_refresh_leaves_the_records_waiting_for_a_reconnect(
     connect, hub, remotes, monkeypatch
 ):
-    from apps.sync.errors import ReconnectNeeded
+    from apps.integrations.contract import ReconnectNeeded
 
     qbo = connect()
     hub.invoice()
@@ -343,7 +343,7 @@ def test_refused_token_refresh_leaves_the_records_waiting_for_a_reconnect(
         Integration.objects.filter(pk=integration.pk).update(status="needs_reconnect")
         raise ReconnectNeeded("The refresh token was refused: reconnect QuickBooks.")
 
-    monkeypatch.setattr("apps.integrations.tokens.token_refresh", refused)
+    monkeypatch.setattr("apps.integrations.registry.token_refresh", refused)
     drain(qbo)
     assert set(Change.objects.filter(integration=qbo).values_list("state", flat=True)) == {
         "pending"

@@ -16,17 +16,17 @@ from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from apps.accounts.models import Organisation
 from apps.customers.models import Customer
+from apps.integrations.contract import TransientError
 from apps.integrations.models import Integration
+from apps.integrations.registry import adapter_for
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
 from apps.sync import nightly_export as export_module
-from apps.sync.adapters import adapter_for
 from apps.sync.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
     sent_invoices_create,
 )
-from apps.sync.errors import TransientError
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun
 from apps.sync.nightly import (
     CATCH_UP_NAME,

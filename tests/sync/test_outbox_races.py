@@ -9,8 +9,9 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from apps.integrations import registry
 from apps.invoices.services import invoice_send
-from apps.sync import adapters, outbox
+from apps.sync import outbox
 from apps.sync.models import Change, Link, SyncState
 from apps.sync.push import Context, drain, push_change
 from apps.sync.recorder import record_change
@@ -39,7 +40,7 @@ def test_invoice_sent_just_after_a_drain_took_its_draft_still_reaches_the_ledger
     [row] = [c for c in taken if c.kind == "invoice"]
     waiting = Change.objects.get(integration=qbo, kind="invoice", state="pending")
     assert waiting.pk != row.pk, "the send went into a row the drain had already taken"
-    ctx = Context(qbo, adapters.adapter_for(qbo), run=None)
+    ctx = Context(qbo, registry.adapter_for(qbo), run=None)
     for change in taken:  # the drain reads the record as it is now, and finishes
         push_change(ctx, change)
     outbox.release(qbo.pk, "drain", token)

@@ -11,9 +11,8 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from apps.customers.models import Customer
+from apps.integrations.contract import RemoteChange, Throttled
 from apps.integrations.models import WebhookEvent
-from apps.sync.adapters import RemoteChange
-from apps.sync.errors import Throttled
 from apps.sync.models import SyncLogEntry, SyncRun, SyncState
 from apps.sync.pull import pulled_kinds
 from apps.sync.schedule import pulls_due

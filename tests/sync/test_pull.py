@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from apps.customers.models import Customer
+from apps.integrations.contract import PullPage, Pushed, RemoteChange
 from apps.invoices.models import Invoice, Payment
 from apps.invoices.services import invoice_update
 from apps.quotes.models import Quote
-from apps.sync.adapters import PullPage, Pushed, RemoteChange
 from apps.sync.models import Change, Link, SyncLogEntry, SyncState
 from apps.sync.pull import pull
 from apps.sync.push import drain

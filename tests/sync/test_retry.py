@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.integrations.contract import PermanentError
 from apps.invoices.services import invoice_update
 from apps.sandbox.control import fault_inject, requests_wait
-from apps.sync.errors import PermanentError
 from apps.sync.models import Change, Link, SyncLogEntry
 from apps.sync.push import drain
 from tests.factories import OrganisationFactory, UserFactory

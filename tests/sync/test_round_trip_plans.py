@@ -10,7 +10,7 @@ import pytest
 
 from apps.common.documents import compute_totals
 from apps.common.lines import LineInput
-from apps.sync.adapters import RemoteDocument, RemoteLine
+from apps.integrations.contract import RemoteDocument, RemoteLine
 from apps.sync.exchanged import difference, form_of
 from apps.sync.round_trips import plan_adjustment, plan_changes
 

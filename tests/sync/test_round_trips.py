@@ -14,11 +14,11 @@ from apps.common.lines import LineInput
 from apps.common.money import line_amount
 from apps.customers.services import customer_create
 from apps.integrations.quickbooks.client import QuickBooksClient
+from apps.integrations.registry import adapter_for
 from apps.integrations.xero.client import XeroClient
 from apps.invoices.models import Invoice
 from apps.invoices.services import invoice_create, invoice_send
 from apps.sandbox.control import fault_inject
-from apps.sync.adapters import adapter_for
 from apps.sync.exchanged import difference
 from apps.sync.models import Change, Link, SyncLogEntry
 from apps.sync.pull import pull

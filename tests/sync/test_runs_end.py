@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.customers.services import customer_update
+from apps.integrations.contract import TransientError
 from apps.sync import outbox
-from apps.sync.errors import TransientError
 from apps.sync.models import Change, SyncRun, SyncState
 from apps.sync.pull import pull
 from apps.sync.push import drain

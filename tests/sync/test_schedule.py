@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from apps.integrations.contract import PermanentError
 from apps.integrations.models import Integration
 from apps.invoices.services import invoice_update
 from apps.sync import outbox
-from apps.sync.errors import PermanentError
 from apps.sync.models import Change, Link
 from apps.sync.push import drain
 from apps.sync.schedule import PULL_NAME, SWEEP_NAME, ensure_periodic_tasks

@@ -1,4 +1,4 @@
-"""QuickBooks Online behind the engine's ``Adapter`` contract (apps.sync.adapters).
+"""QuickBooks Online behind the engine's ``Adapter`` contract (apps.integrations.contract).
 
 Choices worth knowing:
 - Updates are sparse and read the current SyncToken first; a stale one (5010) means someone
@@ -22,13 +22,19 @@ from decimal import Decimal
 from django.db.models import prefetch_related_objects
 
 from apps.customers.matching import same_email
+from apps.integrations.contract import (
+    PermanentError,
+    PullPage,
+    Pushed,
+    RemoteChange,
+    RemoteGone,
+)
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
-from apps.sync.adapters import PullPage, Pushed, RemoteChange
-from apps.sync.errors import PermanentError, RemoteGone
 
 from . import limits, mapping, reading
-from .batches import BatchMixin, literals
+from .batches import BatchSender, literals
+from .capabilities import CAPABILITIES
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
 from .items import ItemMixin
 from .taxes import TaxCodeMixin, refused_for_settings
@@ -51,7 +57,9 @@ def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZE
     )
 
 
-class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
+class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
+    capabilities = CAPABILITIES
+
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = QuickBooksClient(integration)
@@ -59,11 +67,32 @@ class QuickBooksAdapter(BatchMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versions
         self.linked_items: dict[int, str] = {}
         self._income_account: str | None = None
         self._sales_codes: list[tuple[str, Decimal]] | None = None
+        self.batches = BatchSender(
+            self.client,
+            document_body=self._document_body,
+            push_invoice=self.push_invoice,
+            push_customer=self.push_customer,
+            zero_rated_codes=self._zero_rated_codes,
+        )
+
+    # --- many per request (the nightly export): the batch sender ----------------------------
+    def push_invoices_batch(self, items, *, unsent=frozenset()) -> list[Pushed | Exception]:
+        return self.batches.push_invoices_batch(items, unsent=unsent)
+
+    def find_customers(self, customers) -> dict[int, Pushed]:
+        return self.batches.find_customers(customers)
+
+    def push_customers_batch(self, items) -> list[Pushed | Exception]:
+        return self.batches.push_customers_batch(items)
 
     # --- customers ------------------------------------------------------------------------
     def _customer_where(self, condition: str) -> dict | None:
         rows = self.client.query(f"select * from Customer where {condition} maxresults 1")
         return rows[0] if rows else None
+
+    def creates_with_invoice(self, customer) -> bool:
+        """Never: a QuickBooks Invoice refers to an existing Customer by id."""
+        return False
 
     @_guarded
     def find_customer(self, customer) -> Pushed | None:

@@ -1,12 +1,19 @@
-"""QuickBooks Online: which company an authorization granted (CompanyInfo, Preferences)."""
+"""QuickBooks Online: how it is connected (OAuth 2 with discovery) and which company an
+authorization granted (CompanyInfo, Preferences). Every request goes through ``client``."""
 
 from __future__ import annotations
 
-from django.conf import settings
+from ..companies import CompanyFacts, CompanyUnavailable, country_code
+from ..oauth import ProviderOAuth
+from . import client
 
-from ..companies import CompanyFacts, CompanyUnavailable, api_get, country_code
-
-MINOR_VERSION = "75"
+OAUTH = ProviderOAuth(
+    scopes=("com.intuit.quickbooks.accounting",),
+    endpoints=client.oauth_endpoints,
+    exchange=client.token_exchange,
+    renew=client.token_renew,
+    revoke=client.token_revoke,
+)
 
 
 def company_read(*, access_token: str, callback_params: dict) -> CompanyFacts:
@@ -18,10 +25,9 @@ def company_read(*, access_token: str, callback_params: dict) -> CompanyFacts:
         raise CompanyUnavailable(
             "QuickBooks did not say which company was authorised (no realmId)."
         )
-    base = f"{settings.QBO_API_BASE}/company/{realm}"
-    info = api_get(
-        f"{base}/companyinfo/{realm}?minorversion={MINOR_VERSION}", access_token=access_token
-    ).get("CompanyInfo")
+    info = client.company_get(realm, f"companyinfo/{realm}", access_token=access_token).get(
+        "CompanyInfo"
+    )
     if not info:
         raise CompanyUnavailable("QuickBooks did not return the company's details.")
     country = country_code(
@@ -29,7 +35,7 @@ def company_read(*, access_token: str, callback_params: dict) -> CompanyFacts:
         or (info.get("CompanyAddr") or {}).get("Country")
         or (info.get("LegalAddr") or {}).get("Country")
     )
-    currency = _currency(info) or _home_currency(base, access_token)
+    currency = _currency(info) or _home_currency(realm, access_token)
     return CompanyFacts(
         remote_id=realm,
         name=info.get("CompanyName") or info.get("LegalName") or realm,
@@ -45,11 +51,11 @@ def _currency(info: dict) -> str:
     return str(value).upper()
 
 
-def _home_currency(base: str, access_token: str) -> str:
+def _home_currency(realm: str, access_token: str) -> str:
     """CompanyInfo has no currency; Preferences.CurrencyPrefs.HomeCurrency does.
     https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
     """
-    prefs = api_get(f"{base}/preferences?minorversion={MINOR_VERSION}", access_token=access_token)
+    prefs = client.company_get(realm, "preferences", access_token=access_token)
     home = ((prefs.get("Preferences") or {}).get("CurrencyPrefs") or {}).get("HomeCurrency") or {}
     currency = home.get("value", "") if isinstance(home, dict) else str(home)
     if not currency:

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from apps.customers.matching import normalise_email
+from apps.integrations.contract import PermanentError, Pushed, SyncError
 from apps.integrations.directory import LazyDirectory, may_be_same_person
-from apps.integrations.wire import bodies, chunks, malformed_is_transient
-from apps.sync.adapters import Pushed
-from apps.sync.errors import PermanentError, SyncError
+from apps.integrations.wire import bodies, call_back, chunks, malformed_is_transient
 
 from . import limits, mapping, reading
-from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, fault_error
+from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient, fault_error
 
 _guarded = malformed_is_transient("QuickBooks")
 
@@ -37,8 +36,26 @@ def literals(values: Sequence[str]) -> str:
     return ", ".join(mapping.query_literal(v) for v in values)
 
 
-class BatchMixin:
-    """The batch half of ``QuickBooksAdapter``."""
+class BatchSender:
+    """Many invoices or customers per ``/batch`` request, for ``QuickBooksAdapter``. Given the
+    adapter's client, its document mapper (``document_body(document, kind, customer id)``), its
+    one-record pushes (for items a batch refuses as stale or as a duplicate name, which they
+    resolve) and the company's zero-rated tax codes (to read answers as a pull does)."""
+
+    def __init__(
+        self,
+        client: QuickBooksClient,
+        *,
+        document_body: Callable[..., dict],
+        push_invoice: Callable[..., Pushed],
+        push_customer: Callable[..., Pushed],
+        zero_rated_codes: Callable[[], Collection[str]],
+    ) -> None:
+        self.client = client
+        self._document_body = call_back(document_body)
+        self._push_invoice = call_back(push_invoice)
+        self._push_customer = call_back(push_customer)
+        self._zero_rated_codes = call_back(zero_rated_codes)
 
     # --- invoices -------------------------------------------------------------------------
     @_guarded
@@ -67,7 +84,7 @@ class BatchMixin:
 
         def one_by_one(item) -> Pushed:
             invoice, remote_id, customer_remote_id, key = item
-            return self.push_invoice(
+            return self._push_invoice(
                 invoice, remote_id, customer_remote_id=customer_remote_id, key=key
             )
 
@@ -190,7 +207,7 @@ class BatchMixin:
 
         def one_by_one(item) -> Pushed:
             customer, remote_id, key = item
-            return self.push_customer(customer, remote_id, key=key)
+            return self._push_customer(customer, remote_id, key=key)
 
         return self._run_batch("Customer", chunk, body_of, one_by_one)
 

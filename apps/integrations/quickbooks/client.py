@@ -1,6 +1,6 @@
 """The only place that talks HTTP to QuickBooks Online: python-quickbooks, pointed at
 ``settings.QBO_API_BASE`` (Intuit, or the built-in sandbox), with every answer turned into JSON
-or an ``apps.sync.errors`` exception.
+or a ``SyncError`` of apps.integrations.contract.
 
 python-quickbooks maps fault codes to exception classes crudely (5010 and 6240 arrive as plain
 ``QuickbooksException``, 3001 as ``ValidationException``, anything unreadable as code 10000), so
@@ -10,10 +10,11 @@ https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/erro
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import requests
@@ -22,11 +23,8 @@ from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
-from apps.integrations.limiter import request_slot
-from apps.integrations.oauth import allow_plain_http_for
-from apps.integrations.tokens import token_get, token_refresh
-from apps.integrations.wire import json_ready
-from apps.sync.errors import (
+from apps.integrations.companies import bearer_headers, company_json
+from apps.integrations.contract import (
     AuthExpired,
     PermanentError,
     ReconnectNeeded,
@@ -34,6 +32,19 @@ from apps.sync.errors import (
     SyncError,
     TransientError,
 )
+from apps.integrations.limiter import request_slot
+from apps.integrations.oauth import (
+    TIMEOUT_SECONDS,
+    Endpoints,
+    OAuthFailure,
+    TokenSet,
+    allow_plain_http_for,
+    revoke_call,
+    token_call,
+    token_session,
+)
+from apps.integrations.tokens import token_get, token_refresh
+from apps.integrations.wire import json_ready
 
 from . import limits
 
@@ -155,7 +166,7 @@ class QuickBooksClient:
     @property
     def qb(self) -> PointedQuickBooks:
         if self._qb is None:
-            self._qb = self._build(token_get(integration=self.integration))
+            self._qb = self._build(token_get(integration=self.integration, at_provider=token_renew))
         return self._qb
 
     def _build(self, access_token: str) -> PointedQuickBooks:
@@ -193,7 +204,7 @@ class QuickBooksClient:
             if isinstance(error, AuthExpired) and attempt == 1:
                 rejected = qb.auth_client.access_token
                 qb.auth_client.access_token = token_refresh(
-                    integration=self.integration, rejected_token=rejected
+                    integration=self.integration, rejected_token=rejected, at_provider=token_renew
                 )
                 continue
             raise error
@@ -270,3 +281,71 @@ class QuickBooksClient:
             for entity in entities:
                 found[entity].extend(response.get(entity) or [])
         return found
+
+
+# --- connecting: OAuth 2 and the company an authorization granted ------------------------
+@functools.lru_cache(maxsize=8)
+def _discovery(url: str) -> dict:
+    """QuickBooks' OpenID discovery document names its endpoints.
+    https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/openid-connect#discovery-document
+    """
+    try:
+        response = requests.get(
+            url, timeout=TIMEOUT_SECONDS, headers={"Accept": "application/json"}
+        )
+        response.raise_for_status()
+        return response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise OAuthFailure(f"QuickBooks could not be reached ({exc.__class__.__name__}).") from exc
+
+
+def oauth_endpoints() -> Endpoints:
+    document = _discovery(settings.QBO_DISCOVERY_URL)
+    return Endpoints(
+        client_id=settings.QBO_CLIENT_ID,
+        client_secret=settings.QBO_CLIENT_SECRET,
+        authorize_url=document["authorization_endpoint"],
+        token_url=document["token_endpoint"],
+        revoke_url=document.get("revocation_endpoint", ""),
+        pkce=False,
+    )
+
+
+def token_exchange(
+    *, redirect_uri: str, scopes: Sequence[str], code: str, code_verifier: str = ""
+) -> TokenSet:
+    """The authorization code for tokens (QuickBooks uses no PKCE)."""
+    config = oauth_endpoints()
+    session = token_session(config, redirect_uri=redirect_uri, scopes=scopes)
+    return token_call(session.fetch_token, config, code=code)
+
+
+def token_renew(refresh_token: str) -> TokenSet:
+    config = oauth_endpoints()
+    return token_call(token_session(config).refresh_token, config, refresh_token=refresh_token)
+
+
+def token_revoke(refresh_token: str) -> bool:
+    """https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0#revoke-token-disconnect"""
+
+    def send(config: Endpoints, auth) -> requests.Response:
+        return requests.post(
+            config.revoke_url,
+            json={"token": refresh_token},
+            auth=auth,
+            headers={"Accept": "application/json"},
+            timeout=TIMEOUT_SECONDS,
+        )
+
+    return revoke_call(send, endpoints=oauth_endpoints, refresh_token=refresh_token)
+
+
+def company_get(realm: str, path: str, *, access_token: str) -> dict:
+    """One GET of the company's API before it is connected (CompanyInfo, Preferences)."""
+    url = f"{settings.QBO_API_BASE}/company/{realm}/{path}"
+    params = {"minorversion": limits.MINOR_VERSION}
+    return company_json(
+        lambda: requests.get(
+            url, params=params, headers=bearer_headers(access_token), timeout=TIMEOUT_SECONDS
+        )
+    )

@@ -9,9 +9,8 @@ https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/
 
 from __future__ import annotations
 
+from apps.integrations.contract import PermanentError, Pushed
 from apps.integrations.wire import malformed_is_transient
-from apps.sync.adapters import Pushed
-from apps.sync.errors import PermanentError
 
 from . import mapping
 

@@ -27,7 +27,7 @@ from typing import Any
 from apps.common.documents import compute_totals
 from apps.common.money import ZERO, line_amount, round_money
 from apps.integrations.amounts import ROUNDING_DESCRIPTION, PricedLine, line_shares, priced_for
-from apps.sync.errors import PermanentError, TransientError
+from apps.integrations.contract import PermanentError, TransientError
 
 DOC_NUMBER_MAX = 21
 PAYMENT_REF_MAX = 21

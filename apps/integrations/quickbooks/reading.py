@@ -15,15 +15,16 @@ from typing import Any
 
 from apps.common.money import ZERO, percent_for
 from apps.integrations.amounts import ROUNDING_DESCRIPTION
-from apps.integrations.wire import answered_decimal, required_text
-from apps.sync.adapters import (
+from apps.integrations.contract import (
     RemoteChange,
     RemoteCustomer,
     RemoteDocument,
     RemoteLine,
     RemotePayment,
+    SyncError,
+    TransientError,
 )
-from apps.sync.errors import SyncError, TransientError
+from apps.integrations.wire import answered_decimal, required_text
 
 from .mapping import ENTITY, KIND, version_of
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from apps.integrations import reference_cache
-from apps.sync.adapters import RemoteChange
-from apps.sync.errors import PermanentError, RemoteGone
+from apps.integrations.contract import PermanentError, RemoteChange, RemoteGone
 
 from . import mapping, reading
 

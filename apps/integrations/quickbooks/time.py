@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from apps.integrations.contract import Pushed, RemoteEmployee
 from apps.integrations.wire import malformed_is_transient
-from apps.sync.adapters import Pushed, RemoteEmployee
 
 from . import mapping
 

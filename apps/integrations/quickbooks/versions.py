@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from apps.sync.adapters import RemoteChange
+from apps.integrations.contract import RemoteChange
 
 from . import mapping
 from .batches import literals

@@ -1,4 +1,4 @@
-"""Xero behind the engine's ``Adapter`` contract (apps.sync.adapters).
+"""Xero behind the engine's ``Adapter`` contract (apps.integrations.contract).
 
 Choices worth knowing:
 - A cancelled invoice is VOIDED when it was AUTHORISED and DELETED when DRAFT or SUBMITTED
@@ -21,13 +21,20 @@ from decimal import Decimal
 
 from apps.customers.matching import same_email
 from apps.integrations import reference_cache
+from apps.integrations.contract import (
+    PermanentError,
+    PullPage,
+    Pushed,
+    RemoteChange,
+    RemoteGone,
+    SyncError,
+)
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
-from apps.sync.adapters import PullPage, Pushed, RemoteChange
-from apps.sync.errors import PermanentError, RemoteGone, SyncError
 
 from . import limits, mapping
-from .batches import DUPLICATE_NAME, BatchMixin, pushed
+from .batches import DUPLICATE_NAME, BatchSender, pushed
+from .capabilities import CAPABILITIES
 from .client import XeroClient, XeroValidation
 from .items import ItemMixin
 from .versions import VersionsMixin
@@ -91,7 +98,9 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":"))
 
 
-class XeroAdapter(BatchMixin, ItemMixin, VersionsMixin):
+class XeroAdapter(ItemMixin, VersionsMixin):
+    capabilities = CAPABILITIES
+
     def __init__(self, integration) -> None:
         self.integration = integration
         self.client = XeroClient(integration)
@@ -99,6 +108,22 @@ class XeroAdapter(BatchMixin, ItemMixin, VersionsMixin):
         self._accounts: list[dict] | None = None
         self.linked_items: dict[int, str] = {}
         self._item_codes: dict[str, str] = {}
+        self.batches = BatchSender(
+            self.client, document_body=self._document_body, push_customer=self.push_customer
+        )
+
+    # --- many per request (the nightly export): the batch sender ----------------------------
+    def push_invoices_batch(self, items, *, unsent=frozenset()) -> list[Pushed | Exception]:
+        return self.batches.push_invoices_batch(items, unsent=unsent)
+
+    def find_customers(self, customers) -> dict[int, Pushed]:
+        return self.batches.find_customers(customers)
+
+    def push_customers_batch(self, items) -> list[Pushed | Exception]:
+        return self.batches.push_customers_batch(items)
+
+    def creates_with_invoice(self, customer) -> bool:
+        return self.batches.creates_with_invoice(customer)
 
     # --- contacts -------------------------------------------------------------------------
     def _contact_where(self, field: str, value: str) -> dict | None:

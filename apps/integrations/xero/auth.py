@@ -1,4 +1,5 @@
-"""Xero: which organisation an authorization granted (connections, then Organisation)."""
+"""Xero: how it is connected (OAuth 2 with PKCE) and which organisation an authorization
+granted (connections, then Organisation). Every request goes through ``client``."""
 
 from __future__ import annotations
 
@@ -7,20 +8,36 @@ import json
 
 from django.conf import settings
 
-from ..companies import CompanyFacts, CompanyUnavailable, api_get, country_code
+from ..companies import CompanyFacts, CompanyUnavailable, country_code
+from ..oauth import ProviderOAuth
+from . import client
+
+OAUTH = ProviderOAuth(
+    scopes=(
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "accounting.transactions",
+        "accounting.contacts",
+        "accounting.settings.read",
+    ),
+    endpoints=client.oauth_endpoints,
+    exchange=client.token_exchange,
+    renew=client.token_renew,
+    revoke=client.token_revoke,
+)
 
 
 def company_read(*, access_token: str, callback_params: dict) -> CompanyFacts:
     """https://developer.xero.com/documentation/guides/oauth2/auth-flow/#5-check-the-tenants-youre-authorized-to-access
     https://developer.xero.com/documentation/api/accounting/organisation
     """
-    connections = api_get(settings.XERO_CONNECTIONS_URL, access_token=access_token)
+    connections = client.connect_get(settings.XERO_CONNECTIONS_URL, access_token=access_token)
     connection = _granted_connection(connections, access_token)
     tenant_id = connection["tenantId"]
-    document = api_get(
-        f"{settings.XERO_API_BASE}/Organisation",
-        access_token=access_token,
-        headers={"xero-tenant-id": tenant_id},
+    document = client.connect_get(
+        f"{settings.XERO_API_BASE}/Organisation", access_token=access_token, tenant=tenant_id
     )
     organisations = document.get("Organisations") or []
     if not organisations:

@@ -18,13 +18,18 @@ from dataclasses import replace
 from urllib.parse import quote
 
 from apps.customers.matching import normalise_email
+from apps.integrations.contract import (
+    NewCustomer,
+    PermanentError,
+    Pushed,
+    RemoteDocument,
+    SyncError,
+)
 from apps.integrations.directory import LazyDirectory, may_be_same_person
-from apps.integrations.wire import bodies, chunks, malformed_is_transient
-from apps.sync.adapters import NewCustomer, Pushed, RemoteDocument
-from apps.sync.errors import PermanentError, SyncError
+from apps.integrations.wire import bodies, call_back, chunks, malformed_is_transient
 
 from . import limits, mapping
-from .client import XeroValidation
+from .client import XeroClient, XeroValidation
 
 _guarded = malformed_is_transient("Xero")
 
@@ -86,8 +91,21 @@ def _exchanged(data: dict, kind: str) -> RemoteDocument | None:
         return None
 
 
-class BatchMixin:
-    """The batch half of ``XeroAdapter``."""
+class BatchSender:
+    """Many invoices or contacts per request, for ``XeroAdapter``. Given the adapter's client,
+    its document mapper (``document_body(document, kind, contact id)``) and its one-contact
+    push (for a contact refused as a duplicate name, which it resolves)."""
+
+    def __init__(
+        self,
+        client: XeroClient,
+        *,
+        document_body: Callable[..., dict],
+        push_customer: Callable[..., Pushed],
+    ) -> None:
+        self.client = client
+        self._document_body = call_back(document_body)
+        self._push_customer = call_back(push_customer)
 
     # --- invoices -------------------------------------------------------------------------
     @_guarded
@@ -239,7 +257,7 @@ class BatchMixin:
             if kind == "customer" and DUPLICATE_NAME in refused.message:
                 customer, remote_id, key = item
                 try:
-                    return self.push_customer(customer, remote_id, key=key)
+                    return self._push_customer(customer, remote_id, key=key)
                 except SyncError as again:
                     return again
             return refused

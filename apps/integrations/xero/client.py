@@ -1,7 +1,7 @@
 """The only place that talks HTTP to Xero's Accounting API: a requests-oauthlib session carrying
 the integration's access token, at ``settings.XERO_API_BASE`` (Xero, or the built-in sandbox).
 
-Every answer becomes JSON or an ``apps.sync.errors`` exception
+Every answer becomes JSON or a ``SyncError`` of apps.integrations.contract
 (docs/sync-rules.md, "Retries and parking").
 https://developer.xero.com/documentation/api/accounting/responsecodes
 """
@@ -9,24 +9,33 @@ https://developer.xero.com/documentation/api/accounting/responsecodes
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import requests
 from django.conf import settings
 from requests_oauthlib import OAuth2Session
 
-from apps.integrations.limiter import request_slot
-from apps.integrations.oauth import allow_plain_http_for
-from apps.integrations.tokens import token_get, token_refresh
-from apps.integrations.wire import json_ready
-from apps.sync.errors import (
+from apps.integrations.companies import bearer_headers, company_json
+from apps.integrations.contract import (
     AuthExpired,
     PermanentError,
     ReconnectNeeded,
     RemoteGone,
     TransientError,
 )
+from apps.integrations.limiter import request_slot
+from apps.integrations.oauth import (
+    TIMEOUT_SECONDS,
+    Endpoints,
+    TokenSet,
+    allow_plain_http_for,
+    revoke_call,
+    token_call,
+    token_session,
+)
+from apps.integrations.tokens import token_get, token_refresh
+from apps.integrations.wire import json_ready
 
 from . import limits
 from .mapping import UNIT_PLACES, validation_messages
@@ -102,7 +111,8 @@ class XeroClient:
     def session(self) -> OAuth2Session:
         if self._session is None:
             self._session = OAuth2Session(
-                settings.XERO_CLIENT_ID, token=self._token(token_get(integration=self.integration))
+                settings.XERO_CLIENT_ID,
+                token=self._token(token_get(integration=self.integration, at_provider=token_renew)),
             )
         return self._session
 
@@ -133,7 +143,9 @@ class XeroClient:
             response = self._send(method, path, params, body, headers)
             if response.status_code == 401 and attempt == 1:
                 rejected = self.session.token.get("access_token")
-                fresh = token_refresh(integration=self.integration, rejected_token=rejected)
+                fresh = token_refresh(
+                    integration=self.integration, rejected_token=rejected, at_provider=token_renew
+                )
                 self.session.token = self._token(fresh)
                 continue
             return answer_of(response)
@@ -206,3 +218,51 @@ class XeroClient:
             key=key,
         )
         return self.elements(answer, collection)
+
+
+# --- connecting: OAuth 2 and the organisation an authorization granted -------------------
+def oauth_endpoints() -> Endpoints:
+    """https://developer.xero.com/documentation/guides/oauth2/pkce-flow"""
+    return Endpoints(
+        client_id=settings.XERO_CLIENT_ID,
+        client_secret=settings.XERO_CLIENT_SECRET,
+        authorize_url=settings.XERO_AUTHORIZE_URL,
+        token_url=settings.XERO_TOKEN_URL,
+        revoke_url=settings.XERO_REVOKE_URL,
+        pkce=True,
+    )
+
+
+def token_exchange(
+    *, redirect_uri: str, scopes: Sequence[str], code: str, code_verifier: str = ""
+) -> TokenSet:
+    """The authorization code, with its PKCE verifier, for tokens."""
+    config = oauth_endpoints()
+    session = token_session(config, redirect_uri=redirect_uri, scopes=scopes)
+    extra = {"code_verifier": code_verifier} if code_verifier else {}
+    return token_call(session.fetch_token, config, code=code, **extra)
+
+
+def token_renew(refresh_token: str) -> TokenSet:
+    config = oauth_endpoints()
+    return token_call(token_session(config).refresh_token, config, refresh_token=refresh_token)
+
+
+def token_revoke(refresh_token: str) -> bool:
+    """https://developer.xero.com/documentation/guides/oauth2/auth-flow/#revoking-tokens"""
+
+    def send(config: Endpoints, auth) -> requests.Response:
+        return requests.post(
+            config.revoke_url,
+            data={"token": refresh_token, "token_type_hint": "refresh_token"},
+            auth=auth,
+            timeout=TIMEOUT_SECONDS,
+        )
+
+    return revoke_call(send, endpoints=oauth_endpoints, refresh_token=refresh_token)
+
+
+def connect_get(url: str, *, access_token: str, tenant: str = "") -> dict:
+    """One GET before the organisation is connected (connections, then Organisation)."""
+    headers = bearer_headers(access_token, {"xero-tenant-id": tenant} if tenant else None)
+    return company_json(lambda: requests.get(url, headers=headers, timeout=TIMEOUT_SECONDS))

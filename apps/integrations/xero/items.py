@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from apps.integrations.contract import PermanentError, Pushed, RemoteEmployee
 from apps.integrations.wire import malformed_is_transient
-from apps.sync.adapters import Pushed, RemoteEmployee
-from apps.sync.errors import PermanentError
 
 from . import mapping
 

@@ -22,15 +22,16 @@ from typing import Any
 
 from apps.common.money import HUNDRED, ZERO, line_amount, round_money, round_places
 from apps.integrations.amounts import ROUNDING_DESCRIPTION, line_shares
-from apps.integrations.wire import answered_decimal, required_text
-from apps.sync.adapters import (
+from apps.integrations.contract import (
+    PermanentError,
     RemoteChange,
     RemoteCustomer,
     RemoteDocument,
     RemoteLine,
     RemotePayment,
+    TransientError,
 )
-from apps.sync.errors import PermanentError, TransientError
+from apps.integrations.wire import answered_decimal, required_text
 
 NAME_MAX = 255
 # Xero keeps 4 decimals on quantities and, asked with ``unitdp=4``, on unit amounts.

@@ -1,8 +1,10 @@
-"""The contract between the sync engine and a provider (one adapter per provider).
+"""The contract between the sync engine and a provider: what every provider folder implements
+and declares, and all the engine knows about providers (see docs/providers.md).
 
 The engine decides *what* to send and *when*; an adapter knows *how*: it maps hub records to the
-provider's JSON (its ``mapping`` module), talks HTTP through its ``client`` module and turns every
-answer into a ``Pushed`` result, neutral ``Remote*`` records, or an ``apps.sync.errors`` exception.
+provider's JSON, talks HTTP through its ``client`` module and turns every answer into a ``Pushed``
+result, neutral ``Remote*`` records, or a ``SyncError``. What a provider can and cannot do is
+declared once in its ``Capabilities``; the engine asks them instead of naming a provider.
 
 Adapters never write hub models and never read or write Links: the engine does both.
 """
@@ -24,6 +26,33 @@ if TYPE_CHECKING:
     from apps.timesheets.models import TimeEntry
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider's API offers, declared once by its folder and read by the engine and
+    the pages (never ``getattr`` on an adapter, never a provider name)."""
+
+    # Records per request of the provider's batch API (QBO /batch, Xero elements per PUT).
+    batch_size: int
+    # ``find_customers`` answers for many customers in a few requests; otherwise the engine
+    # asks ``find_customer`` one by one.
+    finds_customers_in_bulk: bool = False
+    # ``push_customers_batch`` creates and updates customers through the batch API; otherwise
+    # the engine sends ``push_customer`` one by one.
+    pushes_customers_in_batch: bool = False
+    # ``creates_with_invoice`` may say yes: the invoice's request creates its new customer.
+    creates_customer_with_invoice: bool = False
+    # Approved time entries can be sent as time activities (``push_time_entry``), under the
+    # employees ``list_employees`` names.
+    time_activities: bool = False
+    # Quotes (estimates) can be sent and pulled.
+    quotes: bool = True
+    # The request header (or parameter) that makes a repeated create return the first answer.
+    idempotency: str = ""
+    # Signed change notifications arrive at the hub's webhook for this provider.
+    webhooks: bool = False
+
+
+# --- records ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Pushed:
     """Where a record now lives in the integration."""
@@ -151,6 +180,7 @@ class PullPage:
 
 class Adapter(Protocol):
     integration: Integration
+    capabilities: Capabilities
     # Service item id → remote item id, set by the engine before a document push: lines of a
     # linked service item refer to that remote item (docs/sync-rules.md, "Service items").
     linked_items: dict[int, str]
@@ -194,6 +224,20 @@ class Adapter(Protocol):
         case an earlier attempt created them, except those whose key is in ``unsent``: the
         engine knows no request carrying them ever left."""
 
+    def find_customers(self, customers: Sequence[Customer]) -> dict[int, Pushed]:
+        """``find_customer`` for many, by customer id (those found only). Called only when
+        ``capabilities.finds_customers_in_bulk``."""
+
+    def push_customers_batch(
+        self, items: Sequence[tuple[Customer, str | None, str]]
+    ) -> list[Pushed | Exception]:
+        """(customer, remote_id, key) per item through the batch API, one result per item, in
+        order. Called only when ``capabilities.pushes_customers_in_batch``."""
+
+    def creates_with_invoice(self, customer: Customer) -> bool:
+        """Whether the invoice's own request can create this new customer (``NewCustomer``).
+        Always False unless ``capabilities.creates_customer_with_invoice``."""
+
     def push_item(self, item: ServiceItem, remote_id: str | None, *, key: str) -> Pushed:
         """Create (remote_id None: an existing item of the same name or code is matched and
         updated first, ``matched`` set) or update a service item."""
@@ -208,7 +252,8 @@ class Adapter(Protocol):
         item_remote_id: str | None,
         key: str,
     ) -> Pushed:
-        """An approved time entry as a time activity (QuickBooks only)."""
+        """An approved time entry as a time activity; refused (``PermanentError``) by a
+        provider whose capabilities have no time activities."""
 
     def list_employees(self) -> list[RemoteEmployee]:
         """The company's employees, for the Employee mapping page."""
@@ -220,15 +265,53 @@ class Adapter(Protocol):
     def fetch(self, kind: str, remote_id: str) -> RemoteChange:
         """One record as it is now (after a webhook, or to resolve a conflict)."""
 
+    def current(self, kind: str, remote_ids: Sequence[str]) -> dict[str, RemoteChange]:
+        """The named records as they are now, read with one request per kind; a record missing
+        from the answer is left out. An adapter that cannot read by id returns ``{}``: the
+        engine then falls back to an ordinary pull (docs/pulls.md)."""
 
-def adapter_for(integration: Integration) -> Adapter:
-    """The adapter of the integration's provider."""
-    if integration.provider == "quickbooks":
-        from apps.integrations.quickbooks.adapter import QuickBooksAdapter
 
-        return QuickBooksAdapter(integration)
-    if integration.provider == "xero":
-        from apps.integrations.xero.adapter import XeroAdapter
+# --- errors -----------------------------------------------------------------------------
+# What can go wrong talking to a provider, as the engine needs to tell it apart (docs/outbox.md).
+# Adapters translate every provider answer into one of these; nothing else escapes them.
 
-        return XeroAdapter(integration)
-    raise ValueError(f"No adapter for provider {integration.provider!r}")
+
+class SyncError(Exception):
+    """Base class. ``message`` is shown to staff in the Sync Log."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TransientError(SyncError):
+    """429, 5xx, time-outs, malformed answers: retried with backoff, honouring ``retry_after``."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthExpired(SyncError):
+    """401 from the API: refresh the access token once and try again."""
+
+
+class ReconnectNeeded(SyncError):
+    """The refresh token was refused: the integration must be reconnected by a person."""
+
+
+class PermanentError(SyncError):
+    """The provider refused the record (validation): parked, retried on the next sync."""
+
+
+class RemoteGone(PermanentError):
+    """The linked remote record no longer exists (deleted meanwhile)."""
+
+
+class Throttled(TransientError):
+    """The hub's own limiter says wait before this request: nothing was sent. The work goes back
+    in the queue as it was (not a failure, no try counted, no Sync Log line) and the task is
+    rescheduled ``retry_after`` seconds later instead of sleeping in its worker."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, retry_after=retry_after)

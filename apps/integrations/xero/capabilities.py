@@ -1,0 +1,25 @@
+"""What Xero's API offers the engine (apps.integrations.contract.Capabilities).
+
+Many elements per request: https://developer.xero.com/documentation/api/accounting/requests-and-responses
+Idempotency-Key: https://developer.xero.com/documentation/guides/idempotent-requests/idempotency
+Xero's accounting API has no time activities (no such endpoint in the Accounting API).
+"""
+
+from __future__ import annotations
+
+from apps.integrations.contract import Capabilities
+
+from . import limits
+
+CAPABILITIES = Capabilities(
+    batch_size=limits.ELEMENTS_PER_REQUEST,
+    finds_customers_in_bulk=True,
+    pushes_customers_in_batch=True,
+    # An invoice may carry a new Contact by its details instead of a ContactID.
+    creates_customer_with_invoice=True,
+    # Xero's accounting API has no time activities.
+    time_activities=False,
+    quotes=True,
+    idempotency="Idempotency-Key",
+    webhooks=True,
+)
