@@ -194,6 +194,20 @@ class Adapter(Protocol):
         case an earlier attempt created them, except those whose key is in ``unsent``: the
         engine knows no request carrying them ever left."""
 
+    def find_customers(self, customers: Sequence[Customer]) -> dict[int, Pushed]:
+        """``find_customer`` for many, in as few requests as the provider allows; customer id →
+        where it lives, for those found."""
+
+    def push_customers_batch(
+        self, items: Sequence[tuple[Customer, str | None, str]]
+    ) -> list[Pushed | Exception]:
+        """(customer, remote_id, key) per item, creates and updates through the batch API; one
+        result per item, in order."""
+
+    def creates_with_invoice(self, customer: Customer) -> bool:
+        """Whether a new ``customer`` can be created inside its first invoice (``NewCustomer``)
+        with no risk of being filed under someone else of the same name."""
+
     def push_item(self, item: ServiceItem, remote_id: str | None, *, key: str) -> Pushed:
         """Create (remote_id None: an existing item of the same name or code is matched and
         updated first, ``matched`` set) or update a service item."""

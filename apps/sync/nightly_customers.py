@@ -1,73 +1,35 @@
-"""Customers of the nightly export's invoices that are not linked yet: matched in the integration
-(e-mail, then display name) or created there, before their invoices (rules 3 and 10).
+"""Customers of a page's invoices that are not linked yet: matched in the integration (e-mail,
+then display name) or created there, before their invoices (rules 3 and 10).
 
 A page of customers goes through the adapter's ``find_customers(customers) -> {customer id:
-Pushed}`` and ``push_customers_batch([(customer, remote_id, key)]) -> [Pushed | Exception]`` when
-it has them (a few requests per page instead of two or three per customer); otherwise through
-the contract's one-by-one ``find_customer`` / ``push_customer``.
+Pushed}`` and ``push_customers_batch([(customer, remote_id, key)]) -> [Pushed | Exception]``
+(a few requests per page instead of two or three per customer). A refusal for a passing reason
+is the customer's outcome: its invoices wait their backoff in the queue, never in a worker.
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 
 from apps.customers.matching import normalise_name
 from apps.customers.models import Customer
 from apps.integrations.models import Integration
 
-from . import outbox
 from .adapters import Adapter, NewCustomer, Pushed
-from .errors import AuthExpired, ReconnectNeeded, SyncError, TransientError
-
-T = TypeVar("T")
-ATTEMPTS = 4
-MAX_WAIT_SECONDS = 120.0
+from .errors import ReconnectNeeded, SyncError, Throttled
+from .push_one import someone_else
 
 
-def with_retries(call: Callable[[], T]) -> T:
-    """``call()``, tried again after the wait a transient refusal (429, 5xx, time-out, expired
-    token) asks for; the last error is raised when every attempt failed. Safe for creates
-    because each carries its idempotency key."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return call()
-        except (TransientError, AuthExpired) as exc:
-            if attempt == ATTEMPTS:
-                raise
-            wait = getattr(exc, "retry_after", None) or outbox.backoff_seconds(attempt)
-            time.sleep(min(wait, MAX_WAIT_SECONDS))
-    raise AssertionError("unreachable")
-
-
-def each_with_retries(call: Callable[[list], list], items: list) -> list:
-    """``call(items)`` answers one result per item; items answered with a transient error are
-    sent again (only they) after the wait the provider asked for, a few times. A refusal of
-    the whole call counts for every item; only a reconnect stops everything."""
-    results: list = [None] * len(items)
-    todo = list(range(len(items)))
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            answers = with_retries(lambda todo=todo: call([items[i] for i in todo]))
-        except ReconnectNeeded:
-            raise
-        except SyncError as exc:
-            answers = [exc] * len(todo)
-        again = [i for i, answer in zip(todo, answers, strict=True) if _transient(answer)]
-        for i, answer in zip(todo, answers, strict=True):
-            results[i] = answer
-        if not again or attempt == ATTEMPTS:
-            return results
-        waits = [getattr(results[i], "retry_after", None) or 0 for i in again]
-        time.sleep(min(max(waits) or outbox.backoff_seconds(attempt), MAX_WAIT_SECONDS))
-        todo = again
-    return results
-
-
-def _transient(answer) -> bool:
-    return isinstance(answer, (TransientError, AuthExpired))
+def one_call(call: Callable[[list], list], items: list) -> list:
+    """``call(items)``, one result per item; a refusal of the whole call is every item's. Only a
+    reconnect, or the hub's own limiter (nothing was sent), stops the page."""
+    try:
+        return call(items)
+    except (ReconnectNeeded, Throttled):
+        raise
+    except SyncError as exc:
+        return [exc] * len(items)
 
 
 def customer_key(integration: Integration, customer: Customer) -> str:
@@ -85,6 +47,10 @@ def customers_resolve(
     A customer found in the integration is updated with the hub's details when Customers
     Sync to is on, as the event-driven push does; otherwise it is only linked."""
     found = _find(adapter, customers)
+    for customer in customers:
+        match = found.get(customer.pk)
+        if isinstance(match, Pushed) and someone_else(integration, customer, match):
+            del found[customer.pk]  # another business under the same e-mail: not this person
     with_invoice = _made_with_invoice(adapter, [c for c in customers if c.pk not in found])
     to_send: list[tuple[Customer, str | None]] = []
     for customer in customers:
@@ -104,59 +70,33 @@ def customers_resolve(
 def _made_with_invoice(adapter: Adapter, new: list[Customer]) -> set[int]:
     """The new customers the adapter can create inside their first invoice. Two of them with
     one name are left to the ordinary create, which tells two people apart (rule 10)."""
-    can = getattr(adapter, "creates_with_invoice", None)
-    if can is None:
-        return set()
     names = Counter(normalise_name(c.display_name) for c in new)
-    return {c.pk for c in new if names[normalise_name(c.display_name)] == 1 and can(c)}
+    return {
+        c.pk
+        for c in new
+        if names[normalise_name(c.display_name)] == 1 and adapter.creates_with_invoice(c)
+    }
 
 
 def _find(adapter: Adapter, customers: list[Customer]) -> dict[int, Pushed | SyncError]:
-    find_many = getattr(adapter, "find_customers", None)
-    if find_many is not None:
-        try:
-            return with_retries(lambda: find_many(customers))
-        except ReconnectNeeded:
-            raise
-        except SyncError as exc:
-            return {customer.pk: exc for customer in customers}
-    found: dict[int, Pushed | SyncError] = {}
-    for customer in customers:
-        try:
-            match = with_retries(lambda c=customer: adapter.find_customer(c))
-        except ReconnectNeeded:
-            raise
-        except SyncError as exc:
-            match = exc
-        if match is not None:
-            found[customer.pk] = match
-    return found
+    try:
+        return adapter.find_customers(customers)
+    except (ReconnectNeeded, Throttled):
+        raise
+    except SyncError as exc:
+        return {customer.pk: exc for customer in customers}
 
 
 def _send(
     adapter: Adapter, integration: Integration, items: list[tuple[Customer, str | None]]
 ) -> Iterator[tuple[Customer, str | None, Pushed | SyncError]]:
-    """Create (remote id None) or update each customer, in batches when the adapter can."""
+    """Create (remote id None) or update each customer, in batches."""
     if not items:
         return
-    push_many = getattr(adapter, "push_customers_batch", None)
-    if push_many is not None:
-        request = [(c, remote_id, customer_key(integration, c)) for c, remote_id in items]
-        results = each_with_retries(push_many, request)
-        for (customer, remote_id), result in zip(items, results, strict=True):
-            yield customer, remote_id, _as_outcome(result)
-        return
-    for customer, remote_id in items:
-        key = customer_key(integration, customer)
-        try:
-            pushed = with_retries(
-                lambda c=customer, r=remote_id, k=key: adapter.push_customer(c, r, key=k)
-            )
-        except ReconnectNeeded:
-            raise
-        except SyncError as exc:
-            pushed = exc
-        yield customer, remote_id, pushed
+    request = [(c, remote_id, customer_key(integration, c)) for c, remote_id in items]
+    results = one_call(adapter.push_customers_batch, request)
+    for (customer, remote_id), result in zip(items, results, strict=True):
+        yield customer, remote_id, _as_outcome(result)
 
 
 def _as_outcome(result: Pushed | Exception) -> Pushed | SyncError:

@@ -19,7 +19,7 @@ from apps.customers.models import Customer
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
-from apps.sync import nightly_export as export_module
+from apps.sync import push_batch as export_module
 from apps.sync.adapters import adapter_for
 from apps.sync.benchmark_data import (
     customers_create,
