@@ -34,6 +34,7 @@ def nightly_export_run(*, integration: Integration, run: SyncRun | None = None) 
     """Export the integration's waiting invoices now, every page here (the ``export_invoices``
     command, tests); the finished SyncRun (trigger "nightly")."""
     run = run or run_start(integration=integration, trigger=SyncRun.Trigger.NIGHTLY)
+    night_begins(integration)
     while True:
         countdown = export_page(run, integration=integration, wait_if_busy=False)
         if countdown is None:

@@ -122,11 +122,12 @@ def _left_for_the_night(integration: Integration, trigger: str) -> tuple[str, ..
 
 
 def _steps(changes: list[Change]) -> list[list[Change]]:
-    """The page in sending order, one row a step, except several invoices: one batch step."""
+    """The page in sending order, one row a step, except its invoices: one step together, so
+    several go through the provider's batch API and their new customers are placed together."""
     invoices = [change for change in changes if change.kind == Kind.INVOICE]
     steps: list[list[Change]] = []
     for change in changes:
-        if change.kind != Kind.INVOICE or len(invoices) < 2:
+        if change.kind != Kind.INVOICE:
             steps.append([change])
         elif change is invoices[0]:
             steps.append(invoices)
@@ -155,7 +156,7 @@ def _send(ctx: Context, result: DrainResult, changes: list[Change], token: str) 
 
 
 def _step(ctx: Context, result: DrainResult, rows: list[Change]) -> float | None:
-    if len(rows) > 1:
+    if rows[0].kind == Kind.INVOICE:
         page = push_batch.push_invoices(ctx.run, ctx.integration, ctx.adapter, rows)
         result.throttled = result.throttled or bool(page.untouched)
         result.processed -= len(page.untouched)

@@ -3,7 +3,7 @@
 The adapter's ``push_invoices_batch`` cuts them into the provider's batch size (QBO ``/batch``,
 30 per request; Xero up to 50 per request) and shares its look-ups across those requests. The
 page is decided with the engine's rules, its missing customers linked first (found or created,
-in batches too: ``nightly_customers``), its invoices pushed, and every item's outcome written
+in batches too: ``push_customers``), its invoices pushed, and every item's outcome written
 together: Link, Sync Log entry and the row's state. What a single invoice costs is
 ``push_one``'s.
 """
@@ -36,7 +36,7 @@ from .fault_points import fault_point
 from .fingerprints import fingerprint
 from .items import linked_items
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
-from .nightly_customers import customers_resolve, one_call
+from .push_customers import CREATED, customers_resolve, one_call
 from .push_one import finish_many, retry_row
 from .recorder import queue_for
 from .rules import Action, decide
@@ -198,15 +198,16 @@ def _customers_first(
             remote_id__in=[o.remote_id for _, o, _ in resolved if isinstance(o, Pushed)],
         ).values_list("remote_id", flat=True)
     )
-    for customer, outcome, created in resolved:
+    for customer, outcome, how in resolved:
         remote[customer.pk] = outcome
         if isinstance(outcome, SyncError | NewCustomer):
             continue
         remote[customer.pk] = outcome.remote_id
         if outcome.remote_id not in taken:
             taken.add(outcome.remote_id)
-            page.new_links.append(_customer_link(page.integration, customer, outcome, created))
-        _note_customer(page, customer, outcome, created)
+            link = _customer_link(page.integration, customer, outcome, how == CREATED)
+            page.new_links.append(link)
+        _note_customer(page, customer, outcome, how == CREATED)
     return {pk: remote[customer.pk] for pk, customer in kept.items()}
 
 
@@ -315,7 +316,19 @@ def _customer_made_with_invoice(page: Page, customer: Customer, made: Pushed) ->
 
 def _send_batch(adapter: Adapter, request, unsent: frozenset[str]) -> list[Pushed | Exception]:
     """The adapter's answer per item. Items refused for a passing reason wait their backoff in
-    the queue (``_failed``), never in this worker; each carries its idempotency key."""
+    the queue (``_failed``), never in this worker; each carries its idempotency key.
+
+    One invoice goes as the single create or update, unless it needs what only the batch does:
+    its new customer made inside it, or a look for the copy a request whose answer was lost may
+    have made (the key of a single create finds only its own row's)."""
+    if len(request) == 1:
+        invoice, remote_id, customer, key = request[0]
+        if isinstance(customer, str) and (remote_id or key in unsent):
+            single = adapter.push_invoice
+            return one_call(
+                lambda _: [single(invoice, remote_id, customer_remote_id=customer, key=key)],
+                request,
+            )
     return one_call(lambda items: adapter.push_invoices_batch(items, unsent=unsent), request)
 
 

@@ -16,17 +16,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.catalog.models import ServiceItem
-from apps.customers.matching import name_tokens_key
 from apps.customers.models import Customer
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
 
 from . import adapters, items, outbox, timesheets
-from .errors import AuthExpired, PermanentError, ReconnectNeeded, Throttled, TransientError
+from .errors import (
+    AuthExpired,
+    PermanentError,
+    ReconnectNeeded,
+    SyncError,
+    Throttled,
+    TransientError,
+)
 from .exchanged import form_of
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
+from .push_customers import CREATED, UPDATED, customers_resolve
 from .recorder import queue_for
 from .rules import Action, decide
 from .runs import log
@@ -141,14 +148,7 @@ def push_change(ctx: Context, change: Change) -> float | None:
 
 def _park(ctx: Context, change: Change, message: str) -> None:
     """The provider refused the record: failed, with its message, until the next sync."""
-    attempts = change.attempts + 1
-    _as_taken(change).update(
-        state=Change.State.FAILED,
-        attempts=attempts,
-        last_error=message,
-        claimed_at=None,
-        next_attempt_at=outbox.parked_retry_at(attempts),
-    )
+    finish_many([(change, Change.State.FAILED, message)])
     _log(ctx, change.kind, change.object_id, Outcome.FAILED, message)
 
 
@@ -202,7 +202,12 @@ def finish_many(outcomes) -> None:
     """Mark rows (change, state, error) done, held back or failed, each only while still as this
     drain took it (``_as_taken``)."""
     for change, state, message in outcomes:
-        _as_taken(change).update(state=state, last_error=message, claimed_at=None)
+        values = {"state": state, "last_error": message, "claimed_at": None}
+        if state == Change.State.FAILED:
+            # Refused: parked until its retry, spaced by the tries so far (docs/outbox.md).
+            attempts = change.attempts + 1
+            values |= {"attempts": attempts, "next_attempt_at": outbox.parked_retry_at(attempts)}
+        _as_taken(change).update(**values)
     settled = [
         c for c, state, _ in outcomes if state in (Change.State.DONE, Change.State.HELD_BACK)
     ]
@@ -316,43 +321,20 @@ def customer_remote(ctx: Context, customer: Customer) -> str:
 def customer_place(
     ctx: Context, customer: Customer, *, update_found: bool
 ) -> tuple[adapters.Pushed, str]:
-    """Match the customer in the integration (e-mail, then display name) or create it (rule 10)."""
-    found = ctx.adapter.find_customer(customer)
-    if found is not None and someone_else(ctx.integration, customer, found):
-        found = None
-    if found is not None:
-        if _linked_elsewhere(ctx.integration, Kind.CUSTOMER, customer, found):
-            # Another hub customer's record: writing this one's fields over it would come back
-            # into that customer on the next pull. The two are left for merging instead.
-            return found, "Matched an existing customer in the integration."
-        if update_found:
-            key = outbox.idempotency_key(ctx.change, Kind.CUSTOMER, customer.pk)
-            return (
-                ctx.adapter.push_customer(customer, found.remote_id, key=key),
-                "Matched an existing customer in the integration and updated it.",
-            )
-        return found, "Matched an existing customer in the integration."
-    key = outbox.idempotency_key(ctx.change, Kind.CUSTOMER, customer.pk)
-    pushed = ctx.adapter.push_customer(customer, None, key=key)
-    message = "Created."
-    if pushed.remote_name and pushed.remote_name != customer.display_name:
-        message = f"Created as “{pushed.remote_name}” (the name was taken by someone else)."
-    return pushed, message
-
-
-def someone_else(integration: Integration, customer: Customer, found: adapters.Pushed) -> bool:
-    """Whether the customer found there is already another hub customer's, under another name.
-
-    Two businesses may share an e-mail address (Intuit's own sample company has such a pair):
-    the match is then not this person, who is created in their own right. The same name under
-    the same e-mail is one person entered twice in the hub: left for merging, never created."""
-    others = Customer.objects.filter(
-        pk__in=Link.objects.filter(
-            integration=integration, kind=Kind.CUSTOMER, remote_id=found.remote_id
-        ).values("object_id")
-    ).exclude(pk=customer.pk)
-    own = name_tokens_key(customer.display_name)
-    return any(name_tokens_key(other.display_name) != own for other in others)
+    """Match the customer in the integration (e-mail, then display name) or create it (rule 10),
+    by the rules every push path shares (``push_customers``)."""
+    [(_, outcome, how)] = customers_resolve(
+        ctx.adapter, ctx.integration, [customer], update_found=update_found, inline=False
+    )
+    if isinstance(outcome, SyncError):
+        raise outcome
+    if how == UPDATED:
+        return outcome, "Matched an existing customer in the integration and updated it."
+    if how != CREATED:
+        return outcome, "Matched an existing customer in the integration."
+    if outcome.remote_name and outcome.remote_name != customer.display_name:
+        return outcome, f"Created as “{outcome.remote_name}” (the name was taken by someone else)."
+    return outcome, "Created."
 
 
 def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[adapters.Pushed, str]:
