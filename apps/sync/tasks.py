@@ -21,8 +21,8 @@ SWEEP_TASK = "sync.sweep_outbox"
 SYNC_NOW_TASK = "sync.sync_now"
 
 
-@shared_task(name=DRAIN_TASK, bind=True, ignore_result=True, max_retries=None)
-def drain_integration(self, integration_id: int) -> None:
+@shared_task(name=DRAIN_TASK, ignore_result=True)
+def drain_integration(integration_id: int) -> None:
     """Send one page of the integration's waiting changes, then give the worker back: the next
     page is queued behind the drains other integrations queued meanwhile (round-robin). Another
     drain of it already running makes this one a no-op: that drain is asked to go round once
@@ -43,8 +43,9 @@ def drain_integration(self, integration_id: int) -> None:
         if result.run is not None:
             close_own_run(result, error=error)
     if result.retry_in is not None:
-        raise self.retry(countdown=result.retry_in)
-    if result.more:
+        # A Retry-After, a backoff or the hub's own limiter: the worker is free meanwhile.
+        drain_integration.apply_async((integration_id,), countdown=result.retry_in)
+    elif result.more:
         drain_integration.apply_async((integration_id,), countdown=0)
 
 
