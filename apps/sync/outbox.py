@@ -203,7 +203,11 @@ def take_due(
 def has_due(
     integration_id: int, *, leave_kinds: Sequence[str] = (), only_kinds: Sequence[str] = ()
 ) -> bool:
-    return _due(integration_id, leave_kinds, only_kinds).exists()
+    """Whether a drain could take a row now. A row an edit is merging into is not counted: the
+    drain that edit queues on commit takes it (so nobody spins on it meanwhile)."""
+    rows = _due(integration_id, leave_kinds, only_kinds).select_for_update(skip_locked=True)
+    with transaction.atomic():
+        return bool(list(rows.values_list("pk", flat=True)[:1]))
 
 
 def mark_sent(change_ids: Sequence[int]) -> None:
