@@ -75,6 +75,8 @@ def sync_run_step(*, run: SyncRun) -> float | None:
         return BUSY_LOOK_SECONDS  # another worker is draining: look again soon, not asleep
     run.counts[PAGES] = run.counts.get(PAGES, 0) + 1
     run_save_progress(run)
+    if result.throttled:
+        return result.retry_in  # the hub's limiter: the same run goes on after its wait
     if result.more and result.retry_in is None and not result.busy:
         return 0.0
     _finish(run, integration, result)
