@@ -31,6 +31,8 @@ __all__ = ["Context", "DrainResult", "drain", "link_of", "load", "push_change", 
 # Rows an event drain or Sync Now sends before giving its worker back: one provider batch
 # (Xero takes 50 elements a request; QuickBooks' /batch 30) or 50 single requests at most.
 PAGE_SIZE = 50
+# The kinds a page sends together, and how.
+BATCHED = {Kind.CUSTOMER: push_batch.push_customer_rows, Kind.INVOICE: push_batch.push_invoices}
 
 
 @dataclass
@@ -122,15 +124,19 @@ def _left_for_the_night(integration: Integration, trigger: str) -> tuple[str, ..
 
 
 def _steps(changes: list[Change]) -> list[list[Change]]:
-    """The page in sending order, one row a step, except its invoices: one step together, so
-    several go through the provider's batch API and their new customers are placed together."""
-    invoices = [change for change in changes if change.kind == Kind.INVOICE]
+    """The page in sending order, one row a step, except its invoices (one step: one goes as the
+    single create, several through the provider's batch API) and several customers (one step:
+    looked up and created in bulk)."""
+    together = {kind: [c for c in changes if c.kind == kind] for kind in BATCHED}
+    if len(together[Kind.CUSTOMER]) < 2:
+        del together[Kind.CUSTOMER]
     steps: list[list[Change]] = []
     for change in changes:
-        if change.kind != Kind.INVOICE:
+        rows = together.get(change.kind)
+        if rows is None:
             steps.append([change])
-        elif change is invoices[0]:
-            steps.append(invoices)
+        elif change is rows[0]:
+            steps.append(rows)
     return steps
 
 
@@ -156,8 +162,9 @@ def _send(ctx: Context, result: DrainResult, changes: list[Change], token: str) 
 
 
 def _step(ctx: Context, result: DrainResult, rows: list[Change]) -> float | None:
-    if rows[0].kind == Kind.INVOICE:
-        page = push_batch.push_invoices(ctx.run, ctx.integration, ctx.adapter, rows)
+    if rows[0].kind in BATCHED and (rows[0].kind == Kind.INVOICE or len(rows) > 1):
+        push = BATCHED[rows[0].kind]
+        page = push(ctx.run, ctx.integration, ctx.adapter, rows)
         result.throttled = result.throttled or bool(page.untouched)
         result.processed -= len(page.untouched)
         return page.retry_in

@@ -10,7 +10,6 @@ together: Link, Sync Log entry and the row's state. What a single invoice costs 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -35,8 +34,21 @@ from .export_links import existing_links, link_for, links_create
 from .fault_points import fault_point
 from .fingerprints import fingerprint
 from .items import linked_items
-from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
-from .push_customers import CREATED, customers_resolve, one_call
+from .models import Change, Kind, Link, SyncLogEntry, SyncRun
+from .push_customers import (
+    CREATED,
+    DUPLICATE,
+    UPDATED,
+    customer_link,
+    customer_made_with_invoice,
+    customers_first,
+    customers_resolve,
+    customers_send,
+    duplicate,
+    links_of,
+    one_call,
+    placed_message,
+)
 from .push_one import finish_many, retry_row
 from .recorder import queue_for
 from .rules import Action, decide
@@ -58,22 +70,26 @@ class Page:
     made_with_invoice: set[int] = field(default_factory=set)  # customer ids linked that way
     retry_in: float | None = None  # seconds until the page's rows that wait should go again
 
-    def note(
-        self, change: Change, outcome: str, state: str, message: str = "", remote_id: str = ""
-    ):
+    def line(self, kind: str, object_id: int, outcome: str, message: str, remote_id: str = ""):
+        """A Sync Log line, written with the page."""
         self.log.append(
             SyncLogEntry(
                 run=self.run,
                 integration=self.integration,
-                kind=Kind.INVOICE,
-                object_id=change.object_id,
+                kind=kind,
+                object_id=object_id,
                 remote_id=remote_id,
                 direction=SyncLogEntry.Direction.PUSH,
                 outcome=outcome,
                 message=message,
             )
         )
-        count(self.run, outcome, message=message, kind=Kind.INVOICE, object_id=change.object_id)
+
+    def note(
+        self, change: Change, outcome: str, state: str, message: str = "", remote_id: str = ""
+    ):
+        self.line(change.kind, change.object_id, outcome, message, remote_id)
+        count(self.run, outcome, message=message, kind=change.kind, object_id=change.object_id)
         if state == Change.State.PENDING:
             self.retry.append(change)
         else:
@@ -92,9 +108,21 @@ def push_invoices(
     run: SyncRun, integration: Integration, adapter: Adapter, changes: list[Change]
 ) -> Page:
     """Decide and send a page's invoice rows; the page, with ``retry_in`` when some wait."""
+    return _page_of(run, integration, adapter, changes, _send_invoices)
+
+
+def push_customer_rows(
+    run: SyncRun, integration: Integration, adapter: Adapter, changes: list[Change]
+) -> Page:
+    """A page's customer rows together: the new ones matched or created in bulk, the linked
+    ones updated in one batch, by the same rules as one row (``push_customers``)."""
+    return _page_of(run, integration, adapter, changes, _send_customers)
+
+
+def _page_of(run, integration, adapter, changes, send) -> Page:
     page = Page(run=run, integration=integration)
     try:
-        _send_page(page, adapter, changes)
+        send(page, adapter, changes)
     except Throttled as exc:
         for change in changes:
             if not page.noted(change):
@@ -107,7 +135,27 @@ def push_invoices(
     return page
 
 
-def _send_page(page: Page, adapter: Adapter, changes: list[Change]) -> None:
+def _decided(page: Page, adapter: Adapter, kind: str, records: dict, changes: list[Change]):
+    """(row, record, link) of the rows to push; the others held back, skipped or voided."""
+    links = links_of(page.integration, kind, [change.object_id for change in changes])
+    to_push = []
+    for change in changes:
+        record, link = records.get(change.object_id), links.get(change.object_id)
+        decision = decide(page.integration, kind, record, link)
+        if decision.action == Action.PUSH:
+            to_push.append((change, record, link))
+        elif decision.action == Action.VOID:
+            _void(page, adapter, change, record, link)
+        elif decision.action == Action.HOLD:
+            page.note(
+                change, SyncLogEntry.Outcome.HELD_BACK, Change.State.HELD_BACK, decision.reason
+            )
+        else:
+            page.note(change, SyncLogEntry.Outcome.SKIPPED, Change.State.DONE, decision.reason)
+    return to_push
+
+
+def _send_invoices(page: Page, adapter: Adapter, changes: list[Change]) -> None:
     integration = page.integration
     ids = [change.object_id for change in changes]
     invoices = Invoice.objects.filter(pk__in=ids, organisation_id=integration.organisation_id)
@@ -115,22 +163,8 @@ def _send_page(page: Page, adapter: Adapter, changes: list[Change]) -> None:
         invoice.pk: invoice
         for invoice in invoices.select_related("customer").prefetch_related("lines__service_item")
     }
-    links = _links(integration, Kind.INVOICE, ids)
-    to_push: list[tuple[Change, Invoice, Link | None]] = []
-    for change in changes:
-        invoice, link = invoices.get(change.object_id), links.get(change.object_id)
-        decision = decide(integration, Kind.INVOICE, invoice, link)
-        if decision.action == Action.PUSH:
-            to_push.append((change, invoice, link))
-        elif decision.action == Action.VOID:
-            _void(page, adapter, change, invoice, link)
-        elif decision.action == Action.HOLD:
-            page.note(
-                change, SyncLogEntry.Outcome.HELD_BACK, Change.State.HELD_BACK, decision.reason
-            )
-        else:
-            page.note(change, SyncLogEntry.Outcome.SKIPPED, Change.State.DONE, decision.reason)
-    customer_ids = _customers_first(page, adapter, [item[1].customer for item in to_push])
+    to_push = _decided(page, adapter, Kind.INVOICE, invoices, changes)
+    customer_ids = customers_first(page, adapter, [item[1].customer for item in to_push])
     fault_point("export-after-customers")
     ready = []
     for change, invoice, link in to_push:
@@ -146,6 +180,39 @@ def _send_page(page: Page, adapter: Adapter, changes: list[Change]) -> None:
         # (QBO 30, Xero 50) and can share its look-ups across those batches.
         unsent = _mark_sent(integration, ready)
         _push_batch(page, adapter, ready, unsent)
+
+
+def _send_customers(page: Page, adapter: Adapter, changes: list[Change]) -> None:
+    integration = page.integration
+    customers = Customer.objects.in_bulk([change.object_id for change in changes])
+    rows = _decided(page, adapter, Kind.CUSTOMER, customers, changes)
+    new = [customer for _, customer, link in rows if link is None]
+    placed = {
+        customer.pk: (outcome, how)
+        for customer, outcome, how in customers_resolve(
+            adapter, integration, new, update_found=True, inline=False
+        )
+    }
+    linked = [(customer, link.remote_id) for _, customer, link in rows if link is not None]
+    sent = customers_send(adapter, integration, linked)
+    updated = dict(zip([c.pk for c, _ in linked], sent, strict=True))
+    taken: set[str] = set()
+    for change, customer, link in rows:
+        outcome, how = placed.get(customer.pk) or (updated[customer.pk], UPDATED)
+        if isinstance(outcome, Exception):
+            _failed(page, change, outcome)
+        elif link is not None:
+            link.remote_version, link.synced_at = outcome.remote_version, timezone.now()
+            link.fingerprint = fingerprint(Kind.CUSTOMER, customer)
+            page.changed_links.append(link)
+            page.note(change, SyncLogEntry.Outcome.PUSHED, Change.State.DONE, "Updated.")
+        elif how == DUPLICATE or outcome.remote_id in taken:
+            page.note(change, SyncLogEntry.Outcome.SKIPPED, Change.State.DONE, duplicate(outcome))
+        else:
+            taken.add(outcome.remote_id)
+            page.new_links.append(customer_link(integration, customer, outcome, how == CREATED))
+            message = placed_message(customer, outcome, how)
+            page.note(change, SyncLogEntry.Outcome.PUSHED, Change.State.DONE, message)
 
 
 def _mark_sent(integration: Integration, items) -> frozenset[str]:
@@ -165,96 +232,6 @@ def _mark_sent(integration: Integration, items) -> frozenset[str]:
         outbox.idempotency_key(change)
         for change, _, link, _ in items
         if link is None and change.object_id not in sent_before
-    )
-
-
-def _links(integration: Integration, kind: str, object_ids: Sequence[int]) -> dict[int, Link]:
-    rows = Link.objects.filter(
-        integration=integration, kind=kind, object_id__in=object_ids, merged_into__isnull=True
-    )
-    return {link.object_id: link for link in rows}
-
-
-def _customers_first(
-    page: Page, adapter: Adapter, customers: list[Customer]
-) -> dict[int, str | SyncError | NewCustomer]:
-    """Remote id (or the error) for each invoice's customer id, linking the customers not linked
-    yet: matched in the integration by e-mail then display name, otherwise created (rule 10).
-    A customer merged into another stands for the one it was kept as."""
-    kept = {customer.pk: _kept(customer) for customer in customers}
-    unique = {customer.pk: customer for customer in kept.values()}
-    linked = _links(page.integration, Kind.CUSTOMER, list(unique))
-    remote: dict[int, str | SyncError | NewCustomer] = {
-        pk: link.remote_id for pk, link in linked.items()
-    }
-    missing = [customer for pk, customer in unique.items() if pk not in linked]
-    resolved = list(customers_resolve(adapter, page.integration, missing)) if missing else []
-    # Two hub customers may match one remote customer (the same e-mail): the first keeps the
-    # link, the others still use its id, as the event-driven push does.
-    taken = set(
-        Link.objects.filter(
-            integration=page.integration,
-            kind=Kind.CUSTOMER,
-            remote_id__in=[o.remote_id for _, o, _ in resolved if isinstance(o, Pushed)],
-        ).values_list("remote_id", flat=True)
-    )
-    for customer, outcome, how in resolved:
-        remote[customer.pk] = outcome
-        if isinstance(outcome, SyncError | NewCustomer):
-            continue
-        remote[customer.pk] = outcome.remote_id
-        if outcome.remote_id not in taken:
-            taken.add(outcome.remote_id)
-            link = _customer_link(page.integration, customer, outcome, how == CREATED)
-            page.new_links.append(link)
-        _note_customer(page, customer, outcome, how == CREATED)
-    return {pk: remote[customer.pk] for pk, customer in kept.items()}
-
-
-def _kept(customer: Customer) -> Customer:
-    while customer.merged_into_id:
-        customer = customer.merged_into
-    return customer
-
-
-def _note_customer(
-    page: Page, customer: Customer, pushed: Pushed, created: bool, *, with_invoice: bool = False
-) -> None:
-    if not created:
-        message = "Matched an existing customer in the integration."
-    elif pushed.remote_name and pushed.remote_name != customer.display_name:
-        message = f"Created as “{pushed.remote_name}” (the name was taken by someone else)."
-    elif with_invoice:
-        message = "Created with its invoice."
-    else:
-        message = "Created before its invoice."
-    page.log.append(
-        SyncLogEntry(
-            run=page.run,
-            integration=page.integration,
-            kind=Kind.CUSTOMER,
-            object_id=customer.pk,
-            remote_id=pushed.remote_id,
-            direction=SyncLogEntry.Direction.PUSH,
-            outcome=SyncLogEntry.Outcome.PUSHED,
-            message=message,
-        )
-    )
-    name = "customers_created" if created else "customers_matched"
-    page.run.counts[name] = page.run.counts.get(name, 0) + 1
-
-
-def _customer_link(integration: Integration, customer: Customer, pushed: Pushed, created: bool):
-    now = timezone.now()
-    return Link(
-        integration=integration,
-        kind=Kind.CUSTOMER,
-        object_id=customer.pk,
-        remote_id=pushed.remote_id,
-        remote_version=pushed.remote_version,
-        fingerprint=fingerprint(Kind.CUSTOMER, customer),
-        created_by=Side.HUB if created else Side.REMOTE,
-        synced_at=now,
     )
 
 
@@ -283,7 +260,7 @@ def _push_batch(page: Page, adapter: Adapter, items, unsent: frozenset[str]) -> 
             _failed(page, change, result)
             continue
         if isinstance(customer_remote, NewCustomer) and result.customer is not None:
-            _customer_made_with_invoice(page, customer_remote.customer, result.customer)
+            customer_made_with_invoice(page, customer_remote.customer, result.customer)
         link, new, refused = link_for(
             existing,
             integration=page.integration,
@@ -305,15 +282,6 @@ def _push_batch(page: Page, adapter: Adapter, items, unsent: frozenset[str]) -> 
         page.note(change, SyncLogEntry.Outcome.PUSHED, Change.State.DONE, message, result.remote_id)
 
 
-def _customer_made_with_invoice(page: Page, customer: Customer, made: Pushed) -> None:
-    """Link a customer created inside its invoice, once (it may have several on the page)."""
-    if customer.pk in page.made_with_invoice:
-        return
-    page.made_with_invoice.add(customer.pk)
-    page.new_links.append(_customer_link(page.integration, customer, made, created=True))
-    _note_customer(page, customer, made, True, with_invoice=True)
-
-
 def _send_batch(adapter: Adapter, request, unsent: frozenset[str]) -> list[Pushed | Exception]:
     """The adapter's answer per item. Items refused for a passing reason wait their backoff in
     the queue (``_failed``), never in this worker; each carries its idempotency key.
@@ -332,16 +300,16 @@ def _send_batch(adapter: Adapter, request, unsent: frozenset[str]) -> list[Pushe
     return one_call(lambda items: adapter.push_invoices_batch(items, unsent=unsent), request)
 
 
-def _void(page: Page, adapter: Adapter, change: Change, invoice: Invoice, link: Link) -> None:
+def _void(page: Page, adapter: Adapter, change: Change, record, link: Link) -> None:
     try:
-        pushed = adapter.void(Kind.INVOICE, link.remote_id)
+        pushed = adapter.void(change.kind, link.remote_id)
     except (ReconnectNeeded, Throttled):
         raise
     except SyncError as exc:
         _failed(page, change, exc)
         return
     link.remote_version = pushed.remote_version
-    link.fingerprint = fingerprint(Kind.INVOICE, invoice)
+    link.fingerprint = fingerprint(change.kind, record)
     link.synced_at = timezone.now()
     page.changed_links.append(link)
     page.note(change, SyncLogEntry.Outcome.PUSHED, Change.State.DONE, "Voided.", link.remote_id)
@@ -371,9 +339,9 @@ def _write(page: Page) -> None:
             object_id=change.object_id,
             drain=False,
         )
-    again = {c.object_id for c in absorbed}
+    again = {(c.kind, c.object_id) for c in absorbed}
     for link in page.new_links + page.changed_links:
-        if link.kind == Kind.INVOICE and link.object_id in again:
+        if (link.kind, link.object_id) in again:
             link.fingerprint = ""
     links_create(page.new_links)
     Link.objects.bulk_update(

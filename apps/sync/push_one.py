@@ -33,7 +33,7 @@ from .errors import (
 from .exchanged import form_of
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
-from .push_customers import CREATED, UPDATED, customers_resolve
+from .push_customers import customers_resolve, duplicate, placed_message
 from .recorder import queue_for
 from .rules import Action, decide
 from .runs import log
@@ -253,9 +253,7 @@ def _push(ctx: Context, change: Change) -> None:
     else:
         pushed, message = send(ctx, change.kind, record, link)
     if link is None and _linked_elsewhere(ctx.integration, change.kind, record, pushed):
-        # Two hub customers matched the same person there: they are duplicates to merge.
-        message = f"Matched {pushed.remote_name or pushed.remote_id}, already linked to another "
-        message += "hub customer: merge the duplicates in the hub."
+        message = duplicate(pushed)
         _finish(change, Change.State.DONE, message)
         _log(ctx, change.kind, record.pk, Outcome.SKIPPED, message, pushed.remote_id)
         return
@@ -328,13 +326,7 @@ def customer_place(
     )
     if isinstance(outcome, SyncError):
         raise outcome
-    if how == UPDATED:
-        return outcome, "Matched an existing customer in the integration and updated it."
-    if how != CREATED:
-        return outcome, "Matched an existing customer in the integration."
-    if outcome.remote_name and outcome.remote_name != customer.display_name:
-        return outcome, f"Created as “{outcome.remote_name}” (the name was taken by someone else)."
-    return outcome, "Created."
+    return outcome, placed_message(customer, outcome, how)
 
 
 def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[adapters.Pushed, str]:

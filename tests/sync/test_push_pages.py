@@ -220,3 +220,19 @@ def test_the_nightly_export_and_an_event_drain_send_the_same_invoice_alike(
 
     assert run.counts["pushed"] == 2
     assert len(event) == 2 and wire.sent() == event
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_new_customers_waiting_are_placed_in_two_requests_per_ledger(both, live_hub):
+    before = {integration.pk: requests_of(integration).count() for integration in both}
+    for n in range(5):
+        live_hub.customer(name=f"Client {n}", email=f"client{n}@example.com")
+
+    for integration in both:
+        drain(integration)
+
+    for integration in both:
+        # One look at the ledger's customer list, one batch creating the five.
+        assert requests_of(integration).count() - before[integration.pk] <= 2
+        assert Link.objects.filter(integration=integration, kind="customer").count() == 5
+    assert not Change.objects.exclude(state="done").exists()
