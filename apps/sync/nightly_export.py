@@ -38,11 +38,11 @@ def nightly_export_run(*, integration: Integration, run: SyncRun | None = None) 
     run = run or run_start(integration=integration, trigger=SyncRun.Trigger.NIGHTLY)
     night_begins(integration)
     while True:
-        countdown = export_page(run, integration=integration, wait_if_busy=False)
+        countdown = export_page(run, integration=integration)
         if countdown is None:
             run.refresh_from_db()
             return run
-        time.sleep(countdown)  # a command's own process, not a worker: the limiter's wait
+        time.sleep(countdown)  # a command's own process, not a worker
 
 
 def night_begins(integration: Integration) -> None:
@@ -53,9 +53,7 @@ def night_begins(integration: Integration) -> None:
     ).update(next_attempt_at=None)
 
 
-def export_page(
-    run: SyncRun, *, integration: Integration | None = None, wait_if_busy: bool = True
-) -> float | None:
+def export_page(run: SyncRun, *, integration: Integration | None = None) -> float | None:
     """Send one page of the export into ``run``; the countdown for the next page, or None when
     the run is finished."""
     integration = integration or run.integration
@@ -80,7 +78,7 @@ def export_page(
         raise
     if result.busy:
         waited = (timezone.now() - run.started_at).total_seconds()
-        if wait_if_busy and waited < CLAIM_WAIT_SECONDS:
+        if waited < CLAIM_WAIT_SECONDS:
             return CLAIM_LOOK_SECONDS
         run_finish(run, error=BUSY)
         return None

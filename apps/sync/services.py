@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,24 +55,23 @@ def sync_now(*, integration: Integration, dry_run: bool = False) -> SyncRun:
 
 
 def sync_run_execute(*, run: SyncRun, adapter=None) -> SyncRun:
-    """Sync Now for one integration, every page here (the ``sync_now`` command, tests): retry
+    """Sync Now for one integration, every step here (the ``sync_now`` command, tests): retry
     what failed at once, pull what changed there, queue what is in progress or changed in the
     hub since it was last exchanged, and push. A dry run reports what would happen and
-    changes nothing. Workers run it a page per task (``sync_run_step``)."""
-    integration = Integration.objects.get(pk=run.integration_id)
-    if _prepare(run, integration, adapter):
-        return run
-    result = drain(integration, run=run, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
-    return _finish(run, integration, result)
+    changes nothing. Workers run it a step per task (``sync_run_step``)."""
+    while (countdown := sync_run_step(run=run, adapter=adapter)) is not None:
+        time.sleep(countdown)  # a command's own process, not a worker
+    return run
 
 
-def sync_run_step(*, run: SyncRun) -> float | None:
-    """One step of Sync Now in a worker: the first also pulls and catches up. The countdown for
-    the next step, or None when the run is finished."""
+def sync_run_step(*, run: SyncRun, adapter=None) -> float | None:
+    """One step of Sync Now: the first also pulls and catches up, each sends a page. The
+    countdown for the next step, or None when the run is finished."""
     integration = Integration.objects.get(pk=run.integration_id)
-    if PAGES not in run.counts and _prepare(run, integration, None):
+    if PAGES not in run.counts and _prepare(run, integration, adapter):
         return None
-    result = push_page(integration, result=DrainResult(run=run), trigger=SyncRun.Trigger.SYNC_NOW)
+    result = DrainResult(run=run)
+    push_page(integration, result=result, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
     if result.busy and (timezone.now() - run.started_at).total_seconds() < BUSY_WAIT_SECONDS:
         return BUSY_LOOK_SECONDS  # another worker is draining: look again soon, not asleep
     run.counts[PAGES] = run.counts.get(PAGES, 0) + 1
