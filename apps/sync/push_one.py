@@ -294,7 +294,7 @@ def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[adapters.P
     customer_remote_id = customer_remote(ctx, record.customer)
     push = ctx.adapter.push_invoice if kind == Kind.INVOICE else ctx.adapter.push_quote
     if link is None:
-        # Should the answer be lost, a later nightly batch (which cannot carry this key) first
+        # Should the answer be lost, a later batch (which cannot carry this key) first
         # looks for what this request may have made.
         outbox.mark_sent([ctx.change.pk])
     pushed = push(record, remote_id, customer_remote_id=customer_remote_id, key=key)
