@@ -53,9 +53,13 @@ def exports_resume() -> list[SyncRun]:
 def _close_dead_runs() -> None:
     stale_before = timezone.now() - outbox.claim_timeout()
     alive = SyncState.objects.filter(drain_claimed_at__gte=stale_before).values("integration_id")
-    dead = SyncRun.objects.filter(
-        trigger=SyncRun.Trigger.NIGHTLY, finished_at__isnull=True, started_at__lt=stale_before
-    ).exclude(integration_id__in=alive)
+    # An export lets go of the claim between its pages: its run's heartbeat says it is alive.
+    quiet = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+    dead = (
+        SyncRun.objects.filter(trigger=SyncRun.Trigger.NIGHTLY, finished_at__isnull=True)
+        .filter(quiet, started_at__lt=stale_before)
+        .exclude(integration_id__in=alive)
+    )
     for run in dead:
         run.counts = {**(run.counts or {}), "resume": RESUME_CRASH}
         run.status = SyncRun.Status.INTERRUPTED

@@ -73,7 +73,7 @@ def item_remote(ctx, item: ServiceItem) -> str:
     """The item's id in the integration, placing it there first (matched by name, or created)
     when a time activity needs it."""
     from . import outbox
-    from .push import _log, link_of, link_save
+    from .push_one import _log, link_of, link_save
 
     link = link_of(ctx.integration, Kind.ITEM, item.pk)
     if link is not None:

@@ -18,7 +18,7 @@ EXPORT_NOW_TASK = "sync.export_invoices_now"
 def nightly_export(integration_id: int) -> None:
     """Export the integration's waiting invoices for tonight, unless tonight was already served
     (a piled-up delivery, or the catch-up got there first)."""
-    from .nightly_export import nightly_export_run
+    from .nightly_export import night_begins
 
     integration = (
         Integration.objects.select_related("organisation").filter(pk=integration_id).first()
@@ -28,7 +28,8 @@ def nightly_export(integration_id: int) -> None:
     run = nightly_slot_claim(integration=integration, now=timezone.now())
     if run is None:
         return
-    nightly_export_run(integration=integration, run=run)
+    night_begins(integration)
+    export_invoices_now(run.pk)
 
 
 @shared_task(name=CATCH_UP_TASK, ignore_result=True)
@@ -39,11 +40,13 @@ def nightly_catch_up() -> None:
 
 @shared_task(name=EXPORT_NOW_TASK, ignore_result=True)
 def export_invoices_now(run_id: int) -> None:
-    """The export outside the schedule, into a run its caller already opened (the benchmark,
-    and operators who want a worker rather than their shell to do it)."""
-    from .nightly_export import nightly_export_run
+    """One page of the export, into a run already opened (by the schedule, the sweep's resume,
+    the benchmark); the next page is queued behind whatever other integrations queued."""
+    from .nightly_export import export_page
 
     run = SyncRun.objects.select_related("integration__organisation").filter(pk=run_id).first()
     if run is None or run.finished_at is not None:
         return
-    nightly_export_run(integration=run.integration, run=run)
+    countdown = export_page(run)
+    if countdown is not None:
+        export_invoices_now.apply_async((run.pk,), countdown=countdown)

@@ -72,9 +72,10 @@ def heartbeat(integration_id: int, what: str, token: str) -> bool:
     )
 
 
-def release(integration_id: int, what: str, token: str) -> bool:
+def release(integration_id: int, what: str, token: str, *, follow_up: bool = True) -> bool:
     """Let go of the claim. When a drain or pull was asked for meanwhile (``claim`` refused it),
-    one is queued to run right after; returns whether that happened.
+    one is queued to run right after (unless ``follow_up`` is False: the caller queues its own
+    next page, which serves it); returns whether it was asked for.
 
     Two conditional updates, no lock: the first releases only if nobody asked again; if it
     matched nothing, the second releases whatever the flag says (a request coming in between
@@ -85,7 +86,8 @@ def release(integration_id: int, what: str, token: str) -> bool:
         return False
     if not rows.update(**cleared):
         return False  # the claim had expired and someone else holds it now
-    transaction.on_commit(lambda: _run_again(integration_id, what))
+    if follow_up:
+        transaction.on_commit(lambda: _run_again(integration_id, what))
     return True
 
 
@@ -148,26 +150,46 @@ def requeue_orphans(integration_id: int, *, older_than: datetime | None = None) 
     return len(orphans)
 
 
+def put_back(changes: Sequence[Change], **fields) -> None:
+    """Rows taken but not tried (or stopped by the hub's own limiter before any request left):
+    waiting again exactly as they were."""
+    for change in changes:
+        requeue(
+            change,
+            **{"next_attempt_at": change.next_attempt_at, "sent_at": change.sent_at, **fields},
+        )
+
+
+def _due(integration_id: int, leave_kinds: Sequence[str], only_kinds: Sequence[str]):
+    now = timezone.now()
+    rows = (
+        Change.objects.filter(integration_id=integration_id, state=Change.State.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .exclude(kind__in=leave_kinds)
+    )
+    return rows.filter(kind__in=only_kinds) if only_kinds else rows
+
+
 def take_due(
-    integration_id: int, *, limit: int = 100, leave_kinds: tuple[str, ...] = ()
+    integration_id: int,
+    *,
+    limit: int = 100,
+    leave_kinds: tuple[str, ...] = (),
+    only_kinds: tuple[str, ...] = (),
 ) -> list[Change]:
     """Mark up to ``limit`` due rows of the integration in progress and return them in the
     order they must go: customers, items, quotes, invoices, payments, time entries; oldest
     first within a kind.
-    ``leave_kinds`` stay waiting (invoices of an integration exported nightly).
+    ``leave_kinds`` stay waiting (invoices of an integration exported nightly); ``only_kinds``,
+    when given, are the only ones taken (the nightly export's invoices).
 
     A row that an edit is merging into right now (``recorder.queue_for`` holds its lock until
     that edit commits) is skipped this time: taking it would read the record before the edit.
     The drain that the edit queues takes it afterwards (docs/outbox.md)."""
     now = timezone.now()
     with transaction.atomic():
-        due = list(
-            Change.objects.select_for_update(skip_locked=True)
-            .filter(integration_id=integration_id, state=Change.State.PENDING)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .exclude(kind__in=leave_kinds)
-            .order_by("id")[:limit]
-        )
+        rows = _due(integration_id, leave_kinds, only_kinds)
+        due = list(rows.select_for_update(skip_locked=True).order_by("id")[:limit])
         if not due:
             return []
         Change.objects.filter(pk__in=[c.pk for c in due]).update(
@@ -178,13 +200,14 @@ def take_due(
     return sorted(due, key=lambda c: (KIND_ORDER.get(c.kind, 9), c.pk))
 
 
-def has_due(integration_id: int) -> bool:
-    now = timezone.now()
-    return (
-        Change.objects.filter(integration_id=integration_id, state=Change.State.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .exists()
-    )
+def has_due(
+    integration_id: int, *, leave_kinds: Sequence[str] = (), only_kinds: Sequence[str] = ()
+) -> bool:
+    """Whether a drain could take a row now. A row an edit is merging into is not counted: the
+    drain that edit queues on commit takes it (so nobody spins on it meanwhile)."""
+    rows = _due(integration_id, leave_kinds, only_kinds).select_for_update(skip_locked=True)
+    with transaction.atomic():
+        return bool(list(rows.values_list("pk", flat=True)[:1]))
 
 
 def mark_sent(change_ids: Sequence[int]) -> None:

@@ -1,118 +1,50 @@
-"""Push: drain one integration's outbox, hub → integration (docs/sync-rules.md).
+"""Push: the one path from the outbox to an integration, a page at a time (docs/outbox.md).
 
-``drain`` claims the integration, re-queues whatever a dead worker left in progress, then takes
-due rows in dependency order and, for each, decides (``rules.decide``) and sends through the
-provider's adapter. Each outcome is written to the Sync Log; each remote success is linked at
-once, so a failure later in the same record never loses what already exists remotely.
+Event drains, Sync Now and the nightly export all send through ``push_page``: claim the
+integration, re-queue what a dead worker left in progress, take one page of due rows in
+dependency order (customers, items, quotes, invoices, payments, time entries), send it, and let
+go of the claim. What is waiting chooses the requests: one invoice goes as a single create
+(``push_one``); several go together through the provider's batch API, their new customers
+found and created in batches too (``push_batch``). The nightly export is the same push at a
+scheduled time: it only takes other rows (the invoices held for the night).
+
+A worker sends one page, then gives itself back: the next page is a new task at the end of the
+queue, so the drains other integrations queued meanwhile run first (Celery's queue is FIFO).
+Nothing waits in a worker: a busy claim, a provider's Retry-After and the hub's own limiter
+(``Throttled``) all come back as a countdown for the next task.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 
-from django.db import transaction
-from django.utils import timezone
-
-from apps.catalog.models import ServiceItem
-from apps.customers.matching import name_tokens_key
-from apps.customers.models import Customer
 from apps.integrations import contract, registry
-from apps.integrations.contract import AuthExpired, PermanentError, ReconnectNeeded, TransientError
+from apps.integrations.contract import ReconnectNeeded, Throttled
 from apps.integrations.models import Integration
-from apps.invoices.models import Invoice, Payment
-from apps.quotes.models import Quote
 
-from . import items, outbox, timesheets
-from .exchanged import form_of
-from .fingerprints import fingerprint
-from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
-from .recorder import queue_for
-from .rules import Action, decide
-from .runs import log, run_finish, run_save_progress, run_start
+from . import outbox, push_batch
+from .models import Change, Kind, SyncRun
+from .push_one import RECONNECT_WAIT_SECONDS, Context, link_of, load, push_change
+from .runs import run_finish, run_save_progress, run_start
 
-logger = logging.getLogger(__name__)
-PUSH = SyncLogEntry.Direction.PUSH
-Outcome = SyncLogEntry.Outcome
+__all__ = ["Context", "DrainResult", "drain", "link_of", "load", "push_change", "push_page"]
 
-# How long the queue waits when the integration needs reconnecting (staff must act first).
-RECONNECT_WAIT_SECONDS = 600
+# Rows an event drain or Sync Now sends before giving its worker back: one provider batch
+# (Xero takes 50 elements a request; QuickBooks' /batch 30) or 50 single requests at most.
+PAGE_SIZE = 50
+# The kinds a page sends together, and how.
+BATCHED = {Kind.CUSTOMER: push_batch.push_customer_rows, Kind.INVOICE: push_batch.push_invoices}
 
 
 @dataclass
 class DrainResult:
     busy: bool = False  # another worker holds the integration
     processed: int = 0
-    retry_in: float | None = None  # seconds until a transient failure should be retried
+    retry_in: float | None = None  # seconds until the rows that wait should be tried again
     run: SyncRun | None = None
-
-
-@dataclass
-class Context:
-    integration: Integration
-    adapter: contract.Adapter
-    run: SyncRun | None
-    change: Change | None = None
-    linked: dict = field(default_factory=dict)
-
-
-def load(kind: str, object_id: int):
-    """The hub record behind an outbox row, with what its push needs; None when it is gone."""
-    if kind == Kind.CUSTOMER:
-        return Customer.objects.filter(pk=object_id).first()
-    if kind == Kind.INVOICE:
-        qs = Invoice.objects.select_related("customer").prefetch_related("lines")
-        return qs.filter(pk=object_id).first()
-    if kind == Kind.QUOTE:
-        qs = Quote.objects.select_related("customer").prefetch_related("lines")
-        return qs.filter(pk=object_id).first()
-    if kind == Kind.PAYMENT:
-        return Payment.objects.select_related("invoice__customer").filter(pk=object_id).first()
-    if kind == Kind.ITEM:
-        return ServiceItem.objects.filter(pk=object_id).first()
-    if kind == Kind.TIME_ENTRY:
-        return timesheets.load_entry(object_id)
-    return None
-
-
-def link_of(integration: Integration, kind: str, object_id: int) -> Link | None:
-    return Link.objects.filter(
-        integration=integration, kind=kind, object_id=object_id, merged_into__isnull=True
-    ).first()
-
-
-def link_save(
-    integration: Integration, kind: str, record, pushed: contract.Pushed, *, created_by: str
-) -> Link:
-    """Create or refresh the link after the integration accepted ``record``."""
-    values = {
-        "remote_id": pushed.remote_id,
-        "remote_version": pushed.remote_version or "",
-        "fingerprint": fingerprint(kind, record),
-        "synced_at": timezone.now(),
-    }
-    if pushed.remote_name:
-        values["remote_name"] = pushed.remote_name
-    if pushed.document is not None:
-        values["exchanged"] = form_of(pushed.document)
-    link, _ = Link.objects.update_or_create(
-        integration=integration,
-        kind=kind,
-        object_id=record.pk,
-        merged_into=None,
-        defaults=values,
-        create_defaults={**values, "created_by": created_by},
-    )
-    return link
-
-
-def _linked_elsewhere(integration: Integration, kind: str, record, pushed) -> bool:
-    return (
-        Link.objects.filter(integration=integration, kind=kind, remote_id=pushed.remote_id)
-        .exclude(object_id=record.pk)
-        .exists()
-    )
+    more: bool = False  # rows of this page's kinds are still due
+    throttled: bool = False  # the hub's own limiter stopped the page (nothing counted)
+    error: str = ""  # the integration must be reconnected
 
 
 def drain(
@@ -122,324 +54,126 @@ def drain(
     adapter: contract.Adapter | None = None,
     trigger: str = SyncRun.Trigger.EVENT,
 ) -> DrainResult:
-    """Send every due outbox row of ``integration``. Exits at once when another worker drains it,
-    and leaves rows waiting while it is disconnected or its master switch is off
-    (docs/sync-rules.md, "Connecting, disconnecting, reconnecting")."""
-    token = outbox.claim(integration.pk, "drain")
-    if token is None:
-        return DrainResult(busy=True, run=run)
+    """Send every due row of ``integration``, page after page, here and now (commands, tests,
+    Sync Now run outside a worker). Workers send one page per task (``tasks``)."""
     result = DrainResult(run=run)
     error = ""
     try:
-        outbox.requeue_orphans(integration.pk)
-        outbox.requeue_due_failed(integration.pk)  # a parked record goes again on the next sync
-        _drain_batches(integration, result, adapter, trigger, token)
+        while True:
+            push_page(integration, result=result, adapter=adapter, trigger=trigger)
+            if result.busy or result.retry_in is not None or not result.more:
+                return result
     except Exception as exc:
         error = f"The drain stopped on an unexpected error: {exc}"[:500]
         raise
     finally:
-        outbox.release(integration.pk, "drain", token)
         if run is None and result.run is not None:
-            # A drain that opened its own run closes it (a caller's run is the caller's to end).
-            note = "Paused by the integration; continues by itself." if result.retry_in else ""
-            run_finish(result.run, error=error, note=note)
+            close_own_run(result, error=error)
+
+
+def close_own_run(result: DrainResult, *, error: str = "") -> None:
+    """A drain that opened its own run closes it when it lets go (a caller's run is the
+    caller's to end)."""
+    note = "Paused by the integration; continues by itself." if result.retry_in else ""
+    run_finish(result.run, error=error or result.error, note=note)
+
+
+def push_page(
+    integration: Integration,
+    *,
+    result: DrainResult,
+    adapter: contract.Adapter | None = None,
+    trigger: str = SyncRun.Trigger.EVENT,
+    only_kinds: tuple[str, ...] = (),
+    size: int = PAGE_SIZE,
+) -> DrainResult:
+    """Send one page of ``integration``'s due rows (``only_kinds`` when given) into
+    ``result``. Exits at once when another worker drains it, and leaves rows waiting while it
+    is disconnected or its master switch is off
+    (docs/sync-rules.md, "Connecting, disconnecting, reconnecting")."""
+    token = outbox.claim(integration.pk, "drain")
+    result.busy, result.more, result.retry_in, result.throttled = token is None, False, None, False
+    if token is None:
+        return result
+    leave = () if only_kinds else _left_for_the_night(integration, trigger)
+    try:
+        outbox.requeue_orphans(integration.pk)
+        outbox.requeue_due_failed(integration.pk)  # a parked record goes again on the next sync
+        integration.refresh_from_db()
+        if not (integration.is_connected and integration.sync_enabled):
+            return result
+        changes = outbox.take_due(
+            integration.pk, limit=size, leave_kinds=leave, only_kinds=only_kinds
+        )
+        if changes:
+            result.run = result.run or run_start(integration=integration, trigger=trigger)
+            ctx = Context(integration, adapter or registry.adapter_for(integration), result.run)
+            _send(ctx, result, changes, token)
+        result.more = outbox.has_due(integration.pk, leave_kinds=leave, only_kinds=only_kinds)
+    finally:
+        # Whoever asked for a drain meanwhile is served by the next page when there is one,
+        # except by the nightly export's, which takes its invoices only.
+        follow_up = bool(only_kinds) or not result.more or result.retry_in is not None
+        outbox.release(integration.pk, "drain", token, follow_up=follow_up)
     return result
 
 
-def _drain_batches(integration, result: DrainResult, adapter, trigger: str, token: str) -> None:
-    while True:
-        integration.refresh_from_db()
-        if not (integration.is_connected and integration.sync_enabled):
-            return
-        # Invoices of an integration exported nightly wait for the nightly batch, unless staff
-        # force a sync now (docs/sync-rules.md, "Timing").
-        nightly = integration.invoice_export_timing == Integration.ExportTiming.NIGHTLY
-        leave = ("invoice",) if nightly and trigger != SyncRun.Trigger.SYNC_NOW else ()
-        batch = outbox.take_due(integration.pk, leave_kinds=leave)
-        if not batch:
-            return
-        if result.run is None:
-            result.run = run_start(integration=integration, trigger=trigger)
-        ctx = Context(integration, adapter or registry.adapter_for(integration), result.run)
-        adapter = ctx.adapter
-        for position, change in enumerate(batch):
-            retry_in = push_change(ctx, change)
-            result.processed += 1
-            # A batch can outlast the claim (a slow provider, its rate limit): news after every
-            # row, so the sweep never takes this live drain for a dead one (docs/outbox.md).
-            run_save_progress(result.run)
-            if retry_in is not None:
-                # The provider is unwell or rate-limiting: stop here and come back later.
-                _put_back(batch[position + 1 :])
-                result.retry_in = retry_in
-                return
-            if not outbox.heartbeat(integration.pk, "drain", token):
-                return  # the claim expired and another drain took over: it sends the rest
+def _left_for_the_night(integration: Integration, trigger: str) -> tuple[str, ...]:
+    """Invoices of an integration exported nightly wait for the nightly export, unless staff
+    force a sync now (docs/sync-rules.md, "Timing")."""
+    nightly = integration.invoice_export_timing == Integration.ExportTiming.NIGHTLY
+    return (Kind.INVOICE,) if nightly and trigger != SyncRun.Trigger.SYNC_NOW else ()
 
 
-def _put_back(changes: list[Change]) -> None:
-    """Rows taken but not tried: waiting again, as they were."""
+def _steps(changes: list[Change]) -> list[list[Change]]:
+    """The page in sending order, one row a step, except its invoices (one step: one goes as the
+    single create, several through the provider's batch API) and several customers (one step:
+    looked up and created in bulk)."""
+    together = {kind: [c for c in changes if c.kind == kind] for kind in BATCHED}
+    if len(together[Kind.CUSTOMER]) < 2:
+        del together[Kind.CUSTOMER]
+    steps: list[list[Change]] = []
     for change in changes:
-        outbox.requeue(change, next_attempt_at=change.next_attempt_at)
+        rows = together.get(change.kind)
+        if rows is None:
+            steps.append([change])
+        elif change is rows[0]:
+            steps.append(rows)
+    return steps
 
 
-def push_change(ctx: Context, change: Change) -> float | None:
-    """Decide and send one outbox row. Returns seconds to wait when a transient failure means
-    the rest of the integration's queue should wait too."""
-    ctx.change = change
-    refresh = tried_refresh = False
-    while True:
+def _send(ctx: Context, result: DrainResult, changes: list[Change], token: str) -> None:
+    steps = _steps(changes)
+    for position, rows in enumerate(steps):
         try:
-            if refresh:  # here, so that a refused refresh is handled like any other error
-                refresh = False
-                _refresh_token(ctx.integration)
-            _push(ctx, change)
-            return None
-        except AuthExpired as exc:
-            if tried_refresh:
-                return _retry_later(ctx, change, exc.message, None)
-            refresh = tried_refresh = True
-        except TransientError as exc:
-            return _retry_later(ctx, change, exc.message, exc.retry_after)
-        except ReconnectNeeded as exc:
-            outbox.requeue(change, last_error=exc.message)
-            _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
-            return RECONNECT_WAIT_SECONDS
-        except PermanentError as exc:
-            _park(ctx, change, exc.message)
-            return None
-        except Exception as exc:  # noqa: BLE001 — one record's defect must not stall the queue
-            logger.exception("Unexpected error pushing %s", change)
-            _park(ctx, change, f"Unexpected error: {exc.__class__.__name__}: {exc}"[:500])
-            return None
+            retry_in = _step(ctx, result, rows)
+        except ReconnectNeeded as exc:  # a batch: its rows are back in the queue already
+            retry_in, result.error = RECONNECT_WAIT_SECONDS, exc.message
+        result.processed += len(rows)
+        # A page can outlast the claim (a slow provider, its rate limit): news after every
+        # step, so the sweep never takes this live drain for a dead one (docs/outbox.md).
+        run_save_progress(result.run)
+        if retry_in is not None:
+            # The provider is unwell or rate-limiting, or the hub's limiter says wait: the rest
+            # of the page goes back as it was taken, and comes back later.
+            outbox.put_back([change for later in steps[position + 1 :] for change in later])
+            result.retry_in = retry_in
+            return
+        if not outbox.heartbeat(ctx.integration.pk, "drain", token):
+            return  # the claim expired and another drain took over: it sends the rest
 
 
-def _park(ctx: Context, change: Change, message: str) -> None:
-    """The provider refused the record: failed, with its message, until the next sync."""
-    attempts = change.attempts + 1
-    _as_taken(change).update(
-        state=Change.State.FAILED,
-        attempts=attempts,
-        last_error=message,
-        claimed_at=None,
-        next_attempt_at=outbox.parked_retry_at(attempts),
-    )
-    _log(ctx, change.kind, change.object_id, Outcome.FAILED, message)
-
-
-def _refresh_token(integration: Integration) -> None:
-    from apps.integrations.registry import token_refresh
-
-    token_refresh(integration=integration)
-
-
-def _retry_later(ctx: Context, change: Change, message: str, retry_after: float | None):
-    """A transient failure: back in the queue after a backoff that grows with each one, never
-    parked and never counted as a try — the provider will answer again
-    (docs/sync-rules.md, "Retries and parking")."""
-    failures = change.transient_failures + 1
-    delay = outbox.backoff_seconds(failures, retry_after)
-    outbox.requeue(
-        change,
-        transient_failures=failures,
-        last_error=message,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
-    )
-    _log(
-        ctx,
-        change.kind,
-        change.object_id,
-        Outcome.RETRYING,
-        f"{message} (retrying in {delay:.0f} s)",
-    )
-    return delay
-
-
-def _as_taken(change: Change):
-    """The row, only while it is still as this drain took it. The sweep may have put it back
-    meanwhile (a push that outlasted the claim looks like a dead worker's), taking in a newer
-    edit: then it must go again, not be marked done with what this push read before the edit."""
-    return Change.objects.filter(
-        pk=change.pk, state=Change.State.IN_PROGRESS, claimed_at=change.claimed_at
-    )
-
-
-def _finish(change: Change, state: str, message: str = "") -> None:
-    _as_taken(change).update(state=state, last_error=message, claimed_at=None)
-    if state in (Change.State.DONE, Change.State.HELD_BACK):
-        # An earlier failure of the same record is settled by this newer outcome.
-        Change.objects.filter(
-            integration_id=change.integration_id,
-            kind=change.kind,
-            object_id=change.object_id,
-            state=Change.State.FAILED,
-        ).exclude(pk=change.pk).update(state=Change.State.DONE, last_error="Superseded.")
-
-
-def _log(ctx: Context, kind, object_id, outcome, message="", remote_id="") -> None:
-    log(
-        run=ctx.run,
-        integration=ctx.integration,
-        kind=kind,
-        object_id=object_id,
-        direction=PUSH,
-        outcome=outcome,
-        message=message,
-        remote_id=remote_id,
-    )
-
-
-def _push(ctx: Context, change: Change) -> None:
-    record = load(change.kind, change.object_id)
-    link = link_of(ctx.integration, change.kind, change.object_id)
-    decision = decide(ctx.integration, change.kind, record, link)
-    if decision.action == Action.HOLD:
-        with transaction.atomic():
-            _finish(change, Change.State.HELD_BACK, decision.reason)
-            _log(ctx, change.kind, change.object_id, Outcome.HELD_BACK, decision.reason)
-        return
-    if decision.action == Action.SKIP:
-        _finish(change, Change.State.DONE, decision.reason)
-        _log(ctx, change.kind, change.object_id, Outcome.SKIPPED, decision.reason)
-        return
-    if decision.action == Action.VOID:
-        pushed = ctx.adapter.void(change.kind, link.remote_id)
-        message = "Cancellation sent."
-    else:
-        pushed, message = send(ctx, change.kind, record, link)
-    if link is None and _linked_elsewhere(ctx.integration, change.kind, record, pushed):
-        # Two hub customers matched the same person there: they are duplicates to merge.
-        message = f"Matched {pushed.remote_name or pushed.remote_id}, already linked to another "
-        message += "hub customer: merge the duplicates in the hub."
-        _finish(change, Change.State.DONE, message)
-        _log(ctx, change.kind, record.pk, Outcome.SKIPPED, message, pushed.remote_id)
-        return
-    with transaction.atomic():
-        if change.absorbed_newer:
-            # What the integration holds may be the first attempt's content: send it again.
-            # Queued first, before this transaction locks any row (docs/outbox.md, "Recording
-            # takes turns").
-            queue_for(
-                integration_id=change.integration_id,
-                kind=change.kind,
-                object_id=change.object_id,
-                drain=False,
-            )
-        link = link_save(ctx.integration, change.kind, record, pushed, created_by=Side.HUB)
-        _finish(change, Change.State.DONE)
-        _log(ctx, change.kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
-        if change.absorbed_newer:
-            Link.objects.filter(pk=link.pk).update(fingerprint="")
-
-
-def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[contract.Pushed, str]:
-    """Create or update ``record`` in the integration, its dependencies first
-    (docs/sync-rules.md, "Dependencies first")."""
-    remote_id = link.remote_id if link else None
-    verb = "Updated" if link else "Created"
-    key = outbox.idempotency_key(ctx.change, kind, record.pk)
-    if kind == Kind.CUSTOMER:
-        if link is None:
-            return customer_place(ctx, record, update_found=True)
-        return ctx.adapter.push_customer(record, remote_id, key=key), "Updated."
-    if kind == Kind.PAYMENT:
-        return payment_send(ctx, record, key)
-    if kind == Kind.ITEM:
-        return items.item_send(ctx, record, link, key)
-    if kind == Kind.TIME_ENTRY:
-        return timesheets.entry_send(ctx, record, link, key)
-    ctx.adapter.linked_items = items.linked_items(ctx.integration, [record])
-    customer_remote_id = customer_remote(ctx, record.customer)
-    push = ctx.adapter.push_invoice if kind == Kind.INVOICE else ctx.adapter.push_quote
-    if link is None:
-        # Should the answer be lost, a later nightly batch (which cannot carry this key) first
-        # looks for what this request may have made.
-        outbox.mark_sent([ctx.change.pk])
-    pushed = push(record, remote_id, customer_remote_id=customer_remote_id, key=key)
-    return pushed, f"{verb}."
-
-
-def customer_remote(ctx: Context, customer: Customer) -> str:
-    """The customer's id in the integration, placing it there first if needed — whatever the
-    customer toggles say, since a document cannot exist without its customer
-    (docs/sync-rules.md, "Dependencies first")."""
-    while customer.merged_into_id:
-        customer = customer.merged_into
-    link = link_of(ctx.integration, Kind.CUSTOMER, customer.pk)
-    if link is not None:
-        return link.remote_id
-    pushed, message = customer_place(ctx, customer, update_found=ctx.integration.customers_sync_to)
-    if not _linked_elsewhere(ctx.integration, Kind.CUSTOMER, customer, pushed):
-        link_save(ctx.integration, Kind.CUSTOMER, customer, pushed, created_by=Side.HUB)
-    _log(ctx, Kind.CUSTOMER, customer.pk, Outcome.PUSHED, message, pushed.remote_id)
-    return pushed.remote_id
-
-
-def customer_place(
-    ctx: Context, customer: Customer, *, update_found: bool
-) -> tuple[contract.Pushed, str]:
-    """Match the customer in the integration (e-mail, then display name) or create it
-    (docs/sync-rules.md, "Matching and duplicates")."""
-    found = ctx.adapter.find_customer(customer)
-    if found is not None and _someone_else(ctx.integration, customer, found):
-        found = None
-    if found is not None:
-        if _linked_elsewhere(ctx.integration, Kind.CUSTOMER, customer, found):
-            # Another hub customer's record: writing this one's fields over it would come back
-            # into that customer on the next pull. The two are left for merging instead.
-            return found, "Matched an existing customer in the integration."
-        if update_found:
-            key = outbox.idempotency_key(ctx.change, Kind.CUSTOMER, customer.pk)
-            return (
-                ctx.adapter.push_customer(customer, found.remote_id, key=key),
-                "Matched an existing customer in the integration and updated it.",
-            )
-        return found, "Matched an existing customer in the integration."
-    key = outbox.idempotency_key(ctx.change, Kind.CUSTOMER, customer.pk)
-    pushed = ctx.adapter.push_customer(customer, None, key=key)
-    message = "Created."
-    if pushed.remote_name and pushed.remote_name != customer.display_name:
-        message = f"Created as “{pushed.remote_name}” (the name was taken by someone else)."
-    return pushed, message
-
-
-def _someone_else(integration: Integration, customer: Customer, found: contract.Pushed) -> bool:
-    """Whether the customer found there is already another hub customer's, under another name.
-
-    Two businesses may share an e-mail address (Intuit's own sample company has such a pair):
-    the match is then not this person, who is created in their own right. The same name under
-    the same e-mail is one person entered twice in the hub: left for merging, never created."""
-    others = Customer.objects.filter(
-        pk__in=Link.objects.filter(
-            integration=integration, kind=Kind.CUSTOMER, remote_id=found.remote_id
-        ).values("object_id")
-    ).exclude(pk=customer.pk)
-    own = name_tokens_key(customer.display_name)
-    return any(name_tokens_key(other.display_name) != own for other in others)
-
-
-def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[contract.Pushed, str]:
-    """A payment the hub collected: against the invoice in the integration when it is there (the
-    invoice first if it may go), otherwise as a sales receipt
-    (docs/sync-rules.md, "Payments")."""
-    invoice = load(Kind.INVOICE, payment.invoice_id) if payment.invoice_id else None
-    invoice_link = link_of(ctx.integration, Kind.INVOICE, invoice.pk) if invoice else None
-    if invoice is not None and invoice_link is None:
-        decision = decide(ctx.integration, Kind.INVOICE, invoice, None, as_dependency=True)
-        if decision.action == Action.PUSH:
-            pushed, _ = send(ctx, Kind.INVOICE, invoice, None)
-            invoice_link = link_save(
-                ctx.integration, Kind.INVOICE, invoice, pushed, created_by=Side.HUB
-            )
-            message = "Created (before its payment)."
-            _log(ctx, Kind.INVOICE, invoice.pk, Outcome.PUSHED, message, pushed.remote_id)
-    customer_remote_id = customer_remote(ctx, invoice.customer if invoice else payment.customer)
-    pushed = ctx.adapter.push_payment(
-        payment,
-        customer_remote_id=customer_remote_id,
-        invoice_remote_id=invoice_link.remote_id if invoice_link else None,
-        key=key,
-    )
-    if invoice_link:
-        return pushed, "Recorded against the invoice."
-    return pushed, "Recorded as a sales receipt (the invoice is not in this integration)."
+def _step(ctx: Context, result: DrainResult, rows: list[Change]) -> float | None:
+    if rows[0].kind in BATCHED and (rows[0].kind == Kind.INVOICE or len(rows) > 1):
+        push = BATCHED[rows[0].kind]
+        page = push(ctx.run, ctx.integration, ctx.adapter, rows)
+        result.throttled = result.throttled or bool(page.untouched)
+        result.processed -= len(page.untouched)
+        return page.retry_in
+    try:
+        return push_change(ctx, rows[0])
+    except Throttled as exc:
+        outbox.put_back(rows)
+        result.throttled = True
+        result.processed -= 1
+        return exc.retry_after

@@ -22,14 +22,15 @@ from . import outbox
 from .catchup import catch_up, held_back_history, preview_pending
 from .models import Change, SyncRun, SyncState
 from .pull import pull
-from .push import drain
+from .push import DrainResult, drain, push_page
 from .recorder import _schedule_drains
-from .runs import run_finish, run_start
+from .runs import run_finish, run_save_progress, run_start
 
 DISCONNECTED = "The integration is disconnected: reconnect it to sync."
 DISABLED = "Enable Sync is off for this integration."
 BUSY = "Another sync of this integration is still running; it sends the rest."
 BUSY_WAIT_SECONDS = 30
+BUSY_LOOK_SECONDS = 1.0
 
 
 def integration_sync_to_enabled(*, integration: Integration, kind: str) -> int:
@@ -55,31 +56,68 @@ def sync_now(*, integration: Integration, dry_run: bool = False) -> SyncRun:
 
 
 def sync_run_execute(*, run: SyncRun, adapter=None) -> SyncRun:
-    """Sync Now for one integration only: retry what failed at once, pull what changed there,
-    queue what is in progress or changed in the hub since it was last exchanged, and push.
-    A dry run reports what would happen and changes nothing."""
+    """Sync Now for one integration, every step here (the ``sync_now`` command, tests): retry
+    what failed at once, pull what changed there, queue what is in progress or changed in the
+    hub since it was last exchanged, and push. A dry run reports what would happen and
+    changes nothing. Workers run it a step per task (``sync_run_step``)."""
+    while (countdown := sync_run_step(run=run, adapter=adapter)) is not None:
+        time.sleep(countdown)  # a command's own process, not a worker
+    return run
+
+
+def sync_run_step(*, run: SyncRun, adapter=None) -> float | None:
+    """One step of Sync Now: the first also pulls and catches up, each sends a page. The
+    countdown for the next step, or None when the run is finished."""
     integration = Integration.objects.get(pk=run.integration_id)
+    if PAGES not in run.counts and _prepare(run, integration, adapter):
+        return None
+    result = DrainResult(run=run)
+    push_page(integration, result=result, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
+    if result.busy and (timezone.now() - run.started_at).total_seconds() < BUSY_WAIT_SECONDS:
+        return BUSY_LOOK_SECONDS  # another worker is draining: look again soon, not asleep
+    run.counts[PAGES] = run.counts.get(PAGES, 0) + 1
+    run_save_progress(run)
+    if result.throttled:
+        return result.retry_in  # the hub's limiter: the same run goes on after its wait
+    if result.more and result.retry_in is None and not result.busy:
+        return 0.0
+    _finish(run, integration, result)
+    return None
+
+
+PAGES = "pages"  # in a Sync Now run's counts while it runs
+PULL_ERROR = "pull_error"
+
+
+def _prepare(run: SyncRun, integration: Integration, adapter) -> bool:
+    """Everything before the push; True when that already finished the run."""
     if not integration.is_connected:
-        return run_finish(run, error=DISCONNECTED)
+        run_finish(run, error=DISCONNECTED)
+        return True
     if not integration.sync_enabled:
-        return run_finish(run, error=DISABLED)
+        run_finish(run, error=DISABLED)
+        return True
     if run.dry_run:
-        return _preview(run, integration, adapter)
+        _preview(run, integration, adapter)
+        return True
     retry_now(integration)
     pulled = pull(integration, run=run, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
     _catch_up(integration, run=run)
-    _send_invoices_in_batches(integration, run)
-    result = _drain_waiting(integration, run, adapter)
+    run.counts[PAGES] = 0
+    if pulled.error:
+        run.counts[PULL_ERROR] = pulled.error
+    run_save_progress(run)
+    return False
+
+
+def _finish(run: SyncRun, integration: Integration, result: DrainResult) -> SyncRun:
     if result.retry_in is not None:
         from .tasks import drain_integration
 
         drain_integration.apply_async((integration.pk,), countdown=result.retry_in)
-    note = (
-        "Another sync of this integration is still running; it sends the rest."
-        if result.busy
-        else ""
-    )
-    return run_finish(run, error=pulled.error, note=note)
+    error = run.counts.pop(PULL_ERROR, "") or result.error
+    run.counts.pop(PAGES, None)
+    return run_finish(run, error=error, note=BUSY if result.busy else "")
 
 
 CATCH_UP_KINDS = ["customer", "item", "quote", "invoice", "time_entry"]
@@ -107,37 +145,6 @@ def integration_catch_up_if_connected(*, integration: Integration) -> int:
     if queued:
         transaction.on_commit(lambda: _schedule_drains([integration.pk]))
     return queued
-
-
-# From this many waiting invoices on, Sync Now sends them through the provider's batch API (the
-# nightly export's path) instead of one request each: a thousand invoices to Xero would
-# otherwise take most of an hour at its 60 requests a minute.
-BATCH_FROM = 20
-
-
-def _send_invoices_in_batches(integration: Integration, run: SyncRun) -> None:
-    waiting = Change.objects.filter(
-        integration=integration, kind="invoice", state=Change.State.PENDING
-    ).count()
-    if waiting < BATCH_FROM:
-        return
-    from .nightly_export import nightly_export_run
-
-    nightly_export_run(integration=integration, run=run)
-    # The export closes the run it was given; this Sync Now carries on in the same run.
-    run.status, run.finished_at = SyncRun.Status.RUNNING, None
-    SyncRun.objects.filter(pk=run.pk).update(status=run.status, finished_at=None)
-
-
-def _drain_waiting(integration: Integration, run: SyncRun, adapter):
-    """Drain now; when another worker is draining, wait a little for it rather than report a
-    Sync Now that did nothing."""
-    deadline = time.monotonic() + BUSY_WAIT_SECONDS
-    while True:
-        result = drain(integration, run=run, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
-        if not result.busy or time.monotonic() > deadline:
-            return result
-        time.sleep(0.5)
 
 
 def _preview(run: SyncRun, integration: Integration, adapter) -> SyncRun:
@@ -193,8 +200,8 @@ def retry_failed(*, integration: Integration | None = None) -> list[SyncRun]:
             continue
         retry_now(row)
         run = run_start(integration=row, trigger=SyncRun.Trigger.RETRY)
-        result = _drain_waiting(row, run, None)
-        runs.append(run_finish(result.run or run))
+        result = drain(row, run=run, trigger=SyncRun.Trigger.SYNC_NOW)
+        runs.append(run_finish(result.run or run, note=BUSY if result.busy else ""))
     return runs
 
 

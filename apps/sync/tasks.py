@@ -21,18 +21,32 @@ SWEEP_TASK = "sync.sweep_outbox"
 SYNC_NOW_TASK = "sync.sync_now"
 
 
-@shared_task(name=DRAIN_TASK, bind=True, ignore_result=True, max_retries=None)
-def drain_integration(self, integration_id: int) -> None:
-    """Send the integration's waiting changes. Another drain of it already running makes this
-    one a no-op: that drain is asked to go round once more before it lets go (coalesced)."""
-    from .push import drain
+@shared_task(name=DRAIN_TASK, ignore_result=True)
+def drain_integration(integration_id: int) -> None:
+    """Send one page of the integration's waiting changes, then give the worker back: the next
+    page is queued behind the drains other integrations queued meanwhile (round-robin). Another
+    drain of it already running makes this one a no-op: that drain is asked to go round once
+    more before it lets go (coalesced)."""
+    from .push import DrainResult, close_own_run, push_page
 
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None:
         return
-    result = drain(integration)
+    result = DrainResult()
+    error = ""
+    try:
+        push_page(integration, result=result)
+    except Exception as exc:
+        error = f"The drain stopped on an unexpected error: {exc}"[:500]
+        raise
+    finally:
+        if result.run is not None:
+            close_own_run(result, error=error)
     if result.retry_in is not None:
-        raise self.retry(countdown=result.retry_in)
+        # A Retry-After, a backoff or the hub's own limiter: the worker is free meanwhile.
+        drain_integration.apply_async((integration_id,), countdown=result.retry_in)
+    elif result.more:
+        drain_integration.apply_async((integration_id,), countdown=0)
 
 
 @shared_task(name=PULL_TASK, bind=True, ignore_result=True, max_retries=5)
@@ -82,17 +96,21 @@ def sweep_outbox() -> None:
 
 @shared_task(name=SYNC_NOW_TASK, ignore_result=True)
 def sync_now_task(run_id: int) -> None:
-    from .services import sync_run_execute
+    """Sync Now, a page per task: the first pulls and catches up, every one sends a page, the
+    last closes the run (the page polls it for progress)."""
+    from .services import sync_run_step
 
     run = SyncRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
     if run is None:
         return
     try:
-        sync_run_execute(run=run)
+        countdown = sync_run_step(run=run)
     except Exception as exc:
         # The page polls until the run finishes: it must never read "running" for ever.
         run_finish(run, error=f"Sync Now stopped on an unexpected error: {exc}")
         raise
+    if countdown is not None:
+        sync_now_task.apply_async((run.pk,), countdown=countdown)
 
 
 # The nightly export's tasks live beside these; importing them here registers them with workers.

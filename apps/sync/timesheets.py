@@ -105,7 +105,7 @@ def entry_candidates(integration: Integration, links: dict[int, str]) -> Iterato
 def entry_send(ctx, entry: TimeEntry, link: Link | None, key: str):
     """The entry as a TimeActivity; its customer and service item go first when needed."""
     from .items import item_remote
-    from .push import customer_remote
+    from .push_one import customer_remote
 
     employee = employee_of(ctx.integration, entry.timesheet.member_id)
     customer = customer_remote(ctx, entry.customer) if entry.customer_id else None

@@ -62,7 +62,6 @@ class Remotes:
 def remotes(monkeypatch) -> Remotes:
     remotes = Remotes()
     monkeypatch.setattr("apps.integrations.registry.adapter_for", remotes)
-    monkeypatch.setattr("apps.sync.nightly_export.adapter_for", remotes)  # imported by name there
     monkeypatch.setattr("apps.integrations.registry.token_refresh", remotes.token_refresh)
     return remotes
 

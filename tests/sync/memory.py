@@ -18,9 +18,18 @@ from apps.integrations.contract import (
     RemoteDocument,
     RemoteLine,
     RemotePayment,
+    SyncError,
 )
 
 _ids = itertools.count(1)
+
+
+def _answer(call, *args, **kwargs):
+    """One item's answer in a batch: the record, or the error the provider gave for it."""
+    try:
+        return call(*args, **kwargs)
+    except SyncError as exc:
+        return exc
 
 
 class MemoryAdapter:
@@ -120,7 +129,22 @@ class MemoryAdapter:
 
     def push_invoices_batch(self, items, *, unsent=frozenset()):
         self.calls.append(("push_invoices_batch", len(items)))
-        return [self.push_invoice(i, r, customer_remote_id=c, key=k) for i, r, c, k in items]
+        return [
+            _answer(self.push_invoice, i, r, customer_remote_id=c, key=k) for i, r, c, k in items
+        ]
+
+    def find_customers(self, customers):
+        self.calls.append(("find_customers", len(customers)))
+        self._maybe_fail("find_customers")
+        found = {c.pk: self.find_customer(c) for c in customers}
+        return {pk: pushed for pk, pushed in found.items() if pushed is not None}
+
+    def push_customers_batch(self, items):
+        self.calls.append(("push_customers_batch", len(items)))
+        return [_answer(self.push_customer, c, r, key=k) for c, r, k in items]
+
+    def creates_with_invoice(self, customer):
+        return False
 
     def pull(self, kinds, since):
         self.calls.append(("pull", tuple(kinds), since))

@@ -212,4 +212,10 @@ def test_the_same_with_a_real_worker_draining_and_pulling(both, live_hub, live_o
         timeout=90,
         what="the worker to send every edit",
     )
+    # The webhook-like pulls queued until the end may still be running: they end by themselves.
+    wait_for(
+        lambda: not SyncRun.objects.filter(finished_at__isnull=True).exists(),
+        timeout=90,
+        what="the worker to end every run",
+    )
     _assert_every_ledger_equals_the_hub(integrations, live_org)

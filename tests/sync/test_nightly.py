@@ -21,7 +21,7 @@ from apps.integrations.models import Integration
 from apps.integrations.registry import adapter_for
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
-from apps.sync import nightly_export as export_module
+from apps.sync import push_batch as export_module
 from apps.sync.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
@@ -534,13 +534,18 @@ def test_invoice_whose_answer_was_lost_before_a_switch_to_nightly_is_not_copied(
     )
     new_customers_invoiced(integration, 1, tag="lost", first_number=1)
     adapter = adapter_for(integration)
-    real_push = adapter.push_invoice
 
-    def answer_lost(*args, **kwargs):
-        real_push(*args, **kwargs)
-        raise TransientError("The connection dropped before the answer came.")
+    def answer_lost(real_push):
+        def push(*args, **kwargs):
+            real_push(*args, **kwargs)
+            raise TransientError("The connection dropped before the answer came.")
 
-    adapter.push_invoice = answer_lost
+        return push
+
+    # Whichever request carries it (the single create, or a batch of one that also creates
+    # its new customer), the invoice is made and the answer never comes back.
+    adapter.push_invoice = answer_lost(adapter.push_invoice)
+    adapter.push_invoices_batch = answer_lost(adapter.push_invoices_batch)
     drain(integration, adapter=adapter)
     company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
     entity = "Invoice" if provider == "quickbooks" else "Invoices"

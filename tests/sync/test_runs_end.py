@@ -104,8 +104,9 @@ def test_drain_whose_pushes_are_slow_is_never_taken_for_a_dead_one(connect, hub,
     """Each push of one batch takes three minutes (a claim lasts five without news): a sweep
     during the third finds the drain alive, so its run goes on and its rows stay its own."""
     qbo = connect()
-    for n in range(3):
-        hub.customer(name=f"Client {n}", email=f"client{n}@example.com")
+    client = hub.customer(name="Client", email="client@example.com")
+    for _ in range(3):
+        hub.quote(client)  # a quote is one request: three requests, three minutes each
     later = timedelta(minutes=3)
     swept = []
 
@@ -122,7 +123,7 @@ def test_drain_whose_pushes_are_slow_is_never_taken_for_a_dead_one(connect, hub,
         swept.append(runs_close_interrupted(stale_after=outbox.claim_timeout()))
         swept.append(outbox.sweep())
 
-    remotes(qbo).meanwhile["push_customer"] += [
+    remotes(qbo).meanwhile["push_quote"] += [
         three_minutes_pass,
         three_minutes_pass,
         three_minutes_pass_and_the_sweep_runs,
@@ -130,7 +131,7 @@ def test_drain_whose_pushes_are_slow_is_never_taken_for_a_dead_one(connect, hub,
     drain(qbo)
     assert swept == [[], []], "the sweep closed the run or put its rows back"
     run = SyncRun.objects.get(integration=qbo)
-    assert run.status == SyncRun.Status.SUCCEEDED and run.counts["pushed"] == 3
+    assert run.status == SyncRun.Status.SUCCEEDED and run.counts["pushed"] == 4  # and the client
 
 
 def test_edit_made_while_a_push_outlasts_the_claim_is_still_sent(connect, hub, remotes):

@@ -109,7 +109,7 @@ def test_sync_now_that_breaks_unexpectedly_still_ends_so_the_page_stops_polling(
     def broken(*, run):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("apps.sync.services.sync_run_execute", broken)
+    monkeypatch.setattr("apps.sync.services.sync_run_step", broken)
     with pytest.raises(RuntimeError):
         sync_now_task(run.pk)
     run.refresh_from_db()

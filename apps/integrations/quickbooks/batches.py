@@ -175,6 +175,10 @@ class BatchSender:
                     found[customer.pk] = _pushed_customer(row)
         return found
 
+    def creates_with_invoice(self, customer) -> bool:
+        """Never: a QBO invoice refers to its customer by Id (CustomerRef), so it is made first."""
+        return False
+
     @_guarded
     def push_customers_batch(self, items) -> list[Pushed | Exception]:
         """(customer, remote_id, key) per item: creates and updates, 30 per request."""

@@ -1,0 +1,238 @@
+"""The one push path: what a send costs on the wire, and how a drain shares its worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.integrations.registry import adapter_for
+from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
+from apps.sync.fingerprints import fingerprint
+from apps.sync.models import Change, Link
+from apps.sync.push import drain
+
+CUSTOMERS = {"quickbooks": "Customer", "xero": "Contacts"}
+
+
+def requests_of(integration):
+    company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
+    return SandboxRequest.objects.filter(company=company)
+
+
+def link_to_a_ledger_customer(integration, customer) -> None:
+    """Link ``customer`` to one of the sample customers the sandbox company starts with."""
+    record = SandboxRecord.objects.filter(
+        company__external_id=integration.remote_company_id,
+        entity=CUSTOMERS[integration.provider],
+        deleted=False,
+    ).first()
+    Link.objects.create(
+        integration=integration,
+        kind="customer",
+        object_id=customer.pk,
+        remote_id=record.record_id,
+        fingerprint=fingerprint("customer", customer),
+        created_by="remote",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_invoice_with_a_new_customer_costs_at_most_three_requests_per_ledger(both, live_hub):
+    # The organisation's settings (tax rates, accounts, items) are read once per tenant, not
+    # per send: an earlier invoice to a customer the ledger already has reads them.
+    known = live_hub.customer(name="Known Client", email="known@example.com")
+    adapters = {}
+    for integration in both:
+        link_to_a_ledger_customer(integration, known)
+        adapters[integration.pk] = adapter_for(integration)
+    live_hub.invoice(known)
+    for integration in both:
+        drain(integration, adapter=adapters[integration.pk])
+    before = {integration.pk: requests_of(integration).count() for integration in both}
+
+    invoice = live_hub.invoice()  # a new customer, and its invoice
+    for integration in both:
+        drain(integration, adapter=adapters[integration.pk])
+
+    for integration in both:
+        made = requests_of(integration).order_by("pk")[before[integration.pk] :]
+        paths = [f"{r.method} {r.path}" for r in made]
+        assert len(paths) <= 3, (integration.provider, paths)
+        assert Link.objects.filter(integration=integration, kind="invoice", object_id=invoice.pk)
+        assert Link.objects.filter(
+            integration=integration, kind="customer", object_id=invoice.customer_id
+        )
+    assert not Change.objects.exclude(state="done").exists()
+
+
+class Queue:
+    """Celery's queue as a worker sees it: first in, first out."""
+
+    def __init__(self, monkeypatch) -> None:
+        from apps.sync.tasks import drain_integration
+
+        self.waiting: list[tuple[int, float]] = []
+        self.served: list[int] = []
+        self.task = drain_integration
+
+        def apply_async(args, countdown=0, **options):
+            self.waiting.append((args[0], countdown))
+
+        monkeypatch.setattr(drain_integration, "apply_async", apply_async)
+        monkeypatch.setattr(drain_integration, "delay", lambda pk: apply_async((pk,)))
+
+    def run(self) -> None:
+        while self.waiting:
+            integration_id, _ = self.waiting.pop(0)
+            self.served.append(integration_id)
+            self.task(integration_id)
+
+
+def customers_waiting(hub, count: int) -> None:
+    for n in range(count):
+        hub.customer(name=f"Client {n:03d}", email=f"client{n:03d}@example.com")
+
+
+def test_a_big_backlog_gives_the_worker_back_after_each_page(connect, hub, remotes, monkeypatch):
+    from apps.accounts.models import Organisation
+    from apps.sync.push import PAGE_SIZE
+    from tests.sync.conftest import Hub
+
+    busy = connect()
+    other = Organisation.objects.create(name="Small Co", country="US", currency="USD")
+    small = connect(organisation=other)
+    customers_waiting(hub, PAGE_SIZE * 2 + 10)
+    customers_waiting(Hub(other), 3)
+    queue = Queue(monkeypatch)
+    queue.waiting = [(busy.pk, 0), (small.pk, 0)]  # the big backlog's drain was queued first
+
+    queue.task(queue.waiting.pop(0)[0])
+
+    # One page went, and the rest was queued behind the other organisation's drain.
+    assert Change.objects.filter(integration=busy, state="done").count() == PAGE_SIZE
+    assert queue.waiting == [(small.pk, 0), (busy.pk, 0)]
+    queue.run()
+    assert queue.served == [small.pk, busy.pk, busy.pk]
+    assert remotes(small).count("customer") == 3
+    assert not Change.objects.exclude(state="done").exists()
+
+
+@pytest.mark.parametrize("invoices", [1, 3])
+def test_the_hubs_own_limiter_puts_the_rows_back_untouched(
+    connect, hub, remotes, monkeypatch, invoices
+):
+    from apps.integrations.contract import Throttled
+    from apps.sync.models import SyncLogEntry
+
+    qbo = connect()
+    customer = hub.customer()
+    for _ in range(invoices):
+        hub.invoice(customer)
+    waiting = list(Change.objects.filter(integration=qbo, kind="invoice").values())
+    remotes(qbo).fail["push_invoice"] = [
+        Throttled("Wait for the limit", retry_after=7) for _ in range(invoices)
+    ]
+    queue = Queue(monkeypatch)
+
+    queue.task(qbo.pk)
+
+    # The customer went; the invoices are back as they were taken, with no trace of a try.
+    assert Change.objects.get(integration=qbo, kind="customer").state == "done"
+    assert list(Change.objects.filter(integration=qbo, kind="invoice").values()) == waiting
+    assert not SyncLogEntry.objects.filter(kind="invoice").exists()
+    assert queue.waiting == [(qbo.pk, 7)]
+    queue.run()
+    assert remotes(qbo).count("invoice") == invoices
+    assert not Change.objects.exclude(state="done").exists()
+
+
+class Wire:
+    """The invoice bodies an adapter's client sends, whichever request carries them."""
+
+    def __init__(self, adapter) -> None:
+        self.bodies: list[dict] = []
+        client = adapter.client
+        create, many = client.create, getattr(client, "write_many", None)
+        batch = getattr(client, "batch", None)
+
+        def spy_create(entity, body, **kwargs):
+            if entity in ("Invoice", "Invoices"):
+                self.bodies.append(dict(body))
+            return create(entity, body, **kwargs)
+
+        client.create = spy_create
+        if many is not None:  # Xero: PUT/POST of several elements
+
+            def spy_many(method, collection, bodies, **kwargs):
+                if collection == "Invoices":
+                    self.bodies.extend(dict(body) for body in bodies)
+                return many(method, collection, bodies, **kwargs)
+
+            client.write_many = spy_many
+        if batch is not None:  # QuickBooks: /batch
+
+            def spy_batch(items, **kwargs):
+                self.bodies.extend(dict(i["Invoice"]) for i in items if "Invoice" in i)
+                return batch(items, **kwargs)
+
+            client.batch = spy_batch
+
+    def sent(self) -> list[dict]:
+        """Without the customer's reference (a new customer may travel inside a Xero invoice)."""
+        leave = {"CustomerRef", "Contact"}
+        return [{k: v for k, v in body.items() if k not in leave} for body in self.bodies]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_the_nightly_export_and_an_event_drain_send_the_same_invoice_alike(
+    sandboxes, live_org, live_hub, provider, monkeypatch
+):
+    from apps.integrations.models import Integration
+    from apps.sync.benchmark_data import sandbox_integration_connect
+    from apps.sync.nightly_export import nightly_export_run
+    from apps.sync.recorder import queue_for
+
+    integration = sandbox_integration_connect(
+        organisation=live_org, provider=provider, nightly=False
+    )
+    adapter = adapter_for(integration)
+    monkeypatch.setattr("apps.integrations.registry.adapter_for", lambda integration: adapter)
+    wire = Wire(adapter)
+    invoices = []
+    for customer in (live_hub.customer(), live_hub.customer("Ann Lee", "ann@example.com")):
+        invoices.append(live_hub.invoice(customer))
+        drain(integration)  # one at a time: the single create
+    event = wire.sent()
+    # The same invoices again, this time held for the night: their ledger copies are gone.
+    links = Link.objects.filter(integration=integration, kind="invoice")
+    SandboxRecord.objects.filter(
+        company__external_id=integration.remote_company_id,
+        record_id__in=links.values("remote_id"),
+    ).update(deleted=True)
+    links.delete()
+    Integration.objects.filter(pk=integration.pk).update(invoice_export_timing="nightly")
+    integration.refresh_from_db()
+    for invoice in invoices:
+        queue_for(integration_id=integration.pk, kind="invoice", object_id=invoice.pk)
+    wire.bodies.clear()
+
+    run = nightly_export_run(integration=integration)
+
+    assert run.counts["pushed"] == 2
+    assert len(event) == 2 and wire.sent() == event
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_new_customers_waiting_are_placed_in_two_requests_per_ledger(both, live_hub):
+    before = {integration.pk: requests_of(integration).count() for integration in both}
+    for n in range(5):
+        live_hub.customer(name=f"Client {n}", email=f"client{n}@example.com")
+
+    for integration in both:
+        drain(integration)
+
+    for integration in both:
+        # One look at the ledger's customer list, one batch creating the five.
+        assert requests_of(integration).count() - before[integration.pk] <= 2
+        assert Link.objects.filter(integration=integration, kind="customer").count() == 5
+    assert not Change.objects.exclude(state="done").exists()
