@@ -12,21 +12,11 @@ from django.utils import timezone
 from apps.integrations.models import Integration
 from apps.sync.models import SyncLogEntry
 from apps.timesheets.services import timesheet_approve, timesheet_submit
+from tests.accounts.conftest import JUST_AFTER_MIDNIGHT_UTC
 from tests.factories import TeamMemberFactory, TimeEntryFactory, TimesheetFactory
 from tests.staff import client_for
 
 pytestmark = pytest.mark.django_db
-
-# 02:30 UTC on Tuesday 10 March 2026 is 22:30 on Monday 9 March in New York (EDT starts 8 March).
-JUST_AFTER_MIDNIGHT_UTC = dt.datetime(2026, 3, 10, 2, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def new_york(org, monkeypatch):
-    org.time_zone = "America/New_York"
-    org.save(update_fields=["time_zone"])
-    monkeypatch.setattr(timezone, "now", lambda: JUST_AFTER_MIDNIGHT_UTC)
-    return org
 
 
 def _initial(response, name: str):
