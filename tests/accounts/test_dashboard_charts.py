@@ -114,3 +114,15 @@ def test_dashboard_queries_do_not_grow_with_sync_activity(new_york, as_alice):
         _entry(xero, "pulled", NOW - dt.timedelta(days=days))
         _entry(qbo, "failed", NOW - dt.timedelta(days=days))
     assert queries() == few
+
+
+def test_dashboard_says_nothing_is_owed_instead_of_an_empty_chart(new_york, as_alice):
+    page = as_alice.get(reverse("dashboard")).content.decode()
+    assert "Nothing is owed" in page and 'data-testid="ages-chart"' not in page
+
+
+def test_an_integration_without_activity_says_so(new_york, as_alice):
+    Integration.objects.create(organisation=new_york, provider="xero")
+    page = as_alice.get(reverse("dashboard")).content.decode()
+    assert "Nothing synced in the last 30 days." in page
+    assert 'data-testid="activity-chart"' not in page
