@@ -10,7 +10,7 @@ from apps.common.access import organisation_of
 from apps.common.forms import apply_errors
 
 from .forms import OrganisationSettingsForm
-from .selectors import dashboard_summary, receivables_by_age
+from .selectors import dashboard_summary
 from .services import organisation_settings_update
 
 
@@ -19,14 +19,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.user.organisation_id is None:
         # e.g. a superuser made with createsuperuser: say why every page is empty to them.
         return render(request, "accounts/no_organisation.html", status=403)
-    organisation = organisation_of(request)
-    ages, age_chart = receivables_by_age(organisation=organisation)
-    context = {
-        "summary": dashboard_summary(organisation=organisation),
-        "ages": ages,
-        "age_chart": age_chart,
-    }
-    return render(request, "accounts/dashboard.html", context)
+    summary = dashboard_summary(organisation=organisation_of(request))
+    return render(request, "accounts/dashboard.html", {"summary": summary})
 
 
 @login_required

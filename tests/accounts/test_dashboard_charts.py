@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.accounts.selectors import receivables_by_age
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
+from apps.invoices.receivables import receivables_by_age
 from apps.sync.models import SyncLogEntry
 from apps.sync.reporting import sync_activity
 from tests.accounts.conftest import JUST_AFTER_MIDNIGHT_UTC
@@ -50,16 +50,18 @@ def test_receivables_are_bucketed_by_days_past_due_in_the_organisations_today(ne
     _invoice(new_york, 400)
     _invoice(new_york, 200, status=Invoice.Status.PAID)  # paid: owed nothing
     _invoice(new_york, 200, status=Invoice.Status.DRAFT)  # never sent: not owed yet
-    buckets, chart = receivables_by_age(organisation=new_york)
-    assert [(b.label, b.count, b.amount) for b in buckets] == [
+    receivables = receivables_by_age(organisation=new_york)
+    assert [(b.label, b.count, b.amount) for b in receivables.buckets] == [
         ("Current", 3, Decimal("160.00")),
         ("1–30 days", 2, Decimal("220.00")),
         ("31–60 days", 2, Decimal("200.00")),
         ("61–90 days", 2, Decimal("400.00")),
         ("90+ days", 2, Decimal("1099.99")),
     ]
+    chart = receivables.chart
     tallest = max(chart.bars, key=lambda bar: bar.segments[0].height)
     assert tallest.label == "90+ days" and chart.top >= Decimal("1099.99")
+    assert receivables.owed == Decimal("2079.99")
 
 
 def _entry(integration, outcome, when):
