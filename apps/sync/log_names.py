@@ -35,7 +35,8 @@ class RecordName:
 
 
 def money(amount: Decimal, currency: str) -> str:
-    """ "$120.00", "£8.50", or "CHF 40.00" for a currency without a well-known sign."""
+    """Money as staff read it: "$120.00", "£8.50", or "CHF 40.00" for a currency without a
+    well-known sign."""
     text = f"{amount:,.2f}"
     symbol = SYMBOLS.get(currency)
     return f"{symbol}{text}" if symbol else f"{currency} {text}".strip()
