@@ -16,8 +16,9 @@ from apps.integrations.models import Integration
 
 from . import services
 from .forms import LogFilterForm
+from .log_names import name_entries, record_name
 from .models import Kind, SyncRun
-from .selectors import log_entries
+from .selectors import group_by_run, hidden_unchanged, log_entries
 
 LOG_PAGE_SIZE = 50
 
@@ -55,7 +56,8 @@ def retry_record(request: HttpRequest, pk: int, kind: str, object_id: int) -> Ht
     integration = get_for_organisation(Integration.objects.all(), request, pk=pk)
     if kind not in Kind.values:
         raise Http404("No such kind of record.")
-    label = f"{Kind(kind).label} #{object_id}"
+    organisation = integration.organisation
+    label = record_name(kind=kind, object_id=object_id, organisation=organisation).label
     if services.record_retry(integration=integration, kind=kind, object_id=object_id):
         messages.success(request, f"{label} goes to {integration.get_provider_display()} again.")
     else:
@@ -76,12 +78,22 @@ def _back(request: HttpRequest) -> str:
 @login_required
 @require_GET
 def log(request: HttpRequest) -> HttpResponse:
+    """The Sync Log: a page of entries named as people name their records, grouped by run."""
     organisation = organisation_of(request)
     form = LogFilterForm(request.GET or None, organisation=organisation)
-    entries = log_entries(organisation=organisation, filters=form.filters())
+    filters = form.filters()
+    entries = log_entries(organisation=organisation, filters=filters)
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    name_entries(rows, organisation=organisation)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "groups": group_by_run(rows),
+        "hidden_unchanged": hidden_unchanged(organisation=organisation, filters=filters),
+        "query": query.urlencode(),
+    }
     template = "sync/log.html#entries" if request.htmx else "sync/log.html"
     return render(request, template, context)

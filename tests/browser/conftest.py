@@ -45,3 +45,14 @@ def browser_page(monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+def log_in(page, base: str, username: str) -> None:
+    """Sign in through the login page, as staff do."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)

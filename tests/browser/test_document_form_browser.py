@@ -12,7 +12,7 @@ import pytest
 from apps.common.bounds import limit_of
 from apps.common.documents import DocumentLine
 from apps.invoices.models import Invoice
-from tests.browser.test_integrations_browser import _log_in
+from tests.browser.conftest import log_in
 from tests.factories import CustomerFactory, InvoiceFactory, ServiceItemFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,7 +70,7 @@ def test_choosing_items_fills_lines_and_a_non_taxable_item_adds_no_tax(
     browser_page, live_server, alice, stock, shots
 ):
     page = browser_page
-    _log_in(page, live_server.url, alice.username)
+    log_in(page, live_server.url, alice.username)
     page.goto(f"{live_server.url}/invoices/new/")
     assert page.input_value("input[name=tax_rate]") == "10.00"  # the organisation's default
     page.select_option("select[name=customer]", str(stock["customer"].pk))
@@ -103,7 +103,7 @@ def test_an_invoice_in_another_currency_is_refused_with_the_reason(
 ):
     invoice = InvoiceFactory(organisation=org, customer=stock["customer"], currency="EUR")
     page = browser_page
-    _log_in(page, live_server.url, alice.username)
+    log_in(page, live_server.url, alice.username)
     page.goto(f"{live_server.url}/invoices/{invoice.pk}/edit/")
     assert page.input_value("select[name=currency]") == "EUR"
     page.click("button.primary")
@@ -120,7 +120,7 @@ def test_a_number_too_large_for_its_column_is_an_error_beside_the_field(
     browser_page, live_server, alice, stock, shots
 ):
     page = browser_page
-    _log_in(page, live_server.url, alice.username)
+    log_in(page, live_server.url, alice.username)
     page.goto(f"{live_server.url}/invoices/new/")
     page.select_option("select[name=customer]", str(stock["customer"].pk))
     page.fill("[name=lines-0-description]", "Everything")
@@ -144,7 +144,7 @@ def test_a_customer_with_another_customers_email_is_warned_and_saved_only_when_a
 
     tom = CustomerFactory(organisation=org, display_name="Tom Green", email="tom@example.com")
     page = browser_page
-    _log_in(page, live_server.url, alice.username)
+    log_in(page, live_server.url, alice.username)
     page.goto(f"{live_server.url}/customers/new/")
     page.fill("[name=given_name]", "Thomas")
     page.fill("[name=family_name]", "Green")

@@ -7,20 +7,11 @@ import pytest
 
 from apps.integrations.models import Integration, Provider
 from apps.sync.models import SyncRun
-from tests.browser.conftest import SCREENSHOTS
-from tests.factories import PASSWORD
+from tests.browser.conftest import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PROVIDERS = [Provider.QUICKBOOKS, Provider.XERO]
-
-
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def _connect(page, base: str, provider: str, company_name: str) -> None:
@@ -60,7 +51,7 @@ def test_staff_connect_both_sandboxes_and_set_sync_per_integration(
     browser_page, sandbox, alice, organisation
 ):
     page = browser_page
-    _log_in(page, sandbox, alice.username)
+    log_in(page, sandbox, alice.username)
     _connect(page, sandbox, Provider.QUICKBOOKS, "Browser Books US")
     _connect(page, sandbox, Provider.XERO, "Browser Xero US")
     page.screenshot(path=str(SCREENSHOTS / "integrations-both-connected.png"), full_page=True)
@@ -113,7 +104,7 @@ def test_staff_connect_both_sandboxes_and_set_sync_per_integration(
 
 def test_declining_consent_in_the_browser_explains_what_to_do(browser_page, sandbox, alice):
     page = browser_page
-    _log_in(page, sandbox, alice.username)
+    log_in(page, sandbox, alice.username)
     page.goto(f"{sandbox}/settings/integrations/")
     page.get_by_test_id("connect-xero").click()
     page.wait_for_url(lambda url: "/sandbox/" in url)

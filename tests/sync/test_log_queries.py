@@ -50,3 +50,46 @@ def test_sync_log_queries_do_not_grow_with_its_entries(alice, connect, query):
     page = alice.get(url).content.decode()
     assert "Xero" in page
     assert _queries(alice, url) == few
+
+
+def _mixed(integration, records: dict, n: int) -> None:
+    """``n`` entries cycling through every kind of record, in runs of 7, some with no remote id
+    (their ledger link is read from the record's Link)."""
+    kinds = list(records)
+    run = None
+    for number in range(n):
+        if number % 7 == 0:
+            run = SyncRun.objects.create(integration=integration, trigger="pull", counts={})
+        kind = kinds[number % len(kinds)]
+        SyncLogEntry.objects.create(
+            run=run,
+            integration=integration,
+            kind=kind,
+            object_id=records[kind].pk,
+            remote_id="" if number % 3 == 0 else f"R{number}",
+            direction="pull" if number % 2 else "push",
+            outcome=["pushed", "pulled", "held_back", "failed", "retrying"][number % 5],
+        )
+
+
+def test_a_page_of_50_entries_of_every_kind_is_named_in_a_fixed_number_of_queries(
+    alice, org, connect
+):
+    from tests.sync.test_log_readable import make_records
+
+    records = make_records(org)
+    qbo, xero = connect("quickbooks"), connect("xero")
+    url = reverse("sync:log")
+    _mixed(qbo, records, 6)
+    few = _queries(alice, url)
+    _mixed(qbo, records, 25)
+    _mixed(xero, records, 25)
+    with CaptureQueriesContext(connection) as captured:
+        response = alice.get(url)
+    assert len(response.context["page"].object_list) == 50
+    assert "INV-0007 · Thomas Green" in response.content.decode()
+    assert len(captured) == few
+    # session, user, organisation; the count and the page; one per kind of record (6); the
+    # links of entries without a remote id; the hidden-unchanged count; the integration
+    # filter's choices; the health strip (integrations, their last runs, their waiting rows)
+    assert len(captured) <= 17, "\n".join(q["sql"][:90] for q in captured.captured_queries)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 
+from ..reporting import sync_activity
 from ..selectors import record_links
 
 register = template.Library()
@@ -13,3 +14,10 @@ def sync_links(kind: str, record) -> list:
     if record is None or record.pk is None:
         return []
     return record_links(organisation=record.organisation, kind=kind, object_id=record.pk)
+
+
+@register.inclusion_tag("sync/_activity.html")
+def sync_activity_chart(organisation) -> dict:
+    """``{% sync_activity_chart organisation %}``: the dashboard's last 30 days of records
+    pushed, pulled and failed, one chart per integration, with the numbers as text."""
+    return {"activity": sync_activity(organisation=organisation)}
