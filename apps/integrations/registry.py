@@ -25,10 +25,12 @@ from .quickbooks import adapter as quickbooks_adapter
 from .quickbooks import auth as quickbooks_auth
 from .quickbooks import capabilities as quickbooks_capabilities
 from .quickbooks import notifications as quickbooks_notifications
+from .quickbooks import web as quickbooks_web
 from .xero import adapter as xero_adapter
 from .xero import auth as xero_auth
 from .xero import capabilities as xero_capabilities
 from .xero import notifications as xero_notifications
+from .xero import web as xero_web
 
 if TYPE_CHECKING:
     from .models import Integration
@@ -61,6 +63,10 @@ class ProviderEntry:
     company_reader: Callable[..., CompanyFacts]
     webhook: Webhook
     capabilities: Capabilities
+    # The ledger's own web page per kind of record ("open in …"), and the sandbox console's page
+    # name where the local sandbox has one: templates with ``{id}``.
+    pages: dict[str, str]
+    sandbox_pages: dict[str, str]
 
 
 PROVIDERS: dict[str, ProviderEntry] = {
@@ -79,6 +85,8 @@ PROVIDERS: dict[str, ProviderEntry] = {
                 mention=quickbooks_notifications.mention,
             ),
             capabilities=quickbooks_capabilities.CAPABILITIES,
+            pages=quickbooks_web.PAGES,
+            sandbox_pages=quickbooks_web.SANDBOX_PAGES,
         ),
         ProviderEntry(
             name="xero",
@@ -93,6 +101,8 @@ PROVIDERS: dict[str, ProviderEntry] = {
                 mention=xero_notifications.mention,
             ),
             capabilities=xero_capabilities.CAPABILITIES,
+            pages=xero_web.PAGES,
+            sandbox_pages=xero_web.SANDBOX_PAGES,
         ),
     )
 }
