@@ -19,13 +19,13 @@ from apps.customers.models import Customer
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
-from apps.sync import nightly_export as export_module
-from apps.sync.adapters import adapter_for
-from apps.sync.benchmark_data import (
+from apps.sandbox.tools.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
     sent_invoices_create,
 )
+from apps.sync import nightly_export as export_module
+from apps.sync.adapters import adapter_for
 from apps.sync.errors import TransientError
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun
 from apps.sync.nightly import (

@@ -1,4 +1,4 @@
-"""``manage.py benchmark_sync --invoices N [--json]``: see apps.sync.benchmark.
+"""``manage.py benchmark_sync --invoices N [--json]``: see apps.sandbox.tools.benchmark.
 
 Starts its own sandbox server (gunicorn on a free 127.0.0.1 port) and Celery worker, on the
 PostgreSQL database and Redis of DATABASE_URL / REDIS_URL. Exit status: 0 every record landed
@@ -12,7 +12,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.sync.benchmark import BenchmarkError, benchmark_run
+from apps.sandbox.tools.benchmark import BenchmarkError, benchmark_run
 
 LABELS = {"quickbooks": "QuickBooks", "xero": "Xero"}
 

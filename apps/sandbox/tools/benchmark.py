@@ -37,6 +37,8 @@ from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
 from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.models import SandboxApp, SandboxCompany, SandboxRequest
+from apps.sync.models import SyncRun
+from apps.sync.runs import run_start
 
 from .benchmark_data import (
     customers_create,
@@ -44,8 +46,6 @@ from .benchmark_data import (
     sandbox_tally,
     sent_invoices_create,
 )
-from .models import SyncRun
-from .runs import run_start
 
 PROVIDERS = ("quickbooks", "xero")
 START_TIMEOUT = 60.0
@@ -266,8 +266,8 @@ def request_mark() -> int:
 
 
 def _run_on_worker(worker: Worker, integrations: list[Integration], trigger: str) -> list[SyncRun]:
-    from .nightly_tasks import export_invoices_now
-    from .tasks import sync_now_task
+    from apps.sync.nightly_tasks import export_invoices_now
+    from apps.sync.tasks import sync_now_task
 
     runs = []
     for integration in integrations:
