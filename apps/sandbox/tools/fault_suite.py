@@ -30,18 +30,10 @@ from apps.sync.fault_points import KILL_AT
 from apps.sync.models import Change, SyncRun, SyncState
 from apps.sync.runs import run_start
 
-from .benchmark import (
-    PROVIDERS,
-    Worker,
-    request_mark,
-    require_real_services,
-    sandbox_server,
-    sandbox_webhooks_off,
-    stop,
-    worker_start,
-)
+from .benchmark import PROVIDERS, request_mark, sandbox_webhooks_off
 from .benchmark_data import customers_create, sandbox_integration_connect, sent_invoices_create
 from .fault_checks import Row, export_row, pull_row
+from .processes import Worker, require_real_services, sandbox_server, stop, worker_start
 
 SWEEP_EVERY = 2.0
 

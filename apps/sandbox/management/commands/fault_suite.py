@@ -13,9 +13,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.sandbox.tools.benchmark import BenchmarkError
 from apps.sandbox.tools.fault_checks import table
 from apps.sandbox.tools.fault_suite import FAULTS, SHORT, fault_suite_run
+from apps.sandbox.tools.processes import BenchmarkError
 
 
 class Command(BaseCommand):
