@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -67,7 +68,7 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(sends=2, edits=1, burst=4, organisations=2, per_organisation=2, timeout=90)
+        return cls(sends=2, edits=1, burst=3, organisations=2, per_organisation=2, timeout=90)
 
 
 @dataclass
@@ -81,6 +82,11 @@ class Lab:
     last_sweep: float = 0.0
     tenants: list[Tenant] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def note(self, what: str) -> None:
+        """Progress on stderr: a long run says where it is."""
+        print(f"[{time.monotonic() - self.started:7.1f} s] {what}", file=sys.stderr, flush=True)
 
     def start_worker(self, processes: int) -> Worker:
         self.stop_worker()
@@ -96,6 +102,8 @@ class Lab:
         if self.worker is None:
             return
         pool = pool_pids(self.worker.process.pid)
+        # Cold shutdown: whatever still runs is left in the run's own queue, never read again.
+        self.worker.process.send_signal(signal.SIGQUIT)
         stop(self.worker.process)
         for pid in pool:
             with suppress(ProcessLookupError):
@@ -111,18 +119,24 @@ class Lab:
             app.send_task(SWEEP_TASK, queue=self.queue)
             self.last_sweep = time.monotonic()
 
-    def tenants_ready(self, count: int, label: str, timeout: float) -> list[Tenant]:
-        """``count`` new connected organisations, pulled once (as connecting does) and settled."""
+    def tenants_ready(self, sizes: Sizes) -> dict[str, list[Tenant]]:
+        """Every scenario's new connected organisations, pulled once (as connecting does) and
+        settled before the first scenario starts."""
         from apps.sync.tasks import PULL_TASK
         from config.celery import app
 
         tag = uuid.uuid4().hex[:6]
-        tenants = [tenant_create(f"Events {label} {tag} {k:02d}") for k in range(count)]
-        for integration in (i for t in tenants for i in t.integrations):
+        counts = {"sends": 1, "burst": 1, "fair1": sizes.organisations}
+        counts["fair2"] = sizes.organisations
+        groups = {
+            label: [tenant_create(f"Events {label} {tag} {k:02d}") for k in range(count)]
+            for label, count in counts.items()
+        }
+        self.tenants = [tenant for group in groups.values() for tenant in group]
+        for integration in (i for t in self.tenants for i in t.integrations):
             app.send_task(PULL_TASK, (integration.pk,), queue=self.queue)
-        settle(tenants, timeout, self.tick)
-        self.tenants += tenants
-        return tenants
+        settle(self.tenants, sizes.timeout, self.tick)
+        return groups
 
 
 @contextmanager
@@ -152,10 +166,9 @@ def default_queue(queue: str):
 
 
 # --- the scenarios ----------------------------------------------------------------------------
-def one_by_one(lab: Lab, sizes: Sizes) -> dict:
+def one_by_one(lab: Lab, sizes: Sizes, tenant: Tenant) -> dict:
     """Sends with a new customer each, the next once the last is in both ledgers; then edits
     in one ledger of invoices already in both, the next once the last reached the other."""
-    [tenant] = lab.tenants_ready(1, "sends", sizes.timeout)
     tag, arrivals = uuid.uuid4().hex[:6], Arrivals([tenant])
     mark, cpu = request_mark(), lab.worker.cpu_seconds()
     deadline = time.monotonic() + sizes.timeout
@@ -179,6 +192,7 @@ def one_by_one(lab: Lab, sizes: Sizes) -> dict:
             "refused_429": refused,
         }
     lab.sent += arrivals.sent
+    lab.note(f"{sizes.sends} sends one at a time: done")
     figures["edits"] = edits(lab, tenant, arrivals.sent, sizes)
     return figures
 
@@ -209,9 +223,8 @@ def edits(lab: Lab, tenant: Tenant, sent: list[Sent], sizes: Sizes) -> dict:
     }  # fmt: skip
 
 
-def burst(lab: Lab, sizes: Sizes) -> dict:
+def burst(lab: Lab, sizes: Sizes, tenant: Tenant) -> dict:
     """``burst`` sends as fast as one member of staff's session can make them."""
-    [tenant] = lab.tenants_ready(1, "burst", sizes.timeout)
     tag, arrivals = uuid.uuid4().hex[:6], Arrivals([tenant])
     mark, cpu, started = request_mark(), lab.worker.cpu_seconds(), time.monotonic()
     arrivals.add(sends_in_thread(tenant.organisation, 0, sizes.burst, tag, close=False))
@@ -235,11 +248,10 @@ def burst(lab: Lab, sizes: Sizes) -> dict:
     return figures
 
 
-def organisations(lab: Lab, sizes: Sizes, processes: int) -> dict:
+def organisations(lab: Lab, sizes: Sizes, processes: int, tenants: list[Tenant]) -> dict:
     """Each organisation's staff send their invoices at the same time as the others'."""
     if lab.processes != processes:
         lab.start_worker(processes)
-    tenants = lab.tenants_ready(sizes.organisations, f"fair{processes}", sizes.timeout)
     tag, arrivals = uuid.uuid4().hex[:6], Arrivals(tenants)
     cpu, started = lab.worker.cpu_seconds(), time.monotonic()
     with ThreadPoolExecutor(max_workers=len(tenants)) as staff:
@@ -249,7 +261,6 @@ def organisations(lab: Lab, sizes: Sizes, processes: int) -> dict:
         for sent in batches:
             arrivals.add(sent)
     arrivals.wait(sizes.timeout, lab.tick)
-    settle(tenants, 120.0, lab.tick)
     lab.sent += arrivals.sent
     total = sizes.organisations * sizes.per_organisation
     span = _span(arrivals)
@@ -309,12 +320,20 @@ def events_run(sizes: Sizes, *, rate_window: float = 60.0) -> dict:
         with webhooks_to(site), default_queue(queue):
             try:
                 lab.start_worker(sizes.processes)
+                lab.note(f"server on {site}, worker started")
                 figures = {"sandbox_url": site, "worker_processes": sizes.processes}
-                figures["one_by_one"] = one_by_one(lab, sizes)
-                figures["burst"] = burst(lab, sizes)
+                groups = lab.tenants_ready(sizes)
+                lab.note(f"{len(lab.tenants)} organisations connected and pulled")
+                figures["one_by_one"] = one_by_one(lab, sizes, *groups["sends"])
+                lab.note(f"sends and edits one at a time: {figures['one_by_one']}")
+                figures["burst"] = burst(lab, sizes, *groups["burst"])
+                lab.note(f"burst: {figures['burst']}")
                 # The worker already running first: one restart fewer.
                 order = sorted((1, 2), key=lambda n: n != sizes.processes)
-                fairness = {n: organisations(lab, sizes, n) for n in order}
+                fairness = {}
+                for n in order:
+                    fairness[n] = organisations(lab, sizes, n, groups[f"fair{n}"])
+                    lab.note(f"organisations, {n} worker process(es): {fairness[n]}")
                 one, two = fairness[1], fairness[2]
                 figures["organisations"] = [one, two]
                 figures["throughput_ratio_2_to_1"] = (
@@ -322,7 +341,10 @@ def events_run(sizes: Sizes, *, rate_window: float = 60.0) -> dict:
                     if one["invoices_per_second"] and two["invoices_per_second"]
                     else None
                 )
+                settle(lab.tenants, 120.0, lab.tick)  # late echoes could still make copies
+                lab.note("settled; counting every ledger against the hub")
                 figures["tally"] = tally(lab.tenants, lab.sent)
+                lab.note("counted")
                 return figures
             finally:
                 lab.stop_worker()

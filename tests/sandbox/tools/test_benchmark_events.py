@@ -60,7 +60,7 @@ def test_quick_event_benchmark_prints_every_figure_and_lands_everything_once(set
         "Send → in both ledgers, p95 over 2",
         "Edit in QuickBooks → in Xero, p95 over 1",
         "Edit in Xero → in QuickBooks, p95 over 1",
-        "Burst of 4 sends",
+        "Burst of 3 sends",
         "2 organisations × 2 invoices with 1 worker process(es)",
         "Throughput, 2 worker processes / 1",
         "Hub CPU per invoice",
