@@ -180,8 +180,8 @@ def one_by_one(lab: Lab, sizes: Sizes, tenant: Tenant) -> dict:
         "sends": sizes.sends,
         "hub_cpu_ms_per_invoice": _ms(lab.worker.cpu_seconds() - cpu, sizes.sends),
         "p95_seconds": {
-            "both": p95(_arrived(arrivals, None)),
-            **{p: p95(_arrived(arrivals, p)) for p in PROVIDERS},
+            "both": p95(*_arrived(arrivals, None)),
+            **{p: p95(*_arrived(arrivals, p)) for p in PROVIDERS},
         },
         "not_arrived": len(arrivals.pending()),
     }
@@ -217,10 +217,13 @@ def edits(lab: Lab, tenant: Tenant, sent: list[Sent], sizes: Sizes) -> dict:
         lab.tick()
     settle([tenant], 120.0, lab.tick)
     return {
-        f"{p}_to_{PROVIDERS[1 - i]}": {"edits": len(seconds[p]) + missed[p], "p95_seconds": p95(
-            seconds[p]), "not_arrived": missed[p]}
-        for i, p in enumerate(PROVIDERS)
-    }  # fmt: skip
+        f"{source}_to_{target}": {
+            "edits": len(seconds[source]) + missed[source],
+            "p95_seconds": p95(seconds[source], missed[source]),
+            "not_arrived": missed[source],
+        }
+        for source, target in zip(PROVIDERS, reversed(PROVIDERS), strict=True)
+    }
 
 
 def burst(lab: Lab, sizes: Sizes, tenant: Tenant) -> dict:
@@ -285,9 +288,10 @@ def _ms(cpu_seconds: float, invoices: int) -> float:
     return round(cpu_seconds * 1000 / invoices, 2) if invoices else 0.0
 
 
-def _arrived(arrivals: Arrivals, provider: str | None) -> list[float]:
-    values = (arrivals.seconds(s, provider) for s in arrivals.sent)
-    return [v for v in values if v is not None]
+def _arrived(arrivals: Arrivals, provider: str | None) -> tuple[list[float], int]:
+    """Seconds from send to ledger (both when ``provider`` is None), and how many never came."""
+    values = [arrivals.seconds(s, provider) for s in arrivals.sent]
+    return [v for v in values if v is not None], values.count(None)
 
 
 def _span(arrivals: Arrivals) -> float | None:

@@ -28,12 +28,14 @@ QUIET_SECONDS = 2.0
 WAITING = (Change.State.PENDING, Change.State.IN_PROGRESS)
 
 
-def p95(values: list[float]) -> float | None:
-    """The nearest-rank 95th percentile."""
-    if not values:
+def p95(values: list[float], missing: int = 0) -> float | None:
+    """The nearest-rank 95th percentile, counting what never arrived (``missing``) as slower
+    than everything: None when the percentile falls on one of those, or there is nothing."""
+    ordered = sorted(values) + [math.inf] * missing
+    if not ordered:
         return None
-    ordered = sorted(values)
-    return round(ordered[math.ceil(0.95 * len(ordered)) - 1], 2)
+    found = ordered[math.ceil(0.95 * len(ordered)) - 1]
+    return None if math.isinf(found) else round(found, 2)
 
 
 def landed_at(integration: Integration, numbers: list[str]) -> dict[str, datetime]:

@@ -11,7 +11,7 @@ def _both(values: dict, key: str) -> str:
 
 
 def _seconds(value) -> str:
-    return "not all arrived" if value is None else f"{value} s"
+    return "over the time-out (too many did not arrive)" if value is None else f"{value} s"
 
 
 def events_report_lines(figures: dict) -> list[str]:
