@@ -4,7 +4,8 @@ Layout: ``gateway`` (every API request: token, company, limits, faults, log, ide
 ``store`` (records; every save bumps the version and notifies), ``webhooks`` (signed
 notifications, redelivered), ``oauth`` + ``oauth_views`` (both providers), ``control`` (fault
 injection, request log), ``console`` (staff pages), ``quickbooks/`` (the QBO Accounting API) and
-``xero/`` (the Xero Accounting API).
+``xero/`` (the Xero Accounting API); ``tools/`` (the sync benchmark and the fault suite, which
+run the product's processes against these servers).
 
 Settings read here besides those in config/settings.py, for tests:
 ``SANDBOX_LIMITS`` (e.g. ``{"quickbooks": {"minute": 3}}`` lowers a limit),

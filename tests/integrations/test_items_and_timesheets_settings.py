@@ -106,7 +106,7 @@ def test_xero_settings_say_timesheets_go_to_quickbooks_only(client, alice, make_
 @pytest.fixture
 def qbo_live(sandbox, settings, organisation):
     """A QuickBooks sandbox company connected to alice's organisation, over real HTTP."""
-    from apps.sync.benchmark_data import sandbox_integration_connect
+    from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
 
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     return sandbox_integration_connect(organisation=organisation, provider=QBO, nightly=False)

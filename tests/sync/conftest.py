@@ -142,7 +142,7 @@ def live_org(transactional_db):
 @pytest.fixture
 def both(sandboxes, live_org):
     """QuickBooks Online and Xero, each a fresh sandbox company, connected at once."""
-    from apps.sync.benchmark_data import sandbox_integration_connect
+    from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
 
     return tuple(
         sandbox_integration_connect(organisation=live_org, provider=provider, nightly=False)

@@ -21,12 +21,12 @@ from apps.integrations.models import Integration
 from apps.integrations.registry import adapter_for
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
-from apps.sync import push_batch as export_module
-from apps.sync.benchmark_data import (
+from apps.sandbox.tools.benchmark_data import (
     customers_create,
     sandbox_integration_connect,
     sent_invoices_create,
 )
+from apps.sync import push_batch as export_module
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun
 from apps.sync.nightly import (
     CATCH_UP_NAME,

@@ -188,7 +188,7 @@ def test_the_nightly_export_and_an_event_drain_send_the_same_invoice_alike(
     sandboxes, live_org, live_hub, provider, monkeypatch
 ):
     from apps.integrations.models import Integration
-    from apps.sync.benchmark_data import sandbox_integration_connect
+    from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
     from apps.sync.nightly_export import nightly_export_run
     from apps.sync.recorder import queue_for
 

@@ -36,7 +36,7 @@ REGIONS = {
 
 
 def connect_both(sandboxes, region: str):
-    from apps.sync.benchmark_data import sandbox_integration_connect
+    from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
 
     country, currency, _ = REGIONS[region]
     org = OrganisationFactory(name=f"Harbour {region}", country=country, currency=currency)

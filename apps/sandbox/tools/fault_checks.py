@@ -11,9 +11,9 @@ from apps.accounts.models import Organisation
 from apps.customers.models import Customer
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice
+from apps.sync.models import Change, Link, SyncRun
 
 from .benchmark_data import sandbox_tally
-from .models import Change, Link, SyncRun
 
 STUCK = (Change.State.PENDING, Change.State.IN_PROGRESS, Change.State.FAILED)
 

@@ -1,4 +1,5 @@
-"""``manage.py fault_suite [--invoices N] [--fault NAME ...] [--short]``: see apps.sync.fault_suite.
+"""``manage.py fault_suite [--invoices N] [--fault NAME ...] [--short]``: see
+apps.sandbox.tools.fault_suite.
 
 Starts its own sandbox server (gunicorn on a free 127.0.0.1 port) and Celery workers, on the
 PostgreSQL database and Redis of DATABASE_URL / REDIS_URL. Prints one row per fault:
@@ -12,9 +13,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.sync.benchmark import BenchmarkError
-from apps.sync.fault_checks import table
-from apps.sync.fault_suite import FAULTS, SHORT, fault_suite_run
+from apps.sandbox.tools.fault_checks import table
+from apps.sandbox.tools.fault_suite import FAULTS, SHORT, fault_suite_run
+from apps.sandbox.tools.processes import BenchmarkError
 
 
 class Command(BaseCommand):

@@ -29,8 +29,7 @@ from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.companies import company_create
 from apps.sandbox.models import SandboxCompany, SandboxRecord
 from apps.sandbox.oauth import token_issue
-
-from .models import Change, Kind
+from apps.sync.models import Change, Kind
 
 SCOPES = {
     "quickbooks": "com.intuit.quickbooks.accounting",

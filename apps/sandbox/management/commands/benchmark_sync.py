@@ -1,4 +1,6 @@
-"""``manage.py benchmark_sync --invoices N [--json]``: see apps.sync.benchmark.
+"""``manage.py benchmark_sync --invoices N [--json]`` (the nightly export) and
+``manage.py benchmark_sync --mode events [--quick]`` (sends as staff make them, webhooks on): see
+apps.sandbox.tools.benchmark and apps.sandbox.tools.event_bench.
 
 Starts its own sandbox server (gunicorn on a free 127.0.0.1 port) and Celery worker, on the
 PostgreSQL database and Redis of DATABASE_URL / REDIS_URL. Exit status: 0 every record landed
@@ -9,11 +11,16 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import fields
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.sync.benchmark import BenchmarkError, benchmark_run
+from apps.sandbox.tools.benchmark import benchmark_run
+from apps.sandbox.tools.event_bench import Sizes, events_run
+from apps.sandbox.tools.event_report import events_all_landed, events_report_lines
+from apps.sandbox.tools.processes import BenchmarkError
 
+SIZES = [size for size in fields(Sizes) if size.name != "timeout"]
 LABELS = {"quickbooks": "QuickBooks", "xero": "Xero"}
 
 
@@ -26,7 +33,24 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--invoices", type=int, required=True, metavar="N")
+        parser.add_argument(
+            "--mode",
+            choices=["nightly", "events"],
+            default="nightly",
+            help="nightly: the export of --invoices N; events: sends one by one, a burst, many "
+            "organisations, with webhooks on and a prefork worker",
+        )
+        parser.add_argument("--invoices", type=int, metavar="N", help="nightly mode: N invoices")
+        events = parser.add_argument_group("events mode (defaults: the figures of the README)")
+        for size in SIZES:
+            events.add_argument(
+                f"--{size.name.replace('_', '-')}",
+                type=int,
+                default=None,
+                metavar="N",
+                help=f"default {size.default}",
+            )
+        events.add_argument("--quick", action="store_true", help="tiny sizes, for a test")
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
         parser.add_argument(
             "--rate-window",
@@ -35,17 +59,46 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="length of the sandbox's rate-limit minute (default 60: the real limits)",
         )
-        parser.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            metavar="SECONDS",
+            help="nightly: per phase (default 3600); events: per scenario (default 1800)",
+        )
 
-    def handle(self, *args, invoices, json, rate_window, timeout, **options):
-        if invoices < 1:
+    def handle(self, *args, mode, invoices, json, rate_window, timeout, quick, **options):
+        if mode == "events":
+            options["timeout"] = timeout
+            return self._events(options, quick=quick, as_json=json, rate_window=rate_window)
+        if invoices is None or invoices < 1:
             raise CommandError("--invoices must be at least 1.", returncode=2)
         try:
-            figures = benchmark_run(invoices=invoices, rate_window=rate_window, timeout=timeout)
+            figures = benchmark_run(
+                invoices=invoices, rate_window=rate_window, timeout=timeout or 3600.0
+            )
         except BenchmarkError as exc:
             raise CommandError(exc.message, returncode=2) from exc
         self.stdout.write(_dumps(figures) if json else "\n".join(report_lines(figures)))
         if not all_landed(figures):
+            sys.exit(1)
+
+    def _events(self, options: dict, *, quick: bool, as_json: bool, rate_window: float) -> None:
+        sizes = Sizes.quick() if quick else Sizes()
+        for size in fields(Sizes):
+            if options.get(size.name) is not None:
+                setattr(sizes, size.name, options[size.name])
+        if min(sizes.sends, sizes.burst, sizes.organisations, sizes.per_organisation) < 1:
+            raise CommandError("Every size must be at least 1.", returncode=2)
+        if sizes.processes not in (1, 2) or 2 * sizes.edits > sizes.sends:
+            raise CommandError(
+                "--processes is 1 or 2, and --edits at most half of --sends.", returncode=2
+            )
+        try:
+            figures = events_run(sizes, rate_window=rate_window)
+        except BenchmarkError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
+        self.stdout.write(_dumps(figures) if as_json else "\n".join(events_report_lines(figures)))
+        if not events_all_landed(figures):
             sys.exit(1)
 
 

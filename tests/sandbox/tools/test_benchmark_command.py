@@ -12,8 +12,8 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from apps.sandbox.apps_registry import ensure_default_apps
+from apps.sandbox.management.commands.benchmark_sync import report_lines
 from apps.sandbox.models import SandboxWebhookDelivery
-from apps.sync.management.commands.benchmark_sync import report_lines
 from tests.sync.real_services import needs_postgres_and_redis
 
 real_services = needs_postgres_and_redis("the benchmark")

@@ -10,8 +10,8 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 
 from apps.invoices.models import Invoice
-from apps.sync.fault_checks import Row, table
-from apps.sync.fault_suite import SHORT, fault_suite_run
+from apps.sandbox.tools.fault_checks import Row, table
+from apps.sandbox.tools.fault_suite import SHORT, fault_suite_run
 from apps.sync.models import SyncRun
 from tests.sync.real_services import needs_postgres_and_redis
 

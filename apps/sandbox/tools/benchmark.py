@@ -12,24 +12,11 @@ All three share the PostgreSQL database and Redis of this process. The sandbox's
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
 
-import requests
-from cryptography.fernet import Fernet
-from django.conf import settings
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max
 from django.utils import timezone
 
@@ -37,6 +24,8 @@ from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
 from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.models import SandboxApp, SandboxCompany, SandboxRequest
+from apps.sync.models import SyncRun
+from apps.sync.runs import run_start
 
 from .benchmark_data import (
     customers_create,
@@ -44,36 +33,16 @@ from .benchmark_data import (
     sandbox_tally,
     sent_invoices_create,
 )
-from .models import SyncRun
-from .runs import run_start
+from .processes import (
+    BenchmarkError,
+    Worker,
+    require_real_services,
+    sandbox_server,
+    stop,
+    worker_start,
+)
 
 PROVIDERS = ("quickbooks", "xero")
-START_TIMEOUT = 60.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-class BenchmarkError(Exception):
-    """The benchmark cannot run here; ``message`` says what is missing."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass
-class Worker:
-    process: subprocess.Popen
-    queue: str
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-    def memory_kb(self, name: str) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith(f"{name}:"):
-                return int(line.split()[1])
-        return 0
 
 
 @dataclass
@@ -119,131 +88,6 @@ def _per_minute(count: int, seconds: float | None) -> float | None:
     return round(count * 60 / seconds, 1) if seconds else None
 
 
-def require_real_services() -> None:
-    if connection.vendor != "postgresql" or not settings.REDIS_URL:
-        raise BenchmarkError(
-            "benchmark_sync runs against PostgreSQL and Redis: set DATABASE_URL=postgres://… "
-            "and REDIS_URL=redis://… (see README, Performance)."
-        )
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        raise BenchmarkError("The database has unapplied migrations: run manage.py migrate first.")
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = db.get("HOST") or "127.0.0.1"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def child_env(site_url: str, rate_window: float) -> dict:
-    """The children run as production would (DEBUG off: no query log in memory), on this
-    process's database, Redis and token keys, with the providers pointed at ``site_url``."""
-    if not settings.TOKEN_ENCRYPTION_KEYS:
-        # The tokens this run stores are encrypted with a key made for it, handed to the worker.
-        settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("QBO_", "XERO_", "SANDBOX_"))
-    }
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=settings.SECRET_KEY,
-        SANDBOX_ENABLED="true",
-        SANDBOX_RATE_WINDOW_SECONDS=str(rate_window),
-        DATABASE_URL=database_url(),
-        REDIS_URL=settings.REDIS_URL,
-        SITE_URL=site_url,
-        TOKEN_ENCRYPTION_KEYS=",".join(settings.TOKEN_ENCRYPTION_KEYS),
-        OAUTHLIB_INSECURE_TRANSPORT="1",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    return env
-
-
-def _wait_until(check: Callable[[], bool], what: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchmarkError(f"The {what} exited at start (status {process.returncode}).")
-        if check():
-            return
-        time.sleep(0.2)
-    raise BenchmarkError(f"The {what} did not start within {START_TIMEOUT:.0f} s.")
-
-
-def _serving(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-@contextmanager
-def sandbox_server(*, rate_window: float, label: str = "benchmark", **extra_env):
-    """The sandbox server on a free port: (its URL, the children's environment, the log file
-    the children write to, the queue name they use). Stopped by its process id on the way out."""
-    port = free_port()
-    site = f"http://127.0.0.1:{port}"
-    env = child_env(site, rate_window) | extra_env
-    queue = f"{label}-{uuid.uuid4().hex[:8]}"
-    logs = Path(settings.VAR_DIR) / "benchmark"
-    logs.mkdir(parents=True, exist_ok=True)
-    log = (logs / f"{queue}.log").open("w")
-    # A TERM (timeout, Ctrl-C from a supervisor) still stops the children below.
-    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    # Two processes of threads, each closing its database connection after the request: the
-    # database is shared with everyone else's work, and the sandbox's speed is not measured.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--timeout", "130"],
-        env={**env, "CONN_MAX_AGE": "0"}, stdout=log, stderr=subprocess.STDOUT,
-        cwd=settings.BASE_DIR,
-    )  # fmt: skip
-    try:
-        discovery = f"{site}/sandbox/quickbooks/.well-known/openid_configuration"
-        _wait_until(lambda: _serving(discovery), "sandbox server", server)
-        yield site, env, log, queue
-    finally:
-        stop(server)
-        log.close()
-        signal.signal(signal.SIGTERM, previous)
-
-
-def worker_start(env: dict, log, queue: str, *, concurrency: int = 4, name: str = "") -> Worker:
-    """A Celery worker (threads) on ``queue``, answering a ping before this returns."""
-    hostname = f"{queue}{name}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads",
-         "--concurrency", str(concurrency), "--queues", queue, "--loglevel", "INFO",
-         "--hostname", f"{hostname}@%h", "--without-gossip", "--without-mingle"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
-    )  # fmt: skip
-    _wait_until(lambda: _worker_ready(hostname), "Celery worker", process)
-    return Worker(process, queue)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @contextmanager
 def started(*, rate_window: float, concurrency: int = 4):
     """The sandbox server and the worker, stopped (by their own process ids) on the way out."""
@@ -255,19 +99,13 @@ def started(*, rate_window: float, concurrency: int = 4):
             stop(worker.process)
 
 
-def _worker_ready(queue: str) -> bool:
-    from config.celery import app
-
-    return bool(app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=0.5))
-
-
 def request_mark() -> int:
     return SandboxRequest.objects.aggregate(last=Max("pk"))["last"] or 0
 
 
 def _run_on_worker(worker: Worker, integrations: list[Integration], trigger: str) -> list[SyncRun]:
-    from .nightly_tasks import export_invoices_now
-    from .tasks import sync_now_task
+    from apps.sync.nightly_tasks import export_invoices_now
+    from apps.sync.tasks import sync_now_task
 
     runs = []
     for integration in integrations:

@@ -1,13 +1,13 @@
 """``manage.py fault_suite``: crash, lose and refuse things under real processes, then check every
 ledger against the hub.
 
-It runs as the benchmark does (apps.sync.benchmark): the sandbox server under gunicorn on a free
-port and real Celery workers, on the PostgreSQL database and Redis of this process, with a queue
-of their own. Each fault gets a new organisation connected to a new QuickBooks company and a new
-Xero tenant, N customers and N sent invoices waiting; the fault strikes; then, as beat would, the
-sweep runs every few seconds on a healthy worker until the outbox is settled, and a last pull of
-every integration reads the ledgers back. The row counts what is wrong afterwards. See
-docs/crash-safety.md for each fault and what it proves.
+It runs as the benchmark does (apps.sandbox.tools.benchmark): the sandbox server under gunicorn
+on a free port and real Celery workers, on the PostgreSQL database and Redis of this process,
+with a queue of their own. Each fault gets a new organisation connected to a new QuickBooks
+company and a new Xero tenant, N customers and N sent invoices waiting; the fault strikes; then,
+as beat would, the sweep runs every few seconds on a healthy worker until the outbox is settled,
+and a last pull of every integration reads the ledgers back. The row counts what is wrong
+afterwards. See docs/crash-safety.md for each fault and what it proves.
 """
 
 from __future__ import annotations
@@ -26,22 +26,14 @@ from apps.accounts.models import Organisation
 from apps.integrations.models import Integration
 from apps.sandbox.control import fault_inject
 from apps.sandbox.models import SandboxCompany, SandboxRequest
+from apps.sync.fault_points import KILL_AT
+from apps.sync.models import Change, SyncRun, SyncState
+from apps.sync.runs import run_start
 
-from .benchmark import (
-    PROVIDERS,
-    Worker,
-    request_mark,
-    require_real_services,
-    sandbox_server,
-    sandbox_webhooks_off,
-    stop,
-    worker_start,
-)
+from .benchmark import PROVIDERS, request_mark, sandbox_webhooks_off
 from .benchmark_data import customers_create, sandbox_integration_connect, sent_invoices_create
 from .fault_checks import Row, export_row, pull_row
-from .fault_points import KILL_AT
-from .models import Change, SyncRun, SyncState
-from .runs import run_start
+from .processes import Worker, require_real_services, sandbox_server, stop, worker_start
 
 SWEEP_EVERY = 2.0
 
@@ -110,21 +102,21 @@ def fixture(lab: Lab, *, nightly: bool) -> Fixture:
 
 # --- what sets each fault off ----------------------------------------------------------------
 def export_now(lab: Lab, fix: Fixture) -> None:
-    from .nightly_tasks import EXPORT_NOW_TASK
+    from apps.sync.nightly_tasks import EXPORT_NOW_TASK
 
     for integration in fix.integrations:
         lab.send(EXPORT_NOW_TASK, run_start(integration=integration, trigger="nightly").pk)
 
 
 def drain_now(lab: Lab, fix: Fixture) -> None:
-    from .tasks import DRAIN_TASK
+    from apps.sync.tasks import DRAIN_TASK
 
     for integration in fix.integrations:
         lab.send(DRAIN_TASK, integration.pk)
 
 
 def pull_now(lab: Lab, integrations: list[Integration]) -> None:
-    from .tasks import PULL_TASK
+    from apps.sync.tasks import PULL_TASK
 
     for integration in integrations:
         lab.send(PULL_TASK, integration.pk)
@@ -255,7 +247,7 @@ def settle(lab: Lab, integrations: list[Integration], *, pulls: bool = False) ->
     every run is closed. Once the outbox is quiet, open runs get one claim timeout and a few
     sweeps more (the sweep closes a dead worker's run after one), no more: the row then shows
     them."""
-    from .tasks import SWEEP_TASK
+    from apps.sync.tasks import SWEEP_TASK
 
     if not lab.alive():
         lab.worker()
