@@ -32,9 +32,9 @@ CLAIM = timedelta(minutes=5)
 
 
 def review_settings_for(integration) -> ReviewSettings:
-    """The integration's wording, created with the defaults on first use."""
-    review_settings, _ = ReviewSettings.objects.get_or_create(integration=integration)
-    return review_settings
+    """The integration's wording: the defaults (unsaved) until staff save their own."""
+    saved = ReviewSettings.objects.filter(integration=integration).first()
+    return saved or ReviewSettings(integration=integration)
 
 
 def is_first_paid_invoice(invoice: Invoice) -> bool:
