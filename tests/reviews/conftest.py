@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from apps.integrations.models import Integration
 from config.celery import app
 from tests.staff import *  # noqa: F403 (the alice / bob / charlie fixtures)
 
@@ -15,14 +14,7 @@ def eager_tasks():
     app.conf.task_always_eager = False
 
 
-@pytest.fixture
-def quickbooks(org):
-    return Integration.objects.create(
-        organisation=org,
-        provider="quickbooks",
-        remote_company_id="realm-1",
-        remote_company_name="Harbour books",
-        country="US",
-        currency="USD",
-        review_automation=True,
-    )
+@pytest.fixture(autouse=True)
+def review_automation_on(quickbooks):
+    quickbooks.review_automation = True
+    quickbooks.save()
