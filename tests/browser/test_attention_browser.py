@@ -84,3 +84,30 @@ def test_staff_turn_review_automation_on_with_their_wording(
     quickbooks.refresh_from_db()
     assert quickbooks.review_automation
     assert review_settings_for(quickbooks).link == "https://g.page/harbour/review"
+
+
+def test_sync_now_shows_its_phase_and_counts_on_a_progress_bar(
+    browser_page, live_server, alice, quickbooks
+):
+    from apps.sync.models import SyncRun
+
+    page = browser_page
+    for object_id in (1, 2, 3):
+        Change.objects.create(integration=quickbooks, kind="invoice", object_id=object_id)
+    run = SyncRun.objects.create(
+        integration=quickbooks, trigger="sync_now", counts={"pulled": 5, "pushed": 6, "failed": 0}
+    )
+    _log_in(page, live_server.url, alice.username)
+    page.goto(f"{live_server.url}/sync/runs/{run.pk}/")
+
+    progress = page.get_by_test_id("sync-progress")
+    assert progress.get_attribute("data-phase") == "sending"
+    assert "6 of 9 records done, 3 to go" in progress.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "sync-now-progress.png"), full_page=True)
+
+    Change.objects.filter(integration=quickbooks).update(state="done")
+    SyncRun.objects.filter(pk=run.pk).update(
+        counts={"pulled": 5, "pushed": 9}, status="succeeded", finished_at=timezone.now()
+    )
+    page.get_by_test_id("sync-progress").and_(page.locator("[data-phase=done]")).wait_for()
+    assert "Done: 5 read, 9 sent" in page.get_by_test_id("sync-progress").inner_text()
