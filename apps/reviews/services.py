@@ -153,14 +153,17 @@ def _sent(request: ReviewRequest) -> None:
             claimed_until=None,
         )
         if request.integration_id:
-            invoice = f" (invoice {request.invoice.number} paid)" if request.invoice else ""
+            invoice = f" after {request.invoice.number} was paid" if request.invoice else ""
             SyncLogEntry.objects.create(
                 integration_id=request.integration_id,
                 kind=Kind.CUSTOMER,
                 object_id=request.customer_id,
                 direction=SyncLogEntry.Direction.PULL,
                 outcome=SyncLogEntry.Outcome.REVIEW_REQUESTED,
-                message=f"Review request e-mailed to {request.email}{invoice}.",
+                message=(
+                    f"Review request e-mailed to {request.customer.display_name} "
+                    f"<{request.email}>{invoice}."
+                ),
             )
 
 

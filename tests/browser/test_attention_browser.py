@@ -111,3 +111,43 @@ def test_sync_now_shows_its_phase_and_counts_on_a_progress_bar(
     )
     page.get_by_test_id("sync-progress").and_(page.locator("[data-phase=done]")).wait_for()
     assert "Done: 5 read, 9 sent" in page.get_by_test_id("sync-progress").inner_text()
+
+
+def test_the_review_request_shows_on_the_customer_page_and_in_the_sync_log(
+    browser_page, live_server, alice, org, quickbooks
+):
+    from django.core import mail
+
+    from apps.invoices.models import Payment
+    from apps.invoices.services import payment_record
+    from config.celery import app
+
+    Integration.objects.filter(pk=quickbooks.pk).update(review_automation=True)
+    quickbooks.refresh_from_db()
+    customer = CustomerFactory(
+        organisation=org, display_name="Thomas Green", email="tg@example.com"
+    )
+    invoice = InvoiceFactory(organisation=org, customer=customer, number="INV-0007", status="sent")
+    app.conf.task_always_eager = True
+    try:
+        payment_record(
+            invoice=invoice,
+            amount=invoice.total,
+            source=Payment.Source.INTEGRATION,
+            source_integration=quickbooks,
+        )
+    finally:
+        app.conf.task_always_eager = False
+    assert [m.to for m in mail.outbox] == [["tg@example.com"]]
+
+    page = browser_page
+    _log_in(page, live_server.url, alice.username)
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+    line = page.get_by_test_id("review-request")
+    assert "Sent" in line.inner_text() and "after INV-0007 was paid" in line.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "review-request-customer.png"), full_page=True)
+    page.goto(f"{live_server.url}/sync/log/?integration={quickbooks.pk}")
+    assert "Review request e-mailed to Thomas Green &lt;tg@example.com&gt; after INV-0007" in (
+        page.content()
+    )
+    page.screenshot(path=str(SCREENSHOTS / "review-request-sync-log.png"), full_page=True)
