@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.home",
     "apps.integrations",
     "apps.sync",
+    "apps.reviews",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,12 @@ CELERY_TASK_ALWAYS_EAGER = strict.bool("CELERY_TASK_ALWAYS_EAGER", default=False
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+
+# E-mail (review requests, connection warnings): EMAIL_URL such as
+# smtp+tls://user:password@smtp.example.com:587; by default printed to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ledgerlink <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Tokens of connected integrations are encrypted with these keys (newest first),
 # never with SECRET_KEY. Generate one with: python manage.py rotate_encryption_key --generate

@@ -15,6 +15,7 @@ urlpatterns = [
     path("timesheets/", include("apps.timesheets.urls")),
     path("", include("apps.integrations.urls")),
     path("sync/", include("apps.sync.urls")),
+    path("reviews/", include("apps.reviews.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -8,7 +8,17 @@ from django.test import Client
 
 from tests.factories import OrganisationFactory, UserFactory
 
-__all__ = ["org", "alice", "bob", "charlie", "as_alice", "as_bob", "as_charlie", "fast_passwords"]
+__all__ = [
+    "org",
+    "alice",
+    "bob",
+    "charlie",
+    "as_alice",
+    "as_bob",
+    "as_charlie",
+    "fast_passwords",
+    "quickbooks",
+]
 
 
 @pytest.fixture
@@ -35,6 +45,21 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def quickbooks(org):
+    """The organisation's QuickBooks Online integration, connected, as a row."""
+    from apps.integrations.models import Integration
+
+    return Integration.objects.create(
+        organisation=org,
+        provider="quickbooks",
+        remote_company_id="realm-1",
+        remote_company_name="Harbour books",
+        country="US",
+        currency="USD",
+    )
 
 
 @pytest.fixture

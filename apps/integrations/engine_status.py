@@ -14,8 +14,8 @@ class EngineStatus(Protocol):
     def latest_runs(self, integration_ids: list[int]) -> dict[int, Any]:
         """Each integration's most recent sync run, by integration id."""
 
-    def outbox_counts(self, integration_ids: list[int]) -> dict[int, tuple[int, int]]:
-        """(waiting, failed) outbox rows, by integration id."""
+    def outbox_counts(self, integration_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+        """(waiting, failed, retrying after a transient failure) outbox rows, by integration."""
 
     def run_failed(self, run: Any) -> bool: ...
 
@@ -24,7 +24,7 @@ class _NothingRan:
     def latest_runs(self, integration_ids: list[int]) -> dict[int, Any]:
         return {}
 
-    def outbox_counts(self, integration_ids: list[int]) -> dict[int, tuple[int, int]]:
+    def outbox_counts(self, integration_ids: list[int]) -> dict[int, tuple[int, int, int]]:
         return {}
 
     def run_failed(self, run: Any) -> bool:

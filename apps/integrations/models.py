@@ -141,3 +141,22 @@ class EmployeeMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} → employee {self.remote_name or self.remote_id}"
+
+
+class ConnectionWarningSent(models.Model):
+    """A connection warning e-mailed to the organisation's staff: once per connection and
+    warning (``apps.integrations.warnings``, ``Warning.key``), however many times it is checked."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="warnings_sent"
+    )
+    key = models.CharField(max_length=40)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "key"], name="connection_warning_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"warning {self.key} of integration {self.integration_id}"

@@ -84,6 +84,9 @@ class ProviderOAuth:
     exchange: Callable[..., TokenSet]
     renew: Callable[[str], TokenSet]
     revoke: Callable[[str], bool]
+    # How long a refresh token lasts unused when the provider does not state it with each token
+    # (Xero); None when every token carries its own end (QuickBooks' x_refresh_token_expires_in).
+    refresh_unused_days: int | None = None
 
 
 def authorization_start(oauth: ProviderOAuth, *, redirect_uri: str) -> AuthorizationRequest:

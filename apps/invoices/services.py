@@ -31,6 +31,7 @@ from apps.common.lines import LineInput
 from apps.common.money import ZERO, round_money
 
 from .models import Invoice, InvoiceLine, Payment
+from .signals import invoice_paid_in_integration
 
 INVOICE = DocumentKind(
     model=Invoice,
@@ -211,6 +212,10 @@ def payment_record(
         )
         if source != Payment.Source.INTEGRATION:
             _record_payment(payment)
+        elif payment.invoice.status == Invoice.Status.PAID:
+            invoice_paid_in_integration.send(
+                sender=Invoice, invoice=payment.invoice, integration=source_integration
+            )
     return payment
 
 

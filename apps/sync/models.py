@@ -169,6 +169,8 @@ class SyncLogEntry(models.Model):
         FAILED = "failed", "Failed"
         RETRYING = "retrying", "Will retry"
         MERGED = "merged", "Merged"
+        # Review automation e-mailed the customer (apps.reviews): not a sync, but caused by one.
+        REVIEW_REQUESTED = "review_requested", "Review request sent"
 
     run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL)
     integration = models.ForeignKey(

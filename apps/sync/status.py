@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from .models import Change, SyncRun
 
@@ -22,8 +22,9 @@ def latest_runs(integration_ids: list[int]) -> dict[int, SyncRun]:
     return {run.integration_id: run for run in runs}
 
 
-def outbox_counts(integration_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(waiting, failed) outbox rows of each integration, in one query."""
+def outbox_counts(integration_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """(waiting, failed, retrying) outbox rows of each integration, in one query. Retrying: rows
+    waiting again after a transient failure (a rate limit, a time-out, the ledger down)."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     rows = (
         Change.objects.filter(
@@ -31,12 +32,18 @@ def outbox_counts(integration_ids: list[int]) -> dict[int, tuple[int, int]]:
             state__in=[Change.State.PENDING, Change.State.FAILED],
         )
         .values("integration_id", "state")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), retrying=Count("id", filter=Q(transient_failures__gt=0)))
     )
     for row in rows:
         counts[row["integration_id"]][row["state"]] = row["n"]
+        if row["state"] == Change.State.PENDING:
+            counts[row["integration_id"]]["retrying"] = row["retrying"]
     return {
-        pk: (states.get(Change.State.PENDING, 0), states.get(Change.State.FAILED, 0))
+        pk: (
+            states.get(Change.State.PENDING, 0),
+            states.get(Change.State.FAILED, 0),
+            states.get("retrying", 0),
+        )
         for pk, states in counts.items()
     }
 

@@ -249,7 +249,7 @@ def test_connection_health_shows_on_every_page_with_waiting_and_failed_counts(
     for path in ("/", "/settings/integrations/", "/settings/quotes/"):
         page = client.get(path).content.decode()
         assert 'data-testid="connection-health"' in page, path
-        assert "2 waiting" in page and "1 failed" in page and "Failing" in page
+        assert "2 waiting" in page and "Failing (1 record)" in page
         assert "Needs reconnecting" in page
 
 
@@ -260,8 +260,8 @@ def test_health_says_connected_or_disabled(client, alice, make_integration):
 
     page = client.get("/").content.decode()
 
-    assert "QuickBooks Online: <strong>Connected</strong>" in page
-    assert "Xero: <strong>Sync disabled</strong>" in page
+    assert "QuickBooks Online: <strong>Healthy</strong>" in page
+    assert "Xero: <strong>Sync off</strong>" in page
 
 
 @pytest.mark.parametrize(

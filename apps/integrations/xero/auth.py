@@ -26,6 +26,8 @@ OAUTH = ProviderOAuth(
     exchange=client.token_exchange,
     renew=client.token_renew,
     revoke=client.token_revoke,
+    # "Unused refresh tokens expire after 60 days" (developer.xero.com/faq/oauth2).
+    refresh_unused_days=60,
 )
 
 
