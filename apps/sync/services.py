@@ -86,6 +86,7 @@ def sync_run_step(*, run: SyncRun, adapter=None) -> float | None:
 
 
 PAGES = "pages"  # in a Sync Now run's counts while it runs
+PHASE = "phase"  # "reading", then "sending": what its page shows
 PULL_ERROR = "pull_error"
 
 
@@ -100,10 +101,13 @@ def _prepare(run: SyncRun, integration: Integration, adapter) -> bool:
     if run.dry_run:
         _preview(run, integration, adapter)
         return True
+    run.counts[PHASE] = "reading"  # the page shows the phase (apps/sync/progress.py)
+    run_save_progress(run)
     retry_now(integration)
     pulled = pull(integration, run=run, adapter=adapter, trigger=SyncRun.Trigger.SYNC_NOW)
     _catch_up(integration, run=run)
     run.counts[PAGES] = 0
+    run.counts[PHASE] = "sending"
     if pulled.error:
         run.counts[PULL_ERROR] = pulled.error
     run_save_progress(run)
