@@ -74,6 +74,8 @@ def health_for(organisation) -> list[Health]:
             state, label = "disconnected", "Disconnected"
         elif not integration.sync_enabled:
             state, label = "disabled", "Sync disabled"
+        elif integration.waiting_for_start:
+            state, label = "waiting", "Connected · first sync waits for Start"
         elif failed or (run is not None and engine.run_failed(run)):
             state, label = "failing", "Failing"
         else:
