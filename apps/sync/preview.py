@@ -23,7 +23,6 @@ from apps.invoices.models import Invoice
 from apps.quotes.models import Quote
 
 from . import rules
-from .apply import remote_link
 from .catchup import _history, _unlinked, candidates
 from .models import Kind, Link
 from .own_records import hub_document_sent_as
@@ -152,14 +151,19 @@ def incoming_count(integration: Integration, counts: Counter) -> set[int]:
     if not kinds:
         return set()
     adapter = registry.adapter_for(integration)
+    links = Link.objects.filter(integration=integration)
+    # Read once: a company's records are looked up by remote id, not one query each.
+    remote = set(links.values_list("kind", "remote_id"))
     linked = set(
-        Link.objects.filter(
-            integration=integration, kind=Kind.CUSTOMER, merged_into__isnull=True
-        ).values_list("object_id", flat=True)
+        links.filter(kind=Kind.CUSTOMER, merged_into__isnull=True).values_list(
+            "object_id", flat=True
+        )
     )
     matched: set[int] = set()
     for page in adapter.pull(kinds, None):
         for change in page.changes:
+            if (change.kind, change.remote_id) in remote:
+                continue  # already linked (a company connected before): updated, not added
             if change.kind == Kind.CUSTOMER:
                 _customer_count(integration, change, counts, linked | matched, matched)
             elif change.kind in (Kind.INVOICE, Kind.QUOTE):
@@ -171,8 +175,6 @@ def _customer_count(integration, change: RemoteChange, counts, exclude: set, mat
     record = change.record
     if change.deleted or not isinstance(record, RemoteCustomer):
         return
-    if remote_link(integration, Kind.CUSTOMER, change.remote_id) is not None:
-        return  # already linked (a company connected before): updated, not added
     if not record.active:
         return  # inactive and never linked: left out, as the pull leaves it
     customer = customer_find_match(
@@ -190,7 +192,7 @@ def _customer_count(integration, change: RemoteChange, counts, exclude: set, mat
 
 
 def _document_count(integration, adapter, change: RemoteChange, counts) -> None:
-    if change.deleted or remote_link(integration, change.kind, change.remote_id) is not None:
+    if change.deleted:
         return
     record = change.record or adapter.fetch(change.kind, change.remote_id).record
     if not isinstance(record, RemoteDocument) or record.status == "cancelled":

@@ -12,6 +12,7 @@ from apps.customers.models import Customer
 from apps.integrations.contract import RemoteChange, TransientError
 from apps.integrations.first_sync import first_sync_preview
 from apps.invoices.services import invoice_cancel, payment_record
+from apps.sync.fingerprints import fingerprint
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun
 from tests.sync.memory import remote_customer, remote_invoice
 
@@ -143,3 +144,21 @@ def test_a_ledger_that_cannot_be_read_still_shows_what_goes_out(connect, history
     assert "could not be read just now" in preview.error and "503" in preview.error
     assert preview.incoming == []
     assert preview.count("invoices_sent") == 4
+
+
+def test_ledger_records_already_linked_here_are_not_counted_again(connect, history, remotes):
+    qbo = connect("quickbooks", waiting_for_start=True)
+    cat = history["cat"]
+    Link.objects.create(
+        integration=qbo,
+        kind="customer",
+        object_id=cat.pk,
+        remote_id="C0",
+        fingerprint=fingerprint("customer", cat),
+    )
+    company_with_ten_customers(remotes(qbo))
+
+    preview = first_sync_preview(qbo)
+
+    assert preview.count("customers_added") == 9
+    assert preview.count("customers_sent") == 2  # Cat is there already, unchanged
