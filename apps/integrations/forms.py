@@ -4,6 +4,20 @@ from django import forms
 
 from . import registry
 from .models import Integration
+from .services import CONNECT_OPTIONS
+
+OPTION_LABELS = {
+    "customers_sync_to": "Send customers",
+    "customers_sync_from": "Bring in customers",
+    "invoices_sync_to": "Send invoices",
+    "invoices_sync_from": "Bring in invoices",
+    "quotes_sync_to": "Send quotes",
+    "quotes_sync_from": "Bring in quotes",
+    "payments_sync_to": "Send payments collected here",
+    "items_sync_to": "Send service items",
+    "import_historical_invoices": "Import historical invoices",
+    "review_automation": "Review automation",
+}
 
 
 class IntegrationSettingsForm(forms.ModelForm):
@@ -21,6 +35,7 @@ class IntegrationSettingsForm(forms.ModelForm):
             "items_sync_to",
             "timesheets_sync_to",
             "timesheets_sync_start",
+            "import_historical_invoices",
         ]
         labels = {
             "sync_enabled": "Enable Sync",
@@ -32,6 +47,7 @@ class IntegrationSettingsForm(forms.ModelForm):
             "items_sync_to": "Sync service items to",
             "timesheets_sync_to": "Sync approved timesheets to",
             "timesheets_sync_start": "Sync start date",
+            "import_historical_invoices": OPTION_LABELS["import_historical_invoices"],
         }
         widgets = {
             "invoice_export_timing": forms.RadioSelect,
@@ -76,3 +92,24 @@ class DocumentTogglesForm(forms.Form):
     integration = forms.IntegerField(widget=forms.HiddenInput)
     sync_to = forms.BooleanField(required=False)
     sync_from = forms.BooleanField(required=False)
+
+
+class ConnectOptionsForm(forms.ModelForm):
+    """The choices made before the consent page (docs/sync-rules.md, "Connecting,
+    disconnecting, reconnecting"): what goes out, what comes in, the one-off import of earlier
+    invoices and review automation. Kept in the session across the provider's consent and
+    applied when the connection is stored; the same fields stay on the settings pages."""
+
+    class Meta:
+        model = Integration
+        fields = list(CONNECT_OPTIONS)
+        labels = OPTION_LABELS
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not registry.capabilities_of(self.instance).quotes:
+            for name in ("quotes_sync_to", "quotes_sync_from"):
+                del self.fields[name]
+
+    def options(self) -> dict[str, bool]:
+        return {name: bool(self.cleaned_data[name]) for name in self.fields}

@@ -65,6 +65,10 @@ class Integration(models.Model):
     )
     nightly_export_time = models.TimeField(null=True, blank=True)
 
+    # A new connection waits for staff to look at what its first sync will do and click Start
+    # (docs/sync-rules.md, "Connecting, disconnecting, reconnecting"); meanwhile nothing is
+    # sent or brought in.
+    waiting_for_start = models.BooleanField(default=False)
     connected_at = models.DateTimeField(null=True, blank=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -87,16 +91,19 @@ class Integration(models.Model):
     def is_connected(self) -> bool:
         return self.status == self.Status.CONNECTED
 
+    @property
+    def syncing(self) -> bool:
+        """Connected, Enable Sync on, and its first sync started by staff."""
+        return self.is_connected and self.sync_enabled and not self.waiting_for_start
+
     def syncs_to(self, kind: str) -> bool:
         """Whether hub changes of ``kind`` go to this integration now (master switch included)."""
         # Time entries are governed by the timesheets toggle.
         prefix = "timesheets" if kind == "time_entry" else f"{kind}s"
-        return self.is_connected and self.sync_enabled and getattr(self, f"{prefix}_sync_to", False)
+        return self.syncing and getattr(self, f"{prefix}_sync_to", False)
 
     def syncs_from(self, kind: str) -> bool:
-        return (
-            self.is_connected and self.sync_enabled and getattr(self, f"{kind}s_sync_from", False)
-        )
+        return self.syncing and getattr(self, f"{kind}s_sync_from", False)
 
 
 class WebhookEvent(models.Model):

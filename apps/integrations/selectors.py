@@ -77,6 +77,8 @@ def health_of(integration: Integration, counts: tuple[int, ...], run_failed: boo
         state, label, tone = "needs_reconnect", "Needs reconnecting", "bad"
     elif not integration.sync_enabled:
         state, label, tone = "sync_off", "Sync off", "off"
+    elif integration.waiting_for_start:
+        state, label, tone = "waiting", "Connected · first sync waits for Start", "warn"
     elif failed:
         state, label, tone = "failing", f"Failing ({_records(failed)})", "bad"
     elif run_failed:

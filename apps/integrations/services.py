@@ -16,6 +16,7 @@ from .models import Integration
 from .oauth import TokenSet
 from .signals import (
     integration_connected,
+    integration_first_sync_started,
     integration_settings_saved,
     integration_sync_to_enabled,
 )
@@ -30,9 +31,9 @@ KIND_FOR_PREFIX = {
     "items": "item",
     "timesheets": "time_entry",
 }
-# What the settings pages may change (never the company, status or tokens).
-SETTINGS_FIELDS = {
-    "sync_enabled",
+# What staff choose on the page before the consent page; the same fields stay on the settings
+# pages (docs/sync-rules.md, "Connecting, disconnecting, reconnecting").
+CONNECT_OPTIONS = (
     "customers_sync_to",
     "customers_sync_from",
     "invoices_sync_to",
@@ -41,10 +42,15 @@ SETTINGS_FIELDS = {
     "quotes_sync_from",
     "payments_sync_to",
     "items_sync_to",
-    "timesheets_sync_to",
-    "timesheets_sync_start",
     "import_historical_invoices",
     "review_automation",
+)
+# What the settings pages may change (never the company, status or tokens).
+SETTINGS_FIELDS = {
+    *CONNECT_OPTIONS,
+    "sync_enabled",
+    "timesheets_sync_to",
+    "timesheets_sync_start",
     "invoice_export_timing",
     "nightly_export_time",
 }
@@ -112,16 +118,29 @@ def integration_connect_check(
 
 @transaction.atomic
 def integration_connect(
-    *, organisation, provider: str, company: CompanyFacts, tokens: TokenSet
+    *,
+    organisation,
+    provider: str,
+    company: CompanyFacts,
+    tokens: TokenSet,
+    options: dict | None = None,
 ) -> Integration:
-    """Store a checked connection. The same company resumes its row (and every link);
-    a different one replaces a disconnected row that has no links."""
+    """Store a checked connection with the ``options`` chosen before the consent page. The same
+    company resumes its row (and every link); a different one replaces a disconnected row that
+    has no links.
+
+    A new company waits for staff to click Start after the preview of its first sync; a company
+    reconnected after its first sync resumes at once (docs/sync-rules.md, "Connecting,
+    disconnecting, reconnecting")."""
     existing = integration_connect_check(
         organisation=organisation, provider=provider, company=company
     )
     integration = existing or Integration(organisation=organisation, provider=provider)
     if existing is not None:
         integration = Integration.objects.select_for_update().get(pk=existing.pk)
+    if integration.pk is None or integration.remote_company_id != company.remote_id:
+        integration.waiting_for_start = True
+    _options_apply(integration, options or {})
     integration.remote_company_id = company.remote_id
     integration.remote_company_name = company.name
     integration.country = company.country
@@ -134,11 +153,30 @@ def integration_connect(
     integration.token_refresh_claimed_until = None
     apply_tokens(integration, tokens)
     integration.save()
-    # The first sync starts at once rather than at the next periodic pull: records in progress
-    # go out and, with Sync from on, the company's customers come in
-    # (docs/sync-rules.md, "Connecting, disconnecting, reconnecting").
+    # The engine starts the first sync once this commits, unless it waits for Start.
     integration_connected.send(sender=Integration, integration=integration)
     return integration
+
+
+def _options_apply(integration: Integration, options: dict) -> None:
+    unknown = set(options) - set(CONNECT_OPTIONS)
+    if unknown:
+        raise ValueError(f"Not a connect option: {', '.join(sorted(unknown))}")
+    for name, value in options.items():
+        setattr(integration, name, bool(value))
+
+
+@transaction.atomic
+def integration_first_sync_start(*, integration: Integration) -> Integration:
+    """Staff clicked Start: the first sync of a new connection begins once this commits.
+    Returns the row unchanged when it was not waiting (a second click, another tab)."""
+    row = Integration.objects.select_for_update().get(pk=integration.pk)
+    if not (row.waiting_for_start and row.is_connected):
+        return row
+    row.waiting_for_start = False
+    row.save(update_fields=["waiting_for_start", "updated_at"])
+    integration_first_sync_started.send(sender=Integration, integration=row)
+    return row
 
 
 def integration_disconnect(*, integration: Integration) -> Integration:

@@ -10,8 +10,13 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # An integration was just connected (or reconnected); kwargs: ``integration``. Sent inside the
-# transaction that saved it: the first sync starts once it commits.
+# transaction that saved it: the first sync starts once it commits, unless the integration
+# waits for staff to click Start (``integration.waiting_for_start``, a new company).
 integration_connected = Signal()
+
+# Staff clicked Start on a new connection's preview; kwargs: ``integration``. Sent inside the
+# transaction that saved it: the first sync starts once it commits.
+integration_first_sync_started = Signal()
 
 # Settings of an integration were saved; kwargs: ``integration``. Sent inside the transaction
 # that saved them: the engine's nightly export schedule follows the timing just saved.

@@ -10,6 +10,16 @@ urlpatterns = [
     path("settings/integrations/<str:provider>/connect/", connect_views.connect, name="connect"),
     path("settings/integrations/<str:provider>/callback/", connect_views.callback, name="callback"),
     path("settings/integrations/<int:pk>/", views.settings_page, name="settings"),
+    path(
+        "settings/integrations/<int:pk>/first-sync/",
+        connect_views.first_sync,
+        name="first_sync",
+    ),
+    path(
+        "settings/integrations/<int:pk>/first-sync/start/",
+        connect_views.first_sync_start,
+        name="first_sync_start",
+    ),
     path("settings/integrations/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
     path("settings/integrations/<int:pk>/employees/", employee_views.employees, name="employees"),
     path("settings/invoices/", views.invoice_settings, name="invoice_settings"),

@@ -13,9 +13,10 @@ from apps.common import changes
 from apps.customers.signals import customer_merge_counted, customer_merging
 from apps.integrations import signals as integrations
 from apps.integrations.engine_status import engine_status_plug
+from apps.integrations.first_sync import first_sync_preview_plug
 
-from . import merges, status
-from .models import SyncRun
+from . import merges, preview, status
+from .models import SyncRun, SyncState
 from .nightly import nightly_schedule_update
 from .recorder import record_change
 from .services import integration_sync_to_enabled
@@ -25,8 +26,10 @@ from .tasks import pull_integration
 def connect() -> None:
     changes.recorder_plug(record_change)
     engine_status_plug(status)
+    first_sync_preview_plug(preview.first_sync_preview)
     for signal, receiver in (
         (integrations.integration_connected, first_sync),
+        (integrations.integration_first_sync_started, first_sync_started),
         (integrations.integration_settings_saved, nightly_followed),
         (integrations.integration_sync_to_enabled, in_progress_queued),
         (integrations.integration_changes_notified, webhook_pulls),
@@ -38,8 +41,18 @@ def connect() -> None:
 
 def first_sync(sender, *, integration, **kwargs) -> None:
     """The first sync starts at once rather than at the next periodic pull: records in progress
-    go out and, with Sync from on, the company's customers come in."""
+    go out and, with Sync from on, the company's customers come in. A new company waits for
+    staff to click Start after its preview."""
+    if integration.waiting_for_start:
+        return
     transaction.on_commit(lambda: pull_integration.delay(integration.pk))
+
+
+def first_sync_started(sender, *, integration, **kwargs) -> None:
+    """Start clicked: the hub is compared with the company afresh (a pull that ran while it
+    waited compared nothing), then the first sync starts."""
+    SyncState.objects.filter(integration=integration).update(caught_up_at=None)
+    first_sync(sender, integration=integration)
 
 
 def nightly_followed(sender, *, integration, **kwargs) -> None:

@@ -57,6 +57,8 @@ UNSUPPORTED = "This kind of record is not synced by the engine."
 def sync_to_off(integration: Integration, kind: str) -> str:
     if not integration.is_connected:
         return "The integration is disconnected."
+    if integration.waiting_for_start:
+        return "The first sync has not been started yet: click Start on the Integrations page."
     if not integration.sync_enabled:
         return "Enable Sync is off for this integration."
     label = "Timesheets" if kind == Kind.TIME_ENTRY else f"{Kind(kind).label}s"

@@ -17,6 +17,16 @@ PROVIDERS = [Provider.QUICKBOOKS, Provider.XERO]
 def _connect(page, base: str, provider: str, company_name: str) -> None:
     page.goto(f"{base}/settings/integrations/")
     page.get_by_test_id(f"connect-{provider}").click()
+    page.get_by_test_id("continue-to-provider").click()  # the preselected choices
+    consent_new_company(page, company_name, screenshot=f"consent-{provider}.png")
+    assert f"{company_name}" in page.content()
+    page.get_by_test_id("start-first-sync").click()
+    page.wait_for_url(lambda url: url.endswith("/settings/integrations/"))
+
+
+def consent_new_company(page, company_name: str, *, screenshot: str = "") -> None:
+    """On the sandbox's consent page: approve access for a new US company, back to the
+    preview of its first sync."""
     page.wait_for_url(lambda url: "/sandbox/" in url)
     create_new = page.locator("input[name=company][value='']")
     if create_new.count():
@@ -24,10 +34,10 @@ def _connect(page, base: str, provider: str, company_name: str) -> None:
     page.fill("input[name=new_company_name]", company_name)
     page.select_option("select[name=country]", "US")
     page.fill("input[name=currency]", "USD")
-    page.screenshot(path=str(SCREENSHOTS / f"consent-{provider}.png"), full_page=True)
+    if screenshot:
+        page.screenshot(path=str(SCREENSHOTS / screenshot), full_page=True)
     page.click("button[name=action][value=approve]")
-    page.wait_for_url(lambda url: url.endswith("/settings/integrations/"))
-    assert f"{company_name}" in page.content()
+    page.wait_for_url(lambda url: url.endswith("/first-sync/"), timeout=60_000)
 
 
 def _toggle(page, path: str, testid: str) -> None:
@@ -107,6 +117,7 @@ def test_declining_consent_in_the_browser_explains_what_to_do(browser_page, sand
     log_in(page, sandbox, alice.username)
     page.goto(f"{sandbox}/settings/integrations/")
     page.get_by_test_id("connect-xero").click()
+    page.get_by_test_id("continue-to-provider").click()
     page.wait_for_url(lambda url: "/sandbox/" in url)
 
     page.click("button[name=action][value=deny]")

@@ -31,7 +31,9 @@ class _FormParser(HTMLParser):
         if not name:
             return
         if kind == "hidden" or (kind in ("radio", "checkbox") and "checked" in attrs):
-            self.fields[name] = attrs.get("value") or ""
+            # A box without a value is sent as "on", as browsers send it.
+            default = "on" if kind == "checkbox" else ""
+            self.fields[name] = attrs.get("value") or default
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form" and self._in_form:
@@ -39,7 +41,11 @@ class _FormParser(HTMLParser):
             self._done = True
 
 
-def form_fields(html: str) -> dict[str, str]:
+def form_fields(html: str, testid: str = "") -> dict[str, str]:
+    """The first form's fields, or those of the first form at or after ``data-testid``."""
+    if testid:
+        marker = html.index(f'data-testid="{testid}"')
+        html = html[html.rindex("<", 0, marker) :]
     parser = _FormParser()
     parser.feed(html)
     return parser.fields
@@ -63,9 +69,21 @@ class Staff:
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(f"{self.base}{path}", timeout=30, **kwargs)
 
-    def consent_page(self, provider: str) -> requests.Response:
-        """Click Connect: lands on the provider's consent page."""
-        page = self.get(f"/settings/integrations/{provider}/connect/")
+    def consent_page(self, provider: str, **options: bool) -> requests.Response:
+        """Click Connect, keep the preselected choices (or change ``options``) and click
+        Continue: lands on the provider's consent page."""
+        path = f"/settings/integrations/{provider}/connect/"
+        choices = self.get(path)
+        assert choices.status_code == 200, choices.text[:500]
+        data = form_fields(choices.text, "connect-options")
+        for name, on in options.items():
+            if on:
+                data[name] = "on"
+            else:
+                data.pop(name, None)
+        page = self.http.post(
+            f"{self.base}{path}", data=data, headers={"Referer": choices.url}, timeout=30
+        )
         assert page.status_code == 200, page.text[:500]
         return page
 
@@ -89,8 +107,15 @@ class Staff:
         data["action"] = action
         return self.http.post(page.url, data=data, allow_redirects=follow, timeout=60)
 
-    def connect(self, provider: str, **company) -> requests.Response:
-        return self.consent(self.consent_page(provider), **company)
+    def connect(self, provider: str, options: dict | None = None, **company) -> requests.Response:
+        return self.consent(self.consent_page(provider, **(options or {})), **company)
+
+    def start_first_sync(self, integration_id: int) -> requests.Response:
+        """Click Start on the preview of a new connection's first sync."""
+        path = f"/settings/integrations/{integration_id}/first-sync/"
+        page = self.get(path)
+        data = form_fields(page.text, "start-form")
+        return self.http.post(f"{self.base}{path}start/", data=data, timeout=60)
 
 
 def with_query(url: str, **changes: str | None) -> str:

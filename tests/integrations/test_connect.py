@@ -28,7 +28,8 @@ def test_both_providers_connect_at_once_and_show_on_the_integrations_page(staff,
     xero = staff.connect(XERO, name="Acme Xero US")
 
     assert qbo.status_code == 200 and xero.status_code == 200
-    assert xero.url.endswith("/settings/integrations/")
+    # A new connection lands on the preview of its first sync.
+    assert xero.url.endswith("/first-sync/")
     page = staff.get("/settings/integrations/").text
     assert "Acme Books US" in page and "Acme Xero US" in page
     # Each card shows its one health status; a new connection is neither refused nor failing.
@@ -235,18 +236,23 @@ def test_connect_pages_need_a_login(sandbox):
     assert not Integration.objects.exists()
 
 
-def test_connecting_starts_the_first_sync_at_once_and_brings_the_companys_customers_in(
+def test_start_after_connecting_runs_the_first_sync_and_brings_the_companys_customers_in(
     staff, organisation
 ):
     from config.celery import app
 
+    staff.connect(QBO, name="Acme Books US")
+    integration = Integration.objects.get(organisation=organisation, provider=QBO)
+    assert integration.waiting_for_start and not organisation.customers.exists()
+
     app.conf.task_always_eager = True
     try:
-        staff.connect(QBO, name="Acme Books US")
+        started = staff.start_first_sync(integration.pk)
     finally:
         app.conf.task_always_eager = False
 
-    integration = Integration.objects.get(organisation=organisation, provider=QBO)
+    assert started.url.endswith("/settings/integrations/")
+    assert "has started" in started.text
     company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
     remote_names = {
         record.data["DisplayName"]
@@ -254,3 +260,22 @@ def test_connecting_starts_the_first_sync_at_once_and_brings_the_companys_custom
     }
     hub_names = set(organisation.customers.values_list("display_name", flat=True))
     assert remote_names and remote_names <= hub_names
+
+
+def test_the_choices_made_before_the_consent_page_are_applied_to_the_connection(
+    staff, organisation
+):
+    staff.connect(
+        XERO,
+        name="Choices Ltd",
+        options={
+            "import_historical_invoices": True,
+            "review_automation": True,
+            "quotes_sync_to": False,
+        },
+    )
+
+    integration = Integration.objects.get(organisation=organisation, provider=XERO)
+    assert integration.import_historical_invoices and integration.review_automation
+    assert not integration.quotes_sync_to
+    assert integration.customers_sync_from  # left as preselected

@@ -51,7 +51,8 @@ def test_service_items_and_timesheets_turn_on_and_the_start_date_becomes_today(
     assert {kind for _, kind in sync_to_enabled} >= {"item", "time_entry"}
     page = client.get(f"/settings/integrations/{qbo.pk}/").content.decode()
     assert "reserved-service-items" not in page and "reserved-timesheets" not in page
-    assert "reserved-historical-import" in page and "reserved-review-automation" not in page
+    assert "Coming later" not in page
+    assert 'name="import_historical_invoices"' in page
     assert 'data-testid="review-settings"' in page
     assert f"/settings/integrations/{qbo.pk}/employees/" in page
 

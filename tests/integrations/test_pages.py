@@ -341,7 +341,9 @@ def test_an_unreachable_provider_is_explained_on_connect(client, alice, settings
     settings.QBO_DISCOVERY_URL = "http://127.0.0.1:9/.well-known/openid_configuration"
     client.force_login(alice)
 
-    response = client.get("/settings/integrations/quickbooks/connect/")
+    response = client.post(
+        "/settings/integrations/quickbooks/connect/", {"customers_sync_to": "on"}
+    )
 
     body = response.content.decode()
     assert response.status_code == 400
