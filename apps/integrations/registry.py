@@ -19,6 +19,9 @@ from . import tokens
 from .companies import CompanyFacts
 from .contract import Adapter, Capabilities
 from .mentions import Mention
+from .myob import adapter as myob_adapter
+from .myob import auth as myob_auth
+from .myob import capabilities as myob_capabilities
 from .oauth import ProviderOAuth
 from .payloads import Notice
 from .quickbooks import adapter as quickbooks_adapter
@@ -59,7 +62,9 @@ class ProviderEntry:
     oauth: ProviderOAuth
     # (access_token=, callback_params=) → the company the authorization granted.
     company_reader: Callable[..., CompanyFacts]
-    webhook: Webhook
+    # None for a provider without change notifications (``capabilities.webhooks`` off): its
+    # webhook URL is not found, and the engine polls it.
+    webhook: Webhook | None
     capabilities: Capabilities
 
 
@@ -93,6 +98,15 @@ PROVIDERS: dict[str, ProviderEntry] = {
                 mention=xero_notifications.mention,
             ),
             capabilities=xero_capabilities.CAPABILITIES,
+        ),
+        ProviderEntry(
+            name="myob",
+            display_name="MYOB Business",
+            adapter=myob_adapter.MyobAdapter,
+            oauth=myob_auth.OAUTH,
+            company_reader=myob_auth.company_read,
+            webhook=None,
+            capabilities=myob_capabilities.CAPABILITIES,
         ),
     )
 }
