@@ -10,6 +10,11 @@ from django.db import transaction
 
 from .models import Provider, SandboxCompany
 
+SEEDERS = {
+    Provider.QUICKBOOKS: "apps.sandbox.quickbooks.seed",
+    Provider.XERO: "apps.sandbox.xero.seed",
+    Provider.MYOB: "apps.sandbox.myob.seed",
+}
 DEFAULT_CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD", "NZ": "NZD"}
 
 
@@ -45,11 +50,7 @@ def company_create(
 
 
 def _seed(company: SandboxCompany) -> None:
-    module = (
-        "apps.sandbox.quickbooks.seed"
-        if company.provider == Provider.QUICKBOOKS
-        else ("apps.sandbox.xero.seed")
-    )
+    module = SEEDERS[company.provider]
     try:
         seeder = importlib.import_module(module)
     except ModuleNotFoundError as exc:
