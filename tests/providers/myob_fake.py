@@ -134,7 +134,8 @@ class FakeMyob:
         if self.lose_answers:
             self.lose_answers -= 1
             return response(504)
-        return response(200, row)
+        location = f"https://api.example/accountright/{self.company_file}/{collection}/{row['UID']}"
+        return response(201, None, {"Location": location})
 
     def _put(self, collection: str, uid: str, body: dict):
         rows = self.records.get(collection, {})
@@ -149,7 +150,7 @@ class FakeMyob:
         row = self._stamp({**body, "UID": uid})
         self._derive(collection, row)
         rows[uid] = row
-        return response(200, row)
+        return response(200)
 
     def _derive(self, collection: str, row: dict) -> None:
         """What MYOB works out itself on a sale: subtotal, tax, total, balance."""

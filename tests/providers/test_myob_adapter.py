@@ -47,8 +47,8 @@ def test_every_request_carries_the_api_key_version_and_token(myob, settings):
         adapter.integration, display_name="Bondi Cafe", company_name="Bondi Cafe"
     )
     adapter.push_customer(customer, None, key="c-1")
-    method, path, _, headers = fake.requests[-1]
-    assert (method, path) == ("POST", "Contact/Customer")
+    method, path, _, headers = next(r for r in fake.requests if r[0] == "POST")
+    assert path == "Contact/Customer"
     assert headers["x-myobapi-key"] == settings.MYOB_CLIENT_ID
     assert headers["x-myobapi-version"] == "v2"
     assert headers["Authorization"] == "Bearer access-1"

@@ -19,6 +19,7 @@ https://developer.myob.com/api/myob-business-api/api-overview/error-messages
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -144,6 +145,10 @@ class MyobClient:
     def request(
         self, method: str, path: str, *, params: Mapping | None = None, body: Mapping | None = None
     ) -> dict:
+        return answer_of(*self._exchange(method, path, params, body))
+
+    def _exchange(self, method, path, params, body) -> tuple[requests.Response, float | None]:
+        """One request, sent again once with a refreshed access token after a 401."""
         for attempt in (1, 2):
             response, wait = self._send(method, path, params, body)
             if response.status_code == 401 and attempt == 1:
@@ -153,7 +158,7 @@ class MyobClient:
                     at_provider=token_renew,
                 )
                 continue
-            return answer_of(response, wait)
+            return response, wait
         raise AssertionError("unreachable")
 
     def _send(self, method, path, params, body) -> tuple[requests.Response, float | None]:
@@ -206,28 +211,25 @@ class MyobClient:
         return answer
 
     def create(self, path: str, body: Mapping) -> dict:
-        """POST creates; ``returnBody=true`` answers the new record (with its UID and
-        RowVersion) instead of only its Location.
-        https://apisupport.myob.com/hc/en-us/articles/4788117269647 (POST without UID)"""
-        return self._written(path, self.request("POST", path, params=RETURN_BODY, body=body))
+        """POST creates and answers 201 Created with the new record's address in ``Location``
+        and no body: the record (its UID and RowVersion) is read from there. A POST carries no
+        UID and no RowVersion (https://apisupport.myob.com/hc/en-us/articles/4788117269647)."""
+        response, wait = self._exchange("POST", path, None, body)
+        answer_of(response, wait)
+        uid = urlsplit(response.headers.get("Location", "")).path.rstrip("/").rpartition("/")[2]
+        if not uid:
+            raise TransientError(f"MYOB answered a new {path} without its Location.")
+        return self.get_one(path, uid)
 
     def update(self, path: str, uid: str, body: Mapping) -> dict:
-        """PUT replaces the whole record; it must carry the RowVersion last read."""
-        answer = self.request("PUT", f"{path}/{uid}", params=RETURN_BODY, body=body)
-        return self._written(path, answer, uid)
+        """PUT replaces the whole record and must carry the RowVersion last read; it answers
+        200 without a body, so the record is read again for its new RowVersion.
+        https://apisupport.myob.com/hc/en-us/articles/360000497275"""
+        self.request("PUT", f"{path}/{uid}", body=body)
+        return self.get_one(path, uid)
 
     def delete(self, path: str, uid: str) -> None:
         self.request("DELETE", f"{path}/{uid}")
-
-    def _written(self, path: str, answer: dict, uid: str = "") -> dict:
-        if answer.get("UID"):
-            return answer
-        if not uid:
-            raise TransientError(f"MYOB answered a new {path} without its UID.")
-        return self.get_one(path, uid)
-
-
-RETURN_BODY = {"returnBody": "true"}
 
 
 # --- connecting: OAuth 2 and the company file an authorization granted -------------------
