@@ -20,6 +20,7 @@ from typing import Any
 
 from apps.common.money import HUNDRED, ZERO, round_money
 from apps.integrations.amounts import line_shares
+from apps.integrations.companies import COUNTRY_NAMES, country_code
 from apps.integrations.contract import (
     RemoteChange,
     RemoteCustomer,
@@ -138,6 +139,15 @@ def customer_body(customer, current: Mapping | None, *, tax_code_uid: str) -> di
     return body
 
 
+def country_of(value) -> str:
+    """MYOB's address Country is free text ("Australia"): the hub keeps a two-letter code, and
+    nothing rather than a guess for a name it does not know."""
+    text = str(value or "").strip()
+    if len(text) == 2 or text.upper() in COUNTRY_NAMES:
+        return country_code(text)
+    return ""
+
+
 def card_name(row: Mapping) -> str:
     if row.get("IsIndividual"):
         return " ".join(filter(None, [row.get("FirstName"), row.get("LastName")]))
@@ -164,7 +174,7 @@ def customer_from_myob(row: Mapping) -> RemoteCustomer:
         billing_city=str(address.get("City") or ""),
         billing_region=str(address.get("State") or ""),
         billing_postal_code=str(address.get("PostCode") or ""),
-        billing_country=str(address.get("Country") or ""),
+        billing_country=country_of(address.get("Country")),
         active=bool(row.get("IsActive", True)),
     )
 
