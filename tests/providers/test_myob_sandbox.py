@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def myob(connect, settings):
     integration, company = connect("myob", "AU")
-    return adapter_for(integration), company
+    adapter = adapter_for(integration)
+    yield adapter, company
+    # Close keep-alive connections while the live server still serves this test.
+    adapter.client._http.close()
 
 
 def business(adapter, name: str):

@@ -39,6 +39,10 @@ PULL_OVERLAP_SECONDS = 10
 SECOND_RETRY_AFTER_SECONDS = 1.0
 DAY_RETRY_AFTER_SECONDS = 3600.0
 
+# How a 403 says "rate limit": MYOB's RateLimitError ("API key has exceeded the per-second rate
+# limit" / "... the daily rate limit"), or its gateway's "Developer Over Qps" / "Over Rate".
+THROTTLE_SIGNS = ("ratelimit", "rate limit", "over qps", "over rate")
+
 PACED_REQUESTS_PER_SECOND = REQUESTS_PER_SECOND - 1
 PACED_REQUESTS_PER_DAY = REQUESTS_PER_DAY - 10_000
 MINUTES_PER_DAY = 1440
@@ -83,7 +87,7 @@ def throttled_wait(response: requests.Response) -> float | None:
     if response.status_code != 403:
         return None
     text = response.text.lower()
-    if "rate" not in text and "qps" not in text and "limit" not in text:
+    if not any(sign in text for sign in THROTTLE_SIGNS):
         return None
     daily = "daily" in text or "over rate" in text
     default = DAY_RETRY_AFTER_SECONDS if daily else SECOND_RETRY_AFTER_SECONDS
