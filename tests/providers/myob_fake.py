@@ -107,6 +107,12 @@ class FakeMyob:
 
     def _get(self, collection: str, uid: str, params: dict):
         rows = self.records.get(collection, {})
+        if collection in ("Sale/Invoice", "Sale/Quote"):  # every layout, read only
+            rows = {
+                key: {**row, "InvoiceType": layout}
+                for layout in ("Service", "Item")
+                for key, row in self.records.get(f"{collection}/{layout}", {}).items()
+            }
         if uid:
             return response(200, rows[uid]) if uid in rows else response(404)
         found = [r for r in rows.values() if self._matches(r, params.get("$filter", ""))]

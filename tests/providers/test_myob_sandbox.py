@@ -118,3 +118,28 @@ def test_a_create_sent_again_after_a_lost_answer_finds_the_first_by_number(myob)
     assert again.matched and again.remote_id == first.remote_id
     numbers = [c.record.number for p in adapter.pull(["invoice"], None) for c in p.changes]
     assert numbers.count("INV-0777") == 1
+
+
+def test_a_change_made_in_myob_meanwhile_is_kept_and_the_hubs_applied_over_it(myob):
+    adapter, _ = myob
+    customer, cust = business(adapter, "Bronte Bakery")
+    someone = adapter_for(adapter.integration)  # another MYOB user, saving the same card
+    sent = adapter.client.update
+    puts = []
+
+    def update_after_someone_saved(path, uid, body):
+        if not puts:
+            someone.updated(path, uid, lambda card: {**card, "Notes": "Delivery at the back"})
+        puts.append(body["RowVersion"])
+        return sent(path, uid, body)
+
+    adapter.client.update = update_after_someone_saved
+    customer.phone = "02 9300 0000"
+
+    pushed = adapter.push_customer(customer, cust.remote_id, key="c-2")
+
+    assert len(puts) == 2 and puts[0] != puts[1]  # 409 on the stale one, then applied again
+    card = adapter.client.get_one("Contact/Customer", pushed.remote_id)
+    assert card["Notes"] == "Delivery at the back"
+    assert card["Addresses"][0]["Phone1"] == "02 9300 0000"
+    someone.client._http.close()

@@ -93,17 +93,20 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         self._account_rows: list[dict] | None = None
 
     # --- optimistic updates ---------------------------------------------------------------
-    def updated(self, path: str, uid: str, build: Callable[[dict], dict]) -> dict:
-        """Read the record, apply the hub's fields over it, PUT it with its RowVersion; on a
-        409 read it again and apply again (someone changed it between the read and the PUT)."""
+    def updated(
+        self, path: str, uid: str, build: Callable[[dict], dict], current: dict | None = None
+    ) -> dict:
+        """Read the record (unless ``current`` was just read), apply the hub's fields over it,
+        PUT it with its RowVersion; on a 409 read it again and apply again (someone changed it
+        between the read and the PUT)."""
         for _ in range(UPDATE_ATTEMPTS):
-            current = self.client.get_one(path, uid)
+            current = current or self.client.get_one(path, uid)
             body = build(current)
             body["RowVersion"] = current["RowVersion"]
             try:
                 return self.client.update(path, uid, body)
             except MyobConflict:
-                continue
+                current = None
         raise TransientError("MYOB kept answering that the record changed meanwhile (409).")
 
     # --- customers ------------------------------------------------------------------------
@@ -173,13 +176,13 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         )
         return mapping.document_body(document, body_lines, kind=kind, customer_uid=customer_uid)
 
-    def _by_number(self, kind: str, number: str) -> tuple[str, dict] | None:
+    def _by_number(self, kind: str, number: str) -> str | None:
+        """The UID of the invoice or quote of that number, in any layout: one GET of the
+        collection of every layout (``Sale/Invoice``, ``Sale/Quote``).
+        https://developer.myob.com/api/myob-business-api/v2/sale/invoice/"""
         where = f"Number eq {mapping.odata_text(number[: mapping.NUMBER_MAX])}"
-        for path in mapping.LAYOUTS[kind]:
-            rows = self.client.get_where(path, where)
-            if rows:
-                return path, rows[0]
-        return None
+        rows = self.client.get_where(mapping.ALL_LAYOUTS[kind], where)
+        return mapping.uid_of(rows[0], kind) if rows else None
 
     def _locate(self, kind: str, uid: str) -> tuple[str, dict]:
         """The layout path holding the record, and the record (``RemoteGone`` in neither)."""
@@ -202,14 +205,15 @@ class MyobAdapter(ItemMixin, LedgerMixin):
                 body = self._document_body(document, kind, customer_uid, layout)
                 row = self.client.create(layout, body)
                 return self._pushed_document(row, kind)
-            remote_id, matched = str(found[1]["UID"]), True
-        layout, _ = self._locate(kind, remote_id)
+            remote_id, matched = found, True
+        layout, row = self._locate(kind, remote_id)
 
         def build(current: dict) -> dict:
             body = self._document_body(document, kind, customer_uid, layout)
             return {**current, **body}
 
-        return self._pushed_document(self.updated(layout, remote_id, build), kind, matched)
+        row = self.updated(layout, remote_id, build, current=row)
+        return self._pushed_document(row, kind, matched)
 
     def _pushed_document(self, row: dict, kind: str, matched: bool = False) -> Pushed:
         change = self._read(kind, row)

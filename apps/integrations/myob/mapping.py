@@ -41,6 +41,8 @@ LAYOUTS = {
     "invoice": ("Sale/Invoice/Service", "Sale/Invoice/Item"),
     "quote": ("Sale/Quote/Service", "Sale/Quote/Item"),
 }
+# Every layout of a kind, read only: what a look-up by number asks.
+ALL_LAYOUTS = {"invoice": "Sale/Invoice", "quote": "Sale/Quote"}
 # Field lengths MYOB takes: Number 13 on sales, names 50 on cards, 30 on items.
 NUMBER_MAX, NAME_MAX, DESCRIPTION_MAX, MEMO_MAX = 13, 50, 255, 255
 
