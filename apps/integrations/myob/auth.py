@@ -17,8 +17,11 @@ from ..companies import CompanyFacts, CompanyUnavailable, country_code
 from ..oauth import ProviderOAuth
 from . import client
 
-# Keys made since March 2025 ask for data scopes; the older CompanyFile scope covers them all.
-# https://apisupport.myob.com/hc/en-us/articles/360001459455
+# MYOB's granular data scopes (keys made since March 2025): the company file, customer cards,
+# sales (invoices, quotes, customer payments), items, and the general ledger (tax codes,
+# accounts). https://developer.myob.com/api/myob-business-api/api-overview/granular_data_scopes
+# https://developer.myob.com/apis/business/api-overview/scopes/contacts/sme-contacts-customer/
+# https://developer.myob.com/apis/business/api-overview/scopes/sme-general-ledger/
 OAUTH = ProviderOAuth(
     scopes=(
         "sme-company-file",
@@ -26,7 +29,6 @@ OAUTH = ProviderOAuth(
         "sme-sales",
         "sme-inventory",
         "sme-general-ledger",
-        "sme-banking",
     ),
     endpoints=client.oauth_endpoints,
     exchange=client.token_exchange,
