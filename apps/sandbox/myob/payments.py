@@ -31,7 +31,7 @@ def payment_data(company: SandboxCompany, body: dict[str, Any], old: dict | None
     received = check.amount("AmountReceived")
     check.required("AmountReceived")
     check.length("Memo", 255)
-    check.length("ReceiptNumber", 8)
+    check.length("ReceiptNumber", 13)
     account = _deposit_account(check, body)
     applied = _applications(check, body, customer)
     total = sum((a["AmountApplied"] for a in applied), Decimal(0))
