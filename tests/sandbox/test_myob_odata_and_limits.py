@@ -36,7 +36,7 @@ def test_filter_by_email_number_and_customer_uid(myob):
     customer = myob.created("Contact/Customer", customer_body(myob, "Mail Co", "x@mail.example"))
     query = "Addresses/any(a: a/Email eq 'X@MAIL.example')"
     assert myob.one("Contact/Customer", **{"$filter": query})["UID"] == customer["UID"]
-    by_uid = myob.one("Contact/Customer", **{"$filter": f"UID eq guid'{customer['UID']}'"})
+    by_uid = myob.one("Contact/Customer", **{"$filter": f"UID eq guid'{customer['UID'].upper()}'"})
     assert by_uid["CompanyName"] == "Mail Co"
     invoice = myob.created(
         "Sale/Invoice/Service", service_invoice(myob, customer["UID"], Number="F-1")
@@ -120,3 +120,23 @@ def test_more_than_the_daily_limit_is_a_403_daily_rate_limit_error(own_key_clien
     answers = [own_key_client.get("Company") for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 403]
     assert answers[-1].json()["Errors"][0]["Message"] == "API key has exceeded the daily rate limit"
+
+
+def test_number_filter_ignores_case_and_pull_since_sees_payment_changes(myob):
+    customer = myob.created("Contact/Customer", customer_body(myob, "Case Co"))
+    invoice = myob.created(
+        "Sale/Invoice/Service", service_invoice(myob, customer["UID"], 10, Number="Ab-9")
+    )
+    assert myob.one("Sale/Invoice", **{"$filter": "Number eq 'AB-9'"})["UID"] == invoice["UID"]
+    since = f"LastModified gt datetime'{invoice['LastModified']}'"
+    assert myob.get("Sale/Invoice", **{"$filter": since}).json()["Count"] == 0
+    payment = {
+        "DepositTo": "UndepositedFunds",
+        "Customer": {"UID": customer["UID"]},
+        "Date": "2026-12-04",
+        "AmountReceived": 5,
+        "Invoices": [{"UID": invoice["UID"], "AmountApplied": 5, "Type": "Invoice"}],
+    }
+    assert myob.post("Sale/CustomerPayment", payment).status_code == 201
+    changed = myob.one("Sale/Invoice", **{"$filter": since})
+    assert changed["UID"] == invoice["UID"] and changed["BalanceDueAmount"] == 6.0
