@@ -232,3 +232,18 @@ def test_an_au_tax_code_is_not_found_in_a_nz_file(live_server, myob, myob_app, s
     answer = kiwi.post("Contact/Customer", body)
     assert answer.status_code == 400 and error_names(answer) == ["NotFound"]
     kiwi.session.close()
+
+
+def test_customer_with_invoices_cannot_be_deleted_until_they_are(myob, customer):
+    invoice = myob.created("Sale/Invoice/Service", service_invoice(myob, customer["UID"]))
+    refused = myob.delete(f"Contact/Customer/{customer['UID']}")
+    assert refused.status_code == 400 and error_names(refused) == ["InvalidValue"]
+    assert myob.delete(f"Sale/Invoice/Service/{invoice['UID']}").status_code == 200
+    assert myob.delete(f"Contact/Customer/{customer['UID']}").status_code == 200
+
+
+def test_paid_invoice_cannot_be_deleted(myob, customer):
+    invoice = myob.created("Sale/Invoice/Service", service_invoice(myob, customer["UID"], 10))
+    assert myob.post("Sale/CustomerPayment", _payment(myob, customer, invoice, 11.0)).ok
+    refused = myob.delete(f"Sale/Invoice/Service/{invoice['UID']}")
+    assert refused.status_code == 400 and error_names(refused) == ["InvalidValue"]
