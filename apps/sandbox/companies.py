@@ -15,6 +15,7 @@ SEEDERS = {
     Provider.XERO: "apps.sandbox.xero.seed",
     Provider.MYOB: "apps.sandbox.myob.seed",
 }
+MYOB_COUNTRIES = ("AU", "NZ")
 DEFAULT_CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD", "NZ": "NZD"}
 
 
@@ -29,6 +30,8 @@ def company_create(
 ) -> SandboxCompany:
     """A new company; QBO ones get Intuit's sample data, Xero ones the Xero sandbox's own seed."""
     country = (country or "US").upper()[:2]
+    if provider == Provider.MYOB and country not in MYOB_COUNTRIES:
+        country = "AU"  # MYOB Business company files are Australian or New Zealand
     currency = (currency or DEFAULT_CURRENCY.get(country, "USD")).upper()[:3]
     if provider == Provider.QUICKBOOKS:
         # Real realm ids are 16 to 19 digits.

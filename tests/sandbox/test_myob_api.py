@@ -109,3 +109,35 @@ def test_a_repeated_post_makes_a_second_customer_no_idempotency_key(myob):
         assert myob.session.post(url, json=body, headers=headers, timeout=10).status_code == 201
     found = myob.get("Contact/Customer", **{"$filter": "CompanyName eq 'Twice Pty Ltd'"})
     assert found.json()["Count"] == 2
+
+
+def test_invoice_read_changed_and_put_back_keeps_its_number_and_recomputes(myob):
+    customer = myob.created("Contact/Customer", customer_body(myob))
+    invoice = myob.created("Sale/Invoice/Service", service_invoice(myob, customer["UID"], 100))
+    invoice["Lines"][0]["Total"] = 300.0
+    invoice["Comment"] = "Extra hours"
+    path = f"Sale/Invoice/Service/{invoice['UID']}"
+    answer = myob.put(path, invoice)
+    assert answer.status_code == 200, answer.text
+    now = myob.get(path).json()
+    assert now["Number"] == invoice["Number"] and now["Comment"] == "Extra hours"
+    assert now["TotalAmount"] == 330.0 and now["BalanceDueAmount"] == 330.0
+    assert now["Lines"][0]["RowVersion"] != invoice["Lines"][0]["RowVersion"]
+
+
+def test_deleted_invoice_is_gone_for_put_and_delete_too(myob):
+    customer = myob.created("Contact/Customer", customer_body(myob))
+    invoice = myob.created("Sale/Invoice/Service", service_invoice(myob, customer["UID"]))
+    path = f"Sale/Invoice/Service/{invoice['UID']}"
+    assert myob.delete(path).status_code == 200
+    assert myob.put(path, invoice).status_code == 410
+    assert myob.delete(path).status_code == 410
+
+
+def test_injected_throttle_answers_as_myob_does(myob, au_file):
+    from apps.sandbox import control
+
+    control.fault_inject(company=au_file, kind="429", count=1)
+    throttled = myob.get("Contact/Customer")
+    assert throttled.status_code == 403 and error_names(throttled) == ["RateLimitError"]
+    assert myob.get("Contact/Customer").status_code == 200

@@ -160,3 +160,26 @@ def test_another_business_file_is_forbidden(myob, myob_app):
     url = f"{myob.root}/{other.external_id}/Contact/Customer"
     answer = myob.session.get(url, timeout=10)
     assert answer.status_code == 403 and error_names(answer) == ["AccessDenied"]
+
+
+def test_sandbox_credentials_give_a_working_myob_connection(live_server, capsys, settings):
+    import json
+
+    from django.core.management import call_command
+
+    settings.SANDBOX_LIMITS = {"myob": {"second": 10_000}}
+    call_command("sandbox_credentials", provider="myob", country="AU", json=True)
+    answer = json.loads(capsys.readouterr().out)
+    from apps.sandbox.apps_registry import myob_client_id
+
+    assert answer["client_id"] == myob_client_id() and answer["business_id"]
+    files = requests.get(
+        f"{live_server.url}/sandbox/myob/accountright/{answer['business_id']}/Company",
+        headers={
+            "Authorization": f"Bearer {answer['access_token']}",
+            "x-myobapi-key": answer["client_id"],
+            "x-myobapi-version": "v2",
+        },
+        timeout=10,
+    )
+    assert files.status_code == 200 and files.json()["CurrencyCode"] == "AUD"

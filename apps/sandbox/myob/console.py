@@ -37,7 +37,7 @@ class CustomerForm(forms.Form):
 
 class InvoiceForm(forms.Form):
     Date = forms.DateField()
-    CustomerPurchaseOrderNumber = forms.CharField(max_length=20, required=False, label="PO number")
+    CustomerPurchaseOrderNumber = forms.CharField(max_length=255, required=False, label="PO number")
     Comment = forms.CharField(max_length=255, required=False)
 
 

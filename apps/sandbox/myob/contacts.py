@@ -2,7 +2,7 @@
 
 https://developer.myob.com/api/myob-business-api/v2/contact/customer/ : CompanyName (50) when
 IsIndividual is false, LastName (30) and FirstName (20) when it is true, DisplayID (15),
-Notes (255), up to five Addresses (Email 255, Street 255, City 255, Phone1 21), and
+Notes (255), up to five Addresses (Street, City, State 255, PostCode 10, Phone1 21), and
 SellingDetails.TaxCode and .FreightTaxCode, both required.
 """
 
@@ -15,7 +15,7 @@ from apps.sandbox.models import SandboxCompany
 from .checks import Checks
 from .wire import ref
 
-ADDRESS_LENGTHS = {"Street": 255, "City": 255, "State": 255, "PostCode": 11, "Email": 255}
+ADDRESS_LENGTHS = {"Street": 255, "City": 255, "State": 255, "PostCode": 10, "Email": 255}
 ADDRESS_LENGTHS |= {"Phone1": 21, "Phone2": 21, "ContactName": 25, "Country": 255}
 
 

@@ -9,8 +9,9 @@ page size is set to 400 however a maximum of 1000 results can be set and returne
 ``$filter`` here knows what clients of the product send: comparisons (eq ne gt ge lt le) of a
 field, or a field path such as ``Customer/UID``, with a 'string', datetime'...', guid'...', a
 number, true/false or null, joined by ``and`` / ``or``, grouped with parentheses, plus
-``substringof('text', Field)`` and ``startswith(Field, 'text')``. Text compares without regard to
-case, as on MYOB's SQL Server.
+``substringof('text', Field)``, ``startswith(Field, 'text')`` and ``List/any(x: x/Field eq ...)``
+(OData v3's lambda, how a customer is found by e-mail: ``Addresses/any(a: a/Email eq '...')``).
+Text compares without regard to case, as on MYOB's SQL Server.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ MAX_PAGE = 1000
 
 TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<typed>(?:datetime|guid)'[^']*')"
-    r"|(?P<num>-?\d+(?:\.\d+)?)|(?P<punct>[(),])|(?P<word>[A-Za-z_][\w/.]*))"
+    r"|(?P<num>-?\d+(?:\.\d+)?)|(?P<punct>[(),:])|(?P<word>[A-Za-z_][\w/.]*))"
 )
 COMPARISONS = {"eq", "ne", "gt", "ge", "lt", "le"}
 
@@ -162,6 +163,8 @@ class _Parser:
         _, name = self.take("word")
         if name.lower() in ("substringof", "startswith"):
             return self.function(name.lower())
+        if name.lower().endswith("/any"):
+            return self.any(name[: -len("/any")])
         _, op = self.take("word")
         if op.lower() not in COMPARISONS:
             raise QueryError(f"Unknown operator {op!r} in $filter")
@@ -177,6 +180,22 @@ class _Parser:
         if kind == "word" and value.lower() == "null":
             return None
         raise QueryError(f"Expected a value in $filter, found {value!r}")
+
+    def any(self, path: str) -> Predicate:
+        """``Addresses/any(a: a/Email eq 'x')``: some element of the list matches."""
+        self.take("(")
+        _, variable = self.take("word")
+        self.take(":")
+        inner = self.expression()
+        self.take(")")
+
+        def matches(record: dict) -> bool:
+            elements = field_value(record, path)
+            if not isinstance(elements, list):
+                return False
+            return any(inner({variable: element}) for element in elements)
+
+        return matches
 
     def function(self, name: str) -> Predicate:
         self.take("(")
@@ -207,6 +226,25 @@ def parse_filter(text: str) -> Predicate:
     if parser.peek() is not None:
         raise QueryError(f"Unexpected {parser.peek()[1]!r} in $filter")
     return predicate
+
+
+def conjuncts(text: str) -> list[tuple[str, str, Any]]:
+    """(field, operator, value) of the plain comparisons every match must meet, for a filter
+    that joins only such comparisons with ``and`` (else none): lets a list read fewer rows; the
+    filter itself still decides."""
+    try:
+        tokens = _tokens(text or "")
+    except QueryError:
+        return []
+    words = {str(value).lower() for kind, value in tokens if kind == "word"}
+    if words & {"or", "not"} or any(kind in "(),:" for kind, _ in tokens):
+        return []
+    found = []
+    for start in range(0, len(tokens), 4):
+        field, op, value = (tokens[start : start + 3] + [("", "")] * 3)[:3]
+        if field[0] == "word" and op[0] == "word" and value[0] == "value":
+            found.append((field[1], op[1].lower(), value[1]))
+    return found
 
 
 def _order_key(value: Any) -> tuple:

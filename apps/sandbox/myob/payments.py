@@ -18,6 +18,7 @@ from apps.sandbox.models import SandboxCompany, SandboxRecord
 
 from . import errors, records
 from .checks import Checks
+from .contacts import customer_ref
 from .wire import cents, day_time, number, ref
 
 DEPOSIT_TO = ("Account", "UndepositedFunds")
@@ -31,7 +32,7 @@ def payment_data(company: SandboxCompany, body: dict[str, Any], old: dict | None
     received = check.amount("AmountReceived")
     check.required("AmountReceived")
     check.length("Memo", 255)
-    check.length("ReceiptNumber", 8)
+    check.length("ReceiptNumber", 13)
     account = _deposit_account(check, body)
     applied = _applications(check, body, customer)
     total = sum((a["AmountApplied"] for a in applied), Decimal(0))
@@ -47,10 +48,7 @@ def payment_data(company: SandboxCompany, body: dict[str, Any], old: dict | None
         **body,
         "DepositTo": body["DepositTo"],
         "Account": account,
-        "Customer": {
-            **ref("Contact/Customer", customer, "DisplayID"),
-            "Name": customer.get("CompanyName") or customer.get("LastName"),
-        },
+        "Customer": customer_ref(customer),
         "ReceiptNumber": receipt,
         "Date": day_time(body["Date"]),
         "AmountReceived": number(total),
@@ -139,8 +137,25 @@ def after_create(company: SandboxCompany, resource, record: SandboxRecord) -> No
 def before_delete(company: SandboxCompany, resource, record: SandboxRecord) -> None:
     if record.entity == records.PAYMENT:
         _apply(company, record.data, -1)
+    elif record.entity == records.CUSTOMER and _has_transactions(company, record.record_id):
+        raise errors.refuse(
+            "InvalidValue",
+            "A customer with sales or payments recorded against it cannot be deleted; "
+            "make it inactive instead",
+        )
     elif record.entity == records.INVOICE and record.data.get("_paid"):
         raise errors.refuse(
             "InvalidValue",
             "An invoice with payments applied cannot be deleted; delete the payments first",
         )
+
+
+def _has_transactions(company: SandboxCompany, customer_uid: str) -> bool:
+    """Any live sale or payment of the customer (MYOB keeps a card while transactions use it)."""
+    sales = (records.INVOICE, records.QUOTE)
+    if any(store.records_keyed(company, e, ("Customer", "UID"), customer_uid) for e in sales):
+        return True
+    return any(
+        row.data["Customer"]["UID"] == customer_uid
+        for row in store.records(company, records.PAYMENT)
+    )

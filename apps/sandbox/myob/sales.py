@@ -3,7 +3,7 @@ and the totals MYOB works out.
 
 https://developer.myob.com/api/myob-business-api/v2/sale/invoice/invoice_service/ and
 .../invoice_item/: Number (13, unique among the file's invoices; MYOB numbers it when left out),
-Date and Customer required, CustomerPurchaseOrderNumber (20), Comment, ShipToAddress and
+Date and Customer required, CustomerPurchaseOrderNumber (255), Comment, ShipToAddress and
 JournalMemo (255). A Service line needs Total, Account and TaxCode; an Item line needs
 ShipQuantity, Item and TaxCode, its UnitPrice defaulting to the item's selling price and its Total
 to ShipQuantity × UnitPrice less DiscountPercent. The item must be one the business sells.
@@ -37,7 +37,7 @@ def document_data(
     customer = check.record(records.CUSTOMER, "Customer/UID")
     doc_number = body.get("Number") or (old or {}).get("Number")
     check.length("Number", 13)
-    check.length("CustomerPurchaseOrderNumber", 20)
+    check.length("CustomerPurchaseOrderNumber", 255)
     for path in ("Comment", "ShipToAddress", "JournalMemo"):
         check.length(path, 255)
     if isinstance(doc_number, str) and _number_taken(company, entity, doc_number, old):

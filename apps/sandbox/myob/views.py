@@ -10,9 +10,11 @@ error-codes/ for the statuses; docs/sandbox-myob.md).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from apps.sandbox import store
@@ -62,9 +64,10 @@ def _member_or_404(request: HttpRequest, company: SandboxCompany, path: str) -> 
 
 def _list(request: HttpRequest, company: SandboxCompany, resource: Resource) -> HttpResponse:
     cf_uri = company_file_uri(request, company)
+    stored = _narrowed(store.records(company, resource.entity), resource, request.GET)
     rows = [
         present(row.data, cf_uri)
-        for row in store.records(company, resource.entity).order_by("created_at", "pk")
+        for row in stored.order_by("created_at", "pk")
         if resource.shows(row.data)
     ]
     try:
@@ -72,6 +75,22 @@ def _list(request: HttpRequest, company: SandboxCompany, resource: Resource) -> 
     except odata.QueryError as wrong:
         return errors.one("InvalidQuery", str(wrong), "OData query options")
     return JsonResponse(answer)
+
+
+def _narrowed(rows: QuerySet, resource: Resource, params) -> QuerySet:
+    """Fewer rows to read for a filter on the UID, a keyed field (Number, CompanyName,
+    Customer/UID ...) or LastModified, the look-ups and pulls clients make most."""
+    for field, op, value in odata.conjuncts(params.get("$filter", "")):
+        if field.lower() == "uid" and op == "eq" and isinstance(value, str):
+            rows = rows.filter(record_id=value.lower())
+        elif op == "eq" and isinstance(value, str):
+            keyed = store.key_filter(resource.entity, tuple(field.split("/")), [value])
+            rows = rows.filter(keyed) if keyed is not None else rows
+        elif field == "LastModified" and op in ("gt", "ge") and isinstance(value, datetime):
+            # updated_at is set just after LastModified is stamped: never later than it.
+            since = value.replace(tzinfo=UTC) - timedelta(seconds=1)
+            rows = rows.filter(updated_at__gte=since)
+    return rows
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
