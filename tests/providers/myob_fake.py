@@ -24,6 +24,7 @@ from tests.factories import OrganisationFactory
 
 TERM = re.compile(r"(\w+) eq '((?:[^']|'')*)'")
 SINCE = re.compile(r"LastModified gt datetime'([^']+)'")
+EMAIL = re.compile(r"Addresses/any\(a: a/Email eq '((?:[^']|'')*)'\)")
 
 TAX_CODES = [
     {"UID": "tc-gst", "Code": "GST", "Description": "Goods & Services Tax", "Rate": 10.0},
@@ -126,6 +127,10 @@ class FakeMyob:
         )
 
     def _matches(self, row: dict, odata: str) -> bool:
+        email = EMAIL.search(odata)
+        if email:
+            wanted = email.group(1).replace("''", "'").lower()
+            return any(str(a.get("Email", "")).lower() == wanted for a in row.get("Addresses", []))
         since = SINCE.search(odata)
         if since and not row.get("LastModified", "") > since.group(1):
             return False

@@ -143,3 +143,28 @@ def test_a_change_made_in_myob_meanwhile_is_kept_and_the_hubs_applied_over_it(my
     assert card["Notes"] == "Delivery at the back"
     assert card["Addresses"][0]["Phone1"] == "02 9300 0000"
     someone.client._http.close()
+
+
+def test_a_customer_is_found_by_email_under_another_name(myob):
+    adapter, _ = myob
+    _, cust = business(adapter, "Harbour Dental Group")
+    same = hub_customer(adapter.integration, display_name="Harbour Dental", email="Harb@x.example")
+    assert adapter.find_customer(same).remote_id == cust.remote_id
+
+
+def test_a_new_zealand_file_takes_gst_at_15_and_zero_rates_untaxed_lines(connect):
+    integration, _ = connect("myob", "NZ")
+    adapter = adapter_for(integration)
+    customer, cust = business(adapter, "Kiwi Sparks")
+    invoice = hub_invoice(
+        integration,
+        customer,
+        lines=(("Rewire", "1", "200.00", "0", True), ("Export parts", "1", "50.00", "0", False)),
+        tax="15",
+    )
+    pushed = adapter.push_invoice(invoice, None, customer_remote_id=cust.remote_id, key="i")
+    codes = [line.tax_code for line in pushed.document.lines]
+    assert pushed.document.tax_total == Decimal("30.00") == invoice.tax_total
+    assert pushed.document.total == invoice.total
+    assert codes[0] != codes[1]
+    adapter.client._http.close()

@@ -112,19 +112,28 @@ class MyobAdapter(ItemMixin, LedgerMixin):
     # --- customers ------------------------------------------------------------------------
     @_guarded
     def find_customer(self, customer) -> Pushed | None:
-        name = " ".join(customer.display_name.split())
-        if customer.company_name or not customer.family_name:
-            where = f"CompanyName eq {mapping.odata_text((customer.company_name or name)[:50])}"
-        else:
-            where = (
-                f"LastName eq {mapping.odata_text(customer.family_name[:50])} and "
-                f"FirstName eq {mapping.odata_text(customer.given_name[:20])}"
-            )
-        for row in self.client.get_where(mapping.CUSTOMERS, where):
+        """By e-mail (any of the card's addresses), then by name with an e-mail that may be the
+        same person's (docs/sync-rules.md, "Matching and duplicates")."""
+        if customer.email:
+            where = f"Addresses/any(a: a/Email eq {mapping.odata_text(customer.email)})"
+            rows = self.client.get_where(mapping.CUSTOMERS, where)
+            if rows:
+                return pushed(rows[0], "a customer", mapping.card_name(rows[0]))
+        for row in self.client.get_where(mapping.CUSTOMERS, self._name_filter(customer)):
             email = mapping.customer_from_myob(row).email
             if may_be_same_person(email, customer.email):
                 return pushed(row, "a customer", mapping.card_name(row))
         return None
+
+    @staticmethod
+    def _name_filter(customer) -> str:
+        fields = mapping.customer_fields(customer)
+        if not fields["IsIndividual"]:
+            return f"CompanyName eq {mapping.odata_text(fields['CompanyName'])}"
+        return (
+            f"LastName eq {mapping.odata_text(fields['LastName'])} and "
+            f"FirstName eq {mapping.odata_text(fields['FirstName'])}"
+        )
 
     @_guarded
     def push_customer(self, customer, remote_id: str | None, *, key: str) -> Pushed:

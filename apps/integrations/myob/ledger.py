@@ -1,8 +1,9 @@
 """The company file's tax codes and accounts, kept per file (apps.integrations.reference_cache).
 
-Tax codes: GST (10 % in Australia, 15 % in New Zealand), FRE (GST-free), N-T (not reportable),
-EXP, ITS, ... each with its ``Rate``. A taxable hub line takes the code whose rate is the
-document's; an untaxed line FRE, else N-T, else any 0 % code. No code of the hub's rate: the
+Tax codes: GST (10 % in Australia, 15 % in New Zealand), FRE (GST-free), Z and E (New Zealand's
+zero-rated and exempt), N-T (not reportable), ... each with its ``Rate``. A taxable hub line
+takes the code whose rate is the document's; an untaxed line FRE, Z, E, else N-T, else any 0 %
+code. No code of the hub's rate: the
 document is refused clearly (the file's tax codes are the accountant's to set).
 https://developer.myob.com/api/myob-business-api/v2/generalledger/taxcode/
 Accounts: income lines post to an income account (4-1000 "Sales" first, else the first detail
@@ -21,7 +22,9 @@ from apps.integrations.contract import PermanentError
 from . import mapping
 
 TAX_CODES, ACCOUNTS = "tax-codes", "accounts"
-EXEMPT_CODES = ("FRE", "N-T")
+# Untaxed lines: FRE (GST free) in an Australian file, Z (zero-rated) or E (exempt) in a New
+# Zealand one, N-T (not reportable) in either.
+EXEMPT_CODES = ("FRE", "Z", "E", "N-T")
 PREFERRED_ACCOUNT = {"Income": "4-1000", "Bank": "1-1110"}
 
 

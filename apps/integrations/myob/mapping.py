@@ -43,8 +43,11 @@ LAYOUTS = {
 }
 # Every layout of a kind, read only: what a look-up by number asks.
 ALL_LAYOUTS = {"invoice": "Sale/Invoice", "quote": "Sale/Quote"}
-# Field lengths MYOB takes: Number 13 on sales, names 50 on cards, 30 on items.
-NUMBER_MAX, NAME_MAX, DESCRIPTION_MAX, MEMO_MAX = 13, 50, 255, 255
+# Field lengths MYOB takes (the resource pages' "String (n)"): a sale's Number 13, its Comment
+# 255 and a line's Description 1,000; a card's CompanyName 50, LastName 30, FirstName 20, an
+# address's PostCode 10 and Phone 21; a payment's Memo 255.
+NUMBER_MAX, COMMENT_MAX, DESCRIPTION_MAX, MEMO_MAX = 13, 255, 1000, 255
+NAME_MAX, LAST_NAME_MAX, FIRST_NAME_MAX, POSTCODE_MAX, PHONE_MAX = 50, 30, 20, 10, 21
 
 
 def answered(what: str) -> str:
@@ -101,8 +104,8 @@ def customer_fields(customer) -> dict:
     fields: dict[str, Any] = {"IsIndividual": individual, "IsActive": True}
     if individual:
         fields |= {
-            "FirstName": customer.given_name[:20],
-            "LastName": customer.family_name[:NAME_MAX],
+            "FirstName": customer.given_name[:FIRST_NAME_MAX],
+            "LastName": customer.family_name[:LAST_NAME_MAX],
             "CompanyName": None,
         }
     else:
@@ -112,10 +115,10 @@ def customer_fields(customer) -> dict:
         "Street": "\n".join(filter(None, [customer.billing_line1, customer.billing_line2])),
         "City": customer.billing_city,
         "State": customer.billing_region,
-        "PostCode": customer.billing_postal_code,
+        "PostCode": customer.billing_postal_code[:POSTCODE_MAX],
         "Country": customer.billing_country,
         "Email": customer.email,
-        "Phone1": customer.phone[:21],
+        "Phone1": customer.phone[:PHONE_MAX],
     }
     fields["Addresses"] = [address]
     return fields
@@ -218,7 +221,7 @@ def document_body(document, lines: list[dict], *, kind: str, customer_uid: str) 
         "Customer": ref(customer_uid),
         "IsTaxInclusive": False,
         "Lines": lines,
-        "Comment": (document.notes or "")[:DESCRIPTION_MAX],
+        "Comment": (document.notes or "")[:COMMENT_MAX],
     }
     end = document.due_date if kind == "invoice" else document.expiry_date
     if end:
