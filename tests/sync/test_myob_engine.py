@@ -19,6 +19,7 @@ from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.companies import company_create
 from apps.sandbox.oauth import token_issue
 from apps.sync.models import Change, Link
+from apps.sync.nightly_export import nightly_export_run
 from apps.sync.pull import pull
 from tests.factories import OrganisationFactory
 from tests.sync.conftest import Hub
@@ -109,3 +110,22 @@ def test_an_invoice_made_in_myob_comes_into_the_hub_with_myobs_total(myob):
     invoice = Invoice.objects.get(organisation=integration.organisation, number="MY-0001")
     assert invoice.total == Decimal(str(made["TotalAmount"])) == Decimal("440.00")
     assert invoice.customer.display_name == "Tamarama Tiles"
+
+
+def test_the_nightly_export_sends_invoices_one_request_each_and_once(myob):
+    integration, hub = myob
+    integration.invoice_export_timing = Integration.ExportTiming.NIGHTLY
+    integration.save(update_fields=["invoice_export_timing"])
+    invoices = [hub.invoice(hub.customer(f"Client {n}", f"c{n}@x.example")) for n in range(3)]
+    drain_until_done(integration)  # customers go now; invoices wait for the night
+
+    nightly_export_run(integration=integration)
+    nightly_export_run(integration=integration)  # a second run finds nothing left to send
+
+    assert not Change.objects.filter(integration=integration).exclude(state="done").exists()
+    numbers = [
+        c.record.number for p in adapter_for(integration).pull(["invoice"], None) for c in p.changes
+    ]
+    for invoice in invoices:
+        assert numbers.count(invoice.number) == 1
+        assert Link.objects.filter(integration=integration, kind="invoice", object_id=invoice.pk)
