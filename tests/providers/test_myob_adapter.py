@@ -321,3 +321,18 @@ def test_time_entries_are_refused_clearly(myob):
             key="t",
         )
     assert adapter.list_employees() == []
+
+
+def test_a_number_already_used_for_another_customer_in_myob_is_refused_not_overwritten(myob):
+    adapter, fake = myob
+    someone, other = business(adapter, "Bondi Cafe")
+    customer, cust = business(adapter, "Coogee Dental")
+    theirs = hub_invoice(adapter.integration, someone, number="INV-0500")
+    adapter.push_invoice(theirs, None, customer_remote_id=other.remote_id, key="a")
+    theirs.number = "INV-0499"  # the hub's own is another now; MYOB's keeps INV-0500
+    theirs.save(update_fields=["number"])
+    ours = hub_invoice(adapter.integration, customer, number="INV-0500")
+
+    with pytest.raises(PermanentError, match="another customer"):
+        adapter.push_invoice(ours, None, customer_remote_id=cust.remote_id, key="b")
+    assert len(fake.records["Sale/Invoice/Service"]) == 1

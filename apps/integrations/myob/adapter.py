@@ -185,13 +185,23 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         )
         return mapping.document_body(document, body_lines, kind=kind, customer_uid=customer_uid)
 
-    def _by_number(self, kind: str, number: str) -> str | None:
-        """The UID of the invoice or quote of that number, in any layout: one GET of the
-        collection of every layout (``Sale/Invoice``, ``Sale/Quote``).
+    def _by_number(self, kind: str, number: str, customer_uid: str) -> str | None:
+        """The UID of the customer's invoice or quote of that number, in any layout: one GET of
+        the collection of every layout (``Sale/Invoice``, ``Sale/Quote``). The number held by
+        another customer's document (made in MYOB) is refused rather than written over.
         https://developer.myob.com/api/myob-business-api/v2/sale/invoice/"""
-        where = f"Number eq {mapping.odata_text(number[: mapping.NUMBER_MAX])}"
-        rows = self.client.get_where(mapping.ALL_LAYOUTS[kind], where)
-        return mapping.uid_of(rows[0], kind) if rows else None
+        number = number[: mapping.NUMBER_MAX]
+        rows = self.client.get_where(
+            mapping.ALL_LAYOUTS[kind], f"Number eq {mapping.odata_text(number)}"
+        )
+        if not rows:
+            return None
+        if str((rows[0].get("Customer") or {}).get("UID") or "") != customer_uid:
+            raise PermanentError(
+                f"MYOB already has a {kind} numbered {number} for another customer: "
+                "renumber one of them."
+            )
+        return mapping.uid_of(rows[0], kind)
 
     def _locate(self, kind: str, uid: str) -> tuple[str, dict]:
         """The layout path holding the record, and the record (``RemoteGone`` in neither)."""
@@ -207,7 +217,7 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         matched = False
         if remote_id is None:
             # No idempotency key: an earlier attempt whose answer was lost may have made it.
-            found = self._by_number(kind, document.number) if look_first else None
+            found = self._by_number(kind, document.number, customer_uid) if look_first else None
             if found is None:
                 lines = list(document.lines.all())
                 layout = mapping.LAYOUTS[kind][1 if self._items_of(lines) else 0]
@@ -298,7 +308,7 @@ class MyobAdapter(ItemMixin, LedgerMixin):
             row = self.updated(mapping.CUSTOMERS, remote_id, inactive)
             return pushed(row, "a customer", mapping.card_name(row))
         try:
-            path, current = self._locate(kind, remote_id)
+            path, _ = self._locate(kind, remote_id)
         except RemoteGone:
             return Pushed(remote_id=remote_id, remote_version="deleted")
         self.client.delete(path, remote_id)
