@@ -274,3 +274,15 @@ def test_two_invoices_posted_at_once_with_one_number_make_one_invoice(myob, cust
         statuses = sorted(pool.map(post, range(4)))
     assert statuses == [201, 400, 400, 400]
     assert myob.get("Sale/Invoice", **{"$filter": "Number eq 'RACE-1'"}).json()["Count"] == 1
+
+
+def test_item_quote_lives_under_its_own_layout(myob, customer):
+    item = myob.one("Inventory/Item", **{"$filter": "Number eq 'CALLOUT'"})
+    gst = myob.one("GeneralLedger/TaxCode", **{"$filter": "Code eq 'GST'"})
+    line = {"ShipQuantity": 1, "Item": {"UID": item["UID"]}, "TaxCode": {"UID": gst["UID"]}}
+    body = {"Date": "2026-12-05", "Customer": {"UID": customer["UID"]}, "Lines": [line]}
+    quote = myob.created("Sale/Quote/Item", body)
+    assert quote["TotalAmount"] == 88.0 and quote["Status"] == "Open"
+    assert quote["URI"].endswith(f"/Sale/Quote/Item/{quote['UID']}")
+    assert myob.get(f"Sale/Quote/Service/{quote['UID']}").status_code == 404
+    assert myob.get(f"Sale/Invoice/Item/{quote['UID']}").status_code == 404
