@@ -3,7 +3,11 @@ fields, lengths, tax codes of the file's country, accounts, invoice numbers, pay
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.db import connection
 
 from apps.sandbox import oauth
 from apps.sandbox.companies import company_create
@@ -247,3 +251,38 @@ def test_paid_invoice_cannot_be_deleted(myob, customer):
     assert myob.post("Sale/CustomerPayment", _payment(myob, customer, invoice, 11.0)).ok
     refused = myob.delete(f"Sale/Invoice/Service/{invoice['UID']}")
     assert refused.status_code == 400 and error_names(refused) == ["InvalidValue"]
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="row locks need PostgreSQL")
+def test_two_invoices_posted_at_once_with_one_number_make_one_invoice(myob, customer, monkeypatch):
+    from apps.sandbox.myob import sales
+
+    checked = sales._number_taken
+
+    def slow_check(*args):
+        taken = checked(*args)
+        time.sleep(0.3)  # every request has checked before any has written, unless they queue
+        return taken
+
+    monkeypatch.setattr(sales, "_number_taken", slow_check)
+    body = service_invoice(myob, customer["UID"], Number="RACE-1")
+
+    def post(_):
+        return myob.post("Sale/Invoice/Service", body).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(post, range(4)))
+    assert statuses == [201, 400, 400, 400]
+    assert myob.get("Sale/Invoice", **{"$filter": "Number eq 'RACE-1'"}).json()["Count"] == 1
+
+
+def test_item_quote_lives_under_its_own_layout(myob, customer):
+    item = myob.one("Inventory/Item", **{"$filter": "Number eq 'CALLOUT'"})
+    gst = myob.one("GeneralLedger/TaxCode", **{"$filter": "Code eq 'GST'"})
+    line = {"ShipQuantity": 1, "Item": {"UID": item["UID"]}, "TaxCode": {"UID": gst["UID"]}}
+    body = {"Date": "2026-12-05", "Customer": {"UID": customer["UID"]}, "Lines": [line]}
+    quote = myob.created("Sale/Quote/Item", body)
+    assert quote["TotalAmount"] == 88.0 and quote["Status"] == "Open"
+    assert quote["URI"].endswith(f"/Sale/Quote/Item/{quote['UID']}")
+    assert myob.get(f"Sale/Quote/Service/{quote['UID']}").status_code == 404
+    assert myob.get(f"Sale/Invoice/Item/{quote['UID']}").status_code == 404

@@ -10,7 +10,10 @@ from django.http import JsonResponse
 LEARN_MORE = "https://developer.myob.com/api/myob-business-api/api-overview/error-messages"
 INFORMATION = "Warning, error messages have not been finalised in this release and may change"
 
-# Name -> (ErrorCode, HTTP status) of the errors the sandbox gives.
+# Name -> (ErrorCode, HTTP status) of the errors the sandbox gives. The names and codes of
+# RateLimitError, DeveloperInactive, SerializationError (50), Required (100) and NotFound (150)
+# are MYOB's list's; the others' names are the sandbox's (MYOB publishes no name for them) and
+# carry no ErrorCode rather than an invented one (docs/sandbox-myob.md).
 KNOWN = {
     "RateLimitError": (None, 403),
     "DeveloperInactive": (None, 403),
@@ -20,16 +23,16 @@ KNOWN = {
     "SerializationError": (50, 400),
     "Required": (100, 400),
     "NotFound": (150, 400),
-    "ValueTooLong": (110, 400),
-    "InvalidValue": (120, 400),
-    "DuplicateValue": (130, 400),
+    "ValueTooLong": (None, 400),
+    "InvalidValue": (None, 400),
+    "DuplicateValue": (None, 400),
     "ConcurrencyViolation": (None, 409),
     "UidNotAllowed": (None, 409),
     "ResourceNotFound": (None, 404),
     "ResourceRemoved": (None, 410),
     "MethodNotAllowed": (None, 405),
     "InvalidQuery": (None, 400),
-    "AmountAppliedExceedsBalance": (25002, 400),
+    "AmountAppliedExceedsBalance": (None, 400),
     "InternalError": (None, 500),
 }
 

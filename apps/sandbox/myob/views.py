@@ -114,6 +114,7 @@ def _create(request: HttpRequest, company: SandboxCompany, resource: Resource) -
                 [errors.error("UidNotAllowed", "A new record must not carry a UID", "UID")]
             )
         with transaction.atomic():
+            _writes_one_at_a_time(company)
             data = resource.build(company, body, None)
             record = records.create(company, resource.entity, data)
             payments.after_create(company, resource, record)
@@ -145,6 +146,7 @@ def _update(request, company, resource: Resource, record: SandboxRecord) -> Http
     try:
         body = _body(request)
         with transaction.atomic():
+            _writes_one_at_a_time(company)
             locked = records.get(company, resource.entity, record.record_id, for_update=True)
             _check_row_version(body, locked)
             data = resource.build(company, body, locked.data)
@@ -152,6 +154,12 @@ def _update(request, company, resource: Resource, record: SandboxRecord) -> Http
     except errors.Refused as refused:
         return refused.response
     return HttpResponse(status=200)
+
+
+def _writes_one_at_a_time(company: SandboxCompany) -> None:
+    """Lock the company file for the rest of the write, so two writes at once cannot both find
+    an invoice number free, or both apply a payment to the same balance."""
+    SandboxCompany.objects.select_for_update().filter(pk=company.pk).first()
 
 
 def _check_row_version(body: dict, record: SandboxRecord) -> None:
@@ -172,6 +180,7 @@ def _check_row_version(body: dict, record: SandboxRecord) -> None:
 def _delete(company, resource: Resource, record: SandboxRecord) -> HttpResponse:
     try:
         with transaction.atomic():
+            _writes_one_at_a_time(company)
             locked = records.get(company, resource.entity, record.record_id, for_update=True)
             payments.before_delete(company, resource, locked)
             records.delete(locked)
