@@ -168,3 +168,18 @@ def test_a_new_zealand_file_takes_gst_at_15_and_zero_rates_untaxed_lines(connect
     assert pushed.document.total == invoice.total
     assert codes[0] != codes[1]
     adapter.client._http.close()
+
+
+def test_an_expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept(myob):
+    from apps.integrations import crypto
+
+    adapter, company = myob
+    integration = adapter.integration
+    before = crypto.decrypt(integration.refresh_token_encrypted)
+    control.token_expire(company=company)
+
+    customer = hub_customer(integration, display_name="After Expiry", company_name="After Expiry")
+    assert adapter.find_customer(customer) is None  # answered, after one refresh
+
+    integration.refresh_from_db()
+    assert crypto.decrypt(integration.refresh_token_encrypted) != before
