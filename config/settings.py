@@ -210,6 +210,8 @@ _SANDBOX_SECRETS = {
     "XERO_CLIENT_ID": "ledgerlink-local-xero",
     "XERO_CLIENT_SECRET": "ledgerlink-local-xero-secret",
     "XERO_WEBHOOK_KEY": "ledgerlink-local-xero-webhook-key",
+    "MYOB_CLIENT_ID": "ledgerlink-local-myob",
+    "MYOB_CLIENT_SECRET": "ledgerlink-local-myob-secret",
 }
 _SANDBOX_ENDPOINTS = {
     "QBO_DISCOVERY_URL": f"{_sandbox}/quickbooks/.well-known/openid_configuration",
@@ -219,6 +221,9 @@ _SANDBOX_ENDPOINTS = {
     "XERO_REVOKE_URL": f"{_sandbox}/xero/identity/connect/revocation",
     "XERO_CONNECTIONS_URL": f"{_sandbox}/xero/connections",
     "XERO_API_BASE": f"{_sandbox}/xero/api.xro/2.0",
+    "MYOB_AUTHORIZE_URL": f"{_sandbox}/myob/oauth2/account/authorize",
+    "MYOB_TOKEN_URL": f"{_sandbox}/myob/oauth2/v1/authorize",
+    "MYOB_API_BASE": f"{_sandbox}/myob/accountright",
 }
 
 
@@ -252,6 +257,12 @@ XERO_REVOKE_URL = _provider_setting("XERO_REVOKE_URL")
 XERO_CONNECTIONS_URL = _provider_setting("XERO_CONNECTIONS_URL")
 XERO_API_BASE = _provider_setting("XERO_API_BASE")
 XERO_WEBHOOK_KEY = _provider_setting("XERO_WEBHOOK_KEY")
+# MYOB Business: the API key is the OAuth client id (sent as x-myobapi-key); no webhooks.
+MYOB_CLIENT_ID = _provider_setting("MYOB_CLIENT_ID")
+MYOB_CLIENT_SECRET = _provider_setting("MYOB_CLIENT_SECRET")
+MYOB_AUTHORIZE_URL = _provider_setting("MYOB_AUTHORIZE_URL")
+MYOB_TOKEN_URL = _provider_setting("MYOB_TOKEN_URL")
+MYOB_API_BASE = _provider_setting("MYOB_API_BASE")
 
 # How often the periodic pull runs for each integration (seconds).
 SYNC_PULL_INTERVAL_SECONDS = strict.int("SYNC_PULL_INTERVAL_SECONDS", default=300, minimum=1)

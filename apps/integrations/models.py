@@ -6,6 +6,7 @@ from django.db import models
 class Provider(models.TextChoices):
     QUICKBOOKS = "quickbooks", "QuickBooks Online"
     XERO = "xero", "Xero"
+    MYOB = "myob", "MYOB Business"
 
 
 class Region(models.TextChoices):

@@ -10,7 +10,7 @@ comparing provider names. Adding a provider: its folder and one entry below (doc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -19,6 +19,9 @@ from . import tokens
 from .companies import CompanyFacts
 from .contract import Adapter, Capabilities
 from .mentions import Mention
+from .myob import adapter as myob_adapter
+from .myob import auth as myob_auth
+from .myob import capabilities as myob_capabilities
 from .oauth import ProviderOAuth
 from .payloads import Notice
 from .quickbooks import adapter as quickbooks_adapter
@@ -61,12 +64,14 @@ class ProviderEntry:
     oauth: ProviderOAuth
     # (access_token=, callback_params=) → the company the authorization granted.
     company_reader: Callable[..., CompanyFacts]
-    webhook: Webhook
+    # None for a provider without change notifications (``capabilities.webhooks`` off): its
+    # webhook URL is not found, and the engine polls it.
+    webhook: Webhook | None
     capabilities: Capabilities
     # The ledger's own web page per kind of record ("open in …"), and the sandbox console's page
     # name where the local sandbox has one: templates with ``{id}``.
-    pages: dict[str, str]
-    sandbox_pages: dict[str, str]
+    pages: dict[str, str] = field(default_factory=dict)
+    sandbox_pages: dict[str, str] = field(default_factory=dict)
 
 
 PROVIDERS: dict[str, ProviderEntry] = {
@@ -103,6 +108,15 @@ PROVIDERS: dict[str, ProviderEntry] = {
             capabilities=xero_capabilities.CAPABILITIES,
             pages=xero_web.PAGES,
             sandbox_pages=xero_web.SANDBOX_PAGES,
+        ),
+        ProviderEntry(
+            name="myob",
+            display_name="MYOB Business",
+            adapter=myob_adapter.MyobAdapter,
+            oauth=myob_auth.OAUTH,
+            company_reader=myob_auth.company_read,
+            webhook=None,
+            capabilities=myob_capabilities.CAPABILITIES,
         ),
     )
 }

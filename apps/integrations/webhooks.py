@@ -74,7 +74,8 @@ def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
 
 def mention_of(provider: str, event: dict) -> Mention:
     """The record a stored event names, in the engine's words."""
-    return registry.provider(provider).webhook.mention(event)
+    webhook = registry.provider(provider).webhook
+    return webhook.mention(event) if webhook else Mention(kind=None, remote_id="", at=None)
 
 
 def _pull(integration_ids: list[int]) -> None:
@@ -105,6 +106,8 @@ def receive(request: HttpRequest, provider: str) -> HttpResponse:
         webhook = registry.provider(provider).webhook
     except registry.UnknownProvider:
         raise Http404("Unknown provider") from None
+    if webhook is None:
+        raise Http404("This provider sends no webhooks")
     return _receive(
         request, provider=provider, header=webhook.header, key=webhook.key(), parse=webhook.parse
     )

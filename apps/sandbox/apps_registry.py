@@ -1,4 +1,4 @@
-"""The developer apps the product itself uses, registered with both sandboxes."""
+"""The developer apps the product itself uses, registered with every sandbox."""
 
 from __future__ import annotations
 
@@ -9,6 +9,20 @@ from django.conf import settings
 from .models import Provider, SandboxApp
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+# The MYOB sandbox app's published key and secret, unless the settings name others (MYOB has no
+# webhooks: a client polls with $filter on LastModified, docs/sandbox-myob.md).
+MYOB_SANDBOX_CLIENT_ID = "ledgerlink-local-myob"
+MYOB_SANDBOX_CLIENT_SECRET = "ledgerlink-local-myob-secret"
+
+
+def myob_client_id() -> str:
+    return getattr(settings, "MYOB_CLIENT_ID", "") or MYOB_SANDBOX_CLIENT_ID
+
+
+def myob_client_secret() -> str:
+    return getattr(settings, "MYOB_CLIENT_SECRET", "") or MYOB_SANDBOX_CLIENT_SECRET
 
 
 def ensure_default_apps() -> list[SandboxApp]:
@@ -31,6 +45,14 @@ def ensure_default_apps() -> list[SandboxApp]:
             f"{site}/webhooks/xero/",
             settings.XERO_WEBHOOK_KEY,
         ),
+        (
+            Provider.MYOB,
+            myob_client_id(),
+            myob_client_secret(),
+            f"{site}/settings/integrations/myob/callback/",
+            "",
+            "",
+        ),
     ]
     apps = []
     for provider, client_id, secret, redirect, webhook_url, key in wanted:
@@ -51,7 +73,11 @@ def ensure_default_apps() -> list[SandboxApp]:
 
 def app_for_client(provider: str, client_id: str) -> SandboxApp | None:
     app = SandboxApp.objects.filter(provider=provider, client_id=client_id).first()
-    if app is None and client_id in (settings.QBO_CLIENT_ID, settings.XERO_CLIENT_ID):
+    if app is None and client_id in (
+        settings.QBO_CLIENT_ID,
+        settings.XERO_CLIENT_ID,
+        myob_client_id(),
+    ):
         ensure_default_apps()
         app = SandboxApp.objects.filter(provider=provider, client_id=client_id).first()
     return app

@@ -10,6 +10,12 @@ from django.db import transaction
 
 from .models import Provider, SandboxCompany
 
+SEEDERS = {
+    Provider.QUICKBOOKS: "apps.sandbox.quickbooks.seed",
+    Provider.XERO: "apps.sandbox.xero.seed",
+    Provider.MYOB: "apps.sandbox.myob.seed",
+}
+MYOB_COUNTRIES = ("AU", "NZ")
 DEFAULT_CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD", "NZ": "NZD"}
 
 
@@ -24,6 +30,8 @@ def company_create(
 ) -> SandboxCompany:
     """A new company; QBO ones get Intuit's sample data, Xero ones the Xero sandbox's own seed."""
     country = (country or "US").upper()[:2]
+    if provider == Provider.MYOB and country not in MYOB_COUNTRIES:
+        country = "AU"  # MYOB Business company files are Australian or New Zealand
     currency = (currency or DEFAULT_CURRENCY.get(country, "USD")).upper()[:3]
     if provider == Provider.QUICKBOOKS:
         # Real realm ids are 16 to 19 digits.
@@ -45,11 +53,7 @@ def company_create(
 
 
 def _seed(company: SandboxCompany) -> None:
-    module = (
-        "apps.sandbox.quickbooks.seed"
-        if company.provider == Provider.QUICKBOOKS
-        else ("apps.sandbox.xero.seed")
-    )
+    module = SEEDERS[company.provider]
     try:
         seeder = importlib.import_module(module)
     except ModuleNotFoundError as exc:

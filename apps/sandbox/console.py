@@ -1,4 +1,4 @@
-"""The sandbox console: staff see the sandbox companies of both providers and the QBO records,
+"""The sandbox console: staff see the sandbox companies of every provider and the QBO records,
 and can make "a change in QuickBooks" (edit a customer or invoice, record a payment, void)."""
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "qbo_companies": [c for c in companies if c.provider == Provider.QUICKBOOKS],
             "xero_companies": [c for c in companies if c.provider == Provider.XERO],
+            "myob_companies": [c for c in companies if c.provider == Provider.MYOB],
         },
     )
 

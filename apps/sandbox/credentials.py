@@ -9,7 +9,11 @@ from .apps_registry import ensure_default_apps
 from .companies import company_create
 from .models import Provider, SandboxCompany
 
-DEFAULT_NAMES = {Provider.QUICKBOOKS: "Sandbox Company US", Provider.XERO: "Demo Company (US)"}
+DEFAULT_NAMES = {
+    Provider.QUICKBOOKS: "Sandbox Company US",
+    Provider.XERO: "Demo Company (US)",
+    Provider.MYOB: "Clearwater Plumbing (AU)",
+}
 
 
 def credentials_issue(*, provider: str, company_id: str = "", country: str = "US") -> dict:
@@ -38,6 +42,13 @@ def credentials_issue(*, provider: str, company_id: str = "", country: str = "US
             "discovery_url": f"{site}/quickbooks/.well-known/openid_configuration",
             "api_base": f"{site}/quickbooks/v3",
         }
+    elif provider == Provider.MYOB:
+        answer |= {
+            "business_id": company.external_id,
+            "authorize_url": f"{site}/myob/oauth2/account/authorize",
+            "token_url": f"{site}/myob/oauth2/v1/authorize",
+            "api_base": f"{site}/myob/accountright",
+        }
     else:
         answer |= {
             "tenant_id": company.external_id,
@@ -52,4 +63,6 @@ def credentials_issue(*, provider: str, company_id: str = "", country: str = "US
 def _scope(provider: str) -> str:
     if provider == Provider.QUICKBOOKS:
         return "com.intuit.quickbooks.accounting"
+    if provider == Provider.MYOB:
+        return "sme-company-file sme-contacts-customer sme-sales sme-inventory sme-general-ledger"
     return "offline_access accounting.transactions accounting.contacts accounting.settings"

@@ -127,6 +127,12 @@ def _with_limit_headers(provider, response: HttpResponse, admission) -> HttpResp
 
 
 def _injected_fault(provider: str, request: HttpRequest, company: SandboxCompany):
+    kind = claim_fault(request, company)
+    return _fault_response(provider, kind) if kind is not None else None
+
+
+def claim_fault(request: HttpRequest, company: SandboxCompany) -> str | None:
+    """The kind of the next fault injected for this request, its use claimed; or None."""
     path = request.get_full_path()
     for fault in SandboxFault.objects.filter(company=company, remaining__gt=0).order_by("pk"):
         if fault.path_contains and fault.path_contains not in path:
@@ -136,7 +142,7 @@ def _injected_fault(provider: str, request: HttpRequest, company: SandboxCompany
             remaining=F("remaining") - 1
         )
         if claimed:
-            return _fault_response(provider, fault.kind)
+            return fault.kind
     return None
 
 

@@ -41,6 +41,10 @@ KEYED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "Quotes": {"number_key": ("QuoteNumber",), **_XERO_DOCUMENT},
     "Items": _XERO_CODED,
     "Accounts": _XERO_CODED,
+    # MYOB (apps.sandbox.myob.records): invoice and quote numbers are unique per company file.
+    "myob:Sale/Invoice": {"number_key": ("Number",), "owner_key": ("Customer", "UID")},
+    "myob:Sale/Quote": {"number_key": ("Number",), "owner_key": ("Customer", "UID")},
+    "myob:Contact/Customer": {"name_key": ("CompanyName",), "number_key": ("DisplayID",)},
 }
 KEY_COLUMNS = ("name_key", "email_key", "number_key", "owner_key")
 

@@ -1,4 +1,4 @@
-"""State of the built-in QuickBooks Online and Xero sandboxes.
+"""State of the built-in QuickBooks Online, Xero and MYOB Business sandboxes.
 
 Records are stored as the provider's own JSON, one row each, so both providers share the tables
 and the sandbox survives restarts on SQLite and PostgreSQL alike.
@@ -12,6 +12,7 @@ from django.db import models
 class Provider(models.TextChoices):
     QUICKBOOKS = "quickbooks", "QuickBooks Online"
     XERO = "xero", "Xero"
+    MYOB = "myob", "MYOB Business"
 
 
 class SandboxApp(models.Model):

@@ -1,4 +1,4 @@
-"""OAuth 2 for both sandboxes: authorization codes, access / refresh tokens, rotation with a
+"""OAuth 2 for every sandbox: authorization codes, access / refresh tokens, rotation with a
 grace period, revocation. Views live in ``oauth_views.py``."""
 
 from __future__ import annotations
@@ -23,9 +23,18 @@ CODE_SECONDS = 600
 # receive a response from a token refresh you can retry using your existing refresh token for up
 # to 30 minutes" (https://developer.xero.com/faq/oauth2). Two refreshes racing with one token
 # therefore both succeed within that time; a reuse after it is ``invalid_grant``.
-REFRESH_GRACE = {Provider.QUICKBOOKS: timedelta(hours=24), Provider.XERO: timedelta(minutes=30)}
-# Unused refresh tokens expire (QBO 100 days, Xero 60 days).
-REFRESH_LIFETIME = {Provider.QUICKBOOKS: timedelta(days=100), Provider.XERO: timedelta(days=60)}
+# MYOB documents no grace: a refresh token is spent by its refresh (docs/sandbox-myob.md).
+REFRESH_GRACE = {
+    Provider.QUICKBOOKS: timedelta(hours=24),
+    Provider.XERO: timedelta(minutes=30),
+    Provider.MYOB: timedelta(0),
+}
+# Unused refresh tokens expire (QBO 100 days, Xero 60 days; MYOB's is not documented, a year here).
+REFRESH_LIFETIME = {
+    Provider.QUICKBOOKS: timedelta(days=100),
+    Provider.XERO: timedelta(days=60),
+    Provider.MYOB: timedelta(days=365),
+}
 
 
 class OAuthError(Exception):
@@ -60,6 +69,9 @@ class TokenSet:
 def access_lifetime(provider: str) -> int:
     if provider == Provider.QUICKBOOKS:
         return settings.SANDBOX_QBO_ACCESS_TOKEN_SECONDS
+    if provider == Provider.MYOB:
+        # MYOB access tokens last 20 minutes ("expires_in": "1200"), docs/sandbox-myob.md.
+        return int(getattr(settings, "SANDBOX_MYOB_ACCESS_TOKEN_SECONDS", 1200))
     return settings.SANDBOX_XERO_ACCESS_TOKEN_SECONDS
 
 

@@ -192,22 +192,26 @@ def token(request: HttpRequest, provider: str) -> JsonResponse:
         app = app_for_client(provider, client_id)
         if not (public and app is not None):
             app = oauth.authenticate_client(app, secret)
-        grant_type = request.POST.get("grant_type", "")
-        if grant_type == "authorization_code":
-            tokens = oauth.exchange_code(
-                app=app,
-                code=request.POST.get("code", ""),
-                redirect_uri=request.POST.get("redirect_uri", ""),
-                code_verifier=request.POST.get("code_verifier", ""),
-                public=public,
-            )
-        elif grant_type == "refresh_token":
-            tokens = oauth.refresh(app=app, refresh_token=request.POST.get("refresh_token", ""))
-        else:
-            raise oauth.OAuthError("unsupported_grant_type")
+        tokens = granted_tokens(request, app, public=public)
     except oauth.OAuthError as error:
         return _oauth_error(error)
     return JsonResponse(tokens.as_json())
+
+
+def granted_tokens(request: HttpRequest, app: SandboxApp, *, public: bool = False):
+    """The token pair a token request's grant (authorization_code or refresh_token) earns."""
+    grant_type = request.POST.get("grant_type", "")
+    if grant_type == "authorization_code":
+        return oauth.exchange_code(
+            app=app,
+            code=request.POST.get("code", ""),
+            redirect_uri=request.POST.get("redirect_uri", ""),
+            code_verifier=request.POST.get("code_verifier", ""),
+            public=public,
+        )
+    if grant_type == "refresh_token":
+        return oauth.refresh(app=app, refresh_token=request.POST.get("refresh_token", ""))
+    raise oauth.OAuthError("unsupported_grant_type")
 
 
 @csrf_exempt

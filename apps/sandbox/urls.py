@@ -70,4 +70,6 @@ urlpatterns = [
         name="xero_connection_delete",
     ),
     path("xero/", include("apps.sandbox.xero.urls")),
+    # MYOB Business: OAuth, the company-file API and its console (apps.sandbox.myob).
+    path("myob/", include("apps.sandbox.myob.urls")),
 ]

@@ -16,7 +16,7 @@ def organisation(org):
 
 @pytest.fixture
 def sandbox(settings, live_server):
-    """Point both providers at the sandboxes served by the live server."""
+    """Point every provider at the sandboxes served by the live server."""
     base = live_server.url
     settings.SITE_URL = base
     settings.QBO_DISCOVERY_URL = f"{base}/sandbox/quickbooks/.well-known/openid_configuration"
@@ -29,6 +29,12 @@ def sandbox(settings, live_server):
         "XERO_API_BASE": "api.xro/2.0",
     }.items():
         setattr(settings, name, f"{base}/sandbox/xero/{path}")
+    for name, path in {
+        "MYOB_AUTHORIZE_URL": "oauth2/account/authorize",
+        "MYOB_TOKEN_URL": "oauth2/v1/authorize",
+        "MYOB_API_BASE": "accountright",
+    }.items():
+        setattr(settings, name, f"{base}/sandbox/myob/{path}")
     settings.SANDBOX_WEBHOOKS_INLINE = True
     return base
 

@@ -33,7 +33,7 @@ def test_the_registry_lists_exactly_the_providers_staff_can_connect():
         assert entry.display_name == Provider(entry.name).label
         assert registry.provider(entry.name) is entry
     with pytest.raises(registry.UnknownProvider):
-        registry.provider("myob")
+        registry.provider("sage")
 
 
 def test_the_protocol_names_every_method_the_engine_calls():
@@ -65,10 +65,22 @@ def test_every_provider_declares_its_capabilities_and_connection(name):
     assert isinstance(entry.capabilities, contract.Capabilities)
     assert entry.adapter.capabilities is entry.capabilities
     assert entry.capabilities.batch_size > 0
-    assert entry.capabilities.idempotency
+    assert isinstance(entry.capabilities.idempotency, str)
     assert entry.oauth.scopes
-    assert callable(entry.company_reader) and callable(entry.webhook.parse)
-    assert entry.webhook.header
+    assert callable(entry.company_reader)
+    # A provider says it sends webhooks exactly when its entry says how they are signed.
+    assert (entry.webhook is not None) == entry.capabilities.webhooks
+    if entry.webhook is not None:
+        assert callable(entry.webhook.parse) and entry.webhook.header
+
+
+def test_myob_is_offered_polled_one_record_per_request_without_an_idempotency_key():
+    entry = registry.provider("myob")
+    assert entry.display_name == "MYOB Business"
+    assert entry.capabilities.batch_size == 1
+    assert not entry.capabilities.idempotency
+    assert not entry.capabilities.webhooks
+    assert not entry.capabilities.pushes_customers_in_batch
 
 
 def test_no_provider_name_is_compared_outside_the_provider_folders():
@@ -80,7 +92,7 @@ def test_no_provider_name_is_compared_outside_the_provider_folders():
         for path in (ROOT / folder).rglob("*.py"):
             relative = path.relative_to(ROOT)
             parts = relative.parts
-            if "migrations" in parts or parts[-2:-1] in (("quickbooks",), ("xero",)):
+            if "migrations" in parts or parts[-2:-1] in (("quickbooks",), ("xero",), ("myob",)):
                 continue
             if folder == "apps/integrations" and path.name in allowed:
                 continue

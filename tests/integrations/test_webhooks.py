@@ -233,6 +233,19 @@ def test_a_webhook_for_a_provider_the_hub_does_not_offer_is_not_found(client, se
     signature = _sign(body, settings.QBO_WEBHOOK_VERIFIER)
 
     response = client.post(
+        "/webhooks/sage/", body, content_type="application/json", HTTP_INTUIT_SIGNATURE=signature
+    )
+
+    assert response.status_code == 404
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_provider_that_sends_no_webhooks_has_no_webhook_url(client, settings):
+    """MYOB has no change notifications: it is polled, and nothing is received for it."""
+    body = b"[]"
+    signature = _sign(body, settings.QBO_WEBHOOK_VERIFIER)
+
+    response = client.post(
         "/webhooks/myob/", body, content_type="application/json", HTTP_INTUIT_SIGNATURE=signature
     )
 

@@ -19,7 +19,7 @@ from apps.sandbox.models import SandboxRecord
 from tests.factories import CustomerFactory, InvoiceFactory, OrganisationFactory
 from tests.integrations.conftest import sandbox  # noqa: F401 (the fixture itself)
 
-CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD"}
+CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD", "NZ": "NZD"}
 
 # Lines whose amounts do not divide evenly: rounding must still leave both totals equal.
 AWKWARD = (
