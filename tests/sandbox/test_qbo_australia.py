@@ -31,24 +31,25 @@ def _query(raw, text: str) -> list[dict]:
     return next(iter(answer.json()["QueryResponse"].values()), [])
 
 
+def sales_lines(lines) -> list[dict]:
+    """QBO sales lines of item 1 from (qty, unit price, tax code id or None)."""
+    return [
+        {
+            "Amount": qty * price,
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {
+                "ItemRef": {"value": "1"},
+                "Qty": qty,
+                "UnitPrice": price,
+                **({"TaxCodeRef": {"value": code}} if code else {}),
+            },
+        }
+        for qty, price, code in lines
+    ]
+
+
 def _invoice(raw, lines, **header) -> dict:
-    body = {
-        "CustomerRef": {"value": "1"},
-        "Line": [
-            {
-                "Amount": qty * price,
-                "DetailType": "SalesItemLineDetail",
-                "SalesItemLineDetail": {
-                    "ItemRef": {"value": "1"},
-                    "Qty": qty,
-                    "UnitPrice": price,
-                    **({"TaxCodeRef": {"value": code}} if code else {}),
-                },
-            }
-            for qty, price, code in lines
-        ],
-        **header,
-    }
+    body = {"CustomerRef": {"value": "1"}, "Line": sales_lines(lines), **header}
     return raw.post("invoice", body)
 
 
