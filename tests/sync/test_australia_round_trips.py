@@ -124,3 +124,49 @@ def test_invoice_made_in_quickbooks_australia_reaches_xero_australia_with_the_sa
     assert [line["TaxType"] for line in in_xero["LineItems"]][:2] == ["OUTPUT", "EXEMPTOUTPUT"]
     assert _in(xero, invoice) == 1
     assert not Change.objects.filter(integration=qbo, kind="invoice").exists()
+
+
+def test_australian_demo_invoice_lands_once_in_quickbooks_and_xero_with_the_same_total(
+    sandboxes,
+):
+    from django.core.management import call_command
+
+    from apps.accounts.models import Organisation
+    from apps.common.lines import LineInput
+    from apps.home import demo_australia
+    from apps.invoices.services import invoice_create, invoice_send
+
+    call_command("seed_demo")
+    org = Organisation.objects.get(name=demo_australia.ORGANISATION)
+    qbo, xero = (org.integrations.get(provider=name) for name in ("quickbooks", "xero"))
+    customer = org.customers.order_by("id").first()
+    today = timezone.localdate()
+    invoice = invoice_send(
+        invoice=invoice_create(
+            organisation=org,
+            customer=customer,
+            issue_date=today,
+            due_date=today + timedelta(days=14),
+            currency="AUD",
+            tax_rate=Decimal("10"),
+            lines=[
+                LineInput(
+                    description="Leak detection",
+                    quantity=Decimal("1.5"),
+                    unit_price=Decimal("142.35"),
+                ),
+                LineInput(
+                    description="Council inspection fee",
+                    quantity=Decimal("1"),
+                    unit_price=Decimal("96.40"),
+                    taxable=False,
+                ),
+            ],
+        )
+    )
+    _settle(qbo, xero)
+    assert (_in(qbo, invoice), _in(xero, invoice)) == (1, 1)
+    in_quickbooks, in_xero = qbo_invoice(qbo, invoice), xero_invoice(xero, invoice)
+    assert Decimal(str(in_quickbooks["TotalAmt"])) == invoice.total
+    assert Decimal(str(in_xero["Total"])) == invoice.total
+    assert Decimal(str(in_xero["TotalTax"])) == invoice.tax_total == Decimal("21.35")
