@@ -170,3 +170,87 @@ def test_australian_demo_invoice_lands_once_in_quickbooks_and_xero_with_the_same
     assert Decimal(str(in_quickbooks["TotalAmt"])) == invoice.total
     assert Decimal(str(in_xero["Total"])) == invoice.total
     assert Decimal(str(in_xero["TotalTax"])) == invoice.tax_total == Decimal("21.35")
+
+
+def test_tax_inclusive_invoice_made_in_quickbooks_australia_keeps_its_total_everywhere(
+    sandboxes,
+):
+    """Australian bookkeepers price GST-inclusive: 110.00 with GST is 100.00 + 10.00 of GST."""
+    org, (qbo, xero) = connect_both(sandboxes, "australia")
+    pull(qbo)
+    client = QuickBooksClient(qbo)
+    customer = client.create("Customer", {"DisplayName": "Coogee Bakery"}, key="au-c-coogee")
+    codes = {c["Name"]: c["Id"] for c in client.query("select * from TaxCode")}
+    created = client.create(
+        "Invoice",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "DocNumber": "AU-9001",
+            "GlobalTaxCalculation": "TaxInclusive",
+            "Line": sales_lines(
+                [(1, 110.0, codes["GST"]), (3, 38.5, codes["GST"]), (1, 50.0, codes["GST free"])]
+            ),
+        },
+        key="au-invoice-9001",
+    )
+    assert Decimal(str(created["TotalAmt"])) == Decimal("275.50")
+    assert Decimal(str(created["TxnTaxDetail"]["TotalTax"])) == Decimal("20.50")
+    pull(qbo)
+    invoice = Invoice.objects.get(organisation=org, number="AU-9001")
+    assert [line.unit_price for line in invoice.lines.all()] == [
+        Decimal("100"),
+        Decimal("35"),
+        Decimal("50"),
+    ]
+    assert (invoice.tax_total, invoice.total) == (Decimal("20.50"), Decimal("275.50"))
+    _settle(xero, qbo)
+    in_xero = xero_invoice(xero, invoice)
+    assert Decimal(str(in_xero["Total"])) == invoice.total
+    assert Decimal(str(in_xero["TotalTax"])) == Decimal("20.50")
+    assert Decimal(str(qbo_invoice(qbo, invoice)["TotalAmt"])) == invoice.total
+    assert not Change.objects.filter(integration=qbo, kind="invoice").exists()
+
+
+def test_tax_inclusive_invoice_made_in_xero_australia_keeps_its_total_everywhere(sandboxes):
+    org, (qbo, xero) = connect_both(sandboxes, "australia")
+    client = XeroClient(xero)
+    contact = client.create("Contacts", {"Name": "Glebe Dental"}, key="au-contact-glebe")
+    created = client.create(
+        "Invoices",
+        {
+            "Type": "ACCREC",
+            "Contact": {"ContactID": contact["ContactID"]},
+            "InvoiceNumber": "AU-9101",
+            "Date": timezone.localdate().isoformat(),
+            "Status": "AUTHORISED",
+            "LineAmountTypes": "Inclusive",
+            "LineItems": [
+                {
+                    "Description": "Tap washer replacement",
+                    "Quantity": 2,
+                    "UnitAmount": 88,
+                    "AccountCode": "200",
+                    "TaxType": "OUTPUT",
+                },
+                {
+                    "Description": "Council inspection fee",
+                    "Quantity": 1,
+                    "UnitAmount": 96.4,
+                    "AccountCode": "200",
+                    "TaxType": "EXEMPTOUTPUT",
+                },
+            ],
+        },
+        key="au-invoice-9101",
+    )
+    assert Decimal(str(created["Total"])) == Decimal("272.40")
+    assert Decimal(str(created["TotalTax"])) == Decimal("16.00")
+    pull(xero)
+    invoice = Invoice.objects.get(organisation=org, number="AU-9101")
+    assert [line.unit_price for line in invoice.lines.all()] == [Decimal("80"), Decimal("96.4")]
+    assert (invoice.tax_total, invoice.total) == (Decimal("16.00"), Decimal("272.40"))
+    _settle(qbo, xero)
+    in_quickbooks = qbo_invoice(qbo, invoice)
+    assert Decimal(str(in_quickbooks["TotalAmt"])) == invoice.total
+    assert Decimal(str(in_quickbooks["TxnTaxDetail"]["TotalTax"])) == Decimal("16.00")
+    assert not Change.objects.filter(integration=xero, kind="invoice").exists()
