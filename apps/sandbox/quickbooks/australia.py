@@ -19,7 +19,13 @@ from __future__ import annotations
 # The descriptions are the short codes Australian bookkeepers know the codes by (GST, FRE,
 # N-T, INP, EXP, CAP, NCG); QuickBooks' own lists show them beside the names.
 TAX_CODES = [
-    ("10", "GST", "GST (GST)", [("10", "GST (sales)", 10)], [("11", "GST (purchases)", 10)]),
+    (
+        "10",
+        "GST",
+        "Goods and services tax (GST)",
+        [("10", "GST (sales)", 10)],
+        [("11", "GST (purchases)", 10)],
+    ),
     (
         "11",
         "GST free",
