@@ -37,17 +37,9 @@ PASSWORD = "harbour-demo-2026"
 def seed(*, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     with transaction.atomic():
-        organisation, _ = Organisation.objects.get_or_create(
-            name=ORGANISATION,
-            defaults={
-                "country": "US",
-                "currency": "USD",
-                "time_zone": "America/New_York",
-                "default_tax_rate": Decimal("5.5"),
-            },
-        )
-        user = _staff_user(organisation)
-        items = _service_items(organisation)
+        organisation = demo_organisation(ORGANISATION, "US", "USD", "America/New_York", "5.5")
+        user = staff_user(organisation)
+        items = service_items(organisation)
         customers = _customers(organisation)
         if not Quote.objects.filter(organisation=organisation).exists():
             _quotes(organisation, customers, items, today, user)
@@ -58,26 +50,42 @@ def seed(*, today: dt.date | None = None) -> dict:
     return {"organisation": organisation, "username": USERNAME, "password": PASSWORD}
 
 
-def _staff_user(organisation: Organisation) -> User:
+def demo_organisation(name: str, country: str, currency: str, zone: str, tax: str):
+    """The demo organisation of that name, made once with its country's settings."""
+    return Organisation.objects.get_or_create(
+        name=name,
+        defaults={
+            "country": country,
+            "currency": currency,
+            "time_zone": zone,
+            "default_tax_rate": Decimal(tax),
+        },
+    )[0]
+
+
+def staff_user(
+    organisation: Organisation, username: str = USERNAME, password: str = PASSWORD, **names
+) -> User:
     user, created = User.objects.get_or_create(
-        username=USERNAME,
+        username=username,
         defaults={
             "organisation": organisation,
             "is_staff": True,
             "first_name": "Dana",
             "last_name": "Office",
             "email": "office@harbour.example.com",
+            **names,
         },
     )
     if created:
-        user.set_password(PASSWORD)
+        user.set_password(password)
         user.save()
         # Admin access for the demo, scoped to the organisation by the admin classes.
         user.user_permissions.set(Permission.objects.all())
     return user
 
 
-def _keyed(queryset, key: str, **unkeyed_lookups):
+def keyed(queryset, key: str, **unkeyed_lookups):
     """The demo record made under ``key``; else one made before keys existed, found once by
     its demo values (``unkeyed_lookups``, tried in turn) and given its key."""
     found = queryset.filter(demo_key=key).first()
@@ -89,13 +97,13 @@ def _keyed(queryset, key: str, **unkeyed_lookups):
     return found
 
 
-def _service_items(organisation) -> dict[str, ServiceItem]:
+def service_items(organisation, table=ITEMS) -> dict[str, ServiceItem]:
     """The demo's items by their demo name, whatever they are called now."""
     items = {}
     queryset = ServiceItem.objects.filter(organisation=organisation)
-    for name, description, price, taxable in ITEMS:
+    for name, description, price, taxable in table:
         key = f"item:{name}"
-        item = _keyed(queryset, key, name=name)
+        item = keyed(queryset, key, name=name)
         if item is None:
             item = service_item_create(
                 organisation=organisation,
@@ -132,7 +140,7 @@ def _customers(organisation) -> list[Customer]:
     wanted |= {f"near-duplicate:{i}": values for i, values in enumerate(NEAR_DUPLICATES)}
     queryset = Customer.objects.filter(organisation=organisation)
     for key, values in wanted.items():
-        found = _keyed(
+        found = keyed(
             queryset,
             key,
             display_name=values["display_name"],
@@ -144,7 +152,7 @@ def _customers(organisation) -> list[Customer]:
     return list(queryset.order_by("id"))
 
 
-def _lines(items: dict[str, ServiceItem], *names_and_quantities) -> list[LineInput]:
+def demo_lines(items: dict[str, ServiceItem], *names_and_quantities) -> list[LineInput]:
     return [
         LineInput(
             description=items[name].description or name,
@@ -167,7 +175,7 @@ def _quotes(organisation, customers, items, today, user) -> None:
             issue_date=issued,
             expiry_date=issued + dt.timedelta(days=30),
             tax_rate=Decimal("5.5"),
-            lines=_lines(items, *JOBS[index % len(JOBS)]),
+            lines=demo_lines(items, *JOBS[index % len(JOBS)]),
             by=user,
         )
         if status != "draft" and status != "cancelled":
@@ -206,7 +214,7 @@ def _invoices(organisation, customers, items, today, user) -> None:
             issue_date=issued,
             due_date=issued + dt.timedelta(days=14),
             tax_rate=Decimal("5.5"),
-            lines=_lines(items, *JOBS[(index + 2) % len(JOBS)]),
+            lines=demo_lines(items, *JOBS[(index + 2) % len(JOBS)]),
             by=user,
         )
         if status == "draft":

@@ -160,3 +160,36 @@ JOBS = [
     (("Smoke detector", "4"), ("Labour (per hour)", "1.5")),
     (("Panel upgrade (200 A)", "1"), ("Permit fee", "1"), ("Apprentice labour (per hour)", "6")),
 ]
+
+# The Australian demo organisation (``seed_demo``): prices in AUD before GST; GST-free lines
+# (a council fee passed through at cost) go out on each ledger's GST-free code.
+AU_ITEMS = [
+    ("Call-out fee", "Attendance and first half hour on site", "120.00", True),
+    ("Labour (per hour)", "Licensed plumber or electrician", "135.00", True),
+    ("Hot water system install", "Gas continuous-flow unit, supply and fit", "2450.00", True),
+    ("Blocked drain", "Jet and camera one drain line", "395.00", True),
+    ("Safety switch (RCD)", "Supply and fit, tested", "189.50", True),
+    ("Council inspection fee", "Passed through at cost, GST free", "96.40", False),
+]
+# (given, family, suburb, postcode)
+AU_CUSTOMERS = [
+    ("Olivia", "Nguyen", "Bondi", "2026"),
+    ("Jack", "Wilson", "Manly", "2095"),
+    ("Charlotte", "Smith", "Parramatta", "2150"),
+    ("William", "Brown", "Newtown", "2042"),
+    ("Amelia", "Taylor", "Chatswood", "2067"),
+    ("Noah", "Kelly", "Cronulla", "2230"),
+    ("Isla", "Murphy", "Penrith", "2750"),
+    ("Lachlan", "O'Brien", "Randwick", "2031"),
+]
+AU_STREETS = ["George", "Pitt", "Oxford", "Military", "King"]
+AU_JOBS = [
+    (("Call-out fee", "1"), ("Labour (per hour)", "2")),
+    (
+        ("Hot water system install", "1"),
+        ("Labour (per hour)", "3"),
+        ("Council inspection fee", "1"),
+    ),
+    (("Blocked drain", "1"),),
+    (("Safety switch (RCD)", "2"), ("Labour (per hour)", "1.5")),
+]

@@ -12,11 +12,21 @@ its quantity × price.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from apps.common.documents import DocumentLine, Totals, compute_totals, discounted_share
-from apps.common.money import CENT, PRICE_PLACES, ZERO, percent_of, round_money, round_places
+from apps.common.money import (
+    CENT,
+    HUNDRED,
+    PRICE_PLACES,
+    ZERO,
+    percent_of,
+    round_money,
+    round_places,
+)
+
+from .contract import RemoteLine
 
 # The description of the line that carries a rounding residue; readers leave it out.
 ROUNDING_DESCRIPTION = "Rounding"
@@ -87,3 +97,24 @@ def priced_for(quantity: Decimal, wanted: Decimal, *, places: int = PRICE_PLACES
     price = round_places(wanted / quantity, places)
     amount = round_money(quantity * price)
     return PricedLine(unit_price=price, amount=amount, residue=wanted - amount)
+
+
+def tax_exclusive(lines: list[RemoteLine], rate: Decimal) -> list[RemoteLine]:
+    """The lines of a document a ledger holds tax-inclusive (QuickBooks ``GlobalTaxCalculation:
+    TaxInclusive``, Xero ``LineAmountTypes: Inclusive``), read as the hub holds every line,
+    before tax: each taxed line's price and amount without the rate's share (110.00 at 10 %
+    reads as 100.00), so the hub's tax on them is the ledger's but for rounding
+    (docs/money.md, "Tax-inclusive documents")."""
+    if not rate:
+        return lines
+    factor = HUNDRED / (HUNDRED + rate)
+    return [
+        replace(
+            line,
+            unit_price=round_places(line.unit_price * factor, PRICE_PLACES),
+            amount=round_money(line.amount * factor) if line.amount is not None else None,
+        )
+        if line.taxable
+        else line
+        for line in lines
+    ]

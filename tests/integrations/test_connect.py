@@ -57,6 +57,22 @@ def test_canadian_company_gets_the_canada_region(sandbox, settings):
     assert Integration.objects.get(organisation=org).region == Region.CANADA
 
 
+def test_australian_organisation_connects_quickbooks_and_xero_australia_in_the_browser(sandbox):
+    org = OrganisationFactory(country="AU", currency="AUD")
+    user = UserFactory(organisation=org)
+    australian = Staff(sandbox, user.username)
+    australian.connect(QBO, name="Bondi Books", country="AU", currency="AUD")
+    australian.connect(XERO, name="Bondi Xero", country="AU", currency="AUD")
+    australian.http.close()
+
+    rows = Integration.objects.filter(organisation=org)
+    assert sorted(rows.values_list("provider", flat=True)) == [QBO, XERO]
+    for integration in rows:
+        assert integration.status == Integration.Status.CONNECTED
+        assert (integration.country, integration.currency) == ("AU", "AUD")
+        assert integration.region == Region.GLOBAL
+
+
 def _refused(response, *phrases: str) -> None:
     assert response.status_code == 400, response.text[:300]
     assert "What happened" in response.text and "What to do" in response.text

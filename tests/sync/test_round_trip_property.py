@@ -48,7 +48,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 EXAMPLES = int(os.environ.get("ROUND_TRIP_EXAMPLES", "6"))
 # The region names of test_money_property's strategies, as test_round_trips names them.
-REGION_NAMES = {"us": "us", "ca": "canada", "global": "global"}
+REGION_NAMES = {"us": "us", "ca": "canada", "global": "global", "au": "australia"}
 
 edits = st.one_of(
     st.tuples(st.just("quantity in quickbooks"), st.integers(0, 29), lines.map(lambda ln: ln[1])),

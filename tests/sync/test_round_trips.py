@@ -1,6 +1,7 @@
-"""Round trips through QuickBooks Online (US, Canada, Global) and Xero, over real HTTP: a change
-made in a ledger reaches the hub as that change, never as a rewrite of the invoice, and the hub,
-QuickBooks and Xero keep the same totals to the cent (docs/round-trips.md)."""
+"""Round trips through QuickBooks Online (US, Canada, Global, Australia) and Xero, over real
+HTTP: a change made in a ledger reaches the hub as that change, never as a rewrite of the
+invoice, and the hub, QuickBooks and Xero keep the same totals to the cent
+(docs/round-trips.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ REGIONS = {
     "us": ("US", "USD", Decimal("5.5")),
     "canada": ("CA", "CAD", Decimal("5")),
     "global": ("GB", "GBP", Decimal("5")),
+    "australia": ("AU", "AUD", Decimal("10")),
 }
 
 
@@ -129,7 +131,7 @@ def hub_keeps_its_structure(invoice, tax_rate) -> None:
     assert [line.taxable for line in lines] == [True, True]
 
 
-@pytest.mark.parametrize("region", ["us", "canada", "global"])
+@pytest.mark.parametrize("region", ["us", "canada", "global", "australia"])
 def test_quantity_changed_in_quickbooks_keeps_hub_tax_rate_and_both_discounts(sandboxes, region):
     invoice, qbo, xero = sent_everywhere(sandboxes, region)
     pull(qbo)  # the first full scan, which brings the sample company's customers in
@@ -142,7 +144,7 @@ def test_quantity_changed_in_quickbooks_keeps_hub_tax_rate_and_both_discounts(sa
     assert Decimal(str(xero_invoice(xero, invoice)["LineItems"][1]["Quantity"])) == 3
 
 
-@pytest.mark.parametrize("region", ["us", "canada", "global"])
+@pytest.mark.parametrize("region", ["us", "canada", "global", "australia"])
 def test_payment_recorded_in_quickbooks_changes_only_what_is_paid(sandboxes, region):
     invoice, qbo, xero = sent_everywhere(sandboxes, region)
     pull(qbo)
@@ -273,7 +275,7 @@ def test_hub_invoice_read_back_from_xero_after_a_429_is_no_change_and_goes_nowhe
     hub_keeps_its_structure_with(invoice, lines=2)
 
 
-@pytest.mark.parametrize("region", ["us", "canada", "global"])
+@pytest.mark.parametrize("region", ["us", "canada", "global", "australia"])
 def test_invoice_read_back_unedited_differs_in_no_field(sandboxes, region):
     invoice, qbo, xero = sent_everywhere(sandboxes, region)
     for integration in (qbo, xero):

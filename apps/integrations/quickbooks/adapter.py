@@ -272,7 +272,10 @@ class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
             return _pushed(self.client.create("Payment", body, key=key), "Payment")
         item_ref = self._item_refs_for([])[mapping.DEFAULT_ITEM_NAME]
         body = mapping.sales_receipt_to_qbo(
-            payment, customer_remote_id=customer_remote_id, item_ref=item_ref
+            payment,
+            customer_remote_id=customer_remote_id,
+            item_ref=item_ref,
+            tax_code=self._tax_codes(Decimal(0), []).exempt,
         )
         data = self.client.create("SalesReceipt", body, key=key)
         pushed = _pushed(data, "SalesReceipt")

@@ -289,9 +289,13 @@ def payment_to_qbo(payment, *, customer_remote_id: str, invoice_remote_id: str) 
     }
 
 
-def sales_receipt_to_qbo(payment, *, customer_remote_id: str, item_ref: Mapping) -> dict:
+def sales_receipt_to_qbo(
+    payment, *, customer_remote_id: str, item_ref: Mapping, tax_code: str = "NON"
+) -> dict:
     """A SalesReceipt for money collected without an invoice in QuickBooks
-    (docs/sync-rules.md, "Payments")."""
+    (docs/sync-rules.md, "Payments"). Its one line is untaxed: ``NON`` in the US, elsewhere
+    the company's zero-rated code (Australia's "GST free"), since outside the US every line
+    names one of the company's own TaxCodes."""
     amount = round_money(payment.amount)
     invoice = payment.invoice
     label = f"Payment for invoice {invoice.number}" if invoice is not None else "Payment"
@@ -309,7 +313,7 @@ def sales_receipt_to_qbo(payment, *, customer_remote_id: str, item_ref: Mapping)
                     "ItemRef": dict(item_ref),
                     "Qty": Decimal("1"),
                     "UnitPrice": amount,
-                    "TaxCodeRef": {"value": "NON"},
+                    "TaxCodeRef": {"value": tax_code},
                 },
             }
         ],

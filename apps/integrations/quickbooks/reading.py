@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from apps.common.money import ZERO, percent_for
-from apps.integrations.amounts import ROUNDING_DESCRIPTION
+from apps.integrations.amounts import ROUNDING_DESCRIPTION, tax_exclusive
 from apps.integrations.contract import (
     RemoteChange,
     RemoteCustomer,
@@ -159,14 +159,19 @@ def document_from_qbo(
     raw_lines = data.get("Line")
     if not isinstance(raw_lines, list):
         raise TransientError(f"QuickBooks answered a {entity} without Line.")
+    tax_rate = _tax_rate(data)
     sales = [
         _line_from_qbo(line, zero_rated)
         for line in raw_lines
         if line.get("DetailType") == "SalesItemLineDetail"
     ]
+    if data.get("GlobalTaxCalculation") == "TaxInclusive":
+        # Tax-inclusive prices, the usual way in Australia and the UK: QuickBooks takes the tax
+        # out of the lines of each rate together (TaxLineDetail.NetAmountTaxable).
+        # https://developer.intuit.com/app/developer/qbo/docs/workflows/manage-sales-tax-for-non-us-locales
+        sales = tax_exclusive(sales, tax_rate)
     lines_total = sum((ln.amount or ZERO for ln in sales), ZERO)
     discount_percent, discount_amount = _discount(raw_lines, lines_total)
-    tax_rate = _tax_rate(data)
     tax_total = _decimal((data.get("TxnTaxDetail") or {}).get("TotalTax"), "a total tax", ZERO)
     total = _decimal(data.get("TotalAmt"), "a total", ZERO)
     balance = _decimal(data.get("Balance"), "a balance", total)

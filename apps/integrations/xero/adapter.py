@@ -42,6 +42,10 @@ from .versions import VersionsMixin
 _guarded = malformed_is_transient("Xero")
 
 DUPLICATE_NAME_ATTEMPTS = 5
+# The tax types of a sale outside the tax, in order of preference: "No Tax", and Australia's
+# "GST Free Income" (an Australian organisation has no NONE; its first 0 % rate on revenue is
+# "GST Free Exports"). https://developer.xero.com/documentation/api/accounting/types#tax-types
+EXEMPT_SALES_TYPES = ("NONE", "EXEMPTOUTPUT")
 TAX_RATES, ACCOUNTS = "tax-rates", "accounts"
 
 
@@ -218,6 +222,9 @@ class XeroAdapter(ItemMixin, VersionsMixin):
         reference_cache.forget(self.integration, TAX_RATES, ACCOUNTS)
 
     def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
+        """The TaxType for taxable lines at the hub's rate and the one for exempt lines:
+        "No Tax" where the organisation has it, "GST Free Income" in Australia (which has no
+        NONE), else the first rate at 0 % that may go on revenue."""
         usable = [
             r
             for r in self._load_tax_rates()
@@ -227,9 +234,9 @@ class XeroAdapter(ItemMixin, VersionsMixin):
         def rate_of(row: dict) -> Decimal:
             return Decimal(str(row.get("EffectiveRate", 0)))
 
-        exempt = next((r["TaxType"] for r in usable if r.get("TaxType") == "NONE"), None) or next(
-            (r["TaxType"] for r in usable if rate_of(r) == 0), "NONE"
-        )
+        exempt = next(
+            (t for t in EXEMPT_SALES_TYPES if any(r.get("TaxType") == t for r in usable)), None
+        ) or next((r["TaxType"] for r in usable if rate_of(r) == 0), "NONE")
         if not rate:
             return mapping.TaxTypes(taxable=exempt, taxable_rate=Decimal(0), exempt=exempt)
         taxable = next((r for r in usable if rate_of(r) == rate), None)

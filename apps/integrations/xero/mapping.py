@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from apps.common.money import HUNDRED, ZERO, line_amount, round_money, round_places
-from apps.integrations.amounts import ROUNDING_DESCRIPTION, line_shares
+from apps.integrations.amounts import ROUNDING_DESCRIPTION, line_shares, tax_exclusive
 from apps.integrations.contract import (
     PermanentError,
     RemoteChange,
@@ -167,13 +167,22 @@ def _line_from_xero(line: Mapping, tax_rates: Mapping[str, Decimal]) -> RemoteLi
     )
 
 
-def _tax_rate_of(lines: list[RemoteLine], tax: Decimal, tax_rates: Mapping[str, Decimal]):
+def _tax_rate_of(
+    lines: list[RemoteLine],
+    tax: Decimal,
+    tax_rates: Mapping[str, Decimal],
+    *,
+    inclusive: bool = False,
+):
     """The rate of the taxable lines' TaxType when the tenant's rates are known; otherwise
-    worked back from the tax (close, not exact, on small amounts)."""
+    worked back from the tax (close, not exact, on small amounts; an inclusive line's amount
+    holds its tax)."""
     known = {tax_rates.get(ln.tax_code) for ln in lines if ln.taxable}
     if len(known) == 1 and None not in known:
         return known.pop()
     taxable_base = sum((ln.amount or ZERO for ln in lines if ln.taxable), ZERO)
+    if inclusive:
+        taxable_base -= tax
     return round_money(tax * HUNDRED / taxable_base) if taxable_base else ZERO
 
 
@@ -204,7 +213,12 @@ def document_from_xero(
     sub_total = _decimal(data.get("SubTotal"), "a subtotal", ZERO)
     tax = _decimal(data.get("TotalTax"), "a total tax", ZERO)
     kept = [ln for ln in lines if ln.description != ROUNDING_DESCRIPTION]
-    tax_rate = _tax_rate_of(kept, tax, tax_rates or {})
+    inclusive = data.get("LineAmountTypes") == "Inclusive"
+    tax_rate = _tax_rate_of(kept, tax, tax_rates or {}, inclusive=inclusive)
+    if inclusive:
+        # Line amounts that hold their tax, read as the hub holds lines (before tax).
+        # https://developer.xero.com/documentation/api/accounting/invoices (LineAmountTypes)
+        kept = tax_exclusive(kept, tax_rate)
     paid = _decimal(data.get("AmountPaid"), "an amount paid", ZERO)
     if kind == "invoice":
         status, number, end = (

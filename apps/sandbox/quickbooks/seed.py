@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany, SandboxRecord
 
-from . import ops
+from . import australia, ops
 from .preferences import preferences
 from .records import by_name, today
 from .schema import ENTITIES
@@ -114,7 +114,6 @@ TAX_TABLES = {
         ("5", "0.0% Z", [("5", "0.0% Z (sales)", 0)]),
         ("6", "Exempt", [("6", "Exempt (sales)", 0)]),
     ],
-    "AU": [("3", "GST", [("3", "GST (sales)", 10)]), ("4", "GST free", [("4", "GST free", 0)])],
     "NZ": [
         ("3", "GST", [("3", "GST on Income", 15)]),
         ("4", "Zero-rated", [("4", "Zero-rated", 0)]),
@@ -231,48 +230,63 @@ def _seed_sales(company: SandboxCompany) -> None:
             _create(company, "Payment", payment)
 
 
+def _tax_codes_of(country: str) -> list[tuple]:
+    """(code id, name, description, sales rates, purchase rates) of a country's codes."""
+    if country == "AU":
+        return australia.TAX_CODES
+    table = TAX_TABLES.get(country, OTHER_TAX_TABLE)
+    return [(code_id, name, name, rates, []) for code_id, name, rates in table]
+
+
 def _seed_tax(company: SandboxCompany) -> None:
-    table = TAX_TABLES.get(company.country, OTHER_TAX_TABLE)
     if company.country == "US":
         for code, name, taxable in (("TAX", "TAX", True), ("NON", "NON", False)):
             _tax_record(
                 company, "TaxCode", code, {"Name": name, "Description": name, "Taxable": taxable}
             )
-    for code_id, code_name, rates in table:
-        details = []
-        for rate_id, rate_name, percent in rates:
-            _tax_record(
-                company,
-                "TaxRate",
-                rate_id,
-                {
-                    "Name": rate_name,
-                    "Description": rate_name,
-                    "RateValue": percent,
-                    "AgencyRef": {"value": "1"},
-                    "SpecialTaxType": "NONE",
-                    "DisplayType": "ReadOnly",
-                    "EffectiveTaxRate": [{"RateValue": percent, "EffectiveDate": "2014-01-01"}],
-                },
-            )
-            details.append(
-                {
-                    "TaxRateRef": {"value": rate_id, "name": rate_name},
-                    "TaxTypeApplicable": "TaxOnAmount",
-                    "TaxOrder": 0,
-                }
-            )
+    codes = _tax_codes_of(company.country)
+    for code_id, code_name, description, sales, purchases in codes:
         body = {
             "Name": code_name,
-            "Description": code_name,
-            "Taxable": bool(rates[0][2]),
+            "Description": description,
+            "Taxable": any(percent for _, _, percent in [*sales, *purchases]) or not sales,
             "TaxGroup": True,
-            "SalesTaxRateList": {"TaxRateDetail": details},
-            "PurchaseTaxRateList": {"TaxRateDetail": []},
+            "SalesTaxRateList": {"TaxRateDetail": _tax_rates(company, sales)},
+            "PurchaseTaxRateList": {"TaxRateDetail": _tax_rates(company, purchases)},
         }
         _tax_record(company, "TaxCode", code_id, body)
-    company.settings["default_tax_code"] = table[0][0]
+    company.settings["default_tax_code"] = (
+        australia.DEFAULT_CODE if company.country == "AU" else codes[0][0]
+    )
     company.save(update_fields=["settings"])
+
+
+def _tax_rates(company: SandboxCompany, rates: list[tuple[str, str, int]]) -> list[dict]:
+    """Each rate written once, and the TaxRateDetail list a TaxCode names them by."""
+    details = []
+    for rate_id, rate_name, percent in rates:
+        _tax_record(
+            company,
+            "TaxRate",
+            rate_id,
+            {
+                "Name": rate_name,
+                "Description": rate_name,
+                "RateValue": percent,
+                "AgencyRef": {"value": "1"},
+                "SpecialTaxType": "NONE",
+                "DisplayType": "ReadOnly",
+                "EffectiveTaxRate": [{"RateValue": percent, "EffectiveDate": "2014-01-01"}],
+            },
+        )
+        details.append(
+            {
+                "TaxRateRef": {"value": rate_id, "name": rate_name},
+                "TaxTypeApplicable": "TaxOnAmount",
+                "TaxOrder": 0,
+            }
+        )
+    return details
 
 
 def _tax_record(company: SandboxCompany, entity: str, record_id: str, data: dict) -> None:
@@ -285,14 +299,17 @@ def _tax_record(company: SandboxCompany, entity: str, record_id: str, data: dict
     )
 
 
+US_ADDRESS = {
+    "Line1": "123 Sierra Way",
+    "City": "San Pablo",
+    "CountrySubDivisionCode": "CA",
+    "PostalCode": "87999",
+}
+
+
 def _seed_company_info(company: SandboxCompany) -> None:
-    address = {
-        "Line1": "123 Sierra Way",
-        "City": "San Pablo",
-        "CountrySubDivisionCode": "CA",
-        "PostalCode": "87999",
-        "Country": company.country,
-    }
+    address = {**(australia.ADDRESS if company.country == "AU" else US_ADDRESS)}
+    address["Country"] = company.country
     info = {
         "CompanyName": company.name,
         "LegalName": company.name,

@@ -17,7 +17,7 @@ from . import entities
 from .errors import Invalid
 from .formats import new_guid, parse_decimal
 from .kinds import Kind, choice, merged
-from .seed import tax_rate_scope
+from .seed import no_tax_type, tax_rate_scope
 
 ACCOUNT_TYPES = (
     "BANK CURRENT CURRLIAB DEPRECIATN DIRECTCOSTS EQUITY EXPENSE FIXED INVENTORY LIABILITY "
@@ -103,7 +103,7 @@ class AccountKind(Kind):
                 problems.append(f"Please enter a unique {field}.")
         if problems:
             raise Invalid(*problems)
-        data.setdefault("TaxType", "NONE")
+        data.setdefault("TaxType", no_tax_type(company.country))
         data.setdefault("CurrencyCode", company.currency)
         return data
 

@@ -21,7 +21,7 @@ from apps.sandbox.models import SandboxCompany
 from . import entities
 from .errors import Invalid
 from .formats import is_guid, money, new_guid, parse_decimal
-from .seed import sales_tax_type
+from .seed import no_tax_type, sales_tax_type
 
 EXCLUSIVE, INCLUSIVE, NO_TAX = "Exclusive", "Inclusive", "NoTax"
 # Xero keeps 4 decimals on a quantity; a unit amount keeps 2 unless the request opts in to 4
@@ -185,7 +185,7 @@ def _tax_type(
     rates: dict[str, dict[str, Any]],
 ) -> str:
     if amounts == NO_TAX:
-        return "NONE"
+        return no_tax_type(company.country)
     chosen = (
         raw.get("TaxType")
         or (account or {}).get("TaxType")

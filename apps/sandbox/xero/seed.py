@@ -12,16 +12,46 @@ from apps.sandbox.models import SandboxCompany
 from .entities import ACCOUNTS, CONTACTS, ITEMS, TAX_RATES
 from .formats import new_guid
 
+# An Australian organisation's rates, in the order and with the names of Xero's Australian
+# tax types (https://developer.xero.com/documentation/api/accounting/types#tax-types, and the
+# TaxType enum of xero_accounting.yaml, which lists them first): GST on Income (OUTPUT) at 10 %,
+# GST Free Income (EXEMPTOUTPUT), BAS Excluded (BASEXCLUDED) ... An Australian organisation has
+# no "No Tax" (NONE): what is outside GST is BAS Excluded.
+AU_RATES = [
+    ("OUTPUT", "GST on Income", "10.00"),
+    ("INPUT", "GST on Expenses", "10.00"),
+    ("CAPEXINPUT", "GST on Capital", "10.00"),
+    ("EXEMPTEXPORT", "GST Free Exports", "0.00"),
+    ("EXEMPTEXPENSES", "GST Free Expenses", "0.00"),
+    ("EXEMPTCAPITAL", "GST Free Capital", "0.00"),
+    ("EXEMPTOUTPUT", "GST Free Income", "0.00"),
+    ("INPUTTAXED", "Input Taxed", "0.00"),
+    ("BASEXCLUDED", "BAS Excluded", "0.00"),
+    ("GSTONCAPIMPORTS", "GST on Capital Imports", "0.00"),
+    ("GSTONIMPORTS", "GST on Imports", "0.00"),
+]
+# Where a rate may be used and how it is reported, for the types whose name does not say it
+# (xero_accounting.yaml's GET TaxRates example: GSTONIMPORTS only on liabilities, reported as
+# itself; ReportTaxType's enum names EXEMPTOUTPUT, BASEXCLUDED, INPUTTAXED ... as report types).
+_REPORT_AS_ITSELF = {
+    "EXEMPTEXPORT",
+    "EXEMPTEXPENSES",
+    "EXEMPTCAPITAL",
+    "EXEMPTOUTPUT",
+    "INPUTTAXED",
+    "BASEXCLUDED",
+    "GSTONCAPIMPORTS",
+    "GSTONIMPORTS",
+    "NONE",
+}
+_PURCHASES_ONLY = {"CAPEXINPUT", "EXEMPTEXPENSES", "EXEMPTCAPITAL"}
+_LIABILITIES_ONLY = {"GSTONCAPIMPORTS", "GSTONIMPORTS"}
+
 # (TaxType, Name, rate %) per country; Xero names its rates after the local tax.
 _RATES: dict[str, list[tuple[str, str, str]]] = {
     "US": [("OUTPUT", "Tax on Sales", "8.25"), ("INPUT", "Tax on Purchases", "8.25")],
     "CA": [("OUTPUT", "GST on Sales", "5.00"), ("INPUT", "GST on Purchases", "5.00")],
-    "AU": [
-        ("OUTPUT", "GST on Income", "10.00"),
-        ("INPUT", "GST on Expenses", "10.00"),
-        ("EXEMPTOUTPUT", "GST Free Income", "0.00"),
-        ("BASEXCLUDED", "BAS Excluded", "0.00"),
-    ],
+    "AU": AU_RATES,
     "NZ": [
         ("OUTPUT2", "15% GST on Income", "15.00"),
         ("INPUT2", "15% GST on Expenses", "15.00"),
@@ -71,28 +101,50 @@ def sales_tax_type(country: str) -> str:
     return _RATES.get(country, _OTHER_RATES)[0][0]
 
 
+def no_tax_type(country: str) -> str:
+    """The tax type of what is outside the tax: BAS Excluded in Australia, else No Tax."""
+    return "BASEXCLUDED" if country == "AU" else "NONE"
+
+
 def tax_rate_scope(report_tax_type: str) -> dict[str, bool]:
     """Where a rate may be used: a rate on sales (OUTPUT...) not on expense accounts, one on
     purchases (INPUT...) not on revenue accounts, as in Xero's own example of GET TaxRates
-    (xero_accounting.yaml: "15% GST on Expenses", INPUT2, CanApplyToRevenue false)."""
+    (xero_accounting.yaml: "15% GST on Expenses", INPUT2, CanApplyToRevenue false; "GST on
+    Imports" on liabilities only)."""
     kind = report_tax_type.upper()
+    if kind in _LIABILITIES_ONLY:
+        return {
+            "CanApplyToAssets": False,
+            "CanApplyToEquity": False,
+            "CanApplyToExpenses": False,
+            "CanApplyToLiabilities": True,
+            "CanApplyToRevenue": False,
+        }
     return {
         "CanApplyToAssets": True,
         "CanApplyToEquity": True,
         "CanApplyToExpenses": not (kind.startswith("OUTPUT") or kind.endswith("OUTPUT")),
         "CanApplyToLiabilities": True,
-        "CanApplyToRevenue": not kind.startswith("INPUT"),
+        "CanApplyToRevenue": not (kind.startswith("INPUT") and kind != "INPUTTAXED")
+        and kind not in _PURCHASES_ONLY,
     }
 
 
+def _report_tax_type(tax_type: str) -> str:
+    if tax_type in _REPORT_AS_ITSELF:
+        return tax_type
+    return "OUTPUT" if tax_type.startswith("OUTPUT") else "INPUT"
+
+
 def tax_rate_rows(country: str) -> list[dict]:
+    rates = _RATES.get(country, _OTHER_RATES)
     rows = []
-    for tax_type, name, rate in [*_RATES.get(country, _OTHER_RATES), _NO_TAX]:
+    for tax_type, name, rate in rates if country == "AU" else [*rates, _NO_TAX]:
         rows.append(
             {
                 "Name": name,
                 "TaxType": tax_type,
-                "ReportTaxType": "OUTPUT" if tax_type.startswith("OUTPUT") else "INPUT",
+                "ReportTaxType": _report_tax_type(tax_type),
                 **tax_rate_scope(tax_type),
                 "DisplayTaxRate": float(Decimal(rate)),
                 "EffectiveRate": float(Decimal(rate)),
@@ -124,7 +176,7 @@ def seed_company(company: SandboxCompany) -> None:
             "Name": name,
             "Type": kind,
             "Status": "ACTIVE",
-            "TaxType": sales_tax if kind == "REVENUE" else "NONE",
+            "TaxType": sales_tax if kind == "REVENUE" else no_tax_type(country),
             "Class": _CLASSES[kind],
             "EnablePaymentsToAccount": False,
             "ShowInExpenseClaims": False,

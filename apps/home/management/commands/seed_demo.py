@@ -1,21 +1,37 @@
 from __future__ import annotations
 
+from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from apps.home.demo import seed
+from apps.home import demo, demo_australia
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo organisation (Harbour Plumbing & Electrical, US/USD), its staff login and "
-        "a few months of customers, quotes, invoices, payments and timesheets. Safe to run again."
+        "Load the demo organisations, their staff logins and a few months of customers, quotes, "
+        "invoices, payments and timesheets: Harbour Plumbing & Electrical (US/USD) and "
+        "Coastline Plumbing & Electrical (AU/AUD, GST), the latter connected to a sandbox "
+        "company of every registered ledger when the sandbox is on. Safe to run again."
     )
 
-    def handle(self, *args, **options) -> None:
-        result = seed()
-        organisation = result["organisation"]
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready for {organisation}."))
-        self.stdout.write(
-            f"Log in at /login/ as username “{result['username']}”, "
-            f"password “{result['password']}”."
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--without-ledgers",
+            action="store_true",
+            help="do not connect the Australian demo to the sandbox ledgers",
         )
+
+    def handle(self, *args, **options) -> None:
+        for seed in (demo.seed, demo_australia.seed):
+            result = seed()
+            organisation = result["organisation"]
+            self.stdout.write(self.style.SUCCESS(f"Demo data ready for {organisation}."))
+            self.stdout.write(
+                f"Log in at /login/ as username “{result['username']}”, "
+                f"password “{result['password']}”."
+            )
+        # The sandbox is a development tool the product never imports: its command is called
+        # by name, and only when it is installed (docs/documents.md, "Demo data").
+        if not options["without_ledgers"] and apps.is_installed("apps.sandbox"):
+            call_command("sandbox_connect_ledgers", demo_australia.ORGANISATION, stdout=self.stdout)

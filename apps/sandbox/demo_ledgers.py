@@ -1,0 +1,69 @@
+"""Connect a hub organisation to sandbox companies of its own country, as an operator would in
+the browser: one company per registered provider that has a sandbox, consented and stored
+through the hub's own connect service (so the first sync starts as after a real consent).
+
+The list of ledgers is the provider registry's, not a list here: a provider is connected once it
+is registered and the sandbox can make its companies (``Provider``). MYOB joins the Australian
+demo that way when its adapter and its sandbox land. Running it again connects nothing twice:
+a provider the organisation already has an integration for (connected or not) is left alone,
+and a sandbox company is found by its name before one is made."""
+
+from __future__ import annotations
+
+from apps.integrations import registry
+from apps.integrations.companies import CompanyFacts
+from apps.integrations.models import Integration
+from apps.integrations.oauth import TokenSet
+from apps.integrations.services import integration_connect
+
+from .apps_registry import ensure_default_apps
+from .companies import company_create
+from .models import Provider, SandboxCompany
+from .oauth import token_issue
+
+
+def ledger_providers() -> list[registry.ProviderEntry]:
+    """Registered providers whose sandbox can make a company."""
+    return [entry for entry in registry.providers() if entry.name in Provider.values]
+
+
+def ledgers_connect(organisation) -> list[Integration]:
+    """The organisation's integration with each ledger, connecting the missing ones."""
+    connected = []
+    for entry in ledger_providers():
+        existing = organisation.integrations.filter(provider=entry.name).first()
+        connected.append(existing or _connect(organisation, entry))
+    return connected
+
+
+def _connect(organisation, entry: registry.ProviderEntry) -> Integration:
+    company = _company(organisation, entry)
+    app = next(app for app in ensure_default_apps() if app.provider == entry.name)
+    token = token_issue(app=app, company=company, scope=" ".join(entry.oauth.scopes))
+    return integration_connect(
+        organisation=organisation,
+        provider=entry.name,
+        company=CompanyFacts(
+            remote_id=company.external_id,
+            name=company.name,
+            country=company.country,
+            currency=company.currency,
+        ),
+        tokens=TokenSet(
+            access_token=token.access_token,
+            refresh_token=token.refresh_token,
+            access_expires_at=token.access_expires_at,
+            refresh_expires_at=token.refresh_expires_at,
+        ),
+    )
+
+
+def _company(organisation, entry: registry.ProviderEntry) -> SandboxCompany:
+    name = f"{organisation.name} ({entry.display_name})"
+    found = SandboxCompany.objects.filter(provider=entry.name, name=name).first()
+    return found or company_create(
+        provider=entry.name,
+        name=name,
+        country=organisation.country,
+        currency=organisation.currency,
+    )
