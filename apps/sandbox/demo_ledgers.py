@@ -14,7 +14,7 @@ from apps.integrations import registry
 from apps.integrations.companies import CompanyFacts
 from apps.integrations.models import Integration
 from apps.integrations.oauth import TokenSet
-from apps.integrations.services import integration_connect
+from apps.integrations.services import integration_connect, integration_first_sync_start
 
 from .apps_registry import ensure_default_apps
 from .companies import company_create
@@ -40,7 +40,7 @@ def _connect(organisation, entry: registry.ProviderEntry) -> Integration:
     company = _company(organisation, entry)
     app = next(app for app in ensure_default_apps() if app.provider == entry.name)
     token = token_issue(app=app, company=company, scope=" ".join(entry.oauth.scopes))
-    return integration_connect(
+    integration = integration_connect(
         organisation=organisation,
         provider=entry.name,
         company=CompanyFacts(
@@ -56,6 +56,8 @@ def _connect(organisation, entry: registry.ProviderEntry) -> Integration:
             refresh_expires_at=token.refresh_expires_at,
         ),
     )
+    # The demo is ready to use: its first sync starts as if staff had clicked Start.
+    return integration_first_sync_start(integration=integration)
 
 
 def _company(organisation, entry: registry.ProviderEntry) -> SandboxCompany:

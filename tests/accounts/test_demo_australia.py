@@ -44,7 +44,7 @@ def test_australian_demo_charges_gst_in_aud_and_keeps_council_fees_gst_free():
 def test_australian_demo_is_connected_to_quickbooks_australia_and_xero_australia():
     call_command("seed_demo")
     integrations = Integration.objects.filter(organisation=australian())
-    assert sorted(integrations.values_list("provider", flat=True)) == ["quickbooks", "xero"]
+    assert sorted(integrations.values_list("provider", flat=True)) == ["myob", "quickbooks", "xero"]
     for integration in integrations:
         assert integration.status == Integration.Status.CONNECTED
         assert (integration.country, integration.currency) == ("AU", "AUD")
