@@ -275,6 +275,10 @@ SYNC_PULL_MAX_INTERVAL_SECONDS = strict.int(
 )
 # How long a tenant's tax rates, accounts and item references are kept before being read again.
 REFERENCE_CACHE_SECONDS = strict.int("REFERENCE_CACHE_SECONDS", default=3600, minimum=1)
+# Drains and webhook pulls asked for within this long are one task (with Redis; docs/outbox.md):
+# a send's three commits make one drain, a burst's sends go in batches, a write's echoes one pull.
+SYNC_DRAIN_GATHER_SECONDS = strict.float("SYNC_DRAIN_GATHER_SECONDS", default=0.5)
+SYNC_WEBHOOK_PULL_GATHER_SECONDS = strict.float("SYNC_WEBHOOK_PULL_GATHER_SECONDS", default=1.0)
 # A drain or pull claim older than this is taken over (its worker died).
 SYNC_CLAIM_TIMEOUT_SECONDS = strict.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300, minimum=1)
 # Backoff of transient failures: base * 2^(attempt-1), capped, with jitter.
