@@ -164,6 +164,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = strict.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Celery's Django fix-up closes the database connection around each task unless this is set;
+# config/celery.py closes it by CONN_MAX_AGE instead, and this only recycles it now and then.
+CELERY_DB_REUSE_MAX = 1000
 # The queue tasks are sent to: a process group of its own (the fault suite) keeps its own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
