@@ -28,13 +28,17 @@ def _run_task_signals(fixup: DjangoWorkerFixup) -> None:
     task_postrun.send(sender=task, task=task, task_id="t", args=(), kwargs={})
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_runs_many_tasks_on_one_database_connection():
+@pytest.fixture
+def worker_connection(transactional_db):
+    """Celery's Django fix-up as a worker process has it, and the connection it opened."""
     if connection.vendor != "postgresql" or not connection.settings_dict.get("CONN_MAX_AGE"):
         pytest.skip("kept connections are PostgreSQL's (SQLite's in-memory test database is one)")
-    fixup = DjangoWorkerFixup(app)
     connection.ensure_connection()
-    opened = connection.connection
+    return DjangoWorkerFixup(app), connection.connection
+
+
+def test_a_worker_runs_many_tasks_on_one_database_connection(worker_connection):
+    fixup, opened = worker_connection
 
     for _ in range(5):
         _run_task_signals(fixup)
@@ -42,13 +46,8 @@ def test_a_worker_runs_many_tasks_on_one_database_connection():
     assert connection.connection is opened
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_broken_connection_is_replaced_before_the_next_task():
-    if connection.vendor != "postgresql" or not connection.settings_dict.get("CONN_MAX_AGE"):
-        pytest.skip("kept connections are PostgreSQL's (SQLite's in-memory test database is one)")
-    fixup = DjangoWorkerFixup(app)
-    connection.ensure_connection()
-    opened = connection.connection
+def test_a_broken_connection_is_replaced_before_the_next_task(worker_connection):
+    fixup, opened = worker_connection
     opened.close()  # the server went away (a restart, a dropped socket)
     connection.errors_occurred = True  # as Django marks it after a connection-level error
 
