@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from apps.integrations import contract, registry
 from apps.integrations.contract import ReconnectNeeded, Throttled
 from apps.integrations.models import Integration
-from apps.invoices.models import Invoice
 
 from . import outbox, push_batch
 from .models import Change, Kind, SyncRun
@@ -126,44 +125,25 @@ def _left_for_the_night(integration: Integration, trigger: str) -> tuple[str, ..
     return (Kind.INVOICE,) if nightly and trigger != SyncRun.Trigger.SYNC_NOW else ()
 
 
-def _steps(changes: list[Change], *, after_invoices: frozenset[int] = frozenset()):
+def _steps(changes: list[Change]) -> list[list[Change]]:
     """The page in sending order, one row a step, except its invoices (one step: one goes as the
     single create, several through the provider's batch API) and several customers (one step:
-    looked up and created in bulk). The customers in ``after_invoices`` go last, together."""
-    later = [c for c in changes if c.kind == Kind.CUSTOMER and c.object_id in after_invoices]
-    first = [c for c in changes if not any(c is other for other in later)]
-    together = {kind: [c for c in first if c.kind == kind] for kind in BATCHED}
+    looked up and created in bulk)."""
+    together = {kind: [c for c in changes if c.kind == kind] for kind in BATCHED}
     if len(together[Kind.CUSTOMER]) < 2:
         del together[Kind.CUSTOMER]
     steps: list[list[Change]] = []
-    for change in first:
+    for change in changes:
         rows = together.get(change.kind)
         if rows is None:
             steps.append([change])
         elif change is rows[0]:
             steps.append(rows)
-    return steps + ([later] if later else [])
-
-
-def _customers_of_invoices(adapter: contract.Adapter, changes: list[Change]) -> frozenset[int]:
-    """The page's customers that its invoices name, where the provider can create a new
-    customer inside its invoice's own request (Xero: a Contact given by its details). Their rows
-    go after the invoices: the invoices' step finds them with one look-up and creates the new
-    ones inside the invoice (one request less a send), and their own rows then find them linked
-    and unchanged, sending nothing. Elsewhere (QuickBooks) customers go first, as before."""
-    capabilities = getattr(adapter, "capabilities", None)
-    if not getattr(capabilities, "creates_customer_with_invoice", False):
-        return frozenset()
-    invoice_ids = [c.object_id for c in changes if c.kind == Kind.INVOICE]
-    if not invoice_ids:
-        return frozenset()
-    return frozenset(
-        Invoice.objects.filter(pk__in=invoice_ids).values_list("customer_id", flat=True)
-    )
+    return steps
 
 
 def _send(ctx: Context, result: DrainResult, changes: list[Change], token: str) -> None:
-    steps = _steps(changes, after_invoices=_customers_of_invoices(ctx.adapter, changes))
+    steps = _steps(changes)
     for position, rows in enumerate(steps):
         try:
             retry_in = _step(ctx, result, rows)

@@ -236,24 +236,3 @@ def test_several_new_customers_waiting_are_placed_in_two_requests_per_ledger(bot
         assert requests_of(integration).count() - before[integration.pk] <= 2
         assert Link.objects.filter(integration=integration, kind="customer").count() == 5
     assert not Change.objects.exclude(state="done").exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_xero_send_with_a_new_customer_creates_the_contact_inside_its_invoice(both, live_hub):
-    xero = next(integration for integration in both if integration.provider == "xero")
-    adapter = adapter_for(xero)
-    drain(xero, adapter=adapter)  # nothing waits yet: warms nothing, sends nothing
-    live_hub.invoice()  # the tenant's settings are read with this first one
-    drain(xero, adapter=adapter)
-    before = requests_of(xero).count()
-
-    invoice = live_hub.invoice(live_hub.customer(name="Ann Other", email="ann@example.com"))
-    drain(xero)  # a new task: a new adapter, which knows nothing of the contacts yet
-
-    made = [f"{r.method} {r.path}" for r in requests_of(xero).order_by("pk")[before:]]
-    # The contact look-up, then the invoice with the new contact inside: no PUT of Contacts.
-    assert len(made) == 2, made
-    assert made[0].startswith("GET") and made[1].startswith("PUT") and "Invoices" in made[1]
-    contact = Link.objects.get(integration=xero, kind="customer", object_id=invoice.customer_id)
-    assert SandboxRecord.objects.filter(record_id=contact.remote_id, entity="Contacts").count() == 1
-    assert not Change.objects.filter(integration=xero).exclude(state="done").exists()
