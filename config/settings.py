@@ -164,6 +164,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = strict.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Celery's Django fix-up closes the database connection around each task unless this is set;
+# config/celery.py closes it by CONN_MAX_AGE instead, and this only recycles it now and then.
+CELERY_DB_REUSE_MAX = 1000
 # The queue tasks are sent to: a process group of its own (the fault suite) keeps its own.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -275,6 +278,10 @@ SYNC_PULL_MAX_INTERVAL_SECONDS = strict.int(
 )
 # How long a tenant's tax rates, accounts and item references are kept before being read again.
 REFERENCE_CACHE_SECONDS = strict.int("REFERENCE_CACHE_SECONDS", default=3600, minimum=1)
+# Drains and webhook pulls asked for within this long are one task (with Redis; docs/outbox.md):
+# a send's three commits make one drain, a burst's sends go in batches, a write's echoes one pull.
+SYNC_DRAIN_GATHER_SECONDS = strict.float("SYNC_DRAIN_GATHER_SECONDS", default=0.5)
+SYNC_WEBHOOK_PULL_GATHER_SECONDS = strict.float("SYNC_WEBHOOK_PULL_GATHER_SECONDS", default=1.0)
 # A drain or pull claim older than this is taken over (its worker died).
 SYNC_CLAIM_TIMEOUT_SECONDS = strict.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300, minimum=1)
 # Backoff of transient failures: base * 2^(attempt-1), capped, with jitter.

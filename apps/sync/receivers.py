@@ -15,7 +15,7 @@ from apps.integrations import signals as integrations
 from apps.integrations.engine_status import engine_status_plug
 from apps.integrations.first_sync import first_sync_preview_plug
 
-from . import merges, preview, status
+from . import gather, merges, preview, status
 from .models import SyncRun, SyncState
 from .nightly import nightly_schedule_update
 from .recorder import record_change
@@ -68,7 +68,10 @@ def in_progress_queued(sender, *, integration, kinds, **kwargs) -> None:
 
 def webhook_pulls(sender, *, integration_ids, **kwargs) -> None:
     for integration_id in integration_ids:
-        pull_integration.delay(integration_id, trigger=SyncRun.Trigger.WEBHOOK)
+        # One pull compares every event waiting when it runs: a burst's echoes share it.
+        gather.queue(
+            pull_integration, gather.WEBHOOK_PULL, integration_id, trigger=SyncRun.Trigger.WEBHOOK
+        )
 
 
 def customer_links_move(sender, *, keep, duplicate, **kwargs) -> dict[str, int]:

@@ -96,7 +96,6 @@ def _revive_failed(rows) -> bool:
 
 
 def _schedule_drains(integration_ids: list[int]) -> None:
-    from .tasks import drain_integration  # the engine's task; imported late to keep apps light
+    from .gather import drain_soon  # gathers the drains a send's commits ask for (docs/outbox.md)
 
-    for integration_id in integration_ids:
-        drain_integration.delay(integration_id)
+    drain_soon(integration_ids)

@@ -10,7 +10,7 @@ from celery import shared_task
 
 from apps.integrations.models import Integration
 
-from . import outbox
+from . import gather, outbox
 from .models import SyncRun
 from .runs import run_finish, runs_close_interrupted
 
@@ -29,6 +29,7 @@ def drain_integration(integration_id: int) -> None:
     more before it lets go (coalesced)."""
     from .push import DrainResult, close_own_run, push_page
 
+    gather.started(gather.DRAIN, integration_id)  # requests from now on queue another drain
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None:
         return
@@ -54,6 +55,8 @@ def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.P
     """Bring in what changed in the integration (beat, and webhooks)."""
     from .pull import pull
 
+    if trigger == SyncRun.Trigger.WEBHOOK:
+        gather.started(gather.WEBHOOK_PULL, integration_id)
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None or not integration.is_connected or not integration.sync_enabled:
         return

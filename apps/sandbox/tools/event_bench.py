@@ -135,8 +135,27 @@ class Lab:
         self.tenants = [tenant for group in groups.values() for tenant in group]
         for integration in (i for t in self.tenants for i in t.integrations):
             app.send_task(PULL_TASK, (integration.pk,), queue=self.queue)
+        _first_pulls_done(self.tenants, sizes.timeout, self.tick)
         settle(self.tenants, sizes.timeout, self.tick)
         return groups
+
+
+def _first_pulls_done(tenants: list[Tenant], timeout: float, tick) -> None:
+    """Until every integration's first pull has ended. Settling alone can return while a pull
+    still waits in the queue (nothing open, nothing asked yet), and the requests of that pull
+    were then counted as the first scenario's."""
+    from apps.sync.models import SyncState
+
+    integrations = [i.pk for t in tenants for i in t.integrations]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ended = SyncState.objects.filter(
+            integration_id__in=integrations, last_pull_at__isnull=False, pull_token=""
+        ).count()
+        if ended >= len(integrations):
+            return
+        tick()
+        time.sleep(0.2)
 
 
 @contextmanager

@@ -1,0 +1,76 @@
+"""Drains and webhook pulls asked for in quick succession become one task (docs/outbox.md,
+"Requests for a drain are gathered").
+
+A send saves a customer, an invoice and then sends it: three commits, each asking for a drain of
+every integration, and every write then comes back from the ledger as a webhook asking for a
+pull. One task each would cost a worker its fixed per-task work (the claim, the run, the queue
+reads) many times over for one invoice, and a burst of sends would be drained a row at a time.
+
+So a request is queued only when none of the same kind is queued already for the integration,
+a moment later (``SYNC_DRAIN_GATHER_SECONDS``, ``SYNC_WEBHOOK_PULL_GATHER_SECONDS``): the
+requests arriving meanwhile are served by it, and the drain takes everything waiting then in one
+page (the provider's batch API for several invoices). The mark saying "one is queued" lives in
+the shared cache (Redis) and is removed as the task **starts**, before it reads anything: a
+change committed after that asks for, and gets, a task of its own, so nothing waits for a
+task that has already looked. A task lost with a worker leaves its mark to expire
+(``MARK_SECONDS``); the outbox sweep drains meanwhile, and the periodic pull reads what a
+webhook announced.
+
+Without ``REDIS_URL`` (the embedded defaults) the web and worker processes share no cache, so
+every request is queued at once, as before.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+
+DRAIN = "drain"
+WEBHOOK_PULL = "webhook-pull"
+# A mark outlives any normal wait in the queue; after this a lost task stops gathering.
+MARK_SECONDS = 120
+
+
+def _key(what: str, integration_id: int) -> str:
+    return f"ledgerlink:sync:queued:{what}:{integration_id}"
+
+
+def _shared() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def ask(what: str, integration_id: int) -> float | None:
+    """The countdown to queue the task with, or None when one queued already serves this
+    request. The mark is an atomic add: of two requests at once, one queues the task."""
+    if not _shared():
+        return 0.0
+    if not cache.add(_key(what, integration_id), 1, MARK_SECONDS):
+        return None
+    if what == DRAIN:
+        return float(settings.SYNC_DRAIN_GATHER_SECONDS)
+    return float(settings.SYNC_WEBHOOK_PULL_GATHER_SECONDS)
+
+
+def queue(task, what: str, integration_id: int, **kwargs) -> None:
+    """Queue ``task`` for the integration unless one queued already serves the request."""
+    countdown = ask(what, integration_id)
+    if countdown is None:
+        return
+    if countdown:
+        task.apply_async((integration_id,), kwargs, countdown=countdown)
+    else:
+        task.delay(integration_id, **kwargs)
+
+
+def drain_soon(integration_ids: list[int]) -> None:
+    """Ask for a drain of each integration."""
+    from .tasks import drain_integration  # the engine's task; tasks sit above this module
+
+    for integration_id in integration_ids:
+        queue(drain_integration, DRAIN, integration_id)
+
+
+def started(what: str, integration_id: int) -> None:
+    """The queued task is starting: later requests queue another (it may have looked already)."""
+    if _shared():
+        cache.delete(_key(what, integration_id))
