@@ -23,6 +23,7 @@ def test_consent_page_is_styled_as_the_provider_and_labelled_as_the_sandbox(
     log_in(page, sandbox, alice.username)
     page.goto(f"{sandbox}/settings/integrations/")
     page.get_by_test_id(f"connect-{provider}").click()
+    page.get_by_test_id("continue-to-provider").click()  # the preselected choices
     page.wait_for_url(lambda url: "/sandbox/" in url)
     banner = page.get_by_test_id("sandbox-banner")
     assert banner.is_visible() and "Local sandbox" in banner.inner_text()
@@ -42,5 +43,6 @@ def test_consent_page_is_styled_as_the_provider_and_labelled_as_the_sandbox(
     if create_new.count():
         create_new.check()
     page.press("input[name=new_company_name]", "Enter")
-    page.wait_for_url(lambda url: url.endswith("/settings/integrations/"))
+    # Connected: the preview of its first sync, which waits for Start.
+    page.wait_for_url(lambda url: url.endswith("/first-sync/"), timeout=60_000)
     assert f"Enter Books {provider}" in page.content()
