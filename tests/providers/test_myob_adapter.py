@@ -28,7 +28,7 @@ def myob(monkeypatch):
     """(adapter, fake company file) for an Australian organisation connected to MYOB."""
     integration = myob_integration(FILE)
     # The pacing is its own test below; here every request goes straight to the fake.
-    monkeypatch.setattr(myob_client, "request_slot", lambda call: nullcontext())
+    monkeypatch.setattr(myob_client, "request_slot", lambda call, **_: nullcontext())
     adapter = adapter_for(integration)
     fake = FakeMyob(FILE)
     adapter.client._http = fake

@@ -325,19 +325,31 @@ class MyobAdapter(ItemMixin, LedgerMixin):
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
         """Each kind from its own watermark (the latest LastModified read from it), filtered
         with ``$filter=LastModified gt datetime'...'``, oldest first, 1,000 a page.
-        https://developer.myob.com/api/accountright/api-overview/retrieving-data/"""
-        previous = _watermarks(since)
-        latest = dict(previous)
-        pending: list[RemoteChange] | None = None
+        https://developer.myob.com/api/accountright/api-overview/retrieving-data/
+
+        The last page of each kind carries the watermark with that kind moved on, so a pull
+        stopped by the limiter (in a worker it stops at once rather than wait: MYOB's 8 calls a
+        second are a few kinds' worth) resumes after the kinds it finished instead of starting
+        again from the first, which would never get past the first second. A kind moves only
+        once all its layouts are read: the Item layout can hold older records than the Service
+        layout's newest."""
+        latest = _watermarks(since)
+        previous = dict(latest)
         for kind in kinds:
+            pending: list[RemoteChange] | None = None
             for path in KIND_PATHS.get(kind, ()):
                 for rows in self._rows_changed(path, previous.get(kind)):
-                    if pending:
+                    if pending is not None:
                         yield PullPage(changes=pending, watermark="", more=True)
                     pending = [self._read(kind, row) for row in rows]
-                    newest = max(mapping.parse_modified(r.get("LastModified")) for r in rows)
-                    latest[kind] = max(newest, latest.get(kind, newest))
-        yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=False)
+                    self._newest(latest, kind, rows)
+            yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=True)
+        yield PullPage(changes=[], watermark=_watermark_text(latest), more=False)
+
+    @staticmethod
+    def _newest(latest: dict[str, datetime], kind: str, rows: list[dict]) -> None:
+        newest = max(mapping.parse_modified(r.get("LastModified")) for r in rows)
+        latest[kind] = max(newest, latest.get(kind, newest))
 
     def _rows_changed(self, path: str, watermark: datetime | None) -> Iterator[list[dict]]:
         odata_filter = ""

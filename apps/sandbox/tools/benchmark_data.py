@@ -34,6 +34,8 @@ from apps.sync.models import Change, Kind
 SCOPES = {
     "quickbooks": "com.intuit.quickbooks.accounting",
     "xero": "openid offline_access accounting.transactions accounting.contacts accounting.settings",
+    # The scopes the MYOB adapter asks for (apps/integrations/myob/auth.py).
+    "myob": "sme-company-file sme-contacts-customer sme-sales sme-inventory sme-general-ledger",
 }
 CHUNK = 1000
 
@@ -190,6 +192,12 @@ REMOTE_SHAPE = {
         lambda data: (data.get("PrimaryEmailAddr") or {}).get("Address", ""),
     ),
     "xero": ("Invoices", "InvoiceNumber", "Contacts", lambda data: data.get("EmailAddress", "")),
+    "myob": (
+        "myob:Sale/Invoice",
+        "Number",
+        "myob:Contact/Customer",
+        lambda data: next((a.get("Email") or "" for a in data.get("Addresses") or []), ""),
+    ),
 }
 
 
