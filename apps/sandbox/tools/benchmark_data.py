@@ -38,6 +38,9 @@ SCOPES = {
     "myob": "sme-company-file sme-contacts-customer sme-sales sme-inventory sme-general-ledger",
 }
 CHUNK = 1000
+# Where the benchmark's and fault suite's organisations are: Australia, the one country every
+# provider connects (a MYOB company file is Australian or New Zealand; docs/myob.md).
+PLACE = {"country": "AU", "currency": "AUD", "time_zone": "Australia/Sydney"}
 
 
 def sandbox_integration_connect(
