@@ -15,26 +15,12 @@ from apps.invoices.models import Invoice
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.conftest import log_in as _log_in
 from tests.browser.test_connect_guided_browser import _sent_what_waits, _start
+from tests.browser.test_integrations_browser import consent_new_company
 from tests.sync.test_three_ledgers import beat_pulls, someone_invoices_in_myob, totals
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PROVIDERS = (Provider.QUICKBOOKS, Provider.XERO, Provider.MYOB)
-
-
-def _consent_new_australian_company(page, company_name: str) -> None:
-    """On the provider's consent page: a new Australian company (AUD where the page asks for a
-    currency; a MYOB company file's currency follows its country)."""
-    page.wait_for_url(lambda url: "/sandbox/" in url)
-    create_new = page.locator("input[name=company][value='']")
-    if create_new.count():
-        create_new.check()
-    page.fill("input[name=new_company_name]", company_name)
-    page.select_option("select[name=country]", "AU")
-    if page.locator("input[name=currency]").count():
-        page.fill("input[name=currency]", "AUD")
-    page.click("button[name=action][value=approve]")
-    page.wait_for_url(lambda url: url.endswith("/first-sync/"), timeout=60_000)
 
 
 def _connect(page, base: str, provider: str) -> Integration:
@@ -43,7 +29,7 @@ def _connect(page, base: str, provider: str) -> Integration:
     page.wait_for_url(lambda url: url.endswith(f"/settings/integrations/{provider}/connect/"))
     page.screenshot(path=str(SCREENSHOTS / f"au-connect-options-{provider}.png"), full_page=True)
     page.get_by_test_id("continue-to-provider").click()
-    _consent_new_australian_company(page, f"Coastline {provider}")
+    consent_new_company(page, f"Coastline {provider}", country="AU", currency="AUD")
     page.screenshot(path=str(SCREENSHOTS / f"au-first-sync-preview-{provider}.png"), full_page=True)
     integration = Integration.objects.get(provider=provider)
     assert integration.waiting_for_start and integration.currency == "AUD"
