@@ -82,6 +82,19 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":")) if times else ""
 
 
+def _number_fits(number: str, kind: str) -> None:
+    """A sale's Number is at most 13 characters in MYOB
+    (https://developer.myob.com/api/myob-business-api/v2/sale/invoice/). Cut short, two hub
+    numbers sharing their first 13 characters would be one MYOB document: the second would be
+    found by its number and written over the first. Refused instead, with what to change."""
+    if len(number) > mapping.NUMBER_MAX:
+        raise PermanentError(
+            f"MYOB takes {kind} numbers of at most {mapping.NUMBER_MAX} characters, and "
+            f"{number} has {len(number)}: use a shorter number prefix in the hub's settings, "
+            "or renumber it."
+        )
+
+
 class MyobAdapter(ItemMixin, LedgerMixin):
     capabilities = CAPABILITIES
 
@@ -190,7 +203,6 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         the collection of every layout (``Sale/Invoice``, ``Sale/Quote``). The number held by
         another customer's document (made in MYOB) is refused rather than written over.
         https://developer.myob.com/api/myob-business-api/v2/sale/invoice/"""
-        number = number[: mapping.NUMBER_MAX]
         rows = self.client.get_where(
             mapping.ALL_LAYOUTS[kind], f"Number eq {mapping.odata_text(number)}"
         )
@@ -214,6 +226,7 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         return paths[-1], self.client.get_one(paths[-1], uid)
 
     def _push_document(self, document, kind, remote_id, customer_uid, *, look_first=True):
+        _number_fits(document.number, kind)
         matched = False
         if remote_id is None:
             # No idempotency key: an earlier attempt whose answer was lost may have made it.

@@ -166,7 +166,8 @@ def _invoice(organisation, customer_id: int, n: int, tag: str):
     invoice = Invoice(
         organisation=organisation,
         customer_id=customer_id,
-        number=f"B{tag}-{n:06d}"[:21],
+        # 13 characters: the longest number every provider takes (MYOB's sale Number).
+        number=f"B{tag}-{n:05d}",
         issue_date=today,
         due_date=today + timedelta(days=30),
         currency=organisation.currency,
