@@ -151,7 +151,9 @@ def measure(
         company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
         answered = SandboxRequest.objects.filter(company=company, pk__gt=mark)
         phase.requests[integration.provider] = answered.count()
-        phase.throttled[integration.provider] = answered.filter(status=429).count()
+        # MYOB answers its rate limits with 403, not 429 (docs/myob.md, "Limits").
+        throttled = 403 if integration.provider == "myob" else 429
+        phase.throttled[integration.provider] = answered.filter(status=throttled).count()
         phase.batches[integration.provider] = answered.filter(path__contains="/batch").count()
         phase.runs[integration.provider] = {
             "status": run.status,
