@@ -270,9 +270,13 @@ def admitted(
 
 
 @contextmanager
-def request_slot(call: Call, *, limiter: Limiter | None = None) -> Iterator[None]:
-    """Around one HTTP request: counted and holding a concurrency slot, or ``Throttled``."""
-    lease = admitted(call, limiter=limiter)
+def request_slot(
+    call: Call, *, limiter: Limiter | None = None, wait_up_to: float | None = None
+) -> Iterator[None]:
+    """Around one HTTP request: counted and holding a concurrency slot, or ``Throttled``.
+    ``wait_up_to`` (else ``patience()``) is how long a provider whose window is short waits
+    for it here rather than be rescheduled."""
+    lease = admitted(call, limiter=limiter, wait_up_to=wait_up_to)
     try:
         yield
     finally:

@@ -22,6 +22,7 @@ from .mentions import Mention
 from .myob import adapter as myob_adapter
 from .myob import auth as myob_auth
 from .myob import capabilities as myob_capabilities
+from .myob import web as myob_web
 from .oauth import ProviderOAuth
 from .payloads import Notice
 from .quickbooks import adapter as quickbooks_adapter
@@ -117,6 +118,8 @@ PROVIDERS: dict[str, ProviderEntry] = {
             company_reader=myob_auth.company_read,
             webhook=None,
             capabilities=myob_capabilities.CAPABILITIES,
+            pages=myob_web.PAGES,
+            sandbox_pages=myob_web.SANDBOX_PAGES,
         ),
     )
 }

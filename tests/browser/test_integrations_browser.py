@@ -24,16 +24,20 @@ def _connect(page, base: str, provider: str, company_name: str) -> None:
     page.wait_for_url(lambda url: url.endswith("/settings/integrations/"))
 
 
-def consent_new_company(page, company_name: str, *, screenshot: str = "") -> None:
-    """On the sandbox's consent page: approve access for a new US company, back to the
-    preview of its first sync."""
+def consent_new_company(
+    page, company_name: str, *, screenshot: str = "", country: str = "US", currency: str = "USD"
+) -> None:
+    """On the sandbox's consent page: approve access for a new company (a US one unless told),
+    back to the preview of its first sync. MYOB's page asks no currency: a company file's
+    follows its country."""
     page.wait_for_url(lambda url: "/sandbox/" in url)
     create_new = page.locator("input[name=company][value='']")
     if create_new.count():
         create_new.check()
     page.fill("input[name=new_company_name]", company_name)
-    page.select_option("select[name=country]", "US")
-    page.fill("input[name=currency]", "USD")
+    page.select_option("select[name=country]", country)
+    if page.locator("input[name=currency]").count():
+        page.fill("input[name=currency]", currency)
     if screenshot:
         page.screenshot(path=str(SCREENSHOTS / screenshot), full_page=True)
     page.click("button[name=action][value=approve]")

@@ -28,7 +28,7 @@ def myob(monkeypatch):
     """(adapter, fake company file) for an Australian organisation connected to MYOB."""
     integration = myob_integration(FILE)
     # The pacing is its own test below; here every request goes straight to the fake.
-    monkeypatch.setattr(myob_client, "request_slot", lambda call: nullcontext())
+    monkeypatch.setattr(myob_client, "request_slot", lambda call, **_: nullcontext())
     adapter = adapter_for(integration)
     fake = FakeMyob(FILE)
     adapter.client._http = fake
@@ -223,6 +223,26 @@ def test_an_incremental_pull_asks_for_what_changed_since_the_last_modified_read(
 
     # The latest one read before is read again (a few seconds' overlap), the older ones not.
     assert [c.record.display_name for p in pages for c in p.changes] == ["Old Co", "New Co"]
+    assert "LastModified gt datetime'" in fake.requests[-1][2]["$filter"]
+
+
+def test_a_pull_stopped_part_way_resumes_after_the_kinds_it_finished(myob):
+    """Each kind's last page carries the watermark with that kind moved on: a pull the limiter
+    stopped during invoices does not read every customer again."""
+    adapter, fake = myob
+    customer, cust = business(adapter, "Bondi Cafe")
+    invoice = hub_invoice(adapter.integration, customer, number="INV-8", tax="10")
+    adapter.push_invoice(invoice, None, customer_remote_id=cust.remote_id, key="i")
+    fake.clock += timedelta(minutes=5)
+
+    pages = iter(adapter.pull(["customer", "invoice"], None))
+    customers_done = next(p for p in pages if p.changes and p.changes[0].kind == "customer")
+
+    assert customers_done.more and '"customer"' in customers_done.watermark
+    assert '"invoice"' not in customers_done.watermark
+    fake.requests.clear()
+    list(adapter.pull(["customer"], customers_done.watermark))
+    # Read again from where it stopped (a few seconds' overlap), not from the beginning.
     assert "LastModified gt datetime'" in fake.requests[-1][2]["$filter"]
 
 

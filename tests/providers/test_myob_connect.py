@@ -74,7 +74,9 @@ def test_a_401_refreshes_the_token_once_and_stores_the_rotated_pair(monkeypatch)
         return TokenSet("new-access", "new-refresh", now + timedelta(minutes=20), None)
 
     monkeypatch.setattr(client, "token_renew", renew)
-    monkeypatch.setattr(client, "request_slot", lambda call: __import__("contextlib").nullcontext())
+    monkeypatch.setattr(
+        client, "request_slot", lambda call, **_: __import__("contextlib").nullcontext()
+    )
     fake = FakeMyob("f1")
     seen = []
     answer = fake.request

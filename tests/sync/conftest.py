@@ -112,7 +112,7 @@ def live_hub(live_org) -> Hub:
 
 @pytest.fixture
 def sandboxes(live_server, settings, monkeypatch):
-    """Both providers pointed at the sandboxes the live server serves, over real HTTP."""
+    """The three providers pointed at the sandboxes the live server serves, over real HTTP."""
     from cryptography.fernet import Fernet
 
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
@@ -131,6 +131,9 @@ def sandboxes(live_server, settings, monkeypatch):
     settings.XERO_REVOKE_URL = f"{base}/xero/identity/connect/revocation"
     settings.XERO_CONNECTIONS_URL = f"{base}/xero/connections"
     settings.XERO_API_BASE = f"{base}/xero/api.xro/2.0"
+    settings.MYOB_AUTHORIZE_URL = f"{base}/myob/oauth2/account/authorize"
+    settings.MYOB_TOKEN_URL = f"{base}/myob/oauth2/v1/authorize"
+    settings.MYOB_API_BASE = f"{base}/myob/accountright"
     return live_server
 
 
@@ -147,4 +150,17 @@ def both(sandboxes, live_org):
     return tuple(
         sandbox_integration_connect(organisation=live_org, provider=provider, nightly=False)
         for provider in ("quickbooks", "xero")
+    )
+
+
+@pytest.fixture
+def three(sandboxes):
+    """An Australian organisation with QuickBooks Online, Xero and MYOB, each a fresh sandbox
+    company, connected at once (MYOB company files are Australian or New Zealand)."""
+    from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
+
+    org = OrganisationFactory(name="Coastline Trades", country="AU", currency="AUD")
+    return org, tuple(
+        sandbox_integration_connect(organisation=org, provider=provider, nightly=False)
+        for provider in ("quickbooks", "xero", "myob")
     )

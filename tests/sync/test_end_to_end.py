@@ -24,6 +24,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SHAPE = {
     "quickbooks": {"invoice": "Invoice", "customer": "Customer", "number": "DocNumber"},
     "xero": {"invoice": "Invoices", "customer": "Contacts", "number": "InvoiceNumber"},
+    "myob": {
+        "invoice": "myob:Sale/Invoice",
+        "customer": "myob:Contact/Customer",
+        "number": "Number",
+    },
 }
 
 

@@ -129,3 +129,24 @@ def test_the_nightly_export_sends_invoices_one_request_each_and_once(myob):
     for invoice in invoices:
         assert numbers.count(invoice.number) == 1
         assert Link.objects.filter(integration=integration, kind="invoice", object_id=invoice.pk)
+
+
+def test_a_hub_number_longer_than_myob_takes_is_parked_not_cut_into_another_invoice(myob):
+    """Cut to MYOB's 13 characters, HARBOUR-2026-0001 and HARBOUR-2026-0002 would be one MYOB
+    invoice, the second written over the first."""
+    integration, hub = myob
+    customer = hub.customer()
+    first, second = hub.invoice(customer), hub.invoice(customer)
+    Invoice.objects.filter(pk=first.pk).update(number="HARBOUR-2026-0001")
+    Invoice.objects.filter(pk=second.pk).update(number="HARBOUR-2026-0002")
+
+    drain_until_done(integration)
+
+    parked = Change.objects.filter(integration=integration, kind="invoice", state="failed")
+    assert parked.count() == 2
+    assert all("at most 13 characters" in change.last_error for change in parked)
+    assert not Link.objects.filter(integration=integration, kind="invoice").exists()
+    numbers = [
+        c.record.number for p in adapter_for(integration).pull(["invoice"], None) for c in p.changes
+    ]
+    assert not [n for n in numbers if n.startswith("HARBOUR-2026")]

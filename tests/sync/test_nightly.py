@@ -22,6 +22,7 @@ from apps.integrations.registry import adapter_for
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
 from apps.sandbox.tools.benchmark_data import (
+    PLACE,
     customers_create,
     sandbox_integration_connect,
     sent_invoices_create,
@@ -286,9 +287,10 @@ def test_export_command_with_nothing_waiting_exits_0_and_reports_json():
 
 
 def export_fixture(provider: str, *, invoices: int):
-    organisation = Organisation.objects.create(
-        name="Nightly Co", country="US", currency="USD", time_zone="America/Chicago"
-    )
+    place = {"country": "US", "currency": "USD", "time_zone": "America/Chicago"}
+    if provider == "myob":
+        place = PLACE  # a MYOB company file is Australian or New Zealand
+    organisation = Organisation.objects.create(name="Nightly Co", **place)
     integration = sandbox_integration_connect(organisation=organisation, provider=provider)
     return integration, new_customers_invoiced(integration, invoices, tag="n", first_number=1)
 

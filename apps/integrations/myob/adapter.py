@@ -82,6 +82,19 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":")) if times else ""
 
 
+def _number_fits(number: str, kind: str) -> None:
+    """A sale's Number is at most 13 characters in MYOB
+    (https://developer.myob.com/api/myob-business-api/v2/sale/invoice/). Cut short, two hub
+    numbers sharing their first 13 characters would be one MYOB document: the second would be
+    found by its number and written over the first. Refused instead, with what to change."""
+    if len(number) > mapping.NUMBER_MAX:
+        raise PermanentError(
+            f"MYOB takes {kind} numbers of at most {mapping.NUMBER_MAX} characters, and "
+            f"{number} has {len(number)}: use a shorter number prefix in the hub's settings, "
+            "or renumber it."
+        )
+
+
 class MyobAdapter(ItemMixin, LedgerMixin):
     capabilities = CAPABILITIES
 
@@ -190,7 +203,6 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         the collection of every layout (``Sale/Invoice``, ``Sale/Quote``). The number held by
         another customer's document (made in MYOB) is refused rather than written over.
         https://developer.myob.com/api/myob-business-api/v2/sale/invoice/"""
-        number = number[: mapping.NUMBER_MAX]
         rows = self.client.get_where(
             mapping.ALL_LAYOUTS[kind], f"Number eq {mapping.odata_text(number)}"
         )
@@ -214,6 +226,7 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         return paths[-1], self.client.get_one(paths[-1], uid)
 
     def _push_document(self, document, kind, remote_id, customer_uid, *, look_first=True):
+        _number_fits(document.number, kind)
         matched = False
         if remote_id is None:
             # No idempotency key: an earlier attempt whose answer was lost may have made it.
@@ -325,19 +338,31 @@ class MyobAdapter(ItemMixin, LedgerMixin):
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
         """Each kind from its own watermark (the latest LastModified read from it), filtered
         with ``$filter=LastModified gt datetime'...'``, oldest first, 1,000 a page.
-        https://developer.myob.com/api/accountright/api-overview/retrieving-data/"""
-        previous = _watermarks(since)
-        latest = dict(previous)
-        pending: list[RemoteChange] | None = None
+        https://developer.myob.com/api/accountright/api-overview/retrieving-data/
+
+        The last page of each kind carries the watermark with that kind moved on, so a pull
+        stopped by the limiter (in a worker it stops at once rather than wait: MYOB's 8 calls a
+        second are a few kinds' worth) resumes after the kinds it finished instead of starting
+        again from the first, which would never get past the first second. A kind moves only
+        once all its layouts are read: the Item layout can hold older records than the Service
+        layout's newest."""
+        latest = _watermarks(since)
+        previous = dict(latest)
         for kind in kinds:
+            pending: list[RemoteChange] | None = None
             for path in KIND_PATHS.get(kind, ()):
                 for rows in self._rows_changed(path, previous.get(kind)):
-                    if pending:
+                    if pending is not None:
                         yield PullPage(changes=pending, watermark="", more=True)
                     pending = [self._read(kind, row) for row in rows]
-                    newest = max(mapping.parse_modified(r.get("LastModified")) for r in rows)
-                    latest[kind] = max(newest, latest.get(kind, newest))
-        yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=False)
+                    self._newest(latest, kind, rows)
+            yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=True)
+        yield PullPage(changes=[], watermark=_watermark_text(latest), more=False)
+
+    @staticmethod
+    def _newest(latest: dict[str, datetime], kind: str, rows: list[dict]) -> None:
+        newest = max(mapping.parse_modified(r.get("LastModified")) for r in rows)
+        latest[kind] = max(newest, latest.get(kind, newest))
 
     def _rows_changed(self, path: str, watermark: datetime | None) -> Iterator[list[dict]]:
         odata_filter = ""

@@ -163,7 +163,7 @@ class MyobClient:
 
     def _send(self, method, path, params, body) -> tuple[requests.Response, float | None]:
         # Throttled (nothing sent) when the key's limits say wait: apps/integrations/limiter.py
-        with request_slot(limits.call_for(self.company_file)):
+        with request_slot(limits.call_for(self.company_file), wait_up_to=limits.patience()):
             try:
                 response = self._http.request(
                     method,

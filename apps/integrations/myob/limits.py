@@ -13,6 +13,7 @@ from __future__ import annotations
 import requests
 from django.conf import settings
 
+from apps.integrations import limiter
 from apps.integrations.limiter import (
     Budget,
     Call,
@@ -79,6 +80,19 @@ def call_for(company_file: str) -> Call:
         concurrent=CONCURRENT_REQUESTS,
         block_scopes=(key_scope(),),
     )
+
+
+# MYOB's busiest window is one second. A worker task waits that out rather than being
+# rescheduled: one pull reads every kind and layout (customers, Service and Item invoices and
+# quotes, payments, items, tax codes, accounts), more calls than one second allows, and a pull
+# rescheduled in the middle starts its kinds again, so it would never finish. A wait longer than
+# this (the daily limit, a 403's Retry-After) still reschedules the task.
+WORKER_WAIT_SECONDS = 1.0
+
+
+def patience() -> float:
+    """How long a call waits here for MYOB's per-second window (docs/limits.md)."""
+    return max(limiter.patience(), WORKER_WAIT_SECONDS)
 
 
 def throttled_wait(response: requests.Response) -> float | None:

@@ -34,8 +34,13 @@ from apps.sync.models import Change, Kind
 SCOPES = {
     "quickbooks": "com.intuit.quickbooks.accounting",
     "xero": "openid offline_access accounting.transactions accounting.contacts accounting.settings",
+    # The scopes the MYOB adapter asks for (apps/integrations/myob/auth.py).
+    "myob": "sme-company-file sme-contacts-customer sme-sales sme-inventory sme-general-ledger",
 }
 CHUNK = 1000
+# Where the benchmark's and fault suite's organisations are: Australia, the one country every
+# provider connects (a MYOB company file is Australian or New Zealand; docs/myob.md).
+PLACE = {"country": "AU", "currency": "AUD", "time_zone": "Australia/Sydney"}
 
 
 def sandbox_integration_connect(
@@ -161,7 +166,8 @@ def _invoice(organisation, customer_id: int, n: int, tag: str):
     invoice = Invoice(
         organisation=organisation,
         customer_id=customer_id,
-        number=f"B{tag}-{n:06d}"[:21],
+        # 13 characters: the longest number every provider takes (MYOB's sale Number).
+        number=f"B{tag}-{n:05d}",
         issue_date=today,
         due_date=today + timedelta(days=30),
         currency=organisation.currency,
@@ -190,6 +196,12 @@ REMOTE_SHAPE = {
         lambda data: (data.get("PrimaryEmailAddr") or {}).get("Address", ""),
     ),
     "xero": ("Invoices", "InvoiceNumber", "Contacts", lambda data: data.get("EmailAddress", "")),
+    "myob": (
+        "myob:Sale/Invoice",
+        "Number",
+        "myob:Contact/Customer",
+        lambda data: next((a.get("Email") or "" for a in data.get("Addresses") or []), ""),
+    ),
 }
 
 

@@ -31,7 +31,12 @@ from apps.sync.models import Change, SyncRun, SyncState
 from apps.sync.runs import run_start
 
 from .benchmark import PROVIDERS, request_mark, sandbox_webhooks_off
-from .benchmark_data import customers_create, sandbox_integration_connect, sent_invoices_create
+from .benchmark_data import (
+    PLACE,
+    customers_create,
+    sandbox_integration_connect,
+    sent_invoices_create,
+)
 from .fault_checks import Row, export_row, pull_row
 from .processes import Worker, require_real_services, sandbox_server, stop, worker_start
 
@@ -82,9 +87,7 @@ class Fixture:
 
 def fixture(lab: Lab, *, nightly: bool) -> Fixture:
     tag = uuid.uuid4().hex[:6]
-    organisation = Organisation.objects.create(
-        name=f"Faults {tag}", country="US", currency="USD", time_zone="America/New_York"
-    )
+    organisation = Organisation.objects.create(name=f"Faults {tag}", **PLACE)
     integrations = [
         sandbox_integration_connect(organisation=organisation, provider=p, nightly=nightly)
         for p in PROVIDERS
@@ -316,7 +319,7 @@ def run_pull_fault(lab: Lab) -> Row:
     readers = []
     for integration in source.integrations:
         organisation = Organisation.objects.create(
-            name=f"Readers {source.tag} {integration.provider}", country="US", currency="USD"
+            name=f"Readers {source.tag} {integration.provider}", **PLACE
         )
         company = SandboxCompany.objects.get(external_id=integration.remote_company_id)
         readers.append(

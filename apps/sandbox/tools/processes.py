@@ -107,7 +107,7 @@ def child_env(site_url: str, rate_window: float) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("QBO_", "XERO_", "SANDBOX_"))
+        if not key.startswith(("QBO_", "XERO_", "MYOB_", "SANDBOX_"))
     }
     env.update(
         DEBUG="false",

@@ -33,13 +33,15 @@ def test_tiny_benchmark_prints_every_figure_and_lands_everything_once(settings):
     names = [phase["name"] for phase in figures["phases"]]
     assert names == ["new customers", "existing customers", "first Sync Now", "no-change Sync Now"]
     for phase in figures["phases"][:2]:
-        for provider in ("quickbooks", "xero"):
+        for provider in ("quickbooks", "xero", "myob"):
             assert phase["requests"][provider] >= 1
             assert phase["requests_per_1000_invoices"][provider] == pytest.approx(
                 phase["requests"][provider] * 200, abs=0.1
             )
             assert phase["runs"][provider]["pushed"] == 5
-    assert set(figures["no_change_sync_requests"]) == {"quickbooks", "xero"}
+    # MYOB has no batch endpoint: at least one request per record it was sent.
+    assert figures["phases"][1]["requests"]["myob"] >= 5
+    assert set(figures["no_change_sync_requests"]) == {"quickbooks", "xero", "myob"}
     assert figures["hub_cpu_ms_per_invoice"] > 0
     assert figures["export_wall_seconds"] > 0
     assert figures["worker_peak_rss_kb"] >= figures["worker_rss_kb_at_start"] > 0
@@ -69,6 +71,7 @@ def test_tiny_benchmark_prints_every_figure_and_lands_everything_once(settings):
         "Peak RSS of the worker:",
         "QuickBooks sandbox: invoices 10 found, 0 duplicates, 0 missing",
         "Xero sandbox: invoices 10 found, 0 duplicates, 0 missing",
+        "MYOB sandbox: invoices 10 found, 0 duplicates, 0 missing",
     ):
         assert label in text
 

@@ -21,13 +21,14 @@ from apps.sandbox.tools.event_report import events_all_landed, events_report_lin
 from apps.sandbox.tools.processes import BenchmarkError
 
 SIZES = [size for size in fields(Sizes) if size.name != "timeout"]
-LABELS = {"quickbooks": "QuickBooks", "xero": "Xero"}
+LABELS = {"quickbooks": "QuickBooks", "xero": "Xero", "myob": "MYOB"}
 
 
 class Command(BaseCommand):
     help = (
         "Export N sent invoices with new customers, then N more for the same customers, to one "
-        "QuickBooks company and one Xero tenant of the sandbox, then Sync Now twice; print API "
+        "QuickBooks company, one Xero tenant and one MYOB company file of the sandbox (an "
+        "Australian organisation), then Sync Now twice; print API "
         "requests, hub CPU, wall time, peak memory, duplicates and gaps. Needs PostgreSQL and "
         "Redis; starts its own sandbox server and worker."
     )
@@ -121,17 +122,20 @@ def report_lines(figures: dict) -> list[str]:
     new, existing, first, again = figures["phases"]
     lines = [
         f"Invoices: {figures['invoices']} with new customers, then {figures['invoices']} more "
-        "for the same customers, to one QuickBooks company and one Xero tenant "
+        "for the same customers, to one QuickBooks company, one Xero tenant and one MYOB "
+        "company file "
         f"(rate-limit window {figures['rate_window_seconds']:g} s).",
         "API requests per 1,000 invoices:",
         f"  new customers:      {_per_provider(new['requests_per_1000_invoices'])}",
         f"  existing customers: {_per_provider(existing['requests_per_1000_invoices'])}",
         f"Requests of the first Sync Now after the export: {_per_provider(first['requests'])}",
         f"Requests of the no-change Sync Now: {_per_provider(again['requests'])}",
-        f"Requests refused with 429: {_per_provider(_sum_throttled(figures))}",
+        f"Requests refused as throttled (429; MYOB's 403): "
+        f"{_per_provider(_sum_throttled(figures))}",
         f"Request rate while exporting for new customers (per minute): "
         f"{_per_provider(new['requests_per_minute'])}; QuickBooks /batch "
-        f"{new['qbo_batches_per_minute']} (limits: QuickBooks 500 and 40 /batch, Xero 60)",
+        f"{new['qbo_batches_per_minute']} (limits: QuickBooks 500 and 40 /batch, Xero 60, "
+        "MYOB 480: 8 a second)",
         f"Hub CPU per exported invoice: {figures['hub_cpu_ms_per_invoice']} ms",
         f"Wall seconds: export {figures['export_wall_seconds']} "
         f"(new {new['wall_seconds']}, existing {existing['wall_seconds']}), "
