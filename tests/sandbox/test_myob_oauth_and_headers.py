@@ -69,7 +69,9 @@ def test_denial_redirects_with_access_denied(live_server, myob_app, au_file):
     assert parse_qs(urlsplit(answer.headers["Location"]).query)["error"] == ["access_denied"]
 
 
-def test_code_gives_tokens_that_call_the_api(live_server, myob_app, au_file):
+def test_code_gives_tokens_that_call_the_api(live_server, myob_app, au_file, settings):
+    # Not a rate-limit test: the calls of the tests before it in the same second do not count.
+    settings.SANDBOX_LIMITS = {"myob": {"second": 10_000}}
     code = _approve(live_server, myob_app, au_file)["code"]
     answer = _token(
         live_server, myob_app, grant_type="authorization_code", code=code, redirect_uri=CALLBACK
