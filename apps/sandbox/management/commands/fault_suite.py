@@ -49,7 +49,9 @@ class Command(BaseCommand):
         if invoices < 1 or claim_timeout < 1 or page_size < 1:
             raise CommandError("--invoices, --claim-timeout and --page-size must be positive.")
         faults = fault or (SHORT if short else FAULTS)
-        self.stdout.write(f"{len(faults)} faults, {invoices} invoices each, both sandboxes.")
+        self.stdout.write(
+            f"{len(faults)} faults, {invoices} invoices each, in QuickBooks, Xero and MYOB."
+        )
         try:
             rows = fault_suite_run(
                 invoices=invoices,
