@@ -11,7 +11,7 @@ import json
 import pytest
 
 from apps.integrations.models import Provider, WebhookEvent
-from apps.sync import receivers
+from apps.sync import gather, receivers
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,9 @@ def pulls(monkeypatch):
             asked.append(integration_id)
 
     monkeypatch.setattr(receivers, "pull_integration", PullTask)
+    # Each request asked, as on the embedded defaults: gathering has its own tests
+    # (tests/sync/test_gather.py), and its marks would outlive a test whose tasks never start.
+    monkeypatch.setattr(gather, "_shared", lambda: False)
     return asked
 
 
