@@ -217,25 +217,20 @@ def _invoices(organisation, customers, items, today, user) -> None:
             lines=demo_lines(items, *JOBS[(index + 2) % len(JOBS)]),
             by=user,
         )
-        if status == "draft":
-            continue
-        invoice = invoices.invoice_send(invoice=invoice)
-        if status == "cancelled":
-            invoices.invoice_cancel(invoice=invoice)
-        elif status in ("partially_paid", "paid"):
-            amount = (
-                invoice.total if status == "paid" else (invoice.total / 2).quantize(Decimal("0.01"))
-            )
-            if takes_hub:
-                invoices.payment_record(
-                    invoice=invoice,
-                    amount=amount,
-                    method="check",
-                    reference=f"CHK{1200 + index}",
-                    date=issued + dt.timedelta(days=7),
-                )
-            else:
+
+        def pay(invoice, amount, index=index, issued=issued) -> None:
+            if not takes_hub:
                 invoices.payment_collect_online(invoice=invoice, amount=amount)
+                return
+            invoices.payment_record(
+                invoice=invoice,
+                amount=amount,
+                method="check",
+                reference=f"CHK{1200 + index}",
+                date=issued + dt.timedelta(days=7),
+            )
+
+        demo_invoice_settle(invoice, status, pay)
     # A card payment taken online with no invoice behind it (a sales receipt in QuickBooks).
     invoices.payment_collect_online(
         customer=customers[40],
@@ -285,3 +280,16 @@ def _timesheets(members, customers, items, today, user) -> None:
             timesheet = timesheets.timesheet_submit(timesheet=timesheet)
         if status == "approved":
             timesheets.timesheet_approve(timesheet=timesheet, by=user)
+
+
+def demo_invoice_settle(invoice, status: str, pay) -> None:
+    """Take a new demo invoice to ``status``: left a draft, sent, cancelled after sending, or
+    paid in full or in half through ``pay(invoice, amount)``."""
+    if status == "draft":
+        return
+    invoice = invoices.invoice_send(invoice=invoice)
+    if status == "cancelled":
+        invoices.invoice_cancel(invoice=invoice)
+    elif status in ("partially_paid", "paid"):
+        half = (invoice.total / 2).quantize(Decimal("0.01"))
+        pay(invoice, invoice.total if status == "paid" else half)

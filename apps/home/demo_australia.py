@@ -23,7 +23,14 @@ from apps.invoices.models import Invoice
 from apps.quotes import services as quotes
 from apps.quotes.models import Quote
 
-from .demo import demo_lines, demo_organisation, keyed, service_items, staff_user
+from .demo import (
+    demo_invoice_settle,
+    demo_lines,
+    demo_organisation,
+    keyed,
+    service_items,
+    staff_user,
+)
 from .demo_data import AU_CUSTOMERS, AU_ITEMS, AU_JOBS, AU_STREETS
 
 ORGANISATION = "Coastline Plumbing & Electrical"
@@ -110,17 +117,14 @@ def _invoices(organisation, customers, items, today, user) -> None:
             lines=demo_lines(items, *AU_JOBS[index % len(AU_JOBS)]),
             by=user,
         )
-        if status == "draft":
-            continue
-        invoice = invoices.invoice_send(invoice=invoice)
-        if status == "cancelled":
-            invoices.invoice_cancel(invoice=invoice)
-        elif status in ("partially_paid", "paid"):
-            half = (invoice.total / 2).quantize(Decimal("0.01"))
+
+        def pay(invoice, amount, index=index, issued=issued) -> None:
             invoices.payment_record(
                 invoice=invoice,
-                amount=invoice.total if status == "paid" else half,
+                amount=amount,
                 method="bank transfer",
                 reference=f"EFT{3400 + index}",
                 date=issued + dt.timedelta(days=5),
             )
+
+        demo_invoice_settle(invoice, status, pay)
