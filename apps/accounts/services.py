@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 
-from .models import NumberSequence, Organisation
+from .models import NumberSequence, Organisation, validate_time_zone
 
 
 def number_allocate(*, organisation: Organisation, prefix: str, model: type[Model]) -> str:
@@ -42,8 +42,11 @@ def _locked_sequence(organisation: Organisation, prefix: str) -> NumberSequence:
         return queryset.get(organisation=organisation, prefix=prefix)
 
 
-def organisation_settings_update(*, organisation: Organisation, default_tax_rate) -> Organisation:
-    """The rate new quotes and invoices start with (documents already made keep theirs)."""
+def organisation_settings_update(
+    *, organisation: Organisation, default_tax_rate, time_zone: str | None = None
+) -> Organisation:
+    """The rate new quotes and invoices start with (documents already made keep theirs) and the
+    time zone the organisation's pages, Sync Log and nightly export run in."""
     try:
         rate = Decimal(str(default_tax_rate))
     except (InvalidOperation, ValueError):
@@ -51,5 +54,13 @@ def organisation_settings_update(*, organisation: Organisation, default_tax_rate
     if rate is None or not rate.is_finite() or not Decimal("0") <= rate <= Decimal("100"):
         raise ValidationError({"default_tax_rate": "The tax rate must be between 0 and 100."})
     organisation.default_tax_rate = rate
-    organisation.save(update_fields=["default_tax_rate"])
+    fields = ["default_tax_rate"]
+    if time_zone:
+        try:
+            validate_time_zone(time_zone)
+        except ValidationError as exc:
+            raise ValidationError({"time_zone": exc.messages}) from exc
+        organisation.time_zone = time_zone
+        fields.append("time_zone")
+    organisation.save(update_fields=fields)
     return organisation

@@ -16,7 +16,10 @@ from .services import organisation_settings_update
 @login_required
 def organisation_settings(request: HttpRequest) -> HttpResponse:
     organisation = organisation_of(request)
-    initial = {"default_tax_rate": organisation.default_tax_rate}
+    initial = {
+        "default_tax_rate": organisation.default_tax_rate,
+        "time_zone": organisation.time_zone,
+    }
     form = OrganisationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -236,3 +236,24 @@ def test_the_tax_rate_field_points_to_where_the_default_is_set(org, as_alice):
     body = as_alice.get(reverse("invoices:create")).content.decode()
     url = reverse("organisation_settings")
     assert f'<a href="{url}">organisation\'s default</a>' in body
+
+
+def test_staff_change_the_organisation_time_zone_on_its_settings(org, as_alice):
+    url = reverse("organisation_settings")
+    page = as_alice.get(url).content.decode()
+    assert 'value="Australia/Sydney"' in page
+    response = as_alice.post(url, {"default_tax_rate": "10", "time_zone": "Australia/Sydney"})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.time_zone == "Australia/Sydney"
+
+
+def test_an_unknown_time_zone_is_refused_beside_the_field_and_nothing_changes(org, as_alice):
+    before = (org.time_zone, org.default_tax_rate)
+    body = as_alice.post(
+        reverse("organisation_settings"), {"default_tax_rate": "12", "time_zone": "Mars/Olympus"}
+    )
+    assert body.status_code == 200
+    assert "Mars/Olympus" in body.content.decode()
+    org.refresh_from_db()
+    assert (org.time_zone, org.default_tax_rate) == before
