@@ -16,7 +16,10 @@ def ensure_periodic_tasks(**_kwargs) -> None:
         return
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    if PeriodicTask.objects.filter(name=REDELIVER_NAME).exists():
+    existing = PeriodicTask.objects.filter(name=REDELIVER_NAME)
+    if existing.exists():
+        # Switched off while the sandbox was (apps/sync/schedule.py): on again with it.
+        existing.filter(enabled=False).update(enabled=True)
         return
     every, _ = IntervalSchedule.objects.get_or_create(
         every=REDELIVER_EVERY_SECONDS, period=IntervalSchedule.SECONDS

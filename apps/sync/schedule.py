@@ -7,11 +7,14 @@ and it stays changed. ``SYNC_PULL_INTERVAL_SECONDS`` sets the pull interval of a
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 SWEEP_NAME = "Sync: sweep the outbox"
 PULL_NAME = "Sync: pull every integration"
@@ -33,6 +36,25 @@ def ensure_periodic_tasks(**_kwargs) -> None:
             every=seconds, period=IntervalSchedule.SECONDS
         )
         PeriodicTask.objects.create(name=name, task=task, interval=every)
+    disable_unknown_tasks()
+
+
+def disable_unknown_tasks() -> list[str]:
+    """Switch off beat entries whose task no installed app defines any more (an app removed,
+    or the sandbox switched off on a database migrated with it on), so that no worker logs an
+    unknown task every few seconds. They stay in the admin, switched off; an app that owns one
+    may switch it on again once it is installed again (the sandbox does)."""
+    from celery import current_app
+    from django_celery_beat.models import PeriodicTask
+
+    current_app.loader.import_default_modules()
+    known = set(current_app.tasks)
+    unknown = PeriodicTask.objects.filter(enabled=True).exclude(task__in=known)
+    names = sorted(unknown.values_list("name", flat=True))
+    if names:
+        unknown.update(enabled=False)
+        logger.warning("Beat entries switched off, their task is not defined: %s", names)
+    return names
 
 
 # --- adaptive polling (docs/pulls.md, README "Polling at scale") -------------------------------

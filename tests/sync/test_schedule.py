@@ -35,6 +35,18 @@ def test_sweep_and_pull_are_registered_once_in_the_database_scheduler(settings):
     assert PeriodicTask.objects.filter(name__in=[SWEEP_NAME, PULL_NAME]).count() == 2
 
 
+def test_a_beat_entry_whose_task_is_gone_is_switched_off_after_migrate_and_others_stay_on():
+    ensure_periodic_tasks()
+    sweep = PeriodicTask.objects.get(name=SWEEP_NAME)
+    PeriodicTask.objects.create(
+        name="Removed app: old job", task="removed_app.old_job", interval=sweep.interval
+    )
+    call_command("migrate", verbosity=0)
+    assert not PeriodicTask.objects.get(name="Removed app: old job").enabled
+    assert PeriodicTask.objects.get(name=SWEEP_NAME).enabled
+    assert PeriodicTask.objects.get(name=PULL_NAME).enabled
+
+
 def test_an_interval_staff_changed_is_kept_after_migrate():
     ensure_periodic_tasks()
     task = PeriodicTask.objects.get(name=PULL_NAME)
