@@ -43,6 +43,7 @@ class MergePreview:
     payments: int = 0
     time_entries: int = 0
     links: int = 0
+    review_requests: int = 0
     filled: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -207,3 +207,24 @@ def test_switching_it_on_without_a_link_is_refused(org, alice, client, quickbook
 def test_another_organisation_cannot_reach_the_settings(charlie, client, quickbooks):
     client.force_login(charlie)
     assert client.get(f"/reviews/integrations/{quickbooks.pk}/").status_code == 404
+
+
+def test_a_merged_customers_review_request_stays_with_the_customer_kept_so_none_is_sent_twice(
+    org, quickbooks, eager_tasks, django_capture_on_commit_callbacks
+):
+    from apps.customers.merging import customer_merge, merge_preview
+
+    duplicate = CustomerFactory(organisation=org, email="tom@example.com")
+    keep = CustomerFactory(organisation=org, email="tom@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        _paid_in(quickbooks, _sent_invoice(org, customer=duplicate))
+    assert len(mail.outbox) == 1
+    assert merge_preview(keep=keep, duplicates=[duplicate]).review_requests == 1
+
+    customer_merge(keep=keep, duplicates=[duplicate])
+    assert ReviewRequest.objects.get().customer == keep
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _paid_in(quickbooks, _sent_invoice(org, customer=keep))
+    assert ReviewRequest.objects.count() == 1
+    assert len(mail.outbox) == 1  # the kept customer is not asked again
