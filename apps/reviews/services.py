@@ -173,3 +173,40 @@ def review_requests_due() -> list[int]:
     waiting = Q(status=ReviewRequest.Status.WAITING, created_at__lt=now - CLAIM)
     failed = Q(status=ReviewRequest.Status.FAILED, next_attempt_at__lte=now)
     return list(ReviewRequest.objects.filter(waiting | failed).values_list("pk", flat=True)[:200])
+
+
+NOT_SENT = (
+    ReviewRequest.Status.FAILED,
+    ReviewRequest.Status.NO_EMAIL,
+    ReviewRequest.Status.WAITING,
+)
+
+
+def review_requests_of(organisation, *, not_sent_only: bool = True):
+    """The organisation's review requests, newest first (those not sent, by default)."""
+    requests = ReviewRequest.objects.filter(customer__organisation=organisation)
+    if not_sent_only:
+        requests = requests.filter(status__in=NOT_SENT)
+    return requests.select_related("customer", "invoice", "integration").order_by("-created_at")
+
+
+def review_request_send_again(request: ReviewRequest) -> str:
+    """Staff asked to send now: a failed request is sent at once; one that had no e-mail
+    address takes the customer's address if it has one now. Returns what happened, in words."""
+    if request.status == ReviewRequest.Status.SENT:
+        return f"The review request to {request.customer} was already sent."
+    if request.status == ReviewRequest.Status.NO_EMAIL:
+        email = request.customer.email or (request.invoice.billing_email if request.invoice else "")
+        if not email:
+            return f"{request.customer} still has no e-mail address: add one on the customer first."
+        request.email = email
+    ReviewRequest.objects.filter(pk=request.pk, status__in=NOT_SENT).update(
+        email=request.email,
+        status=ReviewRequest.Status.WAITING,
+        next_attempt_at=None,
+        claimed_until=None,
+    )
+    from .tasks import send_review_request
+
+    transaction.on_commit(lambda: send_review_request.delay(request.pk))
+    return f"The review request to {request.customer} <{request.email}> is being sent."

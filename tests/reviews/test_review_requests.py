@@ -228,3 +228,42 @@ def test_a_merged_customers_review_request_stays_with_the_customer_kept_so_none_
         _paid_in(quickbooks, _sent_invoice(org, customer=keep))
     assert ReviewRequest.objects.count() == 1
     assert len(mail.outbox) == 1  # the kept customer is not asked again
+
+
+def test_staff_see_review_requests_not_sent_and_send_one_again_once_the_customer_has_an_email(
+    org, quickbooks, as_alice, eager_tasks, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    customer = CustomerFactory(organisation=org, email="")
+    invoice = _sent_invoice(org, customer=customer)
+    invoice.billing_email = ""
+    invoice.save()
+    _paid_in(quickbooks, invoice)
+    review = ReviewRequest.objects.get()
+    assert review.status == ReviewRequest.Status.NO_EMAIL
+
+    page = as_alice.get(reverse("reviews:list")).content.decode()
+    assert "Not sent: no e-mail address" in page and str(customer) in page
+
+    refused = as_alice.post(reverse("reviews:send", args=[review.pk]), follow=True)
+    assert "still has no e-mail address" in refused.content.decode()
+
+    customer.email = "tom@example.com"
+    customer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        as_alice.post(reverse("reviews:send", args=[review.pk]))
+    review.refresh_from_db()
+    assert (review.status, review.email) == (ReviewRequest.Status.SENT, "tom@example.com")
+    assert mail.outbox[0].to == ["tom@example.com"]
+    after = as_alice.get(reverse("reviews:list")).content.decode()
+    assert "Every review request has been sent." in after
+
+
+def test_another_organisations_review_request_cannot_be_sent_from_here(org, quickbooks, as_charlie):
+    from django.urls import reverse
+
+    _paid_in(quickbooks, _sent_invoice(org))
+    review = ReviewRequest.objects.get()
+    assert as_charlie.post(reverse("reviews:send", args=[review.pk])).status_code == 404
+    assert str(review.customer) not in as_charlie.get(reverse("reviews:list")).content.decode()
