@@ -301,6 +301,9 @@ def test_an_ambiguous_rate_holds_the_invoice_until_it_is_mapped(sandboxes):
     dashboard = client.get("/").content.decode()
     assert "Map this rate" in dashboard
     assert f"{settings_url(xero)}#tax-8_25" in dashboard
+    log = client.get(f"/sync/log/?integration={xero.pk}").content.decode()
+    assert "Tax rate 8.25% has no tax code mapped" in log
+    assert f'href="{settings_url(xero)}#tax-8_25" data-testid="mapping-fix">Map this rate' in log
     page = client.get(settings_url(xero)).content.decode()
     assert "Choose: 2 codes at this rate" in page
     assert "documents at this rate are held back until you do" in page
