@@ -12,6 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.catalog.models import ServiceItem
+from apps.invoices.models import Invoice
+from apps.quotes.models import Quote
+
 from . import reference_cache, signals
 from .contract import AccountKind, RemoteAccount, RemoteTaxCode, SyncError
 from .mappings import (
@@ -173,9 +177,6 @@ def _account_problem(role_label: str, remote_id: str, name: str, role, chart: Ch
 
 def rates_in_use(integration: Integration) -> dict[Decimal, str]:
     """Each hub tax rate the organisation uses (its default, and documents' rates) → where."""
-    from apps.invoices.models import Invoice
-    from apps.quotes.models import Quote
-
     organisation = integration.organisation
     used: dict[Decimal, list[str]] = {}
 
@@ -227,8 +228,6 @@ def mapping_page(integration: Integration, *, refresh: bool = False) -> Page:
 
 
 def _item_rows(integration: Integration, chart: Chart) -> list[ItemRow]:
-    from apps.catalog.models import ServiceItem
-
     mapped = {m.item_id: m for m in ItemAccountMapping.objects.filter(integration=integration)}
     rows = []
     items = ServiceItem.objects.filter(organisation_id=integration.organisation_id, active=True)
@@ -291,8 +290,6 @@ def mapping_save(*, integration: Integration, data, chart: Chart) -> list[str]:
     ``item_<id>`` and ``tax_<rate>`` (rate with "_" for "."); "" clears a choice. Every
     choice is validated against the chart first; nothing is saved when any is refused
     (``ValidationError`` lists them all). Returns what changed, in words."""
-    from apps.catalog.models import ServiceItem
-
     errors, changed = [], []
     mapping = AccountMapping.objects.select_for_update().get_or_create(integration=integration)[0]
     for role in ROLES:
