@@ -1,11 +1,12 @@
 """Account and tax mapping of an integration (docs/mapping.md).
 
 Which accounts of the ledger's chart the hub's documents post to, and which tax code each hub
-tax rate is sent as. The chart and the tax codes are read through the adapter
-(``list_accounts``, ``list_tax_codes``, ``ledger_defaults``) and kept per company
-(``reference_cache``); suggestions are the adapter's own choice when nothing is mapped, so an
-integration nobody mapped behaves as before. A tax rate the ledger has several codes for is
-never guessed: documents needing it are held back (``MappingNeeded``) until it is mapped.
+tax rate is sent as: what the adapters ask before they send, and the suggestions. The chart and
+the tax codes are read through the adapter (``list_accounts``, ``list_tax_codes``,
+``ledger_defaults``) by ``mapping_pages``; suggestions are the adapter's own choice when nothing
+is mapped, so an integration nobody mapped behaves as before. A tax rate the ledger has several
+codes for is never guessed: documents needing it are held back (``MappingNeeded``) until it is
+mapped. Provider folders import this module, so it imports no registry.
 """
 
 from __future__ import annotations
