@@ -3,9 +3,11 @@ one click away (the dashboard and the Integrations page show it).
 
 - records a ledger refused (parked outbox rows: docs/sync-rules.md, "Retries and parking"):
   Retry, plus the fix the refusal points at (the currency, the mapping, the settings);
-- records held back for a reason staff can fix (a team member not mapped to an employee), while
+- records held back for a reason staff can fix (a team member not mapped to an employee, a tax
+  rate or account not mapped: docs/mapping.md), while
   no newer attempt of the same record exists;
 - connections that need reconnecting;
+- mapped accounts and tax codes a ledger no longer has (docs/mapping.md);
 - customers who look like the same person (docs/sync-rules.md, "Matching and duplicates").
 
 Read in a fixed number of queries, however many records are listed (one per kind of record).
@@ -16,12 +18,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from apps.catalog.models import ServiceItem
 from apps.customers.models import Customer
 from apps.customers.selectors import duplicate_suggestions
+from apps.integrations.mapping_pages import kept_chart, mapping_problems
+from apps.integrations.mappings import ACCOUNT_HOLD, TAX_HOLD, held_rate
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
@@ -87,6 +91,18 @@ def _names(kind: str, ids: set[int]) -> dict[int, tuple[str, str]]:
     return {}
 
 
+def mapping_fix(integration_id: int, reason: str) -> Fix | None:
+    """The fix of a record held back for want of a mapping (docs/mapping.md): the rate's row,
+    or the accounts, on the integration's settings page. Also shown in the Sync Log."""
+    settings = reverse("integrations:settings", args=[integration_id])
+    if TAX_HOLD in reason:
+        rate = held_rate(reason)
+        return Fix("Map this rate", f"{settings}#tax-{rate}" if rate else f"{settings}#tax-mapping")
+    if ACCOUNT_HOLD in reason:
+        return Fix("Choose the account", f"{settings}#account-mapping")
+    return None
+
+
 def _fixes(change: Change, url: str) -> list[Fix]:
     """The one-click fixes of a refused or held-back record."""
     integration, error = change.integration, change.last_error.lower()
@@ -97,7 +113,10 @@ def _fixes(change: Change, url: str) -> list[Fix]:
         fixes.append(Fix("Retry", retry, post=True))
     if "currenc" in error and change.kind in (Kind.INVOICE, Kind.QUOTE):
         fixes.append(Fix("Change the currency", f"{url}edit/"))
-    if change.kind == Kind.TIME_ENTRY and ("employee" in error or UNMAPPED in error):
+    mapping = mapping_fix(integration.pk, change.last_error)
+    if mapping is not None:
+        fixes.append(mapping)
+    elif change.kind == Kind.TIME_ENTRY and ("employee" in error or UNMAPPED in error):
         fixes.append(Fix("Open the employee mapping", f"{settings}employees/"))
     elif any(word in error for word in ("account", "tax", "mapping", "setting")):
         fixes.append(Fix("Open the settings", settings))
@@ -120,9 +139,15 @@ def _changes(organisation) -> list[Change]:
         pk__gt=OuterRef("pk"),
     )
     failed = Change.objects.filter(state=Change.State.FAILED)
-    held = Change.objects.filter(
-        state=Change.State.HELD_BACK, kind=Kind.TIME_ENTRY, last_error__contains=UNMAPPED
-    ).exclude(Exists(newer))
+    held = (
+        Change.objects.filter(state=Change.State.HELD_BACK)
+        .filter(
+            Q(kind=Kind.TIME_ENTRY, last_error__contains=UNMAPPED)
+            | Q(last_error__contains=TAX_HOLD)
+            | Q(last_error__contains=ACCOUNT_HOLD)
+        )
+        .exclude(Exists(newer))
+    )
     rows = (failed | held).filter(integration__organisation=organisation)
     return list(rows.select_related("integration").order_by("-updated_at", "-pk")[:LIMIT])
 
@@ -159,6 +184,33 @@ def _connection_items(organisation) -> list[Item]:
     ]
 
 
+def _mapping_items(organisation) -> list[Item]:
+    """Mapped accounts or tax codes a ledger no longer has or has archived, from the chart kept
+    when it was last read (no request to any ledger): docs/mapping.md."""
+    connected = Integration.objects.filter(
+        organisation=organisation, status=Integration.Status.CONNECTED
+    )
+    charts = {i.pk: chart for i in connected if (chart := kept_chart(i)) is not None}
+    if not charts:
+        return []
+    read = connected.filter(pk__in=charts).select_related("account_mapping")
+    read = read.prefetch_related("item_account_mappings__item", "tax_mappings")
+    items = []
+    for integration in read:
+        settings = reverse("integrations:settings", args=[integration.pk]) + "#account-mapping"
+        for problem in mapping_problems(integration, charts[integration.pk]):
+            items.append(
+                Item(
+                    f"{integration} mapping",
+                    problem,
+                    settings,
+                    integration,
+                    [Fix("Open the mapping", settings)],
+                )
+            )
+    return items
+
+
 def _duplicate_items(organisation) -> list[Item]:
     return [
         Item(
@@ -175,6 +227,7 @@ def attention_items(*, organisation) -> list[Item]:
     """Everything that needs staff, most urgent first: connections, records, duplicates."""
     return (
         _connection_items(organisation)
+        + _mapping_items(organisation)
         + _record_items(organisation)
         + _duplicate_items(organisation)
     )
