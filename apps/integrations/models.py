@@ -56,6 +56,7 @@ class Integration(models.Model):
     quotes_sync_to = models.BooleanField(default=True)
     quotes_sync_from = models.BooleanField(default=True)
     payments_sync_to = models.BooleanField(default=True)
+    payouts_sync_to = models.BooleanField("Sync Stripe payouts", default=False)
     items_sync_to = models.BooleanField(default=False)
     timesheets_sync_to = models.BooleanField(default=False)
     timesheets_sync_start = models.DateField(null=True, blank=True)
@@ -168,6 +169,81 @@ class ConnectionWarningSent(models.Model):
 
     def __str__(self) -> str:
         return f"warning {self.key} of integration {self.integration_id}"
+
+
+class AccountMapping(models.Model):
+    """Which accounts of the integration's chart of accounts the hub's documents use
+    (docs/mapping.md). An empty id means "not chosen": the suggestion applies."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, related_name="account_mapping"
+    )
+    # The default income account of invoice and item lines.
+    income_account_id = models.CharField(max_length=64, blank=True)
+    income_account_name = models.CharField(max_length=200, blank=True)
+    # Where payments collected in the hub are deposited.
+    payments_account_id = models.CharField(max_length=64, blank=True)
+    payments_account_name = models.CharField(max_length=200, blank=True)
+    # Stripe payouts: the clearing account card payments wait on, the card-fees expense account
+    # and the bank account payouts land in.
+    stripe_clearing_account_id = models.CharField(max_length=64, blank=True)
+    stripe_clearing_account_name = models.CharField(max_length=200, blank=True)
+    card_fees_account_id = models.CharField(max_length=64, blank=True)
+    card_fees_account_name = models.CharField(max_length=200, blank=True)
+    payout_bank_account_id = models.CharField(max_length=64, blank=True)
+    payout_bank_account_name = models.CharField(max_length=200, blank=True)
+    # When the chart of accounts was last read from the ledger.
+    accounts_read_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"account mapping of integration {self.integration_id}"
+
+
+class ItemAccountMapping(models.Model):
+    """A service item's own income account in one integration, instead of the default."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="item_account_mappings"
+    )
+    item = models.ForeignKey(
+        "catalog.ServiceItem", on_delete=models.CASCADE, related_name="account_mappings"
+    )
+    income_account_id = models.CharField(max_length=64)
+    income_account_name = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "item"], name="item_account_mapping_one_per_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} → account {self.income_account_name or self.income_account_id}"
+
+
+class TaxMapping(models.Model):
+    """Which tax code of the ledger a hub tax rate (a percentage; 0 is exempt) is sent as
+    (docs/mapping.md): a QuickBooks TaxCode, a Xero TaxType, a MYOB TaxCode."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="tax_mappings"
+    )
+    rate = models.DecimalField(max_digits=7, decimal_places=4)
+    remote_code = models.CharField(max_length=64)
+    remote_name = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "rate"], name="tax_mapping_one_per_rate")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate}% → {self.remote_name or self.remote_code}"
 
 
 class StripeAccount(models.Model):
