@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_organisation_default_tax_rate'),
-        ('integrations', '0006_myob_provider'),
+        ('integrations', '0007_account_and_tax_mapping'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0003_customer_demo_key'),
-        ('integrations', '0007_stripeaccount_stripeevent'),
+        ('integrations', '0006_myob_provider'),
         ('invoices', '0003_line_quantity_price_precision'),
     ]
 
