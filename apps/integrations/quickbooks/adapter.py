@@ -32,7 +32,7 @@ from apps.integrations.contract import (
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
-from . import limits, mapping, reading
+from . import limits, mapping, payouts, reading
 from .batches import BatchSender, literals
 from .capabilities import CAPABILITIES
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
@@ -262,6 +262,14 @@ class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
     @_guarded
     def push_quote(self, quote, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
         return self._push_document(quote, "quote", remote_id, customer_remote_id, key)
+
+    @_guarded
+    def push_payout(self, payout, accounts, *, key: str) -> Pushed:
+        """A Deposit into the bank account from the clearing account, less the fees."""
+        data = self.client.create("Deposit", payouts.deposit_to_qbo(payout, accounts), key=key)
+        return Pushed(
+            remote_id=str(data.get("Id") or ""), remote_version=mapping.version_of(data, "Deposit")
+        )
 
     @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
