@@ -9,6 +9,7 @@ queuing the payout like any other change.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,7 +68,7 @@ def stripe_connect(*, organisation, secret_key: str, webhook_secret: str) -> Str
     other = StripeAccount.objects.filter(account_id=account.id).exclude(organisation=organisation)
     if other.exists():
         raise ConnectRefused("This Stripe account is connected to another organisation.")
-    profile = account.get("business_profile") or {}
+    profile = account.to_dict().get("business_profile") or {}
     row, _ = StripeAccount.objects.update_or_create(
         organisation=organisation,
         defaults={
@@ -96,7 +97,7 @@ def payout_read(account: StripeAccount, payout_id: str) -> PayoutFacts:
             listing = client.v1.balance_transactions.list(
                 params={"payout": payout_id, "limit": PAGE_SIZE, "expand": ["data.source"]}
             )
-            transactions = [_transaction(txn) for txn in listing.auto_paging_iter()]
+            transactions = [_transaction(txn.to_dict()) for txn in listing.auto_paging_iter()]
     except stripe.StripeError as exc:
         raise StripeUnavailable(str(exc.user_message or exc)) from exc
     return PayoutFacts(
@@ -105,21 +106,21 @@ def payout_read(account: StripeAccount, payout_id: str) -> PayoutFacts:
         currency=payout.currency,
         amount=from_minor_units(payout.amount),
         arrival_date=datetime.fromtimestamp(payout.arrival_date, tz=UTC).date(),
-        failure_message=payout.get("failure_message") or "",
+        failure_message=payout.to_dict().get("failure_message") or "",
         transactions=transactions,
     )
 
 
-def _transaction(txn) -> TransactionFacts:
+def _transaction(txn: dict) -> TransactionFacts:
     source = txn.get("source")
     source_id = source if isinstance(source, str) else (source or {}).get("id", "")
     return TransactionFacts(
-        balance_transaction_id=txn.id,
-        kind=txn.type,
+        balance_transaction_id=txn["id"],
+        kind=txn["type"],
         source_id=source_id or "",
-        gross=from_minor_units(txn.amount),
-        fee=from_minor_units(txn.fee),
-        net=from_minor_units(txn.net),
+        gross=from_minor_units(txn["amount"]),
+        fee=from_minor_units(txn["fee"]),
+        net=from_minor_units(txn["net"]),
         description=txn.get("description") or "",
     )
 
@@ -133,7 +134,9 @@ def _refuse(reason: str) -> HttpResponse:
 @require_POST
 def receive(request: HttpRequest, account_id: str) -> HttpResponse:
     """``POST /webhooks/stripe/<acct_…>/``. The signature is checked by the official library
-    (constant time, timestamp within STRIPE_WEBHOOK_TOLERANCE_SECONDS); anything forged,
+    (``WebhookSignature.verify_header``, which ``Webhook.construct_event`` uses: HMAC-SHA256 of
+    "t.payload" compared in constant time, timestamp within STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    https://docs.stripe.com/webhooks#verify-official-libraries); anything forged,
     stale, replayed or malformed is answered 400 and nothing is written. A payout event is
     recorded once per event id and once per payout (docs/payouts.md, "The webhook")."""
     account = StripeAccount.objects.filter(account_id=account_id).first()
@@ -141,15 +144,19 @@ def receive(request: HttpRequest, account_id: str) -> HttpResponse:
         return _refuse("No Stripe account is connected at this address.")
     signature = request.headers.get("Stripe-Signature", "")
     try:
-        event = stripe.Webhook.construct_event(
-            request.body.decode("utf-8"),
+        payload = request.body.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            payload,
             signature,
             crypto.decrypt(account.webhook_secret_encrypted),
             tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
         )
+        event = json.loads(payload)
     except stripe.SignatureVerificationError as exc:
         return _refuse(f"Signature refused: {exc.user_message or exc}")
     except (ValueError, UnicodeDecodeError):
+        return _refuse("The body is not a JSON event.")
+    if not isinstance(event, dict):
         return _refuse("The body is not a JSON event.")
     event_id, kind = event.get("id"), event.get("type")
     obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
