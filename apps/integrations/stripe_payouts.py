@@ -65,15 +65,28 @@ def stripe_connect(*, organisation, secret_key: str, webhook_secret: str) -> Str
         raise ConnectRefused("Stripe refused this secret key.") from None
     except stripe.StripeError as exc:
         raise ConnectRefused(f"Stripe could not be reached: {exc.user_message or exc}") from None
-    other = StripeAccount.objects.filter(account_id=account.id).exclude(organisation=organisation)
+    profile = account.to_dict().get("business_profile") or {}
+    return stripe_account_save(
+        organisation=organisation,
+        account_id=account.id,
+        account_name=profile.get("name") or "",
+        secret_key=secret_key,
+        webhook_secret=webhook_secret,
+    )
+
+
+def stripe_account_save(
+    *, organisation, account_id: str, account_name: str, secret_key: str, webhook_secret: str
+) -> StripeAccount:
+    """Keep the organisation's Stripe account and its two secrets, encrypted."""
+    other = StripeAccount.objects.filter(account_id=account_id).exclude(organisation=organisation)
     if other.exists():
         raise ConnectRefused("This Stripe account is connected to another organisation.")
-    profile = account.to_dict().get("business_profile") or {}
     row, _ = StripeAccount.objects.update_or_create(
         organisation=organisation,
         defaults={
-            "account_id": account.id,
-            "account_name": (profile.get("name") or "")[:200],
+            "account_id": account_id,
+            "account_name": account_name[:200],
             "secret_key_encrypted": crypto.encrypt(secret_key),
             "webhook_secret_encrypted": crypto.encrypt(webhook_secret),
         },
