@@ -119,6 +119,56 @@ class RemoteEmployee:
     active: bool = True
 
 
+class AccountKind:
+    """What an account of a ledger's chart is, in the hub's words (docs/mapping.md)."""
+
+    INCOME = "income"
+    BANK = "bank"
+    CURRENT_ASSET = "current_asset"
+    EXPENSE = "expense"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class RemoteAccount:
+    """One account of the integration's chart of accounts."""
+
+    remote_id: str  # what documents name it by: QBO Account Id, Xero Code, MYOB UID
+    name: str
+    kind: str  # an ``AccountKind``
+    type_name: str  # the ledger's own type, shown to staff
+    number: str = ""  # the account number or code shown beside its name
+    active: bool = True  # False: archived, inactive, or a header that takes no postings
+    # Payments may be deposited to it (QBO: a bank or other current asset account; Xero: BANK
+    # or EnablePaymentsToAccount; MYOB: a bank account).
+    takes_payments: bool = False
+
+
+@dataclass(frozen=True)
+class RemoteTaxCode:
+    """A tax code a sales line may carry: QBO TaxCode, Xero TaxType, MYOB TaxCode."""
+
+    code: str  # what documents name it by: QBO TaxCode Id, Xero TaxType, MYOB UID
+    name: str
+    rate: Decimal
+    # Account kinds it may be used on; empty: any (Xero's CanApplyToRevenue and the like).
+    account_kinds: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LedgerDefaults:
+    """What the adapter chooses by itself when nothing is mapped: the suggestions."""
+
+    income_account: str = ""
+    payments_account: str = ""
+    # The codes (``RemoteTaxCode.code``) for untaxed lines, preferred first.
+    exempt_codes: tuple[str, ...] = ()
+    # Codes that win among several of one taxable rate (MYOB's GST over CAP, both 10 %).
+    preferred_codes: tuple[str, ...] = ()
+    # The ledger takes no tax code on lines (QuickBooks US: tax is folded into prices).
+    no_tax_codes: bool = False
+
+
 @dataclass(frozen=True)
 class RemoteLine:
     description: str
@@ -278,6 +328,21 @@ class Adapter(Protocol):
     def list_employees(self) -> list[RemoteEmployee]:
         """The company's employees, for the Employee mapping page."""
 
+    # --- mapping (docs/mapping.md) ------------------------------------------------------
+    def list_accounts(self) -> list[RemoteAccount]:
+        """The chart of accounts, archived and inactive accounts included (``active``)."""
+
+    def list_tax_codes(self) -> list[RemoteTaxCode]:
+        """The active tax codes a sales line may carry."""
+
+    def ledger_defaults(
+        self, accounts: Sequence[RemoteAccount], codes: Sequence[RemoteTaxCode]
+    ) -> LedgerDefaults:
+        """What the adapter uses when nothing is mapped (today's choice): the suggestions."""
+
+    def forget_settings(self) -> None:
+        """Read the company's accounts, tax codes and items again on next use."""
+
     # --- pull ---------------------------------------------------------------------------
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
         """Everything of ``kinds`` changed since the watermark (all when None), page by page."""
@@ -322,6 +387,16 @@ class ReconnectNeeded(SyncError):
 
 class PermanentError(SyncError):
     """The provider refused the record (validation): parked, retried on the next sync."""
+
+
+class MappingNeeded(PermanentError):
+    """The record needs an account or tax code the integration's mapping does not give, and
+    guessing would be wrong (docs/mapping.md): held back with this reason until it is mapped,
+    then sent on the next drain. ``fix`` names what to map ("tax:10.0000", "account:income")."""
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 class RemoteGone(PermanentError):

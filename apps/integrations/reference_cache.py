@@ -49,6 +49,11 @@ def kept(integration, what: str, load: Callable[[], T]) -> T:
     return value
 
 
+def peek(integration, what: str):
+    """The kept value of ``what``, or None: never loads it."""
+    return cache.get(_key(integration, what))
+
+
 def keep(integration, what: str, value) -> None:
     """Replace the kept value (after the adapter itself created a tax rate, say)."""
     cache.set(_key(integration, what), value, _seconds())

@@ -49,6 +49,7 @@ CONNECT_OPTIONS = (
 SETTINGS_FIELDS = {
     *CONNECT_OPTIONS,
     "sync_enabled",
+    "payouts_sync_to",
     "timesheets_sync_to",
     "timesheets_sync_start",
     "invoice_export_timing",

@@ -31,3 +31,8 @@ integration_sync_to_enabled = Signal()
 # Webhooks said that records changed in these integrations; kwargs: ``integration_ids``. Sent
 # after the events were stored and committed: the engine pulls each integration.
 integration_changes_notified = Signal()
+
+# The account or tax mapping of an integration was saved (docs/mapping.md); kwargs:
+# ``integration``. Sent inside the transaction that saved it: the engine queues again the
+# records held back for want of a mapping, so they go out on the next drain.
+integration_mapping_saved = Signal()

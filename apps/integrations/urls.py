@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import connect_views, employee_views, stripe_payouts, stripe_views, views, webhooks
+from . import (
+    connect_views,
+    employee_views,
+    mapping_views,
+    stripe_payouts,
+    stripe_views,
+    views,
+    webhooks,
+)
 
 app_name = "integrations"
 urlpatterns = [
@@ -23,6 +31,12 @@ urlpatterns = [
     ),
     path("settings/integrations/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
     path("settings/integrations/<int:pk>/employees/", employee_views.employees, name="employees"),
+    path("settings/integrations/<int:pk>/mapping/", mapping_views.mapping, name="mapping"),
+    path(
+        "settings/integrations/<int:pk>/mapping/refresh/",
+        mapping_views.mapping_refresh,
+        name="mapping_refresh",
+    ),
     path("settings/invoices/", views.invoice_settings, name="invoice_settings"),
     path("settings/quotes/", views.quote_settings, name="quote_settings"),
     path("webhooks/stripe/<str:account_id>/", stripe_payouts.receive, name="stripe_webhook"),

@@ -12,6 +12,7 @@ from apps.common.access import get_for_organisation, organisation_of
 
 from . import registry, services
 from .forms import DocumentTogglesForm, IntegrationSettingsForm
+from .mapping_pages import mapping_page
 from .models import Integration
 from .selectors import (
     integration_cards,
@@ -53,14 +54,22 @@ def settings_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, f"Settings for {integration} saved.")
         return redirect("integrations:settings", pk=integration.pk)
+    return render(request, "integrations/settings.html", settings_context(integration, form))
+
+
+def settings_context(integration: Integration, form, **mapping) -> dict:
+    """What the settings page shows; ``mapping``: the mapping section's page, posted choices
+    and errors when its form was refused (apps.integrations.mapping_views)."""
     row = integration_with_latest_run(integration)
-    context = {
+    return {
         "integration": row,
         "form": form,
         "capabilities": registry.capabilities_of(row),
         "time_activity_providers": registry.display_names_where(lambda c: c.time_activities),
+        "mapping": mapping.get("page") or mapping_page(integration),
+        "mapping_posted": mapping.get("posted"),
+        "mapping_errors": mapping.get("errors", []),
     }
-    return render(request, "integrations/settings.html", context)
 
 
 @login_required

@@ -3,9 +3,11 @@ one click away (the dashboard and the Integrations page show it).
 
 - records a ledger refused (parked outbox rows: docs/sync-rules.md, "Retries and parking"):
   Retry, plus the fix the refusal points at (the currency, the mapping, the settings);
-- records held back for a reason staff can fix (a team member not mapped to an employee), while
+- records held back for a reason staff can fix (a team member not mapped to an employee, a tax
+  rate or account not mapped: docs/mapping.md), while
   no newer attempt of the same record exists;
 - connections that need reconnecting;
+- mapped accounts and tax codes a ledger no longer has (docs/mapping.md);
 - customers who look like the same person (docs/sync-rules.md, "Matching and duplicates").
 
 Read in a fixed number of queries, however many records are listed (one per kind of record).
@@ -16,12 +18,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from apps.catalog.models import ServiceItem
 from apps.customers.models import Customer
 from apps.customers.selectors import duplicate_suggestions
+from apps.integrations.mapping_pages import kept_chart, mapping_problems
+from apps.integrations.mappings import ACCOUNT_HOLD, TAX_HOLD, held_rate
 from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
@@ -97,7 +101,13 @@ def _fixes(change: Change, url: str) -> list[Fix]:
         fixes.append(Fix("Retry", retry, post=True))
     if "currenc" in error and change.kind in (Kind.INVOICE, Kind.QUOTE):
         fixes.append(Fix("Change the currency", f"{url}edit/"))
-    if change.kind == Kind.TIME_ENTRY and ("employee" in error or UNMAPPED in error):
+    if TAX_HOLD in change.last_error:
+        # Held back for a tax rate with no code mapped (docs/mapping.md).
+        rate = held_rate(change.last_error)
+        fixes.append(Fix("Map this rate", f"{settings}#tax-{rate}" if rate else settings))
+    elif ACCOUNT_HOLD in change.last_error:
+        fixes.append(Fix("Choose the account", f"{settings}#account-mapping"))
+    elif change.kind == Kind.TIME_ENTRY and ("employee" in error or UNMAPPED in error):
         fixes.append(Fix("Open the employee mapping", f"{settings}employees/"))
     elif any(word in error for word in ("account", "tax", "mapping", "setting")):
         fixes.append(Fix("Open the settings", settings))
@@ -120,9 +130,15 @@ def _changes(organisation) -> list[Change]:
         pk__gt=OuterRef("pk"),
     )
     failed = Change.objects.filter(state=Change.State.FAILED)
-    held = Change.objects.filter(
-        state=Change.State.HELD_BACK, kind=Kind.TIME_ENTRY, last_error__contains=UNMAPPED
-    ).exclude(Exists(newer))
+    held = (
+        Change.objects.filter(state=Change.State.HELD_BACK)
+        .filter(
+            Q(kind=Kind.TIME_ENTRY, last_error__contains=UNMAPPED)
+            | Q(last_error__contains=TAX_HOLD)
+            | Q(last_error__contains=ACCOUNT_HOLD)
+        )
+        .exclude(Exists(newer))
+    )
     rows = (failed | held).filter(integration__organisation=organisation)
     return list(rows.select_related("integration").order_by("-updated_at", "-pk")[:LIMIT])
 
@@ -159,6 +175,33 @@ def _connection_items(organisation) -> list[Item]:
     ]
 
 
+def _mapping_items(organisation) -> list[Item]:
+    """Mapped accounts or tax codes a ledger no longer has or has archived, from the chart kept
+    when it was last read (no request to any ledger): docs/mapping.md."""
+    connected = Integration.objects.filter(
+        organisation=organisation, status=Integration.Status.CONNECTED
+    )
+    charts = {i.pk: chart for i in connected if (chart := kept_chart(i)) is not None}
+    if not charts:
+        return []
+    read = connected.filter(pk__in=charts).select_related("account_mapping")
+    read = read.prefetch_related("item_account_mappings__item", "tax_mappings")
+    items = []
+    for integration in read:
+        settings = reverse("integrations:settings", args=[integration.pk]) + "#account-mapping"
+        for problem in mapping_problems(integration, charts[integration.pk]):
+            items.append(
+                Item(
+                    f"{integration} mapping",
+                    problem,
+                    settings,
+                    integration,
+                    [Fix("Open the mapping", settings)],
+                )
+            )
+    return items
+
+
 def _duplicate_items(organisation) -> list[Item]:
     return [
         Item(
@@ -175,6 +218,7 @@ def attention_items(*, organisation) -> list[Item]:
     """Everything that needs staff, most urgent first: connections, records, duplicates."""
     return (
         _connection_items(organisation)
+        + _mapping_items(organisation)
         + _record_items(organisation)
         + _duplicate_items(organisation)
     )

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from apps.common.money import plain
 from apps.integrations import registry
 from apps.integrations.contract import PayoutAccounts, Pushed
-from apps.integrations.models import AccountMapping, Integration
+from apps.integrations.mappings import mapped_account
+from apps.integrations.models import Integration
 from apps.payouts.models import Payout
 
 from .models import Link
@@ -21,10 +22,11 @@ from .models import Link
 if TYPE_CHECKING:
     from .push_one import Context
 
-MAPPING_FIELDS = {
-    "clearing": ("stripe_clearing_account_id", "Stripe clearing account"),
-    "fees": ("card_fees_account_id", "card fees account"),
-    "bank": ("payout_bank_account_id", "payout bank account"),
+# PayoutAccounts field → (account mapping role, what staff call it)
+ROLES = {
+    "clearing": ("stripe_clearing", "Stripe clearing account"),
+    "fees": ("card_fees", "card fees account"),
+    "bank": ("payout_bank", "bank account payouts land in"),
 }
 FAILED_BEFORE = "The payout failed: nothing reached the bank, so nothing is recorded."
 
@@ -52,12 +54,10 @@ def unmapped(missing: list[str]) -> str:
 
 
 def accounts_of(integration: Integration) -> tuple[PayoutAccounts | None, list[str]]:
-    mapping = AccountMapping.objects.filter(integration=integration).first()
-    values = {
-        key: getattr(mapping, field, "") if mapping else ""
-        for key, (field, _) in MAPPING_FIELDS.items()
-    }
-    missing = [label for key, (_, label) in MAPPING_FIELDS.items() if not values[key]]
+    """The three accounts of the integration's account mapping, or the labels of those not
+    chosen (a payout has no adapter default to fall back on)."""
+    values = {key: mapped_account(integration, role) for key, (role, _) in ROLES.items()}
+    missing = [label for key, (_, label) in ROLES.items() if not values[key]]
     if missing:
         return None, missing
     return PayoutAccounts(**values), []

@@ -19,6 +19,7 @@ from apps.customers.models import Customer
 from apps.integrations.contract import (
     Adapter,
     AuthExpired,
+    MappingNeeded,
     NewCustomer,
     PermanentError,
     Pushed,
@@ -95,7 +96,9 @@ class Page:
         if state == Change.State.PENDING:
             self.retry.append(change)
         else:
-            self.done[change.pk] = (change, state, message if state == Change.State.FAILED else "")
+            # A refusal and a hold-back keep their reason on the row (Needs attention reads it).
+            kept = state in (Change.State.FAILED, Change.State.HELD_BACK)
+            self.done[change.pk] = (change, state, message if kept else "")
 
     def wait(self, change: Change, seconds: float | None) -> None:
         """Back in the queue as taken: nothing was sent (the hub's limiter), no outcome."""
@@ -319,7 +322,11 @@ def _void(page: Page, adapter: Adapter, change: Change, record, link: Link) -> N
 
 def _failed(page: Page, change: Change, error: Exception, *, prefix: str = "") -> None:
     message = prefix + (error.message if isinstance(error, SyncError) else str(error))
-    if isinstance(error, Throttled):
+    if isinstance(error, MappingNeeded):
+        # The hub will not guess an account or tax code (docs/mapping.md): held back until
+        # the mapping is saved, which queues it again.
+        page.note(change, SyncLogEntry.Outcome.HELD_BACK, Change.State.HELD_BACK, message)
+    elif isinstance(error, Throttled):
         page.wait(change, error.retry_after)
     elif isinstance(error, (TransientError, AuthExpired)):
         page.note(change, SyncLogEntry.Outcome.RETRYING, Change.State.PENDING, message)

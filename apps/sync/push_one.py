@@ -20,6 +20,7 @@ from apps.customers.models import Customer
 from apps.integrations import contract
 from apps.integrations.contract import (
     AuthExpired,
+    MappingNeeded,
     PermanentError,
     ReconnectNeeded,
     SyncError,
@@ -140,6 +141,13 @@ def push_change(ctx: Context, change: Change) -> float | None:
             outbox.requeue(change, last_error=exc.message)
             _log(ctx, change.kind, change.object_id, Outcome.FAILED, exc.message)
             return RECONNECT_WAIT_SECONDS
+        except MappingNeeded as exc:
+            # Not the ledger's refusal: the hub will not guess an account or tax code
+            # (docs/mapping.md). Held back until the mapping is saved, which queues it again.
+            with transaction.atomic():
+                _finish(change, Change.State.HELD_BACK, exc.message)
+                _log(ctx, change.kind, change.object_id, Outcome.HELD_BACK, exc.message)
+            return None
         except PermanentError as exc:
             _park(ctx, change, exc.message)
             return None

@@ -19,7 +19,7 @@ from . import gather, merges, preview, status
 from .models import SyncRun, SyncState
 from .nightly import nightly_schedule_update
 from .recorder import record_change
-from .services import integration_sync_to_enabled
+from .services import integration_sync_to_enabled, mapping_holds_release
 from .tasks import pull_integration
 
 
@@ -33,6 +33,7 @@ def connect() -> None:
         (integrations.integration_settings_saved, nightly_followed),
         (integrations.integration_sync_to_enabled, in_progress_queued),
         (integrations.integration_changes_notified, webhook_pulls),
+        (integrations.integration_mapping_saved, mapping_holds_queued),
         (customer_merging, customer_links_move),
         (customer_merge_counted, customer_links_count),
     ):
@@ -64,6 +65,11 @@ def in_progress_queued(sender, *, integration, kinds, **kwargs) -> None:
     """Sync to took effect: the records still in progress of each kind are queued."""
     for kind in kinds:
         integration_sync_to_enabled(integration=integration, kind=kind)
+
+
+def mapping_holds_queued(sender, *, integration, **kwargs) -> None:
+    """A mapping was saved: what was held back for want of it goes out on the next drain."""
+    mapping_holds_release(integration=integration)
 
 
 def webhook_pulls(sender, *, integration_ids, **kwargs) -> None:

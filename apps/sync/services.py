@@ -14,8 +14,10 @@ from __future__ import annotations
 import time
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from apps.integrations.mappings import ACCOUNT_HOLD, TAX_HOLD
 from apps.integrations.models import Integration
 
 from . import outbox
@@ -23,7 +25,7 @@ from .catchup import catch_up, held_back_history, preview_pending
 from .models import Change, SyncRun, SyncState
 from .pull import pull
 from .push import DrainResult, drain, push_page
-from .recorder import _schedule_drains
+from .recorder import _schedule_drains, queue_for
 from .runs import run_finish, run_save_progress, run_start
 
 DISCONNECTED = "The integration is disconnected: reconnect it to sync."
@@ -44,6 +46,29 @@ def integration_sync_to_enabled(*, integration: Integration, kind: str) -> int:
     if queued:
         transaction.on_commit(lambda: _schedule_drains([integration.pk]))
     return queued
+
+
+def mapping_holds_release(*, integration: Integration) -> int:
+    """The account or tax mapping was saved: the records held back for want of one are queued
+    again (each only while no newer row of it exists), and go out on the next drain; one
+    still unmapped is simply held back again. Returns the rows queued."""
+    newer = Change.objects.filter(
+        integration_id=OuterRef("integration_id"),
+        kind=OuterRef("kind"),
+        object_id=OuterRef("object_id"),
+        pk__gt=OuterRef("pk"),
+    )
+    held = (
+        Change.objects.filter(integration=integration, state=Change.State.HELD_BACK)
+        .filter(Q(last_error__contains=TAX_HOLD) | Q(last_error__contains=ACCOUNT_HOLD))
+        .exclude(Exists(newer))
+    )
+    rows = list(held.values_list("kind", "object_id"))
+    for kind, object_id in rows:
+        queue_for(integration_id=integration.pk, kind=kind, object_id=object_id, drain=False)
+    if rows:
+        transaction.on_commit(lambda: _schedule_drains([integration.pk]))
+    return len(rows)
 
 
 def sync_now(*, integration: Integration, dry_run: bool = False) -> SyncRun:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from apps.integrations import reference_cache
+from apps.integrations.models import TaxMapping
 from apps.integrations.quickbooks.taxes import SALES_CODES
 from apps.integrations.registry import adapter_for
 from apps.sandbox.models import SandboxRequest
@@ -53,6 +54,9 @@ def test_a_tax_code_quickbooks_refuses_reads_the_codes_again_once(canada):
     # The company's tax codes changed since they were kept: the kept ids are unknown there.
     kept = reference_cache.kept(integration, SALES_CODES, lambda: pytest.fail("not kept"))
     reference_cache.keep(integration, SALES_CODES, [(f"9{code}99", rate) for code, rate in kept])
+    # Unmapped, so the code comes from the kept copy (the first send mapped 5 % and 0 % by
+    # itself: a mapped code is looked for in the ledger's codes before sending, below).
+    TaxMapping.objects.filter(integration=integration).delete()
     queries = _requests(company, "/query")
 
     pushed = _send(integration, customer_id, customer, "second")
@@ -60,3 +64,18 @@ def test_a_tax_code_quickbooks_refuses_reads_the_codes_again_once(canada):
     assert pushed.remote_id
     assert _requests(company, "/invoice", status=400) == 1
     assert _requests(company, "/query") - queries == 3  # read again once, nothing more
+
+
+def test_a_mapped_code_missing_from_the_kept_copy_reads_the_codes_again_not_holds(canada):
+    integration, company, customer, customer_id = canada
+    _send(integration, customer_id, customer, "first")
+    assert TaxMapping.objects.get(integration=integration, rate=5).remote_code == "3"
+    kept = reference_cache.kept(integration, SALES_CODES, lambda: pytest.fail("not kept"))
+    reference_cache.keep(integration, SALES_CODES, [(f"9{code}99", rate) for code, rate in kept])
+    queries = _requests(company, "/query")
+
+    pushed = _send(integration, customer_id, customer, "second")
+
+    assert pushed.remote_id
+    assert _requests(company, "/invoice", status=400) == 0
+    assert _requests(company, "/query") - queries == 2  # tax rates and codes, once

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from apps.integrations.contract import (
     Capabilities,
+    LedgerDefaults,
     PullPage,
     Pushed,
     RemoteChange,
@@ -145,6 +146,19 @@ class MemoryAdapter:
 
     def creates_with_invoice(self, customer):
         return False
+
+    # --- mapping: a company without a chart of accounts or tax codes -------------------
+    def list_accounts(self):
+        return []
+
+    def list_tax_codes(self):
+        return []
+
+    def ledger_defaults(self, accounts, codes):
+        return LedgerDefaults()
+
+    def forget_settings(self):
+        pass
 
     def pull(self, kinds, since):
         self.calls.append(("pull", tuple(kinds), since))

@@ -104,6 +104,8 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         self.linked_items: dict[int, str] = {}
         self._codes: list[dict] | None = None
         self._account_rows: list[dict] | None = None
+        # Tax rates this adapter mapped by suggestion (apps.integrations.mappings.forget_made).
+        self.tax_mapped_now: list[Decimal] = []
 
     # --- optimistic updates ---------------------------------------------------------------
     def updated(
@@ -193,8 +195,9 @@ class MyobAdapter(ItemMixin, LedgerMixin):
             lines,
             taxable_uid=codes.taxable,
             exempt_uid=codes.exempt,
-            account_uid="" if items else self.account_uid("Income"),
+            account_uid="" if items else self.account_uid("Income", "income"),
             items=items,
+            line_accounts={} if items else self.line_accounts(lines),
         )
         return mapping.document_body(document, body_lines, kind=kind, customer_uid=customer_uid)
 
@@ -308,7 +311,7 @@ class MyobAdapter(ItemMixin, LedgerMixin):
             payment,
             customer_uid=customer_remote_id,
             invoice_uid=invoice_remote_id,
-            account_uid=self.account_uid("Bank"),
+            account_uid=self.account_uid("Bank", "payments"),
             memo=memo,
         )
         return pushed(self.client.create(mapping.PAYMENTS, body), "a payment")

@@ -76,7 +76,7 @@ class ItemMixin:
 
         def build(current):
             return item_body(
-                item, current, account_uid=self.account_uid("Income"), tax_code_uid=tax_code
+                item, current, account_uid=self.item_account(item.pk), tax_code_uid=tax_code
             )
 
         matched = False

@@ -16,8 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from apps.integrations import reference_cache
-from apps.integrations.contract import PermanentError
+from apps.integrations import mappings, reference_cache
+from apps.integrations.contract import (
+    AccountKind,
+    LedgerDefaults,
+    MappingNeeded,
+    PermanentError,
+    RemoteAccount,
+    RemoteTaxCode,
+)
 
 from . import mapping
 
@@ -26,6 +33,15 @@ TAX_CODES, ACCOUNTS = "tax-codes", "accounts"
 # Zealand one, N-T (not reportable) in either.
 EXEMPT_CODES = ("FRE", "Z", "E", "N-T")
 PREFERRED_ACCOUNT = {"Income": "4-1000", "Bank": "1-1110"}
+ACCOUNT_KINDS = {
+    "Income": AccountKind.INCOME,
+    "OtherIncome": AccountKind.INCOME,
+    "Bank": AccountKind.BANK,
+    "OtherCurrentAsset": AccountKind.CURRENT_ASSET,
+    "Expense": AccountKind.EXPENSE,
+    "OtherExpense": AccountKind.EXPENSE,
+    "CostOfSales": AccountKind.EXPENSE,
+}
 
 
 @dataclass(frozen=True)
@@ -55,36 +71,73 @@ class LedgerMixin:
         """Read the file's tax codes and accounts again on next use (a refusal named one)."""
         self._codes = self._account_rows = None
         reference_cache.forget(self.integration, TAX_CODES, ACCOUNTS)
+        mappings.forget_made(self.integration, self.tax_mapped_now)
 
     def rates(self) -> dict[str, Decimal]:
         """Tax code UID → rate."""
         return {str(c.get("UID")): Decimal(str(c.get("Rate") or 0)) for c in self._tax_codes()}
 
+    def list_tax_codes(self) -> list[RemoteTaxCode]:
+        return [
+            RemoteTaxCode(
+                str(c.get("UID")),
+                f"{c.get('Code')} {c.get('Description') or ''}".strip(),
+                Decimal(str(c.get("Rate") or 0)),
+            )
+            for c in self._tax_codes()
+        ]
+
+    def _reread_codes(self) -> list[RemoteTaxCode]:
+        self._codes = None
+        reference_cache.forget(self.integration, TAX_CODES)
+        return self.list_tax_codes()
+
+    def _codes_named(self, names) -> tuple[str, ...]:
+        """The UIDs of the codes called ``names``, in that order."""
+        by_code = {c.get("Code"): str(c.get("UID")) for c in self._tax_codes()}
+        return tuple(by_code[name] for name in names if name in by_code)
+
     def tax_codes_for(self, rate: Decimal) -> TaxCodes:
-        codes = self._tax_codes()
-
-        def rate_of(code: dict) -> Decimal:
-            return Decimal(str(code.get("Rate") or 0))
-
-        exempt = next(
-            (c for wanted in EXEMPT_CODES for c in codes if c.get("Code") == wanted), None
-        ) or next((c for c in codes if not rate_of(c)), None)
+        """The mapped codes (docs/mapping.md), else the suggestion: FRE, Z, E, N-T or any 0 %
+        code for untaxed lines; GST, else the one code of the hub's rate for taxed ones."""
+        codes = self.list_tax_codes()
+        reread = mappings.read_once(self._reread_codes)
+        exempt = mappings.tax_code_for(
+            self.integration,
+            Decimal(0),
+            codes,
+            exempt_order=self._codes_named(EXEMPT_CODES),
+            reread=reread,
+            made=self.tax_mapped_now,
+        )
         if exempt is None:
             raise PermanentError("The MYOB company file has no GST-free tax code (FRE).")
         if not rate:
-            return TaxCodes(taxable=exempt["UID"], exempt=exempt["UID"])
-        taxable = next((c for c in codes if c.get("Code") == "GST" and rate_of(c) == rate), None)
-        taxable = taxable or next((c for c in codes if rate_of(c) == rate), None)
+            return TaxCodes(taxable=exempt.code, exempt=exempt.code)
+        taxable = mappings.tax_code_for(
+            self.integration,
+            rate,
+            codes,
+            preferred=self._codes_named(["GST"]),
+            reread=reread,
+            made=self.tax_mapped_now,
+        )
         if taxable is None:
             raise PermanentError(f"The MYOB company file has no tax code of {rate.normalize()}%.")
-        return TaxCodes(taxable=taxable["UID"], exempt=exempt["UID"])
+        return TaxCodes(taxable=taxable.code, exempt=exempt.code)
 
     def card_tax_code(self) -> str:
         """A new card's selling tax code (required by MYOB): GST, else the exempt code."""
         gst = next((c for c in self._tax_codes() if c.get("Code") == "GST"), None)
         return str(gst["UID"]) if gst else self.tax_codes_for(Decimal(0)).exempt
 
-    def account_uid(self, kind: str) -> str:
+    def account_uid(self, kind: str, role: str = "") -> str:
+        """The account mapped to ``role`` (docs/mapping.md), else the preferred one of
+        ``kind``, else the first. A mapped account the file no longer has (or made inactive)
+        holds the document back rather than posting it elsewhere."""
+        mapped = mappings.mapped_account(self.integration, role) if role else ""
+        if mapped:
+            return self._still_active(mapped, role)
         usable = [
             a
             for a in self._accounts()
@@ -95,3 +148,52 @@ class LedgerMixin:
         preferred = PREFERRED_ACCOUNT.get(kind)
         chosen = next((a for a in usable if a.get("DisplayID") == preferred), usable[0])
         return str(chosen["UID"])
+
+    def _still_active(self, uid: str, role: str) -> str:
+        row = next((a for a in self._accounts() if str(a.get("UID")) == uid), None)
+        if row is not None and row.get("IsActive", True) and not row.get("IsHeader"):
+            return uid
+        what = "was deleted" if row is None else "is inactive"
+        label = mappings.ROLE[role].label.lower() if role in mappings.ROLE else "account"
+        raise MappingNeeded(
+            f"The account mapped as {label} {what} in MYOB, so there is "
+            f"{mappings.ACCOUNT_HOLD} that MYOB takes: choose another on the integration's "
+            "settings page.",
+            fix=f"account:{role}",
+        )
+
+    def item_account(self, item_id: int) -> str:
+        """The income account a service item is sold under: its own, else the default."""
+        own = mappings.item_accounts(self.integration).get(item_id)
+        return self._still_active(own, "income") if own else self.account_uid("Income", "income")
+
+    def line_accounts(self, lines) -> dict[int, str]:
+        own = mappings.item_accounts(self.integration)
+        wanted = {line.service_item_id for line in lines if line.service_item_id in own}
+        return {item_id: self._still_active(own[item_id], "income") for item_id in wanted}
+
+    def list_accounts(self) -> list[RemoteAccount]:
+        return [
+            RemoteAccount(
+                remote_id=str(a.get("UID")),
+                name=str(a.get("Name") or ""),
+                kind=ACCOUNT_KINDS.get(str(a.get("Type") or ""), AccountKind.OTHER),
+                type_name=str(a.get("Type") or ""),
+                number=str(a.get("DisplayID") or ""),
+                active=bool(a.get("IsActive", True)) and not a.get("IsHeader"),
+                takes_payments=a.get("Type") == "Bank",
+            )
+            for a in self._accounts()
+        ]
+
+    def ledger_defaults(self, accounts, codes) -> LedgerDefaults:
+        """Sales went to 4-1000 (else the first income account), payments to the bank account
+        1-1110 (else the first); untaxed lines FRE, Z, E, N-T; taxed ones GST."""
+        income = self.account_uid("Income") if any(a.kind == "income" for a in accounts) else ""
+        bank = self.account_uid("Bank") if any(a.kind == "bank" for a in accounts) else ""
+        return LedgerDefaults(
+            income_account=income,
+            payments_account=bank,
+            exempt_codes=self._codes_named(EXEMPT_CODES),
+            preferred_codes=self._codes_named(["GST"]),
+        )

@@ -186,7 +186,14 @@ def customer_from_myob(row: Mapping) -> RemoteCustomer:
 
 # --- documents --------------------------------------------------------------------------
 def document_lines(
-    document, lines, *, taxable_uid: str, exempt_uid: str, account_uid: str, items: Mapping
+    document,
+    lines,
+    *,
+    taxable_uid: str,
+    exempt_uid: str,
+    account_uid: str,
+    items: Mapping,
+    line_accounts: Mapping[int, str] | None = None,
 ) -> list[dict]:
     """Lines with their exclusive net ``Total``. ``items`` (line position → remote item UID)
     is given for the Item layout: every line then names its item, quantity and unit price."""
@@ -209,7 +216,9 @@ def document_lines(
                 "UnitPrice": round_money(share.net / quantity) if quantity else ZERO,
             }
         else:
-            row["Account"] = ref(account_uid)
+            # A service item may post to its own income account (docs/mapping.md).
+            own = (line_accounts or {}).get(line.service_item_id or 0)
+            row["Account"] = ref(own or account_uid)
         body.append(row)
     return body
 

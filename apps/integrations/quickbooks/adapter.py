@@ -33,6 +33,7 @@ from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
 from . import limits, mapping, payouts, reading
+from .accounts import AccountsMixin
 from .batches import BatchSender, literals
 from .capabilities import CAPABILITIES
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
@@ -57,7 +58,7 @@ def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZE
     )
 
 
-class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
+class QuickBooksAdapter(AccountsMixin, ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
@@ -67,6 +68,8 @@ class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
         self.linked_items: dict[int, str] = {}
         self._income_account: str | None = None
         self._sales_codes: list[tuple[str, Decimal]] | None = None
+        # Tax rates this adapter mapped by suggestion (apps.integrations.mappings.forget_made).
+        self.tax_mapped_now: list[Decimal] = []
         self.batches = BatchSender(
             self.client,
             document_body=self._document_body,
@@ -203,7 +206,9 @@ class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
         body = {
             "Name": mapping.clean_display_name(name)[:100],
             "Type": "Service",
-            "IncomeAccountRef": {"value": self._income_account_id()},
+            "IncomeAccountRef": {
+                "value": self._income_account_id(getattr(line, "service_item_id", None))
+            },
         }
         item = getattr(line, "service_item", None)
         if item is not None:
@@ -274,16 +279,24 @@ class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
     @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
         if invoice_remote_id:
-            body = mapping.payment_to_qbo(
-                payment, customer_remote_id=customer_remote_id, invoice_remote_id=invoice_remote_id
+            body = (
+                mapping.payment_to_qbo(
+                    payment,
+                    customer_remote_id=customer_remote_id,
+                    invoice_remote_id=invoice_remote_id,
+                )
+                | self._deposit_to()
             )
             return _pushed(self.client.create("Payment", body, key=key), "Payment")
         item_ref = self._item_refs_for([])[mapping.DEFAULT_ITEM_NAME]
-        body = mapping.sales_receipt_to_qbo(
-            payment,
-            customer_remote_id=customer_remote_id,
-            item_ref=item_ref,
-            tax_code=self._tax_codes(Decimal(0), []).exempt,
+        body = (
+            mapping.sales_receipt_to_qbo(
+                payment,
+                customer_remote_id=customer_remote_id,
+                item_ref=item_ref,
+                tax_code=self._tax_codes(Decimal(0), []).exempt,
+            )
+            | self._deposit_to()
         )
         data = self.client.create("SalesReceipt", body, key=key)
         pushed = _pushed(data, "SalesReceipt")

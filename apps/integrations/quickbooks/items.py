@@ -9,6 +9,7 @@ https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/
 
 from __future__ import annotations
 
+from apps.integrations import mappings
 from apps.integrations.contract import PermanentError, Pushed
 from apps.integrations.wire import malformed_is_transient
 
@@ -37,17 +38,6 @@ class ItemMixin:
 
     linked_items: dict[int, str]
 
-    def _income_account_id(self) -> str:
-        """The company's first income account: new Service items are sold under it."""
-        if self._income_account is None:
-            accounts = self.client.query(
-                "select * from Account where AccountType = 'Income' maxresults 1"
-            )
-            if not accounts:
-                raise PermanentError("QuickBooks has no income account to create items under.")
-            self._income_account = str(accounts[0]["Id"])
-        return self._income_account
-
     def _linked_item_refs(self, lines) -> None:
         """Lines of a service item linked in this company use that item, whatever its name
         there now (a rename in QuickBooks must not make a second item)."""
@@ -71,11 +61,15 @@ class ItemMixin:
             body = {
                 **fields,
                 "Type": "Service",
-                "IncomeAccountRef": {"value": self._income_account_id()},
+                "IncomeAccountRef": {"value": self._income_account_id(item.pk)},
             }
             data = self.client.create("Item", body, key=key)
         else:
-            data = self._update("Item", remote_id, fields)
+            own = mappings.item_accounts(self.integration).get(item.pk)
+            # An item of its own income account (docs/mapping.md) is moved to it; others keep
+            # the account they have in QuickBooks.
+            extra = {"IncomeAccountRef": {"value": own}} if own else {}
+            data = self._update("Item", remote_id, {**fields, **extra})
         self._item_refs[str(data.get("Name", ""))] = {
             "value": str(data["Id"]),
             "name": data["Name"],

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.integrations import reference_cache
-from apps.integrations.contract import PermanentError, RemoteChange, RemoteGone
+from apps.integrations import mappings, reference_cache
+from apps.integrations.contract import PermanentError, RemoteChange, RemoteGone, RemoteTaxCode
 
 from . import mapping, reading
 
@@ -73,6 +73,7 @@ class TaxCodeMixin:
         """Read the company's tax codes and items again on next use (a refusal named one)."""
         self._sales_codes, self._item_refs = None, {}
         reference_cache.forget(self.integration, SALES_CODES, ITEM_REFS)
+        mappings.forget_made(self.integration, self.tax_mapped_now)
 
     def _zero_rated_codes(self) -> frozenset[str]:
         """Tax codes whose lines are not taxed: ``NON`` in the US; elsewhere every code whose
@@ -87,16 +88,58 @@ class TaxCodeMixin:
             return reading.change_from_qbo(entity, row, zero_rated=self._zero_rated_codes())
         return reading.change_from_qbo(entity, row)
 
+    def list_tax_codes(self) -> list[RemoteTaxCode]:
+        """The active codes with sales rates, by name (for the mapping page); none in the US,
+        where lines go untaxed with the tax folded into their prices."""
+        if self.integration.region == mapping.US_REGION:
+            return []
+        rates = {
+            str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
+            for r in self.client.query("select * from TaxRate maxresults 1000")
+        }
+        codes = []
+        for code in self.client.query("select * from TaxCode maxresults 1000"):
+            details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+            if details and code.get("Active", True):
+                refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
+                percent = sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0))
+                codes.append(RemoteTaxCode(str(code["Id"]), str(code.get("Name") or ""), percent))
+        return codes
+
+    def _kept_codes(self) -> list[RemoteTaxCode]:
+        return [RemoteTaxCode(c, c, percent) for c, percent in self._sales_tax_codes()]
+
+    def _reread_codes(self) -> list[RemoteTaxCode]:
+        """The company's sales tax codes read again (a mapped one is not among the kept)."""
+        self._sales_codes = None
+        reference_cache.forget(self.integration, SALES_CODES)
+        return self._kept_codes()
+
     def _tax_codes(self, rate: Decimal, lines) -> mapping.TaxCodes:
-        """Outside the US every line names a TaxCode: the one whose sales rates add up to the
-        hub's rate, and a zero-rated one for exempt lines."""
+        """Outside the US every line names a TaxCode: the one mapped to the hub's rate (else the
+        one code whose sales rates add up to it), and the one mapped to 0 % (else the first
+        zero-rated code) for exempt lines (docs/mapping.md)."""
         if self.integration.region == mapping.US_REGION:
             return mapping.TaxCodes()
-        self._sales_tax_codes()
-        taxable = next((c for c, percent in self._sales_codes if percent == rate), None)
-        exempt = next((c for c, percent in self._sales_codes if percent == 0), None)
-        if rate and taxable is None and any(line.taxable for line in lines):
+        codes = self._kept_codes()
+        taxed = bool(rate) and any(line.taxable for line in lines)
+        untaxed = not rate or not all(line.taxable for line in lines)
+        reread = mappings.read_once(self._reread_codes)
+        taxable = (
+            mappings.tax_code_for(
+                self.integration, rate, codes, reread=reread, made=self.tax_mapped_now
+            )
+            if taxed
+            else None
+        )
+        exempt = mappings.tax_code_for(
+            self.integration, Decimal(0), codes, reread=reread, made=self.tax_mapped_now
+        )
+        if taxed and taxable is None:
             raise PermanentError(f"QuickBooks has no sales tax code at {rate.normalize()}%.")
-        if exempt is None and (not rate or not all(line.taxable for line in lines)):
+        if exempt is None and untaxed:
             raise PermanentError("QuickBooks has no zero-rated sales tax code for exempt lines.")
-        return mapping.TaxCodes(taxable=taxable or exempt or "", exempt=exempt or taxable or "")
+        taxable_code, exempt_code = taxable.code if taxable else "", exempt.code if exempt else ""
+        return mapping.TaxCodes(
+            taxable=taxable_code or exempt_code, exempt=exempt_code or taxable_code
+        )

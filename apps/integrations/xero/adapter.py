@@ -20,13 +20,18 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from apps.customers.matching import same_email
-from apps.integrations import reference_cache
+from apps.integrations import mappings, reference_cache
 from apps.integrations.contract import (
+    AccountKind,
+    LedgerDefaults,
+    MappingNeeded,
     PermanentError,
     PullPage,
     Pushed,
+    RemoteAccount,
     RemoteChange,
     RemoteGone,
+    RemoteTaxCode,
     SyncError,
 )
 from apps.integrations.directory import may_be_same_person
@@ -47,6 +52,45 @@ DUPLICATE_NAME_ATTEMPTS = 5
 # "GST Free Exports"). https://developer.xero.com/documentation/api/accounting/types#tax-types
 EXEMPT_SALES_TYPES = ("NONE", "EXEMPTOUTPUT")
 TAX_RATES, ACCOUNTS = "tax-rates", "accounts"
+
+
+# Where a tax rate may be used (TaxRates: CanApplyToRevenue ...), in the hub's account kinds.
+# https://developer.xero.com/documentation/api/accounting/taxrates
+TAX_SCOPES = (
+    ("CanApplyToRevenue", (AccountKind.INCOME,)),
+    ("CanApplyToExpenses", (AccountKind.EXPENSE,)),
+    ("CanApplyToAssets", (AccountKind.BANK, AccountKind.CURRENT_ASSET)),
+    ("CanApplyToLiabilities", (AccountKind.OTHER,)),
+)
+# Account types of the current-asset class that may hold money on its way to the bank.
+# https://developer.xero.com/documentation/api/accounting/types#accounts
+CURRENT_ASSET_TYPES = ("CURRENT", "PREPAYMENT", "INVENTORY")
+
+
+def _ids_of(row: dict) -> tuple[str, ...]:
+    return tuple(str(v) for v in (row.get("Code"), row.get("AccountID")) if v)
+
+
+def _remote_account(row: dict) -> RemoteAccount:
+    """Accounts are named by Code (lines and payments take it); a bank account without one by
+    its AccountID."""
+    kind_of_class = {"REVENUE": AccountKind.INCOME, "EXPENSE": AccountKind.EXPENSE}
+    account_type = str(row.get("Type") or "")
+    if account_type == "BANK":
+        kind = AccountKind.BANK
+    elif account_type in CURRENT_ASSET_TYPES:
+        kind = AccountKind.CURRENT_ASSET
+    else:
+        kind = kind_of_class.get(str(row.get("Class") or ""), AccountKind.OTHER)
+    return RemoteAccount(
+        remote_id=str(row.get("Code") or row.get("AccountID") or ""),
+        name=str(row.get("Name") or ""),
+        kind=kind,
+        type_name=account_type.title(),
+        number=str(row.get("Code") or ""),
+        active=row.get("Status") == "ACTIVE",
+        takes_payments=account_type == "BANK" or bool(row.get("EnablePaymentsToAccount")),
+    )
 
 
 def refused_for_settings(messages: Sequence[str]) -> bool:
@@ -109,6 +153,8 @@ class XeroAdapter(ItemMixin, VersionsMixin):
         self.integration = integration
         self.client = XeroClient(integration)
         self._tax_rates: list[dict] | None = None
+        # Tax rates this adapter mapped by suggestion (apps.integrations.mappings.forget_made).
+        self.tax_mapped_now: list[Decimal] = []
         self._accounts: list[dict] | None = None
         self.linked_items: dict[int, str] = {}
         self._item_codes: dict[str, str] = {}
@@ -191,12 +237,67 @@ class XeroAdapter(ItemMixin, VersionsMixin):
             )
         return [a for a in self._accounts if a.get("Type") == kind and a.get("Status") == "ACTIVE"]
 
-    def _account_code(self, kind: str, preferred: str) -> str:
+    def _account_code(self, kind: str, preferred: str, role: str = "") -> str:
+        """The account mapped to ``role`` (docs/mapping.md), else ``preferred``, else the
+        first active account of ``kind``. A mapped account Xero archived or deleted holds the
+        document back rather than posting it elsewhere."""
+        mapped = mappings.mapped_account(self.integration, role) if role else ""
+        if mapped:
+            return self._still_active(mapped, role)
         accounts = self._accounts_of(kind)
         if not accounts:
             raise PermanentError(f"Xero has no active {kind.lower()} account.")
         codes = [str(a.get("Code") or "") for a in accounts]
         return preferred if preferred in codes else next((c for c in codes if c), codes[0])
+
+    def _still_active(self, remote_id: str, role: str) -> str:
+        self._accounts_of("REVENUE")  # the tenant's accounts, kept
+        row = next((a for a in self._accounts if remote_id in _ids_of(a)), None)
+        if row is not None and row.get("Status") == "ACTIVE":
+            return remote_id
+        what = "was deleted" if row is None else "is archived"
+        label = mappings.ROLE[role].label.lower() if role in mappings.ROLE else "account"
+        raise MappingNeeded(
+            f"The account mapped as {label} ({remote_id}) {what} in Xero, so there is "
+            f"{mappings.ACCOUNT_HOLD} that Xero takes: choose another on the integration's "
+            "settings page.",
+            fix=f"account:{role}",
+        )
+
+    def _line_accounts(self, lines) -> dict[int, str]:
+        """Service item id → the income account its lines post to, where it has its own."""
+        own = mappings.item_accounts(self.integration)
+        wanted = {line.service_item_id for line in lines if line.service_item_id in own}
+        return {item_id: self._still_active(own[item_id], "income") for item_id in wanted}
+
+    def _line_accounts_of(self, item_id: int) -> str:
+        own = mappings.item_accounts(self.integration).get(item_id)
+        return self._still_active(own, "income") if own else ""
+
+    def list_accounts(self) -> list[RemoteAccount]:
+        self._accounts_of("REVENUE")
+        return [_remote_account(row) for row in self._accounts]
+
+    def list_tax_codes(self) -> list[RemoteTaxCode]:
+        return [
+            RemoteTaxCode(
+                str(row["TaxType"]),
+                str(row.get("Name") or row["TaxType"]),
+                Decimal(str(row.get("EffectiveRate", 0))),
+                frozenset(k for flag, ks in TAX_SCOPES if row.get(flag, True) for k in ks),
+            )
+            for row in self._load_tax_rates()
+            if row.get("Status") == "ACTIVE"
+        ]
+
+    def ledger_defaults(self, accounts, codes) -> LedgerDefaults:
+        """Lines went to revenue account 200 (else the first), payments to bank account 090
+        (else the first); untaxed lines to No Tax, else GST Free Income, else any 0 % rate."""
+        income = self._account_code("REVENUE", "200") if self._accounts_of("REVENUE") else ""
+        bank = self._account_code("BANK", "090") if self._accounts_of("BANK") else ""
+        return LedgerDefaults(
+            income_account=income, payments_account=bank, exempt_codes=EXEMPT_SALES_TYPES
+        )
 
     def _read(self, kind: str, row: dict) -> RemoteChange:
         """One answered record; a document's lines are read with the tenant's tax rates."""
@@ -220,6 +321,7 @@ class XeroAdapter(ItemMixin, VersionsMixin):
         """Read the tenant's tax rates and accounts again on next use (a refusal named one)."""
         self._tax_rates = self._accounts = None
         reference_cache.forget(self.integration, TAX_RATES, ACCOUNTS)
+        mappings.forget_made(self.integration, self.tax_mapped_now)
 
     def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
         """The TaxType for taxable lines at the hub's rate and the one for exempt lines:
@@ -234,15 +336,36 @@ class XeroAdapter(ItemMixin, VersionsMixin):
         def rate_of(row: dict) -> Decimal:
             return Decimal(str(row.get("EffectiveRate", 0)))
 
-        exempt = next(
-            (t for t in EXEMPT_SALES_TYPES if any(r.get("TaxType") == t for r in usable)), None
-        ) or next((r["TaxType"] for r in usable if rate_of(r) == 0), "NONE")
+        codes = [
+            RemoteTaxCode(str(r["TaxType"]), str(r.get("Name") or r["TaxType"]), rate_of(r))
+            for r in usable
+        ]
+
+        @mappings.read_once
+        def reread() -> list[RemoteTaxCode]:
+            self._tax_rates = None
+            reference_cache.forget(self.integration, TAX_RATES)
+            return self.list_tax_codes()
+
+        found = mappings.tax_code_for(
+            self.integration,
+            Decimal(0),
+            codes,
+            exempt_order=EXEMPT_SALES_TYPES,
+            reread=reread,
+            made=self.tax_mapped_now,
+        )
+        exempt = found.code if found else "NONE"
         if not rate:
             return mapping.TaxTypes(taxable=exempt, taxable_rate=Decimal(0), exempt=exempt)
-        taxable = next((r for r in usable if rate_of(r) == rate), None)
+        taxable = mappings.tax_code_for(
+            self.integration, rate, codes, reread=reread, made=self.tax_mapped_now
+        )
         if taxable is None:
-            taxable = self._create_tax_rate(rate)
-        return mapping.TaxTypes(taxable=taxable["TaxType"], taxable_rate=rate, exempt=exempt)
+            row = self._create_tax_rate(rate)
+            taxable = RemoteTaxCode(str(row["TaxType"]), str(row.get("Name") or ""), rate)
+            mappings.remember_tax_code(self.integration, rate, taxable, made=self.tax_mapped_now)
+        return mapping.TaxTypes(taxable=taxable.code, taxable_rate=rate, exempt=exempt)
 
     def _create_tax_rate(self, rate: Decimal) -> dict:
         """The hub's rate is the one the customer was charged: give the tenant that rate."""
@@ -263,7 +386,8 @@ class XeroAdapter(ItemMixin, VersionsMixin):
             kind=kind,
             contact_id=contact_id,
             tax_types=self._tax_types(Decimal(document.tax_rate)),
-            account_code=self._account_code("REVENUE", "200"),
+            account_code=self._account_code("REVENUE", "200", "income"),
+            line_accounts=self._line_accounts(lines),
         )
         return self._with_item_codes(body, lines)
 
@@ -329,7 +453,9 @@ class XeroAdapter(ItemMixin, VersionsMixin):
         if not invoice_remote_id:
             raise PermanentError("Xero records a payment only against an invoice.")
         body = mapping.payment_to_xero(
-            payment, invoice_id=invoice_remote_id, account_code=self._account_code("BANK", "090")
+            payment,
+            invoice_id=invoice_remote_id,
+            account_code=self._account_code("BANK", "090", "payments"),
         )
         return pushed(self.client.create("Payments", body, key=key), "payment")
 

@@ -54,7 +54,8 @@ class ItemMixin:
     def push_item(self, item, remote_id: str | None, *, key: str) -> Pushed:
         body = item_to_xero(
             item,
-            account_code=self._account_code("REVENUE", "200"),
+            account_code=self._line_accounts_of(item.pk)
+            or self._account_code("REVENUE", "200", "income"),
             exempt_tax_type=self._tax_types(Decimal(0)).exempt,
         )
         matched = False

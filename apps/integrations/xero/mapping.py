@@ -68,6 +68,9 @@ HUB_QUOTE_STATUS = {
 }
 
 
+GUID_LENGTH = 36
+
+
 @dataclass(frozen=True)
 class TaxTypes:
     """The tenant's TaxType for taxable lines (at the document's rate) and for exempt ones."""
@@ -321,7 +324,14 @@ def unit_places_of(kind: str) -> int:
 
 
 def _line_to_xero(
-    line, *, document_discount, tax: Decimal, tax_types: TaxTypes, account_code, places: int
+    line,
+    *,
+    document_discount,
+    tax: Decimal,
+    tax_types: TaxTypes,
+    account_code,
+    places: int,
+    line_accounts: Mapping[int, str] | None = None,
 ):
     """A line as Xero will price it, with its tax set to the hub's share, and its amount."""
     discount = combined_discount(line.discount_percent, document_discount)
@@ -331,7 +341,10 @@ def _line_to_xero(
         "Description": line.description,
         "Quantity": quantity,
         "UnitAmount": unit_amount,
-        "AccountCode": account_code,
+        # The line's service item may post to its own income account (docs/mapping.md).
+        "AccountCode": (line_accounts or {}).get(
+            getattr(line, "service_item_id", None) or 0, account_code
+        ),
         "TaxType": tax_types.taxable if line.taxable else tax_types.exempt,
         # Xero works a line's tax out itself but takes the client's figure instead: the hub's
         # share of its tax total, so Xero's TotalTax is the hub's without any rounding line.
@@ -344,7 +357,13 @@ def _line_to_xero(
 
 
 def line_items(
-    document, lines: Sequence, *, tax_types: TaxTypes, account_code: str, places: int = UNIT_PLACES
+    document,
+    lines: Sequence,
+    *,
+    tax_types: TaxTypes,
+    account_code: str,
+    places: int = UNIT_PLACES,
+    line_accounts: Mapping[int, str] | None = None,
 ) -> list[dict]:
     """Lines as Xero will price them, plus a Rounding line for the cents Xero's per-line
     arithmetic (4-decimal quantities, prices to ``places``, one DiscountRate per line) leaves
@@ -364,6 +383,7 @@ def line_items(
             tax_types=tax_types,
             account_code=account_code,
             places=places,
+            line_accounts=line_accounts,
         )
         items.append(body)
         xero_net += amount
@@ -390,6 +410,7 @@ def document_to_xero(
     contact_id: str,
     tax_types: TaxTypes,
     account_code: str,
+    line_accounts: Mapping[int, str] | None = None,
 ) -> dict:
     """An ACCREC invoice (a sent hub invoice is AUTHORISED) or a quote."""
     body: dict[str, Any] = {
@@ -403,6 +424,7 @@ def document_to_xero(
             tax_types=tax_types,
             account_code=account_code,
             places=unit_places_of(kind),
+            line_accounts=line_accounts,
         ),
     }
     if kind == "invoice":
@@ -424,9 +446,11 @@ def document_to_xero(
 
 
 def payment_to_xero(payment, *, invoice_id: str, account_code: str) -> dict:
+    # A bank account without a code is named by its AccountID (docs/mapping.md).
+    field = "AccountID" if len(account_code) == GUID_LENGTH else "Code"
     return {
         "Invoice": {"InvoiceID": invoice_id},
-        "Account": {"Code": account_code},
+        "Account": {field: account_code},
         "Date": payment.date.isoformat(),
         "Amount": round_money(payment.amount),
         "Reference": " ".join(filter(None, [payment.method, payment.reference]))[:255],
