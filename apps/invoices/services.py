@@ -268,6 +268,27 @@ def payment_collect_online(
     return payment
 
 
+def payment_stripe_charge_attach(*, payment: Payment, charge_id: str) -> Payment:
+    """Say which Stripe charge a card payment already recorded was collected with (a payment
+    taken before Stripe was connected). Nothing to send: the charge id is not synced."""
+    charge_id = charge_id.strip()
+    if not charge_id.startswith("ch_"):
+        raise ValidationError({"stripe_charge_id": "A Stripe charge id starts with ch_."})
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.stripe_charge_id and payment.stripe_charge_id != charge_id:
+            raise ValidationError(
+                {"stripe_charge_id": f"This payment is Stripe charge {payment.stripe_charge_id}."}
+            )
+        if Payment.objects.filter(stripe_charge_id=charge_id).exclude(pk=payment.pk).exists():
+            raise ValidationError(
+                {"stripe_charge_id": f"Stripe charge {charge_id} is already recorded."}
+            )
+        payment.stripe_charge_id = charge_id
+        payment.save(update_fields=["stripe_charge_id"])
+    return payment
+
+
 def payment_void(*, payment: Payment, by=None) -> Payment:
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)

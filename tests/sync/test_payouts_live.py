@@ -165,3 +165,36 @@ def test_a_failed_payout_is_recorded_failed_and_never_deposited(
     assert not remote(qbo, "Deposit").exists()
     entry = SyncLogEntry.objects.get(integration=qbo, kind="payout")
     assert entry.outcome == "skipped" and "failed" in entry.message
+
+
+def test_a_payout_that_fails_after_it_was_deposited_asks_for_the_deposit_to_be_reversed(
+    stripe_sandbox, both, live_org, live_hub
+):
+    qbo, xero = both
+    map_stripe_accounts(qbo, xero)
+    _, account = stripe_sandbox_connect(live_org)
+    card_payment(live_hub, account, "100.00")
+    stripe_payout = objects.payout_create(account)
+    drain_until_done(qbo)
+    assert remote(qbo, "Deposit").count() == 1
+
+    objects.payout_fail(account, stripe_payout)
+
+    assert Payout.objects.get().status == "failed"
+    drain_until_done(qbo)
+    entry = SyncLogEntry.objects.filter(integration=qbo, kind="payout").first()
+    assert entry.outcome == "held_back" and "reverse its deposit" in entry.message
+    assert remote(qbo, "Deposit").count() == 1
+
+
+def test_connecting_the_demo_gives_its_card_payments_their_stripe_charges(
+    stripe_sandbox, both, live_org, live_hub
+):
+    invoice = live_hub.invoice()
+    paid = payment_collect_online(invoice=invoice, amount=Decimal("75.00"))
+    _, account = stripe_sandbox_connect(live_org)
+    paid.refresh_from_db()
+    charge = objects.find(account, objects.CHARGE, paid.stripe_charge_id)
+    assert charge.data["amount"] == 7500 and charge.data["metadata"]["hub_payment"] == str(paid.pk)
+    objects.payout_create(account)
+    assert Payout.objects.get().lines.get().payment == paid

@@ -7,21 +7,27 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from apps.common.money import to_minor_units
 from apps.integrations.models import StripeAccount
 from apps.integrations.stripe_payouts import stripe_account_save
+from apps.invoices.models import Payment
+from apps.invoices.services import payment_stripe_charge_attach
 from apps.sandbox.models import Provider, SandboxCompany
 
-from . import objects
+from . import errors, objects
 
 
 def stripe_sandbox_connect(organisation) -> tuple[StripeAccount, SandboxCompany]:
-    """The organisation's Stripe sandbox account, connected (made the first time)."""
+    """The organisation's Stripe sandbox account, connected (made the first time), with a
+    charge for each card payment the hub collected (so a payout from the console carries
+    them)."""
     existing = StripeAccount.objects.filter(organisation=organisation).first()
     if existing is not None:
         account = SandboxCompany.objects.filter(
             provider=Provider.STRIPE, external_id=existing.account_id
         ).first()
         if account is not None:
+            charges_for_card_payments(organisation, account)
             return existing, account
     account, secret_key, _ = objects.account_create(
         name=organisation.name,
@@ -38,4 +44,30 @@ def stripe_sandbox_connect(organisation) -> tuple[StripeAccount, SandboxCompany]
         secret_key=secret_key,
         webhook_secret=signing_secret,
     )
+    charges_for_card_payments(organisation, account)
     return connected, account
+
+
+def charges_for_card_payments(organisation, account: SandboxCompany) -> int:
+    """A sandbox charge for every card payment collected in the hub without one."""
+    payments = Payment.objects.filter(
+        customer__organisation=organisation,
+        source=Payment.Source.ONLINE,
+        voided=False,
+        stripe_charge_id="",
+    ).select_related("invoice")
+    made = 0
+    for payment in payments:
+        try:
+            charge = objects.charge_create(
+                account,
+                amount=to_minor_units(payment.amount),
+                currency=account.currency.lower(),
+                description=payment.invoice.number if payment.invoice else "",
+                metadata={"hub_payment": str(payment.pk)},
+            )
+        except errors.StripeRefusal:
+            continue  # below Stripe's minimum charge: left without one
+        payment_stripe_charge_attach(payment=payment, charge_id=charge.record_id)
+        made += 1
+    return made
