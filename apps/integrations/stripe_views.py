@@ -11,9 +11,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from apps.common.access import organisation_of
+from apps.payouts.models import Payout
 
 from .models import StripeAccount
 from .stripe_payouts import ConnectRefused, stripe_connect, webhook_url
+
+RECENT_PAYOUTS = 20
 
 
 class StripeForm(forms.Form):
@@ -53,5 +56,12 @@ def stripe_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "integrations/stripe.html",
-        {"form": form, "account": account, "webhook_url": webhook_url(account) if account else ""},
+        {
+            "form": form,
+            "account": account,
+            "webhook_url": webhook_url(account) if account else "",
+            "payouts": Payout.objects.filter(organisation=organisation).prefetch_related(
+                "lines__payment__invoice", "lines__payment__customer"
+            )[:RECENT_PAYOUTS],
+        },
     )

@@ -16,6 +16,8 @@ from apps.sandbox.models import SandboxRecord
 from apps.sandbox.stripe import objects
 from apps.sandbox.stripe.connect import stripe_sandbox_connect
 from apps.sync.models import Change, SyncLogEntry
+from tests.factories import UserFactory
+from tests.staff import client_for
 from tests.sync.test_end_to_end import drain_until_done
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -196,5 +198,10 @@ def test_connecting_the_demo_gives_its_card_payments_their_stripe_charges(
     paid.refresh_from_db()
     charge = objects.find(account, objects.CHARGE, paid.stripe_charge_id)
     assert charge.data["amount"] == 7500 and charge.data["metadata"]["hub_payment"] == str(paid.pk)
-    objects.payout_create(account)
+    stripe_payout = objects.payout_create(account)
     assert Payout.objects.get().lines.get().payment == paid
+
+    page = client_for(UserFactory(organisation=live_org)).get("/settings/integrations/stripe/")
+    text = page.content.decode()
+    assert stripe_payout.record_id in text and paid.stripe_charge_id in text
+    assert f"on {invoice.number}" in text
