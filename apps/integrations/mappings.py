@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.urls import reverse
-
 from .contract import (
     AccountKind,
     LedgerDefaults,
@@ -199,9 +197,16 @@ def item_accounts(integration: Integration) -> dict[int, str]:
     )
 
 
-def fix_url(integration: Integration, fix: str = "") -> str:
-    anchor = "#tax-mapping" if fix.startswith("tax") else "#account-mapping"
-    return reverse("integrations:settings", args=[integration.pk]) + anchor
+def account_gone(provider: str, role: str, remote_id: str, what: str) -> MappingNeeded:
+    """A mapped account the ledger no longer takes (``what``: "was deleted", "is archived"):
+    the document is held back, never posted to another account behind staff's back."""
+    label = ROLE[role].label.lower() if role in ROLE else "account"
+    return MappingNeeded(
+        f"The account mapped as {label} ({remote_id}) {what} in {provider}, so there is "
+        f"{ACCOUNT_HOLD} that {provider} takes: choose another on the integration's settings "
+        "page.",
+        fix=f"account:{role}",
+    )
 
 
 def read_once(read: Callable[[], Sequence[RemoteTaxCode]]) -> Callable[[], list]:

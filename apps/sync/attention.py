@@ -91,6 +91,18 @@ def _names(kind: str, ids: set[int]) -> dict[int, tuple[str, str]]:
     return {}
 
 
+def mapping_fix(integration_id: int, reason: str) -> Fix | None:
+    """The fix of a record held back for want of a mapping (docs/mapping.md): the rate's row,
+    or the accounts, on the integration's settings page. Also shown in the Sync Log."""
+    settings = reverse("integrations:settings", args=[integration_id])
+    if TAX_HOLD in reason:
+        rate = held_rate(reason)
+        return Fix("Map this rate", f"{settings}#tax-{rate}" if rate else f"{settings}#tax-mapping")
+    if ACCOUNT_HOLD in reason:
+        return Fix("Choose the account", f"{settings}#account-mapping")
+    return None
+
+
 def _fixes(change: Change, url: str) -> list[Fix]:
     """The one-click fixes of a refused or held-back record."""
     integration, error = change.integration, change.last_error.lower()
@@ -101,12 +113,9 @@ def _fixes(change: Change, url: str) -> list[Fix]:
         fixes.append(Fix("Retry", retry, post=True))
     if "currenc" in error and change.kind in (Kind.INVOICE, Kind.QUOTE):
         fixes.append(Fix("Change the currency", f"{url}edit/"))
-    if TAX_HOLD in change.last_error:
-        # Held back for a tax rate with no code mapped (docs/mapping.md).
-        rate = held_rate(change.last_error)
-        fixes.append(Fix("Map this rate", f"{settings}#tax-{rate}" if rate else settings))
-    elif ACCOUNT_HOLD in change.last_error:
-        fixes.append(Fix("Choose the account", f"{settings}#account-mapping"))
+    mapping = mapping_fix(integration.pk, change.last_error)
+    if mapping is not None:
+        fixes.append(mapping)
     elif change.kind == Kind.TIME_ENTRY and ("employee" in error or UNMAPPED in error):
         fixes.append(Fix("Open the employee mapping", f"{settings}employees/"))
     elif any(word in error for word in ("account", "tax", "mapping", "setting")):

@@ -171,6 +171,27 @@ def test_quickbooks_item_made_for_a_line_is_sold_under_the_mapped_income_account
     assert made.data["IncomeAccountRef"]["value"] == "82"
 
 
+def test_myob_invoice_lines_post_to_the_mapped_income_account(sandboxes):
+    myob, client = connected("myob", "AU", "AUD")
+    accounts = {
+        r.data["DisplayID"]: r.record_id
+        for r in SandboxRecord.objects.filter(
+            company__external_id=myob.remote_company_id, entity="myob:GeneralLedger/Account"
+        )
+    }
+    page = client.get(settings_url(myob)).content.decode()
+    assert "Suggested: Sales - Services (4-1000)" in page
+    answer = client.post(f"{settings_url(myob)}mapping/", {"income_account": accounts["4-3000"]})
+    assert answer.status_code == 302
+    invoice = sent_invoice(myob.organisation, tax="10")
+    drain_all(myob)
+    data = record(myob, "myob:Sale/Invoice", remote_id_of(myob, "invoice", invoice.pk))
+    assert {line["Account"]["UID"] for line in data["Lines"]} == {accounts["4-3000"]}
+    assert TaxMapping.objects.get(integration=myob, rate=Decimal("10")).remote_name.startswith(
+        "GST"
+    )
+
+
 # --- refused, reported -------------------------------------------------------------------
 def test_a_bank_account_as_income_account_is_refused_and_nothing_is_saved(sandboxes):
     xero, client = connected("xero")
@@ -241,6 +262,10 @@ def test_a_deleted_mapped_account_is_reported_on_the_page(sandboxes):
     page = client.post(f"{settings_url(qbo)}mapping/refresh/", follow=True).content.decode()
     assert "the account Savings no longer exists in the ledger (deleted)" in page
     assert "Choose another account and save" in page
+    # Needs attention lists it too, from the chart just read (no request to QuickBooks).
+    dashboard = client.get("/").content.decode()
+    assert "Payments deposited to: the account Savings no longer exists" in dashboard
+    assert "Open the mapping" in dashboard
 
 
 # --- tax codes: suggested, held back, released -------------------------------------------
@@ -276,6 +301,9 @@ def test_an_ambiguous_rate_holds_the_invoice_until_it_is_mapped(sandboxes):
     dashboard = client.get("/").content.decode()
     assert "Map this rate" in dashboard
     assert f"{settings_url(xero)}#tax-8_25" in dashboard
+    log = client.get(f"/sync/log/?integration={xero.pk}").content.decode()
+    assert "Tax rate 8.25% has no tax code mapped" in log
+    assert f'href="{settings_url(xero)}#tax-8_25" data-testid="mapping-fix">Map this rate' in log
     page = client.get(settings_url(xero)).content.decode()
     assert "Choose: 2 codes at this rate" in page
     assert "documents at this rate are held back until you do" in page

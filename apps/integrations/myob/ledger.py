@@ -20,7 +20,6 @@ from apps.integrations import mappings, reference_cache
 from apps.integrations.contract import (
     AccountKind,
     LedgerDefaults,
-    MappingNeeded,
     PermanentError,
     RemoteAccount,
     RemoteTaxCode,
@@ -154,13 +153,7 @@ class LedgerMixin:
         if row is not None and row.get("IsActive", True) and not row.get("IsHeader"):
             return uid
         what = "was deleted" if row is None else "is inactive"
-        label = mappings.ROLE[role].label.lower() if role in mappings.ROLE else "account"
-        raise MappingNeeded(
-            f"The account mapped as {label} {what} in MYOB, so there is "
-            f"{mappings.ACCOUNT_HOLD} that MYOB takes: choose another on the integration's "
-            "settings page.",
-            fix=f"account:{role}",
-        )
+        raise mappings.account_gone("MYOB", role, uid, what)
 
     def item_account(self, item_id: int) -> str:
         """The income account a service item is sold under: its own, else the default."""

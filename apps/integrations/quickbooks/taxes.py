@@ -45,7 +45,10 @@ class TaxCodeMixin:
         return self._sales_codes
 
     def _read_sales_tax_codes(self) -> list[tuple[str, Decimal]]:
-        """Each code's percent is the sum of its sales rates."""
+        return [(code.code, code.rate) for code in self._sales_code_rows()]
+
+    def _sales_code_rows(self) -> list[RemoteTaxCode]:
+        """Each active code with sales rates; its percent is the sum of its sales rates."""
         rates = {
             str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
             for r in self.client.query("select * from TaxRate maxresults 1000")
@@ -55,9 +58,8 @@ class TaxCodeMixin:
             details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
             if details and code.get("Active", True):
                 refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
-                codes.append(
-                    (str(code["Id"]), sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0)))
-                )
+                percent = sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0))
+                codes.append(RemoteTaxCode(str(code["Id"]), str(code.get("Name") or ""), percent))
         return codes
 
     def _with_kept_items(self, names: set[str]) -> None:
@@ -93,18 +95,7 @@ class TaxCodeMixin:
         where lines go untaxed with the tax folded into their prices."""
         if self.integration.region == mapping.US_REGION:
             return []
-        rates = {
-            str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
-            for r in self.client.query("select * from TaxRate maxresults 1000")
-        }
-        codes = []
-        for code in self.client.query("select * from TaxCode maxresults 1000"):
-            details = (code.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
-            if details and code.get("Active", True):
-                refs = [str((d.get("TaxRateRef") or {}).get("value")) for d in details]
-                percent = sum((rates.get(r, Decimal(0)) for r in refs), Decimal(0))
-                codes.append(RemoteTaxCode(str(code["Id"]), str(code.get("Name") or ""), percent))
-        return codes
+        return self._sales_code_rows()
 
     def _kept_codes(self) -> list[RemoteTaxCode]:
         return [RemoteTaxCode(c, c, percent) for c, percent in self._sales_tax_codes()]

@@ -24,7 +24,6 @@ from apps.integrations import mappings, reference_cache
 from apps.integrations.contract import (
     AccountKind,
     LedgerDefaults,
-    MappingNeeded,
     PermanentError,
     PullPage,
     Pushed,
@@ -78,6 +77,9 @@ def _remote_account(row: dict) -> RemoteAccount:
     account_type = str(row.get("Type") or "")
     if account_type == "BANK":
         kind = AccountKind.BANK
+    elif row.get("SystemAccount"):
+        # Accounts Receivable, GST, Rounding ...: Xero posts to them itself.
+        kind = AccountKind.OTHER
     elif account_type in CURRENT_ASSET_TYPES:
         kind = AccountKind.CURRENT_ASSET
     else:
@@ -256,13 +258,7 @@ class XeroAdapter(ItemMixin, VersionsMixin):
         if row is not None and row.get("Status") == "ACTIVE":
             return remote_id
         what = "was deleted" if row is None else "is archived"
-        label = mappings.ROLE[role].label.lower() if role in mappings.ROLE else "account"
-        raise MappingNeeded(
-            f"The account mapped as {label} ({remote_id}) {what} in Xero, so there is "
-            f"{mappings.ACCOUNT_HOLD} that Xero takes: choose another on the integration's "
-            "settings page.",
-            fix=f"account:{role}",
-        )
+        raise mappings.account_gone("Xero", role, remote_id, what)
 
     def _line_accounts(self, lines) -> dict[int, str]:
         """Service item id → the income account its lines post to, where it has its own."""
