@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from apps.common.money import plain
 from apps.integrations import registry
 from apps.integrations.contract import PayoutAccounts, Pushed
-from apps.integrations.mappings import mapped_account
+from apps.integrations.mappings import ACCOUNT_HOLD, mapped_account
 from apps.integrations.models import Integration
 from apps.payouts.models import Payout
 
@@ -47,9 +47,11 @@ def failed_after(payout: Payout) -> str:
 
 
 def unmapped(missing: list[str]) -> str:
+    """Carries the mapping's ACCOUNT_HOLD words, so the Sync Log and Needs attention offer
+    "Choose the account" (apps/sync/attention.py)."""
     return (
-        f"Map the Stripe accounts: choose the {', the '.join(missing)} on this integration's "
-        "settings page."
+        f"Map the Stripe accounts: {ACCOUNT_HOLD} as the {', the '.join(missing)}; choose "
+        "them on this integration's settings page."
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from apps.integrations.models import AccountMapping
 from apps.payouts.models import Payout
+from apps.sync.attention import mapping_fix
 from apps.sync.rules import Action, decide
 
 
@@ -46,9 +47,11 @@ def test_each_missing_stripe_account_is_named(connect, payout):
     decision = decide(xero, "payout", payout, None)
     assert decision.action == Action.HOLD
     assert decision.reason == (
-        "Map the Stripe accounts: choose the Stripe clearing account, the bank account payouts "
-        "land in on this integration's settings page."
+        "Map the Stripe accounts: no account mapped as the Stripe clearing account, the bank "
+        "account payouts land in; choose them on this integration's settings page."
     )
+    fix = mapping_fix(xero.pk, decision.reason)
+    assert fix.label == "Choose the account" and fix.url.endswith("#account-mapping")
 
 
 def test_a_mapped_integration_sends_a_paid_payout(connect, payout):
