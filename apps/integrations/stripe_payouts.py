@@ -38,6 +38,10 @@ class StripeUnavailable(Exception):
     """Stripe did not answer, or refused the key: nothing is recorded, Stripe retries."""
 
 
+class PayoutUnknown(Exception):
+    """Stripe has no such payout (the event names one this account never made)."""
+
+
 def client_for(secret_key: str) -> stripe.StripeClient:
     return stripe.StripeClient(
         api_key=secret_key,
@@ -111,6 +115,10 @@ def payout_read(account: StripeAccount, payout_id: str) -> PayoutFacts:
                 params={"payout": payout_id, "limit": PAGE_SIZE, "expand": ["data.source"]}
             )
             transactions = [_transaction(txn.to_dict()) for txn in listing.auto_paging_iter()]
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "resource_missing":
+            raise PayoutUnknown(f"Stripe has no payout {payout_id}.") from exc
+        raise StripeUnavailable(str(exc.user_message or exc)) from exc
     except stripe.StripeError as exc:
         raise StripeUnavailable(str(exc.user_message or exc)) from exc
     return PayoutFacts(
@@ -200,6 +208,6 @@ def receive(request: HttpRequest, account_id: str) -> HttpResponse:
         logger.warning("Stripe payout %s could not be read: %s", obj.get("id"), exc)
         # Nothing kept: Stripe delivers the event again later.
         return HttpResponse(f"Stripe could not be read: {exc}", status=503)
-    except PayoutMismatch as exc:
+    except (PayoutMismatch, PayoutUnknown) as exc:
         return _refuse(str(exc))
     return HttpResponse("Received.", content_type="text/plain")

@@ -127,3 +127,23 @@ def test_an_unknown_account_address_is_refused(paid_out, live_server):
     url = f"{live_server.url}/webhooks/stripe/acct_unknown/"
     assert post(url, body, signature_header(secret, body.encode())).status_code == 400
     assert nothing_written()
+
+
+def test_a_signed_event_naming_a_payout_stripe_never_made_is_refused(paid_out):
+    url, body, secret = paid_out
+    event = json.loads(body)
+    event["id"], event["data"]["object"]["id"] = "evt_made_up", "po_made_up"
+    made_up = json.dumps(event)
+    answer = post(url, made_up, signature_header(secret, made_up.encode()))
+    assert answer.status_code == 400 and "no payout po_made_up" in answer.text
+    assert nothing_written()
+
+
+def test_when_stripe_cannot_be_read_nothing_is_kept_and_stripe_is_asked_to_retry(
+    paid_out, settings
+):
+    url, body, secret = paid_out
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    answer = post(url, body, signature_header(secret, body.encode()))
+    assert answer.status_code == 503
+    assert nothing_written()
