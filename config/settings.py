@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.quotes",
     "apps.invoices",
+    "apps.payouts",
     "apps.timesheets",
     "apps.home",
     "apps.integrations",
@@ -266,6 +267,17 @@ MYOB_CLIENT_SECRET = _provider_setting("MYOB_CLIENT_SECRET")
 MYOB_AUTHORIZE_URL = _provider_setting("MYOB_AUTHORIZE_URL")
 MYOB_TOKEN_URL = _provider_setting("MYOB_TOKEN_URL")
 MYOB_API_BASE = _provider_setting("MYOB_API_BASE")
+# Stripe (payouts, docs/payouts.md): each organisation gives its own secret key and webhook
+# signing secret; only the API's address is the project's. With the sandbox on, the built-in
+# Stripe sandbox unless set.
+STRIPE_API_BASE = env.str(
+    "STRIPE_API_BASE",
+    default=f"{_sandbox}/stripe" if SANDBOX_ENABLED else "https://api.stripe.com",
+).rstrip("/")
+# How old a Stripe-Signature timestamp may be (seconds): Stripe's libraries' default.
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = strict.int(
+    "STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300, minimum=1
+)
 
 # How often the periodic pull runs for each integration (seconds).
 SYNC_PULL_INTERVAL_SECONDS = strict.int("SYNC_PULL_INTERVAL_SECONDS", default=300, minimum=1)

@@ -63,3 +63,22 @@ def plain(value: Decimal | None, min_places: int = 0) -> str:
     whole, _, fraction = text.partition(".")
     fraction = fraction.ljust(min_places, "0")
     return f"{whole}.{fraction}" if fraction else whole
+
+
+def to_minor_units(value: Decimal | int | str) -> int:
+    """An amount in cents, as Stripe counts (two-decimal currencies only, docs/payouts.md);
+    ValueError when it is not a number of at most two decimals."""
+    try:
+        amount = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValueError(f"Not an amount: {value!r}") from None
+    if not amount.is_finite() or amount != round_money(amount):
+        raise ValueError(f"Not an amount to the cent: {value!r}")
+    return int(amount * 100)
+
+
+def from_minor_units(value: int) -> Decimal:
+    """Stripe's integer minor units as money: 12050 → Decimal("120.50")."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"Not an amount in minor units: {value!r}")
+    return round_money(Decimal(value) / 100)

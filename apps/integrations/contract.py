@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from apps.customers.models import Customer
     from apps.integrations.models import Integration
     from apps.invoices.models import Invoice, Payment
+    from apps.payouts.models import Payout
     from apps.quotes.models import Quote
     from apps.timesheets.models import TimeEntry
 
@@ -50,6 +51,9 @@ class Capabilities:
     idempotency: str = ""
     # Signed change notifications arrive at the hub's webhook for this provider.
     webhooks: bool = False
+    # Stripe payouts can be recorded (``push_payout``): the deposit of a payout's charges from
+    # the clearing account into the bank, less the card fees (docs/payouts.md).
+    payouts: bool = False
 
 
 # --- records ----------------------------------------------------------------------------
@@ -66,6 +70,17 @@ class Pushed:
     # An invoice or quote as the integration now holds it, read from its answer with the same
     # reader a pull uses: the engine keeps it on the link to compare later pulls with.
     document: RemoteDocument | None = None
+
+
+@dataclass(frozen=True)
+class PayoutAccounts:
+    """The integration's accounts a Stripe payout moves money between (its account mapping):
+    the clearing account card payments wait on, the card-fees expense account and the bank
+    account the payout lands in. Ids in the integration's chart of accounts."""
+
+    clearing: str
+    fees: str
+    bank: str
 
 
 @dataclass(frozen=True)
@@ -304,6 +319,11 @@ class Adapter(Protocol):
     ) -> Pushed:
         """An approved time entry as a time activity; refused (``PermanentError``) by a
         provider whose capabilities have no time activities."""
+
+    def push_payout(self, payout: Payout, accounts: PayoutAccounts, *, key: str) -> Pushed:
+        """Record a paid Stripe payout: its charges' gross out of the clearing account, its fees
+        on the fees account, its amount into the bank account (docs/payouts.md). Called only
+        when ``capabilities.payouts``; ``key`` makes a repeat return the first answer."""
 
     def list_employees(self) -> list[RemoteEmployee]:
         """The company's employees, for the Employee mapping page."""

@@ -30,6 +30,7 @@ class IntegrationSettingsForm(forms.ModelForm):
             "customers_sync_to",
             "customers_sync_from",
             "payments_sync_to",
+            "payouts_sync_to",
             "invoice_export_timing",
             "nightly_export_time",
             "items_sync_to",
@@ -42,6 +43,7 @@ class IntegrationSettingsForm(forms.ModelForm):
             "customers_sync_to": "Sync customers to",
             "customers_sync_from": "Sync customers from",
             "payments_sync_to": "Sync payments the hub collects to",
+            "payouts_sync_to": "Sync Stripe payouts to",
             "invoice_export_timing": "Send invoices",
             "nightly_export_time": "Nightly at (local time)",
             "items_sync_to": "Sync service items to",
@@ -66,6 +68,9 @@ class IntegrationSettingsForm(forms.ModelForm):
             # (docs/sync-rules.md, "Timesheets").
             for name in ("timesheets_sync_to", "timesheets_sync_start"):
                 self.fields[name].disabled = True
+        if not registry.capabilities_of(self.instance).payouts:
+            # Payouts are recorded only where the provider takes them (docs/payouts.md).
+            self.fields["payouts_sync_to"].disabled = True
 
     def clean_timesheets_sync_start(self):
         start = self.cleaned_data.get("timesheets_sync_start")

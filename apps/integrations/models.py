@@ -244,3 +244,37 @@ class TaxMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate}% → {self.remote_name or self.remote_code}"
+
+
+class StripeAccount(models.Model):
+    """The organisation's Stripe account: its secret key (to read payouts and balance
+    transactions) and its webhook endpoint's signing secret, both encrypted like integration
+    tokens (apps.integrations.crypto). Set on Settings → Integrations → Stripe (docs/payouts.md)."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="stripe_account"
+    )
+    account_id = models.CharField(max_length=64, unique=True)  # acct_…
+    account_name = models.CharField(max_length=200, blank=True)
+    secret_key_encrypted = models.TextField()
+    webhook_secret_encrypted = models.TextField()
+    connected_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Stripe account {self.account_id}"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event, kept once: a redelivery of the same event id writes nothing, and
+    the very same signed request sent again is refused as a replay."""
+
+    account = models.ForeignKey(StripeAccount, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=255, unique=True)
+    event_type = models.CharField(max_length=100)
+    signature = models.CharField(max_length=1000)
+    object_id = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Stripe event {self.event_id} ({self.event_type})"

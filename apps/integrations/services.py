@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from . import crypto, registry
 from .companies import CompanyFacts
-from .models import Integration
+from .models import Integration, StripeAccount
 from .oauth import TokenSet
 from .signals import (
     integration_connected,
@@ -49,6 +49,7 @@ CONNECT_OPTIONS = (
 SETTINGS_FIELDS = {
     *CONNECT_OPTIONS,
     "sync_enabled",
+    "payouts_sync_to",
     "timesheets_sync_to",
     "timesheets_sync_start",
     "invoice_export_timing",
@@ -292,4 +293,9 @@ def tokens_reencrypt() -> int:
         row.refresh_token_encrypted = crypto.reencrypt(row.refresh_token_encrypted)
         row.save(update_fields=["access_token_encrypted", "refresh_token_encrypted"])
         count += 1
+    # The Stripe secrets are kept the same way (docs/payouts.md).
+    for stripe in StripeAccount.objects.select_for_update().order_by("pk"):
+        stripe.secret_key_encrypted = crypto.reencrypt(stripe.secret_key_encrypted)
+        stripe.webhook_secret_encrypted = crypto.reencrypt(stripe.webhook_secret_encrypted)
+        stripe.save(update_fields=["secret_key_encrypted", "webhook_secret_encrypted"])
     return count

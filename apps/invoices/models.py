@@ -82,10 +82,20 @@ class Payment(models.Model):
         "integrations.Integration", null=True, blank=True, on_delete=models.SET_NULL
     )
     voided = models.BooleanField(default=False)
+    # The Stripe charge a card payment was collected with (``ch_…``): a Stripe payout's
+    # charges are linked back to their payments by it (docs/payouts.md).
+    stripe_charge_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_charge_id"],
+                condition=~models.Q(stripe_charge_id=""),
+                name="payment_one_per_stripe_charge",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.invoice or self.customer}"

@@ -227,15 +227,22 @@ def payment_collect_online(
     date: date | None = None,
     method: str = "card",
     reference: str = "",
+    stripe_charge_id: str = "",
     by=None,
 ) -> Payment:
     """A payment the hub collected itself (e.g. by card). Allowed whether or not integrations
     are connected; with no invoice it becomes a sales receipt in QuickBooks. With no method
-    given, it was taken by card."""
+    given, it was taken by card. ``stripe_charge_id``: the Stripe charge (``ch_…``) it was
+    collected with, by which a Stripe payout finds it (docs/payouts.md)."""
     if (invoice is None) == (customer is None):
         raise TypeError("Pass either an invoice or a customer.")
     amount = _amount(amount)
     method = method or "card"
+    stripe_charge_id = stripe_charge_id.strip()
+    if stripe_charge_id and Payment.objects.filter(stripe_charge_id=stripe_charge_id).exists():
+        raise ValidationError(
+            {"stripe_charge_id": f"Stripe charge {stripe_charge_id} is already recorded."}
+        )
     with transaction.atomic():
         if invoice is not None:
             payment = _add(
@@ -245,6 +252,7 @@ def payment_collect_online(
                 method=method,
                 reference=reference,
                 source=Payment.Source.ONLINE,
+                stripe_charge_id=stripe_charge_id,
             )
         else:
             payment = Payment.objects.create(
@@ -254,8 +262,30 @@ def payment_collect_online(
                 method=method,
                 reference=reference,
                 source=Payment.Source.ONLINE,
+                stripe_charge_id=stripe_charge_id,
             )
         _record_payment(payment)
+    return payment
+
+
+def payment_stripe_charge_attach(*, payment: Payment, charge_id: str) -> Payment:
+    """Say which Stripe charge a card payment already recorded was collected with (a payment
+    taken before Stripe was connected). Nothing to send: the charge id is not synced."""
+    charge_id = charge_id.strip()
+    if not charge_id.startswith("ch_"):
+        raise ValidationError({"stripe_charge_id": "A Stripe charge id starts with ch_."})
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.stripe_charge_id and payment.stripe_charge_id != charge_id:
+            raise ValidationError(
+                {"stripe_charge_id": f"This payment is Stripe charge {payment.stripe_charge_id}."}
+            )
+        if Payment.objects.filter(stripe_charge_id=charge_id).exclude(pk=payment.pk).exists():
+            raise ValidationError(
+                {"stripe_charge_id": f"Stripe charge {charge_id} is already recorded."}
+            )
+        payment.stripe_charge_id = charge_id
+        payment.save(update_fields=["stripe_charge_id"])
     return payment
 
 

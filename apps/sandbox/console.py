@@ -32,6 +32,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "qbo_companies": [c for c in companies if c.provider == Provider.QUICKBOOKS],
             "xero_companies": [c for c in companies if c.provider == Provider.XERO],
             "myob_companies": [c for c in companies if c.provider == Provider.MYOB],
+            "stripe_accounts": [c for c in companies if c.provider == Provider.STRIPE],
         },
     )
 

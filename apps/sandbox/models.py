@@ -13,6 +13,7 @@ class Provider(models.TextChoices):
     QUICKBOOKS = "quickbooks", "QuickBooks Online"
     XERO = "xero", "Xero"
     MYOB = "myob", "MYOB Business"
+    STRIPE = "stripe", "Stripe"
 
 
 class SandboxApp(models.Model):

@@ -72,4 +72,6 @@ urlpatterns = [
     path("xero/", include("apps.sandbox.xero.urls")),
     # MYOB Business: OAuth, the company-file API and its console (apps.sandbox.myob).
     path("myob/", include("apps.sandbox.myob.urls")),
+    # Stripe: the API at /sandbox/stripe/v1 and its console (apps.sandbox.stripe).
+    path("stripe/", include("apps.sandbox.stripe.urls")),
 ]

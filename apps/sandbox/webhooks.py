@@ -131,7 +131,7 @@ def notify(company: SandboxCompany, entity: str, record_id: str, operation: str)
     ]
     # Earlier failures for this company go out again together with the new change.
     ids += list(_due(company=company).exclude(pk__in=ids).values_list("pk", flat=True))
-    transaction.on_commit(lambda: _deliver_in_background(ids))
+    transaction.on_commit(lambda: deliver_in_background(ids))
 
 
 def _due(company: SandboxCompany | None = None):
@@ -146,7 +146,7 @@ _sender_lock = threading.Lock()
 _sender: threading.Thread | None = None
 
 
-def _deliver_in_background(ids: list[int]) -> None:
+def deliver_in_background(ids: list[int]) -> None:
     """Hand the deliveries to the process's one sender thread (tests may post inline)."""
     global _sender
     if getattr(settings, "SANDBOX_WEBHOOKS_INLINE", False):
@@ -204,10 +204,16 @@ def deliver(delivery_id: int) -> bool:
 
 def _post(delivery: SandboxWebhookDelivery) -> int | None:
     body = delivery.payload.encode()
-    header = (
-        "intuit-signature" if delivery.app.provider == Provider.QUICKBOOKS else "x-xero-signature"
-    )
-    headers = {"Content-Type": "application/json", header: sign(delivery.app.webhook_key, body)}
+    if delivery.app.provider == Provider.STRIPE:
+        from .stripe.events import signature_header
+
+        # Stripe signs each attempt with the time it is sent (docs/sandbox-stripe.md).
+        signature = ("Stripe-Signature", signature_header(delivery.app.webhook_key, body))
+    elif delivery.app.provider == Provider.QUICKBOOKS:
+        signature = ("intuit-signature", sign(delivery.app.webhook_key, body))
+    else:
+        signature = ("x-xero-signature", sign(delivery.app.webhook_key, body))
+    headers = {"Content-Type": "application/json", signature[0]: signature[1]}
     try:
         response = requests.post(
             delivery.app.webhook_url, data=body, headers=headers, timeout=TIMEOUT_SECONDS

@@ -58,6 +58,15 @@ LINE_FIELDS = (
     "amount",
 )
 PAYMENT_FIELDS = ("invoice_id", "customer_id", "amount", "date", "method", "reference", "voided")
+PAYOUT_FIELDS = (
+    "stripe_payout_id",
+    "status",
+    "currency",
+    "amount",
+    "gross",
+    "fees",
+    "arrival_date",
+)
 
 
 def canonical(kind: str, record: models.Model) -> dict[str, Any]:
@@ -78,6 +87,8 @@ def canonical(kind: str, record: models.Model) -> dict[str, Any]:
         return data
     if kind == Kind.PAYMENT:
         return {name: plain(getattr(record, name)) for name in PAYMENT_FIELDS}
+    if kind == Kind.PAYOUT:
+        return {name: plain(getattr(record, name)) for name in PAYOUT_FIELDS}
     if kind in (Kind.ITEM, Kind.TIME_ENTRY):
         names = ITEM_FIELDS if kind == Kind.ITEM else ENTRY_FIELDS
         return {name: plain(getattr(record, name)) for name in names}

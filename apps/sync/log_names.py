@@ -20,6 +20,7 @@ from apps.common.money import plain
 from apps.customers.models import Customer
 from apps.integrations.ledger_pages import record_page
 from apps.invoices.models import Invoice, Payment
+from apps.payouts.models import Payout
 from apps.quotes.models import Quote
 from apps.timesheets.models import TimeEntry
 
@@ -71,6 +72,12 @@ def _time_entry(entry) -> RecordName:
     return RecordName(label, reverse("timesheets:detail", args=[entry.timesheet_id]))
 
 
+def _payout(payout) -> RecordName:
+    return RecordName(
+        f"Stripe payout {payout.stripe_payout_id} of {money(payout.amount, payout.currency)}"
+    )
+
+
 # kind → (the rows of an organisation, read with what their names need; how to name one)
 READERS: dict[str, tuple[Callable, Callable]] = {
     Kind.CUSTOMER: (
@@ -106,6 +113,7 @@ READERS: dict[str, tuple[Callable, Callable]] = {
         ),
         _time_entry,
     ),
+    Kind.PAYOUT: (lambda org: Payout.objects.filter(organisation=org), _payout),
 }
 
 

@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     PAYMENT = "payment", "Payment"
     ITEM = "item", "Service item"
     TIME_ENTRY = "time_entry", "Time entry"
+    PAYOUT = "payout", "Payout"
 
 
 class Side(models.TextChoices):

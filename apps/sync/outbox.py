@@ -22,7 +22,16 @@ from django.utils import timezone
 from .models import Change, SyncState
 
 # Items before the documents whose lines use them; time entries after their customer and item.
-KIND_ORDER = {"customer": 0, "item": 1, "quote": 2, "invoice": 3, "payment": 4, "time_entry": 5}
+KIND_ORDER = {
+    "customer": 0,
+    "item": 1,
+    "quote": 2,
+    "invoice": 3,
+    "payment": 4,
+    "time_entry": 5,
+    # Stripe payouts after the payments they carry (docs/payouts.md).
+    "payout": 6,
+}
 
 
 def claim_timeout() -> timedelta:

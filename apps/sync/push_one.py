@@ -31,7 +31,7 @@ from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
 
-from . import items, outbox, timesheets
+from . import items, outbox, payouts, timesheets
 from .exchanged import form_of
 from .fingerprints import fingerprint
 from .models import Change, Kind, Link, Side, SyncLogEntry, SyncRun
@@ -73,6 +73,8 @@ def load(kind: str, object_id: int):
         return ServiceItem.objects.filter(pk=object_id).first()
     if kind == Kind.TIME_ENTRY:
         return timesheets.load_entry(object_id)
+    if kind == Kind.PAYOUT:
+        return payouts.load_payout(object_id)
     return None
 
 
@@ -301,6 +303,8 @@ def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[contract.P
         return items.item_send(ctx, record, link, key)
     if kind == Kind.TIME_ENTRY:
         return timesheets.entry_send(ctx, record, link, key)
+    if kind == Kind.PAYOUT:
+        return payouts.payout_send(ctx, record, key)
     ctx.adapter.linked_items = items.linked_items(ctx.integration, [record])
     customer_remote_id = customer_remote(ctx, record.customer)
     push = ctx.adapter.push_invoice if kind == Kind.INVOICE else ctx.adapter.push_quote

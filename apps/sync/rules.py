@@ -15,7 +15,7 @@ from apps.integrations.models import Integration
 from apps.invoices.models import Invoice, Payment
 from apps.quotes.models import Quote
 
-from . import items, timesheets
+from . import items, payouts, timesheets
 from .fingerprints import fingerprint
 from .models import Kind, Link
 
@@ -128,6 +128,8 @@ def _held_back(
         if record.status == Quote.Status.CANCELLED and link is None:
             return Decision(Action.HOLD, CANCELLED_NOT_BACKFILLED)
         return None
+    if kind == Kind.PAYOUT:
+        return payouts.payout_held_back(integration, record, link)
     return _payment_held_back(integration, record, link)
 
 

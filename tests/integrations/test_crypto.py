@@ -76,3 +76,25 @@ def test_rotate_encryption_key_can_generate_a_key():
     call_command("rotate_encryption_key", "--generate", stdout=out)
 
     Fernet(out.getvalue().strip().encode())  # a valid key, or this raises
+
+
+@pytest.mark.django_db
+def test_rotate_encryption_key_moves_the_stripe_secrets_too(settings, organisation):
+    from apps.integrations.models import StripeAccount
+    from apps.integrations.stripe_payouts import stripe_account_save
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.TOKEN_ENCRYPTION_KEYS = [old]
+    stripe_account_save(
+        organisation=organisation,
+        account_id="acct_1",
+        account_name="Harbour",
+        secret_key="sk_test_1",
+        webhook_secret="whsec_1",
+    )
+    settings.TOKEN_ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_encryption_key", stdout=io.StringIO())
+    settings.TOKEN_ENCRYPTION_KEYS = [new]
+    row = StripeAccount.objects.get()
+    assert crypto.decrypt(row.secret_key_encrypted) == "sk_test_1"
+    assert crypto.decrypt(row.webhook_secret_encrypted) == "whsec_1"

@@ -292,6 +292,11 @@ class MyobAdapter(ItemMixin, LedgerMixin):
         except SyncError as exc:
             return exc
 
+    # --- payouts --------------------------------------------------------------------------
+    def push_payout(self, payout, accounts, *, key: str) -> Pushed:
+        """Not offered (``capabilities.payouts`` is off): the engine holds payouts back first."""
+        raise PermanentError("MYOB does not take Stripe payouts here.")
+
     # --- payments -------------------------------------------------------------------------
     @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:

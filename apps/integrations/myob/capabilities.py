@@ -24,4 +24,6 @@ CAPABILITIES = Capabilities(
     quotes=True,
     idempotency="",
     webhooks=False,
+    # Stripe payouts are not recorded in MYOB yet: they are skipped with a Sync Log line.
+    payouts=False,
 )

@@ -32,7 +32,7 @@ from apps.integrations.contract import (
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
-from . import limits, mapping, reading
+from . import limits, mapping, payouts, reading
 from .accounts import AccountsMixin
 from .batches import BatchSender, literals
 from .capabilities import CAPABILITIES
@@ -267,6 +267,14 @@ class QuickBooksAdapter(AccountsMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versi
     @_guarded
     def push_quote(self, quote, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
         return self._push_document(quote, "quote", remote_id, customer_remote_id, key)
+
+    @_guarded
+    def push_payout(self, payout, accounts, *, key: str) -> Pushed:
+        """A Deposit into the bank account from the clearing account, less the fees."""
+        data = self.client.create("Deposit", payouts.deposit_to_qbo(payout, accounts), key=key)
+        return Pushed(
+            remote_id=str(data.get("Id") or ""), remote_version=mapping.version_of(data, "Deposit")
+        )
 
     @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:

@@ -21,4 +21,6 @@ CAPABILITIES = Capabilities(
     quotes=True,
     idempotency="requestid",
     webhooks=True,
+    # Stripe payouts as a Deposit into the bank from the clearing account (docs/payouts.md).
+    payouts=True,
 )

@@ -36,7 +36,7 @@ from apps.integrations.contract import (
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
-from . import limits, mapping
+from . import limits, mapping, payouts
 from .batches import DUPLICATE_NAME, BatchSender, pushed
 from .capabilities import CAPABILITIES
 from .client import XeroClient, XeroValidation
@@ -414,6 +414,35 @@ class XeroAdapter(ItemMixin, VersionsMixin):
     @_guarded
     def push_quote(self, quote, remote_id, *, customer_remote_id: str, key: str) -> Pushed:
         return self._push_document(quote, "quote", remote_id, customer_remote_id, key)
+
+    @_guarded
+    def push_payout(self, payout, accounts, *, key: str) -> Pushed:
+        """A bank transfer of the payout's amount from the clearing account to the bank, and
+        the fees spent from the clearing account. Each request has its own key derived from
+        ``key``, so a retry after either one repeats neither."""
+        transfer = self.client.create(
+            "BankTransfers", payouts.transfer_to_xero(payout, accounts), key=f"{key}-transfer"
+        )
+        if payout.fees:
+            contact_id = self._stripe_contact(key)
+            self.client.create(
+                "BankTransactions",
+                payouts.fees_to_xero(payout, accounts, contact_id=contact_id),
+                key=f"{key}-fees",
+            )
+        return Pushed(
+            remote_id=mapping.required(transfer, "BankTransferID", "bank transfer"),
+            remote_version=mapping.version_of(transfer, "bank transfer"),
+        )
+
+    def _stripe_contact(self, key: str) -> str:
+        """The contact Stripe's fees are spent to, made the first time."""
+        found = self._contact_where("Name", payouts.STRIPE_CONTACT)
+        if found is None:
+            found = self.client.create(
+                "Contacts", {"Name": payouts.STRIPE_CONTACT}, key=f"{key}-contact"
+            )
+        return mapping.required(found, "ContactID", "contact")
 
     @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:

@@ -22,4 +22,6 @@ CAPABILITIES = Capabilities(
     quotes=True,
     idempotency="Idempotency-Key",
     webhooks=True,
+    # Stripe payouts as a bank transfer plus a spend-money transaction (docs/payouts.md).
+    payouts=True,
 )

@@ -49,8 +49,21 @@ def prepare_time_activity(company: SandboxCompany, data: dict[str, Any], previou
     data.setdefault("Taxable", False)
 
 
+# "DepositToAccountRef ... where Account.AccountType=Other Current Asset or Bank" (required);
+# each line is a DepositLineDetail (AccountRef required) or a LinkedTxn; TotalAmt is the sum of
+# the lines, worked out by QuickBooks.
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/deposit
+DEPOSIT_TO_TYPES = ("Bank", "Other Current Asset")
+
+
 def prepare_deposit(company: SandboxCompany, data: dict[str, Any], previous) -> None:
-    follow(company, "Account", data.get("DepositToAccountRef"), "DepositToAccountRef")
+    target = follow(company, "Account", data.get("DepositToAccountRef"), "DepositToAccountRef")
+    if target.data.get("AccountType") not in DEPOSIT_TO_TYPES:
+        raise faults.invalid_property(
+            "Property Name:DepositToAccountRef must be a Bank or Other Current Asset account "
+            f"({target.data.get('Name')} is {target.data.get('AccountType')})",
+            "DepositToAccountRef",
+        )
     lines = data.get("Line") or []
     if not lines:
         raise faults.required("Line")
@@ -61,8 +74,8 @@ def prepare_deposit(company: SandboxCompany, data: dict[str, Any], previous) -> 
         detail = line.get("DepositLineDetail")
         if detail is None and not line.get("LinkedTxn"):
             raise faults.required("DepositLineDetail")
-        if detail and "AccountRef" in detail:
-            follow(company, "Account", detail["AccountRef"], "AccountRef")
+        if detail is not None:
+            follow(company, "Account", detail.get("AccountRef"), "DepositLineDetail.AccountRef")
         line["Amount"] = money(line["Amount"])
         line.setdefault("DetailType", "DepositLineDetail")
         line["Id"], line["LineNum"] = str(number), number

@@ -42,6 +42,9 @@ ACCOUNTS = [
     (82, "Design income", "Income", "ServiceFeeIncome"),
     (84, "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
     (86, "Discounts given", "Income", "DiscountsRefundsGiven"),
+    # Where card payments wait until Stripe pays them out, and its fees (docs/payouts.md).
+    (87, "Stripe Clearing", "Other Current Asset", "OtherCurrentAssets"),
+    (88, "Bank Charges", "Expense", "BankCharges"),
 ]
 # (id, name, income account, unit price, taxable, description)
 ITEMS = [

@@ -68,6 +68,25 @@ SHAPES: dict[str, dict[str, str]] = {
         ),
         refs={"Contact": "Contact", "LineItems": "[LineItem]", "Payments": "[Payment]"},
     ),
+    "BankTransfer": _shape(
+        uuid="BankTransferID FromBankTransactionID ToBankTransactionID",
+        string="Date Reference CreatedDateUTC Status",
+        number="Amount CurrencyRate",
+        boolean="FromIsReconciled ToIsReconciled HasAttachments HasValidationErrors",
+        array="FromTracking ToTracking ValidationErrors",
+        refs={"FromBankAccount": "Account", "ToBankAccount": "Account"},
+    ),
+    "BankTransaction": _shape(
+        uuid="BankTransactionID PrepaymentID OverpaymentID",
+        string=(
+            "Type Date Reference CurrencyCode Url Status LineAmountTypes UpdatedDateUTC "
+            "StatusAttributeString"
+        ),
+        number="CurrencyRate SubTotal TotalTax Total",
+        boolean="IsReconciled HasAttachments",
+        array="ValidationErrors",
+        refs={"Contact": "Contact", "LineItems": "[LineItem]", "BankAccount": "Account"},
+    ),
     "LineItem": _shape(
         uuid="LineItemID AccountID RepeatingInvoiceID",
         string="Description ItemCode AccountCode TaxType Taxability",

@@ -69,9 +69,12 @@ _NO_TAX = ("NONE", "No Tax", "0.00")
 # (Code, Name, Type, extra fields)
 _ACCOUNTS: list[tuple[str, str, str, dict]] = [
     ("090", "Business Bank Account", "BANK", {"BankAccountNumber": "0123456789"}),
+    # Where card payments wait until Stripe pays them out (docs/payouts.md).
+    ("091", "Stripe Clearing", "BANK", {"BankAccountNumber": "STRIPE"}),
     ("200", "Sales", "REVENUE", {}),
     ("260", "Other Revenue", "REVENUE", {}),
     ("400", "Advertising", "EXPENSE", {}),
+    ("404", "Bank Fees", "EXPENSE", {}),
     ("610", "Accounts Receivable", "CURRENT", {"SystemAccount": "DEBTORS"}),
     ("800", "Accounts Payable", "CURRLIAB", {"SystemAccount": "CREDITORS"}),
     ("820", "Sales Tax", "CURRLIAB", {"SystemAccount": "GST"}),

@@ -17,6 +17,7 @@ from django.db import transaction
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany, SandboxRecord
 
+from .banking import BankTransactionKind, BankTransferKind
 from .catalog import AccountKind, ItemKind, TaxRateKind
 from .contacts import ContactKind
 from .errors import Invalid, with_errors
@@ -36,6 +37,8 @@ KINDS: dict[str, Kind] = {
         ItemKind(),
         AccountKind(),
         TaxRateKind(),
+        BankTransferKind(),
+        BankTransactionKind(),
     )
 }
 

@@ -35,3 +35,6 @@ class Command(BaseCommand):
         # by name, and only when it is installed (docs/documents.md, "Demo data").
         if not options["without_ledgers"] and apps.is_installed("apps.sandbox"):
             call_command("sandbox_connect_ledgers", demo_australia.ORGANISATION, stdout=self.stdout)
+            # The US demo connects its ledgers by hand; like the Australian one it gets a Stripe
+            # sandbox account for payouts (docs/payouts.md).
+            call_command("sandbox_connect_stripe", demo.ORGANISATION, stdout=self.stdout)

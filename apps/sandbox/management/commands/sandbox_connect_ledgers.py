@@ -4,12 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Organisation
 from apps.sandbox.demo_ledgers import ledgers_connect
+from apps.sandbox.stripe.connect import stripe_sandbox_connect
 
 
 class Command(BaseCommand):
     help = (
         "Connect an organisation to a sandbox company of its country for every registered "
-        "ledger (QuickBooks Online, Xero, and any provider registered later). Safe to run again."
+        "ledger (QuickBooks Online, Xero, and any provider registered later), and to a Stripe "
+        "sandbox account for payouts. Safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -25,3 +27,5 @@ class Command(BaseCommand):
                 f"{integration.remote_company_name} ({integration.country}, "
                 f"{integration.currency}, {integration.status})"
             )
+        stripe_account, _ = stripe_sandbox_connect(organisation)
+        self.stdout.write(f"{organisation.name}: Stripe → {stripe_account.account_id}")

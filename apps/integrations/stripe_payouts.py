@@ -1,0 +1,213 @@
+"""Stripe, for payouts (docs/payouts.md): connecting an organisation's account, reading a
+payout and its balance transactions with the official ``stripe`` library, and the signed
+webhook that tells the hub a payout was paid or failed.
+
+Stripe is not a ledger: nothing here goes through the provider registry. What a payout becomes
+in each ledger is the sync engine's work, started by ``apps.payouts.services.payout_record``
+queuing the payout like any other change.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from apps.common.money import from_minor_units
+from apps.payouts.services import PayoutFacts, PayoutMismatch, TransactionFacts, payout_record
+
+from . import crypto
+from .models import StripeAccount, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+PAYOUT_EVENTS = ("payout.paid", "payout.failed")
+PAGE_SIZE = 100  # the most Stripe lists in one page
+NETWORK_RETRIES = 2
+
+
+class StripeUnavailable(Exception):
+    """Stripe did not answer, or refused the key: nothing is recorded, Stripe retries."""
+
+
+class PayoutUnknown(Exception):
+    """Stripe has no such payout (the event names one this account never made)."""
+
+
+def client_for(secret_key: str) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        api_key=secret_key,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=NETWORK_RETRIES,
+    )
+
+
+# --- connecting -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConnectRefused(Exception):
+    message: str
+
+
+def stripe_connect(*, organisation, secret_key: str, webhook_secret: str) -> StripeAccount:
+    """Check the key with Stripe (``GET /v1/account``) and keep both secrets, encrypted."""
+    secret_key, webhook_secret = secret_key.strip(), webhook_secret.strip()
+    if not secret_key.startswith(("sk_", "rk_")):
+        raise ConnectRefused("A Stripe secret key starts with sk_ (or rk_ for a restricted key).")
+    if not webhook_secret.startswith("whsec_"):
+        raise ConnectRefused("A webhook signing secret starts with whsec_.")
+    try:
+        account = client_for(secret_key).v1.accounts.retrieve_current()
+    except stripe.AuthenticationError:
+        raise ConnectRefused("Stripe refused this secret key.") from None
+    except stripe.StripeError as exc:
+        raise ConnectRefused(f"Stripe could not be reached: {exc.user_message or exc}") from None
+    profile = account.to_dict().get("business_profile") or {}
+    return stripe_account_save(
+        organisation=organisation,
+        account_id=account.id,
+        account_name=profile.get("name") or "",
+        secret_key=secret_key,
+        webhook_secret=webhook_secret,
+    )
+
+
+def stripe_account_save(
+    *, organisation, account_id: str, account_name: str, secret_key: str, webhook_secret: str
+) -> StripeAccount:
+    """Keep the organisation's Stripe account and its two secrets, encrypted."""
+    other = StripeAccount.objects.filter(account_id=account_id).exclude(organisation=organisation)
+    if other.exists():
+        raise ConnectRefused("This Stripe account is connected to another organisation.")
+    row, _ = StripeAccount.objects.update_or_create(
+        organisation=organisation,
+        defaults={
+            "account_id": account_id,
+            "account_name": account_name[:200],
+            "secret_key_encrypted": crypto.encrypt(secret_key),
+            "webhook_secret_encrypted": crypto.encrypt(webhook_secret),
+        },
+    )
+    return row
+
+
+def webhook_url(account: StripeAccount) -> str:
+    return f"{settings.SITE_URL}/webhooks/stripe/{account.account_id}/"
+
+
+# --- reading a payout -------------------------------------------------------------------
+def payout_read(account: StripeAccount, payout_id: str) -> PayoutFacts:
+    """The payout as Stripe has it now, with every balance transaction it carried (all pages,
+    charges expanded). Raises StripeUnavailable."""
+    client = client_for(crypto.decrypt(account.secret_key_encrypted))
+    try:
+        payout = client.v1.payouts.retrieve(payout_id)
+        transactions = []
+        if payout.status == "paid":
+            listing = client.v1.balance_transactions.list(
+                params={"payout": payout_id, "limit": PAGE_SIZE, "expand": ["data.source"]}
+            )
+            transactions = [_transaction(txn.to_dict()) for txn in listing.auto_paging_iter()]
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "resource_missing":
+            raise PayoutUnknown(f"Stripe has no payout {payout_id}.") from exc
+        raise StripeUnavailable(str(exc.user_message or exc)) from exc
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(str(exc.user_message or exc)) from exc
+    return PayoutFacts(
+        stripe_payout_id=payout.id,
+        status="paid" if payout.status == "paid" else "failed",
+        currency=payout.currency,
+        amount=from_minor_units(payout.amount),
+        arrival_date=datetime.fromtimestamp(payout.arrival_date, tz=UTC).date(),
+        failure_message=payout.to_dict().get("failure_message") or "",
+        transactions=transactions,
+    )
+
+
+def _transaction(txn: dict) -> TransactionFacts:
+    source = txn.get("source")
+    source_id = source if isinstance(source, str) else (source or {}).get("id", "")
+    return TransactionFacts(
+        balance_transaction_id=txn["id"],
+        kind=txn["type"],
+        source_id=source_id or "",
+        gross=from_minor_units(txn["amount"]),
+        fee=from_minor_units(txn["fee"]),
+        net=from_minor_units(txn["net"]),
+        description=txn.get("description") or "",
+    )
+
+
+# --- the webhook ------------------------------------------------------------------------
+def _refuse(reason: str) -> HttpResponse:
+    return HttpResponse(reason, status=400, content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def receive(request: HttpRequest, account_id: str) -> HttpResponse:
+    """``POST /webhooks/stripe/<acct_…>/``. The signature is checked by the official library
+    (``WebhookSignature.verify_header``, which ``Webhook.construct_event`` uses: HMAC-SHA256 of
+    "t.payload" compared in constant time, timestamp within STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    https://docs.stripe.com/webhooks#verify-official-libraries); anything forged,
+    stale, replayed or malformed is answered 400 and nothing is written. A payout event is
+    recorded once per event id and once per payout (docs/payouts.md, "The webhook")."""
+    account = StripeAccount.objects.filter(account_id=account_id).first()
+    if account is None:
+        return _refuse("No Stripe account is connected at this address.")
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        payload = request.body.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            payload,
+            signature,
+            crypto.decrypt(account.webhook_secret_encrypted),
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+        )
+        event = json.loads(payload)
+    except stripe.SignatureVerificationError as exc:
+        return _refuse(f"Signature refused: {exc.user_message or exc}")
+    except (ValueError, UnicodeDecodeError):
+        return _refuse("The body is not a JSON event.")
+    if not isinstance(event, dict):
+        return _refuse("The body is not a JSON event.")
+    event_id, kind = event.get("id"), event.get("type")
+    obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
+    if not isinstance(event_id, str) or not isinstance(kind, str) or not isinstance(obj, dict):
+        return _refuse("An event needs an id, a type and data.object.")
+    seen = StripeEvent.objects.filter(event_id=event_id).first()
+    if seen is not None:
+        if seen.signature == signature:
+            return _refuse("This signed request was already received (a replay).")
+        return HttpResponse("Already received.", content_type="text/plain")
+    if kind in PAYOUT_EVENTS and not str(obj.get("id", "")).startswith("po_"):
+        return _refuse("A payout event's data.object must be a payout.")
+    try:
+        with transaction.atomic():
+            StripeEvent.objects.create(
+                account=account,
+                event_id=event_id,
+                event_type=kind[:100],
+                signature=signature[:1000],
+                object_id=str(obj.get("id", ""))[:255],
+            )
+            if kind in PAYOUT_EVENTS:
+                facts = payout_read(account, obj["id"])
+                payout_record(organisation=account.organisation, facts=facts)
+    except IntegrityError:
+        return HttpResponse("Already received.", content_type="text/plain")
+    except StripeUnavailable as exc:
+        logger.warning("Stripe payout %s could not be read: %s", obj.get("id"), exc)
+        # Nothing kept: Stripe delivers the event again later.
+        return HttpResponse(f"Stripe could not be read: {exc}", status=503)
+    except (PayoutMismatch, PayoutUnknown) as exc:
+        return _refuse(str(exc))
+    return HttpResponse("Received.", content_type="text/plain")

@@ -1,0 +1,47 @@
+"""A Stripe payout in Xero (docs/payouts.md): a bank transfer of the payout's amount from the
+Stripe clearing bank account to the payout bank account, and a spend-money bank transaction of
+the fees on the clearing account (contact "Stripe", line on the card-fees account). The clearing
+account then holds nothing of the payout (gross in from the payments, fees and amount out) and
+the bank account shows exactly the deposit on its statement.
+https://developer.xero.com/documentation/api/accounting/banktransfers
+https://developer.xero.com/documentation/api/accounting/banktransactions
+"""
+
+from __future__ import annotations
+
+from apps.common.money import round_money
+from apps.integrations.contract import PayoutAccounts
+from apps.integrations.payout_lines import fees_text, reference
+from apps.payouts.models import Payout
+
+STRIPE_CONTACT = "Stripe"
+REFERENCE_MAX = 255
+
+
+def transfer_to_xero(payout: Payout, accounts: PayoutAccounts) -> dict:
+    return {
+        "FromBankAccount": {"AccountID": accounts.clearing},
+        "ToBankAccount": {"AccountID": accounts.bank},
+        "Amount": round_money(payout.amount),
+        "Date": payout.arrival_date.isoformat(),
+        "Reference": reference(payout)[:REFERENCE_MAX],
+    }
+
+
+def fees_to_xero(payout: Payout, accounts: PayoutAccounts, *, contact_id: str) -> dict:
+    return {
+        "Type": "SPEND",
+        "Contact": {"ContactID": contact_id},
+        "BankAccount": {"AccountID": accounts.clearing},
+        "Date": payout.arrival_date.isoformat(),
+        "Reference": reference(payout)[:REFERENCE_MAX],
+        "LineAmountTypes": "NoTax",
+        "LineItems": [
+            {
+                "Description": fees_text(payout),
+                "Quantity": 1,
+                "UnitAmount": round_money(payout.fees),
+                "AccountID": accounts.fees,
+            }
+        ],
+    }

@@ -1,0 +1,149 @@
+"""POST /webhooks/stripe/<account>/ over real HTTP: Stripe's signed payout events are recorded
+once; forged, stale, replayed and malformed requests get 400 and write nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+
+from apps.integrations.models import StripeEvent
+from apps.payouts.models import Payout
+from apps.sandbox.models import SandboxApp, SandboxWebhookDelivery
+from apps.sandbox.stripe import objects
+from apps.sandbox.stripe.connect import stripe_sandbox_connect
+from apps.sandbox.stripe.events import signature_header
+from apps.sync.models import Change
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def paid_out(live_server, settings, monkeypatch):
+    """A connected Stripe sandbox account that has just paid out one charge; the event waits
+    (not sent), so each test posts it as it likes. Returns (url, body, secret)."""
+    from cryptography.fernet import Fernet
+
+    settings.SITE_URL = live_server.url
+    settings.STRIPE_API_BASE = f"{live_server.url}/sandbox/stripe"
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    monkeypatch.setattr("apps.sandbox.webhooks.deliver_in_background", lambda ids: None)
+    organisation = OrganisationFactory(name="Harbour Plumbing", country="US", currency="USD")
+    connected, account = stripe_sandbox_connect(organisation)
+    objects.charge_create(account, amount=10000, currency="usd")
+    objects.payout_create(account)
+    delivery = SandboxWebhookDelivery.objects.get(company=account)
+    secret = SandboxApp.objects.get(pk=delivery.app_id).webhook_key
+    url = f"{live_server.url}/webhooks/stripe/{connected.account_id}/"
+    return url, delivery.payload, secret
+
+
+def post(url: str, body: str, header: str | None) -> requests.Response:
+    headers = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["Stripe-Signature"] = header
+    return requests.post(url, data=body.encode(), headers=headers, timeout=10)
+
+
+def nothing_written() -> bool:
+    return not (StripeEvent.objects.exists() or Payout.objects.exists() or Change.objects.exists())
+
+
+def test_a_signed_payout_event_is_recorded_and_a_redelivery_writes_nothing_more(paid_out):
+    url, body, secret = paid_out
+    assert post(url, body, signature_header(secret, body.encode())).status_code == 200
+    changes = Change.objects.filter(kind="payout").count()
+    again = post(url, body, signature_header(secret, body.encode(), at=int(time.time()) + 1))
+    assert again.status_code == 200 and "Already received" in again.text
+    assert Payout.objects.count() == 1 and StripeEvent.objects.count() == 1
+    assert Change.objects.filter(kind="payout").count() == changes
+
+
+def test_a_second_event_about_the_same_payout_records_it_once(paid_out):
+    url, body, secret = paid_out
+    post(url, body, signature_header(secret, body.encode()))
+    other = json.dumps({**json.loads(body), "id": "evt_another"})
+    assert post(url, other, signature_header(secret, other.encode())).status_code == 200
+    assert Payout.objects.count() == 1 and Payout.objects.get().lines.count() == 1
+    assert StripeEvent.objects.count() == 2
+
+
+def test_a_forged_signature_is_refused_and_nothing_is_written(paid_out):
+    url, body, _ = paid_out
+    answer = post(url, body, signature_header("whsec_not_the_secret", body.encode()))
+    assert answer.status_code == 400 and "Signature" in answer.text
+    assert nothing_written()
+
+
+def test_a_body_changed_after_signing_is_refused(paid_out):
+    url, body, secret = paid_out
+    header = signature_header(secret, body.encode())
+    tampered = body.replace('"payout.paid"', '"payout.failed"')
+    assert post(url, tampered, header).status_code == 400
+    assert nothing_written()
+
+
+def test_a_stale_signature_is_refused_and_nothing_is_written(paid_out):
+    url, body, secret = paid_out
+    old = signature_header(secret, body.encode(), at=int(time.time()) - 301)
+    assert post(url, body, old).status_code == 400
+    assert nothing_written()
+
+
+def test_the_same_signed_request_sent_again_is_refused_as_a_replay(paid_out):
+    url, body, secret = paid_out
+    header = signature_header(secret, body.encode())
+    assert post(url, body, header).status_code == 200
+    before = (StripeEvent.objects.count(), Payout.objects.count(), Change.objects.count())
+    replay = post(url, body, header)
+    assert replay.status_code == 400 and "replay" in replay.text
+    assert (StripeEvent.objects.count(), Payout.objects.count(), Change.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["not json", "[1, 2]", '{"id": "evt_1", "type": "payout.paid"}', '{"id": "evt_1"}', ""],
+    ids=["not-json", "a-list", "no-data-object", "no-type", "empty"],
+)
+def test_a_malformed_body_signed_correctly_is_refused(paid_out, body):
+    url, _, secret = paid_out
+    answer = post(url, body, signature_header(secret, body.encode()))
+    assert answer.status_code == 400
+    assert nothing_written()
+
+
+def test_a_missing_or_garbled_signature_header_is_refused(paid_out):
+    url, body, _ = paid_out
+    assert post(url, body, None).status_code == 400
+    assert post(url, body, "t=abc,v1=").status_code == 400
+    assert nothing_written()
+
+
+def test_an_unknown_account_address_is_refused(paid_out, live_server):
+    _, body, secret = paid_out
+    url = f"{live_server.url}/webhooks/stripe/acct_unknown/"
+    assert post(url, body, signature_header(secret, body.encode())).status_code == 400
+    assert nothing_written()
+
+
+def test_a_signed_event_naming_a_payout_stripe_never_made_is_refused(paid_out):
+    url, body, secret = paid_out
+    event = json.loads(body)
+    event["id"], event["data"]["object"]["id"] = "evt_made_up", "po_made_up"
+    made_up = json.dumps(event)
+    answer = post(url, made_up, signature_header(secret, made_up.encode()))
+    assert answer.status_code == 400 and "no payout po_made_up" in answer.text
+    assert nothing_written()
+
+
+def test_when_stripe_cannot_be_read_nothing_is_kept_and_stripe_is_asked_to_retry(
+    paid_out, settings
+):
+    url, body, secret = paid_out
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    answer = post(url, body, signature_header(secret, body.encode()))
+    assert answer.status_code == 503
+    assert nothing_written()
