@@ -222,3 +222,51 @@ def test_bad_credit_note_input_is_refused_on_the_page_and_nothing_is_written(qbo
     half = issue(staff, invoice, **{"lines-0-description": "Labour", "lines-0-quantity": "x"})
     assert half.status_code == 400
     assert CreditNote.objects.count() == 0
+
+
+def test_an_australian_credit_note_carries_gst_like_its_invoice_to_the_cent(sandboxes):
+    from apps.customers.services import customer_create
+    from apps.invoices.services import invoice_create, invoice_send
+    from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
+    from tests.factories import OrganisationFactory
+
+    org = OrganisationFactory(name="Coastline Plumbing", country="AU", currency="AUD")
+    qbo = sandbox_integration_connect(organisation=org, provider="quickbooks", nightly=False)
+    customer = customer_create(organisation=org, given_name="Bondi", family_name="Cafe")
+    invoice = invoice_create(
+        organisation=org,
+        customer=customer,
+        issue_date=timezone.localdate(),
+        currency="AUD",
+        tax_rate=Decimal("10"),
+        lines=[
+            line("Grease trap pump-out", "1", "385.00"),
+            line("Council trade waste fee", "1", "62.40", taxable=False),
+        ],
+    )
+    invoice = invoice_send(invoice=invoice)
+    drain_until_done(qbo)
+    staff = Client()
+    staff.force_login(UserFactory(username="mia", organisation=org))
+    answer = issue(
+        staff,
+        invoice,
+        **{
+            "lines-0-description": "Pump-out, half",
+            "lines-0-quantity": "0.5",
+            "lines-0-unit_price": "385.00",
+            "lines-0-taxable": "on",
+            "lines-1-description": "Council fee",
+            "lines-1-quantity": "1",
+            "lines-1-unit_price": "62.40",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    drain_until_done(qbo)
+    note = CreditNote.objects.get(invoice=invoice)
+    memo = remote_of(qbo, "credit_note", note.pk)
+    assert note.tax_total == Decimal("19.25") and note.total == Decimal("274.15")
+    assert Decimal(str(memo["TotalAmt"])) == note.total
+    assert Decimal(str(memo["TxnTaxDetail"]["TotalTax"])) == note.tax_total
+    invoice.refresh_from_db()
+    assert Decimal(str(remote_of(qbo, "invoice", invoice.pk)["Balance"])) == invoice.balance
