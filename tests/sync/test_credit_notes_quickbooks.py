@@ -270,3 +270,29 @@ def test_an_australian_credit_note_carries_gst_like_its_invoice_to_the_cent(sand
     assert Decimal(str(memo["TxnTaxDetail"]["TotalTax"])) == note.tax_total
     invoice.refresh_from_db()
     assert Decimal(str(remote_of(qbo, "invoice", invoice.pk)["Balance"])) == invoice.balance
+
+
+def test_voiding_a_credit_note_and_a_refund_in_the_hub_undoes_them_in_quickbooks(
+    qbo, live_hub, staff
+):
+    invoice = sent_invoice(live_hub, qbo)
+    payment = payment_collect_online(invoice=invoice, amount="50.00")
+    issue(staff, invoice, scope="whole")
+    today = timezone.localdate().isoformat()
+    staff.post(
+        reverse("invoices:payment_refund", args=[payment.pk]), {"amount": "50", "date": today}
+    )
+    drain_until_done(qbo)
+    note, refund = CreditNote.objects.get(), Refund.objects.get()
+    invoice.refresh_from_db()
+    assert invoice.balance == 0 and remote_of(qbo, "invoice", invoice.pk)["Balance"] == 0.0
+    assert staff.post(reverse("invoices:credit_note_void", args=[note.pk])).status_code == 302
+    assert staff.post(reverse("invoices:refund_void", args=[refund.pk])).status_code == 302
+    drain_until_done(qbo)
+    invoice.refresh_from_db()
+    assert invoice.balance == invoice.total - Decimal("50.00")
+    assert Decimal(str(remote_of(qbo, "invoice", invoice.pk)["Balance"])) == invoice.balance
+    assert not records(qbo, "CreditMemo").exists()
+    assert remote_of(qbo, "refund", refund.pk)["TotalAmt"] == 0.0  # voided
+    pull(qbo)
+    assert not SyncLogEntry.objects.filter(outcome="failed").exists()
