@@ -14,6 +14,7 @@ from apps.invoices.models import CreditNote, Invoice, Refund
 from apps.invoices.services import payment_collect_online
 from apps.sandbox.control import fault_inject, requests_wait
 from apps.sandbox.models import SandboxRecord
+from apps.sync.log_names import record_name
 from apps.sync.models import Link, SyncLogEntry
 from apps.sync.pull import pull
 from tests.factories import UserFactory, line
@@ -102,6 +103,10 @@ def test_a_credit_note_issued_on_the_invoice_page_reaches_quickbooks_applied_to_
     assert Decimal(str(remote_invoice["Balance"])) == invoice.balance == Decimal("100.00")
     page = staff.get(invoice.get_absolute_url()).content.decode()
     assert note.number in page and "Credited" in page
+    logged = SyncLogEntry.objects.get(kind="credit_note", object_id=note.pk, outcome="pushed")
+    name = record_name(kind="credit_note", object_id=note.pk, organisation=invoice.organisation)
+    assert name.label == f"Credit note {note.number} on {invoice.number} · Nick Brown"
+    assert logged.message == f"Created and applied to {invoice.number}."
     # Pulled back, neither the memo nor the payment applying it is news to the hub.
     pull(qbo)
     invoice.refresh_from_db()
@@ -204,6 +209,7 @@ def test_a_credit_memo_applied_in_quickbooks_comes_back_against_its_invoice(qbo,
         == Decimal(str(records(qbo, "Invoice").get(record_id=invoice_id).data["Balance"]))
     )
     assert invoice.amount_paid == 0  # the payment applying the credit moved no money
+    assert invoice.status == Invoice.Status.SENT
     assert not SyncLogEntry.objects.filter(outcome="failed").exists()
     pull(qbo)  # again: nothing new
     assert CreditNote.objects.count() == 1
