@@ -107,6 +107,8 @@ def test_a_credit_note_issued_on_the_invoice_page_reaches_quickbooks_applied_to_
     name = record_name(kind="credit_note", object_id=note.pk, organisation=invoice.organisation)
     assert name.label == f"Credit note {note.number} on {invoice.number} · Nick Brown"
     assert logged.message == f"Created and applied to {invoice.number}."
+    log_page = staff.get(reverse("sync:log"), {"kind": "credit_note"}).content.decode()
+    assert name.label.replace("·", "&middot;") in log_page or name.label in log_page
     # Pulled back, neither the memo nor the payment applying it is news to the hub.
     pull(qbo)
     invoice.refresh_from_db()
