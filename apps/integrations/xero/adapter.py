@@ -28,6 +28,7 @@ from apps.integrations.contract import (
     RemoteChange,
     RemoteGone,
     SyncError,
+    WithoutCredits,
 )
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
@@ -102,7 +103,7 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":"))
 
 
-class XeroAdapter(ItemMixin, VersionsMixin):
+class XeroAdapter(ItemMixin, VersionsMixin, WithoutCredits):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
