@@ -67,6 +67,8 @@ PAYOUT_FIELDS = (
     "fees",
     "arrival_date",
 )
+CREDIT_NOTE_FIELDS = (*DOCUMENT_FIELDS, "invoice_id", "amount_allocated", "reason")
+REFUND_FIELDS = (*PAYMENT_FIELDS[1:], "payment_id", "credit_note_id", "invoice_id")
 
 
 def canonical(kind: str, record: models.Model) -> dict[str, Any]:
@@ -89,6 +91,15 @@ def canonical(kind: str, record: models.Model) -> dict[str, Any]:
         return {name: plain(getattr(record, name)) for name in PAYMENT_FIELDS}
     if kind == Kind.PAYOUT:
         return {name: plain(getattr(record, name)) for name in PAYOUT_FIELDS}
+    if kind == Kind.CREDIT_NOTE:
+        data = {name: plain(getattr(record, name)) for name in CREDIT_NOTE_FIELDS}
+        data["lines"] = [
+            {name: plain(getattr(line, name)) for name in LINE_FIELDS}
+            for line in record.lines.all()
+        ]
+        return data
+    if kind == Kind.REFUND:
+        return {name: plain(getattr(record, name)) for name in REFUND_FIELDS}
     if kind in (Kind.ITEM, Kind.TIME_ENTRY):
         names = ITEM_FIELDS if kind == Kind.ITEM else ENTRY_FIELDS
         return {name: plain(getattr(record, name)) for name in names}

@@ -13,6 +13,8 @@ class Kind(models.TextChoices):
     ITEM = "item", "Service item"
     TIME_ENTRY = "time_entry", "Time entry"
     PAYOUT = "payout", "Payout"
+    CREDIT_NOTE = "credit_note", "Credit note"
+    REFUND = "refund", "Refund"
 
 
 class Side(models.TextChoices):

@@ -37,6 +37,7 @@ from .accounts import AccountsMixin
 from .batches import BatchSender, literals
 from .capabilities import CAPABILITIES
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
+from .credits import CreditsMixin
 from .items import ItemMixin
 from .taxes import TaxCodeMixin, refused_for_settings
 from .time import TimeMixin
@@ -58,7 +59,9 @@ def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZE
     )
 
 
-class QuickBooksAdapter(AccountsMixin, ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
+class QuickBooksAdapter(
+    CreditsMixin, AccountsMixin, ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin
+):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
@@ -276,6 +279,13 @@ class QuickBooksAdapter(AccountsMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versi
             remote_id=str(data.get("Id") or ""), remote_version=mapping.version_of(data, "Deposit")
         )
 
+    def push_credit_note(self, credit_note, **kwargs) -> Pushed:
+        return super().push_credit_note(credit_note, **kwargs)
+
+    @_guarded
+    def push_refund(self, refund, **kwargs) -> Pushed:
+        return super().push_refund(refund, **kwargs)
+
     @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
         if invoice_remote_id:
@@ -318,18 +328,25 @@ class QuickBooksAdapter(AccountsMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versi
             return _pushed(closed, "Estimate", zero_rated=self._zero_rated_codes())
         if kind == "payment":
             entity, own_id = self._payment_entity(remote_id)
-            data = self._apply(
-                entity,
-                own_id,
-                lambda current: {},
-                send=lambda body: self.client.operation(
-                    entity, {**body, "sparse": True}, {"operation": "update", "include": "void"}
-                ),
-            )
-            return Pushed(remote_id, mapping.version_of(data, entity))
+            return Pushed(remote_id, mapping.version_of(self._void_txn(entity, own_id), entity))
         if kind == "customer":
             return _pushed(self._update("Customer", remote_id, {"Active": False}), "Customer")
+        if kind == "credit_note":
+            return self.void_credit_note(remote_id)
+        if kind == "refund":
+            return self.void_refund(remote_id)
         raise PermanentError(f"QuickBooks cannot void a {kind}.")
+
+    def _void_txn(self, entity: str, own_id: str) -> dict:
+        """Void a payment or receipt: a sparse update with ``include=void``."""
+        return self._apply(
+            entity,
+            own_id,
+            lambda current: {},
+            send=lambda body: self.client.operation(
+                entity, {**body, "sparse": True}, {"operation": "update", "include": "void"}
+            ),
+        )
 
     @staticmethod
     def _payment_entity(remote_id: str) -> tuple[str, str]:

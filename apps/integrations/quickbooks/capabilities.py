@@ -23,4 +23,10 @@ CAPABILITIES = Capabilities(
     webhooks=True,
     # Stripe payouts as a Deposit into the bank from the clearing account (docs/payouts.md).
     payouts=True,
+    # CreditMemo applied by a zero Payment, RefundReceipt (docs/credit-notes.md). A credit
+    # memo's remaining credit is paid back in QuickBooks itself: a RefundReceipt carries items,
+    # so it would take the income back a second time.
+    credit_notes=True,
+    refunds=True,
+    credit_note_refunds=False,
 )

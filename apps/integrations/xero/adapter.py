@@ -32,6 +32,7 @@ from apps.integrations.contract import (
     RemoteGone,
     RemoteTaxCode,
     SyncError,
+    WithoutCredits,
 )
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
@@ -148,7 +149,7 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":"))
 
 
-class XeroAdapter(ItemMixin, VersionsMixin):
+class XeroAdapter(ItemMixin, VersionsMixin, WithoutCredits):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
