@@ -33,8 +33,9 @@ logger = logging.getLogger(__name__)
 # Intuit retries after 10 s, 20 s, 30 s, 5 min, then up to 6 h; we stop after the table.
 RETRY_DELAYS = [10, 20, 30, 300, 1200, 3600, 21600]
 TIMEOUT_SECONDS = 5
-# Xero only sends notifications for these.
-XERO_CATEGORIES = {"Contacts": "CONTACT", "Invoices": "INVOICE"}
+# Xero only sends notifications for these (organisation events of xero-webhooks.yaml, Xero's
+# OpenAPI webhook specification: CONTACT, INVOICE and CREDITNOTE; SUBSCRIPTION is an app's).
+XERO_CATEGORIES = {"Contacts": "CONTACT", "Invoices": "INVOICE", "CreditNotes": "CREDITNOTE"}
 
 
 def sign(key: str, body: bytes) -> str:
@@ -88,13 +89,20 @@ def _qbo_payload(company: SandboxCompany, entity: str, record_id: str, operation
     ]
 
 
-def _xero_payload(company: SandboxCompany, entity: str, record_id: str, operation: str) -> dict:
+def _xero_payload(
+    company: SandboxCompany, entity: str, record_id: str, operation: str, data: dict | None
+) -> dict:
     # Sequence numbers count up from 1 and fit a 32-bit integer (maximum 2147483647 in
     # https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml).
     sequence = SandboxWebhookDelivery.objects.filter(company=company).count() + 1
+    extra = {}
+    if entity == "CreditNotes":
+        # A credit note's event carries its Type and Status (CreditNoteWebhookEvent, ibid.).
+        extra = {"data": {"Type": (data or {}).get("Type"), "Status": (data or {}).get("Status")}}
     return {
         "events": [
             {
+                **extra,
                 "resourceUrl": f"{settings.XERO_API_BASE}/{entity}/{record_id}",
                 "resourceId": str(record_id),
                 "eventDateUtc": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
@@ -110,7 +118,13 @@ def _xero_payload(company: SandboxCompany, entity: str, record_id: str, operatio
     }
 
 
-def notify(company: SandboxCompany, entity: str, record_id: str, operation: str) -> None:
+def notify(
+    company: SandboxCompany,
+    entity: str,
+    record_id: str,
+    operation: str,
+    data: dict | None = None,
+) -> None:
     """Queue a notification of a change (operation Create / Update / Delete / Void) to every app
     connected to the company; it is posted once the current transaction commits."""
     if company.provider == Provider.XERO and entity not in XERO_CATEGORIES:
@@ -121,7 +135,7 @@ def notify(company: SandboxCompany, entity: str, record_id: str, operation: str)
     if company.provider == Provider.QUICKBOOKS:
         payload = _qbo_payload(company, entity, record_id, operation)
     else:
-        payload = _xero_payload(company, entity, record_id, operation)
+        payload = _xero_payload(company, entity, record_id, operation, data)
     body = json.dumps(payload)
     ids = [
         SandboxWebhookDelivery.objects.create(

@@ -17,6 +17,7 @@ from apps.sandbox.gateway import idempotent, sandbox_api
 from apps.sandbox.models import SandboxCompany
 
 from . import entities, errors
+from .credit_notes import AllocationKind
 from .formats import parse_since
 from .kinds import Kind
 from .lines import unit_places
@@ -55,6 +56,20 @@ def member(request: HttpRequest, company: SandboxCompany, name: str, key: str) -
         store.record_delete(record=record)
         return HttpResponse(status=204)
     return errors.method_not_allowed()
+
+
+@sandbox_api("xero")
+def credit_note_allocations(
+    request: HttpRequest, company: SandboxCompany, key: str
+) -> HttpResponse:
+    """PUT /CreditNotes/{id}/Allocations: the credit note's credit applied to invoices.
+    https://developer.xero.com/documentation/api/accounting/creditnotes (Allocations)"""
+    note = read_one(company, KINDS[entities.CREDIT_NOTES], key)
+    if note is None:
+        return errors.not_found()
+    if request.method != "PUT":
+        return errors.method_not_allowed()
+    return _write(request, company, AllocationKind(note.record_id), updates=False)
 
 
 @sandbox_api("xero")

@@ -19,6 +19,7 @@ from apps.sandbox.models import SandboxCompany, SandboxRecord
 
 from .catalog import AccountKind, ItemKind, TaxRateKind
 from .contacts import ContactKind
+from .credit_notes import CreditNoteKind
 from .errors import Invalid, with_errors
 from .fields import check_shape, sanitize
 from .invoices import InvoiceKind
@@ -31,6 +32,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         ContactKind(),
         InvoiceKind(),
+        CreditNoteKind(),
         QuoteKind(),
         PaymentKind(),
         ItemKind(),
