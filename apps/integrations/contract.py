@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from apps.catalog.models import ServiceItem
     from apps.customers.models import Customer
     from apps.integrations.models import Integration
-    from apps.invoices.models import Invoice, Payment
+    from apps.invoices.models import CreditNote, Invoice, Payment, Refund
     from apps.quotes.models import Quote
     from apps.timesheets.models import TimeEntry
 
@@ -50,6 +50,14 @@ class Capabilities:
     idempotency: str = ""
     # Signed change notifications arrive at the hub's webhook for this provider.
     webhooks: bool = False
+    # Credit notes against an invoice are pushed (``push_credit_note``, allocated to the
+    # invoice), voided (``void("credit_note", ...)``) and pulled (kind "credit_note")
+    # (docs/credit-notes.md).
+    credit_notes: bool = False
+    # Refunds of payments are pushed (``push_refund``), voided and pulled (kind "refund").
+    refunds: bool = False
+    # Refunds of a credit note's remaining credit, too (``push_refund`` with a credit note).
+    credit_note_refunds: bool = False
 
 
 # --- records ----------------------------------------------------------------------------
@@ -163,11 +171,61 @@ class RemotePayment:
 
 
 @dataclass(frozen=True)
+class RemoteCreditNote:
+    """A credit note of the ledger (QBO CreditMemo / Xero ACCRECCREDIT credit note / MYOB
+    credit), as neutral as an invoice (docs/credit-notes.md).
+
+    ``status`` is the hub's CreditNote.Status value: "issued" (or "draft" when the ledger holds
+    a draft, which the hub leaves out) or "void". ``applied_to`` lists the invoices the credit
+    was allocated to, by remote invoice id, with the amount each got: the hub takes the first
+    one it knows as the credit note's invoice."""
+
+    remote_id: str
+    remote_version: str
+    customer_remote_id: str
+    number: str
+    issue_date: date
+    status: str
+    currency: str
+    lines: list[RemoteLine] = field(default_factory=list)
+    applied_to: list[tuple[str, Decimal]] = field(default_factory=list)
+    discount_percent: Decimal = Decimal("0")
+    tax_rate: Decimal = Decimal("0")
+    total: Decimal = Decimal("0")
+    # Credit neither allocated nor refunded yet (QBO RemainingCredit, Xero RemainingCredit).
+    remaining_credit: Decimal | None = None
+    reason: str = ""
+    net_total: Decimal | None = None
+    tax_total: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RemoteRefund:
+    """Money paid back to a customer (QBO RefundReceipt / a Xero refund payment of a credit note
+    or an overpayment). ``payment_remote_id`` or ``credit_note_remote_id`` names what was paid
+    back when the ledger ties the refund to it; a refund tied to neither is left out of the
+    hub (nothing to hold it against)."""
+
+    remote_id: str
+    remote_version: str
+    customer_remote_id: str
+    date: date
+    amount: Decimal
+    payment_remote_id: str = ""
+    credit_note_remote_id: str = ""
+    method: str = ""
+    reference: str = ""
+    voided: bool = False
+
+
+@dataclass(frozen=True)
 class RemoteChange:
-    kind: str  # "customer", "invoice", "quote", "payment"
+    kind: str  # "customer", "invoice", "quote", "payment", "credit_note", "refund"
     remote_id: str
     deleted: bool = False
-    record: RemoteCustomer | RemoteDocument | RemotePayment | None = None
+    record: (
+        RemoteCustomer | RemoteDocument | RemotePayment | RemoteCreditNote | RemoteRefund | None
+    ) = None
 
 
 @dataclass(frozen=True)
@@ -211,7 +269,38 @@ class Adapter(Protocol):
         """A Payment applied to the invoice, or a SalesReceipt (QBO) when there is none."""
 
     def void(self, kind: str, remote_id: str) -> Pushed:
-        """Cancel a linked record: QBO void, Xero VOIDED / DELETED."""
+        """Cancel a linked record: QBO void, Xero VOIDED / DELETED. Kinds "credit_note" and
+        "refund" too, when the capabilities offer them."""
+
+    def push_credit_note(
+        self,
+        credit_note: CreditNote,
+        *,
+        customer_remote_id: str,
+        invoice_remote_id: str,
+        key: str,
+    ) -> Pushed:
+        """Create the issued credit note with its lines (taxed as its invoice's are) and
+        allocate ``credit_note.amount_allocated`` of it to the invoice (nothing when 0): QBO a
+        CreditMemo and a Payment of 0 linking both, Xero an ACCRECCREDIT CreditNote and an
+        Allocation. ``remote_id`` of the answer is the credit note's. A retry under the same
+        ``key`` never makes a second credit note nor a second allocation. Called only when
+        ``capabilities.credit_notes``; a credit note is never updated, only voided."""
+
+    def push_refund(
+        self,
+        refund: Refund,
+        *,
+        customer_remote_id: str,
+        payment_remote_id: str | None,
+        credit_note_remote_id: str | None,
+        invoice_remote_id: str | None,
+        key: str,
+    ) -> Pushed:
+        """Money paid back: of a payment (``refund.payment``; its remote id when linked) or
+        of a credit note's remaining credit (``refund.credit_note``, its remote id always
+        given). QBO a RefundReceipt; Xero a refund Payment of a credit note. Called only when
+        ``capabilities.refunds`` (and ``credit_note_refunds`` for a credit note's)."""
 
     def push_invoices_batch(
         self,
@@ -262,6 +351,8 @@ class Adapter(Protocol):
     def pull(self, kinds: Sequence[str], since: str | None) -> Iterator[PullPage]:
         """Everything of ``kinds`` changed since the watermark (all when None), page by page."""
 
+    # ``pull`` and ``fetch`` take kinds "credit_note" (``RemoteCreditNote``) and "refund"
+    # (``RemoteRefund``) when the capabilities offer them.
     def fetch(self, kind: str, remote_id: str) -> RemoteChange:
         """One record as it is now (after a webhook, or to resolve a conflict)."""
 

@@ -99,12 +99,19 @@ class Integration(models.Model):
 
     def syncs_to(self, kind: str) -> bool:
         """Whether hub changes of ``kind`` go to this integration now (master switch included)."""
-        # Time entries are governed by the timesheets toggle.
-        prefix = "timesheets" if kind == "time_entry" else f"{kind}s"
-        return self.syncing and getattr(self, f"{prefix}_sync_to", False)
+        return self.syncing and getattr(self, f"{TOGGLE_OF.get(kind, f'{kind}s')}_sync_to", False)
 
     def syncs_from(self, kind: str) -> bool:
-        return self.syncing and getattr(self, f"{kind}s_sync_from", False)
+        return self.syncing and getattr(
+            self, f"{TOGGLE_FROM.get(kind, f'{kind}s')}_sync_from", False
+        )
+
+
+# Kinds without switches of their own follow another's (docs/credit-notes.md): time entries the
+# timesheets toggle, credit notes the invoices', refunds the payments' going out and the
+# invoices' coming in (as pulled payments do).
+TOGGLE_OF = {"time_entry": "timesheets", "credit_note": "invoices", "refund": "payments"}
+TOGGLE_FROM = {"credit_note": "invoices", "refund": "invoices"}
 
 
 class WebhookEvent(models.Model):

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from apps.accounts.services import number_allocate
@@ -28,8 +27,9 @@ from apps.common.document_services import (
     require_status,
 )
 from apps.common.lines import LineInput
-from apps.common.money import ZERO, round_money
+from apps.common.money import round_money
 
+from .credits import invoice_refresh_balance
 from .models import Invoice, InvoiceLine, Payment
 from .signals import invoice_paid_in_integration
 
@@ -153,15 +153,7 @@ def _amount(value) -> Decimal:
 
 
 def _refresh_paid(invoice: Invoice) -> None:
-    paid = invoice.payments.filter(voided=False).aggregate(s=Sum("amount"))["s"] or ZERO
-    invoice.amount_paid = paid
-    if paid <= 0:
-        invoice.status = Invoice.Status.SENT
-    elif paid < invoice.total:
-        invoice.status = Invoice.Status.PARTIALLY_PAID
-    else:
-        invoice.status = Invoice.Status.PAID
-    invoice.save(update_fields=["amount_paid", "status", "updated_at"])
+    invoice_refresh_balance(invoice)
 
 
 def _add(invoice: Invoice, amount: Decimal, payment_date: date | None, **details) -> Payment:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/payments/", views.payment_add, name="payment_add"),
     path("<int:pk>/card-payment/", views.payment_take_card, name="payment_take_card"),
     path("payments/<int:pk>/void/", views.payment_void, name="payment_void"),
+    path("credit-notes/<int:pk>/", views.credit_note_detail, name="credit_note"),
 ] + [
     path(f"<int:pk>/{action}/", views.invoice_action, {"action": action}, name=action)
     for action in views.ACTIONS

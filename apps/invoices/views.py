@@ -14,7 +14,7 @@ from apps.common.views import paginate, run_action
 
 from . import services
 from .forms import InvoiceForm, PaymentForm
-from .models import Invoice, Payment
+from .models import CreditNote, Invoice, Payment
 
 
 def _get_invoice(request: HttpRequest, pk: int) -> Invoice:
@@ -174,3 +174,16 @@ def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
         request, lambda: services.payment_void(payment=payment, by=request.user), "Payment voided."
     )
     return redirect(payment.invoice or payment.customer)
+
+
+def _get_credit_note(request: HttpRequest, pk: int) -> CreditNote:
+    return get_for_organisation(
+        CreditNote.objects.select_related("invoice", "customer"), request, pk=pk
+    )
+
+
+@login_required
+def credit_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _get_credit_note(request, pk)
+    context = {"note": note, "lines": note.lines.all(), "refunds": note.refunds.all()}
+    return render(request, "invoices/credit_note.html", context)

@@ -58,6 +58,8 @@ LINE_FIELDS = (
     "amount",
 )
 PAYMENT_FIELDS = ("invoice_id", "customer_id", "amount", "date", "method", "reference", "voided")
+CREDIT_NOTE_FIELDS = (*DOCUMENT_FIELDS, "invoice_id", "amount_allocated", "reason")
+REFUND_FIELDS = (*PAYMENT_FIELDS[1:], "payment_id", "credit_note_id", "invoice_id")
 
 
 def canonical(kind: str, record: models.Model) -> dict[str, Any]:
@@ -78,6 +80,15 @@ def canonical(kind: str, record: models.Model) -> dict[str, Any]:
         return data
     if kind == Kind.PAYMENT:
         return {name: plain(getattr(record, name)) for name in PAYMENT_FIELDS}
+    if kind == Kind.CREDIT_NOTE:
+        data = {name: plain(getattr(record, name)) for name in CREDIT_NOTE_FIELDS}
+        data["lines"] = [
+            {name: plain(getattr(line, name)) for name in LINE_FIELDS}
+            for line in record.lines.all()
+        ]
+        return data
+    if kind == Kind.REFUND:
+        return {name: plain(getattr(record, name)) for name in REFUND_FIELDS}
     if kind in (Kind.ITEM, Kind.TIME_ENTRY):
         names = ITEM_FIELDS if kind == Kind.ITEM else ENTRY_FIELDS
         return {name: plain(getattr(record, name)) for name in names}

@@ -19,7 +19,7 @@ from apps.catalog.models import ServiceItem
 from apps.common.money import plain
 from apps.customers.models import Customer
 from apps.integrations.ledger_pages import record_page
-from apps.invoices.models import Invoice, Payment
+from apps.invoices.models import CreditNote, Invoice, Payment, Refund
 from apps.quotes.models import Quote
 from apps.timesheets.models import TimeEntry
 
@@ -61,6 +61,20 @@ def _payment(payment) -> RecordName:
     return RecordName(f"Payment of {amount} from {payment.customer.display_name}", url)
 
 
+def _credit_note(note) -> RecordName:
+    label = f"Credit note {note.number} on {note.invoice.number} · {note.customer.display_name}"
+    return RecordName(label, reverse("invoices:credit_note", args=[note.pk]))
+
+
+def _refund(refund) -> RecordName:
+    amount = money(refund.amount, refund.invoice.currency if refund.invoice else "")
+    if refund.invoice is not None:
+        url = reverse("invoices:detail", args=[refund.invoice_id])
+        return RecordName(f"Refund of {amount} on {refund.invoice.number}", url)
+    url = reverse("customers:detail", args=[refund.customer_id])
+    return RecordName(f"Refund of {amount} to {refund.customer.display_name}", url)
+
+
 def _item(item) -> RecordName:
     return RecordName(item.name, reverse("catalog:edit", args=[item.pk]))
 
@@ -98,6 +112,18 @@ READERS: dict[str, tuple[Callable, Callable]] = {
             "invoice", "customer"
         ),
         _payment,
+    ),
+    Kind.CREDIT_NOTE: (
+        lambda org: CreditNote.objects.filter(organisation=org).select_related(
+            "invoice", "customer"
+        ),
+        _credit_note,
+    ),
+    Kind.REFUND: (
+        lambda org: Refund.objects.filter(customer__organisation=org).select_related(
+            "invoice", "customer"
+        ),
+        _refund,
     ),
     Kind.ITEM: (lambda org: ServiceItem.objects.filter(organisation=org).only("name"), _item),
     Kind.TIME_ENTRY: (

@@ -12,6 +12,8 @@ class Kind(models.TextChoices):
     PAYMENT = "payment", "Payment"
     ITEM = "item", "Service item"
     TIME_ENTRY = "time_entry", "Time entry"
+    CREDIT_NOTE = "credit_note", "Credit note"
+    REFUND = "refund", "Refund"
 
 
 class Side(models.TextChoices):

@@ -22,7 +22,17 @@ from django.utils import timezone
 from .models import Change, SyncState
 
 # Items before the documents whose lines use them; time entries after their customer and item.
-KIND_ORDER = {"customer": 0, "item": 1, "quote": 2, "invoice": 3, "payment": 4, "time_entry": 5}
+# Credit notes after their invoice and its payments, refunds after what they pay back.
+KIND_ORDER = {
+    "customer": 0,
+    "item": 1,
+    "quote": 2,
+    "invoice": 3,
+    "payment": 4,
+    "credit_note": 5,
+    "refund": 6,
+    "time_entry": 7,
+}
 
 
 def claim_timeout() -> timedelta:

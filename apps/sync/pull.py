@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common.money import ZERO
 from apps.customers.models import Customer
 from apps.integrations import registry
 from apps.integrations.contract import (
@@ -26,6 +27,8 @@ from apps.integrations.contract import (
     PermanentError,
     ReconnectNeeded,
     RemoteChange,
+    RemoteCreditNote,
+    RemoteRefund,
     Throttled,
     TransientError,
 )
@@ -41,6 +44,7 @@ from .apply import (
     payment_apply,
     remote_link,
 )
+from .apply_credits import credit_note_apply, refund_apply
 from .models import Kind, SyncLogEntry, SyncRun
 from .own_records import hub_document_sent_as, link_own
 from .runs import count, log, run_finish, run_save_progress, run_start
@@ -63,6 +67,12 @@ def pulled_kinds(integration: Integration) -> list[str]:
     kinds = [k for k in (Kind.CUSTOMER, Kind.QUOTE, Kind.INVOICE) if integration.syncs_from(k)]
     if integration.syncs_from(Kind.INVOICE):
         kinds.append(Kind.PAYMENT)  # payments update the amount paid of pulled invoices
+        # Credit notes and refunds follow the invoices' switch (docs/credit-notes.md).
+        capabilities = registry.capabilities_of(integration)
+        if capabilities.credit_notes:
+            kinds.append(Kind.CREDIT_NOTE)
+        if capabilities.refunds:
+            kinds.append(Kind.REFUND)
     return [str(k) for k in kinds]
 
 
@@ -267,6 +277,8 @@ def _apply(integration: Integration, adapter, change: RemoteChange):
         return customer.pk, outcome, message
     if change.kind in (Kind.INVOICE, Kind.QUOTE):
         return _apply_document(integration, adapter, change)
+    if change.kind in (Kind.CREDIT_NOTE, Kind.REFUND):
+        return _apply_credit(integration, adapter, change)
     raise Skipped(f"{change.kind} records are not pulled.")
 
 
@@ -280,6 +292,31 @@ def _apply_payment(integration: Integration, change: RemoteChange):
     if _unchanged(integration, change):
         raise Skipped("Unchanged.")
     return None, Outcome.PULLED, payment_apply(integration, record)
+
+
+def _apply_credit(integration: Integration, adapter, change: RemoteChange):
+    """A credit note or refund (``apply_credits``); deleted in the ledger counts as voided."""
+    link = remote_link(integration, change.kind, change.remote_id)
+    record = change.record
+    if record is None and not change.deleted:
+        record = adapter.fetch(change.kind, change.remote_id).record
+    if record is None:
+        if link is None:
+            raise Skipped("Deleted before it reached the hub.")
+        record = _void_form(change.kind, link)
+    elif _unchanged(integration, change):
+        raise Skipped("Unchanged.")
+    apply = credit_note_apply if change.kind == Kind.CREDIT_NOTE else refund_apply
+    object_id, message = apply(integration, record)
+    outcome = Outcome.SKIPPED if message == UNCHANGED else Outcome.PULLED
+    return object_id, outcome, message
+
+
+def _void_form(kind: str, link):
+    """A deleted credit note or refund, as the void it amounts to in the hub."""
+    if kind == Kind.CREDIT_NOTE:
+        return RemoteCreditNote(link.remote_id, "", "", "", date.today(), "void", "")
+    return RemoteRefund(link.remote_id, "", "", date.today(), ZERO, voided=True)
 
 
 def _apply_document(integration: Integration, adapter, change: RemoteChange):

@@ -27,7 +27,7 @@ from apps.integrations.contract import (
     TransientError,
 )
 from apps.integrations.models import Integration
-from apps.invoices.models import Invoice, Payment
+from apps.invoices.models import CreditNote, Invoice, Payment, Refund
 from apps.quotes.models import Quote
 
 from . import items, outbox, timesheets
@@ -72,6 +72,12 @@ def load(kind: str, object_id: int):
         return ServiceItem.objects.filter(pk=object_id).first()
     if kind == Kind.TIME_ENTRY:
         return timesheets.load_entry(object_id)
+    if kind == Kind.CREDIT_NOTE:
+        qs = CreditNote.objects.select_related("customer", "invoice").prefetch_related("lines")
+        return qs.filter(pk=object_id).first()
+    if kind == Kind.REFUND:
+        qs = Refund.objects.select_related("customer", "payment", "credit_note", "invoice")
+        return qs.filter(pk=object_id).first()
     return None
 
 
@@ -293,6 +299,10 @@ def send(ctx: Context, kind: str, record, link: Link | None) -> tuple[contract.P
         return items.item_send(ctx, record, link, key)
     if kind == Kind.TIME_ENTRY:
         return timesheets.entry_send(ctx, record, link, key)
+    if kind == Kind.CREDIT_NOTE:
+        return credit_note_send(ctx, record, key)
+    if kind == Kind.REFUND:
+        return refund_send(ctx, record, key)
     ctx.adapter.linked_items = items.linked_items(ctx.integration, [record])
     customer_remote_id = customer_remote(ctx, record.customer)
     push = ctx.adapter.push_invoice if kind == Kind.INVOICE else ctx.adapter.push_quote
@@ -358,3 +368,83 @@ def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[contract.Pus
     if invoice_link:
         return pushed, "Recorded against the invoice."
     return pushed, "Recorded as a sales receipt (the invoice is not in this integration)."
+
+
+def _dependency(ctx: Context, kind: str, record) -> Link | None:
+    """The link of a record another one needs (an invoice for its payment or credit note, a
+    credit note for its refund), pushing the record first when it may go
+    (docs/sync-rules.md, "Dependencies first")."""
+    link = link_of(ctx.integration, kind, record.pk)
+    if link is not None:
+        return link
+    decision = decide(ctx.integration, kind, record, None, as_dependency=True)
+    if decision.action != Action.PUSH:
+        return None
+    pushed, _ = send(ctx, kind, record, None)
+    link = link_save(ctx.integration, kind, record, pushed, created_by=Side.HUB)
+    message = "Created (before what depends on it)."
+    _log(ctx, kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
+    return link
+
+
+def refingerprint_invoice(integration: Integration, invoice_id: int | None) -> None:
+    """A credit note or refund changed the invoice's figures in the hub, and the integration
+    that holds them has them too: its invoice link is current (no echo, no re-push)."""
+    if invoice_id is None:
+        return
+    invoice = Invoice.objects.prefetch_related("lines").get(pk=invoice_id)
+    Link.objects.filter(
+        integration=integration, kind=Kind.INVOICE, object_id=invoice.pk, merged_into__isnull=True
+    ).update(fingerprint=fingerprint(Kind.INVOICE, invoice), synced_at=timezone.now())
+
+
+def credit_note_send(
+    ctx: Context, credit_note: CreditNote, key: str
+) -> tuple[contract.Pushed, str]:
+    """An issued credit note, allocated to its invoice there: the invoice goes first when it is
+    not in the integration yet and may go (docs/credit-notes.md)."""
+    invoice = load(Kind.INVOICE, credit_note.invoice_id)
+    invoice_link = _dependency(ctx, Kind.INVOICE, invoice)
+    if invoice_link is None:
+        raise PermanentError(
+            f"Its invoice {invoice.number} is not in this integration, so the credit note "
+            "cannot be applied to it there."
+        )
+    ctx.adapter.linked_items = items.linked_items(ctx.integration, [credit_note])
+    pushed = ctx.adapter.push_credit_note(
+        credit_note,
+        customer_remote_id=customer_remote(ctx, credit_note.customer),
+        invoice_remote_id=invoice_link.remote_id,
+        key=key,
+    )
+    refingerprint_invoice(ctx.integration, invoice.pk)
+    return pushed, f"Created and applied to {invoice.number}."
+
+
+def refund_send(ctx: Context, refund: Refund, key: str) -> tuple[contract.Pushed, str]:
+    """A refund of a payment (that payment's remote id when the integration has it) or of a
+    credit note's remaining credit (the credit note first)."""
+    credit_note_link = payment_link = None
+    if refund.credit_note_id:
+        credit_note_link = _dependency(
+            ctx, Kind.CREDIT_NOTE, load(Kind.CREDIT_NOTE, refund.credit_note_id)
+        )
+        if credit_note_link is None:
+            raise PermanentError(
+                f"Its credit note {refund.credit_note.number} is not in this integration."
+            )
+    else:
+        payment_link = link_of(ctx.integration, Kind.PAYMENT, refund.payment_id)
+    invoice_link = (
+        link_of(ctx.integration, Kind.INVOICE, refund.invoice_id) if refund.invoice_id else None
+    )
+    pushed = ctx.adapter.push_refund(
+        refund,
+        customer_remote_id=customer_remote(ctx, refund.customer),
+        payment_remote_id=payment_link.remote_id if payment_link else None,
+        credit_note_remote_id=credit_note_link.remote_id if credit_note_link else None,
+        invoice_remote_id=invoice_link.remote_id if invoice_link else None,
+        key=key,
+    )
+    refingerprint_invoice(ctx.integration, refund.invoice_id)
+    return pushed, "Recorded."

@@ -11,8 +11,9 @@ from enum import StrEnum
 
 from django.db import models
 
+from apps.integrations import registry
 from apps.integrations.models import Integration
-from apps.invoices.models import Invoice, Payment
+from apps.invoices.models import CreditNote, Invoice, Payment, Refund
 from apps.quotes.models import Quote
 
 from . import items, timesheets
@@ -52,6 +53,18 @@ UNCHANGED = "Unchanged since it was last exchanged."
 GONE = "The record no longer exists in the hub."
 MERGED = "The customer was merged into another one; the kept customer is synced instead."
 UNSUPPORTED = "This kind of record is not synced by the engine."
+CREDITED = (
+    "Credited: the invoice is not sent again; its credit notes carry the change to the integration."
+)
+DRAFT_CREDIT_NOTE = "Draft: the credit note is sent to the integration when it is issued."
+NO_CREDIT_NOTES = "This integration does not take credit notes from the hub."
+NO_REFUNDS = "This integration does not take refunds from the hub."
+NO_CREDIT_NOTE_REFUNDS = (
+    "This integration does not take refunds of a credit note's remaining credit: record the "
+    "refund in the integration itself."
+)
+VOID_NOT_BACKFILLED = "Voided before it reached this integration: voided records are not sent."
+ONCE_SENT = "Sent already; from now on only a void changes it."
 
 
 def sync_to_off(integration: Integration, kind: str) -> str:
@@ -100,6 +113,10 @@ def _is_cancelled(kind: str, record: models.Model) -> bool:
         return record.status == Invoice.Status.CANCELLED
     if kind == Kind.QUOTE:
         return record.status == Quote.Status.CANCELLED
+    if kind == Kind.CREDIT_NOTE:
+        return record.status == CreditNote.Status.VOID
+    if kind == Kind.REFUND:
+        return record.voided
     return False
 
 
@@ -122,6 +139,10 @@ def _held_back(
         return Decision(Action.HOLD, reason) if reason else None
     if kind == Kind.INVOICE:
         return _invoice_held_back(integration, record, link, before_payment=as_dependency)
+    if kind == Kind.CREDIT_NOTE:
+        return _credit_note_held_back(integration, record, link)
+    if kind == Kind.REFUND:
+        return _refund_held_back(integration, record, link)
     if kind == Kind.QUOTE:
         if record.status == Quote.Status.DRAFT:
             return Decision(Action.HOLD, DRAFT_QUOTE)
@@ -146,6 +167,40 @@ def _invoice_held_back(
             return Decision(Action.HOLD, PAID)
     if invoice.status == Invoice.Status.CANCELLED and link is None:
         return Decision(Action.HOLD, CANCELLED_NOT_BACKFILLED)
+    if invoice.status == Invoice.Status.CREDITED and not before_payment:
+        # Ahead of its credit note it goes as it was charged: the credit note then brings its
+        # amount due to zero there too (docs/credit-notes.md).
+        return Decision(Action.HOLD, CREDITED)
+    return None
+
+
+def _credit_note_held_back(
+    integration: Integration, note: CreditNote, link: Link | None
+) -> Decision | None:
+    """Credit notes go once, when issued; afterwards only their void (docs/credit-notes.md)."""
+    if not registry.capabilities_of(integration).credit_notes:
+        return Decision(Action.HOLD, NO_CREDIT_NOTES)
+    if note.status == CreditNote.Status.DRAFT:
+        return Decision(Action.HOLD, DRAFT_CREDIT_NOTE)
+    if note.status == CreditNote.Status.VOID:
+        return Decision(Action.HOLD, VOID_NOT_BACKFILLED) if link is None else None
+    if link is not None:
+        return Decision(Action.SKIP, ONCE_SENT)
+    if note.invoice.imported_from_id == integration.pk:
+        return Decision(Action.HOLD, IMPORTED_FROM_HERE)
+    return None
+
+
+def _refund_held_back(integration: Integration, refund: Refund, link: Link | None):
+    capabilities = registry.capabilities_of(integration)
+    if not capabilities.refunds:
+        return Decision(Action.HOLD, NO_REFUNDS)
+    if refund.credit_note_id and not capabilities.credit_note_refunds:
+        return Decision(Action.HOLD, NO_CREDIT_NOTE_REFUNDS)
+    if refund.voided:
+        return Decision(Action.HOLD, VOID_NOT_BACKFILLED) if link is None else None
+    if link is not None:
+        return Decision(Action.SKIP, ONCE_SENT)
     return None
 
 

@@ -15,7 +15,7 @@ from apps.sandbox.models import SandboxCompany, SandboxRecord
 
 from . import activity, faults, names, payments, rules, sales
 from .normalize import clean_body
-from .records import find
+from .records import dec, find, follow
 from .schema import ENTITIES, Entity
 
 Prepare = Callable[[SandboxCompany, dict[str, Any], SandboxRecord | None], None]
@@ -35,10 +35,32 @@ def _sales(entity: str) -> Prepare:
         sales.compute_lines(company, data, entity)
         if entity == "Invoice":
             payments.invoice_balance(SandboxRecord(data=data))
-        elif entity == "SalesReceipt":
+        elif entity == "CreditMemo":
+            payments.credit_memo_remaining(SandboxRecord(data=data))
+            data["Balance"] = data["RemainingCredit"]
+        elif entity in ("SalesReceipt", "RefundReceipt"):
             data["Balance"] = 0.0
 
     return prepare
+
+
+def _refund_receipt(company, data, previous) -> None:
+    """A RefundReceipt needs the account the money is paid from: "DepositToAccountRef ...
+    Required" on Intuit's RefundReceipt page (also "To add a RefundReceipt, specify a Customer,
+    DepositToAccount and at least one Line Item", cdn.cdata.com/help/RNK/jp/ado/pg_table-
+    refundreceipts.htm), an account of type Bank or Other Current Asset ("Use an Account where
+    Account.AccountType is Other Current Asset or Bank"). Its lines are a sales document's."""
+    if not (data.get("DepositToAccountRef") or {}).get("value"):
+        raise faults.required("DepositToAccountRef")
+    account = follow(company, "Account", data["DepositToAccountRef"], "DepositToAccountRef")
+    if account.data.get("AccountType") not in ("Bank", "Other Current Asset"):
+        raise faults.invalid_property(
+            "Property Name:DepositToAccountRef must be a Bank or Other Current Asset account",
+            "DepositToAccountRef",
+        )
+    if "PaymentMethodRef" in data:
+        follow(company, "PaymentMethod", data["PaymentMethodRef"], "PaymentMethodRef")
+    _sales("RefundReceipt")(company, data, previous)
 
 
 def _nothing(company, data, previous) -> None:
@@ -55,6 +77,8 @@ PREPARE: dict[str, Prepare] = {
     "Invoice": _sales("Invoice"),
     "Estimate": _sales("Estimate"),
     "SalesReceipt": _sales("SalesReceipt"),
+    "CreditMemo": _sales("CreditMemo"),
+    "RefundReceipt": _refund_receipt,
     "Payment": payments.prepare_payment,
     "TimeActivity": activity.prepare_time_activity,
     "Deposit": activity.prepare_deposit,
@@ -67,6 +91,7 @@ def _after(company: SandboxCompany, record: SandboxRecord, before: dict | None) 
     """Side effects on other records: invoice balances, customers' balances."""
     if record.entity == "Payment":
         payments.settle_invoices(company, record, before)
+        payments.settle_credit_memos(company, record, before)
     elif record.entity == "Invoice":
         _close_estimates(company, record, before)
         customers = {record.data.get("CustomerRef", {}).get("value")}
@@ -204,6 +229,16 @@ def _refuse_if_paid(record: SandboxRecord, action: str) -> None:
         raise faults.business(
             f"You can't {action} this invoice because it has payments applied to it. "
             "Remove the payments first.",
+            code="6480",
+        )
+    if record.entity == "CreditMemo" and any(
+        dec(v) for v in (record.data.get("_used") or {}).values()
+    ):
+        # Used credit sits in a payment linked to it (see payments.py): that link goes first,
+        # as for an invoice with payments.
+        raise faults.business(
+            f"You can't {action} this credit memo because it is applied to invoices through a "
+            "payment. Remove that payment first.",
             code="6480",
         )
 

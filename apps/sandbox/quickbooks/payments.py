@@ -1,5 +1,15 @@
 """Payments and the balances they move: a payment applied to invoices lowers their ``Balance``;
-changing, voiding or deleting it gives the amount back. Customer balances follow invoices."""
+changing, voiding or deleting it gives the amount back. Customer balances follow invoices.
+
+A payment may also use credit memos: a line linked to a CreditMemo takes that much of its
+``RemainingCredit`` and pays invoices with it. That is how a credit memo is applied to an invoice
+through the API: a Payment whose lines link both, of total 0 when the credit alone pays
+("Applying Credit to an Invoice": "you need to create a zero-dollar payment, which is the link
+between the Credit Memo and the Invoice", docs.breadwinner.com/quickbooks/applying-credit-to-an-
+invoice; QBO's Receive Payment "creates a $0 payment with the credit amount applied to the invoice
+and a negative amount applied to the credit", hub.acctivate.com/articles/credit-applications-in-
+quickbooks-online; LinkedTxn, developer.intuit.com/app/developer/qbo/docs/workflows/manage-linked-
+transactions)."""
 
 from __future__ import annotations
 
@@ -13,15 +23,21 @@ from . import faults
 from .records import dec, find, follow, money, today
 from .sales import currency_ref
 
+LINKABLE = ("Invoice", "CreditMemo")
 
-def applications(data: dict[str, Any] | None) -> dict[str, Decimal]:
-    """Invoice id → amount this payment applies to it."""
+
+def applications(data: dict[str, Any] | None, txn_type: str = "Invoice") -> dict[str, Decimal]:
+    """Invoice id (or CreditMemo id) → amount this payment applies to it (takes from it)."""
     applied: dict[str, Decimal] = {}
     for line in (data or {}).get("Line") or []:
         for txn in line.get("LinkedTxn") or []:
-            if txn.get("TxnType", "Invoice") == "Invoice":
+            if txn.get("TxnType", "Invoice") == txn_type:
                 applied[txn["TxnId"]] = applied.get(txn["TxnId"], Decimal(0)) + dec(line["Amount"])
     return applied
+
+
+def credits_used(data: dict[str, Any] | None) -> dict[str, Decimal]:
+    return applications(data, "CreditMemo")
 
 
 def invoice_paid(invoice: SandboxRecord) -> Decimal:
@@ -44,7 +60,7 @@ def prepare_payment(company: SandboxCompany, data: dict[str, Any], previous) -> 
             if not txn.get("TxnId"):
                 raise faults.required("LinkedTxn.TxnId")
             txn.setdefault("TxnType", "Invoice")
-            if txn["TxnType"] != "Invoice":
+            if txn["TxnType"] not in LINKABLE:
                 raise faults.business(f"A payment cannot be linked to a {txn['TxnType']} here.")
     for invoice_id, amount in applications(data).items():
         invoice = find(company, "Invoice", invoice_id)
@@ -60,9 +76,16 @@ def prepare_payment(company: SandboxCompany, data: dict[str, Any], previous) -> 
                 f"The amount applied to invoice {invoice_id} ({money(amount)}) is more than its "
                 f"open balance ({money(open_balance)})."
             )
+    credit = _check_credits(company, data, previous, customer)
     applied = sum(applications(data).values(), Decimal(0))
-    if applied > total:
+    if applied > total + credit:
         raise faults.business("The amounts applied to invoices are more than the payment total.")
+    if credit > applied:
+        # The credit taken pays invoices: a payment cannot move credit onto nothing.
+        raise faults.business(
+            f"The credits used ({money(credit)}) are more than the amounts applied to invoices "
+            f"({money(applied)})."
+        )
     for ref_field, entity in (
         ("PaymentMethodRef", "PaymentMethod"),
         ("DepositToAccountRef", "Account"),
@@ -70,9 +93,65 @@ def prepare_payment(company: SandboxCompany, data: dict[str, Any], previous) -> 
         if ref_field in data:
             follow(company, entity, data[ref_field], ref_field)
     data["TotalAmt"] = money(total)
-    data["UnappliedAmt"] = money(total - applied)
+    data["UnappliedAmt"] = money(total + credit - applied)
     data.setdefault("TxnDate", today().isoformat())
     data["CurrencyRef"] = currency_ref(company)
+
+
+def _check_credits(company, data, previous, customer) -> Decimal:
+    """Each credit memo the payment uses is the customer's and has that much credit left."""
+    used_before = credits_used(previous.data if previous else None)
+    for memo_id, amount in credits_used(data).items():
+        memo = find(company, "CreditMemo", memo_id)
+        if memo is None or memo.data.get("_voided"):
+            raise faults.invalid_reference("LinkedTxn", memo_id)
+        if memo.data.get("CustomerRef", {}).get("value") != customer.record_id:
+            raise faults.business(
+                f"Credit memo {memo_id} belongs to another customer than this payment."
+            )
+        left = dec(memo.data.get("RemainingCredit")) + used_before.get(memo_id, 0)
+        if amount > left:
+            raise faults.business(
+                f"The amount used from credit memo {memo_id} ({money(amount)}) is more than its "
+                f"remaining credit ({money(left)})."
+            )
+    return sum(credits_used(data).values(), Decimal(0))
+
+
+def settle_credit_memos(
+    company: SandboxCompany, payment: SandboxRecord, before: dict[str, Any] | None
+) -> None:
+    """Move the RemainingCredit of every credit memo this payment used, before or after."""
+    old = credits_used(before)
+    voided = payment.deleted or payment.data.get("_voided")
+    new = {} if voided else credits_used(payment.data)
+    for memo_id in sorted(set(old) | set(new)):
+        if old.get(memo_id) == new.get(memo_id):
+            continue
+        memo = find(company, "CreditMemo", memo_id, for_update=True)
+        if memo is None:
+            continue
+        data = dict(memo.data)
+        used = dict(data.get("_used") or {})
+        links = [t for t in data.get("LinkedTxn") or [] if t.get("TxnId") != payment.record_id]
+        if memo_id in new:
+            used[payment.record_id] = str(new[memo_id])
+            links.append({"TxnId": payment.record_id, "TxnType": "Payment"})
+        else:
+            used.pop(payment.record_id, None)
+        data["_used"], data["LinkedTxn"] = used, links
+        memo.data = data
+        credit_memo_remaining(memo)
+        store.record_save(record=memo)
+
+
+def credit_memo_remaining(memo: SandboxRecord) -> None:
+    data = memo.data
+    used = sum((dec(v) for v in (data.get("_used") or {}).values()), Decimal(0))
+    remaining = dec(data.get("TotalAmt")) - used
+    if remaining < 0:
+        raise faults.business("The credit memo total is less than the credit already used.")
+    data["RemainingCredit"] = money(remaining)
 
 
 def settle_invoices(

@@ -154,6 +154,30 @@ _register(
         voidable=True,
     )
 )
+# CreditMemo: a sales document like an invoice (CustomerRef and Line required) whose credit,
+# ``RemainingCredit`` (read-only), is used up by Payments that link it to invoices.
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/creditmemo
+_register(
+    Entity(
+        "CreditMemo",
+        {**SALES_DOC, **_fields(X="RemainingCredit")},
+        deletable=True,
+    )
+)
+# RefundReceipt: money paid back for items, from DepositToAccountRef (required, a Bank or Other
+# Current Asset account), with at least one line.
+# https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/refundreceipt
+_register(
+    Entity(
+        "RefundReceipt",
+        {
+            **SALES_DOC,
+            **_fields(S="PaymentRefNum TxnSource", R="PaymentMethodRef", O="CreditCardPayment"),
+        },
+        deletable=True,
+        voidable=True,
+    )
+)
 _register(
     Entity(
         "Item",

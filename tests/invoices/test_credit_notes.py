@@ -1,0 +1,140 @@
+"""Credit notes and refunds in the hub: what they do to the invoice's amount due and status,
+and what they refuse (docs/credit-notes.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.integrations.models import Integration
+from apps.invoices.credits import (
+    credit_note_create,
+    credit_note_void,
+    refund_record,
+    refund_void,
+)
+from apps.invoices.models import CreditNote, Invoice
+from apps.invoices.services import invoice_create, invoice_send, payment_record
+from apps.sync.models import Change
+from tests.factories import CustomerFactory, line
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def invoice(org):
+    customer = CustomerFactory(organisation=org)
+    invoice = invoice_create(
+        organisation=org,
+        customer=customer,
+        issue_date=TODAY,
+        tax_rate=Decimal("10"),
+        lines=[line("Labour", "2", "50.00"), line("Parts", "1", "33.33")],
+    )
+    return invoice_send(invoice=invoice)
+
+
+def test_a_full_credit_note_copies_the_lines_and_leaves_nothing_due(invoice):
+    note = credit_note_create(invoice=invoice, reason="Job cancelled")
+    invoice.refresh_from_db()
+    assert note.number == "CN-0001"
+    assert note.status == CreditNote.Status.ISSUED
+    assert [line.description for line in note.lines.all()] == ["Labour", "Parts"]
+    assert note.total == invoice.total == Decimal("146.66")
+    assert note.amount_allocated == Decimal("146.66")
+    assert invoice.balance == Decimal("0.00")
+    assert invoice.status == Invoice.Status.CREDITED
+    assert not invoice.is_editable and not invoice.can_credit
+
+
+def test_a_partial_credit_note_lowers_the_amount_due_and_a_payment_then_settles_it(invoice):
+    note = credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
+    invoice.refresh_from_db()
+    assert note.total == Decimal("36.66")  # 33.33 + 10 % tax, rounded once
+    assert invoice.balance == Decimal("110.00")
+    assert invoice.status == Invoice.Status.SENT
+    payment_record(invoice=invoice, amount="110.00")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.balance) == (Invoice.Status.PAID, Decimal("0.00"))
+
+
+def test_a_credit_note_on_a_paid_invoice_is_credit_to_refund(invoice):
+    payment = payment_record(invoice=invoice, amount="146.66")
+    note = credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
+    assert note.amount_allocated == Decimal("0.00")
+    assert note.remaining_credit == Decimal("36.66")
+    with pytest.raises(ValidationError) as excinfo:
+        refund_record(credit_note=note, amount="40.00")
+    assert "At most 36.66" in excinfo.value.message_dict["amount"][0]
+    refund_record(credit_note=note, amount="36.66", method="card")
+    note.refresh_from_db()
+    invoice.refresh_from_db()
+    assert note.remaining_credit == Decimal("0.00")
+    assert (invoice.status, invoice.balance) == (Invoice.Status.PAID, Decimal("0.00"))
+    assert invoice.amount_refunded == Decimal("36.66")
+    assert payment.refundable == Decimal("146.66")
+
+
+def test_a_refund_of_a_payment_is_limited_to_what_is_left_of_it(invoice):
+    payment = payment_record(invoice=invoice, amount="100.00")
+    refund_record(payment=payment, amount="60.00")
+    with pytest.raises(ValidationError) as excinfo:
+        refund_record(payment=payment, amount="40.01")
+    assert "At most 40.00" in excinfo.value.message_dict["amount"][0]
+    for bad in ("abc", "0", "-5"):
+        with pytest.raises(ValidationError):
+            refund_record(payment=payment, amount=bad)
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("100.00") and invoice.balance == Decimal("46.66")
+
+
+def test_credit_notes_never_take_back_more_than_the_invoice_charged(invoice):
+    credit_note_create(invoice=invoice, lines=[line("Labour", "1", "100.00")])
+    with pytest.raises(ValidationError) as excinfo:
+        credit_note_create(invoice=invoice, lines=[line("Labour", "1", "50.00")])
+    assert "not credited yet" in excinfo.value.message_dict["lines"][0]
+    with pytest.raises(ValidationError):
+        credit_note_create(invoice=invoice)  # full: part is credited already
+    assert CreditNote.objects.count() == 1
+
+
+def test_voiding_a_credit_note_puts_its_amount_back_on_the_invoice(invoice):
+    note = credit_note_create(invoice=invoice)
+    credit_note_void(credit_note=note)
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.balance) == (Invoice.Status.SENT, invoice.total)
+
+
+def test_a_draft_invoice_cannot_be_credited(org):
+    draft = invoice_create(
+        organisation=org,
+        customer=CustomerFactory(organisation=org),
+        issue_date=TODAY,
+        lines=[line()],
+    )
+    with pytest.raises(ValidationError):
+        credit_note_create(invoice=draft)
+
+
+def test_credit_notes_and_refunds_are_queued_for_connected_ledgers(org, invoice):
+    integration = Integration.objects.create(
+        organisation=org,
+        provider="quickbooks",
+        remote_company_id="1",
+        country="US",
+        currency="USD",
+        region="us",
+    )
+    note = credit_note_create(invoice=invoice, lines=[line("Parts", "1", "10.00")])
+    refund = refund_record(credit_note=note, amount="1.00") if note.remaining_credit else None
+    kinds = set(Change.objects.filter(integration=integration).values_list("kind", "object_id"))
+    assert ("credit_note", note.pk) in kinds
+    assert refund is None
+    payment = invoice.payments.create(customer=invoice.customer, amount=Decimal("5.00"), date=TODAY)
+    refund = refund_record(payment=payment, amount="5.00")
+    assert Change.objects.filter(integration=integration, kind="refund", object_id=refund.pk)
+    refund_void(refund=refund)
