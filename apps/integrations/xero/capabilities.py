@@ -22,4 +22,9 @@ CAPABILITIES = Capabilities(
     quotes=True,
     idempotency="Idempotency-Key",
     webhooks=True,
+    # ACCRECCREDIT credit notes allocated to their invoice, refunds as payments of a credit
+    # note (apps/integrations/xero/credits.py, docs/credit-notes.md).
+    credit_notes=True,
+    refunds=True,
+    credit_note_refunds=True,
 )

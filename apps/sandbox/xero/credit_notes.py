@@ -19,6 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from apps.common.money import ZERO, round_money
@@ -264,6 +265,32 @@ class AllocationKind(Kind):
 
     def present(self, company: SandboxCompany, record: SandboxRecord) -> dict[str, Any]:
         return dict(record.data)  # an allocation carries no UpdatedDateUTC
+
+
+def allocation_delete(
+    company: SandboxCompany, note_id: str, allocation_id: str
+) -> dict[str, Any] | None:
+    """DELETE /CreditNotes/{id}/Allocations/{AllocationID}: the credit goes back to the credit
+    note and the amount back onto the invoice. The deleted allocation (``IsDeleted``), or None
+    when the credit note has no such allocation."""
+    with transaction.atomic():
+        note = entities.get(company, entities.CREDIT_NOTES, note_id, for_update=True)
+        data = dict(note.data) if note is not None else {}
+        allocations = data.get("Allocations", [])
+        wanted = str(allocation_id).lower()
+        gone = next((a for a in allocations if a["AllocationID"] == wanted), None)
+        if gone is None:
+            return None
+        data["Allocations"] = [a for a in allocations if a is not gone]
+        store.record_save(record=note, data=credit_note_settled(data))
+        invoice_id = gone["Invoice"]["InvoiceID"]
+        invoice = entities.get(company, entities.INVOICES, invoice_id, for_update=True)
+        taken_back = {**gone, "Amount": -Decimal(str(gone["Amount"]))}
+        invoice_apply_credit(invoice, note.data, taken_back)
+        record = entities.get(company, entities.ALLOCATIONS, gone["AllocationID"], for_update=True)
+        if record is not None:
+            store.record_save(record=record, data={**record.data, "IsDeleted": True})
+    return {**gone, "IsDeleted": True}
 
 
 def _invoice(company: SandboxCompany, given: dict[str, Any]) -> SandboxRecord:

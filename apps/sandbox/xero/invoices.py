@@ -239,8 +239,9 @@ def payments_listed(
 def invoice_apply_credit(
     invoice: SandboxRecord, credit_note: dict[str, Any], allocation: dict[str, Any]
 ) -> None:
-    """Record a credit note allocated to the invoice: its CreditNotes list, AmountCredited,
-    AmountDue and the status PAID when nothing is left to pay."""
+    """Record a credit note allocated to the invoice (a negative amount: an allocation
+    deleted): its CreditNotes list, AmountCredited, AmountDue and the status PAID when nothing
+    is left to pay."""
     data = dict(invoice.data)
     applied = Decimal(str(allocation["Amount"]))
     notes = [dict(n) for n in data.get("CreditNotes", [])]
@@ -256,6 +257,8 @@ def invoice_apply_credit(
         }
         notes.append(mine)
     mine["AppliedAmount"] = money(Decimal(str(mine["AppliedAmount"])) + applied)
+    if not mine["AppliedAmount"]:
+        notes.remove(mine)  # its last allocation was deleted
     credited = Decimal(str(data.get("AmountCredited", 0))) + applied
     data.update(CreditNotes=notes, AmountCredited=money(credited))
     store.record_save(record=invoice, data=invoice_settled(data))

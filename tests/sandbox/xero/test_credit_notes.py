@@ -281,3 +281,23 @@ def test_a_credit_note_change_is_notified_with_its_type_and_status(xero, xero_ap
     assert [(e["resourceId"], e["eventType"]) for e in events] == [(note["CreditNoteID"], "CREATE")]
     assert events[0]["data"] == {"Type": "ACCRECCREDIT", "Status": "AUTHORISED"}
     assert events[0]["resourceUrl"].endswith(f"/CreditNotes/{note['CreditNoteID']}")
+
+
+def test_deleting_an_allocation_gives_the_credit_back_and_reopens_the_invoice(xero):
+    invoice = _invoice(xero, 30, LineAmountTypes="Exclusive")  # 34.50
+    note = _credit_note(xero, 30)
+    allocation = _allocate(xero, note, invoice, 34.5).json()["Allocations"][0]
+    assert _reload(xero, "Invoices", invoice["InvoiceID"])["Status"] == "PAID"
+    path = f"/CreditNotes/{note['CreditNoteID']}/Allocations/{allocation['AllocationID']}"
+    gone = xero.call("DELETE", path)
+    assert gone.status_code == 200 and gone.json()["IsDeleted"] is True
+    after = _reload(xero, "Invoices", invoice["InvoiceID"])
+    assert (after["Status"], after["AmountDue"], after["AmountCredited"]) == (
+        "AUTHORISED",
+        34.5,
+        0.0,
+    )
+    assert after["CreditNotes"] == []
+    note_after = _reload(xero, "CreditNotes", note["CreditNoteID"])
+    assert (note_after["Status"], note_after["RemainingCredit"]) == ("AUTHORISED", 34.5)
+    assert xero.call("DELETE", path).status_code == 404
