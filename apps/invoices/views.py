@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 from apps.common.access import get_for_organisation, organisation_of
 from apps.common.document_views import document_edit
 from apps.common.forms import apply_errors
+from apps.common.lines import LineInput
 from apps.common.views import paginate, run_action
 
-from . import services
-from .forms import InvoiceForm, PaymentForm
-from .models import CreditNote, Invoice, Payment
+from . import credits, services
+from .forms import CreditLineFormSet, CreditNoteForm, InvoiceForm, PaymentForm, RefundForm
+from .models import CreditNote, Invoice, Payment, Refund
 
 
 def _get_invoice(request: HttpRequest, pk: int) -> Invoice:
@@ -50,7 +51,9 @@ def _detail_context(invoice: Invoice, **extra) -> dict:
     return {
         "invoice": invoice,
         "lines": invoice.lines.all(),
-        "payments": invoice.payments.all(),
+        "payments": invoice.payments.prefetch_related("refunds"),
+        "credit_notes": invoice.credit_notes.all(),
+        "refunds": invoice.refunds.select_related("payment", "credit_note"),
         "takes_hub_payments": services.organisation_takes_hub_payments(invoice.organisation),
         "payments_hidden_message": services.HIDDEN_WHILE_CONNECTED,
         "payment_form": PaymentForm(initial={"date": today, "amount": invoice.balance}),
@@ -176,14 +179,141 @@ def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(payment.invoice or payment.customer)
 
 
+# --- credit notes and refunds (docs/credit-notes.md) ------------------------------------------
 def _get_credit_note(request: HttpRequest, pk: int) -> CreditNote:
     return get_for_organisation(
         CreditNote.objects.select_related("invoice", "customer"), request, pk=pk
     )
 
 
+def _get_refund(request: HttpRequest, pk: int) -> Refund:
+    return get_for_organisation(
+        Refund.objects.select_related("invoice", "customer", "payment", "credit_note"),
+        request,
+        field="customer__organisation",
+        pk=pk,
+    )
+
+
+def _credit_lines(formset) -> list[LineInput]:
+    return [
+        LineInput(
+            description=form.cleaned_data["description"],
+            quantity=form.cleaned_data["quantity"],
+            unit_price=form.cleaned_data["unit_price"],
+            taxable=form.cleaned_data.get("taxable", False),
+        )
+        for form in formset.forms
+        if form.cleaned_data.get("description")
+    ]
+
+
+@login_required
+def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue credit note, from the invoice's page: the whole invoice, or lines typed here."""
+    invoice = _get_invoice(request, pk)
+    form = CreditNoteForm(
+        request.POST or None, initial={"issue_date": invoice.organisation.today()}
+    )
+    lines = CreditLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        whole = form.cleaned_data["scope"] == CreditNoteForm.WHOLE
+        chosen = None if whole else _credit_lines(lines)
+        if chosen == []:
+            form.add_error(None, "List at least one line the credit note takes back.")
+        else:
+            try:
+                note = credits.credit_note_create(
+                    invoice=invoice,
+                    lines=chosen,
+                    reason=form.cleaned_data["reason"],
+                    issue_date=form.cleaned_data["issue_date"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"Credit note {note.number} of {note.total} {note.currency} issued."
+                )
+                return redirect(invoice)
+    context = {"invoice": invoice, "form": form, "lines": lines}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "invoices/credit_note_form.html", context, status=status)
+
+
 @login_required
 def credit_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     note = _get_credit_note(request, pk)
-    context = {"note": note, "lines": note.lines.all(), "refunds": note.refunds.all()}
-    return render(request, "invoices/credit_note.html", context)
+    today = note.organisation.today()
+    form = RefundForm(initial={"amount": note.remaining_credit, "date": today})
+    return render(request, "invoices/credit_note.html", _credit_note_context(note, form))
+
+
+def _credit_note_context(note: CreditNote, form) -> dict:
+    return {
+        "note": note,
+        "lines": note.lines.all(),
+        "refunds": note.refunds.all(),
+        "refund_form": form,
+    }
+
+
+@login_required
+@require_POST
+def credit_note_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _get_credit_note(request, pk)
+    form = RefundForm(request.POST)
+    if _refund_post(request, form, credit_note=note):
+        return redirect(note)
+    return render(
+        request, "invoices/credit_note.html", _credit_note_context(note, form), status=400
+    )
+
+
+@login_required
+@require_POST
+def credit_note_void(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _get_credit_note(request, pk)
+    run_action(
+        request,
+        lambda: credits.credit_note_void(credit_note=note, by=request.user),
+        f"Credit note {note.number} voided.",
+    )
+    return redirect(note)
+
+
+def _refund_post(request, form, **of) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        credits.refund_record(by=request.user, **of, **form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False
+    messages.success(request, f"Refund of {form.cleaned_data['amount']} recorded.")
+    return True
+
+
+@login_required
+def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refund, from a payment: part or all of what is left of it."""
+    payment = _get_payment(request, pk)
+    initial = {"amount": payment.refundable, "date": payment.customer.organisation.today()}
+    form = RefundForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if _refund_post(request, form, payment=payment):
+            return redirect(payment.invoice or payment.customer)
+    context = {"payment": payment, "form": form}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "invoices/refund_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def refund_void(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = _get_refund(request, pk)
+    run_action(
+        request, lambda: credits.refund_void(refund=refund, by=request.user), "Refund voided."
+    )
+    return redirect(refund.invoice or refund.customer)

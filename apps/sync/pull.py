@@ -291,6 +291,10 @@ def _apply_payment(integration: Integration, change: RemoteChange):
         raise Skipped("Deleted in the integration; void it in the integration to update the hub.")
     if _unchanged(integration, change):
         raise Skipped("Unchanged.")
+    if record is not None and not record.applied_to and not record.amount:
+        # Money-free: it only applies a credit note, which brings that change itself
+        # (docs/credit-notes.md). Nothing to say in the Sync Log.
+        raise Skipped(UNCHANGED)
     return None, Outcome.PULLED, payment_apply(integration, record)
 
 

@@ -138,3 +138,56 @@ def test_credit_notes_and_refunds_are_queued_for_connected_ledgers(org, invoice)
     refund = refund_record(payment=payment, amount="5.00")
     assert Change.objects.filter(integration=integration, kind="refund", object_id=refund.pk)
     refund_void(refund=refund)
+
+
+# --- the pages ------------------------------------------------------------------------------
+def test_the_pages_show_issue_credit_note_and_refund_and_the_figures(alice, invoice):
+    from django.urls import reverse
+
+    from tests.staff import client_for
+
+    staff = client_for(alice)
+    payment = payment_record(invoice=invoice, amount="46.66")
+    page = staff.get(invoice.get_absolute_url()).content.decode()
+    assert reverse("invoices:credit_note_new", args=[invoice.pk]) in page
+    assert reverse("invoices:payment_refund", args=[payment.pk]) in page
+    assert staff.get(reverse("invoices:credit_note_new", args=[invoice.pk])).status_code == 200
+    assert staff.get(reverse("invoices:payment_refund", args=[payment.pk])).status_code == 200
+    note = credit_note_create(invoice=invoice, lines=[line("Parts", "1", "33.33")])
+    page = staff.get(invoice.get_absolute_url()).content.decode()
+    assert "Credited" in page and "63.34" in page  # 146.66 - 46.66 - 36.66
+    assert staff.get(note.get_absolute_url()).status_code == 200
+
+
+def test_bad_refund_input_is_refused_beside_the_field(alice, invoice):
+    from django.urls import reverse
+
+    from tests.staff import client_for
+
+    staff = client_for(alice)
+    payment = payment_record(invoice=invoice, amount="50.00")
+    url = reverse("invoices:payment_refund", args=[payment.pk])
+    for amount in ("abc", "-1", "50.01", ""):
+        answer = staff.post(url, {"amount": amount, "date": "2026-11-21"})
+        assert answer.status_code == 400, amount
+    assert (
+        "At most 50.00" in staff.post(url, {"amount": "60", "date": "2026-11-21"}).content.decode()
+    )
+    assert not payment.refunds.exists()
+
+
+def test_someone_else_s_credit_notes_and_payments_are_not_found(charlie, invoice):
+    from django.urls import reverse
+
+    from tests.staff import client_for
+
+    stranger = client_for(charlie)
+    payment = payment_record(invoice=invoice, amount="10.00")
+    note = credit_note_create(invoice=invoice, lines=[line("Parts", "1", "10.00")])
+    for url in (
+        reverse("invoices:credit_note_new", args=[invoice.pk]),
+        reverse("invoices:payment_refund", args=[payment.pk]),
+        note.get_absolute_url(),
+    ):
+        assert stranger.get(url).status_code == 404
+    assert stranger.post(reverse("invoices:credit_note_void", args=[note.pk])).status_code == 404

@@ -36,6 +36,7 @@ from . import limits, mapping, reading
 from .batches import BatchSender, literals
 from .capabilities import CAPABILITIES
 from .client import DUPLICATE_NAME, STALE_OBJECT, QboFault, QuickBooksClient
+from .credits import CreditsMixin
 from .items import ItemMixin
 from .taxes import TaxCodeMixin, refused_for_settings
 from .time import TimeMixin
@@ -57,7 +58,7 @@ def _pushed(data: dict, entity: str, name: str = "", *, zero_rated=reading.US_ZE
     )
 
 
-class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
+class QuickBooksAdapter(CreditsMixin, ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
@@ -264,6 +265,14 @@ class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
         return self._push_document(quote, "quote", remote_id, customer_remote_id, key)
 
     @_guarded
+    def push_credit_note(self, credit_note, **kwargs) -> Pushed:
+        return super().push_credit_note(credit_note, **kwargs)
+
+    @_guarded
+    def push_refund(self, refund, **kwargs) -> Pushed:
+        return super().push_refund(refund, **kwargs)
+
+    @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
         if invoice_remote_id:
             body = mapping.payment_to_qbo(
@@ -308,6 +317,10 @@ class QuickBooksAdapter(ItemMixin, TaxCodeMixin, TimeMixin, VersionsMixin):
             return Pushed(remote_id, mapping.version_of(data, entity))
         if kind == "customer":
             return _pushed(self._update("Customer", remote_id, {"Active": False}), "Customer")
+        if kind == "credit_note":
+            return self.void_credit_note(remote_id)
+        if kind == "refund":
+            return self.void_refund(remote_id)
         raise PermanentError(f"QuickBooks cannot void a {kind}.")
 
     @staticmethod

@@ -21,4 +21,10 @@ CAPABILITIES = Capabilities(
     quotes=True,
     idempotency="requestid",
     webhooks=True,
+    # CreditMemo applied by a zero Payment, RefundReceipt (docs/credit-notes.md). A credit
+    # memo's remaining credit is paid back in QuickBooks itself: a RefundReceipt carries items,
+    # so it would take the income back a second time.
+    credit_notes=True,
+    refunds=True,
+    credit_note_refunds=False,
 )

@@ -38,7 +38,14 @@ US_REGION = "us"
 CANADA_REGION = "ca"
 
 # Hub kind → QBO entity name.
-ENTITY = {"customer": "Customer", "invoice": "Invoice", "quote": "Estimate", "payment": "Payment"}
+ENTITY = {
+    "customer": "Customer",
+    "invoice": "Invoice",
+    "quote": "Estimate",
+    "payment": "Payment",
+    "credit_note": "CreditMemo",
+    "refund": "RefundReceipt",
+}
 KIND = {entity: kind for kind, entity in ENTITY.items()}
 ESTIMATE_STATUS = {
     "draft": "Pending",
@@ -267,6 +274,9 @@ def document_to_qbo(
     if kind == "invoice":
         if document.due_date:
             body["DueDate"] = document.due_date.isoformat()
+    elif kind == "credit_note":
+        if document.reason:
+            body["PrivateNote"] = document.reason
     else:
         if document.expiry_date:
             body["ExpirationDate"] = document.expiry_date.isoformat()
@@ -296,14 +306,36 @@ def sales_receipt_to_qbo(
     (docs/sync-rules.md, "Payments"). Its one line is untaxed: ``NON`` in the US, elsewhere
     the company's zero-rated code (Australia's "GST free"), since outside the US every line
     names one of the company's own TaxCodes."""
-    amount = round_money(payment.amount)
     invoice = payment.invoice
     label = f"Payment for invoice {invoice.number}" if invoice is not None else "Payment"
+    return _receipt(payment, label, customer_remote_id, item_ref, tax_code)
+
+
+def refund_receipt_to_qbo(
+    refund, *, customer_remote_id: str, item_ref: Mapping, tax_code: str, account_id: str
+) -> dict:
+    """A RefundReceipt for money the hub paid back, from ``account_id`` (QuickBooks requires
+    the account, DepositToAccountRef), in one untaxed line like a sales receipt's: the amount
+    paid back is what the customer gets, tax included (docs/credit-notes.md)."""
+    of = refund.credit_note or refund.payment
+    if refund.credit_note is not None:
+        label = f"Refund of credit note {of.number}"
+    elif refund.invoice is not None:
+        label = f"Refund of a payment on invoice {refund.invoice.number}"
+    else:
+        label = "Refund of a payment"
+    body = _receipt(refund, label, customer_remote_id, item_ref, tax_code)
+    body["DepositToAccountRef"] = {"value": account_id}
+    return body
+
+
+def _receipt(money, label: str, customer_remote_id: str, item_ref: Mapping, tax_code: str):
+    amount = round_money(money.amount)
     return {
         "CustomerRef": {"value": customer_remote_id},
-        "TxnDate": payment.date.isoformat(),
-        "PaymentRefNum": payment.reference[:PAYMENT_REF_MAX],
-        "PrivateNote": " ".join(filter(None, [label, payment.method])),
+        "TxnDate": money.date.isoformat(),
+        "PaymentRefNum": money.reference[:PAYMENT_REF_MAX],
+        "PrivateNote": " ".join(filter(None, [label, money.method])),
         "Line": [
             {
                 "DetailType": "SalesItemLineDetail",
@@ -316,6 +348,28 @@ def sales_receipt_to_qbo(
                     "TaxCodeRef": {"value": tax_code},
                 },
             }
+        ],
+    }
+
+
+def credit_application_to_qbo(
+    credit_note, *, customer_remote_id: str, invoice_remote_id: str, credit_memo_id: str
+) -> dict:
+    """The Payment that applies a credit memo to an invoice: of total 0, one line taking the
+    credit from the memo and one paying the invoice with it (docs/credit-notes.md;
+    docs/sandbox-quickbooks.md, "Credit memos and refund receipts")."""
+    amount = round_money(credit_note.amount_allocated)
+    return {
+        "CustomerRef": {"value": customer_remote_id},
+        "TotalAmt": ZERO,
+        "TxnDate": credit_note.issue_date.isoformat(),
+        "PrivateNote": f"Credit note {credit_note.number} applied",
+        "Line": [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": invoice_remote_id, "TxnType": "Invoice"}]},
+            {
+                "Amount": amount,
+                "LinkedTxn": [{"TxnId": credit_memo_id, "TxnType": "CreditMemo"}],
+            },
         ],
     }
 

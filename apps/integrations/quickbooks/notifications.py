@@ -83,7 +83,14 @@ def _legacy(payload: dict) -> list[Notice]:
 
 # What a notification names, in the engine's words: entity → hub kind. Entities the hub keeps
 # per company (apps.integrations.reference_cache) only make their kept copy stale.
-KINDS = {"Customer": "customer", "Invoice": "invoice", "Estimate": "quote", "Payment": "payment"}
+KINDS = {
+    "Customer": "customer",
+    "Invoice": "invoice",
+    "Estimate": "quote",
+    "Payment": "payment",
+    "CreditMemo": "credit_note",
+    "RefundReceipt": "refund",
+}
 SALES_RECEIPT = "SalesReceipt"
 REFERENCE = {"TaxCode", "TaxRate", "TaxAgency", "Account", "Item", "Term", "Preferences"}
 DELETED = {"delete", "deleted", "merge", "merged"}

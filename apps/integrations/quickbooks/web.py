@@ -19,6 +19,8 @@ PAGES = {
     "quote": APP + "estimate?txnId={id}",
     "payment": APP + "recvpayment?txnId={id}",
     "customer": APP + "customerdetail?nameId={id}",
+    "credit_note": APP + "creditmemo?txnId={id}",
+    "refund": APP + "refundreceipt?txnId={id}",
 }
 SANDBOX_PAGES = {
     "invoice": "sandbox:qbo_console_invoice",
