@@ -52,7 +52,7 @@ def record_create(
         **record_keys(entity, data),
     )
     if notify:
-        webhooks.notify(company, entity, record_id, "Create", data)
+        webhooks.notify(company, entity, record_id, "Create")
     return record
 
 
@@ -115,7 +115,7 @@ def record_save(
         setattr(record, column, value)
     record.save(update_fields=["data", "version", "updated_at", "deleted", *KEY_COLUMNS])
     if notify:
-        webhooks.notify(record.company, record.entity, record.record_id, operation, record.data)
+        webhooks.notify(record.company, record.entity, record.record_id, operation)
     return record
 
 

@@ -26,7 +26,14 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import Provider, SandboxApp, SandboxCompany, SandboxToken, SandboxWebhookDelivery
+from .models import (
+    Provider,
+    SandboxApp,
+    SandboxCompany,
+    SandboxRecord,
+    SandboxToken,
+    SandboxWebhookDelivery,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,16 +96,19 @@ def _qbo_payload(company: SandboxCompany, entity: str, record_id: str, operation
     ]
 
 
-def _xero_payload(
-    company: SandboxCompany, entity: str, record_id: str, operation: str, data: dict | None
-) -> dict:
+def _xero_payload(company: SandboxCompany, entity: str, record_id: str, operation: str) -> dict:
     # Sequence numbers count up from 1 and fit a 32-bit integer (maximum 2147483647 in
     # https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml).
     sequence = SandboxWebhookDelivery.objects.filter(company=company).count() + 1
     extra = {}
     if entity == "CreditNotes":
         # A credit note's event carries its Type and Status (CreditNoteWebhookEvent, ibid.).
-        extra = {"data": {"Type": (data or {}).get("Type"), "Status": (data or {}).get("Status")}}
+        data = (
+            SandboxRecord.objects.filter(company=company, entity=entity, record_id=record_id)
+            .values_list("data", flat=True)
+            .first()
+        ) or {}
+        extra = {"data": {"Type": data.get("Type"), "Status": data.get("Status")}}
     return {
         "events": [
             {
@@ -118,13 +128,7 @@ def _xero_payload(
     }
 
 
-def notify(
-    company: SandboxCompany,
-    entity: str,
-    record_id: str,
-    operation: str,
-    data: dict | None = None,
-) -> None:
+def notify(company: SandboxCompany, entity: str, record_id: str, operation: str) -> None:
     """Queue a notification of a change (operation Create / Update / Delete / Void) to every app
     connected to the company; it is posted once the current transaction commits."""
     if company.provider == Provider.XERO and entity not in XERO_CATEGORIES:
@@ -135,7 +139,7 @@ def notify(
     if company.provider == Provider.QUICKBOOKS:
         payload = _qbo_payload(company, entity, record_id, operation)
     else:
-        payload = _xero_payload(company, entity, record_id, operation, data)
+        payload = _xero_payload(company, entity, record_id, operation)
     body = json.dumps(payload)
     ids = [
         SandboxWebhookDelivery.objects.create(

@@ -21,7 +21,8 @@ from apps.invoices.credits import (
 )
 from apps.invoices.models import CreditNote, Invoice, Payment
 from apps.sandbox.models import SandboxRecord
-from apps.sync.models import Link
+from apps.sync.models import Change, Link
+from apps.sync.outbox import idempotency_key
 from apps.sync.pull import pull
 from tests.factories import line
 from tests.sync.conftest import Hub
@@ -146,6 +147,22 @@ def test_refund_of_part_of_a_payment_reaches_xero_without_moving_the_invoice(xer
     assert (Decimal(str(carrier["Total"])), carrier["Status"]) == (refund.amount, "PAID")
     in_xero = xero_invoice(xero, invoice)
     assert (in_xero["Status"], in_xero["AmountPaid"]) == ("PAID", float(invoice.total))
+    # The same attempt again (its answer lost): the same refund, nothing made twice.
+    link = Link.objects.get(integration=xero, kind="refund", object_id=refund.pk)
+    customer = Link.objects.get(integration=xero, kind="customer", object_id=invoice.customer_id)
+    paid = Link.objects.get(integration=xero, kind="payment", object_id=payment.pk)
+    change = Change.objects.get(integration=xero, kind="refund", object_id=refund.pk)
+    again = adapter_for(xero).push_refund(
+        refund,
+        customer_remote_id=customer.remote_id,
+        payment_remote_id=paid.remote_id,
+        credit_note_remote_id=None,
+        invoice_remote_id=None,
+        key=idempotency_key(change),
+    )
+    assert again.remote_id == link.remote_id
+    assert len(xero_credit_notes(xero, f"RF-{refund.pk}")) == 1
+    assert len([p for p in rows(xero, "Payments") if p.get("CreditNote")]) == 1
 
     refund_void(refund=refund)
     drain_until_done(xero)
