@@ -20,6 +20,7 @@ from apps.invoices.credits import (
     refund_void,
 )
 from apps.invoices.models import CreditNote, Invoice, Payment
+from apps.invoices.services import invoice_create, invoice_send
 from apps.sandbox.models import SandboxRecord
 from apps.sync.models import Change, Link
 from apps.sync.outbox import idempotency_key
@@ -80,6 +81,45 @@ def test_hub_credit_note_reaches_xero_allocated_with_the_same_amount_due(xero, l
     assert Decimal(str(in_xero["AmountCredited"])) == invoice.amount_credited == note.total
     link = Link.objects.get(integration=xero, kind="credit_note", object_id=note.pk)
     assert link.remote_id == remote["CreditNoteID"]
+
+
+def test_a_taxed_credit_note_with_discounted_lines_has_the_hub_total_in_xero_to_the_cent(
+    xero, live_org
+):
+    hub = Hub(live_org)
+    invoice = invoice_send(
+        invoice=invoice_create(
+            organisation=live_org,
+            customer=hub.customer(),
+            issue_date=timezone.localdate(),
+            tax_rate=Decimal("8.25"),
+            lines=[
+                line("Gutter clean", "3", "33.33", discount_percent=Decimal("7.5")),
+                line("Call-out", "1", "19.99", taxable=False),
+                line("Parts", "2.5", "12.47", discount_percent=Decimal("2.25")),
+            ],
+        )
+    )
+    drain_until_done(xero)
+    note = credit_note_create(
+        invoice=invoice,
+        lines=[
+            line("Parts returned", "1.5", "12.47"),
+            line("Call-out", "1", "19.99", taxable=False),
+        ],
+    )
+    drain_until_done(xero)
+
+    invoice.refresh_from_db()
+    (remote,) = xero_credit_notes(xero, note.number)
+    assert (Decimal(str(remote["SubTotal"])), Decimal(str(remote["TotalTax"]))) == (
+        note.subtotal - note.discount_total,
+        note.tax_total,
+    )
+    assert Decimal(str(remote["Total"])) == note.total
+    in_xero = xero_invoice(xero, invoice)
+    assert Decimal(str(in_xero["Total"])) == invoice.total
+    assert Decimal(str(in_xero["AmountDue"])) == invoice.balance == invoice.total - note.total
 
 
 def test_a_full_credit_note_settles_the_invoice_in_xero_too(xero, live_org):
