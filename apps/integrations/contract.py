@@ -362,6 +362,30 @@ class Adapter(Protocol):
         engine then falls back to an ordinary pull (docs/pulls.md)."""
 
 
+class WithoutCredits:
+    """The credit-note half of the contract for an adapter whose capabilities offer neither
+    credit notes nor refunds yet: the engine holds such records back and never calls these;
+    called anyway, they refuse (docs/credit-notes.md). An adapter that implements them defines
+    its own, which come first."""
+
+    def push_credit_note(
+        self, credit_note, *, customer_remote_id: str, invoice_remote_id: str, key: str
+    ) -> Pushed:
+        raise PermanentError("This integration does not take credit notes.")
+
+    def push_refund(
+        self,
+        refund,
+        *,
+        customer_remote_id: str,
+        payment_remote_id: str | None,
+        credit_note_remote_id: str | None,
+        invoice_remote_id: str | None,
+        key: str,
+    ) -> Pushed:
+        raise PermanentError("This integration does not take refunds.")
+
+
 # --- errors -----------------------------------------------------------------------------
 # What can go wrong talking to a provider, as the engine needs to tell it apart (docs/outbox.md).
 # Adapters translate every provider answer into one of these; nothing else escapes them.

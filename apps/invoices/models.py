@@ -79,7 +79,26 @@ class InvoiceLine(DocumentLine):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
 
 
-class Payment(models.Model):
+class MoneyMoved(models.Model):
+    """What a payment and a refund share: an amount of money on a date, how and by which
+    reference, and the integration it came from."""
+
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    date = models.DateField()
+    method = models.CharField(max_length=50, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    source_integration = models.ForeignKey(
+        "integrations.Integration", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    voided = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-date", "-id"]
+
+
+class Payment(MoneyMoved):
     class Source(models.TextChoices):
         HUB = "hub", "Recorded here"
         ONLINE = "online", "Collected online"
@@ -92,19 +111,7 @@ class Payment(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="payments"
     )
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    date = models.DateField()
-    method = models.CharField(max_length=50, blank=True)
-    reference = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.HUB)
-    source_integration = models.ForeignKey(
-        "integrations.Integration", null=True, blank=True, on_delete=models.SET_NULL
-    )
-    voided = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-date", "-id"]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.invoice or self.customer}"
@@ -170,7 +177,7 @@ class CreditNoteLine(DocumentLine):
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
 
 
-class Refund(models.Model):
+class Refund(MoneyMoved):
     """Money paid back to the customer: of a payment (at most what is left of it), or of a
     credit note's remaining credit. Exactly one of the two (docs/credit-notes.md)."""
 
@@ -187,19 +194,9 @@ class Refund(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="refunds"
     )
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    date = models.DateField()
-    method = models.CharField(max_length=50, blank=True)
-    reference = models.CharField(max_length=100, blank=True)
     origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.HUB)
-    source_integration = models.ForeignKey(
-        "integrations.Integration", null=True, blank=True, on_delete=models.SET_NULL
-    )
-    voided = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-date", "-id"]
+    class Meta(MoneyMoved.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(payment__isnull=True) ^ models.Q(credit_note__isnull=True),

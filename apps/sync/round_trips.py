@@ -146,7 +146,8 @@ def _status(document, status: str) -> str | None:
     the hub has already moved past it (paid, cancelled)."""
     if status in PAID_STATES or status == "cancelled" or document.status == "cancelled":
         return None
-    if document.status in PAID_STATES:
+    if document.status in (*PAID_STATES, "credited"):
+        # Paid and credited states follow the payments and credit notes (docs/credit-notes.md).
         return None
     valid = {choice for choice, _ in type(document).Status.choices}
     return status if status in valid and status != document.status else None

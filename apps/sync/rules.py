@@ -74,6 +74,8 @@ def sync_to_off(integration: Integration, kind: str) -> str:
         return "The first sync has not been started yet: click Start on the Integrations page."
     if not integration.sync_enabled:
         return "Enable Sync is off for this integration."
+    # Credit notes and refunds follow the invoices' and payments' switches.
+    kind = {Kind.CREDIT_NOTE: Kind.INVOICE, Kind.REFUND: Kind.PAYMENT}.get(kind, kind)
     label = "Timesheets" if kind == Kind.TIME_ENTRY else f"{Kind(kind).label}s"
     return f"{label} Sync to is off for this integration."
 

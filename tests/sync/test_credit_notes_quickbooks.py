@@ -14,6 +14,7 @@ from apps.invoices.models import CreditNote, Invoice, Refund
 from apps.invoices.services import payment_collect_online
 from apps.sandbox.control import fault_inject, requests_wait
 from apps.sandbox.models import SandboxRecord
+from apps.sync.log_names import record_name
 from apps.sync.models import Link, SyncLogEntry
 from apps.sync.pull import pull
 from tests.factories import UserFactory, line
@@ -102,6 +103,12 @@ def test_a_credit_note_issued_on_the_invoice_page_reaches_quickbooks_applied_to_
     assert Decimal(str(remote_invoice["Balance"])) == invoice.balance == Decimal("100.00")
     page = staff.get(invoice.get_absolute_url()).content.decode()
     assert note.number in page and "Credited" in page
+    logged = SyncLogEntry.objects.get(kind="credit_note", object_id=note.pk, outcome="pushed")
+    name = record_name(kind="credit_note", object_id=note.pk, organisation=invoice.organisation)
+    assert name.label == f"Credit note {note.number} on {invoice.number} · Nick Brown"
+    assert logged.message == f"Created and applied to {invoice.number}."
+    log_page = staff.get(reverse("sync:log"), {"kind": "credit_note"}).content.decode()
+    assert name.label.replace("·", "&middot;") in log_page or name.label in log_page
     # Pulled back, neither the memo nor the payment applying it is news to the hub.
     pull(qbo)
     invoice.refresh_from_db()
@@ -204,6 +211,7 @@ def test_a_credit_memo_applied_in_quickbooks_comes_back_against_its_invoice(qbo,
         == Decimal(str(records(qbo, "Invoice").get(record_id=invoice_id).data["Balance"]))
     )
     assert invoice.amount_paid == 0  # the payment applying the credit moved no money
+    assert invoice.status == Invoice.Status.SENT
     assert not SyncLogEntry.objects.filter(outcome="failed").exists()
     pull(qbo)  # again: nothing new
     assert CreditNote.objects.count() == 1
@@ -270,3 +278,29 @@ def test_an_australian_credit_note_carries_gst_like_its_invoice_to_the_cent(sand
     assert Decimal(str(memo["TxnTaxDetail"]["TotalTax"])) == note.tax_total
     invoice.refresh_from_db()
     assert Decimal(str(remote_of(qbo, "invoice", invoice.pk)["Balance"])) == invoice.balance
+
+
+def test_voiding_a_credit_note_and_a_refund_in_the_hub_undoes_them_in_quickbooks(
+    qbo, live_hub, staff
+):
+    invoice = sent_invoice(live_hub, qbo)
+    payment = payment_collect_online(invoice=invoice, amount="50.00")
+    issue(staff, invoice, scope="whole")
+    today = timezone.localdate().isoformat()
+    staff.post(
+        reverse("invoices:payment_refund", args=[payment.pk]), {"amount": "50", "date": today}
+    )
+    drain_until_done(qbo)
+    note, refund = CreditNote.objects.get(), Refund.objects.get()
+    invoice.refresh_from_db()
+    assert invoice.balance == 0 and remote_of(qbo, "invoice", invoice.pk)["Balance"] == 0.0
+    assert staff.post(reverse("invoices:credit_note_void", args=[note.pk])).status_code == 302
+    assert staff.post(reverse("invoices:refund_void", args=[refund.pk])).status_code == 302
+    drain_until_done(qbo)
+    invoice.refresh_from_db()
+    assert invoice.balance == invoice.total - Decimal("50.00")
+    assert Decimal(str(remote_of(qbo, "invoice", invoice.pk)["Balance"])) == invoice.balance
+    assert not records(qbo, "CreditMemo").exists()
+    assert remote_of(qbo, "refund", refund.pk)["TotalAmt"] == 0.0  # voided
+    pull(qbo)
+    assert not SyncLogEntry.objects.filter(outcome="failed").exists()

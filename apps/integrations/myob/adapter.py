@@ -28,6 +28,7 @@ from apps.integrations.contract import (
     RemoteGone,
     SyncError,
     TransientError,
+    WithoutCredits,
 )
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
@@ -95,7 +96,7 @@ def _number_fits(number: str, kind: str) -> None:
         )
 
 
-class MyobAdapter(ItemMixin, LedgerMixin):
+class MyobAdapter(ItemMixin, LedgerMixin, WithoutCredits):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:

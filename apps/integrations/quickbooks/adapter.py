@@ -306,15 +306,7 @@ class QuickBooksAdapter(CreditsMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versio
             return _pushed(closed, "Estimate", zero_rated=self._zero_rated_codes())
         if kind == "payment":
             entity, own_id = self._payment_entity(remote_id)
-            data = self._apply(
-                entity,
-                own_id,
-                lambda current: {},
-                send=lambda body: self.client.operation(
-                    entity, {**body, "sparse": True}, {"operation": "update", "include": "void"}
-                ),
-            )
-            return Pushed(remote_id, mapping.version_of(data, entity))
+            return Pushed(remote_id, mapping.version_of(self._void_txn(entity, own_id), entity))
         if kind == "customer":
             return _pushed(self._update("Customer", remote_id, {"Active": False}), "Customer")
         if kind == "credit_note":
@@ -322,6 +314,17 @@ class QuickBooksAdapter(CreditsMixin, ItemMixin, TaxCodeMixin, TimeMixin, Versio
         if kind == "refund":
             return self.void_refund(remote_id)
         raise PermanentError(f"QuickBooks cannot void a {kind}.")
+
+    def _void_txn(self, entity: str, own_id: str) -> dict:
+        """Void a payment or receipt: a sparse update with ``include=void``."""
+        return self._apply(
+            entity,
+            own_id,
+            lambda current: {},
+            send=lambda body: self.client.operation(
+                entity, {**body, "sparse": True}, {"operation": "update", "include": "void"}
+            ),
+        )
 
     @staticmethod
     def _payment_entity(remote_id: str) -> tuple[str, str]:

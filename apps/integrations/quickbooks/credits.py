@@ -119,14 +119,7 @@ class CreditsMixin:
         self.client.operation(entity, body, {"operation": "delete"})
 
     def void_refund(self, remote_id: str) -> Pushed:
-        data = self._apply(
-            REFUND_RECEIPT,
-            remote_id,
-            lambda current: {},
-            send=lambda body: self.client.operation(
-                REFUND_RECEIPT, {**body, "sparse": True}, {"operation": "update", "include": "void"}
-            ),
-        )
+        data = self._void_txn(REFUND_RECEIPT, remote_id)
         return Pushed(remote_id, mapping.version_of(data, REFUND_RECEIPT))
 
     # --- pull -----------------------------------------------------------------------------

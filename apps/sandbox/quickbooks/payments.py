@@ -122,27 +122,7 @@ def settle_credit_memos(
     company: SandboxCompany, payment: SandboxRecord, before: dict[str, Any] | None
 ) -> None:
     """Move the RemainingCredit of every credit memo this payment used, before or after."""
-    old = credits_used(before)
-    voided = payment.deleted or payment.data.get("_voided")
-    new = {} if voided else credits_used(payment.data)
-    for memo_id in sorted(set(old) | set(new)):
-        if old.get(memo_id) == new.get(memo_id):
-            continue
-        memo = find(company, "CreditMemo", memo_id, for_update=True)
-        if memo is None:
-            continue
-        data = dict(memo.data)
-        used = dict(data.get("_used") or {})
-        links = [t for t in data.get("LinkedTxn") or [] if t.get("TxnId") != payment.record_id]
-        if memo_id in new:
-            used[payment.record_id] = str(new[memo_id])
-            links.append({"TxnId": payment.record_id, "TxnType": "Payment"})
-        else:
-            used.pop(payment.record_id, None)
-        data["_used"], data["LinkedTxn"] = used, links
-        memo.data = data
-        credit_memo_remaining(memo)
-        store.record_save(record=memo)
+    _settle(company, payment, before, "CreditMemo", "_used", credit_memo_remaining)
 
 
 def credit_memo_remaining(memo: SandboxRecord) -> None:
@@ -158,28 +138,41 @@ def settle_invoices(
     company: SandboxCompany, payment: SandboxRecord, before: dict[str, Any] | None
 ) -> None:
     """Move the balances of every invoice this payment touched, before or after the change."""
-    old = applications(before)
-    voided = payment.deleted or payment.data.get("_voided")
-    new = {} if voided else applications(payment.data)
-    for invoice_id in sorted(set(old) | set(new)):
-        if old.get(invoice_id) == new.get(invoice_id):
-            continue
-        invoice = find(company, "Invoice", invoice_id, for_update=True)
-        if invoice is None:
-            continue
-        data = dict(invoice.data)
-        paid = dict(data.get("_payments") or {})
-        links = [t for t in data.get("LinkedTxn") or [] if t.get("TxnId") != payment.record_id]
-        if invoice_id in new:
-            paid[payment.record_id] = str(new[invoice_id])
-            links.append({"TxnId": payment.record_id, "TxnType": "Payment"})
-        else:
-            paid.pop(payment.record_id, None)
-        data["_payments"], data["LinkedTxn"] = paid, links
-        invoice.data = data
+
+    def after(invoice: SandboxRecord) -> None:
         invoice_balance(invoice)
         store.record_save(record=invoice)
-        customer_balance(company, data.get("CustomerRef", {}).get("value"))
+        customer_balance(company, invoice.data.get("CustomerRef", {}).get("value"))
+
+    _settle(company, payment, before, "Invoice", "_payments", after, save=False)
+
+
+def _settle(company, payment, before, entity: str, kept: str, recompute, *, save=True) -> None:
+    """For each ``entity`` record the payment is linked to, before or after the change: the
+    amount it takes from the payment (kept per payment in its ``kept`` field), its LinkedTxn
+    back to the payment, then ``recompute`` (its Balance or RemainingCredit)."""
+    old = applications(before, entity)
+    voided = payment.deleted or payment.data.get("_voided")
+    new = {} if voided else applications(payment.data, entity)
+    for record_id in sorted(set(old) | set(new)):
+        if old.get(record_id) == new.get(record_id):
+            continue
+        record = find(company, entity, record_id, for_update=True)
+        if record is None:
+            continue
+        data = dict(record.data)
+        amounts = dict(data.get(kept) or {})
+        links = [t for t in data.get("LinkedTxn") or [] if t.get("TxnId") != payment.record_id]
+        if record_id in new:
+            amounts[payment.record_id] = str(new[record_id])
+            links.append({"TxnId": payment.record_id, "TxnType": "Payment"})
+        else:
+            amounts.pop(payment.record_id, None)
+        data[kept], data["LinkedTxn"] = amounts, links
+        record.data = data
+        recompute(record)
+        if save:
+            store.record_save(record=record)
 
 
 def invoice_balance(invoice: SandboxRecord) -> None:
