@@ -346,3 +346,32 @@ def test_credit_note_made_in_xero_reaches_quickbooks_through_the_hub(both, live_
     invoice.refresh_from_db()
     (in_qbo,) = [d for d in rows(qbo, "Invoice") if d.get("DocNumber") == invoice.number]
     assert Decimal(str(in_qbo["Balance"])) == invoice.balance
+
+
+def test_webhooks_for_a_credit_note_the_hub_just_sent_read_no_more_than_two_records(
+    both, live_hub, monkeypatch
+):
+    """Xero notifies the credit note (CREDITNOTE, made then allocated) and its invoice: the
+    hub reads at most the credit notes and the invoices it names, once each, not a pull."""
+    from tests.sync.test_echoes import Notifications, requests_of
+
+    xero = both[1]
+    made = Notifications()
+    monkeypatch.setattr("apps.sandbox.webhooks.notify", made.notify)
+    monkeypatch.setattr("apps.sync.receivers.webhook_pulls", lambda *args, **kwargs: None)
+    invoice = sent_invoice(live_hub.org, xero)
+    note = credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
+    drain_until_done(xero)
+    categories = {payload["events"][0]["eventCategory"] for _, payload in made.made}
+    assert "CREDITNOTE" in categories
+    before = requests_of(xero).count()
+    waiting = Change.objects.exclude(state="done").count()
+
+    made.deliver()
+    result = pull(xero, trigger="webhook")
+
+    assert result.error == ""
+    assert requests_of(xero).count() - before <= 2
+    assert CreditNote.objects.filter(invoice=invoice).count() == 1
+    assert CreditNote.objects.get(pk=note.pk).amount_allocated == note.amount_allocated
+    assert Change.objects.exclude(state="done").count() == waiting
