@@ -375,3 +375,36 @@ def test_webhooks_for_a_credit_note_the_hub_just_sent_read_no_more_than_two_reco
     assert CreditNote.objects.filter(invoice=invoice).count() == 1
     assert CreditNote.objects.get(pk=note.pk).amount_allocated == note.amount_allocated
     assert Change.objects.exclude(state="done").count() == waiting
+
+
+def test_a_refund_made_in_xero_arrives_through_its_credit_notes_webhook(
+    both, live_hub, monkeypatch
+):
+    from tests.sync.test_echoes import Notifications
+
+    xero = both[1]
+    made = Notifications()
+    monkeypatch.setattr("apps.sandbox.webhooks.notify", made.notify)
+    monkeypatch.setattr("apps.sync.receivers.webhook_pulls", lambda *args, **kwargs: None)
+    invoice = sent_invoice(live_hub.org, xero)
+    pay_in_xero(xero, invoice, invoice.total)
+    pull(xero)
+    note = credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
+    drain_until_done(xero)
+    made.deliver()
+    pull(xero, trigger="webhook")
+    remote = Link.objects.get(integration=xero, kind="credit_note", object_id=note.pk)
+    XeroClient(xero).create(
+        "Payments",
+        {
+            "CreditNote": {"CreditNoteID": remote.remote_id},
+            "Account": {"Code": "090"},
+            "Amount": "10.00",
+        },
+        key="xero-user-partial-refund",
+    )
+
+    made.deliver()  # the credit note's UPDATE: its RemainingCredit fell
+    pull(xero, trigger="webhook")
+
+    assert [r.amount for r in note.refunds.all()] == [Decimal("10.00")]
