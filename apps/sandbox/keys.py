@@ -39,6 +39,7 @@ KEYED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "Invoices": {"number_key": ("InvoiceNumber",), **_XERO_DOCUMENT},
     "Quotes": {"number_key": ("QuoteNumber",), **_XERO_DOCUMENT},
+    "CreditNotes": {"number_key": ("CreditNoteNumber",), **_XERO_DOCUMENT},
     "Items": _XERO_CODED,
     "Accounts": _XERO_CODED,
     # MYOB (apps.sandbox.myob.records): invoice and quote numbers are unique per company file.

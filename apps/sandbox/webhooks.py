@@ -26,15 +26,23 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import Provider, SandboxApp, SandboxCompany, SandboxToken, SandboxWebhookDelivery
+from .models import (
+    Provider,
+    SandboxApp,
+    SandboxCompany,
+    SandboxRecord,
+    SandboxToken,
+    SandboxWebhookDelivery,
+)
 
 logger = logging.getLogger(__name__)
 
 # Intuit retries after 10 s, 20 s, 30 s, 5 min, then up to 6 h; we stop after the table.
 RETRY_DELAYS = [10, 20, 30, 300, 1200, 3600, 21600]
 TIMEOUT_SECONDS = 5
-# Xero only sends notifications for these.
-XERO_CATEGORIES = {"Contacts": "CONTACT", "Invoices": "INVOICE"}
+# Xero only sends notifications for these (organisation events of xero-webhooks.yaml, Xero's
+# OpenAPI webhook specification: CONTACT, INVOICE and CREDITNOTE; SUBSCRIPTION is an app's).
+XERO_CATEGORIES = {"Contacts": "CONTACT", "Invoices": "INVOICE", "CreditNotes": "CREDITNOTE"}
 
 
 def sign(key: str, body: bytes) -> str:
@@ -92,9 +100,19 @@ def _xero_payload(company: SandboxCompany, entity: str, record_id: str, operatio
     # Sequence numbers count up from 1 and fit a 32-bit integer (maximum 2147483647 in
     # https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml).
     sequence = SandboxWebhookDelivery.objects.filter(company=company).count() + 1
+    extra = {}
+    if entity == "CreditNotes":
+        # A credit note's event carries its Type and Status (CreditNoteWebhookEvent, ibid.).
+        data = (
+            SandboxRecord.objects.filter(company=company, entity=entity, record_id=record_id)
+            .values_list("data", flat=True)
+            .first()
+        ) or {}
+        extra = {"data": {"Type": data.get("Type"), "Status": data.get("Status")}}
     return {
         "events": [
             {
+                **extra,
                 "resourceUrl": f"{settings.XERO_API_BASE}/{entity}/{record_id}",
                 "resourceId": str(record_id),
                 "eventDateUtc": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],

@@ -32,7 +32,9 @@ def test_both_quickbooks_shapes_and_xero_name_the_record_and_when_it_changed():
     assert (deleted.kind, deleted.remote_id, deleted.deleted) == ("invoice", "12", True)
     contact = mention_of(Provider.XERO, xero)
     assert (contact.kind, contact.at) == ("customer", datetime(2026, 12, 6, 7, 0, tzinfo=UTC))
-    assert mention_of(Provider.XERO, {**xero, "eventCategory": "CREDITNOTE"}).kind is None
+    credit = mention_of(Provider.XERO, {**xero, "eventCategory": "CREDITNOTE"})
+    assert credit.kind == "credit_note"
+    assert mention_of(Provider.XERO, {**xero, "eventCategory": "SUBSCRIPTION"}).kind is None
 
 
 def test_a_tax_code_changed_in_quickbooks_drops_the_kept_codes_and_starts_no_pull(

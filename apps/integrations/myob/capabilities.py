@@ -7,6 +7,11 @@
 - No webhooks: changes are polled with ``$filter`` on ``LastModified``.
   https://developer.myob.com/api/accountright/api-overview/retrieving-data/
 - Time billing (ActivitySlip) is not mapped: no time activities.
+- Credit notes and refunds are not supported by MYOB yet (docs/credit-notes.md, "MYOB"): the
+  engine holds them back for MYOB with that reason in the Sync Log. AccountRight keeps a credit
+  note as a negative sale invoice, applied with Sale/CreditSettlement and paid back with
+  Sale/CreditRefund (https://developer.myob.com/api/myob-business-api/v2/sale/credit_refund/);
+  neither the sandbox nor this folder maps them.
 """
 
 from __future__ import annotations
@@ -26,4 +31,7 @@ CAPABILITIES = Capabilities(
     webhooks=False,
     # Stripe payouts are not recorded in MYOB yet: they are skipped with a Sync Log line.
     payouts=False,
+    credit_notes=False,
+    refunds=False,
+    credit_note_refunds=False,
 )

@@ -32,7 +32,6 @@ from apps.integrations.contract import (
     RemoteGone,
     RemoteTaxCode,
     SyncError,
-    WithoutCredits,
 )
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
@@ -41,6 +40,7 @@ from . import limits, mapping, payouts
 from .batches import DUPLICATE_NAME, BatchSender, pushed
 from .capabilities import CAPABILITIES
 from .client import XeroClient, XeroValidation
+from .credits import CreditsMixin
 from .items import ItemMixin
 from .versions import VersionsMixin
 
@@ -52,6 +52,14 @@ DUPLICATE_NAME_ATTEMPTS = 5
 # "GST Free Exports"). https://developer.xero.com/documentation/api/accounting/types#tax-types
 EXEMPT_SALES_TYPES = ("NONE", "EXEMPTOUTPUT")
 TAX_RATES, ACCOUNTS = "tax-rates", "accounts"
+# A pull's filter per kind: sales invoices, sales credit notes, and refunds (payments of them).
+WHERE = {
+    "invoice": 'Type=="ACCREC"',
+    "credit_note": 'Type=="ACCRECCREDIT"',
+    "refund": 'PaymentType=="ARCREDITPAYMENT"',
+}
+# Kind → the kind whose records a change of it always touches (see ``pull``).
+PAID_ON = {"payment": "invoice", "refund": "credit_note"}
 
 
 # Where a tax rate may be used (TaxRates: CanApplyToRevenue ...), in the hub's account kinds.
@@ -107,6 +115,17 @@ def _updated(kind: str, row: dict) -> datetime:
     return mapping.parse_timestamp(mapping.version_of(row, kind), "UpdatedDateUTC")
 
 
+def _kept(kind: str, row: dict) -> bool:
+    """Whether a row read for ``kind`` is one: refunds are Payments too (of credit notes) and
+    are read as kind "refund"; the credit note carrying a payment's refund is the refund's, not
+    one of its own. Left-out rows still move the watermark."""
+    if kind == "payment":
+        return not row.get("CreditNote")
+    if kind == "credit_note":
+        return not mapping.is_refund_carrier(row)
+    return True
+
+
 def _whole_second(moment: datetime) -> datetime:
     """If-Modified-Since carries whole seconds."""
     return moment.replace(microsecond=0)
@@ -132,6 +151,8 @@ def _watermarks(since: str | None) -> dict[str, datetime]:
 
 
 def _parse_time(value) -> datetime | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return mapping.EPOCH + timedelta(milliseconds=value)
     try:
         return mapping.parse_timestamp(value)
     except SyncError:
@@ -139,17 +160,18 @@ def _parse_time(value) -> datetime | None:
 
 
 def _watermark_text(latest: dict[str, datetime]) -> str:
-    """Short enough for the engine's 200 characters: four kinds, milliseconds, "Z"."""
+    """Short enough for the engine's 200 characters with six kinds: each time in milliseconds
+    since 1970 (an ISO time, as older watermarks hold, is still read)."""
     if not latest:
         return ""
     times = {
-        kind: moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        kind: (moment.astimezone(UTC) - mapping.EPOCH) // timedelta(milliseconds=1)
         for kind, moment in sorted(latest.items())
     }
     return json.dumps(times, separators=(",", ":"))
 
 
-class XeroAdapter(ItemMixin, VersionsMixin, WithoutCredits):
+class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
@@ -298,7 +320,7 @@ class XeroAdapter(ItemMixin, VersionsMixin, WithoutCredits):
 
     def _read(self, kind: str, row: dict) -> RemoteChange:
         """One answered record; a document's lines are read with the tenant's tax rates."""
-        if kind not in ("invoice", "quote"):
+        if kind not in ("invoice", "quote", "credit_note"):
             return mapping.change_from_xero(kind, row)
         return mapping.change_from_xero(kind, row, tax_rates=self._rates_by_type())
 
@@ -459,6 +481,10 @@ class XeroAdapter(ItemMixin, VersionsMixin, WithoutCredits):
     # --- void -----------------------------------------------------------------------------
     @_guarded
     def void(self, kind: str, remote_id: str) -> Pushed:
+        if kind == "credit_note":
+            return self._void_credit_note(remote_id)
+        if kind == "refund":
+            return self._void_refund(remote_id)
         collection, id_field = mapping.COLLECTION[kind]
         current = self.client.get_one(collection, remote_id)
         if kind == "invoice":
@@ -493,15 +519,17 @@ class XeroAdapter(ItemMixin, VersionsMixin, WithoutCredits):
         latest = dict(previous)
         pending: list[RemoteChange] | None = None
         for kind in kinds:
-            if kind == "payment" and previous and latest.get("invoice") == previous.get("invoice"):
+            holder = PAID_ON.get(kind)
+            if holder and previous and latest.get(holder) == previous.get(holder):
                 # A payment made or deleted in Xero changes its invoice's AmountPaid and so its
-                # UpdatedDateUTC: with no invoice newer than the watermark (the overlap's
-                # re-reads do not count) there is no payment to read.
+                # UpdatedDateUTC (a refund its credit note's RemainingCredit): with no invoice
+                # (credit note) newer than the watermark (the overlap's re-reads do not count)
+                # there is no payment (refund) to read.
                 continue
             for rows in self._rows_changed(kind, previous.get(kind)):
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
-                pending = [self._read(kind, row) for row in rows]
+                pending = [self._read(kind, row) for row in rows if _kept(kind, row)]
                 newest = max(_updated(kind, row) for row in rows)
                 latest[kind] = max(newest, latest.get(kind, newest))
         yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=False)
@@ -525,8 +553,8 @@ class XeroAdapter(ItemMixin, VersionsMixin, WithoutCredits):
             params: dict = {"page": page, "order": "UpdatedDateUTC ASC"}
             if kind != "quote":
                 params["pageSize"] = size
-            if kind == "invoice":
-                params["where"] = 'Type=="ACCREC"'
+            if kind in WHERE:
+                params["where"] = WHERE[kind]
             rows = self.client.get_list(collection, params, since=since)
             fresh = [r for r in rows if (r.get(id_field), r.get("UpdatedDateUTC")) not in read]
             read.update((r.get(id_field), r.get("UpdatedDateUTC")) for r in rows)

@@ -24,4 +24,9 @@ CAPABILITIES = Capabilities(
     webhooks=True,
     # Stripe payouts as a bank transfer plus a spend-money transaction (docs/payouts.md).
     payouts=True,
+    # ACCRECCREDIT credit notes allocated to their invoice, refunds as payments of a credit
+    # note (apps/integrations/xero/credits.py, docs/credit-notes.md).
+    credit_notes=True,
+    refunds=True,
+    credit_note_refunds=True,
 )

@@ -131,7 +131,8 @@ class XeroClient:
         since: datetime | None = None,
     ) -> dict:
         headers = {"xero-tenant-id": self.tenant, "Accept": "application/json"}
-        if path.split("/")[0] in UNIT_DP_COLLECTIONS:
+        parts = path.split("/")
+        if parts[0] in UNIT_DP_COLLECTIONS and len(parts) <= 2:
             # Four decimals on unit amounts both ways; without it Xero rounds them to two.
             # https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero
             params = {**(params or {}), "unitdp": UNIT_PLACES}

@@ -25,10 +25,12 @@ from apps.integrations.amounts import ROUNDING_DESCRIPTION, line_shares, tax_exc
 from apps.integrations.contract import (
     PermanentError,
     RemoteChange,
+    RemoteCreditNote,
     RemoteCustomer,
     RemoteDocument,
     RemoteLine,
     RemotePayment,
+    RemoteRefund,
     TransientError,
 )
 from apps.integrations.wire import answered_decimal, required_text
@@ -50,7 +52,24 @@ COLLECTION = {
     "invoice": ("Invoices", "InvoiceID"),
     "quote": ("Quotes", "QuoteID"),
     "payment": ("Payments", "PaymentID"),
+    "credit_note": ("CreditNotes", "CreditNoteID"),
+    # A refund is a Payment of a credit note (docs/credit-notes.md, "Xero").
+    "refund": ("Payments", "PaymentID"),
 }
+# Xero's credit note statuses in the hub's words (CreditNote.Status): drafts stay out of the
+# hub, a used-up credit note is still an issued one.
+HUB_CREDIT_NOTE_STATUS = {
+    "DRAFT": "draft",
+    "SUBMITTED": "draft",
+    "AUTHORISED": "issued",
+    "PAID": "issued",
+    "VOIDED": "void",
+    "DELETED": "void",
+}
+# The Reference of a credit note the hub makes to pay back part of a payment (a Xero refund
+# is a payment of a credit note): it names the payment, so that the refund reads back as the
+# payment's. https://developer.xero.com/documentation/api/accounting/payments
+PAYMENT_REFUND_REFERENCE = "Refund of payment "
 QUOTE_STATUS = {
     "draft": "DRAFT",
     "sent": "SENT",
@@ -202,12 +221,19 @@ def _invoice_status(data: Mapping, total: Decimal, paid: Decimal) -> str:
     return "sent"
 
 
-def document_from_xero(
-    data: Mapping, kind: str, *, tax_rates: Mapping[str, Decimal] | None = None
-) -> RemoteDocument:
-    """``tax_rates``: the tenant's TaxType → rate, when the caller has them."""
-    collection, id_field = COLLECTION[kind]
-    what = "an invoice" if kind == "invoice" else "a quote"
+@dataclass(frozen=True)
+class _Sums:
+    total: Decimal
+    sub_total: Decimal
+    tax: Decimal
+    tax_rate: Decimal
+
+
+def _priced(
+    data: Mapping, what: str, tax_rates: Mapping[str, Decimal] | None
+) -> tuple[list[RemoteLine], _Sums]:
+    """A document's lines as the hub holds them (before tax, Rounding line left out) and its
+    totals and tax rate."""
     lines_raw = data.get("LineItems")
     if not isinstance(lines_raw, list):
         raise TransientError(f"Xero answered {what} without LineItems.")
@@ -222,6 +248,79 @@ def document_from_xero(
         # Line amounts that hold their tax, read as the hub holds lines (before tax).
         # https://developer.xero.com/documentation/api/accounting/invoices (LineAmountTypes)
         kept = tax_exclusive(kept, tax_rate)
+    return kept, _Sums(total, sub_total, tax, tax_rate)
+
+
+def credit_note_from_xero(
+    data: Mapping, *, tax_rates: Mapping[str, Decimal] | None = None
+) -> RemoteCreditNote:
+    """An ACCRECCREDIT credit note; its Allocations say which invoices it went to."""
+    what = "a credit note"
+    lines, sums = _priced(data, what, tax_rates)
+    applied = [
+        (
+            str((allocation.get("Invoice") or {}).get("InvoiceID") or ""),
+            _decimal(allocation.get("Amount"), "an allocation amount"),
+        )
+        for allocation in data.get("Allocations") or []
+    ]
+    return RemoteCreditNote(
+        remote_id=required(data, "CreditNoteID", what),
+        remote_version=version_of(data, what),
+        customer_remote_id=required(data.get("Contact"), "ContactID", f"{what} contact"),
+        number=str(data.get("CreditNoteNumber") or ""),
+        issue_date=parse_day(required(data, "Date", what), "a Date"),
+        status=HUB_CREDIT_NOTE_STATUS.get(str(data.get("Status")), "draft"),
+        currency=str(data.get("CurrencyCode") or ""),
+        lines=lines,
+        applied_to=[(invoice_id, amount) for invoice_id, amount in applied if invoice_id],
+        tax_rate=sums.tax_rate,
+        total=sums.total,
+        remaining_credit=_decimal(data.get("RemainingCredit"), "a remaining credit", ZERO),
+        reason=str(data.get("Reference") or ""),
+        net_total=sums.sub_total,
+        tax_total=sums.tax,
+    )
+
+
+def refunded_payment_id(credit_note: Mapping) -> str:
+    """The PaymentID a credit note made to pay back part of a payment names, else ""."""
+    reference = str(credit_note.get("Reference") or "")
+    if reference.startswith(PAYMENT_REFUND_REFERENCE):
+        return reference[len(PAYMENT_REFUND_REFERENCE) :].strip()
+    return ""
+
+
+def is_refund_carrier(credit_note: Mapping) -> bool:
+    """Whether the hub made this credit note to pay back part of a payment."""
+    return str(credit_note.get("Reference") or "").startswith(PAYMENT_REFUND_REFERENCE)
+
+
+def refund_from_xero(data: Mapping) -> RemoteRefund:
+    """A Payment of a credit note: money paid back. One of a credit note the hub made for a
+    payment's refund names that payment as well."""
+    note = data.get("CreditNote") or {}
+    return RemoteRefund(
+        remote_id=required(data, "PaymentID", "a refund"),
+        remote_version=version_of(data, "a refund"),
+        customer_remote_id=str((note.get("Contact") or {}).get("ContactID") or ""),
+        date=parse_day(required(data, "Date", "a refund"), "a refund Date"),
+        amount=_decimal(data.get("Amount"), "a refund amount"),
+        credit_note_remote_id=str(note.get("CreditNoteID") or ""),
+        payment_remote_id=refunded_payment_id(note),
+        reference=str(data.get("Reference") or ""),
+        voided=data.get("Status") == "DELETED",
+    )
+
+
+def document_from_xero(
+    data: Mapping, kind: str, *, tax_rates: Mapping[str, Decimal] | None = None
+) -> RemoteDocument:
+    """``tax_rates``: the tenant's TaxType → rate, when the caller has them."""
+    collection, id_field = COLLECTION[kind]
+    what = "an invoice" if kind == "invoice" else "a quote"
+    kept, sums = _priced(data, what, tax_rates)
+    total, sub_total, tax, tax_rate = sums.total, sums.sub_total, sums.tax, sums.tax_rate
     paid = _decimal(data.get("AmountPaid"), "an amount paid", ZERO)
     if kind == "invoice":
         status, number, end = (
@@ -278,6 +377,10 @@ def change_from_xero(
         record: Any = contact_from_xero(data)
     elif kind == "payment":
         record = payment_from_xero(data)
+    elif kind == "refund":
+        record = refund_from_xero(data)
+    elif kind == "credit_note":
+        record = credit_note_from_xero(data, tax_rates=tax_rates)
     else:
         record = document_from_xero(data, kind, tax_rates=tax_rates)
     return RemoteChange(kind=kind, remote_id=remote_id, record=record)
@@ -412,7 +515,8 @@ def document_to_xero(
     account_code: str,
     line_accounts: Mapping[int, str] | None = None,
 ) -> dict:
-    """An ACCREC invoice (a sent hub invoice is AUTHORISED) or a quote."""
+    """An ACCREC invoice (a sent hub invoice is AUTHORISED), a quote, or an ACCRECCREDIT
+    credit note (issued: AUTHORISED), whose lines are taxed as an invoice's."""
     body: dict[str, Any] = {
         "Contact": {"ContactID": contact_id},
         "Date": document.issue_date.isoformat(),
@@ -427,7 +531,14 @@ def document_to_xero(
             line_accounts=line_accounts,
         ),
     }
-    if kind == "invoice":
+    if kind == "credit_note":
+        body |= {
+            "Type": "ACCRECCREDIT",
+            "CreditNoteNumber": document.number,
+            "Status": "AUTHORISED",
+            "Reference": document.reason[:255],
+        }
+    elif kind == "invoice":
         body |= {"Type": "ACCREC", "InvoiceNumber": document.number, "Status": "AUTHORISED"}
         if document.due_date:
             body["DueDate"] = document.due_date.isoformat()
@@ -455,6 +566,55 @@ def payment_to_xero(payment, *, invoice_id: str, account_code: str) -> dict:
         "Amount": round_money(payment.amount),
         "Reference": " ".join(filter(None, [payment.method, payment.reference]))[:255],
     }
+
+
+def refund_to_xero(refund, *, credit_note_id: str, account_code: str) -> dict:
+    """A cash refund: a Payment of the credit note, out of the bank account.
+    https://developer.xero.com/documentation/api/accounting/payments"""
+    return {
+        "CreditNote": {"CreditNoteID": credit_note_id},
+        "Account": {"Code": account_code},
+        "Date": refund.date.isoformat(),
+        "Amount": round_money(refund.amount),
+        "Reference": " ".join(filter(None, [refund.method, refund.reference]))[:255],
+    }
+
+
+def payment_refund_credit_note(
+    refund,
+    *,
+    contact_id: str,
+    payment_id: str,
+    tax_types: TaxTypes,
+    account_code: str,
+) -> dict:
+    """The credit note that pays back part of a payment: one line of the refunded amount, tax
+    included at the invoice's rate (so its Total is the refund to the cent), naming the
+    payment in its Reference."""
+    taxed = bool(tax_types.taxable_rate)
+    invoice = refund.invoice
+    what = f"Refund of payment on {invoice.number}" if invoice else "Refund of payment"
+    body: dict[str, Any] = {
+        "Type": "ACCRECCREDIT",
+        "Status": "AUTHORISED",
+        "Contact": {"ContactID": contact_id},
+        "Date": refund.date.isoformat(),
+        "CreditNoteNumber": f"RF-{refund.pk}",
+        "Reference": f"{PAYMENT_REFUND_REFERENCE}{payment_id}"[:255],
+        "LineAmountTypes": "Inclusive" if taxed else "NoTax",
+        "LineItems": [
+            {
+                "Description": what,
+                "Quantity": Decimal("1"),
+                "UnitAmount": round_money(refund.amount),
+                "AccountCode": account_code,
+                "TaxType": tax_types.taxable if taxed else tax_types.exempt,
+            }
+        ],
+    }
+    if invoice is not None:
+        body["CurrencyCode"] = invoice.currency
+    return body
 
 
 def where_literal(value: str) -> str:

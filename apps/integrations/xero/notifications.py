@@ -65,7 +65,7 @@ def _event(value: Any, where: str) -> Notice:
 
 # Xero sends webhooks for contacts and invoices (and credit notes, subscriptions): category →
 # hub kind. Any other category is pulled for, as before.
-KINDS = {"CONTACT": "customer", "INVOICE": "invoice"}
+KINDS = {"CONTACT": "customer", "INVOICE": "invoice", "CREDITNOTE": "credit_note"}
 
 
 def mention(event: dict) -> Mention:

@@ -16,6 +16,10 @@ from .formats import is_guid
 
 CONTACTS = "Contacts"
 INVOICES = "Invoices"
+CREDIT_NOTES = "CreditNotes"
+# Stored for idempotent retries only: Xero has no GET of allocations (they show on their credit
+# note and invoice).
+ALLOCATIONS = "Allocations"
 QUOTES = "Quotes"
 PAYMENTS = "Payments"
 ITEMS = "Items"

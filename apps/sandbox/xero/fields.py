@@ -106,6 +106,29 @@ SHAPES: dict[str, dict[str, str]] = {
         array="ValidationErrors",
         refs={"Contact": "Contact", "LineItems": "[LineItem]"},
     ),
+    "CreditNote": _shape(
+        string=(
+            "Type Date DueDate Status LineAmountTypes CreditNoteNumber Reference CurrencyCode "
+            "FullyPaidOnDate UpdatedDateUTC UpdatedDateUTCString StatusAttributeString DateString"
+        ),
+        uuid="CreditNoteID BrandingThemeID",
+        number=(
+            "SubTotal TotalTax Total CISDeduction CISRate CurrencyRate RemainingCredit "
+            "AppliedAmount"
+        ),
+        boolean="SentToContact HasAttachments HasErrors",
+        array="Allocations Payments ValidationErrors Warnings InvoiceAddresses",
+        refs={"Contact": "Contact", "LineItems": "[LineItem]"},
+    ),
+    "Allocation": _shape(
+        uuid="AllocationID",
+        object="Overpayment Prepayment CreditNote",
+        number="Amount",
+        string="Date StatusAttributeString",
+        boolean="IsDeleted",
+        array="ValidationErrors",
+        refs={"Invoice": "Invoice"},
+    ),
     "Payment": _shape(
         object="CreditNote Prepayment Overpayment BatchPayment",
         string=(

@@ -1,8 +1,9 @@
 """Sales invoices: https://developer.xero.com/documentation/api/accounting/invoices
 
 Statuses move as in Xero: a draft or submitted invoice may be approved or deleted; an approved
-(AUTHORISED) one may be voided while no payment is applied; payments that settle it make it PAID,
-and deleting such a payment makes it AUTHORISED again.
+(AUTHORISED) one may be voided while no payment or credit note is applied; payments and credit
+note allocations that settle it make it PAID, and deleting such a payment makes it AUTHORISED
+again. AmountDue is Total less AmountPaid less AmountCredited (docs/sandbox-xero.md).
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ TRANSITIONS = {
     "VOIDED": set(),
     "DELETED": set(),
 }
+# Xero's words for a document with a credit note allocated (waynerobinson/xeroizer#211 quotes
+# the edit refusal); the void refusal follows the payment one above.
+CREDITED_EDIT = "This document cannot be edited as it has a payment or credit note allocated to it."
+CREDITED_VOID = (
+    "This document cannot be voided as it has a credit note allocated to it. "
+    "Remove the allocation first."
+)
 _COMPUTED = (
     "InvoiceID",
     "SubTotal",
@@ -63,21 +71,22 @@ _COMPUTED = (
 )
 
 
-class InvoiceKind(Kind):
-    entity = entities.INVOICES
-    id_field = "InvoiceID"
-    shape = "Invoice"
-    enums = {"Type": TYPES, "Status": STATUSES}
+class ContactDocumentKind(Kind):
+    """A document of a contact (invoice, credit note): its sales type marks the contact a
+    customer, and it is shown with its contact spelled out."""
 
-    def build(
-        self, company: SandboxCompany, element: dict[str, Any], current: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        before = (current or {}).get("Status")
-        paid = Decimal(str((current or {}).get("AmountPaid", 0)))
-        status = choice(element.get("Status", before or "DRAFT"), STATUSES, "Status")
-        _check_transition(before, status, paid, changes_content=_changes_content(element))
-        data = merged(current or _new_invoice(), element, *_COMPUTED)
-        data["Type"] = choice(data.get("Type"), TYPES, "Type")
+    sales_type: str
+    types: tuple[str, ...]
+
+    def fill(
+        self,
+        company: SandboxCompany,
+        data: dict[str, Any],
+        status: str,
+        current: dict[str, Any] | None,
+    ) -> None:
+        """Type, Status, LineAmountTypes, contact, dates, lines and totals, in place."""
+        data["Type"] = choice(data.get("Type"), self.types, "Type")
         data["Status"] = status
         amounts = amount_type(data.get("LineAmountTypes"))
         data["LineAmountTypes"] = amounts
@@ -89,23 +98,44 @@ class InvoiceKind(Kind):
             due_field="DueDate",
             contact_before=((current or {}).get("Contact") or {}).get("ContactID"),
         )
+
+    def after_save(
+        self, company: SandboxCompany, record: SandboxRecord, before: dict[str, Any] | None
+    ) -> None:
+        if before is None and record.data["Type"] == self.sales_type:
+            contact_mark_customer(company, record.data["Contact"]["ContactID"])
+
+    def present(self, company: SandboxCompany, record: SandboxRecord) -> dict[str, Any]:
+        return with_contact(company, super().present(company, record))
+
+
+class InvoiceKind(ContactDocumentKind):
+    entity = entities.INVOICES
+    sales_type = "ACCREC"
+    types = TYPES
+    id_field = "InvoiceID"
+    shape = "Invoice"
+    enums = {"Type": TYPES, "Status": STATUSES}
+
+    def build(
+        self, company: SandboxCompany, element: dict[str, Any], current: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        before = (current or {}).get("Status")
+        paid = Decimal(str((current or {}).get("AmountPaid", 0)))
+        credited = Decimal(str((current or {}).get("AmountCredited", 0)))
+        status = choice(element.get("Status", before or "DRAFT"), STATUSES, "Status")
+        check_transition(before, status, paid, credited, changes_content=changes_content(element))
+        data = merged(current or _new_invoice(), element, *_COMPUTED)
+        self.fill(company, data, status, current)
         if "DueDate" not in data and status != "DRAFT":
             set_day(data, "DueDate", due_by_default(data))
         _number(company, data)
         total = Decimal(str(data["Total"]))
         if total < paid:
             raise Invalid("The invoice total cannot be less than the amount already paid.")
-        data["AmountDue"] = money(ZERO if status in ("VOIDED", "DELETED") else total - paid)
+        settled = paid + credited
+        data["AmountDue"] = money(ZERO if status in ("VOIDED", "DELETED") else total - settled)
         return data
-
-    def after_save(
-        self, company: SandboxCompany, record: SandboxRecord, before: dict[str, Any] | None
-    ) -> None:
-        if before is None and record.data["Type"] == "ACCREC":
-            contact_mark_customer(company, record.data["Contact"]["ContactID"])
-
-    def present(self, company: SandboxCompany, record: SandboxRecord) -> dict[str, Any]:
-        return with_contact(company, super().present(company, record))
 
 
 def _new_invoice() -> dict[str, Any]:
@@ -124,13 +154,20 @@ def _new_invoice() -> dict[str, Any]:
     }
 
 
-def _changes_content(element: dict[str, Any]) -> bool:
+def changes_content(element: dict[str, Any]) -> bool:
     return any(key in element for key in ("LineItems", "Contact", "LineAmountTypes", "Date"))
 
 
-def _check_transition(
-    before: str | None, status: str, paid: Decimal, *, changes_content: bool
+def check_transition(
+    before: str | None,
+    status: str,
+    paid: Decimal,
+    credited: Decimal,
+    *,
+    changes_content: bool,
+    what: str = "invoice",
 ) -> None:
+    """Refuses a status change or an edit Xero refuses (invoices and credit notes alike)."""
     if before in ("PAID", "VOIDED", "DELETED"):
         raise Invalid(
             f"This document cannot be edited as it has a status of {before.capitalize()}."
@@ -140,14 +177,20 @@ def _check_transition(
             "This document cannot be voided as it has a payment allocated to it. "
             "Remove the payment first."
         )
+    if status == "VOIDED" and credited > ZERO:
+        raise Invalid(CREDITED_VOID)
     if paid > ZERO and changes_content:
         raise Invalid("This document cannot be edited as it has a payment allocated to it.")
+    if credited > ZERO and changes_content:
+        raise Invalid(CREDITED_EDIT)
     if status not in TRANSITIONS[before]:
         if status == "DELETED":
-            raise Invalid("Only DRAFT and SUBMITTED invoices can be deleted; void it instead.")
+            raise Invalid(f"Only DRAFT and SUBMITTED {what}s can be deleted; void it instead.")
         if status == "VOIDED":
-            raise Invalid("Only AUTHORISED invoices can be voided; delete it instead.")
-        raise Invalid(f"Invoice not of valid status for modification ({before} to {status}).")
+            raise Invalid(f"Only AUTHORISED {what}s can be voided; delete it instead.")
+        raise Invalid(
+            f"{what.capitalize()} not of valid status for modification ({before} to {status})."
+        )
 
 
 def _number(company: SandboxCompany, data: dict[str, Any]) -> None:
@@ -169,8 +212,15 @@ def invoice_apply_payment(
     data = dict(invoice.data)
     amount = Decimal(str(payment["Amount"])) * (-1 if reverse else 1)
     paid = round_money(Decimal(str(data.get("AmountPaid", 0))) + amount)
-    due = round_money(Decimal(str(data["Total"])) - paid)
-    others = [p for p in data.get("Payments", []) if p["PaymentID"] != payment["PaymentID"]]
+    data.update(Payments=payments_listed(data, payment, reverse=reverse), AmountPaid=money(paid))
+    store.record_save(record=invoice, data=invoice_settled(data))
+
+
+def payments_listed(
+    document: dict[str, Any], payment: dict[str, Any], *, reverse: bool
+) -> list[dict[str, Any]]:
+    """The document's Payments list with this payment added (or taken out)."""
+    others = [p for p in document.get("Payments", []) if p["PaymentID"] != payment["PaymentID"]]
     if not reverse:
         others.append(
             {
@@ -183,7 +233,44 @@ def invoice_apply_payment(
                 "HasValidationErrors": False,
             }
         )
-    data.update(Payments=others, AmountPaid=money(paid), AmountDue=money(due))
+    return others
+
+
+def invoice_apply_credit(
+    invoice: SandboxRecord, credit_note: dict[str, Any], allocation: dict[str, Any]
+) -> None:
+    """Record a credit note allocated to the invoice (a negative amount: an allocation
+    deleted): its CreditNotes list, AmountCredited, AmountDue and the status PAID when nothing
+    is left to pay."""
+    data = dict(invoice.data)
+    applied = Decimal(str(allocation["Amount"]))
+    notes = [dict(n) for n in data.get("CreditNotes", [])]
+    mine = next((n for n in notes if n["CreditNoteID"] == credit_note["CreditNoteID"]), None)
+    if mine is None:
+        mine = {
+            "CreditNoteID": credit_note["CreditNoteID"],
+            "CreditNoteNumber": credit_note["CreditNoteNumber"],
+            "Date": allocation["Date"],
+            "Total": credit_note["Total"],
+            "AppliedAmount": 0.0,
+            "LineItems": [],
+        }
+        notes.append(mine)
+    mine["AppliedAmount"] = money(Decimal(str(mine["AppliedAmount"])) + applied)
+    if not mine["AppliedAmount"]:
+        notes.remove(mine)  # its last allocation was deleted
+    credited = Decimal(str(data.get("AmountCredited", 0))) + applied
+    data.update(CreditNotes=notes, AmountCredited=money(credited))
+    store.record_save(record=invoice, data=invoice_settled(data))
+
+
+def invoice_settled(data: dict[str, Any]) -> dict[str, Any]:
+    """AmountDue from Total, AmountPaid and AmountCredited; PAID (with its FullyPaidOnDate)
+    when nothing is left, AUTHORISED again when something is. Changes ``data`` and returns it."""
+    paid = Decimal(str(data.get("AmountPaid", 0)))
+    credited = Decimal(str(data.get("AmountCredited", 0)))
+    due = round_money(Decimal(str(data["Total"])) - paid - credited)
+    data["AmountDue"] = money(due)
     if due == ZERO:
         data["Status"] = "PAID"
         set_day(data, "FullyPaidOnDate", timezone.localdate())
@@ -191,4 +278,4 @@ def invoice_apply_payment(
     elif data["Status"] == "PAID":
         data["Status"] = "AUTHORISED"
         data.pop("FullyPaidOnDate", None)
-    store.record_save(record=invoice, data=data)
+    return data

@@ -1,7 +1,13 @@
-"""Payments against sales invoices: https://developer.xero.com/documentation/api/accounting/payments
+"""Payments against sales invoices, and cash refunds of credit notes:
+https://developer.xero.com/documentation/api/accounting/payments
 
 A payment is created once; afterwards the only change Xero accepts is ``Status: DELETED``, which
-takes the amount back off its invoice.
+takes the amount back off its invoice (or gives it back to its credit note).
+
+A payment naming a ``CreditNote`` instead of an ``Invoice`` is a cash refund of that credit
+("Payments can be applied to ... credit notes", the page above; its ``PaymentType`` is
+ARCREDITPAYMENT, an enum value of Payment in xero_accounting.yaml): the money leaves the bank
+account and the credit note's RemainingCredit falls by the amount.
 """
 
 from __future__ import annotations
@@ -15,13 +21,19 @@ from apps.common.money import ZERO
 from apps.sandbox.models import SandboxCompany, SandboxRecord
 
 from . import entities
+from .credit_notes import authorised_credit_note, credit_note_apply_payment
 from .documents import document_day, with_contact
 from .errors import Invalid
 from .formats import money, ms_day, new_guid, parse_decimal
 from .invoices import invoice_apply_payment
 from .kinds import Kind, choice
 
-PAYMENT_TYPES = {"ACCREC": "ACCRECPAYMENT", "ACCPAY": "ACCPAYPAYMENT"}
+PAYMENT_TYPES = {
+    "ACCREC": "ACCRECPAYMENT",
+    "ACCPAY": "ACCPAYPAYMENT",
+    "ACCRECCREDIT": "ARCREDITPAYMENT",
+    "ACCPAYCREDIT": "APCREDITPAYMENT",
+}
 STATUSES = ("AUTHORISED", "DELETED")
 
 
@@ -36,15 +48,19 @@ class PaymentKind(Kind):
     ) -> dict[str, Any]:
         if current is not None:
             return _deleted(current, element)
-        invoice = _invoice(company, element)
+        if element.get("CreditNote") and not element.get("Invoice"):
+            document, outstanding = _credit_note(company, element)
+        else:
+            document = _invoice(company, element)
+            outstanding = Decimal(str(document.data["AmountDue"]))
         account = _account(company, element.get("Account"))
         amount = parse_decimal(element.get("Amount"))
         if amount is None or amount <= ZERO:
             raise Invalid("Payment amount must be greater than zero.")
-        if amount > Decimal(str(invoice.data["AmountDue"])):
+        if amount > outstanding:
             raise Invalid("Payment amount exceeds the amount outstanding on this document.")
         paid_on = document_day(element, "Date", timezone.localdate())
-        return {
+        payment = {
             "PaymentID": new_guid(),
             "Date": ms_day(paid_on),
             "Amount": money(amount),
@@ -53,31 +69,49 @@ class PaymentKind(Kind):
             "Reference": str(element.get("Reference") or ""),
             "IsReconciled": bool(element.get("IsReconciled", False)),
             "Status": "AUTHORISED",
-            "PaymentType": PAYMENT_TYPES[invoice.data["Type"]],
+            "PaymentType": PAYMENT_TYPES[document.data["Type"]],
             "HasAccount": True,
             "HasValidationErrors": False,
             "Account": {"AccountID": account["AccountID"], "Code": account["Code"]},
-            "Invoice": {
-                "InvoiceID": invoice.record_id,
-                "InvoiceNumber": invoice.data["InvoiceNumber"],
-                "Type": invoice.data["Type"],
-                "Contact": invoice.data["Contact"],
-            },
         }
+        if document.entity == entities.CREDIT_NOTES:
+            payment["CreditNote"] = {
+                "CreditNoteID": document.record_id,
+                "CreditNoteNumber": document.data["CreditNoteNumber"],
+                "Type": document.data["Type"],
+                "Contact": document.data["Contact"],
+            }
+        else:
+            payment["Invoice"] = {
+                "InvoiceID": document.record_id,
+                "InvoiceNumber": document.data["InvoiceNumber"],
+                "Type": document.data["Type"],
+                "Contact": document.data["Contact"],
+            }
+        return payment
 
     def after_save(
         self, company: SandboxCompany, record: SandboxRecord, before: dict[str, Any] | None
     ) -> None:
+        if before is None:
+            reverse = False
+        elif before["Status"] != "DELETED" and record.data["Status"] == "DELETED":
+            reverse = True
+        else:
+            return
+        if "CreditNote" in record.data:
+            note_id = record.data["CreditNote"]["CreditNoteID"]
+            note = entities.get(company, entities.CREDIT_NOTES, note_id, for_update=True)
+            credit_note_apply_payment(note, record.data, reverse=reverse)
+            return
         invoice_id = record.data["Invoice"]["InvoiceID"]
         invoice = entities.get(company, entities.INVOICES, invoice_id, for_update=True)
-        if before is None:
-            invoice_apply_payment(invoice, record.data, reverse=False)
-        elif before["Status"] != "DELETED" and record.data["Status"] == "DELETED":
-            invoice_apply_payment(invoice, record.data, reverse=True)
+        invoice_apply_payment(invoice, record.data, reverse=reverse)
 
     def present(self, company: SandboxCompany, record: SandboxRecord) -> dict[str, Any]:
         data = super().present(company, record)
-        return {**data, "Invoice": with_contact(company, data["Invoice"])}
+        field = "CreditNote" if "CreditNote" in data else "Invoice"
+        return {**data, field: with_contact(company, data[field])}
 
 
 def _deleted(current: dict[str, Any], element: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +122,15 @@ def _deleted(current: dict[str, Any], element: dict[str, Any]) -> dict[str, Any]
     if changed:
         raise Invalid("A payment cannot be edited; only its Status can be set to DELETED.")
     return {**current, "Status": status}
+
+
+def _credit_note(company: SandboxCompany, element: dict[str, Any]) -> tuple[SandboxRecord, Decimal]:
+    """The credit note a cash refund names, and the credit it has left to refund."""
+    given = dict(element.get("CreditNote") or {})
+    if not given.get("CreditNoteID") and element.get("CreditNoteNumber"):
+        given["CreditNoteNumber"] = element["CreditNoteNumber"]
+    note = authorised_credit_note(company, given)
+    return note, Decimal(str(note.data["RemainingCredit"]))
 
 
 def _invoice(company: SandboxCompany, element: dict[str, Any]) -> SandboxRecord:
@@ -120,6 +163,9 @@ def _account(company: SandboxCompany, given: object) -> dict[str, Any]:
         account = entities.account_by_code(company, given["Code"])
     if account is None:
         raise Invalid("An Account must be specified by a valid AccountID or Code.")
+    # The payment's account must be a BANK account or one with payments enabled
+    # (EnablePaymentsToAccount): https://developer.xero.com/documentation/api/accounting/payments
+    # (Account); refunds of credit notes alike.
     if account.get("Type") != "BANK" and not account.get("EnablePaymentsToAccount"):
         raise Invalid("Account type is invalid for making a payment to/from")
     return account

@@ -34,6 +34,7 @@ _SECOND_KEYS = {
     entities.CONTACTS: "ContactNumber",
     entities.INVOICES: "InvoiceNumber",
     entities.QUOTES: "QuoteNumber",
+    entities.CREDIT_NOTES: "CreditNoteNumber",
     entities.ITEMS: "Code",
     entities.ACCOUNTS: "Code",
 }
@@ -46,7 +47,7 @@ _LIST_FILTERS = {
     "Status": ("Status",),
 }
 _SEARCHED = ("Name", "FirstName", "LastName", "EmailAddress", "ContactNumber", "InvoiceNumber")
-_SEARCHED += ("QuoteNumber", "Reference", "Code")
+_SEARCHED += ("QuoteNumber", "CreditNoteNumber", "Reference", "Code")
 # The order the database gives: UpdatedDateUTC, the order Xero lists records in by default.
 _STORED_ORDER = "UpdatedDateUTC"
 
@@ -68,11 +69,12 @@ def read_list(
         if refused:
             raise QueryError(refused)
     rows, pagination = _read_list(company, kind, params, since)
-    if kind.entity == entities.INVOICES and pagination is None:
+    if kind.entity in (entities.INVOICES, entities.CREDIT_NOTES) and pagination is None:
         # "page=1 – Up to 100 invoices will be returned in a single API call with line items
         # shown for each invoice" (getInvoices in xero_accounting.yaml): without a page, or by
         # id (GET /Invoices/{id}), Xero lists invoices with an empty LineItems array
         # (XeroAPI/xero-ruby#9, a Xero engineer: "it will return empty array as line items").
+        # getCreditNotes documents page=1 in the same words for credit notes.
         rows = [{**row, "LineItems": []} for row in rows]
     return rows, pagination
 
@@ -114,8 +116,8 @@ def present_rows(
 
 
 def _contact_id(data: dict[str, Any]) -> Any:
-    # Invoices and quotes name their contact; a payment names its invoice's.
-    holder = data if "Contact" in data else data.get("Invoice") or {}
+    # Invoices and quotes name their contact; a payment names its invoice's (or credit note's).
+    holder = data if "Contact" in data else data.get("Invoice") or data.get("CreditNote") or {}
     return (holder.get("Contact") or {}).get("ContactID")
 
 

@@ -27,6 +27,17 @@ urlpatterns = [
     ),
     re_path(rf"{API}(?P<name>[^/]+)$", views.collection, name="xero_collection"),
     re_path(rf"{API}(?P<name>[^/]+)/(?P<key>[^/]+)$", views.member, name="xero_member"),
+    re_path(
+        rf"{API}{any_case('CreditNotes')}/(?P<key>[^/]+)/{any_case('Allocations')}$",
+        views.credit_note_allocations,
+        name="xero_credit_note_allocations",
+    ),
+    re_path(
+        rf"{API}{any_case('CreditNotes')}/(?P<key>[^/]+)/{any_case('Allocations')}/"
+        r"(?P<allocation_id>[^/]+)$",
+        views.credit_note_allocation,
+        name="xero_credit_note_allocation",
+    ),
     path(f"{CONSOLE}/", console.tenant, name="xero_console_tenant"),
     path(
         f"{CONSOLE}/contacts/<str:contact_id>/",

@@ -10,13 +10,14 @@ import json
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from apps.sandbox import store
 from apps.sandbox.gateway import idempotent, sandbox_api
 from apps.sandbox.models import SandboxCompany
 
 from . import entities, errors
+from .credit_notes import AllocationKind, allocation_delete
 from .formats import parse_since
 from .kinds import Kind
 from .lines import unit_places
@@ -55,6 +56,35 @@ def member(request: HttpRequest, company: SandboxCompany, name: str, key: str) -
         store.record_delete(record=record)
         return HttpResponse(status=204)
     return errors.method_not_allowed()
+
+
+@sandbox_api("xero")
+def credit_note_allocations(
+    request: HttpRequest, company: SandboxCompany, key: str
+) -> HttpResponse:
+    """PUT /CreditNotes/{id}/Allocations: the credit note's credit applied to invoices.
+    https://developer.xero.com/documentation/api/accounting/creditnotes (Allocations)"""
+    note = read_one(company, KINDS[entities.CREDIT_NOTES], key)
+    if note is None:
+        return errors.not_found()
+    if request.method != "PUT":
+        return errors.method_not_allowed()
+    return _write(request, company, AllocationKind(note.record_id), updates=False)
+
+
+@sandbox_api("xero")
+def credit_note_allocation(
+    request: HttpRequest, company: SandboxCompany, key: str, allocation_id: str
+) -> HttpResponse:
+    """DELETE /CreditNotes/{id}/Allocations/{AllocationID}: answered with the allocation, now
+    ``IsDeleted`` (deleteCreditNoteAllocations in xero_accounting.yaml)."""
+    if request.method != "DELETE":
+        return errors.method_not_allowed()
+    note = read_one(company, KINDS[entities.CREDIT_NOTES], key)
+    gone = allocation_delete(company, note.record_id, allocation_id) if note else None
+    if gone is None:
+        return errors.not_found()
+    return JsonResponse(gone)
 
 
 @sandbox_api("xero")

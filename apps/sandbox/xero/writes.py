@@ -20,6 +20,7 @@ from apps.sandbox.models import SandboxCompany, SandboxRecord
 from .banking import BankTransactionKind, BankTransferKind
 from .catalog import AccountKind, ItemKind, TaxRateKind
 from .contacts import ContactKind
+from .credit_notes import CreditNoteKind
 from .errors import Invalid, with_errors
 from .fields import check_shape, sanitize
 from .invoices import InvoiceKind
@@ -32,6 +33,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         ContactKind(),
         InvoiceKind(),
+        CreditNoteKind(),
         QuoteKind(),
         PaymentKind(),
         ItemKind(),

@@ -11,8 +11,12 @@ import requests
 from requests_oauthlib import OAuth2Session
 from xero_python.accounting import (
     AccountingApi,
+    Allocation,
+    Allocations,
     Contact,
     Contacts,
+    CreditNote,
+    CreditNotes,
     CurrencyCode,
     Invoice,
     Invoices,
@@ -203,6 +207,45 @@ def test_sdk_updates_an_invoice_and_pays_it(sdk, xero_company):
     (after,) = accounting.get_invoice(tenant, made.invoice_id).invoices
     assert after.status == "PAID" and after.amount_due == 0.0
     assert [p.payment_id for p in accounting.get_payments(tenant).payments] == [paid.payment_id]
+
+
+def test_sdk_credits_an_invoice_allocates_and_refunds_the_rest(sdk, xero_company):
+    _, accounting, _ = sdk
+    tenant = xero_company.external_id
+    contact_id = _contact_id(accounting, tenant)
+    (invoice,) = accounting.create_invoices(
+        tenant, Invoices(invoices=[_invoice(contact_id, "H-10", status="AUTHORISED")])
+    ).invoices
+    note = CreditNote(
+        type="ACCRECCREDIT",
+        contact=Contact(contact_id=contact_id),
+        date=dt.date(2026, 11, 20),
+        status="AUTHORISED",
+        credit_note_number="CN-9",
+        line_items=[LineItem(description="Refund", quantity=1, unit_amount=40, account_code="200")],
+    )
+    (made,) = accounting.create_credit_notes(tenant, CreditNotes(credit_notes=[note])).credit_notes
+    assert (made.total, made.remaining_credit) == (46.0, 46.0)
+    allocation = Allocation(
+        invoice=Invoice(invoice_id=invoice.invoice_id), amount=30.0, date=dt.date(2026, 11, 20)
+    )
+    accounting.create_credit_note_allocation(
+        tenant, made.credit_note_id, Allocations(allocations=[allocation])
+    )
+    refund = Payment(
+        credit_note=CreditNote(credit_note_id=made.credit_note_id),
+        account=accounting.get_accounts(tenant, where='Code=="090"').accounts[0],
+        amount=16.0,
+        date=dt.date(2026, 11, 21),
+    )
+    (paid_back,) = accounting.create_payments(tenant, Payments(payments=[refund])).payments
+    assert paid_back.payment_type == "ARCREDITPAYMENT"
+    (after,) = accounting.get_credit_note(tenant, made.credit_note_id).credit_notes
+    assert (after.status, after.remaining_credit) == ("PAID", 0.0)
+    (credited,) = accounting.get_invoice(tenant, invoice.invoice_id).invoices
+    assert (credited.amount_credited, credited.amount_due) == (30.0, 108.0)
+    listed = accounting.get_credit_notes(tenant, where='Type=="ACCRECCREDIT"', page=1)
+    assert [n.credit_note_number for n in listed.credit_notes] == ["CN-9"]
 
 
 def test_sdk_creates_updates_and_filters_quotes(sdk, xero_company):
