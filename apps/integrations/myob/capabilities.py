@@ -7,6 +7,8 @@
 - No webhooks: changes are polled with ``$filter`` on ``LastModified``.
   https://developer.myob.com/api/accountright/api-overview/retrieving-data/
 - Time billing (ActivitySlip) is not mapped: no time activities.
+- Stripe payouts: Banking/TransferMoneyTxn and Banking/SpendMoneyTxn (payouts.py).
+  https://developer.myob.com/api/myob-business-api/v2/banking/transfer_money/
 """
 
 from __future__ import annotations
@@ -24,6 +26,6 @@ CAPABILITIES = Capabilities(
     quotes=True,
     idempotency="",
     webhooks=False,
-    # Stripe payouts are not recorded in MYOB yet: they are skipped with a Sync Log line.
-    payouts=False,
+    # Stripe payouts as a transfer money and a spend money transaction (docs/payouts.md).
+    payouts=True,
 )

@@ -32,6 +32,9 @@ TAX_CODES = {
 ACCOUNTS = [
     ("1-0000", "Assets", "Asset", "Bank", True),
     ("1-1110", "Business Cheque Account", "Asset", "Bank", False),
+    # Where card payments wait until Stripe pays them out (docs/payouts.md): a bank account,
+    # as MYOB's transfers and spend money take only those.
+    ("1-1180", "Stripe Clearing", "Asset", "Bank", False),
     ("1-1190", "Undeposited Funds", "Asset", "Bank", False),
     ("1-1200", "Trade Debtors", "Asset", "AccountReceivable", False),
     ("2-1310", "GST Collected", "Liability", "OtherCurrentLiability", False),
@@ -42,6 +45,7 @@ ACCOUNTS = [
     ("4-3000", "Call-out Fees", "Income", "Income", False),
     ("5-1000", "Cost of Sales", "CostOfSales", "CostOfSales", False),
     ("6-1000", "Advertising", "Expense", "Expense", False),
+    ("6-1100", "Bank Fees", "Expense", "Expense", False),
 ]
 CUSTOMERS = [
     ("Bondi Cafe Group", "accounts@bondicafe.example.com.au", "CUS001", "Sydney", "NSW"),
