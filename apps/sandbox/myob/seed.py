@@ -1,6 +1,7 @@
 """What a new MYOB company file holds: the tax codes of its country (AU: GST 10 %, FRE, N-T ...;
 NZ: GST 15 %, Z, E, N-T), a small chart of accounts with MYOB's numbering (income 4-xxxx, the
-Undeposited Funds clearing account 1-1190), a few customers and service items, like MYOB's
+Undeposited Funds clearing account 1-1190, 1-1180 Stripe Clearing and 6-1100 Bank Fees for Stripe
+payouts), a few customers and service items, like MYOB's
 sample company file "Clearwater".
 https://developer.myob.com/api/myob-business-api/v2/generalledger/taxcode/ and /account/"""
 
