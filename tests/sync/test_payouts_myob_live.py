@@ -73,8 +73,9 @@ def paid_by_card(org, amounts=("250.00", "120.50", "89.99")):
     payments = []
     for amount in amounts:
         invoice = hub.invoice(hub.customer(email=f"{amount}@example.com.au"))
+        cents = int(Decimal(amount) * 100)
         charge = objects.charge_create(
-            account, amount=int(Decimal(amount) * 100), currency="aud", description=invoice.number
+            account, amount=cents, currency=org.currency.lower(), description=invoice.number
         )
         payments.append(
             payment_collect_online(
@@ -234,3 +235,18 @@ def test_the_myob_settings_page_suggests_the_stripe_accounts_and_saving_them_sen
     drain_until_done(myob)
     [transfer] = [r.data for r in remote(myob, TRANSFERS)]
     assert Decimal(str(transfer["Amount"])) == payout.amount == Decimal("96.80")
+
+
+def test_a_new_zealand_file_records_the_fees_without_gst(stripe_sandbox):
+    """Stripe charges no GST on payment fees in New Zealand: the fee line is N-T."""
+    from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
+
+    org = OrganisationFactory(name="Kiwi Drains", country="NZ", currency="NZD")
+    myob = sandbox_integration_connect(organisation=org, provider="myob", nightly=False)
+    map_myob(myob)
+    payout, _ = paid_by_card(org, amounts=("100.00",))
+    drain_until_done(myob)
+    [spend] = [r.data for r in remote(myob, SPENDS)]
+    assert spend["Lines"][0]["TaxCode"]["Code"] == "N-T"
+    assert Decimal(str(spend["AmountPaid"])) == payout.fees == Decimal("3.20")
+    assert spend["TotalTax"] == 0
