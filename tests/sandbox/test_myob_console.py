@@ -69,3 +69,19 @@ def test_invoice_edited_in_myob_keeps_its_totals(staff, myob, au_file):
 def test_console_needs_a_login(client, au_file):
     page = client.get(reverse("sandbox:myob_console", args=[au_file.external_id]))
     assert page.status_code == 302
+
+
+def test_company_file_page_lists_transfers_and_spend_money(staff, myob, au_file):
+    accounts = {a["DisplayID"]: a["UID"] for a in myob.get("GeneralLedger/Account").json()["Items"]}
+    myob.created(
+        "Banking/TransferMoneyTxn",
+        {
+            "FromAccount": {"UID": accounts["1-1180"]},
+            "ToAccount": {"UID": accounts["1-1110"]},
+            "Amount": 96.8,
+            "Date": "2026-12-04",
+            "Memo": "Stripe payout po_console",
+        },
+    )
+    text = staff.get(reverse("sandbox:myob_console", args=[au_file.external_id])).content
+    assert "Transfer money" in text.decode() and "Stripe payout po_console" in text.decode()

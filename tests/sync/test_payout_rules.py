@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from apps.integrations import registry
 from apps.integrations.models import AccountMapping
 from apps.payouts.models import Payout
 from apps.sync.attention import mapping_fix
@@ -27,12 +29,28 @@ def payout(org):
     )
 
 
-def test_a_provider_without_payouts_holds_them_saying_where_they_go(connect, payout):
+def test_a_provider_without_payouts_holds_them_saying_where_they_go(connect, payout, monkeypatch):
+    entry = registry.PROVIDERS["myob"]
+    without = replace(entry, capabilities=replace(entry.capabilities, payouts=False))
+    monkeypatch.setitem(registry.PROVIDERS, "myob", without)
     myob = connect("myob", payouts_sync_to=True)
     decision = decide(myob, "payout", payout, None)
     assert decision.action == Action.HOLD
     assert decision.reason.startswith("MYOB Business does not take Stripe payouts")
     assert "QuickBooks Online and Xero" in decision.reason
+
+
+def test_myob_takes_payouts_once_its_stripe_accounts_are_mapped(connect, payout):
+    myob = connect("myob", payouts_sync_to=True)
+    held = decide(myob, "payout", payout, None)
+    assert held.action == Action.HOLD and held.reason.startswith("Map the Stripe accounts")
+    AccountMapping.objects.create(
+        integration=myob,
+        stripe_clearing_account_id="clearing-uid",
+        card_fees_account_id="fees-uid",
+        payout_bank_account_id="bank-uid",
+    )
+    assert decide(myob, "payout", payout, None).action == Action.PUSH
 
 
 def test_payouts_sync_to_off_holds_them(connect, payout):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from apps.integrations import mappings
 from apps.integrations.contract import (
     PermanentError,
     PullPage,
@@ -33,7 +34,7 @@ from apps.integrations.contract import (
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
-from . import limits, mapping
+from . import limits, mapping, payouts
 from .capabilities import CAPABILITIES
 from .client import MyobClient, MyobConflict
 from .items import ItemMixin
@@ -294,9 +295,59 @@ class MyobAdapter(ItemMixin, LedgerMixin, WithoutCredits):
             return exc
 
     # --- payouts --------------------------------------------------------------------------
+    @_guarded
     def push_payout(self, payout, accounts, *, key: str) -> Pushed:
-        """Not offered (``capabilities.payouts`` is off): the engine holds payouts back first."""
-        raise PermanentError("MYOB does not take Stripe payouts here.")
+        """A transfer of the payout's amount from the clearing account to the bank, and the
+        fees spent from the clearing account (``payouts.py``). No idempotency key: each is
+        looked up by its Memo first (unique per payout), so a retry after either makes
+        neither again."""
+        for role, uid in (
+            ("stripe_clearing", accounts.clearing),
+            ("card_fees", accounts.fees),
+            ("payout_bank", accounts.bank),
+        ):
+            self._still_active(uid, role)
+        self._bank_only(accounts.clearing, "stripe_clearing")
+        transfer, matched = self._once(
+            payouts.TRANSFERS,
+            payouts.transfer_memo(payout),
+            lambda: payouts.transfer_to_myob(payout, accounts),
+        )
+        if payout.fees:
+            self._once(
+                payouts.SPENDS,
+                payouts.fees_memo(payout),
+                lambda: payouts.fees_to_myob(payout, accounts, tax_code_uid=self._fees_tax_code()),
+            )
+        return pushed(transfer, "a transfer", matched=matched)
+
+    def _once(self, path: str, memo: str, build: Callable[[], dict]) -> tuple[dict, bool]:
+        """The record of that Memo an earlier attempt made, else a new one."""
+        found = self.client.get_where(path, f"Memo eq {mapping.odata_text(memo)}")
+        if found:
+            return found[0], True
+        return self.client.create(path, build()), False
+
+    def _bank_only(self, uid: str, role: str) -> None:
+        """MYOB transfers and spends money only from bank accounts: a clearing account of
+        another type is held back for the mapping rather than refused by MYOB."""
+        row = next((a for a in self._accounts() if str(a.get("UID")) == uid), {})
+        if row.get("Type") not in ("Bank", "CreditCard"):
+            raise mappings.account_gone(
+                "MYOB", role, str(row.get("DisplayID") or uid), "is not a bank account"
+            )
+
+    def _fees_tax_code(self) -> str:
+        """GST on an Australian file's Stripe fees, N-T elsewhere (``payouts.py``)."""
+        wanted = (
+            payouts.FEES_CODE
+            if getattr(self.integration, "currency", "") == payouts.FEES_WITH_GST
+            else payouts.FEES_CODE_ELSEWHERE
+        )
+        found = self._codes_named([wanted])
+        if not found:
+            raise PermanentError(f"The MYOB company file has no {wanted} tax code for Stripe fees.")
+        return found[0]
 
     # --- payments -------------------------------------------------------------------------
     @_guarded

@@ -12,6 +12,8 @@
   note as a negative sale invoice, applied with Sale/CreditSettlement and paid back with
   Sale/CreditRefund (https://developer.myob.com/api/myob-business-api/v2/sale/credit_refund/);
   neither the sandbox nor this folder maps them.
+- Stripe payouts: Banking/TransferMoneyTxn and Banking/SpendMoneyTxn (payouts.py).
+  https://developer.myob.com/api/myob-business-api/v2/banking/transfer_money/
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ CAPABILITIES = Capabilities(
     quotes=True,
     idempotency="",
     webhooks=False,
-    # Stripe payouts are not recorded in MYOB yet: they are skipped with a Sync Log line.
-    payouts=False,
     credit_notes=False,
     refunds=False,
     credit_note_refunds=False,
+    # Stripe payouts as a transfer money and a spend money transaction (docs/payouts.md).
+    payouts=True,
 )

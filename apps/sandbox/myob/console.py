@@ -24,6 +24,8 @@ LISTED = [
     ("Quotes", records.QUOTE),
     ("Customer payments", records.PAYMENT),
     ("Items", records.ITEM),
+    ("Transfer money", records.TRANSFER),
+    ("Spend money", records.SPEND),
     ("Accounts", records.ACCOUNT),
     ("Tax codes", records.TAX_CODE),
 ]
@@ -55,7 +57,14 @@ def _record(company: SandboxCompany, entity: str, uid: str) -> SandboxRecord:
 def label(data: dict) -> str:
     """What the list shows for one record, whatever its resource."""
     customer = (data.get("Customer") or {}).get("Name")
-    parts = [data.get("Number") or data.get("ReceiptNumber") or data.get("DisplayID"), customer]
+    number = (
+        data.get("Number")
+        or data.get("ReceiptNumber")
+        or data.get("TransferNumber")
+        or data.get("PaymentNumber")
+        or data.get("DisplayID")
+    )
+    parts = [number, customer, data.get("Memo")]
     name = data.get("CompanyName") or data.get("Name") or data.get("Code")
     return name or " · ".join(str(p) for p in parts if p)
 

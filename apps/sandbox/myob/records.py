@@ -18,6 +18,8 @@ PAYMENT = "myob:Sale/CustomerPayment"
 ITEM = "myob:Inventory/Item"
 TAX_CODE = "myob:GeneralLedger/TaxCode"
 ACCOUNT = "myob:GeneralLedger/Account"
+TRANSFER = "myob:Banking/TransferMoneyTxn"
+SPEND = "myob:Banking/SpendMoneyTxn"
 
 
 def path_of(entity: str) -> str:

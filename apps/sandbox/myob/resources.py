@@ -3,7 +3,7 @@
 
 MYOB's endpoint index: https://developer.myob.com/apis/business/v2/ (Contact/Customer,
 Sale/Invoice/{layout}, Sale/Quote/{layout}, Sale/CustomerPayment, Inventory/Item,
-GeneralLedger/TaxCode, GeneralLedger/Account).
+GeneralLedger/TaxCode, GeneralLedger/Account, Banking/TransferMoneyTxn, Banking/SpendMoneyTxn).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from . import records
+from .banking import spend_data, transfer_data
 from .catalog import item_data
 from .contacts import customer_data
 from .payments import payment_data
@@ -61,6 +62,8 @@ RESOURCES = {
         Resource("Inventory/Item", records.ITEM, WRITE, item_data),
         Resource("GeneralLedger/TaxCode", records.TAX_CODE),
         Resource("GeneralLedger/Account", records.ACCOUNT),
+        Resource("Banking/TransferMoneyTxn", records.TRANSFER, WRITE, transfer_data),
+        Resource("Banking/SpendMoneyTxn", records.SPEND, WRITE, spend_data),
     ]
 }
 

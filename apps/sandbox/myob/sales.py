@@ -80,7 +80,7 @@ def _line(check: Checks, layout: str, line: Any, index: int, inclusive: bool) ->
         extra = {"Account": account}
     else:
         total, extra = _item_line(check, line, label)
-    rate = _rate(check.company, tax)
+    rate = tax_rate(check.company, tax)
     amount = total or Decimal(0)
     line_tax = amount * rate / ((HUNDRED + rate) if inclusive else HUNDRED)
     return {
@@ -93,7 +93,7 @@ def _line(check: Checks, layout: str, line: Any, index: int, inclusive: bool) ->
     }
 
 
-def _rate(company: SandboxCompany, tax: dict | None) -> Decimal:
+def tax_rate(company: SandboxCompany, tax: dict | None) -> Decimal:
     code = records.data_of(company, records.TAX_CODE, (tax or {}).get("UID")) or {}
     return Decimal(str(code.get("Rate", 0)))
 

@@ -1,6 +1,7 @@
 """What a new MYOB company file holds: the tax codes of its country (AU: GST 10 %, FRE, N-T ...;
 NZ: GST 15 %, Z, E, N-T), a small chart of accounts with MYOB's numbering (income 4-xxxx, the
-Undeposited Funds clearing account 1-1190), a few customers and service items, like MYOB's
+Undeposited Funds clearing account 1-1190, 1-1180 Stripe Clearing and 6-1100 Bank Fees for Stripe
+payouts), a few customers and service items, like MYOB's
 sample company file "Clearwater".
 https://developer.myob.com/api/myob-business-api/v2/generalledger/taxcode/ and /account/"""
 
@@ -32,6 +33,9 @@ TAX_CODES = {
 ACCOUNTS = [
     ("1-0000", "Assets", "Asset", "Bank", True),
     ("1-1110", "Business Cheque Account", "Asset", "Bank", False),
+    # Where card payments wait until Stripe pays them out (docs/payouts.md): a bank account,
+    # as MYOB's transfers and spend money take only those.
+    ("1-1180", "Stripe Clearing", "Asset", "Bank", False),
     ("1-1190", "Undeposited Funds", "Asset", "Bank", False),
     ("1-1200", "Trade Debtors", "Asset", "AccountReceivable", False),
     ("2-1310", "GST Collected", "Liability", "OtherCurrentLiability", False),
@@ -42,6 +46,7 @@ ACCOUNTS = [
     ("4-3000", "Call-out Fees", "Income", "Income", False),
     ("5-1000", "Cost of Sales", "CostOfSales", "CostOfSales", False),
     ("6-1000", "Advertising", "Expense", "Expense", False),
+    ("6-1100", "Bank Fees", "Expense", "Expense", False),
 ]
 CUSTOMERS = [
     ("Bondi Cafe Group", "accounts@bondicafe.example.com.au", "CUS001", "Sydney", "NSW"),
