@@ -16,6 +16,10 @@ task that has already looked. A task lost with a worker leaves its mark to expir
 (``MARK_SECONDS``); the outbox sweep drains meanwhile, and the periodic pull reads what a
 webhook announced.
 
+A drain's own follow-ups (its next page, a countdown) take the same mark (``queue_next``), so one
+drain per integration is queued at a time and a worker goes round the integrations fairly
+(docs/outbox.md, "Fair workers").
+
 Without ``REDIS_URL`` (the embedded defaults) the web and worker processes share no cache, so
 every request is queued at once, as before.
 """
@@ -68,6 +72,26 @@ def drain_soon(integration_ids: list[int]) -> None:
 
     for integration_id in integration_ids:
         queue(drain_integration, DRAIN, integration_id)
+
+
+def queue_next(task, what: str, integration_id: int, *, countdown: float = 0.0) -> bool:
+    """A task with more to do (a drain's next page, a wait the limiter asked for) queues its
+    next run, unless a request made while it ran has queued one already: that one serves it.
+    The mark is then this task's, so requests arriving meanwhile are served by it too.
+
+    So an integration has one task queued, however often its staff save while its backlog is
+    sent: a worker goes round the integrations a page each (docs/outbox.md, "Fair workers").
+    Otherwise every page started clears the mark, the next save queues a drain beside the
+    page's own next one, and the backlog's drains double each time the worker goes round, each
+    a page ahead of the other organisations' (with one worker process nothing ever merges them:
+    only a drain that finds the integration claimed by another process ends its line)."""
+    if _shared() and not cache.add(_key(what, integration_id), 1, MARK_SECONDS):
+        return False
+    if countdown:
+        task.apply_async((integration_id,), countdown=countdown)
+    else:
+        task.delay(integration_id)
+    return True
 
 
 def started(what: str, integration_id: int) -> None:

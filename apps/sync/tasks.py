@@ -45,9 +45,11 @@ def drain_integration(integration_id: int) -> None:
             close_own_run(result, error=error)
     if result.retry_in is not None:
         # A Retry-After, a backoff or the hub's own limiter: the worker is free meanwhile.
-        drain_integration.apply_async((integration_id,), countdown=result.retry_in)
+        wait = result.retry_in
+        gather.queue_next(drain_integration, gather.DRAIN, integration_id, countdown=wait)
     elif result.more:
-        drain_integration.apply_async((integration_id,), countdown=0)
+        # Behind the other integrations' drains; one drain of this one queued at a time.
+        gather.queue_next(drain_integration, gather.DRAIN, integration_id)
 
 
 @shared_task(name=PULL_TASK, bind=True, ignore_result=True, max_retries=5)

@@ -74,17 +74,20 @@ class Queue:
         self.served: list[int] = []
         self.task = drain_integration
 
-        def apply_async(args, countdown=0, **options):
+        def apply_async(args, kwargs=None, countdown=0, **options):
             self.waiting.append((args[0], countdown))
 
         monkeypatch.setattr(drain_integration, "apply_async", apply_async)
         monkeypatch.setattr(drain_integration, "delay", lambda pk: apply_async((pk,)))
 
+    def run_one(self) -> None:
+        integration_id, _ = self.waiting.pop(0)
+        self.served.append(integration_id)
+        self.task(integration_id)
+
     def run(self) -> None:
         while self.waiting:
-            integration_id, _ = self.waiting.pop(0)
-            self.served.append(integration_id)
-            self.task(integration_id)
+            self.run_one()
 
 
 def customers_waiting(hub, count: int) -> None:
@@ -113,6 +116,40 @@ def test_a_big_backlog_gives_the_worker_back_after_each_page(connect, hub, remot
     queue.run()
     assert queue.served == [small.pk, busy.pk, busy.pk]
     assert remotes(small).count("customer") == 3
+    assert not Change.objects.exclude(state="done").exists()
+
+
+def test_a_backlog_whose_staff_keep_saving_has_one_drain_queued_at_a_time(
+    connect, hub, remotes, monkeypatch, shared_cache, django_capture_on_commit_callbacks
+):
+    """With one worker process nothing merges two drains of one integration (only a drain
+    refused by another process's claim ends its line): a backlog must not grow a second line of
+    pages, each ahead of the other organisations' drains, every time its staff save."""
+    from apps.accounts.models import Organisation
+    from apps.sync import gather
+    from apps.sync.push import PAGE_SIZE
+    from tests.sync.conftest import Hub
+
+    busy = connect()
+    other = Organisation.objects.create(name="Small Co", country="US", currency="USD")
+    small = connect(organisation=other)
+    customers_waiting(hub, PAGE_SIZE * 3)
+    queue = Queue(monkeypatch)
+    gather.drain_soon([busy.pk])  # its first save asked for a drain
+
+    for round_ in range(2):  # the worker sends a page; its staff save again meanwhile
+        queue.run_one()
+        for n in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                hub.customer(name=f"Later {round_}{n}", email=f"later{round_}{n}@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        Hub(other).customer(name="Only Client", email="only@example.com")
+
+    assert [pk for pk, _ in queue.waiting] == [busy.pk, small.pk]
+    queue.run()
+    assert queue.served.index(small.pk) == 3  # after one more page of the backlog, no more
+    assert remotes(small).count("customer") == 1
+    assert remotes(busy).count("customer") == PAGE_SIZE * 3 + 6
     assert not Change.objects.exclude(state="done").exists()
 
 
