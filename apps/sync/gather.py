@@ -98,3 +98,36 @@ def started(what: str, integration_id: int) -> None:
     """The queued task is starting: later requests queue another (it may have looked already)."""
     if _shared():
         cache.delete(_key(what, integration_id))
+
+
+# --- pages that grow ------------------------------------------------------------------------
+# An event drain's first page of a backlog takes this many rows, and each next page twice as
+# many, up to the page size (docs/outbox.md, "Fair workers").
+FIRST_PAGE_ROWS = 2
+PAGE_MEMORY_SECONDS = 600
+
+
+def _rows_key(integration_id: int) -> str:
+    return f"ledgerlink:sync:page-rows:{integration_id}"
+
+
+def page_rows(integration_id: int, largest: int) -> int:
+    """How many rows the integration's next event drain takes. A worker goes round the
+    integrations a page each, so the first invoice of the last organisation in the round waits
+    for one page of every other: small first pages bring every organisation's first sends out
+    in the first round; pages double while the backlog lasts, so a long one still goes in full
+    batches. Without Redis (one worker, the embedded defaults) every page is full."""
+    if not _shared():
+        return largest
+    return min(largest, int(cache.get(_rows_key(integration_id)) or FIRST_PAGE_ROWS))
+
+
+def page_sent(integration_id: int, rows: int, *, more: bool) -> None:
+    """The page of ``rows`` went: the next one takes twice as many while rows remain; a backlog
+    sent in full starts small again."""
+    if not _shared():
+        return
+    if more:
+        cache.set(_rows_key(integration_id), rows * 2, PAGE_MEMORY_SECONDS)
+    else:
+        cache.delete(_rows_key(integration_id))

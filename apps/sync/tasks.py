@@ -27,7 +27,7 @@ def drain_integration(integration_id: int) -> None:
     page is queued behind the drains other integrations queued meanwhile (round-robin). Another
     drain of it already running makes this one a no-op: that drain is asked to go round once
     more before it lets go (coalesced)."""
-    from .push import DrainResult, close_own_run, push_page
+    from .push import PAGE_SIZE, DrainResult, close_own_run, push_page
 
     gather.started(gather.DRAIN, integration_id)  # requests from now on queue another drain
     integration = Integration.objects.filter(pk=integration_id).first()
@@ -35,8 +35,11 @@ def drain_integration(integration_id: int) -> None:
         return
     result = DrainResult()
     error = ""
+    rows = gather.page_rows(integration_id, PAGE_SIZE)  # small first, doubling (fair turns)
     try:
-        push_page(integration, result=result)
+        push_page(integration, result=result, size=rows)
+        if not result.busy and result.retry_in is None:
+            gather.page_sent(integration_id, rows, more=result.more)
     except Exception as exc:
         error = f"The drain stopped on an unexpected error: {exc}"[:500]
         raise

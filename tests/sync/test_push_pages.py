@@ -95,10 +95,14 @@ def customers_waiting(hub, count: int) -> None:
         hub.customer(name=f"Client {n:03d}", email=f"client{n:03d}@example.com")
 
 
-def test_a_big_backlog_gives_the_worker_back_after_each_page(connect, hub, remotes, monkeypatch):
+def test_a_big_backlog_gives_the_worker_back_after_each_page(
+    connect, hub, remotes, monkeypatch, settings
+):
     from apps.accounts.models import Organisation
     from apps.sync.push import PAGE_SIZE
     from tests.sync.conftest import Hub
+
+    settings.REDIS_URL = ""  # the embedded defaults: every page full (no growing pages)
 
     busy = connect()
     other = Organisation.objects.create(name="Small Co", country="US", currency="USD")
@@ -153,13 +157,42 @@ def test_a_backlog_whose_staff_keep_saving_has_one_drain_queued_at_a_time(
     assert not Change.objects.exclude(state="done").exists()
 
 
+def test_every_organisations_first_records_go_in_the_first_round_then_pages_double(
+    connect, hub, remotes, monkeypatch, shared_cache
+):
+    from apps.accounts.models import Organisation
+    from apps.sync import gather
+    from apps.sync.push import PAGE_SIZE
+    from tests.sync.conftest import Hub
+
+    first = connect()
+    other = Organisation.objects.create(name="Second Co", country="US", currency="USD")
+    second = connect(organisation=other)
+    customers_waiting(hub, PAGE_SIZE + 20)
+    customers_waiting(Hub(other), 5)
+    queue = Queue(monkeypatch)
+    gather.drain_soon([first.pk, second.pk])
+
+    sent = []
+    while queue.waiting:
+        queue.run_one()
+        sent.append({i.pk: remotes(i).count("customer") for i in (first, second)})
+
+    # One round: each organisation's first two records; then each page twice the last.
+    assert sent[:2] == [{first.pk: 2, second.pk: 0}, {first.pk: 2, second.pk: 2}]
+    assert [s[first.pk] for s in sent if s[first.pk]] == [2, 2, 6, 6, 14, 30, 62, 70]
+    assert remotes(second).count("customer") == 5
+    assert not Change.objects.exclude(state="done").exists()
+
+
 @pytest.mark.parametrize("invoices", [1, 3])
 def test_the_hubs_own_limiter_puts_the_rows_back_untouched(
-    connect, hub, remotes, monkeypatch, invoices
+    connect, hub, remotes, monkeypatch, invoices, settings
 ):
     from apps.integrations.contract import Throttled
     from apps.sync.models import SyncLogEntry
 
+    settings.REDIS_URL = ""  # one full page: the customer and every invoice taken together
     qbo = connect()
     customer = hub.customer()
     for _ in range(invoices):
