@@ -26,6 +26,7 @@ every request is queued at once, as before.
 
 from __future__ import annotations
 
+from celery.utils import uuid
 from django.conf import settings
 from django.core.cache import cache
 
@@ -43,12 +44,13 @@ def _shared() -> bool:
     return bool(settings.REDIS_URL)
 
 
-def ask(what: str, integration_id: int) -> float | None:
+def ask(what: str, integration_id: int, task_id: str = "") -> float | None:
     """The countdown to queue the task with, or None when one queued already serves this
-    request. The mark is an atomic add: of two requests at once, one queues the task."""
+    request. The mark is an atomic add of the id the task will be queued with: of two requests
+    at once, one queues the task, and only that task removes the mark as it starts."""
     if not _shared():
         return 0.0
-    if not cache.add(_key(what, integration_id), 1, MARK_SECONDS):
+    if not cache.add(_key(what, integration_id), task_id or "1", MARK_SECONDS):
         return None
     if what == DRAIN:
         return float(settings.SYNC_DRAIN_GATHER_SECONDS)
@@ -57,11 +59,12 @@ def ask(what: str, integration_id: int) -> float | None:
 
 def queue(task, what: str, integration_id: int, **kwargs) -> None:
     """Queue ``task`` for the integration unless one queued already serves the request."""
-    countdown = ask(what, integration_id)
+    task_id = uuid()
+    countdown = ask(what, integration_id, task_id)
     if countdown is None:
         return
-    if countdown:
-        task.apply_async((integration_id,), kwargs, countdown=countdown)
+    if _shared() or countdown:
+        task.apply_async((integration_id,), kwargs, countdown=countdown, task_id=task_id)
     else:
         task.delay(integration_id, **kwargs)
 
@@ -85,19 +88,27 @@ def queue_next(task, what: str, integration_id: int, *, countdown: float = 0.0) 
     page's own next one, and the backlog's drains double each time the worker goes round, each
     a page ahead of the other organisations' (with one worker process nothing ever merges them:
     only a drain that finds the integration claimed by another process ends its line)."""
-    if _shared() and not cache.add(_key(what, integration_id), 1, MARK_SECONDS):
+    task_id = uuid()
+    if _shared() and not cache.add(_key(what, integration_id), task_id, MARK_SECONDS):
         return False
-    if countdown:
-        task.apply_async((integration_id,), countdown=countdown)
+    if _shared() or countdown:
+        task.apply_async((integration_id,), countdown=countdown, task_id=task_id)
     else:
         task.delay(integration_id)
     return True
 
 
-def started(what: str, integration_id: int) -> None:
-    """The queued task is starting: later requests queue another (it may have looked already)."""
-    if _shared():
-        cache.delete(_key(what, integration_id))
+def started(what: str, integration_id: int, task_id: str | None = None) -> None:
+    """The queued task ``task_id`` is starting: later requests queue another (it may have
+    looked already). A task the mark is not for (the outbox sweep's drain, one queued before a
+    restart) leaves it: the task it is for has not looked yet, and serves what comes meanwhile;
+    removing it let each such task start a line of its own beside it (docs/outbox.md, "Fair
+    workers"). Without an id (called directly) the mark goes."""
+    if not _shared():
+        return
+    key = _key(what, integration_id)
+    if task_id is None or cache.get(key) in (task_id, "1", 1):
+        cache.delete(key)
 
 
 # --- pages that grow ------------------------------------------------------------------------

@@ -29,7 +29,8 @@ def drain_integration(integration_id: int) -> None:
     more before it lets go (coalesced)."""
     from .push import PAGE_SIZE, DrainResult, close_own_run, push_page
 
-    gather.started(gather.DRAIN, integration_id)  # requests from now on queue another drain
+    # Requests from now on queue another drain (when the mark is this task's).
+    gather.started(gather.DRAIN, integration_id, drain_integration.request.id)
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None:
         return
@@ -61,7 +62,7 @@ def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.P
     from .pull import pull
 
     if trigger == SyncRun.Trigger.WEBHOOK:
-        gather.started(gather.WEBHOOK_PULL, integration_id)
+        gather.started(gather.WEBHOOK_PULL, integration_id, self.request.id)
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None or not integration.is_connected or not integration.sync_enabled:
         return

@@ -71,19 +71,26 @@ class Queue:
         from apps.sync.tasks import drain_integration
 
         self.waiting: list[tuple[int, float]] = []
+        self.task_ids: list[str | None] = []
         self.served: list[int] = []
         self.task = drain_integration
 
-        def apply_async(args, kwargs=None, countdown=0, **options):
+        def apply_async(args, kwargs=None, countdown=0, task_id=None, **options):
             self.waiting.append((args[0], countdown))
+            self.task_ids.append(task_id)
 
         monkeypatch.setattr(drain_integration, "apply_async", apply_async)
         monkeypatch.setattr(drain_integration, "delay", lambda pk: apply_async((pk,)))
 
     def run_one(self) -> None:
+        """The task at the head runs as a worker runs it: with its id (one of its own when it
+        was queued without)."""
+        from celery.utils import uuid
+
         integration_id, _ = self.waiting.pop(0)
+        task_id = self.task_ids.pop(0) if len(self.task_ids) > len(self.waiting) else None
         self.served.append(integration_id)
-        self.task(integration_id)
+        self.task.apply((integration_id,), task_id=task_id or uuid(), throw=True)
 
     def run(self) -> None:
         while self.waiting:
@@ -110,7 +117,8 @@ def test_a_big_backlog_gives_the_worker_back_after_each_page(
     customers_waiting(hub, PAGE_SIZE * 2 + 10)
     customers_waiting(Hub(other), 3)
     queue = Queue(monkeypatch)
-    queue.waiting = [(busy.pk, 0), (small.pk, 0)]  # the big backlog's drain was queued first
+    for integration in (busy, small):  # the big backlog's drain was queued first
+        queue.task.delay(integration.pk)
 
     queue.task(queue.waiting.pop(0)[0])
 
@@ -155,6 +163,28 @@ def test_a_backlog_whose_staff_keep_saving_has_one_drain_queued_at_a_time(
     assert remotes(small).count("customer") == 1
     assert remotes(busy).count("customer") == PAGE_SIZE * 3 + 6
     assert not Change.objects.exclude(state="done").exists()
+
+
+def test_the_sweeps_drain_beside_a_queued_one_ends_after_its_page(
+    connect, hub, monkeypatch, shared_cache
+):
+    """The sweep queues a drain of every integration with rows due, whatever is queued (it
+    rescues drains lost with their worker): it must not start a second line of pages."""
+    from apps.sync import gather
+    from apps.sync.push import PAGE_SIZE
+    from apps.sync.tasks import sweep_outbox
+
+    busy = connect()
+    customers_waiting(hub, PAGE_SIZE * 3)
+    queue = Queue(monkeypatch)
+    gather.drain_soon([busy.pk])
+    sweep_outbox()
+    assert [pk for pk, _ in queue.waiting] == [busy.pk, busy.pk]
+
+    queue.run_one()  # the gathered drain: a page, and its next page queued
+    queue.run_one()  # the sweep's: a page, and the next is the one queued already
+
+    assert [pk for pk, _ in queue.waiting] == [busy.pk]
 
 
 def test_every_organisations_first_records_go_in_the_first_round_then_pages_double(
