@@ -16,12 +16,17 @@ task that has already looked. A task lost with a worker leaves its mark to expir
 (``MARK_SECONDS``); the outbox sweep drains meanwhile, and the periodic pull reads what a
 webhook announced.
 
+A drain's own follow-ups (its next page, a countdown) take the same mark (``queue_next``), so one
+drain per integration is queued at a time and a worker goes round the integrations fairly
+(docs/outbox.md, "Fair workers").
+
 Without ``REDIS_URL`` (the embedded defaults) the web and worker processes share no cache, so
 every request is queued at once, as before.
 """
 
 from __future__ import annotations
 
+from celery.utils import uuid
 from django.conf import settings
 from django.core.cache import cache
 
@@ -39,12 +44,13 @@ def _shared() -> bool:
     return bool(settings.REDIS_URL)
 
 
-def ask(what: str, integration_id: int) -> float | None:
+def ask(what: str, integration_id: int, task_id: str = "") -> float | None:
     """The countdown to queue the task with, or None when one queued already serves this
-    request. The mark is an atomic add: of two requests at once, one queues the task."""
+    request. The mark is an atomic add of the id the task will be queued with: of two requests
+    at once, one queues the task, and only that task removes the mark as it starts."""
     if not _shared():
         return 0.0
-    if not cache.add(_key(what, integration_id), 1, MARK_SECONDS):
+    if not cache.add(_key(what, integration_id), task_id or "1", MARK_SECONDS):
         return None
     if what == DRAIN:
         return float(settings.SYNC_DRAIN_GATHER_SECONDS)
@@ -53,11 +59,12 @@ def ask(what: str, integration_id: int) -> float | None:
 
 def queue(task, what: str, integration_id: int, **kwargs) -> None:
     """Queue ``task`` for the integration unless one queued already serves the request."""
-    countdown = ask(what, integration_id)
+    task_id = uuid()
+    countdown = ask(what, integration_id, task_id)
     if countdown is None:
         return
-    if countdown:
-        task.apply_async((integration_id,), kwargs, countdown=countdown)
+    if _shared() or countdown:
+        task.apply_async((integration_id,), kwargs, countdown=countdown, task_id=task_id)
     else:
         task.delay(integration_id, **kwargs)
 
@@ -70,7 +77,68 @@ def drain_soon(integration_ids: list[int]) -> None:
         queue(drain_integration, DRAIN, integration_id)
 
 
-def started(what: str, integration_id: int) -> None:
-    """The queued task is starting: later requests queue another (it may have looked already)."""
-    if _shared():
-        cache.delete(_key(what, integration_id))
+def queue_next(task, what: str, integration_id: int, *, countdown: float = 0.0) -> bool:
+    """A task with more to do (a drain's next page, a wait the limiter asked for) queues its
+    next run, unless a request made while it ran has queued one already: that one serves it.
+    The mark is then this task's, so requests arriving meanwhile are served by it too.
+
+    So an integration has one task queued, however often its staff save while its backlog is
+    sent: a worker goes round the integrations a page each (docs/outbox.md, "Fair workers").
+    Otherwise every page started clears the mark, the next save queues a drain beside the
+    page's own next one, and the backlog's drains double each time the worker goes round, each
+    a page ahead of the other organisations' (with one worker process nothing ever merges them:
+    only a drain that finds the integration claimed by another process ends its line)."""
+    task_id = uuid()
+    if _shared() and not cache.add(_key(what, integration_id), task_id, MARK_SECONDS):
+        return False
+    if _shared() or countdown:
+        task.apply_async((integration_id,), countdown=countdown, task_id=task_id)
+    else:
+        task.delay(integration_id)
+    return True
+
+
+def started(what: str, integration_id: int, task_id: str | None = None) -> None:
+    """The queued task ``task_id`` is starting: later requests queue another (it may have
+    looked already). A task the mark is not for (the outbox sweep's drain, one queued before a
+    restart) leaves it: the task it is for has not looked yet, and serves what comes meanwhile;
+    removing it let each such task start a line of its own beside it (docs/outbox.md, "Fair
+    workers"). Without an id (called directly) the mark goes."""
+    if not _shared():
+        return
+    key = _key(what, integration_id)
+    if task_id is None or cache.get(key) in (task_id, "1", 1):
+        cache.delete(key)
+
+
+# --- pages that grow ------------------------------------------------------------------------
+# An event drain's first page of a backlog takes this many rows, and each next page twice as
+# many, up to the page size (docs/outbox.md, "Fair workers").
+FIRST_PAGE_ROWS = 2
+PAGE_MEMORY_SECONDS = 600
+
+
+def _rows_key(integration_id: int) -> str:
+    return f"ledgerlink:sync:page-rows:{integration_id}"
+
+
+def page_rows(integration_id: int, largest: int) -> int:
+    """How many rows the integration's next event drain takes. A worker goes round the
+    integrations a page each, so the first invoice of the last organisation in the round waits
+    for one page of every other: small first pages bring every organisation's first sends out
+    in the first round; pages double while the backlog lasts, so a long one still goes in full
+    batches. Without Redis (one worker, the embedded defaults) every page is full."""
+    if not _shared():
+        return largest
+    return min(largest, int(cache.get(_rows_key(integration_id)) or FIRST_PAGE_ROWS))
+
+
+def page_sent(integration_id: int, rows: int, *, more: bool) -> None:
+    """The page of ``rows`` went: the next one takes twice as many while rows remain; a backlog
+    sent in full starts small again."""
+    if not _shared():
+        return
+    if more:
+        cache.set(_rows_key(integration_id), rows * 2, PAGE_MEMORY_SECONDS)
+    else:
+        cache.delete(_rows_key(integration_id))

@@ -104,10 +104,13 @@ def release(integration_id: int, what: str, token: str, *, follow_up: bool = Tru
 
 
 def _run_again(integration_id: int, what: str) -> None:
+    from . import gather
     from .tasks import drain_integration, pull_integration  # tasks sit above this module
 
-    task = drain_integration if what == "drain" else pull_integration
-    task.delay(integration_id)
+    if what == "drain":
+        gather.queue_next(drain_integration, gather.DRAIN, integration_id)  # one queued at a time
+    else:
+        pull_integration.delay(integration_id)
 
 
 def requeue(change: Change, **fields) -> bool:

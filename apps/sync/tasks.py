@@ -27,16 +27,20 @@ def drain_integration(integration_id: int) -> None:
     page is queued behind the drains other integrations queued meanwhile (round-robin). Another
     drain of it already running makes this one a no-op: that drain is asked to go round once
     more before it lets go (coalesced)."""
-    from .push import DrainResult, close_own_run, push_page
+    from .push import PAGE_SIZE, DrainResult, close_own_run, push_page
 
-    gather.started(gather.DRAIN, integration_id)  # requests from now on queue another drain
+    # Requests from now on queue another drain (when the mark is this task's).
+    gather.started(gather.DRAIN, integration_id, drain_integration.request.id)
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None:
         return
     result = DrainResult()
     error = ""
+    rows = gather.page_rows(integration_id, PAGE_SIZE)  # small first, doubling (fair turns)
     try:
-        push_page(integration, result=result)
+        push_page(integration, result=result, size=rows)
+        if not result.busy and result.retry_in is None:
+            gather.page_sent(integration_id, rows, more=result.more)
     except Exception as exc:
         error = f"The drain stopped on an unexpected error: {exc}"[:500]
         raise
@@ -45,9 +49,11 @@ def drain_integration(integration_id: int) -> None:
             close_own_run(result, error=error)
     if result.retry_in is not None:
         # A Retry-After, a backoff or the hub's own limiter: the worker is free meanwhile.
-        drain_integration.apply_async((integration_id,), countdown=result.retry_in)
+        wait = result.retry_in
+        gather.queue_next(drain_integration, gather.DRAIN, integration_id, countdown=wait)
     elif result.more:
-        drain_integration.apply_async((integration_id,), countdown=0)
+        # Behind the other integrations' drains; one drain of this one queued at a time.
+        gather.queue_next(drain_integration, gather.DRAIN, integration_id)
 
 
 @shared_task(name=PULL_TASK, bind=True, ignore_result=True, max_retries=5)
@@ -56,7 +62,7 @@ def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.P
     from .pull import pull
 
     if trigger == SyncRun.Trigger.WEBHOOK:
-        gather.started(gather.WEBHOOK_PULL, integration_id)
+        gather.started(gather.WEBHOOK_PULL, integration_id, self.request.id)
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None or not integration.is_connected or not integration.sync_enabled:
         return

@@ -164,3 +164,16 @@ def three(sandboxes):
         sandbox_integration_connect(organisation=org, provider=provider, nightly=False)
         for provider in ("quickbooks", "xero", "myob")
     )
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """Redis is configured: the queued marks are shared (the test cache stands in for it)."""
+    from django.core.cache import cache
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    settings.SYNC_DRAIN_GATHER_SECONDS = 0.5
+    settings.SYNC_WEBHOOK_PULL_GATHER_SECONDS = 1.0
+    cache.clear()
+    yield
+    cache.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from apps.integrations.webhooks import _pull as webhook_pulls_asked
 from apps.sync import gather
@@ -24,17 +23,6 @@ class Queued:
 
         monkeypatch.setattr(task, "apply_async", apply_async)
         monkeypatch.setattr(task, "delay", lambda pk, **kw: apply_async((pk,), kw))
-
-
-@pytest.fixture
-def shared_cache(settings):
-    """Redis is configured: the queued marks are shared (the test cache stands in for it)."""
-    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
-    settings.SYNC_DRAIN_GATHER_SECONDS = 0.5
-    settings.SYNC_WEBHOOK_PULL_GATHER_SECONDS = 1.0
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_a_send_asks_for_one_drain_per_integration_a_moment_later(

@@ -71,20 +71,30 @@ class Queue:
         from apps.sync.tasks import drain_integration
 
         self.waiting: list[tuple[int, float]] = []
+        self.task_ids: list[str | None] = []
         self.served: list[int] = []
         self.task = drain_integration
 
-        def apply_async(args, countdown=0, **options):
+        def apply_async(args, kwargs=None, countdown=0, task_id=None, **options):
             self.waiting.append((args[0], countdown))
+            self.task_ids.append(task_id)
 
         monkeypatch.setattr(drain_integration, "apply_async", apply_async)
         monkeypatch.setattr(drain_integration, "delay", lambda pk: apply_async((pk,)))
 
+    def run_one(self) -> None:
+        """The task at the head runs as a worker runs it: with its id (one of its own when it
+        was queued without)."""
+        from celery.utils import uuid
+
+        integration_id, _ = self.waiting.pop(0)
+        task_id = self.task_ids.pop(0) if len(self.task_ids) > len(self.waiting) else None
+        self.served.append(integration_id)
+        self.task.apply((integration_id,), task_id=task_id or uuid(), throw=True)
+
     def run(self) -> None:
         while self.waiting:
-            integration_id, _ = self.waiting.pop(0)
-            self.served.append(integration_id)
-            self.task(integration_id)
+            self.run_one()
 
 
 def customers_waiting(hub, count: int) -> None:
@@ -92,10 +102,14 @@ def customers_waiting(hub, count: int) -> None:
         hub.customer(name=f"Client {n:03d}", email=f"client{n:03d}@example.com")
 
 
-def test_a_big_backlog_gives_the_worker_back_after_each_page(connect, hub, remotes, monkeypatch):
+def test_a_big_backlog_gives_the_worker_back_after_each_page(
+    connect, hub, remotes, monkeypatch, settings
+):
     from apps.accounts.models import Organisation
     from apps.sync.push import PAGE_SIZE
     from tests.sync.conftest import Hub
+
+    settings.REDIS_URL = ""  # the embedded defaults: every page full (no growing pages)
 
     busy = connect()
     other = Organisation.objects.create(name="Small Co", country="US", currency="USD")
@@ -103,7 +117,8 @@ def test_a_big_backlog_gives_the_worker_back_after_each_page(connect, hub, remot
     customers_waiting(hub, PAGE_SIZE * 2 + 10)
     customers_waiting(Hub(other), 3)
     queue = Queue(monkeypatch)
-    queue.waiting = [(busy.pk, 0), (small.pk, 0)]  # the big backlog's drain was queued first
+    for integration in (busy, small):  # the big backlog's drain was queued first
+        queue.task.delay(integration.pk)
 
     queue.task(queue.waiting.pop(0)[0])
 
@@ -116,13 +131,98 @@ def test_a_big_backlog_gives_the_worker_back_after_each_page(connect, hub, remot
     assert not Change.objects.exclude(state="done").exists()
 
 
+def test_a_backlog_whose_staff_keep_saving_has_one_drain_queued_at_a_time(
+    connect, hub, remotes, monkeypatch, shared_cache, django_capture_on_commit_callbacks
+):
+    """With one worker process nothing merges two drains of one integration (only a drain
+    refused by another process's claim ends its line): a backlog must not grow a second line of
+    pages, each ahead of the other organisations' drains, every time its staff save."""
+    from apps.accounts.models import Organisation
+    from apps.sync import gather
+    from apps.sync.push import PAGE_SIZE
+    from tests.sync.conftest import Hub
+
+    busy = connect()
+    other = Organisation.objects.create(name="Small Co", country="US", currency="USD")
+    small = connect(organisation=other)
+    customers_waiting(hub, PAGE_SIZE * 3)
+    queue = Queue(monkeypatch)
+    gather.drain_soon([busy.pk])  # its first save asked for a drain
+
+    for round_ in range(2):  # the worker sends a page; its staff save again meanwhile
+        queue.run_one()
+        for n in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                hub.customer(name=f"Later {round_}{n}", email=f"later{round_}{n}@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        Hub(other).customer(name="Only Client", email="only@example.com")
+
+    assert [pk for pk, _ in queue.waiting] == [busy.pk, small.pk]
+    queue.run()
+    assert queue.served.index(small.pk) == 3  # after one more page of the backlog, no more
+    assert remotes(small).count("customer") == 1
+    assert remotes(busy).count("customer") == PAGE_SIZE * 3 + 6
+    assert not Change.objects.exclude(state="done").exists()
+
+
+def test_the_sweeps_drain_beside_a_queued_one_ends_after_its_page(
+    connect, hub, monkeypatch, shared_cache
+):
+    """The sweep queues a drain of every integration with rows due, whatever is queued (it
+    rescues drains lost with their worker): it must not start a second line of pages."""
+    from apps.sync import gather
+    from apps.sync.push import PAGE_SIZE
+    from apps.sync.tasks import sweep_outbox
+
+    busy = connect()
+    customers_waiting(hub, PAGE_SIZE * 3)
+    queue = Queue(monkeypatch)
+    gather.drain_soon([busy.pk])
+    sweep_outbox()
+    assert [pk for pk, _ in queue.waiting] == [busy.pk, busy.pk]
+
+    queue.run_one()  # the gathered drain: a page, and its next page queued
+    queue.run_one()  # the sweep's: a page, and the next is the one queued already
+
+    assert [pk for pk, _ in queue.waiting] == [busy.pk]
+
+
+def test_every_organisations_first_records_go_in_the_first_round_then_pages_double(
+    connect, hub, remotes, monkeypatch, shared_cache
+):
+    from apps.accounts.models import Organisation
+    from apps.sync import gather
+    from apps.sync.push import PAGE_SIZE
+    from tests.sync.conftest import Hub
+
+    first = connect()
+    other = Organisation.objects.create(name="Second Co", country="US", currency="USD")
+    second = connect(organisation=other)
+    customers_waiting(hub, PAGE_SIZE + 20)
+    customers_waiting(Hub(other), 5)
+    queue = Queue(monkeypatch)
+    gather.drain_soon([first.pk, second.pk])
+
+    sent = []
+    while queue.waiting:
+        queue.run_one()
+        sent.append({i.pk: remotes(i).count("customer") for i in (first, second)})
+
+    # One round: each organisation's first two records; then each page twice the last.
+    assert sent[:2] == [{first.pk: 2, second.pk: 0}, {first.pk: 2, second.pk: 2}]
+    assert [s[first.pk] for s in sent if s[first.pk]] == [2, 2, 6, 6, 14, 30, 62, 70]
+    assert remotes(second).count("customer") == 5
+    assert not Change.objects.exclude(state="done").exists()
+
+
 @pytest.mark.parametrize("invoices", [1, 3])
 def test_the_hubs_own_limiter_puts_the_rows_back_untouched(
-    connect, hub, remotes, monkeypatch, invoices
+    connect, hub, remotes, monkeypatch, invoices, settings
 ):
     from apps.integrations.contract import Throttled
     from apps.sync.models import SyncLogEntry
 
+    settings.REDIS_URL = ""  # one full page: the customer and every invoice taken together
     qbo = connect()
     customer = hub.customer()
     for _ in range(invoices):

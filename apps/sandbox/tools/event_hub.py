@@ -74,6 +74,24 @@ def tenant_create(name: str) -> Tenant:
     return Tenant(organisation, integrations)
 
 
+ORGANISATION_PREFIX = "Events "
+
+
+def earlier_runs_switched_off() -> int:
+    """Sync switched off for the organisations of earlier runs, their waiting rows closed: a
+    run stopped part-way (killed, timed out) leaves thousands of rows waiting, and the outbox
+    sweep of this run would have its worker send them (or fail to, their tokens encrypted with
+    that run's key) beside this run's own. How many rows were closed."""
+    from apps.sync.models import Change
+
+    earlier = Integration.objects.filter(organisation__name__startswith=ORGANISATION_PREFIX)
+    earlier.filter(sync_enabled=True).update(sync_enabled=False)
+    return Change.objects.filter(
+        integration__in=earlier,
+        state__in=[Change.State.PENDING, Change.State.IN_PROGRESS, Change.State.FAILED],
+    ).update(state=Change.State.DONE, last_error="An earlier benchmark run stopped first.")
+
+
 def send_with_new_customer(organisation: Organisation, n: int, tag: str) -> Sent:
     """What staff do for a new client: save the customer, save the invoice, press Send."""
     email = f"client{n:05d}.{tag}@bench.example"

@@ -44,7 +44,8 @@ def events_report_lines(figures: dict) -> list[str]:
             f"{len_organisations(fair)} with {fair['worker_processes']} worker "
             f"process(es): every organisation's first invoice in both ledgers within "
             f"{_seconds(fair['first_invoice_in_both_max_seconds'])} "
-            f"({fair['organisations_without_any_after_30_s']} waited over 30 s); all in "
+            f"({fair['organisations_without_any_after_30_s']} waited over 30 s, "
+            f"{fair['organisations_with_an_invoice_in_both']} had one); all in "
             f"{_seconds(fair['seconds_until_all_in_both'])}, {fair['invoices_per_second']} "
             f"invoices/s; not arrived {fair['not_arrived']}"
         )

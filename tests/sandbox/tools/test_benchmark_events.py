@@ -42,6 +42,8 @@ def test_quick_event_benchmark_prints_every_figure_and_lands_everything_once(set
     assert [fair["worker_processes"] for fair in figures["organisations"]] == [1, 2]
     for fair in figures["organisations"]:
         assert fair["not_arrived"] == 0 and fair["first_invoice_in_both_max_seconds"] > 0
+        assert fair["organisations_with_an_invoice_in_both"] == fair["organisations"]
+        assert fair["invoices_in_both"] == fair["invoices"] and fair["issued_seconds"] > 0
     assert figures["throughput_ratio_2_to_1"] > 0
     assert burst["hub_cpu_ms_per_invoice"] > 0
     assert not any(figures["tally"].values()), figures["tally"]
