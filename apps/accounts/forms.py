@@ -16,6 +16,7 @@ class OrganisationSettingsForm(forms.Form):
         label="Default tax rate %",
         min_value=0,
         max_value=100,
+        shown_plain=True,
         help_text="Every new quote and invoice starts with this rate; each can still change it.",
     )
     time_zone = forms.ChoiceField(

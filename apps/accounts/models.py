@@ -25,8 +25,8 @@ class Organisation(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     default_tax_rate = models.DecimalField(
         "default tax rate %",
-        max_digits=5,
-        decimal_places=2,
+        max_digits=7,
+        decimal_places=4,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text="The tax rate every new quote and invoice starts with.",

@@ -41,16 +41,28 @@ def fits(value: Any, limit: Decimal) -> bool:
     return number.is_finite() and abs(number) <= limit
 
 
+class PlainDecimalField(forms.DecimalField):
+    """Shows 8.875 or 10 rather than the column's padding (8.8750, 10.0000)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            text = f"{value.normalize():f}" if value else "0"
+            return text
+        return super().prepare_value(value)
+
+
 def bounded_decimal_field(
-    model: type[models.Model], name: str, **kwargs: Any
+    model: type[models.Model], name: str, *, shown_plain: bool = False, **kwargs: Any
 ) -> forms.DecimalField:
     """A form field for the model's decimal column: its decimal places, and at most the
-    column's largest value with a message that says that number."""
+    column's largest value with a message that says that number. ``shown_plain`` shows a
+    value without trailing zeros (a rate such as 8.875 in a column of four places)."""
     field = model_field(model, name)
     limit = column_limit(field)
     kwargs.setdefault("max_value", limit)
     error_messages = {"max_value": too_large_message(kwargs["max_value"])}
-    return forms.DecimalField(
+    field_class = PlainDecimalField if shown_plain else forms.DecimalField
+    return field_class(
         decimal_places=field.decimal_places,
         error_messages=error_messages | kwargs.pop("error_messages", {}),
         **kwargs,

@@ -36,8 +36,10 @@ class Document(models.Model):
     discount_percent = models.DecimalField(
         "document discount %", max_digits=5, decimal_places=2, default=ZERO, validators=PERCENT
     )
+    # Four places: rates such as 8.875 % exist (New York City), and the stored rate must be the
+    # one the totals were worked out with (docs/money.md).
     tax_rate = models.DecimalField(
-        "tax rate %", max_digits=5, decimal_places=2, default=ZERO, validators=PERCENT
+        "tax rate %", max_digits=7, decimal_places=4, default=ZERO, validators=PERCENT
     )
     notes = models.TextField(blank=True)
     # Stored results of compute_totals(), so lists and sync read them without the lines.
@@ -54,6 +56,11 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def tax_rate_shown(self) -> str:
+        """8.875 or 10: the rate's own decimals, never padded nor cut."""
+        return plain(self.tax_rate)
 
 
 class DocumentLine(models.Model):

@@ -57,7 +57,7 @@ class DocumentForm(forms.Form):
         Document, "discount_percent", label="Discount %", min_value=0, max_value=100
     )
     tax_rate = bounded_decimal_field(
-        Document, "tax_rate", label="Tax rate %", min_value=0, max_value=100
+        Document, "tax_rate", label="Tax rate %", min_value=0, max_value=100, shown_plain=True
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

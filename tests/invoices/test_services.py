@@ -273,3 +273,15 @@ def test_two_payments_at_once_cannot_overpay():
     invoice.refresh_from_db()
     assert invoice.amount_paid == Decimal("60.00")
     assert len(refused) == 1 and "more than the balance" in refused[0]
+
+
+def test_a_rate_of_three_decimals_is_kept_as_given_so_the_stored_rate_gives_the_stored_tax(
+    org, customer
+):
+    invoice = make(
+        org, customer, line(quantity="1", unit_price="141.30"), tax_rate=Decimal("8.875")
+    )
+    invoice.refresh_from_db()
+    assert invoice.tax_rate == Decimal("8.875")
+    assert invoice.tax_total == Decimal("12.54")  # 141.30 × 8.875 % = 12.540375
+    assert invoice.tax_rate_shown == "8.875"
