@@ -94,13 +94,14 @@ def customers_waiting(hub, count: int) -> None:
 
 def test_a_big_backlog_gives_the_worker_back_after_each_page(connect, hub, remotes, monkeypatch):
     from apps.accounts.models import Organisation
-    from apps.sync.push import PAGE_SIZE
+    from apps.sync.push import page_size
     from tests.sync.conftest import Hub
 
     busy = connect()
     other = Organisation.objects.create(name="Small Co", country="US", currency="USD")
     small = connect(organisation=other)
-    customers_waiting(hub, PAGE_SIZE * 2 + 10)
+    size = page_size(busy)
+    customers_waiting(hub, size * 2 + 10)
     customers_waiting(Hub(other), 3)
     queue = Queue(monkeypatch)
     queue.waiting = [(busy.pk, 0), (small.pk, 0)]  # the big backlog's drain was queued first
@@ -108,7 +109,7 @@ def test_a_big_backlog_gives_the_worker_back_after_each_page(connect, hub, remot
     queue.task(queue.waiting.pop(0)[0])
 
     # One page went, and the rest was queued behind the other organisation's drain.
-    assert Change.objects.filter(integration=busy, state="done").count() == PAGE_SIZE
+    assert Change.objects.filter(integration=busy, state="done").count() == size
     assert queue.waiting == [(small.pk, 0), (busy.pk, 0)]
     queue.run()
     assert queue.served == [small.pk, busy.pk, busy.pk]
@@ -236,3 +237,40 @@ def test_several_new_customers_waiting_are_placed_in_two_requests_per_ledger(bot
         assert requests_of(integration).count() - before[integration.pk] <= 2
         assert Link.objects.filter(integration=integration, kind="customer").count() == 5
     assert not Change.objects.exclude(state="done").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_xero_send_with_a_new_customer_creates_the_contact_inside_its_invoice(both, live_hub):
+    xero = next(integration for integration in both if integration.provider == "xero")
+    adapter = adapter_for(xero)
+    drain(xero, adapter=adapter)  # nothing waits yet: warms nothing, sends nothing
+    live_hub.invoice()  # the tenant's settings are read with this first one
+    drain(xero, adapter=adapter)
+    before = requests_of(xero).count()
+
+    invoice = live_hub.invoice(live_hub.customer(name="Ann Other", email="ann@example.com"))
+    drain(xero)  # a new task: a new adapter, which knows nothing of the contacts yet
+
+    made = [f"{r.method} {r.path}" for r in requests_of(xero).order_by("pk")[before:]]
+    # The contact look-up, then the invoice with the new contact inside: no PUT of Contacts.
+    assert len(made) == 2, made
+    assert made[0].startswith("GET") and made[1].startswith("PUT") and "Invoices" in made[1]
+    contact = Link.objects.get(integration=xero, kind="customer", object_id=invoice.customer_id)
+    assert SandboxRecord.objects.filter(record_id=contact.remote_id, entity="Contacts").count() == 1
+    assert not Change.objects.filter(integration=xero).exclude(state="done").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_builds_one_quickbooks_client_per_access_token(both):
+    from apps.integrations.quickbooks.client import QuickBooksClient
+    from apps.integrations.registry import token_refresh
+
+    qbo = both[0]
+    first = QuickBooksClient(qbo).qb
+    assert QuickBooksClient(qbo).qb is first  # the next drain's adapter: no new client
+
+    fresh = token_refresh(integration=qbo)
+    renewed = QuickBooksClient(qbo).qb
+
+    assert renewed is not first and renewed.auth_client.access_token == fresh
+    assert QuickBooksClient(qbo).qb is renewed
