@@ -36,13 +36,15 @@ __all__ = ["Context", "DrainResult", "drain", "link_of", "load", "push_change", 
 # its invoice), so a page carries about 50 invoices: Xero takes 50 elements a request, so 100
 # rows (the contacts go inside the invoices: a look-up and one PUT); QuickBooks' /batch takes
 # 30, so 120 (60 customers in two batches, 60 invoices in two, one look-up), never a batch
-# half full because the page ended. Single requests stop the page at the provider's limit.
+# half full because the page ended. A provider without a batch API (MYOB): 50 rows, 50 single
+# requests at most, as before.
 PAGE_SIZE = 100
+SINGLE_PAGE_SIZE = 50
 
 
 def page_size(integration: Integration) -> int:
     batch = registry.capabilities_of(integration).batch_size
-    return batch * math.ceil(PAGE_SIZE / batch) if batch > 1 else PAGE_SIZE
+    return batch * math.ceil(PAGE_SIZE / batch) if batch > 1 else SINGLE_PAGE_SIZE
 
 
 # The kinds a page sends together, and how.
