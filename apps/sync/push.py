@@ -192,6 +192,10 @@ def _send(ctx: Context, result: DrainResult, changes: list[Change], token: str) 
         except ReconnectNeeded as exc:  # a batch: its rows are back in the queue already
             retry_in, result.error = RECONNECT_WAIT_SECONDS, exc.message
         result.processed += len(rows)
+        if retry_in is None and position == len(steps) - 1:
+            # The page is sent: its claim is let go and its run saved (by the drain, Sync Now
+            # or the export) right after, so neither needs news of it here.
+            return
         # A page can outlast the claim (a slow provider, its rate limit): news after every
         # step, so the sweep never takes this live drain for a dead one (docs/outbox.md).
         run_save_progress(result.run)
