@@ -173,8 +173,7 @@ def _customers_of_invoices(adapter: contract.Adapter, changes: list[Change]) -> 
     go after the invoices: the invoices' step finds them with one look-up and creates the new
     ones inside the invoice (one request less a send), and their own rows then find them linked
     and unchanged, sending nothing. Elsewhere (QuickBooks) customers go first, as before."""
-    capabilities = getattr(adapter, "capabilities", None)
-    if not getattr(capabilities, "creates_customer_with_invoice", False):
+    if not adapter.capabilities.creates_customer_with_invoice:
         return frozenset()
     invoice_ids = [c.object_id for c in changes if c.kind == Kind.INVOICE]
     if not invoice_ids:
