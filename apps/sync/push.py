@@ -126,10 +126,17 @@ def push_page(
             result.run = result.run or run_start(integration=integration, trigger=trigger)
             ctx = Context(integration, adapter or registry.adapter_for(integration), result.run)
             _send(ctx, result, changes, token)
-        # A page that took fewer rows than it could left none due behind it: rows committed
-        # since then asked for a drain of their own (docs/outbox.md). So only a full page looks,
-        # or one that queued a row itself (a row that had absorbed a newer edit goes again).
-        look = len(changes) >= size or any(change.absorbed_newer for change in changes)
+        # A page that took fewer rows than it could, and sent them all, left none due behind
+        # it: rows committed since then asked for a drain of their own (docs/outbox.md). So
+        # only a full page looks, one stopped part-way (rows put back for a limit or a retry:
+        # the export and Sync Now go on after the wait), or one that queued a row itself (a
+        # row that had absorbed a newer edit goes again).
+        look = (
+            len(changes) >= size
+            or result.retry_in is not None
+            or result.throttled
+            or any(change.absorbed_newer for change in changes)
+        )
         result.more = look and outbox.has_due(
             integration.pk, leave_kinds=leave, only_kinds=only_kinds
         )

@@ -274,3 +274,25 @@ def test_a_worker_builds_one_quickbooks_client_per_access_token(both):
 
     assert renewed is not first and renewed.auth_client.access_token == fresh
     assert QuickBooksClient(qbo).qb is renewed
+
+
+def test_an_export_page_the_hubs_limiter_stopped_goes_on_after_the_wait(connect, hub, remotes):
+    from apps.integrations.contract import Throttled
+    from apps.sync.models import SyncRun
+    from apps.sync.nightly_export import export_page
+    from apps.sync.runs import run_start
+
+    qbo = connect(invoice_export_timing="nightly")
+    customer = hub.customer()
+    for _ in range(3):
+        hub.invoice(customer)
+    remotes(qbo).fail["push_invoice"] = [Throttled("Wait for the limit", retry_after=7)]
+    run = run_start(integration=qbo, trigger=SyncRun.Trigger.NIGHTLY)
+
+    # A page smaller than the export's, stopped part-way: the same run goes on after the wait.
+    assert export_page(run) == 7
+    run.refresh_from_db()
+    assert run.finished_at is None
+    assert export_page(run) is None
+    assert remotes(qbo).count("invoice") == 3
+    assert not Change.objects.filter(integration=qbo, kind="invoice").exclude(state="done")
