@@ -28,3 +28,9 @@ def _connections_kept(task=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+if os.environ.get("TASK_PROFILE_DIR"):
+    from .task_profile import install
+
+    install(os.environ["TASK_PROFILE_DIR"])

@@ -40,7 +40,15 @@ from redis.exceptions import RedisError
 
 from apps.integrations.contract import Throttled, TransientError
 
-from .limiter_stores import Blocks, Leases, MemoryBlocks, MemoryLeases, RedisBlocks, RedisLeases
+from .limiter_stores import (
+    Blocks,
+    Leases,
+    MemoryBlocks,
+    MemoryLeases,
+    RedisAdmission,
+    RedisBlocks,
+    RedisLeases,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +136,17 @@ class Limiter:
     def __init__(self, redis_url: str = "") -> None:
         self.leases: Leases
         self.blocks: Blocks
+        self.admission: RedisAdmission | None = None
         if redis_url:
             storage = RedisStorage(redis_url, key_prefix=KEY_PREFIX)
             client = storage.get_connection()
             self.leases = RedisLeases(client, KEY_PREFIX)
             self.blocks = RedisBlocks(client, KEY_PREFIX)
+            self.admission = RedisAdmission(
+                client,
+                KEY_PREFIX,
+                lambda item, scope: storage.prefixed_key(item.key_for(scope)),
+            )
         else:
             storage = MemoryStorage()
             self.leases = MemoryLeases()
@@ -141,15 +155,13 @@ class Limiter:
 
     def admit(self, call: Call) -> Lease:
         """A concurrency slot with the request counted in every window, or ``Throttled``."""
+        if self.admission is not None:
+            return self._admit_in_one(call)
         with _store_errors():
             self._refuse_if_blocked(call)
             token = secrets.token_hex(8)
             if not self.leases.take(call.concurrency_scope, call.concurrent, LEASE_SECONDS, token):
-                raise Throttled(
-                    f"{call.provider}: {call.concurrent} requests are already in progress for "
-                    "this company; nothing was sent.",
-                    retry_after=CONCURRENCY_RETRY_SECONDS,
-                )
+                raise self._all_slots_taken(call)
             lease = Lease(self.leases, call.concurrency_scope, token)
             try:
                 self._count(call)
@@ -157,6 +169,39 @@ class Limiter:
                 lease.release()
                 raise
             return lease
+
+    def _admit_in_one(self, call: Call) -> Lease:
+        """``admit`` in Redis: one script checks and counts everything (``ADMIT``)."""
+        token = secrets.token_hex(8)
+        with _store_errors():
+            answer = self.admission.admit(
+                block_scopes=list(call.block_scopes),
+                lease_scope=call.concurrency_scope,
+                limit=call.concurrent,
+                lease_seconds=LEASE_SECONDS,
+                token=token,
+                windows=[(budget.window.item(), budget.scope) for budget in call.budgets],
+            )
+            outcome = int(answer[0])
+            if outcome == 1:
+                reason = answer[2].decode() if isinstance(answer[2], bytes) else str(answer[2])
+                raise Throttled(
+                    f"{call.provider} asked us to wait ({reason}); nothing was sent.",
+                    retry_after=round(max(int(answer[1]) / 1000, MIN_RETRY_SECONDS), 2),
+                )
+            if outcome == 2:
+                raise self._all_slots_taken(call)
+            if outcome == 3:
+                raise self._full(call, call.budgets[int(answer[1]) - 1])
+        return Lease(self.leases, call.concurrency_scope, token)
+
+    @staticmethod
+    def _all_slots_taken(call: Call) -> Throttled:
+        return Throttled(
+            f"{call.provider}: {call.concurrent} requests are already in progress for "
+            "this company; nothing was sent.",
+            retry_after=CONCURRENCY_RETRY_SECONDS,
+        )
 
     def _refuse_if_blocked(self, call: Call) -> None:
         seconds, reason = self.blocks.longest(list(call.block_scopes))

@@ -38,6 +38,56 @@ return 1
 """
 
 
+# Everything a request must get before it is sent, in one round trip (``RedisAdmission``):
+# KEYS = the block keys, the lease key, then one moving-window key per rate window.
+# ARGV = how many block keys, the concurrency limit, the lease's milliseconds, its token, the
+# client's time (the `limits` library stamps its windows with it), then each window's limit and
+# seconds. Answers {0} admitted, {1, ms, reason} blocked, {2} every slot taken, {3, i} window i
+# is full. Nothing is counted unless everything fits: a window that is full leaves the others,
+# and the slot, as they were. The windows are kept exactly as the `limits` library's moving
+# window keeps them in Redis (a list of timestamps, newest first, trimmed to the limit), so
+# its own calls (stats, align, clear) read and write the same counts.
+ADMIT = """
+local blocks = tonumber(ARGV[1])
+local longest, reason = 0, ''
+for i = 1, blocks do
+    local ttl = redis.call('PTTL', KEYS[i])
+    if ttl > longest then
+        longest, reason = ttl, redis.call('GET', KEYS[i]) or ''
+    end
+end
+if longest > 0 then
+    return {1, longest, reason}
+end
+local lease = KEYS[blocks + 1]
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', lease, '-inf', ms)
+if redis.call('ZCARD', lease) >= tonumber(ARGV[2]) then
+    return {2}
+end
+local stamp = tonumber(ARGV[5])
+local windows = #KEYS - blocks - 1
+for w = 1, windows do
+    local limit, seconds = tonumber(ARGV[4 + 2 * w]), tonumber(ARGV[5 + 2 * w])
+    local entry = redis.call('LINDEX', KEYS[blocks + 1 + w], limit - 1)
+    if entry and tonumber(entry) >= stamp - seconds then
+        return {3, w}
+    end
+end
+for w = 1, windows do
+    local key = KEYS[blocks + 1 + w]
+    local limit, seconds = tonumber(ARGV[4 + 2 * w]), tonumber(ARGV[5 + 2 * w])
+    redis.call('LPUSH', key, ARGV[5])
+    redis.call('LTRIM', key, 0, limit - 1)
+    redis.call('EXPIRE', key, seconds)
+end
+redis.call('ZADD', lease, ms + tonumber(ARGV[3]), ARGV[4])
+redis.call('PEXPIRE', lease, ARGV[3])
+return {0}
+"""
+
+
 class Leases(Protocol):
     def take(self, scope: str, limit: int, lease_seconds: float, token: str) -> bool: ...
 
@@ -148,3 +198,23 @@ class MemoryBlocks:
     def clear(self, scope: str) -> None:
         with self._lock:
             self._until.pop(scope, None)
+
+
+class RedisAdmission:
+    """``ADMIT`` for one request: blocks, a concurrency slot and every rate window, checked
+    and counted in one round trip instead of four or more."""
+
+    def __init__(self, client, prefix: str, window_key) -> None:
+        self._script = client.register_script(ADMIT)
+        self._prefix = prefix
+        self._window_key = window_key  # (limits item, scope) → the library's Redis key
+
+    def admit(self, *, block_scopes, lease_scope, limit, lease_seconds, token, windows):
+        """``windows``: (limits item, scope) pairs. The script's answer, as a list."""
+        keys = [f"{self._prefix}:{RedisBlocks.kind}:{scope}" for scope in block_scopes]
+        keys.append(f"{self._prefix}:{RedisLeases.kind}:{lease_scope}")
+        keys += [self._window_key(item, scope) for item, scope in windows]
+        args = [len(block_scopes), limit, max(1, int(lease_seconds * 1000)), token, time.time()]
+        for item, _ in windows:
+            args += [item.amount, item.get_expiry()]
+        return self._script(keys=keys, args=args)

@@ -11,8 +11,8 @@ its links:
   invoices or quotes (Xero stamps a new contact again when an invoice is made for it);
 - other linked records are read by id, one request per kind for all of them (QuickBooks
   ``where Id in (...)``, Xero ``IDs=``): a record at the version the link holds is the hub's
-  own; one whose version moved is applied from that same answer, compared field by field as
-  any pulled record;
+  own; one whose version moved (or whose link holds none) is applied from that same answer,
+  compared field by field as any pulled record;
 - anything else (a record the hub does not know, a deletion, a kind the provider cannot list
   cheaply) needs the incremental pull, which reads everything changed since its watermark.
 
@@ -116,8 +116,11 @@ def _to_read(integration: Integration, kinds: list[str], events) -> dict | None:
     unplaced = []
     for mention in pulled:
         link = links.get((mention.kind, mention.remote_id))
-        if link is None or not link.remote_version:
+        if link is None:
             return None  # new to the hub (or its own create not linked yet): the pull links it
+        # A link may hold no version (a Xero contact created inside its invoice: the invoice's
+        # answer leaves the contact's version out). Its time still places the hub's own write;
+        # otherwise it is read by id like any other, and no held version matches what is read.
         if not _placed(mention, link.synced_at):
             unplaced.append((mention, link))
     written = _documents_written(integration, unplaced)

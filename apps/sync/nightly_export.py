@@ -9,11 +9,14 @@ A run it cannot finish is resumed by the sweep (``export_resume``, docs/crash-sa
 
 from __future__ import annotations
 
+import threading
 import time
 
 from django.conf import settings
 from django.utils import timezone
 
+from apps.integrations import registry
+from apps.integrations.contract import Adapter
 from apps.integrations.models import Integration
 
 from .fault_points import fault_point
@@ -53,37 +56,63 @@ def night_begins(integration: Integration) -> None:
     ).update(next_attempt_at=None)
 
 
+# Each export run's adapter in this process, kept from page to page (a task each): what it
+# learns once per run, such as the customer directory it reads whole, is not read again for
+# every page (Xero: a contact list read per page of 300 was 3 requests more per 1,000 invoices).
+# A page in another process simply starts a new one. Bounded; a finished run's is dropped.
+_adapters: dict[int, Adapter] = {}
+_adapters_lock = threading.Lock()
+KEPT_ADAPTERS = 16
+
+
+def _adapter_of(run: SyncRun, integration: Integration) -> Adapter:
+    with _adapters_lock:
+        adapter = _adapters.get(run.pk)
+        if adapter is None:
+            while len(_adapters) >= KEPT_ADAPTERS:
+                _adapters.pop(next(iter(_adapters)))
+            adapter = _adapters[run.pk] = registry.adapter_for(integration)
+        return adapter
+
+
+def _run_ends(run: SyncRun, **kwargs) -> None:
+    with _adapters_lock:
+        _adapters.pop(run.pk, None)
+    run_finish(run, **kwargs)
+
+
 def export_page(run: SyncRun, *, integration: Integration | None = None) -> float | None:
     """Send one page of the export into ``run``; the countdown for the next page, or None when
     the run is finished."""
     integration = integration or run.integration
     if not integration.syncs_to(Kind.INVOICE):
-        run_finish(run, note=f"Nothing exported: {sync_to_off(integration, Kind.INVOICE)}")
+        _run_ends(run, note=f"Nothing exported: {sync_to_off(integration, Kind.INVOICE)}")
         return None
     result = DrainResult(run=run)
     try:
         push_page(
             integration,
             result=result,
+            adapter=_adapter_of(run, integration),
             trigger=SyncRun.Trigger.NIGHTLY,
             only_kinds=(Kind.INVOICE,),
             size=settings.SYNC_EXPORT_PAGE_SIZE,
         )
     except Exception as exc:
         # Whatever it was, the run must not read "running" for ever; the rows it had taken are
-        # put back by the next claim of this integration (outbox.requeue_orphans), and the
+        # put back by the next claim of this integration (outbox.requeue_left_behind), and the
         # sweep resumes the export (apps.sync.export_resume).
         run.counts["resume"] = RESUME_CRASH
-        run_finish(run, error=f"The export stopped on an unexpected error: {exc}")
+        _run_ends(run, error=f"The export stopped on an unexpected error: {exc}")
         raise
     if result.busy:
         waited = (timezone.now() - run.started_at).total_seconds()
         if waited < CLAIM_WAIT_SECONDS:
             return CLAIM_LOOK_SECONDS
-        run_finish(run, error=BUSY)
+        _run_ends(run, error=BUSY)
         return None
     if result.error:
-        run_finish(run, error=result.error)
+        _run_ends(run, error=result.error)
         return None
     run_save_progress(run)
     fault_point("export-between-pages")
@@ -92,5 +121,5 @@ def export_page(run: SyncRun, *, integration: Integration | None = None) -> floa
     if run.counts.get("retrying"):
         # Refused for a passing reason: the sweep resumes the export when they are due.
         run.counts["resume"] = RESUME_RETRY
-    run_finish(run)
+    _run_ends(run)
     return None

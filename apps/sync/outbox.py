@@ -50,10 +50,11 @@ def claim(integration_id: int, what: str) -> str | None:
     """Claim the integration's ``what`` ("drain" or "pull"); the token, or None when another
     worker holds a claim that has not expired. A refused claim asks the holder to run once more
     when it is done (``release``), so the request is coalesced with the running one, not lost."""
-    state_for(integration_id)
     # Each round either claims or leaves the request with the holder; a round misses both only
-    # when the holder released between the two statements, so the next round claims. Giving up
-    # after a few rounds would drop the request with nobody to run it.
+    # when the holder released between the two statements (or the integration has no state row
+    # yet: made then), so the next round claims. Giving up after a few rounds would drop the
+    # request with nobody to run it.
+    made = False
     while True:
         token = secrets.token_hex(8)
         now = timezone.now()
@@ -71,6 +72,9 @@ def claim(integration_id: int, what: str) -> str | None:
             **{f"{what}_again": True}
         ):
             return None
+        if not made:
+            state_for(integration_id)
+            made = True
         # Released between the two statements: try to claim it again.
 
 
@@ -150,6 +154,16 @@ def requeue_due_failed(integration_id: int | None = None) -> int:
     rows = Change.objects.filter(state=Change.State.FAILED, next_attempt_at__lte=timezone.now())
     if integration_id is not None:
         rows = rows.filter(integration_id=integration_id)
+    return sum(requeue(change) for change in rows)
+
+
+def requeue_left_behind(integration_id: int) -> int:
+    """``requeue_orphans`` and ``requeue_due_failed`` of the integration whose claim the caller
+    holds, read in one query: what a dead drain left in progress, and parked rows now due."""
+    rows = Change.objects.filter(integration_id=integration_id).filter(
+        Q(state=Change.State.IN_PROGRESS)
+        | Q(state=Change.State.FAILED, next_attempt_at__lte=timezone.now())
+    )
     return sum(requeue(change) for change in rows)
 
 

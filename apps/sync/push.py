@@ -16,11 +16,13 @@ Nothing waits in a worker: a busy claim, a provider's Retry-After and the hub's 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from apps.integrations import contract, registry
 from apps.integrations.contract import ReconnectNeeded, Throttled
 from apps.integrations.models import Integration
+from apps.invoices.models import Invoice
 
 from . import outbox, push_batch
 from .models import Change, Kind, SyncRun
@@ -29,9 +31,22 @@ from .runs import run_finish, run_save_progress, run_start
 
 __all__ = ["Context", "DrainResult", "drain", "link_of", "load", "push_change", "push_page"]
 
-# Rows an event drain or Sync Now sends before giving its worker back: one provider batch
-# (Xero takes 50 elements a request; QuickBooks' /batch 30) or 50 single requests at most.
-PAGE_SIZE = 50
+# Rows an event drain or Sync Now takes before giving its worker back: about 100, in whole
+# provider batches (``page_size``). A send with a new customer is two rows (the customer and
+# its invoice), so a page carries about 50 invoices: Xero takes 50 elements a request, so 100
+# rows (the contacts go inside the invoices: a look-up and one PUT); QuickBooks' /batch takes
+# 30, so 120 (60 customers in two batches, 60 invoices in two, one look-up), never a batch
+# half full because the page ended. A provider without a batch API (MYOB): 50 rows, 50 single
+# requests at most, as before.
+PAGE_SIZE = 100
+SINGLE_PAGE_SIZE = 50
+
+
+def page_size(integration: Integration) -> int:
+    batch = registry.capabilities_of(integration).batch_size
+    return batch * math.ceil(PAGE_SIZE / batch) if batch > 1 else SINGLE_PAGE_SIZE
+
+
 # The kinds a page sends together, and how.
 BATCHED = {Kind.CUSTOMER: push_batch.push_customer_rows, Kind.INVOICE: push_batch.push_invoices}
 
@@ -85,20 +100,22 @@ def push_page(
     adapter: contract.Adapter | None = None,
     trigger: str = SyncRun.Trigger.EVENT,
     only_kinds: tuple[str, ...] = (),
-    size: int = PAGE_SIZE,
+    size: int | None = None,
 ) -> DrainResult:
     """Send one page of ``integration``'s due rows (``only_kinds`` when given) into
     ``result``. Exits at once when another worker drains it, and leaves rows waiting while it
     is disconnected or its master switch is off
     (docs/sync-rules.md, "Connecting, disconnecting, reconnecting")."""
+    size = size or page_size(integration)
     token = outbox.claim(integration.pk, "drain")
     result.busy, result.more, result.retry_in, result.throttled = token is None, False, None, False
     if token is None:
         return result
     leave = () if only_kinds else _left_for_the_night(integration, trigger)
     try:
-        outbox.requeue_orphans(integration.pk)
-        outbox.requeue_due_failed(integration.pk)  # a parked record goes again on the next sync
+        # What a dead drain left in progress, and parked records (they go again on the next
+        # sync), back in the queue.
+        outbox.requeue_left_behind(integration.pk)
         integration.refresh_from_db()
         if not (integration.is_connected and integration.sync_enabled):
             return result
@@ -109,7 +126,20 @@ def push_page(
             result.run = result.run or run_start(integration=integration, trigger=trigger)
             ctx = Context(integration, adapter or registry.adapter_for(integration), result.run)
             _send(ctx, result, changes, token)
-        result.more = outbox.has_due(integration.pk, leave_kinds=leave, only_kinds=only_kinds)
+        # A page that took fewer rows than it could, and sent them all, left none due behind
+        # it: rows committed since then asked for a drain of their own (docs/outbox.md). So
+        # only a full page looks, one stopped part-way (rows put back for a limit or a retry:
+        # the export and Sync Now go on after the wait), or one that queued a row itself (a
+        # row that had absorbed a newer edit goes again).
+        look = (
+            len(changes) >= size
+            or result.retry_in is not None
+            or result.throttled
+            or any(change.absorbed_newer for change in changes)
+        )
+        result.more = look and outbox.has_due(
+            integration.pk, leave_kinds=leave, only_kinds=only_kinds
+        )
     finally:
         # Whoever asked for a drain meanwhile is served by the next page when there is one,
         # except by the nightly export's, which takes its invoices only.
@@ -125,31 +155,53 @@ def _left_for_the_night(integration: Integration, trigger: str) -> tuple[str, ..
     return (Kind.INVOICE,) if nightly and trigger != SyncRun.Trigger.SYNC_NOW else ()
 
 
-def _steps(changes: list[Change]) -> list[list[Change]]:
+def _steps(changes: list[Change], *, after_invoices: frozenset[int] = frozenset()):
     """The page in sending order, one row a step, except its invoices (one step: one goes as the
     single create, several through the provider's batch API) and several customers (one step:
-    looked up and created in bulk)."""
-    together = {kind: [c for c in changes if c.kind == kind] for kind in BATCHED}
+    looked up and created in bulk). The customers in ``after_invoices`` go last, together."""
+    later = [c for c in changes if c.kind == Kind.CUSTOMER and c.object_id in after_invoices]
+    first = [c for c in changes if not any(c is other for other in later)]
+    together = {kind: [c for c in first if c.kind == kind] for kind in BATCHED}
     if len(together[Kind.CUSTOMER]) < 2:
         del together[Kind.CUSTOMER]
     steps: list[list[Change]] = []
-    for change in changes:
+    for change in first:
         rows = together.get(change.kind)
         if rows is None:
             steps.append([change])
         elif change is rows[0]:
             steps.append(rows)
-    return steps
+    return steps + ([later] if later else [])
+
+
+def _customers_of_invoices(adapter: contract.Adapter, changes: list[Change]) -> frozenset[int]:
+    """The page's customers that its invoices name, where the provider can create a new
+    customer inside its invoice's own request (Xero: a Contact given by its details). Their rows
+    go after the invoices: the invoices' step finds them with one look-up and creates the new
+    ones inside the invoice (one request less a send), and their own rows then find them linked
+    and unchanged, sending nothing. Elsewhere (QuickBooks) customers go first, as before."""
+    if not adapter.capabilities.creates_customer_with_invoice:
+        return frozenset()
+    invoice_ids = [c.object_id for c in changes if c.kind == Kind.INVOICE]
+    if not invoice_ids:
+        return frozenset()
+    return frozenset(
+        Invoice.objects.filter(pk__in=invoice_ids).values_list("customer_id", flat=True)
+    )
 
 
 def _send(ctx: Context, result: DrainResult, changes: list[Change], token: str) -> None:
-    steps = _steps(changes)
+    steps = _steps(changes, after_invoices=_customers_of_invoices(ctx.adapter, changes))
     for position, rows in enumerate(steps):
         try:
             retry_in = _step(ctx, result, rows)
         except ReconnectNeeded as exc:  # a batch: its rows are back in the queue already
             retry_in, result.error = RECONNECT_WAIT_SECONDS, exc.message
         result.processed += len(rows)
+        if retry_in is None and position == len(steps) - 1:
+            # The page is sent: its claim is let go and its run saved (by the drain, Sync Now
+            # or the export) right after, so neither needs news of it here.
+            return
         # A page can outlast the claim (a slow provider, its rate limit): news after every
         # step, so the sweep never takes this live drain for a dead one (docs/outbox.md).
         run_save_progress(result.run)

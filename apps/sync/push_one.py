@@ -9,6 +9,7 @@ The page that rows arrive in, and the batches, are ``apps.sync.push``'s.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -218,25 +219,37 @@ def _finish(change: Change, state: str, message: str = "") -> None:
 
 def finish_many(outcomes) -> None:
     """Mark rows (change, state, error) done, held back or failed, each only while still as this
-    drain took it (``_as_taken``)."""
+    drain took it (``_as_taken``). A page's rows settle in a few statements, not two per row:
+    rows alike (state, message, when taken) in one UPDATE; a refused row counts its own tries."""
+    outcomes = list(outcomes)
+    alike: dict[tuple, list[int]] = defaultdict(list)
     for change, state, message in outcomes:
         values = {"state": state, "last_error": message, "claimed_at": None}
         if state == Change.State.FAILED:
             # Refused: parked until its retry, spaced by the tries so far (docs/outbox.md).
             attempts = change.attempts + 1
             values |= {"attempts": attempts, "next_attempt_at": outbox.parked_retry_at(attempts)}
-        _as_taken(change).update(**values)
-    settled = [
-        c for c, state, _ in outcomes if state in (Change.State.DONE, Change.State.HELD_BACK)
-    ]
-    for change in settled:
+            _as_taken(change).update(**values)
+        else:
+            alike[(state, message, change.claimed_at)].append(change.pk)
+    for (state, message, claimed_at), ids in alike.items():
+        Change.objects.filter(
+            pk__in=ids, state=Change.State.IN_PROGRESS, claimed_at=claimed_at
+        ).update(state=state, last_error=message, claimed_at=None)
+    settled: dict[tuple[int, str], list[Change]] = defaultdict(list)
+    for change, state, _ in outcomes:
+        if state in (Change.State.DONE, Change.State.HELD_BACK):
+            settled[(change.integration_id, change.kind)].append(change)
+    for (integration_id, kind), changes in settled.items():
         # An earlier failure of the same record is settled by this newer outcome.
         Change.objects.filter(
-            integration_id=change.integration_id,
-            kind=change.kind,
-            object_id=change.object_id,
+            integration_id=integration_id,
+            kind=kind,
+            object_id__in={change.object_id for change in changes},
             state=Change.State.FAILED,
-        ).exclude(pk=change.pk).update(state=Change.State.DONE, last_error="Superseded.")
+        ).exclude(pk__in=[change.pk for change in changes]).update(
+            state=Change.State.DONE, last_error="Superseded."
+        )
 
 
 def _log(ctx: Context, kind, object_id, outcome, message="", remote_id="") -> None:

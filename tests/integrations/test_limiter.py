@@ -54,6 +54,17 @@ def store(request) -> str:
     return REDIS_URL if request.param == "in Redis" else ""
 
 
+def in_both(company: Call, batches: Call) -> Call:
+    """A request counted in the company's window and in its batch window (a QBO ``/batch``)."""
+    return Call(
+        provider="Test",
+        budgets=company.budgets + batches.budgets,
+        concurrency_scope=company.concurrency_scope,
+        concurrent=5,
+        block_scopes=company.block_scopes + batches.block_scopes,
+    )
+
+
 def admit_and_release(limiter: Limiter, call: Call) -> None:
     limiter.admit(call).release()
 
@@ -86,13 +97,7 @@ def test_a_refused_request_uses_none_of_the_budget(store):
 def test_a_request_counts_against_every_window_it_belongs_to(store):
     limiter = Limiter(store)
     company, batches = a_call(per=10), a_call(per=1)
-    batch_request = Call(
-        provider="Test",
-        budgets=company.budgets + batches.budgets,
-        concurrency_scope=company.concurrency_scope,
-        concurrent=5,
-        block_scopes=company.block_scopes,
-    )
+    batch_request = in_both(company, batches)
     admit_and_release(limiter, batch_request)
     with pytest.raises(Throttled, match="limit of 1 "):
         limiter.admit(batch_request)
@@ -280,3 +285,40 @@ def test_counts_that_cannot_be_reached_send_nothing_and_try_again_later():
     with pytest.raises(TransientError, match="did not answer") as refused:
         unreachable.admit(a_call())
     assert not isinstance(refused.value, Throttled)
+
+
+@needs_redis
+def test_in_redis_a_request_is_checked_and_counted_in_one_round_trip(monkeypatch):
+    limiter = Limiter(REDIS_URL)
+    call = in_both(a_call(per=10), a_call(per=5))
+    admit_and_release(limiter, call)  # Redis has the script from now on
+    client = limiter.windows.storage.get_connection()
+    sent = []
+    real = type(client).execute_command
+    monkeypatch.setattr(
+        type(client),
+        "execute_command",
+        lambda self, *args, **kwargs: sent.append(args[0]) or real(self, *args, **kwargs),
+    )
+
+    lease = limiter.admit(call)
+
+    assert sent == ["EVALSHA"]  # blocks, the slot and both windows: one script
+    for budget in call.budgets:
+        stats = limiter.windows.get_window_stats(budget.window.item(), budget.scope)
+        assert stats.remaining == budget.window.paced - 2
+    lease.release()
+
+
+@needs_redis
+def test_in_redis_a_request_refused_by_one_window_counts_in_none():
+    limiter = Limiter(REDIS_URL)
+    company = a_call(per=10)
+    call = in_both(company, a_call(per=1))
+    admit_and_release(limiter, call)
+    for _ in range(3):
+        with pytest.raises(Throttled, match="limit of 1 "):
+            limiter.admit(call)
+
+    window = company.budgets[0]
+    assert limiter.windows.get_window_stats(window.window.item(), window.scope).remaining == 9

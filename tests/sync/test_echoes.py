@@ -205,6 +205,7 @@ def test_a_tax_type_the_tenant_no_longer_has_reads_the_tax_rates_again_once_befo
     stale = [{**row, "TaxType": f"GONE{n}"} for n, row in enumerate(kept)]
     reference_cache.keep(xero, "tax-rates", stale)
 
+    before = requests_of(xero).filter(path__contains="/Invoices", method="PUT").count()
     invoice = live_hub.invoice(live_hub.customer("Ada Lane", "ada@example.com"))
     drain(xero)
 

@@ -415,7 +415,7 @@ def test_export_stopped_by_an_unexpected_error_does_not_read_running_for_ever(mo
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("apps.sync.outbox.requeue_orphans", broken)
+    monkeypatch.setattr("apps.sync.outbox.requeue_left_behind", broken)
     with pytest.raises(RuntimeError):
         nightly_export_run(integration=integration)
 

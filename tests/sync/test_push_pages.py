@@ -106,7 +106,7 @@ def test_a_big_backlog_gives_the_worker_back_after_each_page(
     connect, hub, remotes, monkeypatch, settings
 ):
     from apps.accounts.models import Organisation
-    from apps.sync.push import PAGE_SIZE
+    from apps.sync.push import page_size
     from tests.sync.conftest import Hub
 
     settings.REDIS_URL = ""  # the embedded defaults: every page full (no growing pages)
@@ -114,7 +114,8 @@ def test_a_big_backlog_gives_the_worker_back_after_each_page(
     busy = connect()
     other = Organisation.objects.create(name="Small Co", country="US", currency="USD")
     small = connect(organisation=other)
-    customers_waiting(hub, PAGE_SIZE * 2 + 10)
+    size = page_size(busy)
+    customers_waiting(hub, size * 2 + 10)
     customers_waiting(Hub(other), 3)
     queue = Queue(monkeypatch)
     for integration in (busy, small):  # the big backlog's drain was queued first
@@ -123,7 +124,7 @@ def test_a_big_backlog_gives_the_worker_back_after_each_page(
     queue.task(queue.waiting.pop(0)[0])
 
     # One page went, and the rest was queued behind the other organisation's drain.
-    assert Change.objects.filter(integration=busy, state="done").count() == PAGE_SIZE
+    assert Change.objects.filter(integration=busy, state="done").count() == size
     assert queue.waiting == [(small.pk, 0), (busy.pk, 0)]
     queue.run()
     assert queue.served == [small.pk, busy.pk, busy.pk]
@@ -336,3 +337,62 @@ def test_several_new_customers_waiting_are_placed_in_two_requests_per_ledger(bot
         assert requests_of(integration).count() - before[integration.pk] <= 2
         assert Link.objects.filter(integration=integration, kind="customer").count() == 5
     assert not Change.objects.exclude(state="done").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_xero_send_with_a_new_customer_creates_the_contact_inside_its_invoice(both, live_hub):
+    xero = next(integration for integration in both if integration.provider == "xero")
+    adapter = adapter_for(xero)
+    drain(xero, adapter=adapter)  # nothing waits yet: warms nothing, sends nothing
+    live_hub.invoice()  # the tenant's settings are read with this first one
+    drain(xero, adapter=adapter)
+    before = requests_of(xero).count()
+
+    invoice = live_hub.invoice(live_hub.customer(name="Ann Other", email="ann@example.com"))
+    drain(xero)  # a new task: a new adapter, which knows nothing of the contacts yet
+
+    made = [f"{r.method} {r.path}" for r in requests_of(xero).order_by("pk")[before:]]
+    # The contact look-up, then the invoice with the new contact inside: no PUT of Contacts.
+    assert len(made) == 2, made
+    assert made[0].startswith("GET") and made[1].startswith("PUT") and "Invoices" in made[1]
+    contact = Link.objects.get(integration=xero, kind="customer", object_id=invoice.customer_id)
+    assert SandboxRecord.objects.filter(record_id=contact.remote_id, entity="Contacts").count() == 1
+    assert not Change.objects.filter(integration=xero).exclude(state="done").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_builds_one_quickbooks_client_per_access_token(both):
+    from apps.integrations.quickbooks.client import QuickBooksClient
+    from apps.integrations.registry import token_refresh
+
+    qbo = both[0]
+    first = QuickBooksClient(qbo).qb
+    assert QuickBooksClient(qbo).qb is first  # the next drain's adapter: no new client
+
+    fresh = token_refresh(integration=qbo)
+    renewed = QuickBooksClient(qbo).qb
+
+    assert renewed is not first and renewed.auth_client.access_token == fresh
+    assert QuickBooksClient(qbo).qb is renewed
+
+
+def test_an_export_page_the_hubs_limiter_stopped_goes_on_after_the_wait(connect, hub, remotes):
+    from apps.integrations.contract import Throttled
+    from apps.sync.models import SyncRun
+    from apps.sync.nightly_export import export_page
+    from apps.sync.runs import run_start
+
+    qbo = connect(invoice_export_timing="nightly")
+    customer = hub.customer()
+    for _ in range(3):
+        hub.invoice(customer)
+    remotes(qbo).fail["push_invoice"] = [Throttled("Wait for the limit", retry_after=7)]
+    run = run_start(integration=qbo, trigger=SyncRun.Trigger.NIGHTLY)
+
+    # A page smaller than the export's, stopped part-way: the same run goes on after the wait.
+    assert export_page(run) == 7
+    run.refresh_from_db()
+    assert run.finished_at is None
+    assert export_page(run) is None
+    assert remotes(qbo).count("invoice") == 3
+    assert not Change.objects.filter(integration=qbo, kind="invoice").exclude(state="done")

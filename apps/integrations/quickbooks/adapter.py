@@ -365,6 +365,10 @@ class QuickBooksAdapter(
         entities = [mapping.ENTITY[kind] for kind in kinds]
         since_at = _parse_watermark(since)
         if since_at is None or started - since_at > timedelta(days=limits.CDC_MAX_DAYS - 1):
+            # A full scan (the first pull after connecting) also reads the company's sales tax
+            # codes into the per-company cache, so the first sends need not.
+            if self.integration.region != mapping.US_REGION:
+                self._sales_tax_codes()
             everything = [(entity, f"select * from {entity}") for entity in entities]
             yield from self._scan(everything, settled)
             return

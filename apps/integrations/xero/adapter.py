@@ -189,7 +189,25 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
 
     # --- many per request (the nightly export): the batch sender ----------------------------
     def push_invoices_batch(self, items, *, unsent=frozenset()) -> list[Pushed | Exception]:
-        return self.batches.push_invoices_batch(items, unsent=unsent)
+        results = self.batches.push_invoices_batch(items, unsent=unsent)
+        refused = [
+            index
+            for index, result in enumerate(results)
+            if isinstance(result, XeroValidation) and refused_for_settings(result.messages)
+        ]
+        if not refused:
+            return results
+        # As for one invoice (``_push_document``): the kept tax rates or accounts are out of
+        # date, so they are read again, once, and the refused invoices sent again. A refused
+        # element made nothing, so new keys cannot make a copy, nor need a look for one.
+        self.forget_settings()
+        again = [(*items[index][:3], f"{items[index][3]}/settings") for index in refused]
+        fresh = unsent | {key for *_, key in again}
+        for index, result in zip(
+            refused, self.batches.push_invoices_batch(again, unsent=fresh), strict=True
+        ):
+            results[index] = result
+        return results
 
     def find_customers(self, customers) -> dict[int, Pushed]:
         return self.batches.find_customers(customers)
@@ -515,6 +533,11 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
 
         One watermark for all would skip a contact changed after Contacts were read but
         stamped before the newest invoice read later in the same pull."""
+        if since is None:
+            # The first pull after connecting (or a full scan) also reads the tenant's tax rates
+            # and accounts into the per-tenant cache, so the first sends need not.
+            self._load_tax_rates()
+            self._accounts_of("REVENUE")
         previous = _watermarks(since)
         latest = dict(previous)
         pending: list[RemoteChange] | None = None
