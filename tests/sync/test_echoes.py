@@ -215,3 +215,5 @@ def test_a_tax_type_the_tenant_no_longer_has_reads_the_tax_rates_again_once_befo
     assert _paths(xero, "/TaxRates") == 2
     refused = requests_of(xero).filter(path__contains="/Invoices", status=400).count()
     assert refused == 0
+    puts = requests_of(xero).filter(path__contains="/Invoices", method="PUT").count() - before
+    assert puts == 1
