@@ -27,7 +27,7 @@ def drain_integration(integration_id: int) -> None:
     page is queued behind the drains other integrations queued meanwhile (round-robin). Another
     drain of it already running makes this one a no-op: that drain is asked to go round once
     more before it lets go (coalesced)."""
-    from .push import PAGE_SIZE, DrainResult, close_own_run, push_page
+    from .push import DrainResult, close_own_run, page_size, push_page
 
     # Requests from now on queue another drain (when the mark is this task's).
     gather.started(gather.DRAIN, integration_id, drain_integration.request.id)
@@ -36,7 +36,8 @@ def drain_integration(integration_id: int) -> None:
         return
     result = DrainResult()
     error = ""
-    rows = gather.page_rows(integration_id, PAGE_SIZE)  # small first, doubling (fair turns)
+    # Small first, doubling (fair turns), up to the provider's whole batches.
+    rows = gather.page_rows(integration_id, page_size(integration))
     try:
         push_page(integration, result=result, size=rows)
         if not result.busy and result.retry_in is None:
