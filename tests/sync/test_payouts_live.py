@@ -205,3 +205,24 @@ def test_connecting_the_demo_gives_its_card_payments_their_stripe_charges(
     text = page.content.decode()
     assert stripe_payout.record_id in text and paid.stripe_charge_id in text
     assert f"on {invoice.number}" in text
+
+
+def test_a_payout_in_another_currency_than_the_ledgers_is_held_with_that_reason(
+    stripe_sandbox, both, live_org, live_hub
+):
+    qbo, xero = both
+    map_stripe_accounts(qbo, xero)
+    _, account = stripe_sandbox_connect(live_org)
+    account.currency = "CAD"
+    account.save(update_fields=["currency"])
+    objects.charge_create(account, amount=10000, currency="cad")
+    objects.payout_create(account)
+    assert Payout.objects.get().currency == "CAD"
+    for integration in both:
+        drain_until_done(integration)
+        entry = SyncLogEntry.objects.get(integration=integration, kind="payout")
+        assert entry.outcome == "held_back"
+        assert "CAD" in entry.message and "USD" in entry.message
+    assert not remote(qbo, "Deposit").exists()
+    assert not remote(xero, "BankTransfers").exists()
+    assert not remote(xero, "BankTransactions").exists()
