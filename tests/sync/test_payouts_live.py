@@ -226,3 +226,27 @@ def test_a_payout_in_another_currency_than_the_ledgers_is_held_with_that_reason(
     assert not remote(qbo, "Deposit").exists()
     assert not remote(xero, "BankTransfers").exists()
     assert not remote(xero, "BankTransactions").exists()
+
+
+def test_card_payments_wait_on_the_clearing_account_the_payout_takes_them_from(
+    stripe_sandbox, both, live_org, live_hub
+):
+    """The deposit moves the charges out of the Stripe clearing account, so that is where the
+    card payments must have gone in: otherwise the clearing account ends negative by the payout
+    and the payments account keeps money the bank already has."""
+    qbo, xero = both
+    map_stripe_accounts(qbo, xero)
+    _, account = stripe_sandbox_connect(live_org)
+    card_payment(live_hub, account, "250.00")
+    objects.payout_create(account)
+    for integration in both:
+        drain_until_done(integration)
+
+    [payment] = [r.data for r in remote(qbo, "Payment") if r.data["TotalAmt"] == 250.0]
+    [deposit] = [r.data for r in remote(qbo, "Deposit")]
+    taken_from = {line["DepositLineDetail"]["AccountRef"]["value"] for line in deposit["Line"]}
+    assert payment["DepositToAccountRef"]["value"] == "87" and "87" in taken_from
+
+    [xero_payment] = [r.data for r in remote(xero, "Payments") if r.data["Amount"] == 250.0]
+    [transfer] = [r.data for r in remote(xero, "BankTransfers")]
+    assert xero_payment["Account"]["Code"] == transfer["FromBankAccount"]["Code"] == "091"

@@ -452,9 +452,17 @@ class XeroAdapter(ItemMixin, VersionsMixin, WithoutCredits):
         body = mapping.payment_to_xero(
             payment,
             invoice_id=invoice_remote_id,
-            account_code=self._account_code("BANK", "090", "payments"),
+            account_code=self._payment_account(payment),
         )
         return pushed(self.client.create("Payments", body, key=key), "payment")
+
+    def _payment_account(self, payment) -> str:
+        """The mapped account (the Stripe clearing account for a card payment Stripe pays
+        out, docs/payouts.md), else Xero's bank account 090, else the first."""
+        mapped = mappings.payment_account(self.integration, payment)
+        if mapped and mapped != mappings.mapped_account(self.integration, "payments"):
+            return self._still_active(mapped, "stripe_clearing")
+        return self._account_code("BANK", "090", "payments")
 
     # --- void -----------------------------------------------------------------------------
     @_guarded
