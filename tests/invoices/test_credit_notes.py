@@ -191,3 +191,23 @@ def test_someone_else_s_credit_notes_and_payments_are_not_found(charlie, invoice
     ):
         assert stranger.get(url).status_code == 404
     assert stranger.post(reverse("invoices:credit_note_void", args=[note.pk])).status_code == 404
+
+
+def test_a_refunded_payment_cannot_be_voided_until_its_refunds_are(alice, invoice):
+    """Voiding it would leave money paid back for a payment that, for the books, never came."""
+    from django.urls import reverse
+
+    from tests.staff import client_for
+
+    staff = client_for(alice)
+    payment = payment_record(invoice=invoice, amount="50.00")
+    refund = refund_record(payment=payment, amount="20.00")
+    staff.post(reverse("invoices:payment_void", args=[payment.pk]))
+    payment.refresh_from_db()
+    assert not payment.voided
+    page = staff.get(invoice.get_absolute_url()).content.decode()
+    assert "void its refunds first" in page
+    refund_void(refund=refund)
+    staff.post(reverse("invoices:payment_void", args=[payment.pk]))
+    payment.refresh_from_db()
+    assert payment.voided
