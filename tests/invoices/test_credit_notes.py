@@ -211,3 +211,14 @@ def test_a_refunded_payment_cannot_be_voided_until_its_refunds_are(alice, invoic
     staff.post(reverse("invoices:payment_void", args=[payment.pk]))
     payment.refresh_from_db()
     assert payment.voided
+
+
+def test_the_dashboard_owes_the_amount_due_after_a_credit_note(alice, invoice):
+    """Outstanding and receivables by age take credit notes off, as the invoice page does."""
+    from tests.staff import client_for
+
+    credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("110.00")
+    page = client_for(alice).get("/").content.decode()
+    assert "110.00 <small>" in page  # the Outstanding figure; 146.66 before the fix
