@@ -222,3 +222,44 @@ def test_the_dashboard_owes_the_amount_due_after_a_credit_note(alice, invoice):
     assert invoice.balance == Decimal("110.00")
     page = client_for(alice).get("/").content.decode()
     assert "110.00 <small>" in page  # the Outstanding figure; 146.66 before the fix
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_credit_notes_at_once_never_credit_more_than_the_invoice(org):
+    """Two staff issue a credit note of 100.00 on an invoice of 146.66 at the same moment: the
+    invoice row is locked while each is checked, so one is issued and the other refused."""
+    import threading
+
+    from django.db import connection
+
+    customer = CustomerFactory(organisation=org)
+    invoice = invoice_send(
+        invoice=invoice_create(
+            organisation=org,
+            customer=customer,
+            issue_date=TODAY,
+            tax_rate=Decimal("10"),
+            lines=[line("Labour", "2", "50.00"), line("Parts", "1", "33.33")],
+        )
+    )
+    start, outcomes = threading.Barrier(2), []
+
+    def issue():
+        try:
+            start.wait()
+            credit_note_create(invoice=invoice, lines=[line("Refund", "1", "90.91")])
+            outcomes.append("issued")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    invoice.refresh_from_db()
+    assert sorted(outcomes) == ["issued", "refused"]
+    assert invoice.amount_credited == Decimal("100.00")
+    assert CreditNote.objects.filter(invoice=invoice, status="issued").count() == 1
