@@ -263,3 +263,63 @@ def test_two_credit_notes_at_once_never_credit_more_than_the_invoice(org):
     assert sorted(outcomes) == ["issued", "refused"]
     assert invoice.amount_credited == Decimal("100.00")
     assert CreditNote.objects.filter(invoice=invoice, status="issued").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("refund_action", ["record", "void"])
+def test_a_refund_of_a_credit_note_and_its_void_at_once_do_not_deadlock(org, refund_action):
+    """A refund of a credit note's credit (recorded, or one voided) and the credit note's void,
+    started while the invoice is busy: each takes the invoice's lock before the credit note's,
+    so one waits for the other and neither fails with a database deadlock (a server error)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    customer = CustomerFactory(organisation=org)
+    invoice = invoice_send(
+        invoice=invoice_create(
+            organisation=org,
+            customer=customer,
+            issue_date=TODAY,
+            tax_rate=Decimal("0"),
+            lines=[line("Labour", "1", "100.00")],
+        )
+    )
+    payment_record(invoice=invoice, amount="100.00")
+    note = credit_note_create(invoice=invoice, lines=[line("Goodwill", "1", "30.00")])
+    if refund_action == "record":
+        refund_step = lambda: refund_record(credit_note=note, amount="10.00")  # noqa: E731
+    else:
+        earlier = refund_record(credit_note=note, amount="10.00")
+        refund_step = lambda: refund_void(refund=earlier)  # noqa: E731
+    outcomes = {}
+
+    def busy():
+        with transaction.atomic():
+            Invoice.objects.select_for_update().get(pk=invoice.pk)
+            time.sleep(1.0)
+        connection.close()
+
+    def run(name, action):
+        try:
+            action()
+            outcomes[name] = "done"
+        except ValidationError:
+            outcomes[name] = "refused"
+        except Exception as exc:  # noqa: BLE001 — what the test looks for
+            outcomes[name] = type(exc).__name__
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=busy),
+        threading.Thread(target=run, args=("void", lambda: credit_note_void(credit_note=note))),
+        threading.Thread(target=run, args=("refund", refund_step)),
+    ]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.3)
+    for thread in threads:
+        thread.join()
+    assert set(outcomes.values()) <= {"done", "refused"}, outcomes
