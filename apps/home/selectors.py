@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from apps.common.money import ZERO, round_money
 from apps.customers.models import Customer
 from apps.invoices.models import Invoice
+from apps.invoices.receivables import BALANCE
 from apps.invoices.services import PAYABLE
 from apps.quotes.models import Quote
 from apps.timesheets.models import Timesheet
-
-BALANCE = ExpressionWrapper(
-    F("total") - F("amount_paid"), output_field=DecimalField(max_digits=14, decimal_places=2)
-)
 
 
 def dashboard_summary(*, organisation) -> dict:

@@ -189,6 +189,18 @@ def mapped_account(integration: Integration, role: str) -> str:
     return getattr(mapping, f"{role}_account_id", "") if mapping else ""
 
 
+def payment_account(integration: Integration, payment) -> str:
+    """The account ``payment`` is recorded into, "" for the adapter's own choice. A card
+    payment collected through Stripe goes to the Stripe clearing account where this integration
+    records Stripe payouts: the payout's deposit takes it from there (docs/payouts.md); any
+    other payment to the payments account."""
+    if payment.stripe_charge_id and integration.payouts_sync_to:
+        clearing = mapped_account(integration, "stripe_clearing")
+        if clearing:
+            return clearing
+    return mapped_account(integration, "payments")
+
+
 def item_accounts(integration: Integration) -> dict[int, str]:
     """Service item id → its own income account."""
     return dict(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,6 +31,9 @@ from .models import StripeAccount, StripeEvent
 logger = logging.getLogger(__name__)
 
 PAYOUT_EVENTS = ("payout.paid", "payout.failed")
+# Stripe's object ids are a prefix, an underscore, letters, digits (evt_…, po_…); one of
+# another shape is no Stripe id, so it is refused before it reaches a query or a URL.
+STRIPE_ID = re.compile(r"[a-z]+_[A-Za-z0-9_]{1,200}")
 PAGE_SIZE = 100  # the most Stripe lists in one page
 NETWORK_RETRIES = 2
 
@@ -183,13 +187,25 @@ def receive(request: HttpRequest, account_id: str) -> HttpResponse:
     obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
     if not isinstance(event_id, str) or not isinstance(kind, str) or not isinstance(obj, dict):
         return _refuse("An event needs an id, a type and data.object.")
+    if not STRIPE_ID.fullmatch(event_id):
+        return _refuse("The event's id is not a Stripe event id.")
+    if event.get("account") not in (None, account.account_id):
+        # An event of another Stripe account (Connect sends those with "account" set) is not
+        # this organisation's, whatever secret it was signed with.
+        return _refuse("This event belongs to another Stripe account.")
+    if kind not in PAYOUT_EVENTS:
+        # Acknowledged so that Stripe does not retry it; nothing of it is kept.
+        return HttpResponse("Ignored: not a payout event.", content_type="text/plain")
     seen = StripeEvent.objects.filter(event_id=event_id).first()
     if seen is not None:
         if seen.signature == signature:
             return _refuse("This signed request was already received (a replay).")
         return HttpResponse("Already received.", content_type="text/plain")
-    if kind in PAYOUT_EVENTS and not str(obj.get("id", "")).startswith("po_"):
+    payout_id = obj.get("id")
+    if not isinstance(payout_id, str) or not payout_id.startswith("po_"):
         return _refuse("A payout event's data.object must be a payout.")
+    if not STRIPE_ID.fullmatch(payout_id):
+        return _refuse("The payout's id is not a Stripe payout id.")
     try:
         with transaction.atomic():
             StripeEvent.objects.create(
@@ -197,15 +213,14 @@ def receive(request: HttpRequest, account_id: str) -> HttpResponse:
                 event_id=event_id,
                 event_type=kind[:100],
                 signature=signature[:1000],
-                object_id=str(obj.get("id", ""))[:255],
+                object_id=payout_id,
             )
-            if kind in PAYOUT_EVENTS:
-                facts = payout_read(account, obj["id"])
-                payout_record(organisation=account.organisation, facts=facts)
+            facts = payout_read(account, payout_id)
+            payout_record(organisation=account.organisation, facts=facts)
     except IntegrityError:
         return HttpResponse("Already received.", content_type="text/plain")
     except StripeUnavailable as exc:
-        logger.warning("Stripe payout %s could not be read: %s", obj.get("id"), exc)
+        logger.warning("Stripe payout %s could not be read: %s", payout_id, exc)
         # Nothing kept: Stripe delivers the event again later.
         return HttpResponse(f"Stripe could not be read: {exc}", status=503)
     except (PayoutMismatch, PayoutUnknown) as exc:

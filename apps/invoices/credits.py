@@ -297,6 +297,9 @@ def refund_record(
             left, what = payment.refundable, "of this payment"
             invoice_id, customer = payment.invoice_id, payment.customer
         else:
+            # The invoice's lock first, as credit_note_void takes them: the other order
+            # deadlocks with a void of the same credit note.
+            Invoice.objects.select_for_update().get(pk=credit_note.invoice_id)
             credit_note = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
             if credit_note.status != CreditNote.Status.ISSUED:
                 raise ValidationError(f"Credit note {credit_note.number} is not issued.")
@@ -326,14 +329,21 @@ def refund_record(
 
 def refund_void(*, refund: Refund, by=None, from_integration=None) -> Refund:
     with transaction.atomic():
+        # The invoice's lock before the refund's and its credit note's, as every other
+        # credit-note service takes them (the other order deadlocks with a void).
+        invoice = (
+            Invoice.objects.select_for_update().get(pk=refund.invoice_id)
+            if refund.invoice_id
+            else None
+        )
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if refund.voided:
             raise ValidationError("This refund is already voided.")
         refund.voided = True
         refund.save(update_fields=["voided"])
         _refresh_refunded(refund)
-        if refund.invoice_id:
-            invoice_refresh_balance(Invoice.objects.select_for_update().get(pk=refund.invoice_id))
+        if invoice is not None:
+            invoice_refresh_balance(invoice)
         _record_refund(refund, from_integration)
     return refund
 

@@ -14,8 +14,10 @@ from apps.common.money import ZERO, round_money
 from .models import Invoice
 from .services import PAYABLE
 
+# The amount due in SQL, as ``Invoice.balance`` works it out: less payments and credit notes.
 BALANCE = ExpressionWrapper(
-    F("total") - F("amount_paid"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    F("total") - F("amount_paid") - F("amount_credited"),
+    output_field=DecimalField(max_digits=14, decimal_places=2),
 )
 # (label, first and last day overdue; None: no bound). "Current" is not due yet (or no due date).
 AGES = [

@@ -286,6 +286,9 @@ def payment_void(*, payment: Payment, by=None) -> Payment:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.voided:
             raise ValidationError("This payment is already voided.")
+        if payment.refunds.filter(voided=False).exists():
+            # Money paid back of a payment that never came would stay in the books.
+            raise ValidationError("This payment was refunded; void its refunds first.")
         payment.voided = True
         payment.save(update_fields=["voided"])
         if payment.invoice_id:

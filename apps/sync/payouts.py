@@ -46,6 +46,16 @@ def failed_after(payout: Payout) -> str:
     )
 
 
+def other_currency(integration: Integration, payout: Payout) -> str:
+    """The payout's amounts are in its own currency: recorded in a ledger of another home
+    currency they would be taken as that currency's, so the payout is not sent."""
+    return (
+        f"The payout is in {payout.currency.upper()}, and this {integration.get_provider_display()}"
+        f" company keeps its books in {integration.currency.upper()}: it is not recorded here. "
+        "Record it in the ledger by hand, converted at the rate your bank used."
+    )
+
+
 def unmapped(missing: list[str]) -> str:
     """Carries the mapping's ACCOUNT_HOLD words, so the Sync Log and Needs attention offer
     "Choose the account" (apps/sync/attention.py)."""
@@ -78,6 +88,8 @@ def payout_held_back(integration: Integration, payout: Payout, link: Link | None
     if link is not None:
         # Recorded once; a paid payout does not change afterwards.
         return Decision(Action.SKIP, UNCHANGED)
+    if payout.currency.upper() != integration.currency.upper():
+        return Decision(Action.HOLD, other_currency(integration, payout))
     accounts, missing = accounts_of(integration)
     if accounts is None:
         return Decision(Action.HOLD, unmapped(missing))

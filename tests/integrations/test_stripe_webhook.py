@@ -147,3 +147,43 @@ def test_when_stripe_cannot_be_read_nothing_is_kept_and_stripe_is_asked_to_retry
     answer = post(url, body, signature_header(secret, body.encode()))
     assert answer.status_code == 503
     assert nothing_written()
+
+
+def test_an_event_of_another_type_is_acknowledged_and_nothing_is_kept(paid_out):
+    url, _, secret = paid_out
+    body = json.dumps(
+        {"id": "evt_other", "type": "charge.succeeded", "data": {"object": {"id": "ch_1"}}}
+    )
+    answer = post(url, body, signature_header(secret, body.encode()))
+    assert answer.status_code == 200
+    assert nothing_written()
+
+
+def test_a_signed_event_of_another_stripe_account_is_refused(paid_out):
+    url, body, secret = paid_out
+    event = {**json.loads(body), "account": "acct_someone_else"}
+    foreign = json.dumps(event)
+    answer = post(url, foreign, signature_header(secret, foreign.encode()))
+    assert answer.status_code == 400 and "another Stripe account" in answer.text
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    "event_id, payout_id",
+    [
+        ("evt_" + "e" * 300, "po_1"),
+        ("evt_nul\u0000", "po_1"),
+        ("evt_path", "po_/../../v1/account"),
+        ("evt_long", "po_" + "x" * 5000),
+        ("evt_list", ["po_1"]),
+    ],
+    ids=["long-event-id", "nul-in-event-id", "path-in-payout-id", "long-payout-id", "list-id"],
+)
+def test_ids_that_are_not_stripe_ids_are_refused_not_a_server_error(paid_out, event_id, payout_id):
+    url, _, secret = paid_out
+    body = json.dumps(
+        {"id": event_id, "type": "payout.paid", "data": {"object": {"id": payout_id}}}
+    )
+    answer = post(url, body, signature_header(secret, body.encode()))
+    assert answer.status_code == 400
+    assert nothing_written()

@@ -191,3 +191,115 @@ def test_someone_else_s_credit_notes_and_payments_are_not_found(charlie, invoice
     ):
         assert stranger.get(url).status_code == 404
     assert stranger.post(reverse("invoices:credit_note_void", args=[note.pk])).status_code == 404
+
+
+def test_a_refunded_payment_cannot_be_voided_until_its_refunds_are(alice, invoice):
+    """Voiding it would leave money paid back for a payment that, for the books, never came."""
+    from django.urls import reverse
+
+    from tests.staff import client_for
+
+    staff = client_for(alice)
+    payment = payment_record(invoice=invoice, amount="50.00")
+    refund = refund_record(payment=payment, amount="20.00")
+    staff.post(reverse("invoices:payment_void", args=[payment.pk]))
+    payment.refresh_from_db()
+    assert not payment.voided
+    page = staff.get(invoice.get_absolute_url()).content.decode()
+    assert "void its refunds first" in page
+    refund_void(refund=refund)
+    staff.post(reverse("invoices:payment_void", args=[payment.pk]))
+    payment.refresh_from_db()
+    assert payment.voided
+
+
+def test_the_dashboard_owes_the_amount_due_after_a_credit_note(alice, invoice):
+    """Outstanding and receivables by age take credit notes off, as the invoice page does."""
+    from tests.staff import client_for
+
+    credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("110.00")
+    page = client_for(alice).get("/").content.decode()
+    assert "110.00 <small>" in page  # the Outstanding figure; 146.66 before the fix
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_credit_notes_at_once_never_credit_more_than_the_invoice(invoice):
+    """Two staff issue a credit note of 100.00 on an invoice of 146.66 at the same moment: the
+    invoice row is locked while each is checked, so one is issued and the other refused."""
+    import threading
+
+    from django.db import connection
+
+    start, outcomes = threading.Barrier(2), []
+
+    def issue():
+        try:
+            start.wait()
+            credit_note_create(invoice=invoice, lines=[line("Refund", "1", "90.91")])
+            outcomes.append("issued")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    invoice.refresh_from_db()
+    assert sorted(outcomes) == ["issued", "refused"]
+    assert invoice.amount_credited == Decimal("100.00")
+    assert CreditNote.objects.filter(invoice=invoice, status="issued").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("refund_action", ["record", "void"])
+def test_a_refund_of_a_credit_note_and_its_void_at_once_do_not_deadlock(invoice, refund_action):
+    """A refund of a credit note's credit (recorded, or one voided) and the credit note's void,
+    started while the invoice is busy: each takes the invoice's lock before the credit note's,
+    so one waits for the other and neither fails with a database deadlock (a server error)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    payment_record(invoice=invoice, amount="146.66")
+    note = credit_note_create(invoice=invoice, lines=[line("Goodwill", "1", "30.00")])
+    if refund_action == "record":
+        refund_step = lambda: refund_record(credit_note=note, amount="10.00")  # noqa: E731
+    else:
+        earlier = refund_record(credit_note=note, amount="10.00")
+        refund_step = lambda: refund_void(refund=earlier)  # noqa: E731
+    outcomes = {}
+
+    def busy():
+        with transaction.atomic():
+            Invoice.objects.select_for_update().get(pk=invoice.pk)
+            time.sleep(1.0)
+        connection.close()
+
+    def run(name, action):
+        try:
+            action()
+            outcomes[name] = "done"
+        except ValidationError:
+            outcomes[name] = "refused"
+        except Exception as exc:  # noqa: BLE001 — what the test looks for
+            outcomes[name] = type(exc).__name__
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=busy),
+        threading.Thread(target=run, args=("void", lambda: credit_note_void(credit_note=note))),
+        threading.Thread(target=run, args=("refund", refund_step)),
+    ]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.3)
+    for thread in threads:
+        thread.join()
+    assert set(outcomes.values()) <= {"done", "refused"}, outcomes

@@ -5,6 +5,7 @@ spend-money transaction), read back from each sandbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -205,3 +206,92 @@ def test_connecting_the_demo_gives_its_card_payments_their_stripe_charges(
     text = page.content.decode()
     assert stripe_payout.record_id in text and paid.stripe_charge_id in text
     assert f"on {invoice.number}" in text
+
+
+def test_a_payout_in_another_currency_than_the_ledgers_is_held_with_that_reason(
+    stripe_sandbox, both, live_org, live_hub
+):
+    qbo, xero = both
+    map_stripe_accounts(qbo, xero)
+    _, account = stripe_sandbox_connect(live_org)
+    account.currency = "CAD"
+    account.save(update_fields=["currency"])
+    objects.charge_create(account, amount=10000, currency="cad")
+    objects.payout_create(account)
+    assert Payout.objects.get().currency == "CAD"
+    for integration in both:
+        drain_until_done(integration)
+        entry = SyncLogEntry.objects.get(integration=integration, kind="payout")
+        assert entry.outcome == "held_back"
+        assert "CAD" in entry.message and "USD" in entry.message
+    assert not remote(qbo, "Deposit").exists()
+    assert not remote(xero, "BankTransfers").exists()
+    assert not remote(xero, "BankTransactions").exists()
+
+
+def test_card_payments_wait_on_the_clearing_account_the_payout_takes_them_from(
+    stripe_sandbox, both, live_org, live_hub
+):
+    """The deposit moves the charges out of the Stripe clearing account, so that is where the
+    card payments must have gone in: otherwise the clearing account ends negative by the payout
+    and the payments account keeps money the bank already has."""
+    qbo, xero = both
+    map_stripe_accounts(qbo, xero)
+    _, account = stripe_sandbox_connect(live_org)
+    card_payment(live_hub, account, "250.00")
+    objects.payout_create(account)
+    for integration in both:
+        drain_until_done(integration)
+
+    [payment] = [r.data for r in remote(qbo, "Payment") if r.data["TotalAmt"] == 250.0]
+    [deposit] = [r.data for r in remote(qbo, "Deposit")]
+    taken_from = {line["DepositLineDetail"]["AccountRef"]["value"] for line in deposit["Line"]}
+    assert payment["DepositToAccountRef"]["value"] == "87" and "87" in taken_from
+
+    [xero_payment] = [r.data for r in remote(xero, "Payments") if r.data["Amount"] == 250.0]
+    [transfer] = [r.data for r in remote(xero, "BankTransfers")]
+    assert xero_payment["Account"]["Code"] == transfer["FromBankAccount"]["Code"] == "091"
+
+
+def test_a_negative_payout_with_fees_given_back_balances_to_the_cent_in_both_ledgers(
+    stripe_sandbox, both, live_org
+):
+    """Refunds larger than the charges, their fees given back: Stripe debits the bank. The
+    QuickBooks deposit and the Xero documents each move exactly the payout's amount."""
+    from apps.payouts.services import PayoutFacts, TransactionFacts, payout_record
+
+    qbo, xero = both
+    map_stripe_accounts(qbo, xero)
+    facts = PayoutFacts(
+        stripe_payout_id="po_negative",
+        status="paid",
+        currency="usd",
+        amount=Decimal("-87.39"),
+        arrival_date=dt.date(2026, 12, 4),
+        transactions=[
+            TransactionFacts(
+                "txn_1", "charge", "ch_1", Decimal("10.00"), Decimal("0.59"), Decimal("9.41")
+            ),
+            TransactionFacts(
+                "txn_2", "refund", "re_1", Decimal("-100.00"), Decimal("-3.20"), Decimal("-96.80")
+            ),
+        ],
+    )
+    payout, _ = payout_record(organisation=live_org, facts=facts)
+    assert (payout.gross, payout.fees) == (Decimal("-90.00"), Decimal("-2.61"))
+    for integration in both:
+        drain_until_done(integration)
+        entry = SyncLogEntry.objects.get(integration=integration, kind="payout")
+        assert entry.outcome == "pushed", entry.message
+
+    [deposit] = [r.data for r in remote(qbo, "Deposit")]
+    assert Decimal(str(deposit["TotalAmt"])) == Decimal("-87.39")
+
+    [transfer] = [r.data for r in remote(xero, "BankTransfers")]
+    [fees] = [r.data for r in remote(xero, "BankTransactions")]
+    bank = Decimal(str(transfer["Amount"]))
+    if transfer["FromBankAccount"]["Code"] == "090":
+        bank = -bank
+    assert bank == Decimal("-87.39")  # what left the bank, as Stripe debited it
+    assert fees["Type"] == "RECEIVE" and Decimal(str(fees["Total"])) == Decimal("2.61")
+    assert fees["BankAccount"]["Code"] == "091"

@@ -77,8 +77,9 @@ class AccountsMixin:
             self._income_account = str(accounts[0]["Id"])
         return self._income_account
 
-    def _deposit_to(self) -> dict:
-        """``DepositToAccountRef`` of a payment: the mapped account, else none (QuickBooks
-        deposits to Undeposited Funds)."""
-        mapped = mappings.mapped_account(self.integration, "payments")
+    def _deposit_to(self, payment) -> dict:
+        """``DepositToAccountRef`` of a payment: the mapped account (the Stripe clearing
+        account for a card payment Stripe pays out), else none (QuickBooks deposits to
+        Undeposited Funds)."""
+        mapped = mappings.payment_account(self.integration, payment)
         return {"DepositToAccountRef": {"value": mapped}} if mapped else {}

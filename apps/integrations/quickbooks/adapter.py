@@ -289,25 +289,19 @@ class QuickBooksAdapter(
     @_guarded
     def push_payment(self, payment, *, customer_remote_id, invoice_remote_id, key) -> Pushed:
         if invoice_remote_id:
-            body = (
-                mapping.payment_to_qbo(
-                    payment,
-                    customer_remote_id=customer_remote_id,
-                    invoice_remote_id=invoice_remote_id,
-                )
-                | self._deposit_to()
-            )
-            return _pushed(self.client.create("Payment", body, key=key), "Payment")
-        item_ref = self._item_refs_for([])[mapping.DEFAULT_ITEM_NAME]
-        body = (
-            mapping.sales_receipt_to_qbo(
+            body = mapping.payment_to_qbo(
                 payment,
                 customer_remote_id=customer_remote_id,
-                item_ref=item_ref,
-                tax_code=self._tax_codes(Decimal(0), []).exempt,
-            )
-            | self._deposit_to()
-        )
+                invoice_remote_id=invoice_remote_id,
+            ) | self._deposit_to(payment)
+            return _pushed(self.client.create("Payment", body, key=key), "Payment")
+        item_ref = self._item_refs_for([])[mapping.DEFAULT_ITEM_NAME]
+        body = mapping.sales_receipt_to_qbo(
+            payment,
+            customer_remote_id=customer_remote_id,
+            item_ref=item_ref,
+            tax_code=self._tax_codes(Decimal(0), []).exempt,
+        ) | self._deposit_to(payment)
         data = self.client.create("SalesReceipt", body, key=key)
         pushed = _pushed(data, "SalesReceipt")
         return Pushed(SALES_RECEIPT + pushed.remote_id, pushed.remote_version)

@@ -461,19 +461,26 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
         """A bank transfer of the payout's amount from the clearing account to the bank, and
         the fees spent from the clearing account. Each request has its own key derived from
         ``key``, so a retry after either one repeats neither."""
-        transfer = self.client.create(
-            "BankTransfers", payouts.transfer_to_xero(payout, accounts), key=f"{key}-transfer"
-        )
+        made = []
+        if payout.amount:
+            transfer = self.client.create(
+                "BankTransfers", payouts.transfer_to_xero(payout, accounts), key=f"{key}-transfer"
+            )
+            made.append((transfer, "BankTransferID", "bank transfer"))
         if payout.fees:
             contact_id = self._stripe_contact(key)
-            self.client.create(
+            fees = self.client.create(
                 "BankTransactions",
                 payouts.fees_to_xero(payout, accounts, contact_id=contact_id),
                 key=f"{key}-fees",
             )
+            made.append((fees, "BankTransactionID", "bank transaction"))
+        if not made:
+            raise PermanentError("The payout moves no money: nothing to record.")
+        record, field, what = made[0]
         return Pushed(
-            remote_id=mapping.required(transfer, "BankTransferID", "bank transfer"),
-            remote_version=mapping.version_of(transfer, "bank transfer"),
+            remote_id=mapping.required(record, field, what),
+            remote_version=mapping.version_of(record, what),
         )
 
     def _stripe_contact(self, key: str) -> str:
@@ -492,9 +499,17 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
         body = mapping.payment_to_xero(
             payment,
             invoice_id=invoice_remote_id,
-            account_code=self._account_code("BANK", "090", "payments"),
+            account_code=self._payment_account(payment),
         )
         return pushed(self.client.create("Payments", body, key=key), "payment")
+
+    def _payment_account(self, payment) -> str:
+        """The mapped account (the Stripe clearing account for a card payment Stripe pays
+        out, docs/payouts.md), else Xero's bank account 090, else the first."""
+        mapped = mappings.payment_account(self.integration, payment)
+        if mapped and mapped != mappings.mapped_account(self.integration, "payments"):
+            return self._still_active(mapped, "stripe_clearing")
+        return self._account_code("BANK", "090", "payments")
 
     # --- void -----------------------------------------------------------------------------
     @_guarded

@@ -19,18 +19,24 @@ REFERENCE_MAX = 255
 
 
 def transfer_to_xero(payout: Payout, accounts: PayoutAccounts) -> dict:
+    """A negative payout (Stripe debiting the bank for a negative balance) goes the other way:
+    Xero takes only a transfer amount greater than zero."""
+    source, target = (accounts.clearing, accounts.bank)
+    if payout.amount < 0:
+        source, target = target, source
     return {
-        "FromBankAccount": {"AccountID": accounts.clearing},
-        "ToBankAccount": {"AccountID": accounts.bank},
-        "Amount": round_money(payout.amount),
+        "FromBankAccount": {"AccountID": source},
+        "ToBankAccount": {"AccountID": target},
+        "Amount": round_money(abs(payout.amount)),
         "Date": payout.arrival_date.isoformat(),
         "Reference": reference(payout)[:REFERENCE_MAX],
     }
 
 
 def fees_to_xero(payout: Payout, accounts: PayoutAccounts, *, contact_id: str) -> dict:
+    """Fees spent; fees Stripe gave back (more than it took in this payout) received."""
     return {
-        "Type": "SPEND",
+        "Type": "SPEND" if payout.fees > 0 else "RECEIVE",
         "Contact": {"ContactID": contact_id},
         "BankAccount": {"AccountID": accounts.clearing},
         "Date": payout.arrival_date.isoformat(),
@@ -40,7 +46,7 @@ def fees_to_xero(payout: Payout, accounts: PayoutAccounts, *, contact_id: str) -
             {
                 "Description": fees_text(payout),
                 "Quantity": 1,
-                "UnitAmount": round_money(payout.fees),
+                "UnitAmount": round_money(abs(payout.fees)),
                 "AccountID": accounts.fees,
             }
         ],
