@@ -12,6 +12,7 @@ Only the documented fields are kept.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from apps.integrations.mentions import Mention, moment
@@ -75,3 +76,13 @@ def mention(event: dict) -> Mention:
         remote_id=str(event.get("resourceId", "")),
         at=moment(event.get("eventDateUtc")),
     )
+
+
+def credit_note_announced(integration, since: datetime) -> bool:
+    """Whether a CREDITNOTE event for the tenant was received since ``since`` (the hub's
+    clock): a pull then reads credit notes even when no invoice moved (docs/pulls.md)."""
+    from apps.integrations.models import WebhookEvent
+
+    return WebhookEvent.objects.filter(
+        integration=integration, received_at__gte=since, payload__eventCategory="CREDITNOTE"
+    ).exists()
