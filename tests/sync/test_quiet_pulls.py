@@ -112,7 +112,7 @@ def test_a_refund_in_xero_without_webhooks_arrives_when_credit_notes_are_next_re
     assert [r.amount for r in note.refunds.all()] == [Decimal("10.00")]
 
 
-def test_a_refund_in_xero_arrives_with_the_pull_its_credit_notes_webhook_asks_for(
+def test_a_refund_in_xero_arrives_with_the_pull_its_credit_notes_webhook_asks_for_alone(
     sandboxes, live_org, monkeypatch
 ):
     from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
@@ -130,3 +130,8 @@ def test_a_refund_in_xero_arrives_with_the_pull_its_credit_notes_webhook_asks_fo
     pull(xero, trigger="webhook")
 
     assert [r.amount for r in note.refunds.all()] == [Decimal("10.00")]
+    # A tenant whose webhooks arrive is not read hourly for what they announce: the quiet 3.
+    monkeypatch.setattr("apps.integrations.xero.limits.CREDIT_NOTES_READ_AT_LEAST_EVERY_SECONDS", 0)
+    before = requests_made(xero)
+    pull(xero)
+    assert requests_made(xero) - before == 3

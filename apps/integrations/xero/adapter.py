@@ -62,6 +62,8 @@ WHERE = {
 PAID_ON = {"payment": "invoice", "refund": "credit_note"}
 # The watermark's entry for when credit notes were last read (the hub's clock), see ``pull``.
 CREDIT_NOTES_READ = "cn_read"
+# A tenant that got a webhook this recently gets them (as the engine's schedule counts it).
+WEBHOOKS_SEEN_WITHIN = timedelta(days=30)
 
 
 # Where a tax rate may be used (TaxRates: CanApplyToRevenue ...), in the hub's account kinds.
@@ -545,16 +547,21 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
         full pull; when an invoice moved (allocating a credit note, or taking its allocation
         back, changes the invoice's AmountCredited and so its UpdatedDateUTC); when a
         CREDITNOTE webhook came since they were last read; and at least every
-        ``CREDIT_NOTES_READ_AT_LEAST_EVERY_SECONDS``, for a credit note that touches no invoice
-        (unallocated, or refunded) in a tenant without webhooks. A quiet pull then costs
-        contacts, quotes and invoices: 3 requests."""
+        ``CREDIT_NOTES_READ_AT_LEAST_EVERY_SECONDS`` (an hour) in a tenant without webhooks, and
+        every day in one with them, for a credit note that touches no invoice (unallocated, or
+        refunded). A quiet pull then costs contacts, quotes and invoices: 3 requests."""
         read_at = previous.get(CREDIT_NOTES_READ)
         if not previous or read_at is None or latest.get("invoice") != previous.get("invoice"):
             return True
-        every = timedelta(seconds=limits.CREDIT_NOTES_READ_AT_LEAST_EVERY_SECONDS)
-        if datetime.now(UTC) - read_at >= every:
+        if notifications.credit_note_announced(self.integration, read_at):
             return True
-        return notifications.credit_note_announced(self.integration, read_at)
+        now = datetime.now(UTC)
+        if now - read_at >= timedelta(seconds=limits.CREDIT_NOTES_READ_WITH_WEBHOOKS_EVERY_SECONDS):
+            return True
+        every = timedelta(seconds=limits.CREDIT_NOTES_READ_AT_LEAST_EVERY_SECONDS)
+        return now - read_at >= every and not notifications.webhooks_arrive(
+            self.integration, now - WEBHOOKS_SEEN_WITHIN
+        )
 
     def _rows_changed(self, kind: str, watermark: datetime | None) -> Iterator[list[dict]]:
         """Rows changed since the watermark (all without one), oldest change first, by page.

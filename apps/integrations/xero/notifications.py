@@ -81,8 +81,15 @@ def mention(event: dict) -> Mention:
 def credit_note_announced(integration, since: datetime) -> bool:
     """Whether a CREDITNOTE event for the tenant was received since ``since`` (the hub's
     clock): a pull then reads credit notes even when no invoice moved (docs/pulls.md)."""
-    from apps.integrations.models import WebhookEvent
+    return _events(integration, since).filter(payload__eventCategory="CREDITNOTE").exists()
 
-    return WebhookEvent.objects.filter(
-        integration=integration, received_at__gte=since, payload__eventCategory="CREDITNOTE"
-    ).exists()
+
+def webhooks_arrive(integration, since: datetime) -> bool:
+    """Whether the tenant's webhooks reach the hub: one arrived since ``since``."""
+    return _events(integration, since).exists()
+
+
+def _events(integration, since: datetime):
+    from apps.integrations.models import WebhookEvent  # the registry loads this before models
+
+    return WebhookEvent.objects.filter(integration=integration, received_at__gte=since)
