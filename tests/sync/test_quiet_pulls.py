@@ -135,3 +135,16 @@ def test_a_refund_in_xero_arrives_with_the_pull_its_credit_notes_webhook_asks_fo
     before = requests_made(xero)
     pull(xero)
     assert requests_made(xero) - before == 3
+
+
+def test_the_xero_watermark_with_every_kind_and_when_credit_notes_were_read_is_kept_whole():
+    from datetime import UTC, datetime
+
+    from apps.integrations.xero import adapter, mapping
+    from apps.sync.models import SyncState
+
+    far = datetime(2286, 1, 1, tzinfo=UTC)
+    every = dict.fromkeys([*mapping.COLLECTION, adapter.CREDIT_NOTES_READ], far)
+    text = adapter._watermark_text(every)
+    assert len(text) <= SyncState._meta.get_field("watermark").max_length
+    assert adapter._watermarks(text) == every
