@@ -36,7 +36,7 @@ from apps.integrations.contract import (
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
-from . import limits, mapping, payouts
+from . import limits, mapping, notifications, payouts
 from .batches import DUPLICATE_NAME, BatchSender, pushed
 from .capabilities import CAPABILITIES
 from .client import XeroClient, XeroValidation
@@ -60,6 +60,10 @@ WHERE = {
 }
 # Kind → the kind whose records a change of it always touches (see ``pull``).
 PAID_ON = {"payment": "invoice", "refund": "credit_note"}
+# The watermark's entry for when credit notes were last read (the hub's clock), see ``pull``.
+CREDIT_NOTES_READ = "cn_read"
+# A tenant that got a webhook this recently gets them (as the engine's schedule counts it).
+WEBHOOKS_SEEN_WITHIN = timedelta(days=30)
 
 
 # Where a tax rate may be used (TaxRates: CanApplyToRevenue ...), in the hub's account kinds.
@@ -564,6 +568,10 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
                 # (credit note) newer than the watermark (the overlap's re-reads do not count)
                 # there is no payment (refund) to read.
                 continue
+            if kind == "credit_note":
+                if not self._credit_notes_due(previous, latest):
+                    continue
+                latest[CREDIT_NOTES_READ] = datetime.now(UTC)
             for rows in self._rows_changed(kind, previous.get(kind)):
                 if pending is not None:
                     yield PullPage(changes=pending, watermark="", more=True)
@@ -571,6 +579,27 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
                 newest = max(_updated(kind, row) for row in rows)
                 latest[kind] = max(newest, latest.get(kind, newest))
         yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=False)
+
+    def _credit_notes_due(self, previous: dict, latest: dict) -> bool:
+        """Whether this pull reads credit notes (docs/pulls.md, "Credit notes"): on a first or
+        full pull; when an invoice moved (allocating a credit note, or taking its allocation
+        back, changes the invoice's AmountCredited and so its UpdatedDateUTC); when a
+        CREDITNOTE webhook came since they were last read; and at least every
+        ``CREDIT_NOTES_READ_AT_LEAST_EVERY_SECONDS`` (an hour) in a tenant without webhooks, and
+        every day in one with them, for a credit note that touches no invoice (unallocated, or
+        refunded). A quiet pull then costs contacts, quotes and invoices: 3 requests."""
+        read_at = previous.get(CREDIT_NOTES_READ)
+        if not previous or read_at is None or latest.get("invoice") != previous.get("invoice"):
+            return True
+        if notifications.credit_note_announced(self.integration, read_at):
+            return True
+        now = datetime.now(UTC)
+        if now - read_at >= timedelta(seconds=limits.CREDIT_NOTES_READ_WITH_WEBHOOKS_EVERY_SECONDS):
+            return True
+        every = timedelta(seconds=limits.CREDIT_NOTES_READ_AT_LEAST_EVERY_SECONDS)
+        return now - read_at >= every and not notifications.webhooks_arrive(
+            self.integration, now - WEBHOOKS_SEEN_WITHIN
+        )
 
     def _rows_changed(self, kind: str, watermark: datetime | None) -> Iterator[list[dict]]:
         """Rows changed since the watermark (all without one), oldest change first, by page.

@@ -43,6 +43,12 @@ PULL_OVERLAP_SECONDS = 10
 # A watermark stored before pulls used Xero's clock is the hub's clock at the start of a pull,
 # which the engine and the adapter used to move back by 2 + 5 minutes: still done, once.
 HUB_CLOCK_WATERMARK_OVERLAP_SECONDS = 420
+# Credit notes are read when an invoice moved (an allocation moves it) or a CREDITNOTE webhook
+# came; a credit note that touches no invoice (unallocated, refunded) is otherwise found by the
+# first pull this long after they were last read: an hour for a tenant without webhooks, a day
+# for one whose webhooks announce them (in case one was lost) (docs/pulls.md, "Credit notes").
+CREDIT_NOTES_READ_AT_LEAST_EVERY_SECONDS = 3600
+CREDIT_NOTES_READ_WITH_WEBHOOKS_EVERY_SECONDS = 86_400
 
 # A little headroom below the published figures, for the difference between our clocks.
 PACED_REQUESTS_PER_MINUTE = REQUESTS_PER_MINUTE - 2

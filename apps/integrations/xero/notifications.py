@@ -12,6 +12,7 @@ Only the documented fields are kept.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from apps.integrations.mentions import Mention, moment
@@ -75,3 +76,20 @@ def mention(event: dict) -> Mention:
         remote_id=str(event.get("resourceId", "")),
         at=moment(event.get("eventDateUtc")),
     )
+
+
+def credit_note_announced(integration, since: datetime) -> bool:
+    """Whether a CREDITNOTE event for the tenant was received since ``since`` (the hub's
+    clock): a pull then reads credit notes even when no invoice moved (docs/pulls.md)."""
+    return _events(integration, since).filter(payload__eventCategory="CREDITNOTE").exists()
+
+
+def webhooks_arrive(integration, since: datetime) -> bool:
+    """Whether the tenant's webhooks reach the hub: one arrived since ``since``."""
+    return _events(integration, since).exists()
+
+
+def _events(integration, since: datetime):
+    from apps.integrations.models import WebhookEvent  # the registry loads this before models
+
+    return WebhookEvent.objects.filter(integration=integration, received_at__gte=since)
