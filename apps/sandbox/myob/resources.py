@@ -2,8 +2,9 @@
 /accountright/{cf}/, what it stores, which methods it takes and how a body is checked.
 
 MYOB's endpoint index: https://developer.myob.com/apis/business/v2/ (Contact/Customer,
-Sale/Invoice/{layout}, Sale/Quote/{layout}, Sale/CustomerPayment, Sale/CreditSettlement, Sale/CreditRefund, Inventory/Item,
-GeneralLedger/TaxCode, GeneralLedger/Account, Banking/TransferMoneyTxn, Banking/SpendMoneyTxn).
+Sale/Invoice/{layout}, Sale/Quote/{layout}, Sale/CustomerPayment, Sale/CreditSettlement,
+Sale/CreditRefund, Inventory/Item, GeneralLedger/TaxCode, GeneralLedger/Account,
+Banking/TransferMoneyTxn, Banking/SpendMoneyTxn).
 """
 
 from __future__ import annotations
