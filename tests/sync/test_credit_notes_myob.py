@@ -129,6 +129,13 @@ def test_a_full_credit_note_closes_the_invoice_in_myob_too(myob):
     in_myob = sale(integration, invoice.number)
     assert invoice.status == Invoice.Status.CREDITED and invoice.balance == 0
     assert (in_myob["Status"], in_myob["BalanceDueAmount"]) == ("Closed", 0.0)
+    # Read back from MYOB: still credited in the hub, nothing made or sent twice.
+    pull(integration)
+    drain_until_done(integration)
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.CREDITED and invoice.balance == 0
+    assert CreditNote.objects.filter(invoice=invoice).count() == 1
+    assert len(rows(integration, SETTLEMENTS)) == 1
 
 
 def test_pushing_a_credit_note_again_after_a_lost_answer_makes_no_second_credit_nor_settlement(
@@ -367,3 +374,21 @@ def test_credit_made_in_myob_reaches_quickbooks_and_xero_through_the_hub(three):
     (in_xero,) = [d for d in rows(xero, "Invoices") if d["InvoiceNumber"] == invoice.number]
     assert money(in_xero["AmountDue"]) == invoice.balance
     assert money(sale(integration, invoice.number)["BalanceDueAmount"]) == invoice.balance
+
+
+def test_a_credit_note_applying_more_than_myob_has_due_is_refused_with_myob_s_reason(myob):
+    org, integration = myob
+    invoice = sent_invoice(org, integration)
+    # Paid in MYOB, not read into the hub yet: the hub still sees the whole amount due.
+    pay_in_myob(integration, invoice)
+    note = credit_note_create(invoice=invoice, reason="Job cancelled")
+    assert note.amount_allocated == invoice.total
+    drain_until_done(integration)
+
+    entry = SyncLogEntry.objects.filter(
+        integration=integration, kind="credit_note", object_id=note.pk
+    ).latest("pk")
+    assert "no more than its balance due of 0" in entry.message
+    assert rows(integration, SETTLEMENTS) == []
+    in_myob = sale(integration, invoice.number)
+    assert (in_myob["Status"], in_myob["BalanceDueAmount"]) == ("Closed", 0.0)
