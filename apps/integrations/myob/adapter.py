@@ -29,14 +29,14 @@ from apps.integrations.contract import (
     RemoteGone,
     SyncError,
     TransientError,
-    WithoutCredits,
 )
 from apps.integrations.directory import may_be_same_person
 from apps.integrations.wire import malformed_is_transient
 
-from . import limits, mapping, payouts
+from . import credits, limits, mapping, payouts
 from .capabilities import CAPABILITIES
 from .client import MyobClient, MyobConflict
+from .credits import CreditsMixin
 from .items import ItemMixin
 from .ledger import LedgerMixin
 
@@ -47,6 +47,9 @@ KIND_PATHS = {
     "customer": (mapping.CUSTOMERS,),
     "payment": (mapping.PAYMENTS,),
     **mapping.LAYOUTS,
+    # A credit note is a sale invoice of negative total (credits.py).
+    "credit_note": mapping.LAYOUTS["invoice"],
+    "refund": (credits.REFUNDS,),
 }
 
 
@@ -84,20 +87,18 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":")) if times else ""
 
 
-def _number_fits(number: str, kind: str) -> None:
-    """A sale's Number is at most 13 characters in MYOB
-    (https://developer.myob.com/api/myob-business-api/v2/sale/invoice/). Cut short, two hub
-    numbers sharing their first 13 characters would be one MYOB document: the second would be
-    found by its number and written over the first. Refused instead, with what to change."""
-    if len(number) > mapping.NUMBER_MAX:
-        raise PermanentError(
-            f"MYOB takes {kind} numbers of at most {mapping.NUMBER_MAX} characters, and "
-            f"{number} has {len(number)}: use a shorter number prefix in the hub's settings, "
-            "or renumber it."
-        )
+def _is_kind(kind: str, row: dict) -> bool:
+    """Invoices and credit notes share MYOB's sale invoices: a negative total is a credit; the
+    credit the hub made to carry a payment's refund is read as that refund, not as a credit
+    note."""
+    if kind == "invoice":
+        return not credits.is_credit(row)
+    if kind == "credit_note":
+        return credits.is_credit(row) and not credits.is_carrier(row)
+    return True
 
 
-class MyobAdapter(ItemMixin, LedgerMixin, WithoutCredits):
+class MyobAdapter(CreditsMixin, ItemMixin, LedgerMixin):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
@@ -231,7 +232,7 @@ class MyobAdapter(ItemMixin, LedgerMixin, WithoutCredits):
         return paths[-1], self.client.get_one(paths[-1], uid)
 
     def _push_document(self, document, kind, remote_id, customer_uid, *, look_first=True):
-        _number_fits(document.number, kind)
+        mapping.number_fits(document.number, kind)
         matched = False
         if remote_id is None:
             # No idempotency key: an earlier attempt whose answer was lost may have made it.
@@ -373,6 +374,10 @@ class MyobAdapter(ItemMixin, LedgerMixin, WithoutCredits):
     def void(self, kind: str, remote_id: str) -> Pushed:
         """A customer card is made inactive; a sale or payment is deleted (MYOB has no void;
         a file whose preferences say transactions must be reversed refuses, shown as is)."""
+        if kind == "credit_note":
+            return self._void_credit_note(remote_id)
+        if kind == "refund":
+            return self._void_refund(remote_id)
         if kind == "customer":
 
             def inactive(current: dict) -> dict:
@@ -389,6 +394,10 @@ class MyobAdapter(ItemMixin, LedgerMixin, WithoutCredits):
 
     # --- pull -----------------------------------------------------------------------------
     def _read(self, kind: str, row: dict) -> RemoteChange:
+        if kind == "credit_note":
+            return self.credit_from_myob(row)
+        if kind == "refund":
+            return credits.refund_from_myob(row)
         rates = self.rates() if kind in mapping.LAYOUTS else {}
         return mapping.change_from_myob(
             kind, row, rates=rates, currency=getattr(self.integration, "currency", "")
@@ -414,7 +423,7 @@ class MyobAdapter(ItemMixin, LedgerMixin, WithoutCredits):
                 for rows in self._rows_changed(path, previous.get(kind)):
                     if pending is not None:
                         yield PullPage(changes=pending, watermark="", more=True)
-                    pending = [self._read(kind, row) for row in rows]
+                    pending = [self._read(kind, row) for row in rows if _is_kind(kind, row)]
                     self._newest(latest, kind, rows)
             yield PullPage(changes=pending or [], watermark=_watermark_text(latest), more=True)
         yield PullPage(changes=[], watermark=_watermark_text(latest), more=False)

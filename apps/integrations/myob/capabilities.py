@@ -7,11 +7,10 @@
 - No webhooks: changes are polled with ``$filter`` on ``LastModified``.
   https://developer.myob.com/api/accountright/api-overview/retrieving-data/
 - Time billing (ActivitySlip) is not mapped: no time activities.
-- Credit notes and refunds are not supported by MYOB yet (docs/credit-notes.md, "MYOB"): the
-  engine holds them back for MYOB with that reason in the Sync Log. AccountRight keeps a credit
-  note as a negative sale invoice, applied with Sale/CreditSettlement and paid back with
-  Sale/CreditRefund (https://developer.myob.com/api/myob-business-api/v2/sale/credit_refund/);
-  neither the sandbox nor this folder maps them.
+- Credit notes: a sale invoice of negative total, applied to its invoice with
+  Sale/CreditSettlement; refunds (of a credit note's remaining credit, and of a payment through
+  a credit made for it) with Sale/CreditRefund (credits.py, docs/credit-notes.md "MYOB").
+  https://developer.myob.com/api/myob-business-api/v2/sale/credit_refund/
 - Stripe payouts: Banking/TransferMoneyTxn and Banking/SpendMoneyTxn (payouts.py).
   https://developer.myob.com/api/myob-business-api/v2/banking/transfer_money/
 """
@@ -31,9 +30,9 @@ CAPABILITIES = Capabilities(
     quotes=True,
     idempotency="",
     webhooks=False,
-    credit_notes=False,
-    refunds=False,
-    credit_note_refunds=False,
+    credit_notes=True,
+    refunds=True,
+    credit_note_refunds=True,
     # Stripe payouts as a transfer money and a spend money transaction (docs/payouts.md).
     payouts=True,
 )

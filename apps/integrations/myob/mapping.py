@@ -22,6 +22,7 @@ from apps.common.money import HUNDRED, ZERO, round_money
 from apps.integrations.amounts import line_shares
 from apps.integrations.companies import COUNTRY_NAMES, country_code
 from apps.integrations.contract import (
+    PermanentError,
     RemoteChange,
     RemoteCustomer,
     RemoteDocument,
@@ -94,6 +95,19 @@ def odata_time(moment: datetime) -> str:
 
 def ref(uid: str) -> dict:
     return {"UID": uid}
+
+
+def number_fits(number: str, kind: str) -> None:
+    """A sale's Number is at most 13 characters in MYOB
+    (https://developer.myob.com/api/myob-business-api/v2/sale/invoice/). Cut short, two hub
+    numbers sharing their first 13 characters would be one MYOB document: the second would be
+    found by its number and written over the first. Refused instead, with what to change."""
+    if len(number) > NUMBER_MAX:
+        raise PermanentError(
+            f"MYOB takes {kind} numbers of at most {NUMBER_MAX} characters, and "
+            f"{number} has {len(number)}: use a shorter number prefix in the hub's settings, "
+            "or renumber it."
+        )
 
 
 # --- customers --------------------------------------------------------------------------

@@ -33,6 +33,7 @@ KNOWN = {
     "MethodNotAllowed": (None, 405),
     "InvalidQuery": (None, 400),
     "AmountAppliedExceedsBalance": (None, 400),
+    "CommonRules_DecimalMinValue": (None, 400),
     "InternalError": (None, 500),
 }
 

@@ -19,10 +19,10 @@ from apps.sandbox.models import SandboxCompany, SandboxRecord
 from . import errors, records
 from .checks import Checks
 from .contacts import customer_ref
+from .credits import BANK_TYPES, balance_of, refuse_used
 from .wire import cents, day_time, number, ref
 
 DEPOSIT_TO = ("Account", "UndepositedFunds")
-BANK_TYPES = ("Bank", "CreditCard")
 
 
 def payment_data(company: SandboxCompany, body: dict[str, Any], old: dict | None) -> dict:
@@ -116,16 +116,14 @@ def _apply(company: SandboxCompany, payment: dict, sign: int) -> None:
         paid = cents(
             Decimal(str(invoice.data.get("_paid", 0))) + sign * Decimal(str(row["AmountApplied"]))
         )
-        balance = cents(Decimal(str(invoice.data["TotalAmount"])) - paid)
         data = {
             **invoice.data,
             "_paid": float(paid),
-            "BalanceDueAmount": float(balance),
-            "Status": "Closed" if balance <= 0 else "Open",
             "LastPaymentDate": payment.get("Date")
             if sign > 0
             else invoice.data.get("LastPaymentDate"),
         }
+        data |= balance_of(data)
         records.save(invoice, data)
 
 
@@ -148,6 +146,8 @@ def before_delete(company: SandboxCompany, resource, record: SandboxRecord) -> N
             "InvalidValue",
             "An invoice with payments applied cannot be deleted; delete the payments first",
         )
+    else:
+        refuse_used(company, record)
 
 
 def _has_transactions(company: SandboxCompany, customer_uid: str) -> bool:

@@ -20,6 +20,8 @@ TAX_CODE = "myob:GeneralLedger/TaxCode"
 ACCOUNT = "myob:GeneralLedger/Account"
 TRANSFER = "myob:Banking/TransferMoneyTxn"
 SPEND = "myob:Banking/SpendMoneyTxn"
+SETTLEMENT = "myob:Sale/CreditSettlement"
+CREDIT_REFUND = "myob:Sale/CreditRefund"
 
 
 def path_of(entity: str) -> str:

@@ -2,8 +2,9 @@
 /accountright/{cf}/, what it stores, which methods it takes and how a body is checked.
 
 MYOB's endpoint index: https://developer.myob.com/apis/business/v2/ (Contact/Customer,
-Sale/Invoice/{layout}, Sale/Quote/{layout}, Sale/CustomerPayment, Inventory/Item,
-GeneralLedger/TaxCode, GeneralLedger/Account, Banking/TransferMoneyTxn, Banking/SpendMoneyTxn).
+Sale/Invoice/{layout}, Sale/Quote/{layout}, Sale/CustomerPayment, Sale/CreditSettlement,
+Sale/CreditRefund, Inventory/Item, GeneralLedger/TaxCode, GeneralLedger/Account,
+Banking/TransferMoneyTxn, Banking/SpendMoneyTxn).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from . import records
 from .banking import spend_data, transfer_data
 from .catalog import item_data
 from .contacts import customer_data
+from .credits import refund_data, settlement_data
 from .payments import payment_data
 from .sales import document_data
 
 READ = ("GET",)
 WRITE = ("GET", "POST", "PUT", "DELETE")
+MADE = ("GET", "POST", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ RESOURCES = {
         *_layouts("Sale/Invoice", records.INVOICE, "InvoiceType"),
         *_layouts("Sale/Quote", records.QUOTE, "QuoteType"),
         Resource("Sale/CustomerPayment", records.PAYMENT, ("GET", "POST", "DELETE"), payment_data),
+        # MYOB's pages list PUT too; the sandbox takes a settlement or refund as made and
+        # deleted (docs/sandbox-myob.md, "Credit notes").
+        Resource("Sale/CreditSettlement", records.SETTLEMENT, MADE, settlement_data),
+        Resource("Sale/CreditRefund", records.CREDIT_REFUND, MADE, refund_data),
         Resource("Inventory/Item", records.ITEM, WRITE, item_data),
         Resource("GeneralLedger/TaxCode", records.TAX_CODE),
         Resource("GeneralLedger/Account", records.ACCOUNT),

@@ -22,6 +22,7 @@ from . import errors, records
 from .catalog import income_account
 from .checks import Checks
 from .contacts import customer_ref
+from .credits import balance_of
 from .wire import cents, day_time, new_row_version, number, ref
 
 LAYOUTS = ("Service", "Item")
@@ -103,6 +104,14 @@ def _item_line(check: Checks, line: dict, label: str) -> tuple[Decimal | None, d
     quantity = check.amount("ShipQuantity", line, f"{label}.ShipQuantity")
     if check.required("ShipQuantity", line, f"{label}.ShipQuantity") is None:
         quantity = None
+    if quantity is not None and quantity < 0:
+        # A negative item quantity is refused (MYOB's .NET SDK, issue 76:
+        # "CommonRules_DecimalMinValue"); a credit is written with a negative total instead.
+        check.fail(
+            "CommonRules_DecimalMinValue",
+            f"{label}.ShipQuantity must not be less than 0",
+            f"{label}.ShipQuantity",
+        )
     if item is not None and not item.get("IsSold"):
         check.fail("InvalidValue", f"Item {item['Number']} is not an item you sell", label)
     price = check.amount("UnitPrice", line, f"{label}.UnitPrice")
@@ -152,19 +161,24 @@ def _totals(company, entity, layout, body, old, *, customer, lines, doc_number) 
 
 
 def _balance(total: Decimal, old: dict | None) -> dict:
-    paid = Decimal(str((old or {}).get("_paid", 0)))
-    balance = cents(total - paid)
-    if balance < 0:
+    """A credit (total below 0) may not fall below what was applied or refunded of it; an
+    invoice's total not below what was paid and credited on it."""
+    old = old or {}
+    kept = {k: old.get(k, 0) for k in ("_paid", "_credited", "_used")}
+    figures = balance_of({**kept, "TotalAmount": float(total)})
+    taken = Decimal(str(kept["_paid"])) + Decimal(str(kept["_credited"]))
+    used = Decimal(str(kept["_used"]))
+    if total >= 0:
+        wrong = used > 0 or cents(total - taken) < 0
+    else:
+        wrong = taken > 0 or cents(-total) < used
+    if wrong:
         raise errors.refuse(
             "InvalidValue",
-            "The invoice total cannot be less than the payments applied to it",
+            "The sale's total cannot be less than the payments and credit applied to it",
             "TotalAmount",
         )
-    return {
-        "_paid": float(paid),
-        "BalanceDueAmount": float(balance),
-        "Status": "Closed" if balance <= 0 else "Open",
-    }
+    return {**kept, **figures}
 
 
 def _number_taken(company: SandboxCompany, entity: str, value: str, old: dict | None) -> bool:

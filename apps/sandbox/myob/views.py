@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from apps.sandbox import store
 from apps.sandbox.models import SandboxCompany, SandboxRecord
 
-from . import errors, odata, payments, records
+from . import credits, errors, odata, payments, records
 from .company import company_file_json, company_json
 from .gateway import myob_api
 from .resources import Resource, resource_for
@@ -118,6 +118,7 @@ def _create(request: HttpRequest, company: SandboxCompany, resource: Resource) -
             data = resource.build(company, body, None)
             record = records.create(company, resource.entity, data)
             payments.after_create(company, resource, record)
+            credits.after_create(company, record)
     except errors.Refused as refused:
         return refused.response
     response = HttpResponse(status=201)
@@ -183,6 +184,7 @@ def _delete(company, resource: Resource, record: SandboxRecord) -> HttpResponse:
             _writes_one_at_a_time(company)
             locked = records.get(company, resource.entity, record.record_id, for_update=True)
             payments.before_delete(company, resource, locked)
+            credits.before_delete(company, locked)
             records.delete(locked)
     except errors.Refused as refused:
         return refused.response
