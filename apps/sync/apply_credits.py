@@ -2,7 +2,9 @@
 
 A credit note comes in against the first invoice it was applied to that the hub knows, through
 ``credit_note_import``, which records it for every other integration; a void voids it. A refund
-comes in against the payment or credit note the ledger ties it to. Once linked, neither is
+comes in against the payment or credit note the ledger ties it to; one the ledger ties to
+nothing (a QuickBooks RefundReceipt made there) comes in against the customer's only payment
+that can take it, and is left out, with that reason, when none or several could. Once linked, neither is
 changed by later pulls except by a void: credit notes and refunds are not edited.
 """
 
@@ -78,7 +80,7 @@ def refund_apply(integration: Integration, remote: RemoteRefund) -> tuple[int | 
         return refund.pk, "Unchanged."
     if remote.voided:
         raise Skipped("Voided before it reached the hub.")
-    of = _refunded(integration, remote)
+    of, tied = _refunded(integration, remote)
     with transaction.atomic():
         refund = refund_record(
             amount=remote.amount,
@@ -91,16 +93,37 @@ def refund_apply(integration: Integration, remote: RemoteRefund) -> tuple[int | 
         )
         link_pulled(integration, Kind.REFUND, refund, remote.remote_id, remote.remote_version)
         refingerprint_invoice(integration, refund.invoice_id)
-    return refund.pk, f"Refund of {refund.amount} recorded."
+    return refund.pk, f"Refund of {refund.amount} recorded{tied}."
 
 
-def _refunded(integration: Integration, remote: RemoteRefund) -> dict:
+def _refunded(integration: Integration, remote: RemoteRefund) -> tuple[dict, str]:
     if remote.credit_note_remote_id:
         link = remote_link(integration, Kind.CREDIT_NOTE, remote.credit_note_remote_id)
         if link is not None:
-            return {"credit_note": CreditNote.objects.get(pk=link.object_id)}
+            return {"credit_note": CreditNote.objects.get(pk=link.object_id)}, ""
     if remote.payment_remote_id:
         link = remote_link(integration, Kind.PAYMENT, remote.payment_remote_id)
         if link is not None:
-            return {"payment": Payment.objects.get(pk=link.object_id)}
-    raise Skipped("Not tied to a payment or credit note the hub has.")
+            return {"payment": Payment.objects.get(pk=link.object_id)}, ""
+    if remote.credit_note_remote_id or remote.payment_remote_id:
+        raise Skipped("Not tied to a payment or credit note the hub has.")
+    payment = _only_payment_it_fits(integration, remote)
+    return {"payment": payment}, f" against the customer's only payment it fits ({payment})"
+
+
+def _only_payment_it_fits(integration: Integration, remote: RemoteRefund) -> Payment:
+    """A refund the ledger ties to nothing: the customer's one payment with that much left to
+    pay back. Never a guess between several (docs/credit-notes.md)."""
+    customer = remote_link(integration, Kind.CUSTOMER, remote.customer_remote_id)
+    if customer is None:
+        raise Skipped("Not tied to a payment, and its customer is not in the hub.")
+    payments = Payment.objects.filter(customer_id=customer.object_id, voided=False)
+    fits = [p for p in payments.prefetch_related("refunds") if p.refundable >= remote.amount]
+    if len(fits) != 1:
+        found = "none" if not fits else f"{len(fits)}"
+        raise Skipped(
+            f"Not tied to a payment, and {found} of the customer's payments could take a refund "
+            f"of {remote.amount}, so it stays out of the hub. To carry it to the other ledgers, "
+            "refund it on its payment in the hub and delete this one in the ledger."
+        )
+    return fits[0]

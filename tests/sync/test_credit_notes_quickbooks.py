@@ -304,3 +304,82 @@ def test_voiding_a_credit_note_and_a_refund_in_the_hub_undoes_them_in_quickbooks
     assert remote_of(qbo, "refund", refund.pk)["TotalAmt"] == 0.0  # voided
     pull(qbo)
     assert not SyncLogEntry.objects.filter(outcome="failed").exists()
+
+
+def test_a_refund_receipt_made_in_quickbooks_comes_in_against_the_payment_and_reaches_xero(
+    qbo, live_hub, raw_qbo, live_org
+):
+    """QuickBooks ties a RefundReceipt to nothing: it comes in against the customer's only
+    payment that can take it, and goes on to the other ledgers from there."""
+    from apps.sandbox.tools.benchmark_data import sandbox_integration_connect
+
+    xero = sandbox_integration_connect(organisation=live_org, provider="xero", nightly=False)
+    invoice = sent_invoice(live_hub, qbo)
+    payment = payment_collect_online(invoice=invoice, amount=invoice.total)
+    drain_until_done(qbo)
+    drain_until_done(xero)
+    customer_id = remote_of(qbo, "invoice", invoice.pk)["CustomerRef"]["value"]
+    bank = next(a for a in records(qbo, "Account") if a.data.get("AccountType") == "Bank")
+    made = raw_qbo.post(
+        "refundreceipt",
+        {
+            "CustomerRef": {"value": customer_id},
+            "DepositToAccountRef": {"value": bank.record_id},
+            "Line": [
+                {
+                    "Amount": 40.0,
+                    "Description": "Part returned",
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": 40},
+                }
+            ],
+        },
+    )
+    assert made.status_code == 200, made.text
+
+    pull(qbo)
+    refund = Refund.objects.get()
+    assert (refund.payment, refund.amount) == (payment, Decimal("40.00"))
+    logged = SyncLogEntry.objects.get(integration=qbo, kind="refund", object_id=refund.pk)
+    assert "only payment it fits" in logged.message
+    drain_until_done(xero)
+    carriers = [
+        row.data
+        for row in SandboxRecord.objects.filter(
+            company__external_id=xero.remote_company_id, entity="CreditNotes", deleted=False
+        )
+        if row.data.get("CreditNoteNumber") == f"RF-{refund.pk}"
+    ]
+    assert [Decimal(str(c["Total"])) for c in carriers] == [Decimal("40.00")]
+
+
+def test_a_refund_receipt_that_could_pay_back_two_payments_stays_out_with_the_reason(
+    qbo, live_hub, raw_qbo
+):
+    first = sent_invoice(live_hub, qbo)
+    second = live_hub.invoice(customer=first.customer, lines=[line("Labour", "1", "90.00")])
+    drain_until_done(qbo)
+    for invoice in (first, second):
+        payment_collect_online(invoice=invoice, amount=invoice.total)
+    drain_until_done(qbo)
+    customer_id = remote_of(qbo, "invoice", first.pk)["CustomerRef"]["value"]
+    bank = next(a for a in records(qbo, "Account") if a.data.get("AccountType") == "Bank")
+    raw_qbo.post(
+        "refundreceipt",
+        {
+            "CustomerRef": {"value": customer_id},
+            "DepositToAccountRef": {"value": bank.record_id},
+            "Line": [
+                {
+                    "Amount": 30.0,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": 30},
+                }
+            ],
+        },
+    )
+    pull(qbo)
+    assert not Refund.objects.exists()
+    assert SyncLogEntry.objects.filter(
+        integration=qbo, message__contains="2 of the customer's payments could take"
+    ).exists()
