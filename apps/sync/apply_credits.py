@@ -4,8 +4,8 @@ A credit note comes in against the first invoice it was applied to that the hub 
 ``credit_note_import``, which records it for every other integration; a void voids it. A refund
 comes in against the payment or credit note the ledger ties it to; one the ledger ties to
 nothing (a QuickBooks RefundReceipt made there) comes in against the customer's only payment
-that can take it, and is left out, with that reason, when none or several could. Once linked, neither is
-changed by later pulls except by a void: credit notes and refunds are not edited.
+that can take it, and is left out, with that reason, when none or several could. Once linked,
+neither is changed by later pulls except by a void: credit notes and refunds are not edited.
 """
 
 from __future__ import annotations

@@ -306,6 +306,30 @@ def test_voiding_a_credit_note_and_a_refund_in_the_hub_undoes_them_in_quickbooks
     assert not SyncLogEntry.objects.filter(outcome="failed").exists()
 
 
+def refund_in_quickbooks(qbo, raw_qbo, invoice: Invoice, amount: int) -> None:
+    """Someone pays money back in QuickBooks itself: a RefundReceipt for the invoice's customer,
+    tied to nothing (QuickBooks has no link from a refund to a payment)."""
+    customer_id = remote_of(qbo, "invoice", invoice.pk)["CustomerRef"]["value"]
+    bank = next(a for a in records(qbo, "Account") if a.data.get("AccountType") == "Bank")
+    item = {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": amount}
+    made = raw_qbo.post(
+        "refundreceipt",
+        {
+            "CustomerRef": {"value": customer_id},
+            "DepositToAccountRef": {"value": bank.record_id},
+            "Line": [
+                {
+                    "Amount": float(amount),
+                    "Description": "Part returned",
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": item,
+                }
+            ],
+        },
+    )
+    assert made.status_code == 200, made.text
+
+
 def test_a_refund_receipt_made_in_quickbooks_comes_in_against_the_payment_and_reaches_xero(
     qbo, live_hub, raw_qbo, live_org
 ):
@@ -318,24 +342,7 @@ def test_a_refund_receipt_made_in_quickbooks_comes_in_against_the_payment_and_re
     payment = payment_collect_online(invoice=invoice, amount=invoice.total)
     drain_until_done(qbo)
     drain_until_done(xero)
-    customer_id = remote_of(qbo, "invoice", invoice.pk)["CustomerRef"]["value"]
-    bank = next(a for a in records(qbo, "Account") if a.data.get("AccountType") == "Bank")
-    made = raw_qbo.post(
-        "refundreceipt",
-        {
-            "CustomerRef": {"value": customer_id},
-            "DepositToAccountRef": {"value": bank.record_id},
-            "Line": [
-                {
-                    "Amount": 40.0,
-                    "Description": "Part returned",
-                    "DetailType": "SalesItemLineDetail",
-                    "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": 40},
-                }
-            ],
-        },
-    )
-    assert made.status_code == 200, made.text
+    refund_in_quickbooks(qbo, raw_qbo, invoice, 40)
 
     pull(qbo)
     refund = Refund.objects.get()
@@ -362,22 +369,7 @@ def test_a_refund_receipt_that_could_pay_back_two_payments_stays_out_with_the_re
     for invoice in (first, second):
         payment_collect_online(invoice=invoice, amount=invoice.total)
     drain_until_done(qbo)
-    customer_id = remote_of(qbo, "invoice", first.pk)["CustomerRef"]["value"]
-    bank = next(a for a in records(qbo, "Account") if a.data.get("AccountType") == "Bank")
-    raw_qbo.post(
-        "refundreceipt",
-        {
-            "CustomerRef": {"value": customer_id},
-            "DepositToAccountRef": {"value": bank.record_id},
-            "Line": [
-                {
-                    "Amount": 30.0,
-                    "DetailType": "SalesItemLineDetail",
-                    "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": 30},
-                }
-            ],
-        },
-    )
+    refund_in_quickbooks(qbo, raw_qbo, first, 30)
     pull(qbo)
     assert not Refund.objects.exists()
     assert SyncLogEntry.objects.filter(
