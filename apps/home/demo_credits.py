@@ -1,10 +1,11 @@
 """Demo data: a credit note and a refund in each demo organisation (``manage.py seed_demo``).
 
-A paid invoice gets a partial credit note (one unit of its first line: "returned unused"), and
-the customer is paid back that credit: the credit note's refund (docs/credit-notes.md). It runs
-after the demo's ledgers are connected, so both are queued to every ledger that takes them, like
-any credit note staff issue on the invoice page. An organisation that has a credit note already
-gets none (running ``seed_demo`` again adds nothing)."""
+A partly paid invoice gets a partial credit note (one unit of its cheapest line, "returned
+unused"), which lowers its amount due, and part of its payment is paid back (a goodwill
+refund): both go to every ledger that takes them (docs/credit-notes.md). It runs after the demo's
+ledgers are connected, so they are queued to each like a credit note or refund staff make on the
+invoice page. An organisation that has a credit note already gets neither again (running
+``seed_demo`` again adds nothing)."""
 
 from __future__ import annotations
 
@@ -20,39 +21,41 @@ REASON = "Part returned unused"
 
 
 def credit_note_and_refund(organisation, *, method: str) -> CreditNote | None:
-    """The demo's credit note, made the first time: one unit of the first line of the oldest
-    paid invoice, its whole credit refunded by ``method``. None when there is no paid invoice."""
+    """The demo's credit note, made the first time with its invoice's refund; None when the
+    organisation has no partly paid invoice."""
     existing = CreditNote.objects.filter(organisation=organisation).order_by("id").first()
     if existing is not None:
         return existing
     invoice = (
-        Invoice.objects.filter(organisation=organisation, status=Invoice.Status.PAID)
+        Invoice.objects.filter(organisation=organisation, status=Invoice.Status.PARTIALLY_PAID)
         .order_by("id")
         .first()
     )
     if invoice is None:
         return None
-    first = invoice.lines.order_by("position", "id").first()
+    cheapest = invoice.lines.filter(quantity__gte=1).order_by("unit_price", "id").first()
+    payment = invoice.payments.filter(voided=False).order_by("id").first()
     with transaction.atomic():
         note = credit_note_create(
             invoice=invoice,
             reason=REASON,
             lines=[
                 LineInput(
-                    description=f"{first.description} (returned)",
+                    description=f"{cheapest.description} (returned unused)",
                     quantity=Decimal("1"),
-                    unit_price=first.unit_price,
-                    discount_percent=first.discount_percent,
-                    taxable=first.taxable,
-                    service_item=first.service_item,
+                    unit_price=cheapest.unit_price,
+                    discount_percent=cheapest.discount_percent,
+                    taxable=cheapest.taxable,
+                    service_item=cheapest.service_item,
                 )
             ],
         )
-        # The invoice was paid in full: the credit is the customer's, paid back to them.
-        refund_record(
-            credit_note=note,
-            amount=note.remaining_credit,
-            method=method,
-            reference=f"Refund of {note.number}",
-        )
+        if payment is not None:
+            # A tenth of the payment paid back as goodwill: a RefundReceipt in QuickBooks.
+            refund_record(
+                payment=payment,
+                amount=(payment.amount / 10).quantize(Decimal("0.01")),
+                method=method,
+                reference="Goodwill refund",
+            )
     return note

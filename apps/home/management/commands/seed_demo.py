@@ -52,7 +52,10 @@ class Command(BaseCommand):
             organisation = Organisation.objects.get(name=seed.ORGANISATION)
             note = credit_note_and_refund(organisation, method=method)
             if note is not None:
-                self.stdout.write(f"{organisation}: credit note {note.number} and its refund.")
+                invoice = note.invoice.number
+                self.stdout.write(
+                    f"{organisation}: credit note {note.number} and a refund on {invoice}."
+                )
         if sandbox:
             # Stripe pays the card payments out; its signed webhook reaches the hub once the
             # web process serves, and the payout goes to the ledgers with payouts on.
