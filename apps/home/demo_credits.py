@@ -20,7 +20,7 @@ from apps.invoices.models import CreditNote, Invoice
 REASON = "Part returned unused"
 
 
-def credit_note_and_refund(organisation, *, method: str) -> CreditNote | None:
+def credit_note_and_refund(organisation) -> CreditNote | None:
     """The demo's credit note, made the first time with its invoice's refund; None when the
     organisation has no partly paid invoice."""
     existing = CreditNote.objects.filter(organisation=organisation).order_by("id").first()
@@ -51,11 +51,11 @@ def credit_note_and_refund(organisation, *, method: str) -> CreditNote | None:
             ],
         )
         if payment is not None:
-            # A tenth of the payment paid back as goodwill: a RefundReceipt in QuickBooks.
+            # A tenth of the payment paid back as goodwill, the way it was paid.
             refund_record(
                 payment=payment,
                 amount=(payment.amount / 10).quantize(Decimal("0.01")),
-                method=method,
+                method=payment.method,
                 reference="Goodwill refund",
             )
     return note

@@ -72,13 +72,16 @@ def _company(organisation, entry: registry.ProviderEntry) -> SandboxCompany:
 
 
 # The accounts of each sandbox company's sample chart that Stripe payouts use (docs/payouts.md):
-# (chart entity, Stripe clearing, card fees, the bank account payouts land in). Xero and MYOB
-# transfer only between bank accounts, so their clearing account is one.
+# (chart entity, the field the hub knows an account by, Stripe clearing, card fees, the bank
+# account payouts land in). Xero accounts go by their Code (an AccountID only for a bank account
+# without one), the others by their id. Xero and MYOB transfer only between bank accounts, so
+# their clearing account is one.
 STRIPE_ACCOUNTS = {
-    Provider.QUICKBOOKS: ("Account", "Stripe Clearing", "Bank Charges", "Checking"),
-    Provider.XERO: ("Accounts", "Stripe Clearing", "Bank Fees", "Business Bank Account"),
+    Provider.QUICKBOOKS: ("Account", "", "Stripe Clearing", "Bank Charges", "Checking"),
+    Provider.XERO: ("Accounts", "Code", "Stripe Clearing", "Bank Fees", "Business Bank Account"),
     Provider.MYOB: (
         "myob:GeneralLedger/Account",
+        "",
         "Stripe Clearing",
         "Bank Fees",
         "Business Cheque Account",
@@ -96,7 +99,7 @@ def stripe_payouts_on(integration: Integration) -> Integration:
     ).first()
     if accounts is None or company is None:
         return integration
-    entity, *names = accounts
+    entity, id_field, *names = accounts
     mapping, _ = AccountMapping.objects.get_or_create(integration=integration)
     fields = ("stripe_clearing_account", "card_fees_account", "payout_bank_account")
     for field, name in zip(fields, names, strict=True):
@@ -106,7 +109,8 @@ def stripe_payouts_on(integration: Integration) -> Integration:
             company=company, entity=entity, deleted=False, data__Name=name
         ).first()
         if record is not None:
-            setattr(mapping, f"{field}_id", record.record_id)
+            remote_id = str(record.data.get(id_field) or "") if id_field else ""
+            setattr(mapping, f"{field}_id", remote_id or record.record_id)
             setattr(mapping, f"{field}_name", name)
     mapping.save()
     if not integration.payouts_sync_to:

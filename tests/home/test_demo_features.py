@@ -64,7 +64,9 @@ def stripe_sandbox(sandboxes, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_demo_payouts_arrive_by_webhook_and_reach_the_australian_ledgers(stripe_sandbox):
+def test_the_demo_payouts_arrive_by_webhook_and_reach_the_australian_ledgers(
+    stripe_sandbox, client
+):
     call_command("seed_demo")
 
     us, au = organisations()
@@ -81,6 +83,10 @@ def test_the_demo_payouts_arrive_by_webhook_and_reach_the_australian_ledgers(str
         assert mapping.card_fees_account_id and mapping.payout_bank_account_id
         kinds = set(Change.objects.filter(integration=integration).values_list("kind", flat=True))
         assert {"payout", "credit_note", "refund"} <= kinds
+        # The settings page reads the chart and finds every mapped Stripe account there.
+        client.force_login(User.objects.get(organisation=au))
+        page = client.get(f"/settings/integrations/{integration.pk}/").content.decode()
+        assert "Stripe Clearing" in page and "no longer exists" not in page
 
     quickbooks = integrations.get(provider="quickbooks")
     drain_until_done(quickbooks, rounds=30)
@@ -91,6 +97,15 @@ def test_the_demo_payouts_arrive_by_webhook_and_reach_the_australian_ledgers(str
     assert SandboxRecord.objects.filter(
         company__external_id=company, entity="RefundReceipt"
     ).exists()
+
+    # Xero goes by the accounts' codes, as its settings page maps them.
+    xero = integrations.get(provider="xero")
+    assert xero.account_mapping.stripe_clearing_account_id == "091"
+    drain_until_done(xero, rounds=30)
+    [transfer] = SandboxRecord.objects.filter(
+        company__external_id=xero.remote_company_id, entity="BankTransfers"
+    )
+    assert transfer.data["FromBankAccount"]["Code"] == "091"
 
     before = counts()
     call_command("seed_demo")

@@ -2,7 +2,8 @@
 Stripe clearing bank account to the payout bank account, and a spend-money bank transaction of
 the fees on the clearing account (contact "Stripe", line on the card-fees account). The clearing
 account then holds nothing of the payout (gross in from the payments, fees and amount out) and
-the bank account shows exactly the deposit on its statement.
+the bank account shows exactly the deposit on its statement. Accounts are named as the settings
+page maps them: by Code, or by AccountID for a bank account without one.
 https://developer.xero.com/documentation/api/accounting/banktransfers
 https://developer.xero.com/documentation/api/accounting/banktransactions
 """
@@ -14,14 +15,16 @@ from apps.integrations.contract import PayoutAccounts
 from apps.integrations.payout_lines import fees_text, reference
 from apps.payouts.models import Payout
 
+from .mapping import account_ref
+
 STRIPE_CONTACT = "Stripe"
 REFERENCE_MAX = 255
 
 
 def transfer_to_xero(payout: Payout, accounts: PayoutAccounts) -> dict:
     return {
-        "FromBankAccount": {"AccountID": accounts.clearing},
-        "ToBankAccount": {"AccountID": accounts.bank},
+        "FromBankAccount": account_ref(accounts.clearing),
+        "ToBankAccount": account_ref(accounts.bank),
         "Amount": round_money(payout.amount),
         "Date": payout.arrival_date.isoformat(),
         "Reference": reference(payout)[:REFERENCE_MAX],
@@ -32,7 +35,7 @@ def fees_to_xero(payout: Payout, accounts: PayoutAccounts, *, contact_id: str) -
     return {
         "Type": "SPEND",
         "Contact": {"ContactID": contact_id},
-        "BankAccount": {"AccountID": accounts.clearing},
+        "BankAccount": account_ref(accounts.clearing),
         "Date": payout.arrival_date.isoformat(),
         "Reference": reference(payout)[:REFERENCE_MAX],
         "LineAmountTypes": "NoTax",
@@ -41,7 +44,7 @@ def fees_to_xero(payout: Payout, accounts: PayoutAccounts, *, contact_id: str) -
                 "Description": fees_text(payout),
                 "Quantity": 1,
                 "UnitAmount": round_money(payout.fees),
-                "AccountID": accounts.fees,
+                **account_ref(accounts.fees, code_field="AccountCode"),
             }
         ],
     }

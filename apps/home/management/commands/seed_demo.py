@@ -48,9 +48,9 @@ class Command(BaseCommand):
             # sandbox account for payouts (docs/payouts.md).
             call_command("sandbox_connect_stripe", demo.ORGANISATION, stdout=self.stdout)
         # After the ledgers are connected, so they are queued to each like staff's own.
-        for seed, method in ((demo, "Card"), (demo_australia, "Bank transfer")):
+        for seed in (demo, demo_australia):
             organisation = Organisation.objects.get(name=seed.ORGANISATION)
-            note = credit_note_and_refund(organisation, method=method)
+            note = credit_note_and_refund(organisation)
             if note is not None:
                 invoice = note.invoice.number
                 self.stdout.write(
