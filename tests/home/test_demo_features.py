@@ -74,6 +74,11 @@ def test_the_demo_payouts_arrive_by_webhook_and_reach_the_australian_ledgers(
         [payout] = Payout.objects.filter(organisation=organisation)
         assert payout.status == "paid" and payout.amount > 0
         assert payout.unknown_amount == 0  # every charge is a hub card payment
+        # Settings → Integrations → Stripe lists it, with the card payment it carried.
+        client.force_login(User.objects.get(organisation=organisation))
+        page = client.get("/settings/integrations/stripe/").content.decode()
+        body = page.split("</title>", 1)[1]
+        assert "Recent payouts" in body and f"{payout.amount} {payout.currency}" in body
     integrations = Integration.objects.filter(organisation=au)
     assert integrations.count() == 3
     for integration in integrations:
