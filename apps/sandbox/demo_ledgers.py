@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from apps.integrations import registry
 from apps.integrations.companies import CompanyFacts
-from apps.integrations.models import Integration
+from apps.integrations.models import AccountMapping, Integration
 from apps.integrations.oauth import TokenSet
 from apps.integrations.services import integration_connect, integration_first_sync_start
 
 from .apps_registry import ensure_default_apps
 from .companies import company_create
-from .models import Provider, SandboxCompany
+from .models import Provider, SandboxCompany, SandboxRecord
 from .oauth import token_issue
 
 
@@ -69,3 +69,51 @@ def _company(organisation, entry: registry.ProviderEntry) -> SandboxCompany:
         country=organisation.country,
         currency=organisation.currency,
     )
+
+
+# The accounts of each sandbox company's sample chart that Stripe payouts use (docs/payouts.md):
+# (chart entity, the field the hub knows an account by, Stripe clearing, card fees, the bank
+# account payouts land in). Xero accounts go by their Code (an AccountID only for a bank account
+# without one), the others by their id. Xero and MYOB transfer only between bank accounts, so
+# their clearing account is one.
+STRIPE_ACCOUNTS = {
+    Provider.QUICKBOOKS: ("Account", "", "Stripe Clearing", "Bank Charges", "Checking"),
+    Provider.XERO: ("Accounts", "Code", "Stripe Clearing", "Bank Fees", "Business Bank Account"),
+    Provider.MYOB: (
+        "myob:GeneralLedger/Account",
+        "",
+        "Stripe Clearing",
+        "Bank Fees",
+        "Business Cheque Account",
+    ),
+}
+
+
+def stripe_payouts_on(integration: Integration) -> Integration:
+    """Map the three Stripe accounts from the sandbox company's chart where staff left them
+    unmapped (a choice already saved is kept) and turn Sync Stripe payouts on, as staff would
+    on the settings page; a provider whose sandbox chart is not known here is left alone."""
+    accounts = STRIPE_ACCOUNTS.get(integration.provider)
+    company = SandboxCompany.objects.filter(
+        provider=integration.provider, external_id=integration.remote_company_id
+    ).first()
+    if accounts is None or company is None:
+        return integration
+    entity, id_field, *names = accounts
+    mapping, _ = AccountMapping.objects.get_or_create(integration=integration)
+    fields = ("stripe_clearing_account", "card_fees_account", "payout_bank_account")
+    for field, name in zip(fields, names, strict=True):
+        if getattr(mapping, f"{field}_id"):
+            continue
+        record = SandboxRecord.objects.filter(
+            company=company, entity=entity, deleted=False, data__Name=name
+        ).first()
+        if record is not None:
+            remote_id = str(record.data.get(id_field) or "") if id_field else ""
+            setattr(mapping, f"{field}_id", remote_id or record.record_id)
+            setattr(mapping, f"{field}_name", name)
+    mapping.save()
+    if not integration.payouts_sync_to:
+        integration.payouts_sync_to = True
+        integration.save(update_fields=["payouts_sync_to", "updated_at"])
+    return integration

@@ -556,12 +556,16 @@ def document_to_xero(
     return body
 
 
+def account_ref(remote_id: str, *, code_field: str = "Code") -> dict:
+    """An account as the hub knows it: by its Code, or by its AccountID for a bank account
+    without a code (list_accounts; docs/mapping.md)."""
+    return {"AccountID" if len(remote_id) == GUID_LENGTH else code_field: remote_id}
+
+
 def payment_to_xero(payment, *, invoice_id: str, account_code: str) -> dict:
-    # A bank account without a code is named by its AccountID (docs/mapping.md).
-    field = "AccountID" if len(account_code) == GUID_LENGTH else "Code"
     return {
         "Invoice": {"InvoiceID": invoice_id},
-        "Account": {field: account_code},
+        "Account": account_ref(account_code),
         "Date": payment.date.isoformat(),
         "Amount": round_money(payment.amount),
         "Reference": " ".join(filter(None, [payment.method, payment.reference]))[:255],

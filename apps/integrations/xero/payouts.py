@@ -2,7 +2,8 @@
 Stripe clearing bank account to the payout bank account, and a spend-money bank transaction of
 the fees on the clearing account (contact "Stripe", line on the card-fees account). The clearing
 account then holds nothing of the payout (gross in from the payments, fees and amount out) and
-the bank account shows exactly the deposit on its statement.
+the bank account shows exactly the deposit on its statement. Accounts are named as the settings
+page maps them: by Code, or by AccountID for a bank account without one.
 https://developer.xero.com/documentation/api/accounting/banktransfers
 https://developer.xero.com/documentation/api/accounting/banktransactions
 """
@@ -13,6 +14,8 @@ from apps.common.money import round_money
 from apps.integrations.contract import PayoutAccounts
 from apps.integrations.payout_lines import fees_text, reference
 from apps.payouts.models import Payout
+
+from .mapping import account_ref
 
 STRIPE_CONTACT = "Stripe"
 REFERENCE_MAX = 255
@@ -25,8 +28,8 @@ def transfer_to_xero(payout: Payout, accounts: PayoutAccounts) -> dict:
     if payout.amount < 0:
         source, target = target, source
     return {
-        "FromBankAccount": {"AccountID": source},
-        "ToBankAccount": {"AccountID": target},
+        "FromBankAccount": account_ref(source),
+        "ToBankAccount": account_ref(target),
         "Amount": round_money(abs(payout.amount)),
         "Date": payout.arrival_date.isoformat(),
         "Reference": reference(payout)[:REFERENCE_MAX],
@@ -38,7 +41,7 @@ def fees_to_xero(payout: Payout, accounts: PayoutAccounts, *, contact_id: str) -
     return {
         "Type": "SPEND" if payout.fees > 0 else "RECEIVE",
         "Contact": {"ContactID": contact_id},
-        "BankAccount": {"AccountID": accounts.clearing},
+        "BankAccount": account_ref(accounts.clearing),
         "Date": payout.arrival_date.isoformat(),
         "Reference": reference(payout)[:REFERENCE_MAX],
         "LineAmountTypes": "NoTax",
@@ -47,7 +50,7 @@ def fees_to_xero(payout: Payout, accounts: PayoutAccounts, *, contact_id: str) -
                 "Description": fees_text(payout),
                 "Quantity": 1,
                 "UnitAmount": round_money(abs(payout.fees)),
-                "AccountID": accounts.fees,
+                **account_ref(accounts.fees, code_field="AccountCode"),
             }
         ],
     }

@@ -12,6 +12,7 @@ from apps.integrations.models import StripeAccount
 from apps.integrations.stripe_payouts import stripe_account_save
 from apps.invoices.models import Payment
 from apps.invoices.services import payment_stripe_charge_attach
+from apps.sandbox import store
 from apps.sandbox.models import Provider, SandboxCompany
 
 from . import errors, objects
@@ -71,3 +72,16 @@ def charges_for_card_payments(organisation, account: SandboxCompany) -> int:
         payment_stripe_charge_attach(payment=payment, charge_id=charge.record_id)
         made += 1
     return made
+
+
+def pay_out_once(account: SandboxCompany):
+    """The account's first payout: Stripe pays the balance out and signs ``payout.paid`` to the
+    hub's endpoint, which reads the payout back and records it (docs/payouts.md). None when the
+    account has paid out before or has nothing to pay out. The event is delivered once the
+    hub's web process answers (the sandbox retries it, apps/sandbox/webhooks.py)."""
+    if store.records(account, objects.PAYOUT).exists():
+        return None
+    try:
+        return objects.payout_create(account)
+    except errors.StripeRefusal:
+        return None  # no card payment on the balance
