@@ -295,3 +295,26 @@ def test_a_negative_payout_with_fees_given_back_balances_to_the_cent_in_both_led
     assert bank == Decimal("-87.39")  # what left the bank, as Stripe debited it
     assert fees["Type"] == "RECEIVE" and Decimal(str(fees["Total"])) == Decimal("2.61")
     assert fees["BankAccount"]["Code"] == "091"
+
+
+def test_a_card_payment_refunded_is_paid_back_from_the_clearing_account_it_waited_on(
+    stripe_sandbox, both, live_org, live_hub
+):
+    """Stripe takes a card refund out of its next payout, whose deposit comes from the clearing
+    account: the ledger's refund must leave from there too, or the money leaves twice."""
+    from apps.invoices.credits import refund_record
+
+    qbo, xero = both
+    map_stripe_accounts(qbo, xero)
+    _, account = stripe_sandbox_connect(live_org)
+    payment = card_payment(live_hub, account, "250.00")
+    for integration in both:
+        drain_until_done(integration)
+    refund_record(payment=payment, amount="40.00", method="Card")
+    for integration in both:
+        drain_until_done(integration)
+
+    [receipt] = [r.data for r in remote(qbo, "RefundReceipt")]
+    assert (receipt["TotalAmt"], receipt["DepositToAccountRef"]["value"]) == (40.0, "87")
+    [paid_back] = [r.data for r in remote(xero, "Payments") if r.data.get("CreditNote")]
+    assert (paid_back["Amount"], paid_back["Account"]["Code"]) == (40.0, "091")

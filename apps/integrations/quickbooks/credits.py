@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from apps.common.money import ZERO
+from apps.integrations import mappings
 from apps.integrations.contract import PermanentError, Pushed, RemoteChange, RemoteGone
 
 from . import mapping, reading
@@ -72,14 +73,21 @@ class CreditsMixin:
             customer_remote_id=customer_remote_id,
             item_ref=self._item_refs_for([])[mapping.DEFAULT_ITEM_NAME],
             tax_code=self._tax_codes(Decimal(0), []).exempt,
-            account_id=self._refund_account_id(),
+            account_id=self._refund_account_id(refund),
         )
         data = self.client.create(REFUND_RECEIPT, body, key=key)
         return Pushed(str(data["Id"]), mapping.version_of(data, REFUND_RECEIPT))
 
-    def _refund_account_id(self) -> str:
-        """The account refunds are paid from: the company's first bank account (Undeposited
-        Funds when it has none)."""
+    def _refund_account_id(self, refund) -> str:
+        """The account a refund is paid from: where its payment was recorded (a card payment
+        Stripe pays out waits on the Stripe clearing account, and Stripe's refund comes out of
+        the same payouts: paid from anywhere else it would be counted twice,
+        docs/payouts.md), else the company's first bank account (Undeposited Funds when it has
+        none)."""
+        if refund.payment is not None:
+            mapped = mappings.payment_account(self.integration, refund.payment)
+            if mapped:
+                return mapped
         if self._refund_account is None:
             rows = self.client.query(
                 "select * from Account where AccountType = 'Bank' orderby Id maxresults 1"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from apps.integrations import mappings
 from apps.integrations.contract import PermanentError, Pushed, RemoteGone
 from apps.integrations.wire import malformed_is_transient
 
@@ -88,7 +89,13 @@ class CreditsMixin:
         invoice_remote_id: str | None,
         key: str,
     ) -> Pushed:
-        bank = self._account_code("BANK", "090")
+        # Paid back from where its payment was recorded: a card payment Stripe pays out waits on
+        # the clearing account, and Stripe's refund leaves through the same payouts
+        # (docs/payouts.md); otherwise the bank account.
+        mapped = (
+            mappings.payment_account(self.integration, refund.payment) if refund.payment else ""
+        )
+        bank = mapped or self._account_code("BANK", "090")
         if refund.credit_note_id:
             if not credit_note_remote_id:
                 raise PermanentError("Its credit note is not in Xero yet.")

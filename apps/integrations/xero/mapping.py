@@ -577,7 +577,7 @@ def refund_to_xero(refund, *, credit_note_id: str, account_code: str) -> dict:
     https://developer.xero.com/documentation/api/accounting/payments"""
     return {
         "CreditNote": {"CreditNoteID": credit_note_id},
-        "Account": {"Code": account_code},
+        "Account": account_ref(account_code),
         "Date": refund.date.isoformat(),
         "Amount": round_money(refund.amount),
         "Reference": " ".join(filter(None, [refund.method, refund.reference]))[:255],
