@@ -111,6 +111,13 @@ def test_a_payout_of_three_card_payments_lands_in_myob_as_a_transfer_and_the_fee
     assert line["TaxCode"]["Code"] == "GST" and spend["IsTaxInclusive"] is True
     assert Decimal(str(spend["AmountPaid"])) == payout.fees
     assert Decimal(str(spend["TotalTax"])) == Decimal("1.30")
+    # The card payments went into the clearing account, which the transfer takes them from.
+    deposits = {
+        r.data["Account"]["UID"]
+        for r in remote(myob, "myob:Sale/CustomerPayment")
+        if Decimal(str(r.data["AmountReceived"])) in {p.amount for p in payments}
+    }
+    assert deposits == {myob_account(myob, "1-1180")}
     # The clearing account: the payments' gross in, the transfer and the fees out: nothing left.
     left = payout.gross - Decimal(str(transfer["Amount"])) - Decimal(str(spend["AmountPaid"]))
     assert left == 0

@@ -364,7 +364,7 @@ class MyobAdapter(CreditsMixin, ItemMixin, LedgerMixin):
             payment,
             customer_uid=customer_remote_id,
             invoice_uid=invoice_remote_id,
-            account_uid=self.account_uid("Bank", "payments"),
+            account_uid=self.payment_account_uid(payment),
             memo=memo,
         )
         return pushed(self.client.create(mapping.PAYMENTS, body), "a payment")

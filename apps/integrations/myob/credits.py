@@ -217,7 +217,7 @@ class CreditsMixin:
         else:
             credit_uid = self._refund_carrier(refund, customer_remote_id, payment_remote_id or "")
         body = {
-            "Account": mapping.ref(self.account_uid("Bank", "payments")),
+            "Account": mapping.ref(self.payment_account_uid(refund.payment)),
             "Invoice": mapping.ref(credit_uid),
             "Customer": mapping.ref(customer_remote_id),
             "Date": f"{refund.date.isoformat()}T00:00:00",

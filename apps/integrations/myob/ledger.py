@@ -148,6 +148,16 @@ class LedgerMixin:
         chosen = next((a for a in usable if a.get("DisplayID") == preferred), usable[0])
         return str(chosen["UID"])
 
+    def payment_account_uid(self, payment) -> str:
+        """Where ``payment`` is deposited (and its refund paid back from): the Stripe clearing
+        account for a card payment Stripe pays out, where payouts are recorded and that
+        account is mapped (its payout's transfer takes it from there, docs/payouts.md); the
+        payments account otherwise."""
+        card = payment is not None and mappings.payment_account(self.integration, payment)
+        clearing = mappings.mapped_account(self.integration, "stripe_clearing")
+        role = "stripe_clearing" if card and card == clearing else "payments"
+        return self.account_uid("Bank", role)
+
     def _still_active(self, uid: str, role: str) -> str:
         row = next((a for a in self._accounts() if str(a.get("UID")) == uid), None)
         if row is not None and row.get("IsActive", True) and not row.get("IsHeader"):
