@@ -32,11 +32,14 @@ every request is queued at once, as before.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from celery.utils import uuid
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 DRAIN = "drain"
 WEBHOOK_PULL = "webhook-pull"
@@ -109,6 +112,7 @@ def hold(task, integration_id: int, task_id: str | None) -> bool:
     next_id = uuid()
     cache.set_many({keys[0]: next_id, keys[1]: (next_id, window[1])}, MARK_SECONDS)
     task.apply_async((integration_id,), countdown=countdown, task_id=next_id)
+    logger.info("Drain of integration %s held %.2f s: changes still arriving", integration_id, countdown)
     return True
 
 
