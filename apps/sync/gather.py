@@ -112,7 +112,9 @@ def hold(task, integration_id: int, task_id: str | None) -> bool:
     next_id = uuid()
     cache.set_many({keys[0]: next_id, keys[1]: (next_id, window[1])}, MARK_SECONDS)
     task.apply_async((integration_id,), countdown=countdown, task_id=next_id)
-    logger.info("Drain of integration %s held %.2f s: changes still arriving", integration_id, countdown)
+    logger.info(
+        "Drain of integration %s held %.2f s: changes still arriving", integration_id, countdown
+    )
     return True
 
 
