@@ -16,6 +16,12 @@ task that has already looked. A task lost with a worker leaves its mark to expir
 (``MARK_SECONDS``); the outbox sweep drains meanwhile, and the periodic pull reads what a
 webhook announced.
 
+A burst keeps a queued drain waiting (``hold``): each request pushes its start back by the
+window, up to ``SYNC_DRAIN_GATHER_MAX_SECONDS`` after the first request it serves, so a send's
+commits spread over more than the window still make one drain, and a burst's drains find full
+pages; a lone change still goes one window after it (docs/outbox.md, "Requests for a drain are
+gathered").
+
 A drain's own follow-ups (its next page, a countdown) take the same mark (``queue_next``), so one
 drain per integration is queued at a time and a worker goes round the integrations fairly
 (docs/outbox.md, "Fair workers").
@@ -26,9 +32,14 @@ every request is queued at once, as before.
 
 from __future__ import annotations
 
+import logging
+import time
+
 from celery.utils import uuid
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 DRAIN = "drain"
 WEBHOOK_PULL = "webhook-pull"
@@ -38,6 +49,21 @@ MARK_SECONDS = 120
 
 def _key(what: str, integration_id: int) -> str:
     return f"ledgerlink:sync:queued:{what}:{integration_id}"
+
+
+def _last_key(integration_id: int) -> str:
+    """When a drain of the integration was last asked for."""
+    return f"ledgerlink:sync:last-asked:{DRAIN}:{integration_id}"
+
+
+def _window_key(integration_id: int) -> str:
+    """The queued drain's id and when the first request it serves came: (task id, time)."""
+    return f"ledgerlink:sync:window:{DRAIN}:{integration_id}"
+
+
+def clock() -> float:
+    """Seconds, the same in the web and worker processes (tests set it)."""
+    return time.time()
 
 
 def _shared() -> bool:
@@ -50,11 +76,46 @@ def ask(what: str, integration_id: int, task_id: str = "") -> float | None:
     at once, one queues the task, and only that task removes the mark as it starts."""
     if not _shared():
         return 0.0
+    if what != DRAIN:
+        if not cache.add(_key(what, integration_id), task_id or "1", MARK_SECONDS):
+            return None
+        return float(settings.SYNC_WEBHOOK_PULL_GATHER_SECONDS)
+    now = clock()
     if not cache.add(_key(what, integration_id), task_id or "1", MARK_SECONDS):
+        cache.set(_last_key(integration_id), now, MARK_SECONDS)  # the queued one waits more
         return None
-    if what == DRAIN:
-        return float(settings.SYNC_DRAIN_GATHER_SECONDS)
-    return float(settings.SYNC_WEBHOOK_PULL_GATHER_SECONDS)
+    window = {_last_key(integration_id): now, _window_key(integration_id): (task_id or "1", now)}
+    cache.set_many(window, MARK_SECONDS)
+    return float(settings.SYNC_DRAIN_GATHER_SECONDS)
+
+
+def hold(task, integration_id: int, task_id: str | None) -> bool:
+    """The queued drain ``task_id`` is starting: when requests are still arriving (the last
+    less than ``SYNC_DRAIN_GATHER_SECONDS`` ago) and ``SYNC_DRAIN_GATHER_MAX_SECONDS`` have not
+    passed since the first it serves, it queues itself again, to start one window after the
+    last request (or at the maximum), keeping the mark, and returns True: the caller stops
+    before reading anything. One Redis read; only the drain a request queued waits (a page's
+    follow-up, the sweep's drain and a drain queued before a restart go at once)."""
+    if not _shared() or task_id is None or task.app.conf.task_always_eager:
+        return False  # run at once (eager tasks ignore a countdown): nothing to wait for
+    keys = (_key(DRAIN, integration_id), _window_key(integration_id), _last_key(integration_id))
+    found = cache.get_many(keys)
+    mark, window, last = (found.get(key) for key in keys)
+    if mark != task_id or not window or window[0] != task_id or last is None:
+        return False
+    base = float(settings.SYNC_DRAIN_GATHER_SECONDS)
+    latest = window[1] + max(base, float(settings.SYNC_DRAIN_GATHER_MAX_SECONDS))
+    now = clock()
+    countdown = min(last + base, latest) - now
+    if countdown <= 0.01:  # quiet for a window, or the maximum reached: go now
+        return False
+    next_id = uuid()
+    cache.set_many({keys[0]: next_id, keys[1]: (next_id, window[1])}, MARK_SECONDS)
+    task.apply_async((integration_id,), countdown=countdown, task_id=next_id)
+    logger.info(
+        "Drain of integration %s held %.2f s: changes still arriving", integration_id, countdown
+    )
+    return True
 
 
 def queue(task, what: str, integration_id: int, **kwargs) -> None:

@@ -29,8 +29,11 @@ def drain_integration(integration_id: int) -> None:
     more before it lets go (coalesced)."""
     from .push import DrainResult, close_own_run, page_size, push_page
 
+    task_id = drain_integration.request.id
+    if gather.hold(drain_integration, integration_id, task_id):
+        return  # changes still arriving: queued again a moment later, nothing read yet
     # Requests from now on queue another drain (when the mark is this task's).
-    gather.started(gather.DRAIN, integration_id, drain_integration.request.id)
+    gather.started(gather.DRAIN, integration_id, task_id)
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None:
         return

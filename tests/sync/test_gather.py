@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apps.integrations.webhooks import _pull as webhook_pulls_asked
+from apps.invoices.services import invoice_send
 from apps.sync import gather
 from apps.sync.models import SyncRun
 from apps.sync.push import drain
@@ -17,9 +18,11 @@ class Queued:
 
     def __init__(self, monkeypatch, task) -> None:
         self.tasks: list[tuple[int, float]] = []
+        self.ids: list[str | None] = []
 
         def apply_async(args, kwargs=None, countdown=0, **options):
             self.tasks.append((args[0], countdown))
+            self.ids.append(options.get("task_id"))
 
         monkeypatch.setattr(task, "apply_async", apply_async)
         monkeypatch.setattr(task, "delay", lambda pk, **kw: apply_async((pk,), kw))
@@ -111,3 +114,99 @@ def test_a_burst_of_sends_gathered_into_one_drain_goes_to_xero_in_one_put(
     puts = [path for path in made if path.startswith("PUT") and "Invoices" in path]
     assert len(puts) == 1, made
     assert len(made) <= 5, made  # a new tenant: its contacts, tax rates and accounts read once
+
+
+class Clock:
+    """The time the gathering window reads, moved by the test."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.now = 1000.0
+        monkeypatch.setattr(gather, "clock", lambda: self.now)
+
+    def at(self, seconds: float) -> None:
+        self.now = 1000.0 + seconds
+
+
+def run_queued(queued: Queued, clock: Clock, started_at: float) -> int:
+    """The last task queued starts at ``started_at`` s; returns how many tasks were queued."""
+    clock.at(started_at)
+    drain_integration.apply((queued.tasks[-1][0],), task_id=queued.ids[-1])
+    return len(queued.tasks)
+
+
+def test_a_sends_three_commits_0_3_s_apart_make_one_drain(
+    connect, hub, remotes, monkeypatch, shared_cache, django_capture_on_commit_callbacks
+):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = hub.customer(name="Ann Other", email="ann@example.com")  # commit 1, at 0 s
+    clock.at(0.3)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = hub.invoice(customer, send=False)  # commit 2
+    run_queued(queued, clock, 0.5)  # the last change came 0.2 s ago: it waits, reading nothing
+    clock.at(0.6)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_send(invoice=invoice)  # commit 3: served by the drain waiting
+    run_queued(queued, clock, 0.8)  # waits again
+    assert remotes(qbo).count("invoice") == 0
+
+    assert run_queued(queued, clock, 1.1) == 3  # quiet for the window: it drains, once
+    assert queued.tasks == [(qbo.pk, 0.5)] + [(qbo.pk, pytest.approx(0.3))] * 2
+    assert remotes(qbo).count("invoice") == 1
+
+
+def test_a_burst_beyond_the_max_window_drains_at_the_max(connect, monkeypatch, shared_cache):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    drains_at, due = [], None
+    for step in range(101):  # 10 s in steps of 0.1 s, a change every 0.2 s for 8 s
+        at = round(step * 0.1, 1)
+        clock.at(at)
+        if due is not None and at >= due - 1e-6:  # the queued drain starts
+            if gather.hold(drain_integration, qbo.pk, queued.ids[-1]):
+                due = at + queued.tasks[-1][1]
+            else:
+                drains_at.append(at)
+                gather.started(gather.DRAIN, qbo.pk, queued.ids[-1])
+                due = None
+        if step % 2 == 0 and at < 8:
+            gather.drain_soon([qbo.pk])
+            if due is None:
+                due = at + queued.tasks[-1][1]
+
+    # 3 s after the first change each time, and the last one window after the burst ended.
+    assert drains_at == [3.0, 6.0, 8.3]
+
+
+def test_a_lone_send_drains_after_the_base_window(
+    connect, hub, remotes, monkeypatch, shared_cache, django_capture_on_commit_callbacks
+):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        hub.invoice()  # its commits at once
+
+    assert run_queued(queued, clock, 0.5) == 1  # it went, without queueing itself again
+    assert remotes(qbo).count("invoice") == 1
+
+
+def test_a_drain_left_by_a_lost_task_is_not_held(connect, monkeypatch, shared_cache):
+    """The sweep's drain (no mark of its own) goes at once, even while changes arrive."""
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    gather.drain_soon([qbo.pk])
+    clock.at(0.4)
+    gather.drain_soon([qbo.pk])
+
+    assert not gather.hold(drain_integration, qbo.pk, "the-sweeps-drain")
+    assert gather.hold(drain_integration, qbo.pk, queued.ids[-1])  # the queued one still waits
+
+
+def test_without_redis_a_drain_is_never_held(connect, monkeypatch, settings):
+    settings.REDIS_URL = ""
+    qbo = connect("quickbooks")
+    queued = Queued(monkeypatch, drain_integration)
+    gather.drain_soon([qbo.pk])
+
+    assert not gather.hold(drain_integration, qbo.pk, queued.ids[-1])

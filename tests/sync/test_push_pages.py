@@ -74,10 +74,16 @@ class Queue:
         self.task_ids: list[str | None] = []
         self.served: list[int] = []
         self.task = drain_integration
+        # The time the gathering window reads: a task runs once its countdown has passed.
+        from apps.sync import gather
+
+        self.now, self.due = 1000.0, []
+        monkeypatch.setattr(gather, "clock", lambda: self.now)
 
         def apply_async(args, kwargs=None, countdown=0, task_id=None, **options):
             self.waiting.append((args[0], countdown))
             self.task_ids.append(task_id)
+            self.due.append(self.now + countdown)
 
         monkeypatch.setattr(drain_integration, "apply_async", apply_async)
         monkeypatch.setattr(drain_integration, "delay", lambda pk: apply_async((pk,)))
@@ -88,6 +94,7 @@ class Queue:
         from celery.utils import uuid
 
         integration_id, _ = self.waiting.pop(0)
+        self.now = max(self.now, self.due.pop(0))
         task_id = self.task_ids.pop(0) if len(self.task_ids) > len(self.waiting) else None
         self.served.append(integration_id)
         self.task.apply((integration_id,), task_id=task_id or uuid(), throw=True)

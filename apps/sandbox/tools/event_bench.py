@@ -216,6 +216,7 @@ def one_by_one(lab: Lab, sizes: Sizes, tenant: Tenant) -> dict:
         figures[integration.provider] = {
             "requests_per_invoice": round(count / sizes.sends, 2),
             "refused_429": refused,
+            "drains_per_invoice": round(_drains(integration) / sizes.sends, 2),
         }
     lab.sent += arrivals.sent
     lab.note(f"{sizes.sends} sends one at a time: done")
@@ -273,6 +274,7 @@ def burst(lab: Lab, sizes: Sizes, tenant: Tenant) -> dict:
         figures[integration.provider] = {
             "requests_per_invoice": round(count / sizes.burst, 3),
             "refused_429": refused,
+            "drains_per_invoice": round(_drains(integration) / sizes.burst, 3),
         }
     return figures
 
@@ -340,6 +342,12 @@ def _progress(lab: Lab, arrivals: Arrivals, tenants: list[Tenant], every: float 
 
 
 # --- figures ----------------------------------------------------------------------------------
+def _drains(integration) -> int:
+    """The event drains that sent something for the integration (each opens a Sync Log run);
+    every scenario has organisations of its own."""
+    return integration.runs.filter(trigger="event").count()
+
+
 def _ms(cpu_seconds: float, invoices: int) -> float:
     return round(cpu_seconds * 1000 / invoices, 2) if invoices else 0.0
 
