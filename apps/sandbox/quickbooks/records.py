@@ -90,6 +90,19 @@ def find(company: SandboxCompany, entity: str, record_id: Any, *, for_update: bo
     )
 
 
+def find_listed(company: SandboxCompany, entity: str, record_id: Any):
+    """``find`` for organisation lists a request reads once per line (tax codes and rates): read
+    once per request (apps.sandbox.store.remembered)."""
+    if (entity, str(record_id)) in batch_created.get():
+        return None
+    return store.remembered(
+        company,
+        entity,
+        str(record_id),
+        lambda: store.record_get(company=company, entity=entity, record_id=str(record_id)),
+    )
+
+
 def follow(company: SandboxCompany, entity: str, ref: dict | None, field: str) -> SandboxRecord:
     """The record a reference points at; fills in its ``name`` as QBO does. 2500 when missing."""
     if not ref:

@@ -69,7 +69,10 @@ def _connect(provider: str, name: str, country: str) -> Ledger:
     currency = {"AU": "AUD", "US": "USD"}[country]
     company = company_create(provider=provider, name=name, country=country, currency=currency)
     token = oauth.token_issue(app=app, company=company, scope="speed")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token.access_token}", "HTTP_ACCEPT": "application/json"}
+    headers = {
+        "HTTP_AUTHORIZATION": f"Bearer {token.access_token}",
+        "HTTP_ACCEPT": "application/json",
+    }
     if provider == Provider.XERO:
         headers["HTTP_XERO_TENANT_ID"] = company.external_id
         base = "/sandbox/xero/api.xro/2.0"
@@ -101,7 +104,9 @@ def _timed(measure: Measure, call: Callable, profile: cProfile.Profile | None = 
 def _post(ledger: Ledger, path: str, body, method: str = "post"):
     send = getattr(ledger.client, method)
     return send(
-        f"{ledger.base}/{path}", data=json.dumps(body), content_type="application/json",
+        f"{ledger.base}/{path}",
+        data=json.dumps(body),
+        content_type="application/json",
         **ledger.headers,
     )
 
@@ -114,72 +119,116 @@ def _qbo(rounds: int, measures: dict, profiles: dict) -> None:
     qbo = _connect(Provider.QUICKBOOKS, f"Speed QBO {uuid.uuid4().hex[:6]}", "US")
     qs = "?minorversion=75"
     since = (timezone.now() - timedelta(minutes=5)).isoformat()
-    for n in range(rounds):
+    for _ in range(rounds):
         tag = uuid.uuid4().hex[:8]
         customers = {
             "BatchItemRequest": [
-                {"bId": str(i), "operation": "create",
-                 "Customer": {"DisplayName": f"Speed {tag} {i}",
-                              "PrimaryEmailAddr": {"Address": f"s{i}@{tag}.example"}}}
+                {
+                    "bId": str(i),
+                    "operation": "create",
+                    "Customer": {
+                        "DisplayName": f"Speed {tag} {i}",
+                        "PrimaryEmailAddr": {"Address": f"s{i}@{tag}.example"},
+                    },
+                }
                 for i in range(30)
             ]
         }
-        answer = _timed(measures["qbo_batch_customers"],
-                        lambda b=customers: _post(qbo, f"batch{qs}", b),
-                        profiles.get("qbo_batch_customers"))
+        answer = _timed(
+            measures["qbo_batch_customers"],
+            lambda b=customers: _post(qbo, f"batch{qs}", b),
+            profiles.get("qbo_batch_customers"),
+        )
         ids = [item["Customer"]["Id"] for item in answer.json()["BatchItemResponse"]]
         invoices = {
             "BatchItemRequest": [
-                {"bId": str(i), "operation": "create",
-                 "Invoice": {"DocNumber": f"S{tag[:5]}{i}", "CustomerRef": {"value": ids[i]},
-                             "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 120.5,
-                                       "SalesItemLineDetail": {"ItemRef": {"value": "1"},
-                                                               "Qty": 1, "UnitPrice": 120.5}}]}}
+                {
+                    "bId": str(i),
+                    "operation": "create",
+                    "Invoice": {
+                        "DocNumber": f"S{tag[:5]}{i}",
+                        "CustomerRef": {"value": ids[i]},
+                        "Line": [
+                            {
+                                "DetailType": "SalesItemLineDetail",
+                                "Amount": 120.5,
+                                "SalesItemLineDetail": {
+                                    "ItemRef": {"value": "1"},
+                                    "Qty": 1,
+                                    "UnitPrice": 120.5,
+                                },
+                            }
+                        ],
+                    },
+                }
                 for i in range(30)
             ]
         }
-        answer = _timed(measures["qbo_batch_invoices"],
-                        lambda b=invoices: _post(qbo, f"batch{qs}", b),
-                        profiles.get("qbo_batch_invoices"))
+        answer = _timed(
+            measures["qbo_batch_invoices"],
+            lambda b=invoices: _post(qbo, f"batch{qs}", b),
+            profiles.get("qbo_batch_invoices"),
+        )
         faults = [i for i in answer.json()["BatchItemResponse"] if "Fault" in i]
         if faults:
             raise RuntimeError(f"qbo batch invoices: {faults[:1]}")
-        _timed(measures["qbo_cdc"],
-               lambda: _get(qbo, f"cdc{qs}&entities=Customer,Invoice&changedSince={since}"),
-               profiles.get("qbo_cdc"))
+        _timed(
+            measures["qbo_cdc"],
+            lambda: _get(qbo, f"cdc{qs}&entities=Customer,Invoice&changedSince={since}"),
+            profiles.get("qbo_cdc"),
+        )
         query = f"select * from Invoice where DocNumber = 'S{tag[:5]}7'"
-        _timed(measures["qbo_query"],
-               lambda q=query: qbo.client.get(f"{qbo.base}/query", {"query": q, "minorversion": 75},
-                                              **qbo.headers),
-               profiles.get("qbo_query"))
+        _timed(
+            measures["qbo_query"],
+            lambda q=query: qbo.client.get(
+                f"{qbo.base}/query", {"query": q, "minorversion": 75}, **qbo.headers
+            ),
+            profiles.get("qbo_query"),
+        )
 
 
 def _xero(rounds: int, measures: dict, profiles: dict) -> None:
     xero = _connect(Provider.XERO, f"Speed Xero {uuid.uuid4().hex[:6]}", "AU")
-    for n in range(rounds):
+    for _ in range(rounds):
         tag = uuid.uuid4().hex[:8]
         invoices = {
             "Invoices": [
-                {"Type": "ACCREC", "InvoiceNumber": f"X{tag}-{i}",
-                 "Contact": {"Name": f"Speed {tag} {i}", "EmailAddress": f"x{i}@{tag}.example"},
-                 "Date": "2026-12-01", "DueDate": "2026-12-31", "Status": "AUTHORISED",
-                 "LineAmountTypes": "Exclusive",
-                 "LineItems": [{"Description": "Labour", "Quantity": 1, "UnitAmount": 99.5,
-                                "AccountCode": "200", "TaxType": "OUTPUT"}]}
+                {
+                    "Type": "ACCREC",
+                    "InvoiceNumber": f"X{tag}-{i}",
+                    "Contact": {"Name": f"Speed {tag} {i}", "EmailAddress": f"x{i}@{tag}.example"},
+                    "Date": "2026-12-01",
+                    "DueDate": "2026-12-31",
+                    "Status": "AUTHORISED",
+                    "LineAmountTypes": "Exclusive",
+                    "LineItems": [
+                        {
+                            "Description": "Labour",
+                            "Quantity": 1,
+                            "UnitAmount": 99.5,
+                            "AccountCode": "200",
+                            "TaxType": "OUTPUT",
+                        }
+                    ],
+                }
                 for i in range(50)
             ]
         }
-        answer = _timed(measures["xero_put_invoices_new_contacts"],
-                        lambda b=invoices: _post(xero, "Invoices?summarizeErrors=false", b, "put"),
-                        profiles.get("xero_put_invoices_new_contacts"))
+        answer = _timed(
+            measures["xero_put_invoices_new_contacts"],
+            lambda b=invoices: _post(xero, "Invoices?summarizeErrors=false", b, "put"),
+            profiles.get("xero_put_invoices_new_contacts"),
+        )
         bad = [i for i in answer.json()["Invoices"] if i.get("HasErrors")]
         if bad:
             raise RuntimeError(f"xero put: {bad[0].get('ValidationErrors')}")
     since = (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
-    for n in range(rounds):
-        _timed(measures["xero_get_invoices_since_page"],
-               lambda: _get(xero, "Invoices?page=1&pageSize=1000", HTTP_IF_MODIFIED_SINCE=since),
-               profiles.get("xero_get_invoices_since_page"))
+    for _ in range(rounds):
+        _timed(
+            measures["xero_get_invoices_since_page"],
+            lambda: _get(xero, "Invoices?page=1&pageSize=1000", HTTP_IF_MODIFIED_SINCE=since),
+            profiles.get("xero_get_invoices_since_page"),
+        )
 
 
 def _myob(rounds: int, measures: dict, profiles: dict) -> None:
@@ -187,25 +236,48 @@ def _myob(rounds: int, measures: dict, profiles: dict) -> None:
     records = SandboxRecord.objects.filter(company=myob.company)
     gst = records.get(entity="myob:GeneralLedger/TaxCode", data__Code="GST").record_id
     sales = records.get(entity="myob:GeneralLedger/Account", data__DisplayID="4-1000").record_id
-    for n in range(rounds):
+    for _ in range(rounds):
         tag = uuid.uuid4().hex[:8]
-        answer = _post(myob, "Contact/Customer", {
-            "CompanyName": f"Speed {tag}", "IsIndividual": False,
-            "Addresses": [{"Location": 1, "Email": f"m@{tag}.example"}],
-            "SellingDetails": {"TaxCode": {"UID": gst}, "FreightTaxCode": {"UID": gst}},
-        })
+        answer = _post(
+            myob,
+            "Contact/Customer",
+            {
+                "CompanyName": f"Speed {tag}",
+                "IsIndividual": False,
+                "Addresses": [{"Location": 1, "Email": f"m@{tag}.example"}],
+                "SellingDetails": {"TaxCode": {"UID": gst}, "FreightTaxCode": {"UID": gst}},
+            },
+        )
         customer = answer["Location"].rstrip("/").rsplit("/", 1)[1]
-        body = {"Date": "2026-12-01", "Customer": {"UID": customer}, "IsTaxInclusive": False,
-                "Lines": [{"Type": "Transaction", "Description": "Drain", "Total": 150.25,
-                           "Account": {"UID": sales}, "TaxCode": {"UID": gst}}]}
-        _timed(measures["myob_post_invoice"],
-               lambda b=body: _post(myob, "Sale/Invoice/Service", b),
-               profiles.get("myob_post_invoice"))
+        body = {
+            "Date": "2026-12-01",
+            "Customer": {"UID": customer},
+            "IsTaxInclusive": False,
+            "Lines": [
+                {
+                    "Type": "Transaction",
+                    "Description": "Drain",
+                    "Total": 150.25,
+                    "Account": {"UID": sales},
+                    "TaxCode": {"UID": gst},
+                }
+            ],
+        }
+        _timed(
+            measures["myob_post_invoice"],
+            lambda b=body: _post(myob, "Sale/Invoice/Service", b),
+            profiles.get("myob_post_invoice"),
+        )
 
 
 NAMES = [
-    "qbo_batch_customers", "qbo_batch_invoices", "qbo_cdc", "qbo_query",
-    "xero_put_invoices_new_contacts", "xero_get_invoices_since_page", "myob_post_invoice",
+    "qbo_batch_customers",
+    "qbo_batch_invoices",
+    "qbo_cdc",
+    "qbo_query",
+    "xero_put_invoices_new_contacts",
+    "xero_get_invoices_since_page",
+    "myob_post_invoice",
 ]
 
 
@@ -215,8 +287,9 @@ def sandbox_speed_run(*, rounds: int = 5, profile: list[str] | None = None) -> d
     measures = {name: Measure(name) for name in NAMES}
     profiles = {name: cProfile.Profile() for name in profile or []}
     logging.getLogger("apps.sandbox.webhooks").setLevel(logging.WARNING)
-    with override_settings(SANDBOX_LIMITS={"myob": {"second": 10_000}},
-                           ALLOWED_HOSTS=[HOST, "testserver", "localhost"]):
+    with override_settings(
+        SANDBOX_LIMITS={"myob": {"second": 10_000}}, ALLOWED_HOSTS=[HOST, "testserver", "localhost"]
+    ):
         _qbo(rounds, measures, profiles)
         _xero(rounds, measures, profiles)
         _myob(rounds, measures, profiles)
