@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import limits, oauth, responses
+from . import limits, oauth, responses, store, webhooks
 from .models import (
     Provider,
     SandboxCompany,
@@ -111,7 +111,9 @@ def _run(provider, view, request, company, batch, args, kwargs) -> HttpResponse:
             return _with_limit_headers(provider, response, admission)
         response = _injected_fault(provider, request, company)
         if response is None:
-            response = view(request, company, *args, **kwargs)
+            # Organisation lists read once, notifications handed to the sender once, per request.
+            with store.request_scope(), webhooks.one_send_per_request():
+                response = view(request, company, *args, **kwargs)
     return _with_limit_headers(provider, response, admission)
 
 

@@ -3,7 +3,10 @@ times move and webhooks fire the same way from the API and from the console."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +17,41 @@ from django.utils import timezone
 from . import webhooks
 from .keys import KEY_COLUMNS, key_column, lookup_key, record_keys
 from .models import SandboxCompany, SandboxRecord
+
+# Organisation data an API request reads over and over (a tax code for every line of a batch), kept
+# for the rest of that request only: (company pk, entity) -> {key: value}. Every write through
+# this module forgets the entity's entries, so a request never sees a stale copy of its own write.
+_remembered: ContextVar[dict[tuple[int, str], dict] | None] = ContextVar(
+    "sandbox_remembered", default=None
+)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Let ``remembered`` keep what it reads until the block ends (one API request)."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def remembered(company: SandboxCompany, entity: str, key: Any, produce: Callable[[], Any]) -> Any:
+    """``produce()``, read once per request for this company, entity and key; a copy each time,
+    so a caller changing what it got changes nothing another caller gets."""
+    memo = _remembered.get()
+    if memo is None:
+        return produce()
+    entries = memo.setdefault((company.pk, entity), {})
+    if key not in entries:
+        entries[key] = produce()
+    return copy.deepcopy(entries[key])
+
+
+def _forget(company_id: int, entity: str) -> None:
+    memo = _remembered.get()
+    if memo is not None:
+        memo.pop((company_id, entity), None)
 
 
 def next_number(company: SandboxCompany, counter: str, start: int = 1) -> int:
@@ -42,6 +80,7 @@ def record_create(
     """Store a new record; without ``record_id`` the next numeric id of that entity is used."""
     if record_id is None:
         record_id = str(next_number(company, f"id:{entity}"))
+    _forget(company.pk, entity)
     record = SandboxRecord.objects.create(
         company=company,
         entity=entity,
@@ -96,7 +135,10 @@ def record_get(
         qs = qs.select_for_update()
     # At most one row (sandbox_record_unique). Not first(): its ORDER BY pk LIMIT 1 lets
     # PostgreSQL walk the primary key through every record of a large company instead.
-    return next(iter(qs), None)
+    record = next(iter(qs), None)
+    if record is not None:
+        record.company = company  # the caller's own: saving it need not read the company again
+    return record
 
 
 def record_save(
@@ -113,6 +155,7 @@ def record_save(
     record.updated_at = timezone.now()
     for column, value in record_keys(record.entity, record.data).items():
         setattr(record, column, value)
+    _forget(record.company_id, record.entity)
     record.save(update_fields=["data", "version", "updated_at", "deleted", *KEY_COLUMNS])
     if notify:
         webhooks.notify(record.company, record.entity, record.record_id, operation)

@@ -18,6 +18,10 @@ import queue
 import secrets
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import requests
@@ -50,7 +54,49 @@ def sign(key: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
+@dataclass
+class _Batch:
+    """The notifications of one API request: the apps and the next Xero sequence number of each
+    company read once, and the committed deliveries handed to the sender once, at the end."""
+
+    apps: dict[int, list[SandboxApp]] = field(default_factory=dict)
+    sequences: dict[int, int] = field(default_factory=dict)
+    committed: dict[int, tuple[SandboxCompany, list[int]]] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("sandbox_webhook_batch", default=None)
+
+
+@contextmanager
+def one_send_per_request() -> Iterator[None]:
+    """Collect the notifications of the block (one API request) and send them once it ends,
+    with the company's earlier failures, as ``notify`` alone does after each change."""
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        for company, ids in batch.committed.values():
+            _send_with_due(company, ids)
+
+
+def _send_with_due(company: SandboxCompany, ids: list[int]) -> None:
+    # Earlier failures for this company go out again together with the new change.
+    ids = ids + list(_due(company=company).exclude(pk__in=ids).values_list("pk", flat=True))
+    deliver_in_background(ids)
+
+
 def connected_apps(company: SandboxCompany) -> list[SandboxApp]:
+    batch = _batch.get()
+    if batch is None:
+        return _connected_apps(company)
+    if company.pk not in batch.apps:
+        batch.apps[company.pk] = _connected_apps(company)
+    return list(batch.apps[company.pk])
+
+
+def _connected_apps(company: SandboxCompany) -> list[SandboxApp]:
     if company.provider == Provider.XERO:
         app_ids = _xero_connected_app_ids(company)
     else:
@@ -99,7 +145,7 @@ def _qbo_payload(company: SandboxCompany, entity: str, record_id: str, operation
 def _xero_payload(company: SandboxCompany, entity: str, record_id: str, operation: str) -> dict:
     # Sequence numbers count up from 1 and fit a 32-bit integer (maximum 2147483647 in
     # https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero-webhooks.yaml).
-    sequence = SandboxWebhookDelivery.objects.filter(company=company).count() + 1
+    sequence = _next_sequence(company)
     extra = {}
     if entity == "CreditNotes":
         # A credit note's event carries its Type and Status (CreditNoteWebhookEvent, ibid.).
@@ -128,6 +174,18 @@ def _xero_payload(company: SandboxCompany, entity: str, record_id: str, operatio
     }
 
 
+def _next_sequence(company: SandboxCompany) -> int:
+    batch = _batch.get()
+    if batch is None or company.pk not in batch.sequences:
+        sequence = SandboxWebhookDelivery.objects.filter(company=company).count() + 1
+    else:
+        sequence = batch.sequences[company.pk]
+    if batch is not None:
+        # Each notification stores one delivery per app; the count grows by that many.
+        batch.sequences[company.pk] = sequence + len(connected_apps(company))
+    return sequence
+
+
 def notify(company: SandboxCompany, entity: str, record_id: str, operation: str) -> None:
     """Queue a notification of a change (operation Create / Update / Delete / Void) to every app
     connected to the company; it is posted once the current transaction commits."""
@@ -147,9 +205,15 @@ def notify(company: SandboxCompany, entity: str, record_id: str, operation: str)
         ).pk
         for app in apps
     ]
-    # Earlier failures for this company go out again together with the new change.
-    ids += list(_due(company=company).exclude(pk__in=ids).values_list("pk", flat=True))
-    transaction.on_commit(lambda: deliver_in_background(ids))
+    batch = _batch.get()
+    if batch is None:
+        transaction.on_commit(lambda: _send_with_due(company, ids))
+    else:
+        transaction.on_commit(lambda: _committed(batch, company, ids))
+
+
+def _committed(batch: _Batch, company: SandboxCompany, ids: list[int]) -> None:
+    batch.committed.setdefault(company.pk, (company, []))[1].extend(ids)
 
 
 def _due(company: SandboxCompany | None = None):

@@ -137,3 +137,16 @@ def test_redelivery_runs_from_the_beat_schedule():
     ensure_periodic_tasks()
     task = PeriodicTask.objects.get(name=REDELIVER_NAME)
     assert task.task == REDELIVER_TASK and task.enabled
+
+
+def test_every_customer_of_a_batch_is_notified_once(qb, receiver):
+    body = {
+        "BatchItemRequest": [
+            {"bId": str(n), "operation": "create", "Customer": {"DisplayName": f"Batch {n}"}}
+            for n in range(3)
+        ]
+    }
+    answers = qb.batch_operation(json.dumps(body))["BatchItemResponse"]
+    receiver.wait_for(3)
+    notified = sorted(json.loads(body)[0]["intuitentityid"] for _, body in receiver.received)
+    assert notified == sorted(answer["Customer"]["Id"] for answer in answers)

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.sandbox import oauth
+from apps.sandbox import oauth, store, webhooks
 from apps.sandbox.gateway import _log, claim_fault
 from apps.sandbox.models import Provider, SandboxCompany, SandboxFault
 
@@ -82,7 +82,11 @@ def _answer(view, request, company, company_file, args, kwargs) -> HttpResponse:
         return errors.one(
             "AccessDenied", "Access denied", "The token was not granted this company file"
         )
-    return _injected(request, company) or view(request, company, *args, **kwargs)
+    injected = _injected(request, company)
+    if injected is not None:
+        return injected
+    with store.request_scope(), webhooks.one_send_per_request():
+        return view(request, company, *args, **kwargs)
 
 
 def _admit(request: HttpRequest):

@@ -90,11 +90,27 @@ def find(company: SandboxCompany, entity: str, record_id: Any, *, for_update: bo
     )
 
 
-def follow(company: SandboxCompany, entity: str, ref: dict | None, field: str) -> SandboxRecord:
-    """The record a reference points at; fills in its ``name`` as QBO does. 2500 when missing."""
+def find_listed(company: SandboxCompany, entity: str, record_id: Any):
+    """``find`` for organisation lists a request reads once per line (tax codes and rates): read
+    once per request (apps.sandbox.store.remembered)."""
+    if (entity, str(record_id)) in batch_created.get():
+        return None
+    return store.remembered(
+        company,
+        entity,
+        str(record_id),
+        lambda: store.record_get(company=company, entity=entity, record_id=str(record_id)),
+    )
+
+
+def follow(
+    company: SandboxCompany, entity: str, ref: dict | None, field: str, *, listed: bool = False
+) -> SandboxRecord:
+    """The record a reference points at; fills in its ``name`` as QBO does. 2500 when missing.
+    ``listed``: an organisation list's record (an item), read once per request (``find_listed``)."""
     if not ref:
         raise faults.required(field)
-    target = find(company, entity, ref["value"])
+    target = (find_listed if listed else find)(company, entity, ref["value"])
     if target is None:
         raise faults.invalid_reference(field, ref["value"])
     if target.data.get("Active") is False:

@@ -46,7 +46,7 @@ def _item_line(company: SandboxCompany, line: dict[str, Any]) -> Decimal:
         if default is None:
             raise faults.required("ItemRef")
         detail["ItemRef"] = {"value": default.record_id}
-    item = follow(company, "Item", detail["ItemRef"], "ItemRef")
+    item = follow(company, "Item", detail["ItemRef"], "ItemRef", listed=True)
     rules.check_line_amount(line)
     qty, price = dec(detail.get("Qty")), dec(detail.get("UnitPrice"))
     amount = dec(line.get("Amount"))

@@ -13,7 +13,7 @@ from typing import Any
 from apps.sandbox.models import SandboxCompany
 
 from . import faults
-from .records import dec, find, money
+from .records import dec, find, find_listed, money
 
 US_PSEUDO_CODES = ("TAX", "NON")
 RATE_LABEL = {"CA": "GST/HST", "GB": "VAT", "AU": "GST", "NZ": "GST", "IN": "GST"}
@@ -25,7 +25,7 @@ def is_us(company: SandboxCompany) -> bool:
 
 def code_rates(company: SandboxCompany, code_id: str) -> list[tuple[str, str, Decimal]]:
     """(rate id, rate name, percent) of a tax code's sales rates."""
-    code = find(company, "TaxCode", code_id)
+    code = find_listed(company, "TaxCode", code_id)
     if code is None:
         return []
     if code.data.get("Active") is False:
@@ -33,7 +33,7 @@ def code_rates(company: SandboxCompany, code_id: str) -> list[tuple[str, str, De
     details = (code.data.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
     rates = []
     for detail in details:
-        rate = find(company, "TaxRate", detail["TaxRateRef"]["value"])
+        rate = find_listed(company, "TaxRate", detail["TaxRateRef"]["value"])
         if rate is not None:
             rates.append(
                 (rate.record_id, rate.data.get("Name", ""), dec(rate.data.get("RateValue")))

@@ -66,12 +66,22 @@ def taken_by_another(
 
 
 def tax_rates(company: SandboxCompany) -> dict[str, dict[str, Any]]:
-    return {row.record_id: row.data for row in store.records(company, TAX_RATES)}
+    return store.remembered(
+        company,
+        TAX_RATES,
+        "all",
+        lambda: {row.record_id: row.data for row in store.records(company, TAX_RATES)},
+    )
 
 
 def account_by_code(company: SandboxCompany, code: object) -> dict[str, Any] | None:
-    found = find_by(company, ACCOUNTS, "Code", code)
-    return found.data if found else None
+    def produce() -> dict[str, Any] | None:
+        found = find_by(company, ACCOUNTS, "Code", code)
+        return found.data if found else None
+
+    if not isinstance(code, str):
+        return produce()
+    return store.remembered(company, ACCOUNTS, ("Code", code.strip().lower()), produce)
 
 
 def item_by_code(company: SandboxCompany, code: object) -> dict[str, Any] | None:

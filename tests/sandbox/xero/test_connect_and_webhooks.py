@@ -90,3 +90,26 @@ def test_refused_request_queues_no_webhook(xero):
         "/Contacts", json={"Contacts": [{"Name": "Good"}, {"Name": "Bad", "EmailAddress": "x"}]}
     )
     assert len(_events()) == before
+
+
+@pytest.mark.usefixtures("receiver")
+def test_one_put_of_invoices_with_new_contacts_numbers_every_event_in_order(xero):
+    body = {
+        "Invoices": [
+            {
+                "Type": "ACCREC",
+                "Status": "AUTHORISED",
+                "Contact": {"Name": f"Batch Buyer {n}"},
+                "LineItems": [{"Description": "Fix", "UnitAmount": 10, "AccountCode": "200"}],
+            }
+            for n in range(3)
+        ]
+    }
+    invoices = xero.put("/Invoices", json=body).json()["Invoices"]
+    rows = SandboxWebhookDelivery.objects.order_by("pk")
+    sequences = [json.loads(row.payload)["firstEventSequence"] for row in rows]
+    assert sequences == list(range(1, len(rows) + 1))
+    seen = [(e["eventCategory"], e["eventType"], e["resourceId"]) for e in _events()]
+    for invoice in invoices:
+        assert ("INVOICE", "CREATE", invoice["InvoiceID"]) in seen
+        assert ("CONTACT", "CREATE", invoice["Contact"]["ContactID"]) in seen
