@@ -105,8 +105,8 @@ def _item_line(check: Checks, line: dict, label: str) -> tuple[Decimal | None, d
     if check.required("ShipQuantity", line, f"{label}.ShipQuantity") is None:
         quantity = None
     if quantity is not None and quantity < 0:
-        # A negative item quantity is refused (MYOB's .NET SDK, issue 76:
-        # "CommonRules_DecimalMinValue"); a credit is written with a negative total instead.
+        # A negative item quantity is refused ("CommonRules_DecimalMinValue", reported on the
+        # MYOB .NET SDK's tracker, docs/sandbox-myob.md); a credit has a negative total instead.
         check.fail(
             "CommonRules_DecimalMinValue",
             f"{label}.ShipQuantity must not be less than 0",
