@@ -23,7 +23,7 @@ from apps.sync.payouts import accounts_of
 from tests.factories import OrganisationFactory, UserFactory
 from tests.sync.conftest import Hub
 from tests.sync.test_end_to_end import drain_until_done
-from tests.sync.test_payouts_live import remote, xero_account_id
+from tests.sync.test_payouts_live import map_stripe_accounts, remote
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -178,21 +178,7 @@ def test_a_clearing_account_that_is_not_a_bank_account_in_myob_holds_the_payout(
 
 def test_one_payout_reaches_quickbooks_xero_and_myob_once_each(three, stripe_sandbox):
     org, (qbo, xero, myob) = three
-    for integration in (qbo, xero):
-        integration.payouts_sync_to = True
-        integration.save(update_fields=["payouts_sync_to"])
-    AccountMapping.objects.create(
-        integration=qbo,
-        stripe_clearing_account_id="87",
-        card_fees_account_id="88",
-        payout_bank_account_id="35",
-    )
-    AccountMapping.objects.create(
-        integration=xero,
-        stripe_clearing_account_id=xero_account_id(xero, "091"),
-        card_fees_account_id=xero_account_id(xero, "404"),
-        payout_bank_account_id=xero_account_id(xero, "090"),
-    )
+    map_stripe_accounts(qbo, xero)
     map_myob(myob)
     payout, _ = paid_by_card(org)
     for integration in (qbo, xero, myob):

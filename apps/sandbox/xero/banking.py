@@ -38,13 +38,7 @@ LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 
 def bank_account(company: SandboxCompany, given: object, field: str) -> dict[str, Any]:
     """A BANK account named by AccountID or Code; ``Invalid`` otherwise."""
-    given = given if isinstance(given, dict) else {}
-    account = None
-    if given.get("AccountID"):
-        found = entities.get(company, entities.ACCOUNTS, given["AccountID"])
-        account = found.data if found else None
-    elif given.get("Code"):
-        account = entities.account_by_code(company, given["Code"])
+    account = entities.account_given(company, given)
     if account is None:
         raise Invalid(f"{field} must be specified by a valid AccountID or Code.")
     if account.get("Type") != "BANK":

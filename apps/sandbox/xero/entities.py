@@ -84,6 +84,17 @@ def account_by_code(company: SandboxCompany, code: object) -> dict[str, Any] | N
     return store.remembered(company, ACCOUNTS, ("Code", code.strip().lower()), produce)
 
 
+def account_given(company: SandboxCompany, given: object) -> dict[str, Any] | None:
+    """The account a request names as ``{"AccountID": …}`` or ``{"Code": …}``, if any."""
+    given = given if isinstance(given, dict) else {}
+    if given.get("AccountID"):
+        found = get(company, ACCOUNTS, given["AccountID"])
+        return found.data if found else None
+    if given.get("Code"):
+        return account_by_code(company, given["Code"])
+    return None
+
+
 def item_by_code(company: SandboxCompany, code: object) -> dict[str, Any] | None:
     found = find_by(company, ITEMS, "Code", code)
     return found.data if found else None

@@ -154,13 +154,7 @@ def _invoice(company: SandboxCompany, element: dict[str, Any]) -> SandboxRecord:
 
 
 def _account(company: SandboxCompany, given: object) -> dict[str, Any]:
-    given = given if isinstance(given, dict) else {}
-    account = None
-    if given.get("AccountID"):
-        found = entities.get(company, entities.ACCOUNTS, given["AccountID"])
-        account = found.data if found else None
-    elif given.get("Code"):
-        account = entities.account_by_code(company, given["Code"])
+    account = entities.account_given(company, given)
     if account is None:
         raise Invalid("An Account must be specified by a valid AccountID or Code.")
     # The payment's account must be a BANK account or one with payments enabled
