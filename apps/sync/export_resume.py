@@ -23,7 +23,7 @@ from . import outbox
 from .models import Change, Kind, SyncRun, SyncState
 from .nightly import SCHEDULED_FOR
 from .nightly_export import RESUME_CRASH
-from .runs import run_start
+from .runs import QUEUED, run_start, runs_quiet
 
 # A crash that repeats on every attempt is a defect, not bad luck: stop resuming after this many
 # in a row; the run stays failed with its error, and the next night tries again.
@@ -54,14 +54,14 @@ def _close_dead_runs() -> None:
     stale_before = timezone.now() - outbox.claim_timeout()
     alive = SyncState.objects.filter(drain_claimed_at__gte=stale_before).values("integration_id")
     # An export lets go of the claim between its pages: its run's heartbeat says it is alive.
-    quiet = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
     dead = (
         SyncRun.objects.filter(trigger=SyncRun.Trigger.NIGHTLY, finished_at__isnull=True)
-        .filter(quiet, started_at__lt=stale_before)
+        .filter(runs_quiet(outbox.claim_timeout()), started_at__lt=stale_before)
         .exclude(integration_id__in=alive)
     )
     for run in dead:
-        run.counts = {**(run.counts or {}), "resume": RESUME_CRASH}
+        counts = {key: value for key, value in (run.counts or {}).items() if key != QUEUED}
+        run.counts = {**counts, "resume": RESUME_CRASH}
         run.status = SyncRun.Status.INTERRUPTED
         run.message = INTERRUPTED
         run.finished_at = timezone.now()

@@ -10,6 +10,7 @@ from apps.integrations.models import Integration
 
 from .models import SyncRun
 from .nightly import CATCH_UP_TASK, EXPORT_TASK, nightly_missed, nightly_slot_claim
+from .runs import run_picked_up, run_send
 
 EXPORT_NOW_TASK = "sync.export_invoices_now"
 
@@ -47,6 +48,7 @@ def export_invoices_now(run_id: int) -> None:
     run = SyncRun.objects.select_related("integration__organisation").filter(pk=run_id).first()
     if run is None or run.finished_at is not None:
         return
+    run_picked_up(run)
     countdown = export_page(run)
     if countdown is not None:
-        export_invoices_now.apply_async((run.pk,), countdown=countdown)
+        run_send(export_invoices_now, run, countdown=countdown)

@@ -82,6 +82,39 @@ def run_save_progress(run: SyncRun) -> None:
     SyncRun.objects.filter(pk=run.pk).update(counts=run.counts, heartbeat_at=timezone.now())
 
 
+# A run whose next task waits in the queue has no worker to beat its heart: it is "queued" from
+# the moment its task is sent (``run_send``) until a worker picks it up (``run_picked_up``).
+# A backlog holds tasks far more often than a task is lost, so the sweep gives a queued run this
+# many claim timeouts before it calls it interrupted, and only one to a run a worker was running.
+QUEUED = "queued"
+QUEUED_GRACE = 3
+
+
+def run_send(task, run: SyncRun, *, countdown: float = 0.0, **options) -> None:
+    """Send ``task`` for ``run`` (after ``countdown`` seconds), the run marked as queued."""
+    run.counts = {**(run.counts or empty_counts()), QUEUED: True}
+    SyncRun.objects.filter(pk=run.pk).update(
+        counts=run.counts, heartbeat_at=timezone.now() + timedelta(seconds=countdown)
+    )
+    task.apply_async((run.pk,), countdown=countdown or None, **options)
+
+
+def run_picked_up(run: SyncRun) -> None:
+    """A worker has the run's task: from now on its heartbeat says whether it is alive."""
+    if QUEUED in (run.counts or {}):
+        run.counts.pop(QUEUED)
+        run_save_progress(run)
+
+
+def runs_quiet(stale_after: timedelta) -> Q:
+    """Runs nothing has touched for ``stale_after`` (a queued run: ``QUEUED_GRACE`` times it)."""
+    now = timezone.now()
+    before, queued_before = now - stale_after, now - stale_after * QUEUED_GRACE
+    running = Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, started_at__lt=before)
+    queued = Q(counts__has_key=QUEUED)
+    return (~queued & running) | (queued & Q(heartbeat_at__lt=queued_before))
+
+
 def run_finish(run: SyncRun, *, error: str = "", note: str = "") -> SyncRun:
     """Close the run: failed when ``error`` stopped it, partial when some records failed."""
     counts = run.counts or empty_counts()
@@ -113,7 +146,7 @@ def runs_close_interrupted(*, stale_after: timedelta) -> list[SyncRun]:
     ).values("integration_id")
     stale = (
         SyncRun.objects.filter(status=SyncRun.Status.RUNNING, finished_at__isnull=True)
-        .filter(Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, started_at__lt=before))
+        .filter(runs_quiet(stale_after))
         .exclude(integration_id__in=busy)
     )
     closed = []

@@ -26,7 +26,7 @@ from .models import Change, SyncRun, SyncState
 from .pull import pull
 from .push import DrainResult, drain, push_page
 from .recorder import _schedule_drains, queue_for
-from .runs import run_finish, run_save_progress, run_start
+from .runs import run_finish, run_save_progress, run_send, run_start
 
 DISCONNECTED = "The integration is disconnected: reconnect it to sync."
 DISABLED = "Enable Sync is off for this integration."
@@ -76,7 +76,7 @@ def sync_now(*, integration: Integration, dry_run: bool = False) -> SyncRun:
     run = run_start(integration=integration, trigger=SyncRun.Trigger.SYNC_NOW, dry_run=dry_run)
     from .tasks import sync_now_task
 
-    transaction.on_commit(lambda: sync_now_task.delay(run.pk))
+    transaction.on_commit(lambda: run_send(sync_now_task, run))
     return run
 
 

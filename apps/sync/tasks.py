@@ -12,7 +12,7 @@ from apps.integrations.models import Integration
 
 from . import gather, outbox
 from .models import SyncRun
-from .runs import run_finish, runs_close_interrupted
+from .runs import run_finish, run_picked_up, run_send, runs_close_interrupted
 
 DRAIN_TASK = "sync.drain_integration"
 PULL_TASK = "sync.pull_integration"
@@ -101,7 +101,7 @@ def sweep_outbox() -> None:
 
     # First: an export whose worker died is resumed before its run is closed as interrupted.
     for run in exports_resume():
-        export_invoices_now.delay(run.pk)
+        run_send(export_invoices_now, run)
     runs_close_interrupted(stale_after=outbox.claim_timeout())
     for integration_id in outbox.sweep():
         drain_integration.delay(integration_id)
@@ -116,6 +116,7 @@ def sync_now_task(run_id: int) -> None:
     run = SyncRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
     if run is None:
         return
+    run_picked_up(run)
     try:
         countdown = sync_run_step(run=run)
     except Exception as exc:
@@ -123,7 +124,7 @@ def sync_now_task(run_id: int) -> None:
         run_finish(run, error=f"Sync Now stopped on an unexpected error: {exc}")
         raise
     if countdown is not None:
-        sync_now_task.apply_async((run.pk,), countdown=countdown)
+        run_send(sync_now_task, run, countdown=countdown)
 
 
 # The nightly export's tasks live beside these; importing them here registers them with workers.

@@ -210,3 +210,45 @@ def test_a_dead_export_with_nothing_left_is_closed_and_not_resumed(settings):
     dead.refresh_from_db()
     assert dead.finished_at is not None and dead.message.startswith("Interrupted")
     assert SyncRun.objects.count() == 1
+
+
+def queued_export(integration, *, waited_timeouts: float, settings) -> SyncRun:
+    """An export whose task was sent ``waited_timeouts`` claim timeouts ago and no worker has
+    picked up yet (a backlog, or a task lost with the broker)."""
+    waited = timedelta(seconds=settings.SYNC_CLAIM_TIMEOUT_SECONDS * waited_timeouts)
+    run = SyncRun.objects.create(
+        integration=integration, trigger="nightly", counts={"queued": True}
+    )
+    SyncRun.objects.filter(pk=run.pk).update(
+        started_at=timezone.now() - waited, heartbeat_at=timezone.now() - waited
+    )
+    return run
+
+
+@pytest.mark.django_db
+def test_an_export_still_waiting_in_a_busy_queue_is_not_called_interrupted(settings):
+    from tests.sync.test_nightly import make_integration
+
+    integration = make_integration()
+    Change.objects.create(integration=integration, kind="invoice", object_id=1)
+    waiting = queued_export(integration, waited_timeouts=2, settings=settings)
+
+    assert exports_resume() == []
+    waiting.refresh_from_db()
+    assert waiting.finished_at is None and waiting.status == "running"
+
+
+def test_an_export_whose_queued_task_was_lost_is_resumed_after_the_longer_wait(sandboxes, settings):
+    integration, _ = export_fixture("xero", invoices=2)
+    lost = queued_export(integration, waited_timeouts=3.5, settings=settings)
+
+    [resumed] = exports_resume()
+    export_invoices_now(resumed.pk)
+    export_invoices_now(lost.pk)  # the lost task turns up after all: it does nothing
+
+    lost.refresh_from_db()
+    resumed.refresh_from_db()
+    assert lost.status == "interrupted" and "queued" not in lost.counts
+    assert resumed.status == "succeeded" and resumed.counts["pushed"] == 2
+    assert "queued" not in resumed.counts
+    assert set(remote_numbers(integration).values()) == {1}

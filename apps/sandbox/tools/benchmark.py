@@ -25,7 +25,7 @@ from apps.integrations.models import Integration
 from apps.sandbox.apps_registry import ensure_default_apps
 from apps.sandbox.models import SandboxApp, SandboxCompany, SandboxRequest
 from apps.sync.models import SyncRun
-from apps.sync.runs import run_start
+from apps.sync.runs import run_send, run_start
 
 from .benchmark_data import (
     PLACE,
@@ -112,7 +112,7 @@ def _run_on_worker(worker: Worker, integrations: list[Integration], trigger: str
     for integration in integrations:
         run = run_start(integration=integration, trigger=trigger)
         task = export_invoices_now if trigger == SyncRun.Trigger.NIGHTLY else sync_now_task
-        task.apply_async((run.pk,), queue=worker.queue)
+        run_send(task, run, queue=worker.queue)
         runs.append(run)
     return runs
 

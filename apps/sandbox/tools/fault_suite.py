@@ -28,7 +28,7 @@ from apps.sandbox.control import fault_inject
 from apps.sandbox.models import SandboxCompany, SandboxRequest
 from apps.sync.fault_points import KILL_AT
 from apps.sync.models import Change, SyncRun, SyncState
-from apps.sync.runs import run_start
+from apps.sync.runs import run_send, run_start
 
 from .benchmark import PROVIDERS, request_mark, sandbox_webhooks_off
 from .benchmark_data import (
@@ -105,10 +105,11 @@ def fixture(lab: Lab, *, nightly: bool) -> Fixture:
 
 # --- what sets each fault off ----------------------------------------------------------------
 def export_now(lab: Lab, fix: Fixture) -> None:
-    from apps.sync.nightly_tasks import EXPORT_NOW_TASK
+    from apps.sync.nightly_tasks import export_invoices_now
 
     for integration in fix.integrations:
-        lab.send(EXPORT_NOW_TASK, run_start(integration=integration, trigger="nightly").pk)
+        run = run_start(integration=integration, trigger="nightly")
+        run_send(export_invoices_now, run, queue=lab.queue)
 
 
 def drain_now(lab: Lab, fix: Fixture) -> None:
