@@ -111,8 +111,18 @@ def held_back_history(integration: Integration, *, kinds: list[str], run: SyncRu
                 integration=integration, kind=kind, outcome=SyncLogEntry.Outcome.HELD_BACK
             ).values_list("object_id", "message")
         )
+        # A record waiting in the outbox is decided, logged and counted by the push itself.
+        waiting = set(
+            Change.objects.filter(
+                integration=integration,
+                kind=kind,
+                state__in=[Change.State.PENDING, Change.State.IN_PROGRESS, Change.State.FAILED],
+            ).values_list("object_id", flat=True)
+        )
         entries = []
         for record in _history(integration, kind):
+            if record.pk in waiting:
+                continue
             decision = decide(integration, kind, record, None)
             if decision.action != Action.HOLD:
                 continue

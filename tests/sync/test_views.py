@@ -38,7 +38,9 @@ def test_sync_now_starts_a_run_and_answers_htmx_with_a_polling_progress_partial(
 ):
     qbo = connect()
     queued = []
-    monkeypatch.setattr("apps.sync.tasks.sync_now_task.delay", queued.append)
+    monkeypatch.setattr(
+        "apps.sync.tasks.sync_now_task.apply_async", lambda args, **kw: queued.append(args[0])
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = alice.post(reverse("sync:sync_now", args=[qbo.pk]), HTTP_HX_REQUEST="true")
     run = SyncRun.objects.get(integration=qbo)
@@ -52,7 +54,7 @@ def test_sync_now_starts_a_run_and_answers_htmx_with_a_polling_progress_partial(
 
 def test_sync_now_without_javascript_redirects_to_the_run_page(alice, connect, monkeypatch):
     qbo = connect()
-    monkeypatch.setattr("apps.sync.tasks.sync_now_task.delay", lambda run_id: None)
+    monkeypatch.setattr("apps.sync.tasks.sync_now_task.apply_async", lambda *a, **kw: None)
     response = alice.post(reverse("sync:sync_now", args=[qbo.pk]))
     run = SyncRun.objects.get(integration=qbo)
     assert response.status_code == 302
@@ -61,7 +63,7 @@ def test_sync_now_without_javascript_redirects_to_the_run_page(alice, connect, m
 
 def test_preview_button_starts_a_dry_run(alice, connect, monkeypatch):
     qbo = connect()
-    monkeypatch.setattr("apps.sync.tasks.sync_now_task.delay", lambda run_id: None)
+    monkeypatch.setattr("apps.sync.tasks.sync_now_task.apply_async", lambda *a, **kw: None)
     alice.post(reverse("sync:sync_now", args=[qbo.pk]), {"dry_run": "1"})
     assert SyncRun.objects.get(integration=qbo).dry_run
 
@@ -82,7 +84,7 @@ def test_finished_run_shows_the_summary_and_stops_polling(alice, connect, hub, r
 
 def test_colleague_can_sync_now_and_outsider_gets_404(bob, connect, monkeypatch):
     qbo = connect()
-    monkeypatch.setattr("apps.sync.tasks.sync_now_task.delay", lambda run_id: None)
+    monkeypatch.setattr("apps.sync.tasks.sync_now_task.apply_async", lambda *a, **kw: None)
     assert bob.post(reverse("sync:sync_now", args=[qbo.pk])).status_code == 302
 
 

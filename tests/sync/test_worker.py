@@ -96,8 +96,8 @@ def test_sync_now_button_runs_on_the_worker_and_ends_with_a_summary(
     assert "Held back, and why" in page
     run.refresh_from_db()
     held = SyncLogEntry.objects.filter(run=run, outcome="held_back")
-    assert run.status == SyncRun.Status.SUCCEEDED and run.counts["held_back"] >= 1
-    assert set(held.values_list("kind", "object_id")) == {("invoice", cancelled.pk)}
+    assert run.status == SyncRun.Status.SUCCEEDED and run.counts["held_back"] == 1
+    assert list(held.values_list("kind", "object_id")) == [("invoice", cancelled.pk)]
 
 
 def test_worker_retries_a_rate_limited_integration_after_retry_after(
