@@ -106,6 +106,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests get a file of their own, not Django's shared in-memory database: with that, the
+    # live sandbox servers' threads share the test's one connection and its transactions (one
+    # thread's rollback undid another's writes). A file gives each thread its connection, as
+    # the web threads and the worker have when the product runs on SQLite.
+    VAR_DIR.mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", _conn_max_age)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
