@@ -11,6 +11,23 @@ def _local_settings(settings):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_stay_in_the_test_run():
+    """Without Redis the embedded broker is a folder the product's own worker reads: tasks the
+    tests send (no worker runs them there) would wait in it and be run by the next
+    ``bin/dev start``. Tests keep them in memory instead."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        yield
+        return
+    from config.celery import app
+
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+    yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, dropped at the end even if a live-server request thread (idle on a
