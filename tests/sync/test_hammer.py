@@ -164,8 +164,8 @@ def _assert_every_ledger_equals_the_hub(integrations, organisation) -> None:
 
 def _needs_postgresql() -> None:
     if connection.vendor != "postgresql":
-        # SQLite's in-memory test database (shared cache) refuses a second writer at once
-        # instead of waiting for it, which the engine would report as a failure of its own.
+        # SQLite takes one writer at a time: the staff threads would spend the run queued
+        # behind each other's write locks instead of racing the drains and pulls.
         pytest.skip("needs PostgreSQL: writers from several threads at once")
 
 

@@ -32,7 +32,7 @@ def _run_task_signals(fixup: DjangoWorkerFixup) -> None:
 def worker_connection(transactional_db):
     """Celery's Django fix-up as a worker process has it, and the connection it opened."""
     if connection.vendor != "postgresql" or not connection.settings_dict.get("CONN_MAX_AGE"):
-        pytest.skip("kept connections are PostgreSQL's (SQLite's in-memory test database is one)")
+        pytest.skip("kept connections are PostgreSQL's (SQLite's are not kept: CONN_MAX_AGE 0)")
     connection.ensure_connection()
     return DjangoWorkerFixup(app), connection.connection
 
