@@ -6,6 +6,7 @@ Local defaults need no server: SQLite, a filesystem Celery broker, the built-in 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -109,9 +110,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests get a file of their own, not Django's shared in-memory database: with that, the
     # live sandbox servers' threads share the test's one connection and its transactions (one
     # thread's rollback undid another's writes). A file gives each thread its connection, as
-    # the web threads and the worker have when the product runs on SQLite.
+    # the web threads and the worker have when the product runs on SQLite. One per test
+    # process, so two test runs in one checkout never share it.
     VAR_DIR.mkdir(exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", _conn_max_age)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
