@@ -29,6 +29,7 @@ from .mappings import (
     account_mapping_for,
     fits,
     percent,
+    rate_key,
     suggested_account,
     suggested_tax_code,
     wanted,
@@ -67,10 +68,15 @@ RATE_FIELD = re.compile(r"^tax_(\d+(?:_\d+)?)$")
 
 
 # --- the settings page -------------------------------------------------------------------
+def _listed(chosen_id: str, choices: list[RemoteAccount]) -> bool:
+    """Whether the chosen account is among the choices; one that is not (deleted, archived, of
+    the wrong kind) is shown on its own as not usable, so saving the form keeps it."""
+    return any(a.remote_id == chosen_id for a in choices)
+
+
 @dataclass
 class RoleRow:
     role: Role
-    chosen: RemoteAccount | None
     chosen_id: str
     chosen_name: str
     suggestion: RemoteAccount | None
@@ -83,8 +89,7 @@ class RoleRow:
 
     @property
     def listed(self) -> bool:
-        """Whether the chosen account is among the choices (else it is shown on its own)."""
-        return any(a.remote_id == self.chosen_id for a in self.choices)
+        return _listed(self.chosen_id, self.choices)
 
 
 @dataclass
@@ -113,6 +118,15 @@ class TaxRow:
         return self.mapped.remote_code if self.mapped else ""
 
     @property
+    def chosen_name(self) -> str:
+        mapped = self.mapped
+        return mapped.remote_name if mapped and mapped.remote_code == self.chosen_id else ""
+
+    @property
+    def listed(self) -> bool:
+        return any(code.code == self.chosen_id for code in self.choices)
+
+    @property
     def label(self) -> str:
         return "Untaxed lines (0 %)" if not self.rate else f"{percent(self.rate)} %"
 
@@ -121,11 +135,17 @@ class TaxRow:
 class ItemRow:
     item: object
     chosen_id: str
+    chosen_name: str
+    choices: list[RemoteAccount]
     problem: str = ""
 
     @property
     def field(self) -> str:
         return f"item_{self.item.pk}"
+
+    @property
+    def listed(self) -> bool:
+        return _listed(self.chosen_id, self.choices)
 
 
 @dataclass
@@ -175,13 +195,14 @@ def _account_problem(role_label: str, remote_id: str, name: str, role, chart: Ch
     return ""
 
 
-def rates_in_use(integration: Integration) -> dict[Decimal, str]:
-    """Each hub tax rate the organisation uses (its default, and documents' rates) → where."""
+def rates_in_use(integration: Integration, mapped) -> dict[Decimal, str]:
+    """Each hub tax rate the organisation uses (its default, and documents' rates) or
+    ``mapped`` (the integration's tax mappings) → where."""
     organisation = integration.organisation
     used: dict[Decimal, list[str]] = {}
 
     def add(rate, what: str) -> None:
-        rate = Decimal(rate).quantize(Decimal("0.0001"))
+        rate = rate_key(rate)
         if what not in used.setdefault(rate, []):
             used[rate].append(what)
 
@@ -191,19 +212,26 @@ def rates_in_use(integration: Integration) -> dict[Decimal, str]:
         for rate in rates.distinct():
             add(rate, what)
     add(EXEMPT, "untaxed lines")
-    for mapped in TaxMapping.objects.filter(integration=integration):
-        add(mapped.rate, "mapped")
+    for row in mapped:
+        add(row.rate, "mapped")
     return {rate: ", ".join(whats) for rate, whats in sorted(used.items())}
 
 
-def mapping_page(integration: Integration, *, refresh: bool = False) -> Page:
-    """Everything the settings page shows of the mapping, with what is wrong and what to do."""
+def chart_or_error(integration: Integration, *, refresh: bool = False) -> tuple[Chart | None, str]:
+    """The ledger's chart (``chart_of``), or None and why it cannot be read."""
     if not integration.is_connected:
-        return Page(None, "The integration is not connected: reconnect it to read its accounts.")
+        return None, "The integration is not connected: reconnect it to read its accounts."
     try:
-        chart = chart_of(integration, refresh=refresh)
+        return chart_of(integration, refresh=refresh), ""
     except SyncError as exc:
-        return Page(None, f"The chart of accounts could not be read: {exc.message}")
+        return None, f"The chart of accounts could not be read: {exc.message}"
+
+
+def mapping_page(integration: Integration) -> Page:
+    """Everything the settings page shows of the mapping, with what is wrong and what to do."""
+    chart, error = chart_or_error(integration)
+    if chart is None:
+        return Page(None, error)
     mapping = account_mapping_for(integration)
     page = Page(chart, read_at=mapping.accounts_read_at, no_tax_codes=chart.defaults.no_tax_codes)
     for role in ROLES:
@@ -212,7 +240,6 @@ def mapping_page(integration: Integration, *, refresh: bool = False) -> Page:
         page.roles.append(
             RoleRow(
                 role,
-                chart.account(chosen_id) if chosen_id else None,
                 chosen_id,
                 chosen_name,
                 suggested_account(role, chart),
@@ -221,42 +248,54 @@ def mapping_page(integration: Integration, *, refresh: bool = False) -> Page:
             )
         )
     page.income_choices = chart.choices(ROLE["income"])
-    page.items = _item_rows(integration, chart)
+    page.items = _item_rows(integration, chart, page.income_choices)
     if not chart.defaults.no_tax_codes:
         page.taxes = _tax_rows(integration, chart)
     return page
 
 
-def _item_rows(integration: Integration, chart: Chart) -> list[ItemRow]:
-    mapped = {m.item_id: m for m in ItemAccountMapping.objects.filter(integration=integration)}
+def _item_rows(integration: Integration, chart: Chart, choices) -> list[ItemRow]:
+    mapped = _item_mappings(integration)
     rows = []
     items = ServiceItem.objects.filter(organisation_id=integration.organisation_id, active=True)
     for item in items:
         own = mapped.get(item.pk)
-        chosen = own.income_account_id if own else ""
-        problem = ""
-        if own:
-            problem = _account_problem(
-                f"{item.name}", chosen, own.income_account_name, ROLE["income"], chart
-            )
-        rows.append(ItemRow(item, chosen, problem))
+        if own is None:
+            rows.append(ItemRow(item, "", "", choices))
+            continue
+        chosen, name = own.income_account_id, own.income_account_name
+        problem = _account_problem(item.name, chosen, name, ROLE["income"], chart)
+        rows.append(ItemRow(item, chosen, name, choices, problem))
     return rows
 
 
+def _item_mappings(integration: Integration) -> dict[int, ItemAccountMapping]:
+    return {m.item_id: m for m in ItemAccountMapping.objects.filter(integration=integration)}
+
+
+def _tax_mappings(integration: Integration) -> dict[Decimal, TaxMapping]:
+    return {m.rate: m for m in TaxMapping.objects.filter(integration=integration)}
+
+
+def _tax_gone(rate: Decimal, mapped: TaxMapping, name: str) -> str:
+    shown = mapped.remote_name or mapped.remote_code
+    return (
+        f"{percent(rate)}%: the tax code {shown} no longer exists in {name} "
+        "(deleted or archived). Choose another and save."
+    )
+
+
 def _tax_rows(integration: Integration, chart: Chart) -> list[TaxRow]:
-    mapped = {m.rate: m for m in TaxMapping.objects.filter(integration=integration)}
+    mapped = _tax_mappings(integration)
     rows = []
     name = integration.get_provider_display()
-    for rate, used_by in rates_in_use(integration).items():
+    for rate, used_by in rates_in_use(integration, mapped.values()).items():
         row = TaxRow(rate, used_by, mapped.get(rate), suggested_tax_code(rate, chart), chart.codes)
         if row.mapped is not None:
-            row.problem = _tax_problem(row.rate, row.mapped.remote_code, chart, name) or ""
-            if row.problem and chart.code(row.mapped.remote_code) is None:
-                shown = row.mapped.remote_name or row.mapped.remote_code
-                row.problem = (
-                    f"{percent(rate)}%: the tax code {shown} no longer exists in {name} "
-                    "(deleted or archived). Choose another and save."
-                )
+            if chart.code(row.mapped.remote_code) is None:
+                row.problem = _tax_gone(rate, row.mapped, name)
+            else:
+                row.problem = _tax_problem(row.rate, row.mapped.remote_code, chart, name) or ""
         elif row.suggestion.ambiguous:
             row.problem = (
                 f"{percent(rate)}%: {name} has {len(row.suggestion.candidates)} tax codes at this "
@@ -312,6 +351,7 @@ def mapping_save(*, integration: Integration, data, chart: Chart) -> list[str]:
     items = {
         i.pk: i for i in ServiceItem.objects.filter(organisation_id=integration.organisation_id)
     }
+    mapped = _item_mappings(integration)
     for key in data:
         if not key.startswith("item_"):
             continue
@@ -321,30 +361,26 @@ def mapping_save(*, integration: Integration, data, chart: Chart) -> list[str]:
             errors.append("A service item of another organisation or none was posted.")
             continue
         remote_id = str(data.get(key) or "").strip()
-        current = ItemAccountMapping.objects.filter(integration=integration, item=item).first()
+        current = mapped.get(item.pk)
         if remote_id == (current.income_account_id if current else ""):
             continue
         if not remote_id:
-            ItemAccountMapping.objects.filter(integration=integration, item=item).delete()
+            current.delete()
             changed.append(item.name)
             continue
         problem = _chosen_problem(item.name, remote_id, ROLE["income"], chart)
         if problem:
             errors.append(problem)
             continue
-        ItemAccountMapping.objects.update_or_create(
-            integration=integration,
-            item=item,
-            defaults={
-                "income_account_id": remote_id,
-                "income_account_name": chart.account(remote_id).name,
-            },
-        )
+        current = current or ItemAccountMapping(integration=integration, item=item)
+        current.income_account_id = remote_id
+        current.income_account_name = chart.account(remote_id).name
+        current.save()
         changed.append(item.name)
-    taxes_changed = _taxes_save(integration, data, chart, errors, changed)
+    _taxes_save(integration, data, chart, errors, changed)
     if errors:
         raise ValidationError(errors)
-    if taxes_changed or changed:
+    if changed:
         signals.integration_mapping_saved.send(sender=Integration, integration=integration)
     return changed
 
@@ -356,36 +392,31 @@ def _chosen_problem(label: str, remote_id: str, role: Role, chart: Chart) -> str
     return _account_problem(label, remote_id, account.name, role, chart)
 
 
-def _taxes_save(integration, data, chart: Chart, errors: list, changed: list) -> bool:
+def _taxes_save(integration, data, chart: Chart, errors: list, changed: list) -> None:
     name = integration.get_provider_display()
-    any_changed = False
+    mapped = _tax_mappings(integration)
     for key in data:
         match = RATE_FIELD.match(key)
         if not match:
             continue
-        rate = Decimal(match.group(1).replace("_", ".")).quantize(Decimal("0.0001"))
+        rate = rate_key(match.group(1).replace("_", "."))
         code_id = str(data.get(key) or "").strip()
-        current = TaxMapping.objects.filter(integration=integration, rate=rate).first()
+        current = mapped.get(rate)
         if code_id == (current.remote_code if current else ""):
             continue
         if not code_id:
-            TaxMapping.objects.filter(integration=integration, rate=rate).delete()
+            current.delete()
             changed.append(f"{percent(rate)}% tax")
-            any_changed = True
             continue
         problem = _tax_problem(rate, code_id, chart, name)
         if problem:
             errors.append(problem)
             continue
         code = chart.code(code_id)
-        TaxMapping.objects.update_or_create(
-            integration=integration,
-            rate=rate,
-            defaults={"remote_code": code.code, "remote_name": code.name},
-        )
+        current = current or TaxMapping(integration=integration, rate=rate)
+        current.remote_code, current.remote_name = code.code, code.name
+        current.save()
         changed.append(f"{percent(rate)}% tax")
-        any_changed = True
-    return any_changed
 
 
 def kept_chart(integration: Integration) -> Chart | None:
@@ -416,9 +447,5 @@ def mapping_problems(integration: Integration, chart: Chart) -> list[str]:
             )
     for mapped in integration.tax_mappings.all():
         if chart.code(mapped.remote_code) is None:
-            shown = mapped.remote_name or mapped.remote_code
-            problems.append(
-                f"{percent(mapped.rate)}%: the tax code {shown} no longer exists in "
-                f"{integration.get_provider_display()}. Map the rate again."
-            )
+            problems.append(_tax_gone(mapped.rate, mapped, integration.get_provider_display()))
     return problems

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .forms import IntegrationSettingsForm
-from .mapping_pages import mapping_page, mapping_save
+from .mapping_pages import chart_or_error, mapping_page, mapping_save
 from .views import integration_for, settings_context
 
 ANCHOR = "#account-mapping"
@@ -28,19 +28,19 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the mapping. Refused choices are listed on the page, every choice posted kept, and
     nothing saved (status 400)."""
     integration = integration_for(request, pk)
-    page = mapping_page(integration)
-    if page.chart is None:
-        messages.error(request, page.error)
+    chart, error = chart_or_error(integration)
+    if chart is None:
+        messages.error(request, error)
         return _back(integration)
     try:
-        changed = mapping_save(integration=integration, data=request.POST, chart=page.chart)
+        changed = mapping_save(integration=integration, data=request.POST, chart=chart)
     except ValidationError as exc:
+        page = mapping_page(integration)
         page.keep_posted(request.POST)
         context = settings_context(
             integration,
             IntegrationSettingsForm(instance=integration),
             page=page,
-            posted=request.POST,
             errors=exc.messages,
         )
         return render(request, "integrations/settings.html", context, status=400)
@@ -56,13 +56,13 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
 def mapping_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     """Read the chart of accounts and tax codes from the ledger again."""
     integration = integration_for(request, pk)
-    page = mapping_page(integration, refresh=True)
-    if page.chart is None:
-        messages.error(request, page.error)
+    chart, error = chart_or_error(integration, refresh=True)
+    if chart is None:
+        messages.error(request, error)
     else:
         messages.success(
             request,
-            f"Read {len(page.chart.accounts)} accounts and {len(page.chart.codes)} tax codes "
+            f"Read {len(chart.accounts)} accounts and {len(chart.codes)} tax codes "
             f"from {integration.get_provider_display()}.",
         )
     return _back(integration)

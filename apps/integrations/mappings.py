@@ -40,8 +40,12 @@ def account_mapping_for(integration: Integration) -> AccountMapping:
 
 def percent(rate) -> str:
     """10.0000 → "10", 8.25 → "8.25"."""
-    text = format(Decimal(rate).normalize(), "f")
-    return text
+    return format(Decimal(rate).normalize(), "f")
+
+
+def rate_key(rate) -> Decimal:
+    """A tax rate as tax mappings keep it (four decimal places, like the hub's rates)."""
+    return Decimal(rate).quantize(Decimal("0.0001"))
 
 
 # --- roles -------------------------------------------------------------------------------
@@ -252,7 +256,7 @@ def tax_code_for(
     ``MappingNeeded`` when the mapped code is gone or several codes fit: the document is held
     back until the rate is mapped. ``made`` collects the rates mapped here by suggestion, which
     ``forget_made`` undoes when the ledger refuses what was sent with them."""
-    rate = Decimal(rate).quantize(Decimal("0.0001"))
+    rate = rate_key(rate)
     name = integration.get_provider_display()
     mapped = TaxMapping.objects.filter(integration=integration, rate=rate).first()
     if mapped is not None:
@@ -288,7 +292,7 @@ def remember_tax_code(
     integration: Integration, rate: Decimal, code: RemoteTaxCode, *, made: list | None = None
 ) -> None:
     """Keep the code the adapter chose by itself as the rate's mapping (shown, editable)."""
-    rate = Decimal(rate).quantize(Decimal("0.0001"))
+    rate = rate_key(rate)
     _, created = TaxMapping.objects.get_or_create(
         integration=integration,
         rate=rate,

@@ -58,8 +58,8 @@ def settings_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def settings_context(integration: Integration, form, **mapping) -> dict:
-    """What the settings page shows; ``mapping``: the mapping section's page, posted choices
-    and errors when its form was refused (apps.integrations.mapping_views)."""
+    """What the settings page shows; ``mapping``: the mapping section's page (with the posted
+    choices) and errors when its form was refused (apps.integrations.mapping_views)."""
     row = integration_with_latest_run(integration)
     return {
         "integration": row,
@@ -67,7 +67,6 @@ def settings_context(integration: Integration, form, **mapping) -> dict:
         "capabilities": registry.capabilities_of(row),
         "time_activity_providers": registry.display_names_where(lambda c: c.time_activities),
         "mapping": mapping.get("page") or mapping_page(integration),
-        "mapping_posted": mapping.get("posted"),
         "mapping_errors": mapping.get("errors", []),
     }
 

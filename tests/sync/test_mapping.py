@@ -5,6 +5,7 @@ ledger receives, what is refused, and what is held back until it is mapped."""
 from __future__ import annotations
 
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -229,10 +230,8 @@ def test_a_code_of_another_rate_is_refused(sandboxes):
     assert "HST ON is 13% in QuickBooks Online, not 5%" in answer.content.decode()
 
 
-def test_an_archived_mapped_account_is_reported_and_holds_the_invoice_back(sandboxes):
-    xero, client = connected("xero")
-    client.get(settings_url(xero))
-    client.post(f"{settings_url(xero)}mapping/", {"income_account": "260"})
+def archive_other_revenue(xero) -> None:
+    """Account 260 archived in Xero, as staff would there."""
     account = SandboxRecord.objects.get(
         company__external_id=xero.remote_company_id, entity="Accounts", data__Code="260"
     )
@@ -241,6 +240,13 @@ def test_an_archived_mapped_account_is_reported_and_holds_the_invoice_back(sandb
         account.record_id,
         {"Code": "260", "Name": "Other Revenue", "Status": "ARCHIVED"},
     )
+
+
+def test_an_archived_mapped_account_is_reported_and_holds_the_invoice_back(sandboxes):
+    xero, client = connected("xero")
+    client.get(settings_url(xero))
+    client.post(f"{settings_url(xero)}mapping/", {"income_account": "260"})
+    archive_other_revenue(xero)
     page = client.post(f"{settings_url(xero)}mapping/refresh/", follow=True).content.decode()
     assert "the account Other Revenue is archived or inactive in the ledger" in page
 
@@ -321,3 +327,54 @@ def test_an_ambiguous_rate_holds_the_invoice_until_it_is_mapped(sandboxes):
     data = record(xero, "Invoices", remote_id_of(xero, "invoice", invoice.pk))
     assert data["LineItems"][0]["TaxType"] == city
     assert Decimal(str(data["TotalTax"])) == invoice.tax_total
+
+
+class _FormAsPosted(HTMLParser):
+    """The mapping form's selects as a browser posts them: each one's selected option."""
+
+    def __init__(self):
+        super().__init__()
+        self.values, self._select = {}, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "select":
+            self._select = attrs["name"]
+            self.values.setdefault(self._select, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.values[self._select] = attrs["value"]
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def test_saving_the_form_keeps_an_item_and_a_rate_mapped_to_what_the_ledger_no_longer_offers(
+    sandboxes,
+):
+    xero, client = connected("xero")
+    item = ServiceItemFactory(organisation=xero.organisation, name="Gas safety check")
+    city = adapter_for(xero).client.create(
+        "TaxRates",
+        {"Name": "City sales tax", "TaxComponents": [{"Name": "City", "Rate": "8.25"}]},
+        key="city-tax",
+    )["TaxType"]
+    reference_cache.forget_all(xero)
+    client.get(settings_url(xero))
+    client.post(f"{settings_url(xero)}mapping/", {f"item_{item.pk}": "260", "tax_8_25": city})
+    archive_other_revenue(xero)
+    SandboxRecord.objects.filter(
+        company__external_id=xero.remote_company_id, entity="TaxRates", data__TaxType=city
+    ).delete()
+    page = client.post(f"{settings_url(xero)}mapping/refresh/", follow=True).content.decode()
+    assert "Other Revenue (not usable)" in page and "City sales tax (not usable)" in page
+
+    form = _FormAsPosted()
+    form.feed(page)
+    form.values["income_account"] = "200"  # staff change the default income account only
+    answer = client.post(f"{settings_url(xero)}mapping/", form.values)
+
+    assert answer.status_code == 302
+    assert ItemAccountMapping.objects.get(integration=xero, item=item).income_account_id == "260"
+    assert TaxMapping.objects.get(integration=xero, rate=Decimal("8.25")).remote_code == city
+    assert AccountMapping.objects.get(integration=xero).income_account_id == "200"
