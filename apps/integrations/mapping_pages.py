@@ -434,18 +434,14 @@ def mapping_problems(integration: Integration, chart: Chart) -> list[str]:
         for role in ROLES:
             remote_id = getattr(mapping, f"{role.name}_account_id")
             name = getattr(mapping, f"{role.name}_account_name")
-            account = chart.account(remote_id)
-            if remote_id and (account is None or not account.active):
-                problems.append(_account_problem(role.label, remote_id, name, role, chart))
+            problems.append(_account_problem(role.label, remote_id, name, None, chart))
     for own in integration.item_account_mappings.all():
-        account = chart.account(own.income_account_id)
-        if account is None or not account.active:
-            problems.append(
-                _account_problem(
-                    own.item.name, own.income_account_id, own.income_account_name, None, chart
-                )
+        problems.append(
+            _account_problem(
+                own.item.name, own.income_account_id, own.income_account_name, None, chart
             )
+        )
     for mapped in integration.tax_mappings.all():
         if chart.code(mapped.remote_code) is None:
             problems.append(_tax_gone(mapped.rate, mapped, integration.get_provider_display()))
-    return problems
+    return [problem for problem in problems if problem]
