@@ -10,6 +10,7 @@ import pytest
 
 from apps.integrations import reference_cache, webhooks
 from apps.integrations.models import Provider, WebhookEvent
+from apps.integrations.quickbooks.taxes import SALES_CODES
 from apps.integrations.webhooks import mention_of
 from tests.integrations.test_webhooks import QBO_URL, _post, _sign
 
@@ -44,7 +45,7 @@ def test_a_tax_code_changed_in_quickbooks_drops_the_kept_codes_and_starts_no_pul
     monkeypatch.setattr(webhooks, "_pull", pulls.extend)
     integration = make_integration(Provider.QUICKBOOKS, remote_company_id="9130002")
     assert integration.is_connected and integration.sync_enabled  # any other event is pulled
-    reference_cache.keep(integration, "sales-tax-codes", [("7", 5)])
+    reference_cache.keep(integration, SALES_CODES, ["kept"])
     body = json.dumps(
         [
             {
@@ -66,6 +67,4 @@ def test_a_tax_code_changed_in_quickbooks_drops_the_kept_codes_and_starts_no_pul
     assert response.status_code == 200
     assert WebhookEvent.objects.filter(integration=integration).count() == 1
     assert pulls == []
-    assert reference_cache.kept(integration, "sales-tax-codes", lambda: "read again") == (
-        "read again"
-    )
+    assert reference_cache.kept(integration, SALES_CODES, lambda: "read again") == ("read again")

@@ -4,13 +4,15 @@ a new adapter, as the engine does; requests counted in the sandbox's request log
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from apps.integrations import reference_cache
 from apps.integrations.models import TaxMapping
 from apps.integrations.quickbooks.taxes import SALES_CODES
 from apps.integrations.registry import adapter_for
-from apps.sandbox.models import SandboxRequest
+from apps.sandbox.models import SandboxRecord, SandboxRequest
 from tests.providers.conftest import hub_customer, hub_invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,7 +55,7 @@ def test_a_tax_code_quickbooks_refuses_reads_the_codes_again_once(canada):
     _send(integration, customer_id, customer, "first")
     # The company's tax codes changed since they were kept: the kept ids are unknown there.
     kept = reference_cache.kept(integration, SALES_CODES, lambda: pytest.fail("not kept"))
-    reference_cache.keep(integration, SALES_CODES, [(f"9{code}99", rate) for code, rate in kept])
+    reference_cache.keep(integration, SALES_CODES, [replace(c, code=f"9{c.code}99") for c in kept])
     # Unmapped, so the code comes from the kept copy (the first send mapped 5 % and 0 % by
     # itself: a mapped code is looked for in the ledger's codes before sending, below).
     TaxMapping.objects.filter(integration=integration).delete()
@@ -66,12 +68,23 @@ def test_a_tax_code_quickbooks_refuses_reads_the_codes_again_once(canada):
     assert _requests(company, "/query") - queries == 3  # read again once, nothing more
 
 
+def test_a_rate_mapped_by_itself_is_named_as_quickbooks_names_its_code(canada):
+    integration, company, customer, customer_id = canada
+    _send(integration, customer_id, customer, "first")
+
+    mapped = TaxMapping.objects.get(integration=integration, rate=5)
+    code = SandboxRecord.objects.get(
+        company=company, entity="TaxCode", record_id=mapped.remote_code
+    )
+    assert mapped.remote_name == code.data["Name"] != mapped.remote_code
+
+
 def test_a_mapped_code_missing_from_the_kept_copy_reads_the_codes_again_not_holds(canada):
     integration, company, customer, customer_id = canada
     _send(integration, customer_id, customer, "first")
     assert TaxMapping.objects.get(integration=integration, rate=5).remote_code == "3"
     kept = reference_cache.kept(integration, SALES_CODES, lambda: pytest.fail("not kept"))
-    reference_cache.keep(integration, SALES_CODES, [(f"9{code}99", rate) for code, rate in kept])
+    reference_cache.keep(integration, SALES_CODES, [replace(c, code=f"9{c.code}99") for c in kept])
     queries = _requests(company, "/query")
 
     pushed = _send(integration, customer_id, customer, "second")

@@ -19,7 +19,9 @@ from . import mapping, reading
 INVALID_REFERENCE = "2500"
 
 
-SALES_CODES, ITEM_REFS = "sales-tax-codes", "item-refs"
+# Kept with their names, so a mapping made from them and the messages naming it read as staff
+# know the code (the key changed with the shape: a copy kept before is not read back).
+SALES_CODES, ITEM_REFS = "sales-tax-code-rows", "item-refs"
 
 
 def refused_for_settings(exc: Exception, *, creating: bool) -> bool:
@@ -35,17 +37,14 @@ def refused_for_settings(exc: Exception, *, creating: bool) -> bool:
 
 
 class TaxCodeMixin:
-    def _sales_tax_codes(self) -> list[tuple[str, Decimal]]:
-        """(id, percent) of each active TaxCode that has sales rates, kept per company
+    def _sales_tax_codes(self) -> list[RemoteTaxCode]:
+        """Each active TaxCode that has sales rates, kept per company
         (apps.integrations.reference_cache): two queries an hour, not two a drain."""
         if self._sales_codes is None:
             self._sales_codes = reference_cache.kept(
-                self.integration, SALES_CODES, self._read_sales_tax_codes
+                self.integration, SALES_CODES, self._sales_code_rows
             )
         return self._sales_codes
-
-    def _read_sales_tax_codes(self) -> list[tuple[str, Decimal]]:
-        return [(code.code, code.rate) for code in self._sales_code_rows()]
 
     def _sales_code_rows(self) -> list[RemoteTaxCode]:
         """Each active code with sales rates; its percent is the sum of its sales rates."""
@@ -82,7 +81,7 @@ class TaxCodeMixin:
         sales rates add up to 0 (exempt, zero-rated, out of scope), whatever its name."""
         if self.integration.region == mapping.US_REGION:
             return reading.US_ZERO_RATED
-        return frozenset(code for code, percent in self._sales_tax_codes() if not percent)
+        return frozenset(code.code for code in self._sales_tax_codes() if not code.rate)
 
     def _read(self, entity: str, row) -> RemoteChange:
         """One answered record; a document's lines are read with the company's tax codes."""
@@ -98,7 +97,7 @@ class TaxCodeMixin:
         return self._sales_code_rows()
 
     def _kept_codes(self) -> list[RemoteTaxCode]:
-        return [RemoteTaxCode(c, c, percent) for c, percent in self._sales_tax_codes()]
+        return list(self._sales_tax_codes())
 
     def _reread_codes(self) -> list[RemoteTaxCode]:
         """The company's sales tax codes read again (a mapped one is not among the kept)."""
