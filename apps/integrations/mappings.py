@@ -189,8 +189,13 @@ def suggested_tax_code(rate: Decimal, chart: Chart) -> TaxSuggestion:
 # --- what the adapters use ---------------------------------------------------------------
 def mapped_account(integration: Integration, role: str) -> str:
     """The account chosen for ``role``, "" when none is (the adapter's own choice applies)."""
+    return mapped_accounts(integration, [role])[role]
+
+
+def mapped_accounts(integration: Integration, roles: Sequence[str]) -> dict[str, str]:
+    """role → the account chosen for it ("" when none is), from one read of the mapping."""
     mapping = AccountMapping.objects.filter(integration=integration).first()
-    return getattr(mapping, f"{role}_account_id", "") if mapping else ""
+    return {role: getattr(mapping, f"{role}_account_id", "") if mapping else "" for role in roles}
 
 
 def payment_account(integration: Integration, payment) -> str:

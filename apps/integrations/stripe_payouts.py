@@ -151,25 +151,36 @@ def _transaction(txn: dict) -> TransactionFacts:
 
 
 # --- the webhook ------------------------------------------------------------------------
-def _refuse(reason: str) -> HttpResponse:
-    return HttpResponse(reason, status=400, content_type="text/plain")
+RECEIVED, ALREADY_RECEIVED, IGNORED = (
+    "Received.",
+    "Already received.",
+    "Ignored: not a payout event.",
+)
 
 
-@csrf_exempt
-@require_POST
-def receive(request: HttpRequest, account_id: str) -> HttpResponse:
-    """``POST /webhooks/stripe/<acct_…>/``. The signature is checked by the official library
-    (``WebhookSignature.verify_header``, which ``Webhook.construct_event`` uses: HMAC-SHA256 of
-    "t.payload" compared in constant time, timestamp within STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-    https://docs.stripe.com/webhooks#verify-official-libraries); anything forged,
-    stale, replayed or malformed is answered 400 and nothing is written. A payout event is
-    recorded once per event id and once per payout (docs/payouts.md, "The webhook")."""
-    account = StripeAccount.objects.filter(account_id=account_id).first()
-    if account is None:
-        return _refuse("No Stripe account is connected at this address.")
-    signature = request.headers.get("Stripe-Signature", "")
+class EventRefused(Exception):
+    """The request is answered 400 with this reason, and nothing is written."""
+
+
+@dataclass(frozen=True)
+class PayoutEvent:
+    event_id: str
+    kind: str  # one of PAYOUT_EVENTS
+    payout_id: str
+    signature: str  # the Stripe-Signature header, kept to tell a replay from a redelivery
+
+
+def payout_event_parse(
+    *, account: StripeAccount, body: bytes, signature: str
+) -> PayoutEvent | None:
+    """The payout event a signed request carries, None for an event of another type. The
+    signature is checked by the official library (``WebhookSignature.verify_header``, which
+    ``Webhook.construct_event`` uses: HMAC-SHA256 of "t.payload" compared in constant time,
+    timestamp within STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    https://docs.stripe.com/webhooks#verify-official-libraries). Raises EventRefused for
+    anything forged, stale or malformed; reads and writes nothing."""
     try:
-        payload = request.body.decode("utf-8")
+        payload = body.decode("utf-8")
         stripe.WebhookSignature.verify_header(
             payload,
             signature,
@@ -178,51 +189,85 @@ def receive(request: HttpRequest, account_id: str) -> HttpResponse:
         )
         event = json.loads(payload)
     except stripe.SignatureVerificationError as exc:
-        return _refuse(f"Signature refused: {exc.user_message or exc}")
+        raise EventRefused(f"Signature refused: {exc.user_message or exc}") from None
     except (ValueError, UnicodeDecodeError):
-        return _refuse("The body is not a JSON event.")
+        raise EventRefused("The body is not a JSON event.") from None
     if not isinstance(event, dict):
-        return _refuse("The body is not a JSON event.")
+        raise EventRefused("The body is not a JSON event.")
     event_id, kind = event.get("id"), event.get("type")
     obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
     if not isinstance(event_id, str) or not isinstance(kind, str) or not isinstance(obj, dict):
-        return _refuse("An event needs an id, a type and data.object.")
+        raise EventRefused("An event needs an id, a type and data.object.")
     if not STRIPE_ID.fullmatch(event_id):
-        return _refuse("The event's id is not a Stripe event id.")
+        raise EventRefused("The event's id is not a Stripe event id.")
     if event.get("account") not in (None, account.account_id):
         # An event of another Stripe account (Connect sends those with "account" set) is not
         # this organisation's, whatever secret it was signed with.
-        return _refuse("This event belongs to another Stripe account.")
+        raise EventRefused("This event belongs to another Stripe account.")
     if kind not in PAYOUT_EVENTS:
-        # Acknowledged so that Stripe does not retry it; nothing of it is kept.
-        return HttpResponse("Ignored: not a payout event.", content_type="text/plain")
-    seen = StripeEvent.objects.filter(event_id=event_id).first()
-    if seen is not None:
-        if seen.signature == signature:
-            return _refuse("This signed request was already received (a replay).")
-        return HttpResponse("Already received.", content_type="text/plain")
+        return None
     payout_id = obj.get("id")
     if not isinstance(payout_id, str) or not payout_id.startswith("po_"):
-        return _refuse("A payout event's data.object must be a payout.")
+        raise EventRefused("A payout event's data.object must be a payout.")
     if not STRIPE_ID.fullmatch(payout_id):
-        return _refuse("The payout's id is not a Stripe payout id.")
+        raise EventRefused("The payout's id is not a Stripe payout id.")
+    return PayoutEvent(event_id=event_id, kind=kind, payout_id=payout_id, signature=signature)
+
+
+def stripe_payout_event_record(*, account: StripeAccount, event: PayoutEvent) -> str:
+    """Record a payout event once per event id and its payout once (docs/payouts.md, "The
+    webhook"); returns what to answer Stripe. The payout is read from Stripe before anything
+    is written, so no write lock is held while Stripe answers. Raises EventRefused (400) and
+    StripeUnavailable (503), both with nothing written."""
+    seen = StripeEvent.objects.filter(event_id=event.event_id).first()
+    if seen is not None:
+        if seen.signature == event.signature:
+            raise EventRefused("This signed request was already received (a replay).")
+        return ALREADY_RECEIVED
+    try:
+        facts = payout_read(account, event.payout_id)
+    except PayoutUnknown as exc:
+        raise EventRefused(str(exc)) from exc
     try:
         with transaction.atomic():
             StripeEvent.objects.create(
                 account=account,
-                event_id=event_id,
-                event_type=kind[:100],
-                signature=signature[:1000],
-                object_id=payout_id,
+                event_id=event.event_id,
+                event_type=event.kind,
+                signature=event.signature[:1000],
+                object_id=event.payout_id,
             )
-            facts = payout_read(account, payout_id)
             payout_record(organisation=account.organisation, facts=facts)
     except IntegrityError:
-        return HttpResponse("Already received.", content_type="text/plain")
+        # The same event recorded meanwhile by a delivery that arrived at the same time.
+        return ALREADY_RECEIVED
+    except PayoutMismatch as exc:
+        raise EventRefused(str(exc)) from exc
+    return RECEIVED
+
+
+def _answer(text: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def receive(request: HttpRequest, account_id: str) -> HttpResponse:
+    """``POST /webhooks/stripe/<acct_…>/``: a forged, stale, replayed or malformed request is
+    answered 400, Stripe out of reach 503, both with nothing written."""
+    account = StripeAccount.objects.filter(account_id=account_id).first()
+    if account is None:
+        return _answer("No Stripe account is connected at this address.", 400)
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        event = payout_event_parse(account=account, body=request.body, signature=signature)
+        if event is None:
+            # Acknowledged so that Stripe does not retry it; nothing of it is kept.
+            return _answer(IGNORED)
+        return _answer(stripe_payout_event_record(account=account, event=event))
+    except EventRefused as exc:
+        return _answer(str(exc), 400)
     except StripeUnavailable as exc:
-        logger.warning("Stripe payout %s could not be read: %s", payout_id, exc)
+        logger.warning("Stripe payout %s could not be read: %s", event.payout_id, exc)
         # Nothing kept: Stripe delivers the event again later.
-        return HttpResponse(f"Stripe could not be read: {exc}", status=503)
-    except (PayoutMismatch, PayoutUnknown) as exc:
-        return _refuse(str(exc))
-    return HttpResponse("Received.", content_type="text/plain")
+        return _answer(f"Stripe could not be read: {exc}", 503)

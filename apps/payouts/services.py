@@ -83,23 +83,8 @@ def _create(organisation, facts: PayoutFacts) -> Payout:
             stripe_charge_id__in=charges, customer__organisation=organisation
         )
     }
-    payout = Payout.objects.create(
-        organisation=organisation,
-        stripe_payout_id=facts.stripe_payout_id,
-        status=facts.status,
-        currency=facts.currency.upper(),
-        amount=facts.amount,
-        gross=sum((t.gross for t in lines), ZERO),
-        fees=sum((t.fee for t in lines), ZERO),
-        unknown_amount=sum(
-            (t.gross for t in lines if t.kind == "charge" and t.source_id not in payments), ZERO
-        ),
-        arrival_date=facts.arrival_date,
-        failure_message=facts.failure_message[:500],
-    )
-    PayoutLine.objects.bulk_create(
+    rows = [
         PayoutLine(
-            payout=payout,
             balance_transaction_id=t.balance_transaction_id,
             kind=t.kind,
             source_id=t.source_id,
@@ -110,5 +95,20 @@ def _create(organisation, facts: PayoutFacts) -> Payout:
             payment=payments.get(t.source_id) if t.kind == "charge" else None,
         )
         for t in lines
+    ]
+    payout = Payout.objects.create(
+        organisation=organisation,
+        stripe_payout_id=facts.stripe_payout_id,
+        status=facts.status,
+        currency=facts.currency.upper(),
+        amount=facts.amount,
+        gross=sum((t.gross for t in lines), ZERO),
+        fees=sum((t.fee for t in lines), ZERO),
+        unknown_amount=sum((row.gross for row in rows if row.unknown), ZERO),
+        arrival_date=facts.arrival_date,
+        failure_message=facts.failure_message[:500],
     )
+    for row in rows:
+        row.payout = payout
+    PayoutLine.objects.bulk_create(rows)
     return payout

@@ -176,16 +176,23 @@ def _log(provider, request, company, response, started) -> None:
 
 
 def idempotent(
-    company: SandboxCompany, key: str | None, produce: Callable[[], HttpResponse]
+    company: SandboxCompany,
+    key: str | None,
+    produce: Callable[[], HttpResponse],
+    *,
+    request_digest: str = "",
+    reused: Callable[[], HttpResponse] | None = None,
 ) -> HttpResponse:
-    """Answer a request carrying an idempotency key (QBO ``requestid``, Xero ``Idempotency-Key``).
+    """Answer a request carrying an idempotency key (QBO ``requestid``, Xero and Stripe
+    ``Idempotency-Key``).
 
     The first successful (2xx) answer is stored with the work it did, in one transaction; a
     repeat gets that stored answer and nothing is done again. Failures are not stored, so a
-    corrected retry with the same key can still succeed."""
+    corrected retry with the same key can still succeed. With ``reused``, a repeat whose
+    ``request_digest`` differs from the first request's gets ``reused()`` instead."""
     if not key:
         return produce()
-    stored = _stored(company, key)
+    stored = _stored(company, key, request_digest, reused)
     if stored is not None:
         return stored
     try:
@@ -194,22 +201,30 @@ def idempotent(
             if 200 <= response.status_code < 300:
                 SandboxIdempotentResponse.objects.create(
                     company=company,
-                    key=key[:200],
+                    key=key,
+                    request_digest=request_digest,
                     status=response.status_code,
                     body=response.content.decode(),
                     content_type=response.get("Content-Type", "application/json"),
                 )
     except IntegrityError:
         # The same key was answered concurrently: our work is rolled back, theirs stands.
-        stored = _stored(company, key)
+        stored = _stored(company, key, request_digest, reused)
         if stored is None:
             raise
         return stored
     return response
 
 
-def _stored(company: SandboxCompany, key: str) -> HttpResponse | None:
-    row = SandboxIdempotentResponse.objects.filter(company=company, key=key[:200]).first()
+def _stored(
+    company: SandboxCompany,
+    key: str,
+    request_digest: str,
+    reused: Callable[[], HttpResponse] | None,
+) -> HttpResponse | None:
+    row = SandboxIdempotentResponse.objects.filter(company=company, key=key).first()
     if row is None:
         return None
+    if reused is not None and row.request_digest != request_digest:
+        return reused()
     return HttpResponse(row.body, status=row.status, content_type=row.content_type)

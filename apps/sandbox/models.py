@@ -130,10 +130,15 @@ class SandboxRecord(models.Model):
 
 
 class SandboxIdempotentResponse(models.Model):
-    """The first answer to a request carrying a QBO ``requestid`` or a Xero ``Idempotency-Key``."""
+    """The first answer to a request carrying a QBO ``requestid`` or a Xero or Stripe
+    ``Idempotency-Key``."""
 
     company = models.ForeignKey(SandboxCompany, on_delete=models.CASCADE)
-    key = models.CharField(max_length=200)
+    # The longest key kept whole: Stripe's 255 characters with the "stripe:" prefix.
+    key = models.CharField(max_length=300)
+    # What the first request asked, for a provider that refuses a key reused with other
+    # parameters (Stripe); "" where the provider does not compare them.
+    request_digest = models.CharField(max_length=64, blank=True, default="")
     status = models.PositiveSmallIntegerField()
     body = models.TextField()
     content_type = models.CharField(max_length=100, default="application/json")

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from apps.common.money import plain
 from apps.integrations import registry
-from apps.integrations.contract import PayoutAccounts, Pushed
-from apps.integrations.mappings import ACCOUNT_HOLD, mapped_account
+from apps.integrations.contract import PayoutAccounts, PermanentError, Pushed
+from apps.integrations.mappings import ACCOUNT_HOLD, mapped_accounts
 from apps.integrations.models import Integration
 from apps.payouts.models import Payout
 
@@ -68,7 +68,8 @@ def unmapped(missing: list[str]) -> str:
 def accounts_of(integration: Integration) -> tuple[PayoutAccounts | None, list[str]]:
     """The three accounts of the integration's account mapping, or the labels of those not
     chosen (a payout has no adapter default to fall back on)."""
-    values = {key: mapped_account(integration, role) for key, (role, _) in ROLES.items()}
+    chosen = mapped_accounts(integration, [role for role, _ in ROLES.values()])
+    values = {key: chosen[role] for key, (role, _) in ROLES.items()}
     missing = [label for key, (_, label) in ROLES.items() if not values[key]]
     if missing:
         return None, missing
@@ -97,14 +98,18 @@ def payout_held_back(integration: Integration, payout: Payout, link: Link | None
 
 
 def load_payout(object_id: int) -> Payout | None:
-    return Payout.objects.prefetch_related("lines__payment").filter(pk=object_id).first()
+    """The payout with its lines and, for the deposit's line texts, each line's payment with
+    its invoice and customer."""
+    return (
+        Payout.objects.prefetch_related("lines__payment__invoice", "lines__payment__customer")
+        .filter(pk=object_id)
+        .first()
+    )
 
 
 def payout_send(ctx: Context, payout: Payout, key: str) -> tuple[Pushed, str]:
     accounts, missing = accounts_of(ctx.integration)
     if accounts is None:  # unmapped since the decision: refused like any provider refusal
-        from apps.integrations.contract import PermanentError
-
         raise PermanentError(unmapped(missing))
     pushed = ctx.adapter.push_payout(payout, accounts, key=key)
     return pushed, payout_message(payout)
@@ -118,7 +123,7 @@ def payout_message(payout: Payout) -> str:
         f"payment(s) of {plain(payout.gross, 2)} from the clearing account, "
         f"{plain(payout.fees, 2)} fees."
     )
-    unknown = [line for line in charges if line.payment_id is None]
+    unknown = [line for line in charges if line.unknown]
     if unknown:
         ids = ", ".join(line.source_id for line in unknown)
         message += (

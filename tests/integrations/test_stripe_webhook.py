@@ -187,3 +187,45 @@ def test_ids_that_are_not_stripe_ids_are_refused_not_a_server_error(paid_out, ev
     answer = post(url, body, signature_header(secret, body.encode()))
     assert answer.status_code == 400
     assert nothing_written()
+
+
+def test_stripe_is_read_before_anything_is_written_so_no_write_lock_waits_on_it(
+    paid_out, monkeypatch
+):
+    from django.db import connection
+
+    from apps.integrations import stripe_payouts
+
+    url, body, secret = paid_out
+    read = stripe_payouts.payout_read
+    seen_while_reading = []
+
+    def watched(account, payout_id):
+        seen_while_reading.append((connection.in_atomic_block, StripeEvent.objects.exists()))
+        return read(account, payout_id)
+
+    monkeypatch.setattr(stripe_payouts, "payout_read", watched)
+    assert post(url, body, signature_header(secret, body.encode())).status_code == 200
+    assert seen_while_reading == [(False, False)]
+    assert Payout.objects.count() == 1 and StripeEvent.objects.count() == 1
+
+
+def test_a_delivery_recorded_while_stripe_is_read_is_answered_already_received(
+    paid_out, monkeypatch
+):
+    from apps.integrations import stripe_payouts
+
+    url, body, secret = paid_out
+    read = stripe_payouts.payout_read
+
+    def meanwhile(account, payout_id):
+        # The same event, delivered at the same time, is recorded by the other request.
+        StripeEvent.objects.create(
+            account=account, event_id=json.loads(body)["id"], signature="t=1,v1=other"
+        )
+        return read(account, payout_id)
+
+    monkeypatch.setattr(stripe_payouts, "payout_read", meanwhile)
+    answer = post(url, body, signature_header(secret, body.encode()))
+    assert answer.status_code == 200 and "Already received" in answer.text
+    assert StripeEvent.objects.count() == 1 and not Payout.objects.exists()

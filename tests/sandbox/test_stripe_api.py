@@ -88,6 +88,59 @@ def test_a_charge_repeated_with_its_idempotency_key_is_made_once(live_server, ac
     assert small.value.code == "amount_too_small"
 
 
+def test_an_idempotency_key_reused_with_other_parameters_is_refused(live_server, account):
+    company, key = account
+    api = client(live_server, key)
+    params = {"amount": 5000, "currency": "usd", "source": "tok_visa"}
+    api.v1.charges.create(params=params, options={"idempotency_key": "charge-1"})
+    with pytest.raises(stripe.IdempotencyError) as reused:
+        api.v1.charges.create(
+            params={**params, "amount": 6000}, options={"idempotency_key": "charge-1"}
+        )
+    assert reused.value.http_status == 400
+    assert reused.value.error.type == "idempotency_error"
+    assert "same parameters they were first used with" in reused.value.user_message
+    assert objects.store.records(company, objects.CHARGE).count() == 1
+
+
+def _charge(live_server, key, data, idempotency_key):
+    return requests.post(
+        f"{live_server.url}/sandbox/stripe/v1/charges",
+        data=data,
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": idempotency_key},
+        timeout=5,
+    )
+
+
+def test_an_idempotency_key_over_255_characters_is_refused(live_server, account):
+    company, key = account
+    params = {"amount": 5000, "currency": "usd", "source": "tok_visa"}
+    answer = _charge(live_server, key, params, "k" * 256)
+    assert answer.status_code == 400 and "at most 255 characters" in answer.text
+    assert not objects.store.records(company, objects.CHARGE).exists()
+
+
+def test_two_long_idempotency_keys_alike_in_their_first_200_characters_are_two_keys(
+    live_server, account
+):
+    company, key = account
+    params = {"amount": 5000, "currency": "usd", "source": "tok_visa"}
+    first = _charge(live_server, key, params, "k" * 250 + "-1")
+    second = _charge(live_server, key, params, "k" * 250 + "-2")
+    assert first.status_code == second.status_code == 200
+    assert first.json()["id"] != second.json()["id"]
+    assert objects.store.records(company, objects.CHARGE).count() == 2
+
+
+def test_a_charge_without_a_source_is_refused(live_server, account):
+    company, key = account
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client(live_server, key).v1.charges.create(params={"amount": 5000, "currency": "usd"})
+    assert refused.value.http_status == 400
+    assert refused.value.user_message == "Must provide source or customer."
+    assert not objects.store.records(company, objects.CHARGE).exists()
+
+
 def test_events_are_delivered_signed_and_retried_until_accepted(live_server, settings):
     settings.SANDBOX_WEBHOOKS_INLINE = True
     url = f"{live_server.url}/nowhere/"

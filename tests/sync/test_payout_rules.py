@@ -10,9 +10,12 @@ import pytest
 
 from apps.integrations import registry
 from apps.integrations.models import AccountMapping
-from apps.payouts.models import Payout
+from apps.integrations.payout_lines import line_text
+from apps.payouts.models import Payout, PayoutLine
 from apps.sync.attention import mapping_fix
+from apps.sync.payouts import accounts_of, load_payout
 from apps.sync.rules import Action, decide
+from tests.factories import CustomerFactory, InvoiceFactory, PaymentFactory
 
 
 @pytest.fixture
@@ -81,3 +84,41 @@ def test_a_mapped_integration_sends_a_paid_payout(connect, payout):
         payout_bank_account_id="35",
     )
     assert decide(qbo, "payout", payout, None).action == Action.PUSH
+
+
+def test_a_payouts_line_texts_take_no_query_per_line(payout, django_assert_num_queries):
+    customer = CustomerFactory(organisation=payout.organisation)
+    payments = [
+        PaymentFactory(invoice=InvoiceFactory(organisation=payout.organisation)),
+        PaymentFactory(invoice=InvoiceFactory(organisation=payout.organisation)),
+        PaymentFactory(invoice=None, customer=customer),
+    ]
+    for number, payment in enumerate(payments):
+        PayoutLine.objects.create(
+            payout=payout,
+            balance_transaction_id=f"txn_{number}",
+            kind="charge",
+            source_id=f"ch_{number}",
+            gross=Decimal("10.00"),
+            fee=Decimal("0.59"),
+            net=Decimal("9.41"),
+            payment=payment,
+        )
+    loaded = load_payout(payout.pk)
+    with django_assert_num_queries(0):
+        texts = [line_text(line) for line in loaded.lines.all()]
+    assert texts[0].startswith("Card payment ch_0 for invoice ")
+    assert texts[2] == f"Card payment ch_2 for {customer}"
+
+
+def test_the_stripe_accounts_are_read_in_one_query(connect, payout, django_assert_num_queries):
+    xero = connect("xero", payouts_sync_to=True)
+    AccountMapping.objects.create(
+        integration=xero,
+        stripe_clearing_account_id="801",
+        card_fees_account_id="404",
+        payout_bank_account_id="090",
+    )
+    with django_assert_num_queries(1):
+        accounts, missing = accounts_of(xero)
+    assert (accounts.clearing, accounts.fees, accounts.bank, missing) == ("801", "404", "090", [])

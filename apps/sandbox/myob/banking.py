@@ -31,25 +31,11 @@ from . import records
 from .catalog import income_account
 from .checks import Checks
 from .contacts import customer_ref
-from .payments import BANK_TYPES
+from .credits import bank_account
 from .sales import HUNDRED, tax_rate
-from .wire import cents, day_time, number, ref
+from .wire import cents, day_time, number
 
 PAY_FROM = ("Account", "ElectronicPayments")
-
-
-def _bank_account(check: Checks, path: str, label: str) -> dict | None:
-    """A detail bank (or credit card) account of the file, as a reference; refused otherwise."""
-    account = check.record(records.ACCOUNT, path)
-    if account is None:
-        return None
-    if account.get("Type") not in BANK_TYPES or account.get("IsHeader"):
-        check.fail(
-            "InvalidValue",
-            f"{label} {account['DisplayID']} {account['Name']} is not a bank account",
-            label,
-        )
-    return ref("GeneralLedger/Account", account, "Name", "DisplayID")
 
 
 def _positive(check: Checks, path: str, label: str = "") -> Decimal | None:
@@ -67,8 +53,8 @@ def _numbered(company: SandboxCompany, body: dict, field: str, prefix: str) -> s
 
 def transfer_data(company: SandboxCompany, body: dict[str, Any], old: dict | None) -> dict:
     check = Checks(company, body)
-    source = _bank_account(check, "FromAccount/UID", "FromAccount")
-    target = _bank_account(check, "ToAccount/UID", "ToAccount")
+    source = bank_account(check, "FromAccount/UID", "FromAccount")
+    target = bank_account(check, "ToAccount/UID", "ToAccount")
     if source and target and source["UID"] == target["UID"]:
         check.fail("InvalidValue", "FromAccount and ToAccount must be different accounts")
     amount = _positive(check, "Amount")
@@ -93,7 +79,7 @@ def spend_data(company: SandboxCompany, body: dict[str, Any], old: dict | None) 
     pay_from = check.required("PayFrom")
     if pay_from is not None and pay_from not in PAY_FROM:
         check.fail("InvalidValue", "PayFrom must be Account or ElectronicPayments", "PayFrom")
-    account = _bank_account(check, "Account/UID", "Account") if pay_from == "Account" else None
+    account = bank_account(check, "Account/UID", "Account") if pay_from == "Account" else None
     contact = check.record(records.CUSTOMER, "Contact/UID", required=False)
     check.required("Date")
     check.length("PaymentNumber", 13)

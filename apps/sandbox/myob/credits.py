@@ -43,6 +43,21 @@ ZERO = Decimal(0)
 BANK_TYPES = ("Bank", "CreditCard")
 
 
+def bank_account(check: Checks, path: str, label: str) -> dict | None:
+    """The detail bank (or credit card) account named at ``path``, as a reference; a refusal
+    noted on ``check`` when it is another kind of account or a header."""
+    account = check.record(records.ACCOUNT, path)
+    if account is None:
+        return None
+    if account.get("Type") not in BANK_TYPES or account.get("IsHeader"):
+        check.fail(
+            "InvalidValue",
+            f"{label} {account['DisplayID']} {account['Name']} is not a bank account",
+            label,
+        )
+    return ref("GeneralLedger/Account", account, "Name", "DisplayID")
+
+
 def credit_left(invoice: dict) -> Decimal:
     """What is left of a credit (a negative invoice): zero for an ordinary invoice."""
     total = Decimal(str(invoice.get("TotalAmount", 0)))
@@ -146,11 +161,7 @@ def refund_data(company: SandboxCompany, body: dict[str, Any], old: dict | None)
     check = Checks(company, body)
     customer = check.record(records.CUSTOMER, "Customer/UID")
     credit = _credit_of(check, "Invoice/UID", customer)
-    account = check.record(records.ACCOUNT, "Account/UID")
-    if account is not None and (account.get("Type") not in BANK_TYPES or account.get("IsHeader")):
-        check.fail(
-            "InvalidValue", f"Account {account['DisplayID']} is not a bank account", "Account"
-        )
+    account = bank_account(check, "Account/UID", "Account")
     _common(check)
     check.length("Payee", 255)
     amount = check.amount("Amount")
@@ -173,7 +184,7 @@ def refund_data(company: SandboxCompany, body: dict[str, Any], old: dict | None)
         "Date": day_time(body["Date"]),
         "Customer": customer_ref(customer),
         "Invoice": ref(credit["_path"], credit, "Number"),
-        "Account": ref("GeneralLedger/Account", account, "Name", "DisplayID"),
+        "Account": account,
         "Amount": number(amount),
     }
 

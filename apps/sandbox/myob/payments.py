@@ -19,7 +19,7 @@ from apps.sandbox.models import SandboxCompany, SandboxRecord
 from . import errors, records
 from .checks import Checks
 from .contacts import customer_ref
-from .credits import BANK_TYPES, balance_of, refuse_used
+from .credits import balance_of, bank_account, refuse_used
 from .wire import cents, day_time, number, ref
 
 DEPOSIT_TO = ("Account", "UndepositedFunds")
@@ -65,12 +65,7 @@ def _deposit_account(check: Checks, body: dict) -> dict | None:
         check.fail("InvalidValue", "DepositTo must be Account or UndepositedFunds", "DepositTo")
     if deposit_to != "Account":
         return None
-    account = check.record(records.ACCOUNT, "Account/UID")
-    if account is not None and (account.get("Type") not in BANK_TYPES or account.get("IsHeader")):
-        check.fail(
-            "InvalidValue", f"Account {account['DisplayID']} is not a bank account", "Account"
-        )
-    return ref("GeneralLedger/Account", account, "Name", "DisplayID") if account else None
+    return bank_account(check, "Account/UID", "Account")
 
 
 def _applications(check: Checks, body: dict, customer: dict | None) -> list[dict]:

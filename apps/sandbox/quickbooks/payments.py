@@ -137,20 +137,20 @@ def credit_memo_remaining(memo: SandboxRecord) -> None:
 def settle_invoices(
     company: SandboxCompany, payment: SandboxRecord, before: dict[str, Any] | None
 ) -> None:
-    """Move the balances of every invoice this payment touched, before or after the change."""
-
-    def after(invoice: SandboxRecord) -> None:
-        invoice_balance(invoice)
-        store.record_save(record=invoice)
-        customer_balance(company, invoice.data.get("CustomerRef", {}).get("value"))
-
-    _settle(company, payment, before, "Invoice", "_payments", after, save=False)
+    """Move the balances of every invoice this payment touched, before or after the change,
+    then those of their customers."""
+    invoices = _settle(company, payment, before, "Invoice", "_payments", invoice_balance)
+    customers = {invoice.data.get("CustomerRef", {}).get("value") for invoice in invoices}
+    for customer_id in sorted(filter(None, customers)):
+        customer_balance(company, customer_id)
 
 
-def _settle(company, payment, before, entity: str, kept: str, recompute, *, save=True) -> None:
+def _settle(company, payment, before, entity: str, kept: str, recompute) -> list[SandboxRecord]:
     """For each ``entity`` record the payment is linked to, before or after the change: the
     amount it takes from the payment (kept per payment in its ``kept`` field), its LinkedTxn
-    back to the payment, then ``recompute`` (its Balance or RemainingCredit)."""
+    back to the payment, then ``recompute`` (its Balance or RemainingCredit) and save it.
+    Returns the records changed."""
+    changed = []
     old = applications(before, entity)
     voided = payment.deleted or payment.data.get("_voided")
     new = {} if voided else applications(payment.data, entity)
@@ -171,8 +171,9 @@ def _settle(company, payment, before, entity: str, kept: str, recompute, *, save
         data[kept], data["LinkedTxn"] = amounts, links
         record.data = data
         recompute(record)
-        if save:
-            store.record_save(record=record)
+        store.record_save(record=record)
+        changed.append(record)
+    return changed
 
 
 def invoice_balance(invoice: SandboxRecord) -> None:

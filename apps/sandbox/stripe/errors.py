@@ -53,3 +53,16 @@ def unknown_parameter(param: str) -> StripeRefusal:
 def unauthenticated(message: str) -> StripeRefusal:
     # https://docs.stripe.com/api/authentication: a request without a valid key gets 401.
     return StripeRefusal(401, message, kind="invalid_request_error")
+
+
+def key_reused(key: str) -> StripeRefusal:
+    """An idempotency key sent again with other parameters: "Idempotency errors occur when an
+    Idempotency-Key is re-used on a request that does not match the first request's API
+    endpoint and parameters" (https://docs.stripe.com/api/errors, type idempotency_error)."""
+    return StripeRefusal(
+        400,
+        "Keys for idempotent requests can only be used with the same parameters they were "
+        f"first used with. Try using a key other than '{key}' if you meant to execute a "
+        "different request.",
+        kind="idempotency_error",
+    )

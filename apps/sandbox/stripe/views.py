@@ -12,13 +12,21 @@ Rules kept, each as Stripe documents it:
 - ``expand[]``: ``data.source`` on balance transactions replaces the id with the object.
   https://docs.stripe.com/api/expanding_objects
 - Unknown parameters are refused (400 ``parameter_unknown``).
-- Idempotency: a POST with ``Idempotency-Key`` returns the first answer again.
-  https://docs.stripe.com/api/idempotent_requests
+- Idempotency: a POST with ``Idempotency-Key`` returns the first answer again. Keys are "up to
+  255 characters long", longer ones are refused; "the idempotency layer compares incoming
+  parameters to those of the original request and errors if they're not the same": a key
+  reused with other parameters is 400 ``idempotency_error``.
+  https://docs.stripe.com/api/idempotent_requests, https://docs.stripe.com/api/errors (types)
+- A charge needs a payment source: without ``source`` Stripe answers "Must provide source or
+  customer." (the sandbox keeps no customers, so ``customer`` is an unknown parameter).
+  https://docs.stripe.com/api/charges/create
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -260,6 +268,8 @@ def charges(request: HttpRequest, account: SandboxCompany) -> HttpResponse:
                         code="parameter_missing",
                         param=name,
                     )
+            if not plain.get("source"):
+                raise errors.StripeRefusal(400, "Must provide source or customer.")
             metadata = {
                 name[len("metadata[") : -1]: value
                 for name, value in plain.items()
@@ -269,7 +279,7 @@ def charges(request: HttpRequest, account: SandboxCompany) -> HttpResponse:
                 account,
                 amount=_integer(plain["amount"], "amount", low=1),
                 currency=plain["currency"],
-                source=plain.get("source", "tok_visa"),
+                source=plain["source"],
                 description=plain.get("description", ""),
                 metadata=metadata,
             )
@@ -277,7 +287,19 @@ def charges(request: HttpRequest, account: SandboxCompany) -> HttpResponse:
             return refusal.response
         return JsonResponse(objects.shown(record))
 
-    return idempotent(account, f"stripe:{key}" if key else None, produce)
+    return idempotent(
+        account,
+        f"stripe:{key}" if key else None,
+        produce,
+        request_digest=_digest(request),
+        reused=lambda: errors.key_reused(key).response,
+    )
+
+
+def _digest(request: HttpRequest) -> str:
+    """What a request asks, to tell a retry from another request under the same key."""
+    asked = [request.method, request.path, sorted(request.POST.lists())]
+    return hashlib.sha256(json.dumps(asked).encode()).hexdigest()
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:

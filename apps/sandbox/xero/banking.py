@@ -10,13 +10,16 @@ Rules kept, as those pages state them:
   both accounts must be of Type BANK and must differ; Amount must be greater than zero; a
   transfer between accounts of different currencies needs each account's currency (the
   sandbox's accounts are all in the organisation's currency). Transfers cannot be edited.
-- A bank transaction needs Type, Contact, LineItems and BankAccount (a BANK account); its
-  total is the sum of its lines; SPEND and RECEIVE are the types a client may create here.
+- A bank transaction needs Type, Contact, LineItems and BankAccount (a BANK account); SPEND and
+  RECEIVE are the types a client may create here. Its contact is found (or made by Name) as a
+  document's is, and an archived one is refused (``contacts.contact_check_usable``); its lines
+  are priced as an invoice's are, with their TaxType and LineAmountTypes
+  (https://developer.xero.com/documentation/api/accounting/types#line-amount-types), and its
+  total, tax included, must be above zero.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -25,15 +28,16 @@ from apps.common.money import ZERO, round_money
 from apps.sandbox.models import SandboxCompany
 
 from . import entities
+from .contacts import contact_check_usable, resolve_contact
 from .documents import document_day
 from .errors import Invalid
 from .formats import money, ms_day, new_guid, parse_decimal
 from .kinds import Kind, choice
+from .lines import amount_type, price_lines
 
 BANK_TRANSFERS = "BankTransfers"
 BANK_TRANSACTIONS = "BankTransactions"
 TRANSACTION_TYPES = ("SPEND", "RECEIVE")
-LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 
 
 def bank_account(company: SandboxCompany, given: object, field: str) -> dict[str, Any]:
@@ -103,17 +107,18 @@ class BankTransactionKind(Kind):
         if current is not None:
             raise Invalid("The sandbox does not edit bank transactions once made.")
         kind = choice(element.get("Type"), TRANSACTION_TYPES, "Type")
-        contact = _contact(company, element.get("Contact"))
+        contact_id = resolve_contact(company, element.get("Contact"))
+        contact_check_usable(company, contact_id)
+        contact = entities.get(company, entities.CONTACTS, contact_id)
         account = bank_account(company, element.get("BankAccount"), "BankAccount")
-        amounts = str(element.get("LineAmountTypes") or "Exclusive")
-        if amounts not in LINE_AMOUNT_TYPES:
-            raise Invalid(f"LineAmountTypes '{amounts}' is not valid.")
+        amounts = amount_type(element.get("LineAmountTypes"))
         lines = element.get("LineItems")
         if not isinstance(lines, list) or not lines:
             raise Invalid("A bank transaction must have at least one line item.")
-        built = [_line(company, line) for line in lines]
-        total = sum((Decimal(str(line["LineAmount"])) for line in built), ZERO)
-        if total <= ZERO:
+        if not all(isinstance(line, dict) for line in lines):
+            raise Invalid("Each line item must be an object.")
+        priced = price_lines(company, lines, amounts, posted=True)
+        if priced.total <= ZERO:
             raise Invalid("The total of a bank transaction must be greater than zero.")
         day = document_day(element, "Date", timezone.localdate())
         return {
@@ -121,54 +126,14 @@ class BankTransactionKind(Kind):
             "Type": kind,
             "Contact": {"ContactID": contact.record_id, "Name": contact.data.get("Name", "")},
             "BankAccount": _ref(account),
-            "LineItems": built,
+            "LineItems": priced.lines,
             "LineAmountTypes": amounts,
             "Date": ms_day(day),
             "Reference": str(element.get("Reference") or "")[:255],
             "CurrencyCode": company.currency,
             "IsReconciled": bool(element.get("IsReconciled", False)),
             "Status": "AUTHORISED",
-            "SubTotal": money(total),
-            "TotalTax": 0.0,
-            "Total": money(total),
+            "SubTotal": money(priced.sub_total),
+            "TotalTax": money(priced.total_tax),
+            "Total": money(priced.total),
         }
-
-
-def _contact(company: SandboxCompany, given: object):
-    given = given if isinstance(given, dict) else {}
-    contact = None
-    if given.get("ContactID"):
-        contact = entities.get(company, entities.CONTACTS, given["ContactID"])
-    elif given.get("Name"):
-        contact = entities.find_by(company, entities.CONTACTS, "Name", given["Name"])
-    if contact is None:
-        raise Invalid("A Contact must be specified by a valid ContactID or Name.")
-    return contact
-
-
-def _line(company: SandboxCompany, line: object) -> dict[str, Any]:
-    if not isinstance(line, dict):
-        raise Invalid("Each line item must be an object.")
-    account = None
-    if line.get("AccountID"):
-        found = entities.get(company, entities.ACCOUNTS, line["AccountID"])
-        account = found.data if found else None
-    elif line.get("AccountCode"):
-        account = entities.account_by_code(company, line["AccountCode"])
-    if account is None:
-        raise Invalid("Each line item needs a valid AccountCode (or AccountID).")
-    quantity = parse_decimal(line.get("Quantity", 1))
-    unit = parse_decimal(line.get("UnitAmount"))
-    if quantity is None or unit is None:
-        raise Invalid("Each line item needs a Quantity and a UnitAmount.")
-    return {
-        "LineItemID": new_guid(),
-        "Description": str(line.get("Description") or ""),
-        "Quantity": float(quantity),
-        "UnitAmount": money(unit),
-        "AccountCode": account.get("Code", ""),
-        "AccountID": account["AccountID"],
-        "TaxType": "NONE",
-        "TaxAmount": 0.0,
-        "LineAmount": money(round_money(quantity * unit)),
-    }

@@ -111,16 +111,16 @@ def _price_line(
     quantity, unit = round_places(quantity, QUANTITY_PLACES), round_places(unit, _unit_places.get())
     if not description and not item:
         raise Invalid("Description is required for a line item without an item code.")
-    account_code = raw.get("AccountCode") or sales.get("AccountCode") or ""
-    account = entities.account_by_code(company, account_code) if account_code else None
-    if (account_code and account is None) or (posted and not account_code):
-        raise Invalid(f"Account code '{account_code}' is not a valid code for this document.")
+    account = _line_account(company, raw, sales)
+    if posted and account is None:
+        raise Invalid("Account code '' is not a valid code for this document.")
     tax_type = _tax_type(company, raw, amounts, account, sales, rates)
     if account is not None and not tax_applies_to(rates[tax_type], account):
         # Each tax rate says which classes of account it may be used on (CanApplyToRevenue ...).
         # Xero's words: XeroAPI/Xero-Java#336.
         raise Invalid(
-            f"The TaxType code '{tax_type}' cannot be used with account code '{account_code}'."
+            f"The TaxType code '{tax_type}' cannot be used with account code "
+            f"'{account.get('Code') or account['AccountID']}'."
         )
     rate = Decimal(str(rates.get(tax_type, {}).get("EffectiveRate", 0)))
     line_amount = round_money(quantity * unit * (HUNDRED - discount) / HUNDRED)
@@ -147,8 +147,8 @@ def _price_line(
         "LineAmount": money(line_amount),
         "Tracking": raw.get("Tracking") or [],
     }
-    if account_code:
-        line["AccountCode"] = account_code
+    if account is not None:
+        line["AccountCode"] = account.get("Code", "")
         line["AccountID"] = account["AccountID"]
     if item:
         line["ItemCode"] = item["Code"]
@@ -160,6 +160,27 @@ def _price_line(
     if discount:
         line["DiscountRate"] = float(discount)
     return line
+
+
+def _line_account(
+    company: SandboxCompany, raw: dict[str, Any], sales: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The line's account: by AccountCode (the item's sales account when none is given), or by
+    AccountID, which a line item may carry instead (the LineItem schema of Xero's OpenAPI
+    description); an account without a code (a bank account may have none) is named only so."""
+    code = raw.get("AccountCode") or ""
+    if not code and raw.get("AccountID"):
+        found = entities.get(company, entities.ACCOUNTS, raw["AccountID"])
+        if found is None:
+            raise Invalid(
+                f"Account ID '{raw['AccountID']}' is not a valid account for this document."
+            )
+        return found.data
+    code = code or sales.get("AccountCode") or ""
+    account = entities.account_by_code(company, code) if code else None
+    if code and account is None:
+        raise Invalid(f"Account code '{code}' is not a valid code for this document.")
+    return account
 
 
 _CLASS_FLAGS = {

@@ -92,6 +92,35 @@ def test_a_bank_transaction_xero_would_refuse_is_refused(xero, xero_company, cha
     assert not _written(xero_company, "BankTransactions").exists()
 
 
+def test_a_spend_for_an_archived_contact_is_refused(xero, xero_company):
+    [contact] = xero.get("/Contacts", params={"where": 'Name=="Bayside Club"'}).json()["Contacts"]
+    xero.post(f"/Contacts/{contact['ContactID']}", json={"ContactStatus": "ARCHIVED"})
+    spend = _spend(Contact={"ContactID": contact["ContactID"]})
+    answer = xero.put("/BankTransactions", json={"BankTransactions": [spend]})
+    assert answer.status_code == 400, answer.text
+    assert "The contact Bayside Club is archived" in answer.text
+    assert not _written(xero_company, "BankTransactions").exists()
+
+
+def test_a_spend_with_tax_exclusive_lines_carries_the_tax_of_its_tax_type(xero, xero_company):
+    line = {"Description": "Card terminal", "Quantity": 1, "UnitAmount": 100, "AccountCode": "404"}
+    spend = _spend(LineAmountTypes="Exclusive", LineItems=[{**line, "TaxType": "INPUT2"}])
+    answer = xero.put("/BankTransactions", json={"BankTransactions": [spend]})
+    assert answer.status_code == 200, answer.text
+    [made] = answer.json()["BankTransactions"]
+    assert (made["SubTotal"], made["TotalTax"], made["Total"]) == (100.0, 15.0, 115.0)
+    assert made["LineItems"][0]["TaxType"] == "INPUT2"
+
+
+def test_a_spend_line_with_a_tax_type_the_organisation_lacks_is_refused(xero, xero_company):
+    line = {"Description": "Card terminal", "Quantity": 1, "UnitAmount": 100, "AccountCode": "404"}
+    spend = _spend(LineAmountTypes="Exclusive", LineItems=[{**line, "TaxType": "MADEUP"}])
+    answer = xero.put("/BankTransactions", json={"BankTransactions": [spend]})
+    assert answer.status_code == 400, answer.text
+    assert "The TaxType code 'MADEUP' does not exist" in answer.text
+    assert not _written(xero_company, "BankTransactions").exists()
+
+
 def test_a_transfer_repeated_with_its_idempotency_key_is_made_once(xero, xero_company):
     body = {"BankTransfers": [_transfer()]}
     first = xero.put("/BankTransfers", json=body, headers={"Idempotency-Key": "payout-1"})
