@@ -307,6 +307,9 @@ class Adapter(Protocol):
     # Service item id → remote item id, set by the engine before a document push: lines of a
     # linked service item refer to that remote item (docs/sync-rules.md, "Service items").
     linked_items: dict[int, str]
+    # Tax rates mapped by suggestion since the batch began, undone by ``forget_settings``
+    # (apps.integrations.mappings.forget_made).
+    tax_mapped_now: list[Decimal]
 
     # --- push: every create carries ``key`` (QBO requestid / Xero Idempotency-Key) -------
     def find_customer(self, customer: Customer) -> Pushed | None:

@@ -41,8 +41,10 @@ from redis.exceptions import RedisError
 from apps.integrations.contract import Throttled, TransientError
 
 from .limiter_stores import (
+    Admission,
     Blocks,
     Leases,
+    MemoryAdmission,
     MemoryBlocks,
     MemoryLeases,
     RedisAdmission,
@@ -136,42 +138,29 @@ class Limiter:
     def __init__(self, redis_url: str = "") -> None:
         self.leases: Leases
         self.blocks: Blocks
-        self.admission: RedisAdmission | None = None
+        self.admission: Admission
         if redis_url:
             storage = RedisStorage(redis_url, key_prefix=KEY_PREFIX)
             client = storage.get_connection()
-            self.leases = RedisLeases(client, KEY_PREFIX)
-            self.blocks = RedisBlocks(client, KEY_PREFIX)
+            self.windows = MovingWindowRateLimiter(storage)
+            leases = self.leases = RedisLeases(client, KEY_PREFIX)
+            blocks = self.blocks = RedisBlocks(client, KEY_PREFIX)
             self.admission = RedisAdmission(
                 client,
-                KEY_PREFIX,
-                lambda item, scope: storage.prefixed_key(item.key_for(scope)),
+                block_key=blocks.key,
+                lease_key=leases.key,
+                window_key=lambda item, scope: storage.prefixed_key(item.key_for(scope)),
             )
         else:
-            storage = MemoryStorage()
-            self.leases = MemoryLeases()
-            self.blocks = MemoryBlocks()
-        self.windows = MovingWindowRateLimiter(storage)
+            self.windows = MovingWindowRateLimiter(MemoryStorage())
+            memory_leases = self.leases = MemoryLeases()
+            memory_blocks = self.blocks = MemoryBlocks()
+            self.admission = MemoryAdmission(memory_leases, memory_blocks, self.windows)
 
     def admit(self, call: Call) -> Lease:
-        """A concurrency slot with the request counted in every window, or ``Throttled``."""
-        if self.admission is not None:
-            return self._admit_in_one(call)
-        with _store_errors():
-            self._refuse_if_blocked(call)
-            token = secrets.token_hex(8)
-            if not self.leases.take(call.concurrency_scope, call.concurrent, LEASE_SECONDS, token):
-                raise self._all_slots_taken(call)
-            lease = Lease(self.leases, call.concurrency_scope, token)
-            try:
-                self._count(call)
-            except BaseException:
-                lease.release()
-                raise
-            return lease
-
-    def _admit_in_one(self, call: Call) -> Lease:
-        """``admit`` in Redis: one script checks and counts everything (``ADMIT``)."""
+        """A concurrency slot with the request counted in every window, or ``Throttled``: in
+        Redis one script checks and counts everything (``ADMIT``), in the process the same
+        rules (``MemoryAdmission``)."""
         token = secrets.token_hex(8)
         with _store_errors():
             answer = self.admission.admit(
@@ -190,34 +179,14 @@ class Limiter:
                     retry_after=round(max(int(answer[1]) / 1000, MIN_RETRY_SECONDS), 2),
                 )
             if outcome == 2:
-                raise self._all_slots_taken(call)
+                raise Throttled(
+                    f"{call.provider}: {call.concurrent} requests are already in progress for "
+                    "this company; nothing was sent.",
+                    retry_after=CONCURRENCY_RETRY_SECONDS,
+                )
             if outcome == 3:
                 raise self._full(call, call.budgets[int(answer[1]) - 1])
         return Lease(self.leases, call.concurrency_scope, token)
-
-    @staticmethod
-    def _all_slots_taken(call: Call) -> Throttled:
-        return Throttled(
-            f"{call.provider}: {call.concurrent} requests are already in progress for "
-            "this company; nothing was sent.",
-            retry_after=CONCURRENCY_RETRY_SECONDS,
-        )
-
-    def _refuse_if_blocked(self, call: Call) -> None:
-        seconds, reason = self.blocks.longest(list(call.block_scopes))
-        if seconds > 0:
-            raise Throttled(
-                f"{call.provider} asked us to wait ({reason}); nothing was sent.",
-                retry_after=round(max(seconds, MIN_RETRY_SECONDS), 2),
-            )
-
-    def _count(self, call: Call) -> None:
-        # Counting is atomic per window: two processes racing for the last place cannot both
-        # get it. The tightest window comes first, so a refusal almost always costs nothing;
-        # one by a later window leaves the earlier ones a request too many (erring safe).
-        for budget in call.budgets:
-            if not self.windows.hit(budget.window.item(), budget.scope):
-                raise self._full(call, budget)
 
     def _full(self, call: Call, budget: Budget) -> Throttled:
         stats = self.windows.get_window_stats(budget.window.item(), budget.scope)

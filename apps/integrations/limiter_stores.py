@@ -14,20 +14,6 @@ import threading
 import time
 from typing import Protocol
 
-# A lease is taken and freed atomically: expired leases are dropped, then one is added only if
-# fewer than the limit are left. Scores are the leases' expiry in Redis's own milliseconds.
-LEASE_TAKE = """
-local now = redis.call('TIME')
-local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
-    return 0
-end
-redis.call('ZADD', KEYS[1], ms + tonumber(ARGV[2]), ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
 # A block only ever grows: a shorter wait asked later never shortens a longer one.
 BLOCK_EXTEND = """
 local ttl = redis.call('PTTL', KEYS[1])
@@ -89,67 +75,55 @@ return {0}
 
 
 class Leases(Protocol):
-    def take(self, scope: str, limit: int, lease_seconds: float, token: str) -> bool: ...
-
     def give_back(self, scope: str, token: str) -> None: ...
 
 
 class Blocks(Protocol):
     def extend(self, scope: str, seconds: float, reason: str) -> None: ...
 
-    def longest(self, scopes: list[str]) -> tuple[float, str]: ...
-
     def clear(self, scope: str) -> None: ...
+
+
+class Admission(Protocol):
+    def admit(self, *, block_scopes, lease_scope, limit, lease_seconds, token, windows) -> list:
+        """``ADMIT``'s answer for one request (see there)."""
 
 
 class _RedisStore:
     kind = ""
-    script = ""
 
     def __init__(self, client, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
-        self._script = client.register_script(self.script)
 
-    def _key(self, scope: str) -> str:
+    def key(self, scope: str) -> str:
         return f"{self._prefix}:{self.kind}:{scope}"
 
 
 class RedisLeases(_RedisStore):
-    kind = "leases"
-    script = LEASE_TAKE
+    """Leases are taken by ``ADMIT``; handed back here."""
 
-    def take(self, scope: str, limit: int, lease_seconds: float, token: str) -> bool:
-        lease_ms = max(1, int(lease_seconds * 1000))
-        return bool(self._script(keys=[self._key(scope)], args=[limit, lease_ms, token]))
+    kind = "leases"
 
     def give_back(self, scope: str, token: str) -> None:
-        self._client.zrem(self._key(scope), token)
+        self._client.zrem(self.key(scope), token)
 
 
 class RedisBlocks(_RedisStore):
+    """Blocks are set and cleared here, and read by ``ADMIT``."""
+
     kind = "blocked"
-    script = BLOCK_EXTEND
+
+    def __init__(self, client, prefix: str) -> None:
+        super().__init__(client, prefix)
+        self._extend = client.register_script(BLOCK_EXTEND)
 
     def extend(self, scope: str, seconds: float, reason: str) -> None:
         wait_ms = max(1, int(seconds * 1000))
-        self._script(keys=[self._key(scope)], args=[wait_ms, reason])
-
-    def longest(self, scopes: list[str]) -> tuple[float, str]:
-        pipe = self._client.pipeline(transaction=False)
-        for scope in scopes:
-            pipe.pttl(self._key(scope))
-            pipe.get(self._key(scope))
-        answers = pipe.execute()
-        pairs = zip(answers[::2], answers[1::2], strict=True)
-        found = [(ms / 1000, reason) for ms, reason in pairs if ms > 0]
-        if not found:
-            return 0.0, ""
-        seconds, reason = max(found, key=lambda pair: pair[0])
-        return seconds, reason.decode() if isinstance(reason, bytes) else str(reason or "")
+        self._extend(keys=[self.key(scope)], args=[wait_ms, reason])
 
     def clear(self, scope: str) -> None:
-        self._client.delete(self._key(scope))
+        self._client.delete(self.key(scope))
 
 
 class MemoryLeases:
@@ -200,19 +174,44 @@ class MemoryBlocks:
             self._until.pop(scope, None)
 
 
+class MemoryAdmission:
+    """``ADMIT``'s rules and answers in one process (the embedded defaults). The windows are
+    counted one by one, tightest first: one refused by a later window leaves the earlier ones a
+    request too many (erring safe); the slot is handed back."""
+
+    def __init__(self, leases: MemoryLeases, blocks: MemoryBlocks, windows) -> None:
+        self._leases, self._blocks, self._windows = leases, blocks, windows
+
+    def admit(self, *, block_scopes, lease_scope, limit, lease_seconds, token, windows) -> list:
+        seconds, reason = self._blocks.longest(list(block_scopes))
+        if seconds > 0:
+            return [1, seconds * 1000, reason]
+        if not self._leases.take(lease_scope, limit, lease_seconds, token):
+            return [2]
+        try:
+            for index, (item, scope) in enumerate(windows, start=1):
+                if not self._windows.hit(item, scope):
+                    self._leases.give_back(lease_scope, token)
+                    return [3, index]
+        except BaseException:
+            self._leases.give_back(lease_scope, token)
+            raise
+        return [0]
+
+
 class RedisAdmission:
     """``ADMIT`` for one request: blocks, a concurrency slot and every rate window, checked
     and counted in one round trip instead of four or more."""
 
-    def __init__(self, client, prefix: str, window_key) -> None:
+    def __init__(self, client, *, block_key, lease_key, window_key) -> None:
         self._script = client.register_script(ADMIT)
-        self._prefix = prefix
-        self._window_key = window_key  # (limits item, scope) → the library's Redis key
+        # scope → the stores' keys; (limits item, scope) → the library's Redis key
+        self._block_key, self._lease_key, self._window_key = block_key, lease_key, window_key
 
-    def admit(self, *, block_scopes, lease_scope, limit, lease_seconds, token, windows):
+    def admit(self, *, block_scopes, lease_scope, limit, lease_seconds, token, windows) -> list:
         """``windows``: (limits item, scope) pairs. The script's answer, as a list."""
-        keys = [f"{self._prefix}:{RedisBlocks.kind}:{scope}" for scope in block_scopes]
-        keys.append(f"{self._prefix}:{RedisLeases.kind}:{lease_scope}")
+        keys = [self._block_key(scope) for scope in block_scopes]
+        keys.append(self._lease_key(lease_scope))
         keys += [self._window_key(item, scope) for item, scope in windows]
         args = [len(block_scopes), limit, max(1, int(lease_seconds * 1000)), token, time.time()]
         for item, _ in windows:

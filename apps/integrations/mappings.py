@@ -12,7 +12,8 @@ mapped. Provider folders import this module, so it imports no registry.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -187,36 +188,109 @@ def suggested_tax_code(rate: Decimal, chart: Chart) -> TaxSuggestion:
 
 
 # --- what the adapters use ---------------------------------------------------------------
+class MappingRows:
+    """The integration's mapping rows (its account mapping, tax and item mappings), each kind
+    read at most once. An adapter keeps one while it sends a batch (``KeepsMappings``): a page
+    of 300 invoices reads them once, not once per invoice; the next batch reads them afresh,
+    and so sees what staff saved meanwhile."""
+
+    def __init__(self, integration: Integration) -> None:
+        self.integration = integration
+        self._accounts: list[AccountMapping | None] = []
+        self._taxes: dict[Decimal, TaxMapping] | None = None
+        self._items: dict[int, str] | None = None
+
+    def account(self, role: str) -> str:
+        """The account chosen for ``role``, "" when none is (the adapter's own choice)."""
+        if not self._accounts:
+            self._accounts.append(
+                AccountMapping.objects.filter(integration=self.integration).first()
+            )
+        return getattr(self._accounts[0], f"{role}_account_id", "") if self._accounts[0] else ""
+
+    def tax(self, rate) -> TaxMapping | None:
+        return self._tax_rows().get(rate_key(rate))
+
+    def tax_kept(self, row: TaxMapping) -> None:
+        """A mapping made while these rows are kept."""
+        self._tax_rows()[rate_key(row.rate)] = row
+
+    def _tax_rows(self) -> dict[Decimal, TaxMapping]:
+        if self._taxes is None:
+            rows = TaxMapping.objects.filter(integration=self.integration)
+            self._taxes = {rate_key(row.rate): row for row in rows}
+        return self._taxes
+
+    def items(self) -> dict[int, str]:
+        """Service item id → its own income account."""
+        if self._items is None:
+            self._items = dict(
+                ItemAccountMapping.objects.filter(integration=self.integration).values_list(
+                    "item_id", "income_account_id"
+                )
+            )
+        return self._items
+
+
+class KeepsMappings:
+    """An adapter's mapping rows: kept while ``mappings_kept`` is open (a batch, one
+    document, one payment), read afresh by every ask outside it."""
+
+    integration: Integration
+    _kept_mappings: MappingRows | None = None
+
+    @property
+    def mapping_rows(self) -> MappingRows:
+        return self._kept_mappings or MappingRows(self.integration)
+
+    @contextmanager
+    def mappings_kept(self) -> Iterator[MappingRows]:
+        if self._kept_mappings is not None:  # inside a batch already
+            yield self._kept_mappings
+            return
+        self._kept_mappings = MappingRows(self.integration)
+        try:
+            yield self._kept_mappings
+        finally:
+            self._kept_mappings = None
+
+    def mappings_changed(self) -> None:
+        """Mappings were deleted (``forget_made``): kept rows are read again on next use."""
+        if self._kept_mappings is not None:
+            self._kept_mappings = MappingRows(self.integration)
+
+
 def mapped_account(integration: Integration, role: str) -> str:
     """The account chosen for ``role``, "" when none is (the adapter's own choice applies)."""
-    return mapped_accounts(integration, [role])[role]
+    return MappingRows(integration).account(role)
 
 
 def mapped_accounts(integration: Integration, roles: Sequence[str]) -> dict[str, str]:
     """role → the account chosen for it ("" when none is), from one read of the mapping."""
-    mapping = AccountMapping.objects.filter(integration=integration).first()
-    return {role: getattr(mapping, f"{role}_account_id", "") if mapping else "" for role in roles}
+    rows = MappingRows(integration)
+    return {role: rows.account(role) for role in roles}
+
+
+def payment_role(integration: Integration, payment, *, rows: MappingRows | None = None) -> str:
+    """The role whose account ``payment`` is recorded into. A card payment collected through
+    Stripe goes to the Stripe clearing account where this integration records Stripe payouts
+    and that account is mapped: the payout's deposit takes it from there (docs/payouts.md); any
+    other payment (and a refund without one) to the payments account."""
+    rows = rows or MappingRows(integration)
+    card = payment is not None and payment.stripe_charge_id and integration.payouts_sync_to
+    return "stripe_clearing" if card and rows.account("stripe_clearing") else "payments"
 
 
 def payment_account(integration: Integration, payment) -> str:
-    """The account ``payment`` is recorded into, "" for the adapter's own choice. A card
-    payment collected through Stripe goes to the Stripe clearing account where this integration
-    records Stripe payouts: the payout's deposit takes it from there (docs/payouts.md); any
-    other payment to the payments account."""
-    if payment.stripe_charge_id and integration.payouts_sync_to:
-        clearing = mapped_account(integration, "stripe_clearing")
-        if clearing:
-            return clearing
-    return mapped_account(integration, "payments")
+    """The account ``payment`` is recorded into (``payment_role``), "" for the adapter's own
+    choice."""
+    rows = MappingRows(integration)
+    return rows.account(payment_role(integration, payment, rows=rows))
 
 
 def item_accounts(integration: Integration) -> dict[int, str]:
     """Service item id → its own income account."""
-    return dict(
-        ItemAccountMapping.objects.filter(integration=integration).values_list(
-            "item_id", "income_account_id"
-        )
-    )
+    return MappingRows(integration).items()
 
 
 def account_gone(provider: str, role: str, remote_id: str, what: str) -> MappingNeeded:
@@ -253,6 +327,7 @@ def tax_code_for(
     preferred=(),
     reread: Callable[[], Sequence[RemoteTaxCode]] | None = None,
     made: list | None = None,
+    rows: MappingRows | None = None,
 ) -> RemoteTaxCode | None:
     """The code a line at ``rate`` (0: an untaxed line) is sent with: the mapped one, else the
     one unambiguous suggestion (saved as the mapping, so staff see it), else None when the
@@ -260,10 +335,12 @@ def tax_code_for(
     the mapped code is not among ``codes`` (kept since before it was made). Raises
     ``MappingNeeded`` when the mapped code is gone or several codes fit: the document is held
     back until the rate is mapped. ``made`` collects the rates mapped here by suggestion, which
-    ``forget_made`` undoes when the ledger refuses what was sent with them."""
+    ``forget_made`` undoes when the ledger refuses what was sent with them. ``rows``: the
+    adapter's kept mapping rows."""
     rate = rate_key(rate)
     name = integration.get_provider_display()
-    mapped = TaxMapping.objects.filter(integration=integration, rate=rate).first()
+    rows = rows or MappingRows(integration)
+    mapped = rows.tax(rate)
     if mapped is not None:
         found = next((c for c in codes if c.code == mapped.remote_code), None)
         if found is None and reread is not None:
@@ -289,20 +366,27 @@ def tax_code_for(
             fix=f"tax:{rate}",
         )
     if suggestion.code is not None:
-        remember_tax_code(integration, rate, suggestion.code, made=made)
+        remember_tax_code(integration, rate, suggestion.code, made=made, rows=rows)
     return suggestion.code
 
 
 def remember_tax_code(
-    integration: Integration, rate: Decimal, code: RemoteTaxCode, *, made: list | None = None
+    integration: Integration,
+    rate: Decimal,
+    code: RemoteTaxCode,
+    *,
+    made: list | None = None,
+    rows: MappingRows | None = None,
 ) -> None:
     """Keep the code the adapter chose by itself as the rate's mapping (shown, editable)."""
     rate = rate_key(rate)
-    _, created = TaxMapping.objects.get_or_create(
+    row, created = TaxMapping.objects.get_or_create(
         integration=integration,
         rate=rate,
         defaults={"remote_code": code.code, "remote_name": code.name},
     )
+    if rows is not None:
+        rows.tax_kept(row)
     if created and made is not None:
         made.append(rate)
 

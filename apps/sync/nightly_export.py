@@ -71,8 +71,13 @@ def _adapter_of(run: SyncRun, integration: Integration) -> Adapter:
         if adapter is None:
             while len(_adapters) >= KEPT_ADAPTERS:
                 _adapters.pop(next(iter(_adapters)))
-            adapter = _adapters[run.pk] = registry.adapter_for(integration)
-        return adapter
+            return _adapters.setdefault(run.pk, registry.adapter_for(integration))
+    # A later page: it works on this page's integration, and the tax mappings suggested on
+    # pages that went through are kept: a refusal on this page undoes only its own
+    # (apps.integrations.mappings.forget_made).
+    adapter.integration = integration
+    adapter.tax_mapped_now.clear()
+    return adapter
 
 
 def _run_ends(run: SyncRun, **kwargs) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from apps.common.documents import compute_totals
 from apps.integrations import crypto
@@ -131,3 +133,34 @@ def written(company, entity: str):
     return SandboxRecord.objects.filter(
         company=company, entity=entity, created_at__gte=F("company__created_at")
     )
+
+
+MAPPING_TABLES = ("accountmapping", "taxmapping")  # itemaccountmapping contains the first
+
+
+def mapping_reads(push) -> int:
+    """How many queries ``push()`` makes of the integration's mapping rows."""
+    with CaptureQueriesContext(connection) as captured:
+        push()
+    return sum(
+        1
+        for query in captured.captured_queries
+        if query["sql"].lstrip().upper().startswith("SELECT")
+        and any(table in query["sql"].lower() for table in MAPPING_TABLES)
+    )
+
+
+def mapping_reads_of_batches(adapter, customer, remote_customer: str) -> list[int]:
+    """The mapping reads of a batch of 2 taxed invoices and of one of 6 (after a first batch
+    that made the tax mapping)."""
+
+    def batch(count: int, name: str) -> list:
+        invoices = [hub_invoice(adapter.integration, customer, tax="10") for _ in range(count)]
+        return [(inv, None, remote_customer, f"{name}{n}") for n, inv in enumerate(invoices)]
+
+    adapter.push_invoices_batch(batch(1, "warm"))
+    reads = []
+    for count, name in ((2, "small"), (6, "large")):
+        items = batch(count, name)
+        reads.append(mapping_reads(lambda items=items: adapter.push_invoices_batch(items)))
+    return reads

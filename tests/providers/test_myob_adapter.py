@@ -15,7 +15,7 @@ from apps.integrations.models import Integration
 from apps.integrations.myob import client as myob_client
 from apps.integrations.registry import adapter_for
 from tests.factories import PaymentFactory, QuoteFactory, ServiceItemFactory
-from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice
+from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, mapping_reads_of_batches
 from tests.providers.myob_fake import FakeMyob, myob_integration
 
 pytestmark = pytest.mark.django_db
@@ -356,3 +356,10 @@ def test_a_number_already_used_for_another_customer_in_myob_is_refused_not_overw
     with pytest.raises(PermanentError, match="another customer"):
         adapter.push_invoice(ours, None, customer_remote_id=cust.remote_id, key="b")
     assert len(fake.records["Sale/Invoice/Service"]) == 1
+
+
+def test_a_nightly_page_reads_the_mapping_once_however_many_invoices_it_carries(myob):
+    adapter, _ = myob
+    customer, cust = business(adapter, "Bronte Bakery")
+    small, large = mapping_reads_of_batches(adapter, customer, cust.remote_id)
+    assert small == large <= 3

@@ -14,7 +14,13 @@ from apps.integrations.xero.batches import LOOKUP_URL_BUDGET, lookup_groups
 from apps.sandbox import control
 from apps.sandbox.models import SandboxRecord
 from tests.factories import PaymentFactory
-from tests.providers.conftest import AWKWARD, hub_customer, hub_invoice, pushed_customer
+from tests.providers.conftest import (
+    AWKWARD,
+    hub_customer,
+    hub_invoice,
+    mapping_reads_of_batches,
+    pushed_customer,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -186,3 +192,10 @@ def test_invoice_create_replayed_with_its_idempotency_key_makes_one_invoice(xero
     again = adapter.push_invoice(invoice, None, customer_remote_id=contact.remote_id, key="inv-k")
     assert first.remote_id == again.remote_id
     assert len(stored(company, "Invoices")) == 1
+
+
+def test_a_nightly_page_reads_the_mapping_once_however_many_invoices_it_carries(xero):
+    adapter, _ = xero
+    customer, contact = pushed_customer(adapter)
+    small, large = mapping_reads_of_batches(adapter, customer, contact.remote_id)
+    assert small == large <= 3

@@ -171,3 +171,16 @@ def test_an_item_line_of_negative_quantity_is_refused(myob, sale):
     }
     answer = myob.post("Sale/Invoice/Item", body)
     assert answer.status_code == 400 and error_names(answer) == ["CommonRules_DecimalMinValue"]
+
+
+def test_two_settlement_lines_on_one_invoice_may_not_together_apply_more_than_it_owes(myob, sale):
+    customer, invoice, _ = sale
+    big = myob.created(
+        "Sale/Invoice/Service", service_invoice(myob, customer["UID"], -200, Number="CN-4")
+    )
+    line = {"Type": "Invoice", "Sale": {"UID": invoice["UID"]}, "AmountApplied": 60}
+    body = settlement(customer, big, invoice, 120, Lines=[line, line])
+    answer = myob.post("Sale/CreditSettlement", body)
+    assert answer.status_code == 400
+    assert error_names(answer) == ["AmountAppliedExceedsBalance"]
+    assert read(myob, invoice)["BalanceDueAmount"] == 110.0

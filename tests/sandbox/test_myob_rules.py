@@ -286,3 +286,14 @@ def test_item_quote_lives_under_its_own_layout(myob, customer):
     assert quote["URI"].endswith(f"/Sale/Quote/Item/{quote['UID']}")
     assert myob.get(f"Sale/Quote/Service/{quote['UID']}").status_code == 404
     assert myob.get(f"Sale/Invoice/Item/{quote['UID']}").status_code == 404
+
+
+def test_two_payment_lines_on_one_invoice_may_not_together_pay_more_than_it_owes(myob, customer):
+    invoice = myob.created("Sale/Invoice/Service", service_invoice(myob, customer["UID"], 100))
+    body = _payment(myob, customer, invoice, 120)
+    body["Invoices"] = [{"UID": invoice["UID"], "AmountApplied": 60, "Type": "Invoice"}] * 2
+    answer = myob.post("Sale/CustomerPayment", body)
+    assert answer.status_code == 400
+    assert error_names(answer) == ["AmountAppliedExceedsBalance"]
+    path = f"Sale/Invoice/Service/{invoice['UID']}"
+    assert myob.get(path).json()["BalanceDueAmount"] == 110.0

@@ -50,6 +50,7 @@ class MemoryAdapter:
         self.meanwhile: dict[str, list[Callable[[], None]]] = defaultdict(list)
         self.feed: list[RemoteChange] = []  # what pull() returns next
         self.pulled_since: list[str | None] = []
+        self.tax_mapped_now: list = []  # as the contract has it; nothing is mapped here
 
     # --- helpers ---------------------------------------------------------------------
     def _maybe_fail(self, name: str) -> None:

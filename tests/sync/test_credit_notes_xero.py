@@ -256,7 +256,11 @@ def credit_in_xero(integration, invoice: Invoice, amount: str) -> dict:
         },
         key="xero-user-credit",
     )
-    allocation = {"Invoice": {"InvoiceID": remote.remote_id}, "Amount": note["Total"]}
+    allocation = {
+        "Invoice": {"InvoiceID": remote.remote_id},
+        "Amount": note["Total"],
+        "Date": timezone.localdate().isoformat(),
+    }
     client.request(
         "PUT",
         f"CreditNotes/{note['CreditNoteID']}/Allocations",

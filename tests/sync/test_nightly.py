@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,8 +17,9 @@ from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from apps.accounts.models import Organisation
 from apps.customers.models import Customer
-from apps.integrations.contract import TransientError
-from apps.integrations.models import Integration
+from apps.integrations.contract import RemoteTaxCode, TransientError
+from apps.integrations.mappings import remember_tax_code
+from apps.integrations.models import Integration, TaxMapping
 from apps.integrations.registry import adapter_for
 from apps.invoices.models import Invoice
 from apps.sandbox.models import SandboxCompany, SandboxRecord, SandboxRequest
@@ -27,6 +29,7 @@ from apps.sandbox.tools.benchmark_data import (
     sandbox_integration_connect,
     sent_invoices_create,
 )
+from apps.sync import nightly_export as export_pages
 from apps.sync import push_batch as export_module
 from apps.sync.models import Change, Link, SyncLogEntry, SyncRun
 from apps.sync.nightly import (
@@ -41,6 +44,7 @@ from apps.sync.nightly import (
 from apps.sync.nightly_export import nightly_export_run
 from apps.sync.nightly_tasks import nightly_export
 from apps.sync.push import drain
+from apps.sync.runs import run_start
 from config.celery import app as celery_app
 
 
@@ -562,3 +566,29 @@ def test_invoice_whose_answer_was_lost_before_a_switch_to_nightly_is_not_copied(
 
     assert run.counts["pushed"] == 2
     assert written(company, entity).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_tax_mapping_suggested_on_an_earlier_page_survives_a_refusal_on_a_later_one(
+    monkeypatch,
+):
+    integration = make_integration(provider="xero")
+    run = run_start(integration=integration, trigger=SyncRun.Trigger.NIGHTLY)
+    code = RemoteTaxCode("OUTPUT", "Sales tax 10%", Decimal("10"))
+    seen = []
+
+    def page(integration, *, result, adapter, **kwargs):
+        seen.append(adapter.integration)
+        if len(seen) == 1:  # the first page maps 10 % by suggestion and goes through
+            remember_tax_code(integration, Decimal("10"), code, made=adapter.tax_mapped_now)
+            result.more = True
+        else:  # the next one is refused for a tax code: the kept settings are read again
+            adapter.forget_settings()
+
+    monkeypatch.setattr(export_pages, "push_page", page)
+    export_pages.export_page(run, integration=integration)
+    again = Integration.objects.get(pk=integration.pk)
+    export_pages.export_page(run, integration=again)
+
+    assert TaxMapping.objects.filter(integration=integration, rate=Decimal("10")).exists()
+    assert seen[1] is again

@@ -186,6 +186,10 @@ class MyobAdapter(CreditsMixin, ItemMixin, LedgerMixin):
         return dict(enumerate(uids)) if uids and all(uids) else {}
 
     def _document_body(self, document, kind: str, customer_uid: str, layout: str) -> dict:
+        with self.mappings_kept():
+            return self._document_body_of(document, kind, customer_uid, layout)
+
+    def _document_body_of(self, document, kind: str, customer_uid: str, layout: str) -> dict:
         lines = list(document.lines.all())
         codes = self.tax_codes_for(Decimal(document.tax_rate))
         items = self._items_of(lines) if layout.endswith("/Item") else {}
@@ -275,11 +279,12 @@ class MyobAdapter(CreditsMixin, ItemMixin, LedgerMixin):
         """One request per invoice (MYOB has no batch endpoint); an invoice whose key never
         left the hub is not looked up first."""
         results: list[Pushed | Exception] = []
-        for invoice, remote_id, customer, key in items:
-            push = self._guarded_document
-            results.append(
-                self._one(push, invoice, remote_id, customer, look_first=key not in unsent)
-            )
+        with self.mappings_kept():
+            for invoice, remote_id, customer, key in items:
+                push = self._guarded_document
+                results.append(
+                    self._one(push, invoice, remote_id, customer, look_first=key not in unsent)
+                )
         return results
 
     @_guarded

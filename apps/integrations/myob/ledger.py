@@ -49,7 +49,7 @@ class TaxCodes:
     exempt: str  # UID
 
 
-class LedgerMixin:
+class LedgerMixin(mappings.KeepsMappings):
     """Reference data of ``MyobAdapter``."""
 
     def _tax_codes(self) -> list[dict]:
@@ -71,6 +71,7 @@ class LedgerMixin:
         self._codes = self._account_rows = None
         reference_cache.forget(self.integration, TAX_CODES, ACCOUNTS)
         mappings.forget_made(self.integration, self.tax_mapped_now)
+        self.mappings_changed()
 
     def rates(self) -> dict[str, Decimal]:
         """Tax code UID → rate."""
@@ -101,6 +102,7 @@ class LedgerMixin:
         code for untaxed lines; GST, else the one code of the hub's rate for taxed ones."""
         codes = self.list_tax_codes()
         reread = mappings.read_once(self._reread_codes)
+        rows = self.mapping_rows
         exempt = mappings.tax_code_for(
             self.integration,
             Decimal(0),
@@ -108,6 +110,7 @@ class LedgerMixin:
             exempt_order=self._codes_named(EXEMPT_CODES),
             reread=reread,
             made=self.tax_mapped_now,
+            rows=rows,
         )
         if exempt is None:
             raise PermanentError("The MYOB company file has no GST-free tax code (FRE).")
@@ -120,6 +123,7 @@ class LedgerMixin:
             preferred=self._codes_named(["GST"]),
             reread=reread,
             made=self.tax_mapped_now,
+            rows=rows,
         )
         if taxable is None:
             raise PermanentError(f"The MYOB company file has no tax code of {rate.normalize()}%.")
@@ -134,7 +138,7 @@ class LedgerMixin:
         """The account mapped to ``role`` (docs/mapping.md), else the preferred one of
         ``kind``, else the first. A mapped account the file no longer has (or made inactive)
         holds the document back rather than posting it elsewhere."""
-        mapped = mappings.mapped_account(self.integration, role) if role else ""
+        mapped = self.mapping_rows.account(role) if role else ""
         if mapped:
             return self._still_active(mapped, role)
         usable = [
@@ -153,10 +157,9 @@ class LedgerMixin:
         account for a card payment Stripe pays out, where payouts are recorded and that
         account is mapped (its payout's transfer takes it from there, docs/payouts.md); the
         payments account otherwise."""
-        card = payment is not None and mappings.payment_account(self.integration, payment)
-        clearing = mappings.mapped_account(self.integration, "stripe_clearing")
-        role = "stripe_clearing" if card and card == clearing else "payments"
-        return self.account_uid("Bank", role)
+        with self.mappings_kept() as rows:
+            role = mappings.payment_role(self.integration, payment, rows=rows)
+            return self.account_uid("Bank", role)
 
     def _still_active(self, uid: str, role: str) -> str:
         row = next((a for a in self._accounts() if str(a.get("UID")) == uid), None)
@@ -167,11 +170,11 @@ class LedgerMixin:
 
     def item_account(self, item_id: int) -> str:
         """The income account a service item is sold under: its own, else the default."""
-        own = mappings.item_accounts(self.integration).get(item_id)
+        own = self.mapping_rows.items().get(item_id)
         return self._still_active(own, "income") if own else self.account_uid("Income", "income")
 
     def line_accounts(self, lines) -> dict[int, str]:
-        own = mappings.item_accounts(self.integration)
+        own = self.mapping_rows.items()
         wanted = {line.service_item_id for line in lines if line.service_item_id in own}
         return {item_id: self._still_active(own[item_id], "income") for item_id in wanted}
 

@@ -175,7 +175,7 @@ def _watermark_text(latest: dict[str, datetime]) -> str:
     return json.dumps(times, separators=(",", ":"))
 
 
-class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
+class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin, mappings.KeepsMappings):
     capabilities = CAPABILITIES
 
     def __init__(self, integration) -> None:
@@ -193,6 +193,10 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
 
     # --- many per request (the nightly export): the batch sender ----------------------------
     def push_invoices_batch(self, items, *, unsent=frozenset()) -> list[Pushed | Exception]:
+        with self.mappings_kept():
+            return self._invoices_batch(items, unsent)
+
+    def _invoices_batch(self, items, unsent) -> list[Pushed | Exception]:
         results = self.batches.push_invoices_batch(items, unsent=unsent)
         refused = [
             index
@@ -288,7 +292,7 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
         """The account mapped to ``role`` (docs/mapping.md), else ``preferred``, else the
         first active account of ``kind``. A mapped account Xero archived or deleted holds the
         document back rather than posting it elsewhere."""
-        mapped = mappings.mapped_account(self.integration, role) if role else ""
+        mapped = self.mapping_rows.account(role) if role else ""
         if mapped:
             return self._still_active(mapped, role)
         accounts = self._accounts_of(kind)
@@ -307,12 +311,12 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
 
     def _line_accounts(self, lines) -> dict[int, str]:
         """Service item id → the income account its lines post to, where it has its own."""
-        own = mappings.item_accounts(self.integration)
+        own = self.mapping_rows.items()
         wanted = {line.service_item_id for line in lines if line.service_item_id in own}
         return {item_id: self._still_active(own[item_id], "income") for item_id in wanted}
 
     def _line_accounts_of(self, item_id: int) -> str:
-        own = mappings.item_accounts(self.integration).get(item_id)
+        own = self.mapping_rows.items().get(item_id)
         return self._still_active(own, "income") if own else ""
 
     def list_accounts(self) -> list[RemoteAccount]:
@@ -363,6 +367,7 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
         self._tax_rates = self._accounts = None
         reference_cache.forget(self.integration, TAX_RATES, ACCOUNTS)
         mappings.forget_made(self.integration, self.tax_mapped_now)
+        self.mappings_changed()
 
     def _tax_types(self, rate: Decimal) -> mapping.TaxTypes:
         """The TaxType for taxable lines at the hub's rate and the one for exempt lines:
@@ -388,6 +393,7 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
             reference_cache.forget(self.integration, TAX_RATES)
             return self.list_tax_codes()
 
+        rows = self.mapping_rows
         found = mappings.tax_code_for(
             self.integration,
             Decimal(0),
@@ -395,17 +401,20 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
             exempt_order=EXEMPT_SALES_TYPES,
             reread=reread,
             made=self.tax_mapped_now,
+            rows=rows,
         )
         exempt = found.code if found else "NONE"
         if not rate:
             return mapping.TaxTypes(taxable=exempt, taxable_rate=Decimal(0), exempt=exempt)
         taxable = mappings.tax_code_for(
-            self.integration, rate, codes, reread=reread, made=self.tax_mapped_now
+            self.integration, rate, codes, reread=reread, made=self.tax_mapped_now, rows=rows
         )
         if taxable is None:
             row = self._create_tax_rate(rate)
             taxable = RemoteTaxCode(str(row["TaxType"]), str(row.get("Name") or ""), rate)
-            mappings.remember_tax_code(self.integration, rate, taxable, made=self.tax_mapped_now)
+            mappings.remember_tax_code(
+                self.integration, rate, taxable, made=self.tax_mapped_now, rows=rows
+            )
         return mapping.TaxTypes(taxable=taxable.code, taxable_rate=rate, exempt=exempt)
 
     def _create_tax_rate(self, rate: Decimal) -> dict:
@@ -420,6 +429,10 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
 
     # --- documents ------------------------------------------------------------------------
     def _document_body(self, document, kind: str, contact_id: str) -> dict:
+        with self.mappings_kept():
+            return self._document_body_of(document, kind, contact_id)
+
+    def _document_body_of(self, document, kind: str, contact_id: str) -> dict:
         lines = list(document.lines.all())
         body = mapping.document_to_xero(
             document,
@@ -510,10 +523,9 @@ class XeroAdapter(CreditsMixin, ItemMixin, VersionsMixin):
     def _payment_account(self, payment) -> str:
         """The mapped account (the Stripe clearing account for a card payment Stripe pays
         out, docs/payouts.md), else Xero's bank account 090, else the first."""
-        mapped = mappings.payment_account(self.integration, payment)
-        if mapped and mapped != mappings.mapped_account(self.integration, "payments"):
-            return self._still_active(mapped, "stripe_clearing")
-        return self._account_code("BANK", "090", "payments")
+        with self.mappings_kept() as rows:
+            role = mappings.payment_role(self.integration, payment, rows=rows)
+            return self._account_code("BANK", "090", role)
 
     # --- void -----------------------------------------------------------------------------
     @_guarded

@@ -99,7 +99,8 @@ def settlement_data(company: SandboxCompany, body: dict[str, Any], old: dict | N
     if not isinstance(rows, list) or not rows:
         check.fail("Required", "Lines is required")
         rows = []
-    lines = [_settled(check, row, i, customer) for i, row in enumerate(rows)]
+    so_far: dict[str, Decimal] = {}
+    lines = [_settled(check, row, i, customer, so_far) for i, row in enumerate(rows)]
     lines = [line for line in lines if line]
     applied = sum((line["AmountApplied"] for line in lines), ZERO)
     if amount is not None and lines and cents(amount) != cents(applied):
@@ -129,7 +130,31 @@ def settlement_data(company: SandboxCompany, body: dict[str, Any], old: dict | N
     }
 
 
-def _settled(check: Checks, row: Any, index: int, customer: dict | None) -> dict | None:
+def check_applied(
+    check: Checks, invoice: dict, amount: Decimal, field: str, applied: dict[str, Decimal]
+) -> None:
+    """An amount applied to an invoice is more than 0 and, added to what the request's lines
+    before it apply to the same invoice (``applied``: invoice UID → running total, kept here),
+    no more than the invoice's balance due: MYOB applies no more than that to an invoice, by
+    one line or several (customer payments:
+    https://developer.myob.com/api/myob-business-api/v2/sale/customerpayment/; credit
+    settlements: https://developer.myob.com/api/myob-business-api/v2/sale/credit_settlement/)."""
+    balance = Decimal(str(invoice.get("BalanceDueAmount", 0)))
+    earlier = applied.get(invoice["UID"], ZERO)
+    if amount <= 0 or earlier + cents(amount) > balance:
+        before = f" less {earlier} applied by the lines before" if earlier else ""
+        check.fail(
+            "AmountAppliedExceedsBalance",
+            f"The amount applied to invoice {invoice['Number']} must be more than 0 and no "
+            f"more than its balance due of {balance}{before}",
+            field,
+        )
+    applied[invoice["UID"]] = earlier + cents(amount)
+
+
+def _settled(
+    check: Checks, row: Any, index: int, customer: dict | None, applied: dict[str, Decimal]
+) -> dict | None:
     label = f"Lines[{index}]"
     row = row if isinstance(row, dict) else {}
     invoice = check.record(records.INVOICE, "Sale/UID", row)
@@ -142,14 +167,7 @@ def _settled(check: Checks, row: Any, index: int, customer: dict | None) -> dict
         return None
     if customer is not None and invoice["Customer"]["UID"] != customer["UID"]:
         check.fail("InvalidValue", f"Invoice {invoice['Number']} is not this customer's", label)
-    balance = Decimal(str(invoice.get("BalanceDueAmount", 0)))
-    if amount <= 0 or cents(amount) > balance:
-        check.fail(
-            "AmountAppliedExceedsBalance",
-            f"The amount applied to invoice {invoice['Number']} must be more than 0 and no "
-            f"more than its balance due of {balance}",
-            f"{label}.AmountApplied",
-        )
+    check_applied(check, invoice, amount, f"{label}.AmountApplied", applied)
     return {
         "Type": "Invoice",
         "Sale": ref(invoice["_path"], invoice, "Number"),
@@ -232,21 +250,11 @@ def _book(company: SandboxCompany, record: SandboxRecord, sign: int) -> None:
         _move(company, data["Invoice"]["UID"], "_used", sign * Decimal(str(data["Amount"])))
 
 
-def uses_of(company: SandboxCompany, invoice_uid: str) -> bool:
-    """Settlements or refunds naming this credit, or settlements applied to this invoice."""
-    for row in store.records(company, records.SETTLEMENT):
-        if row.data["CreditFromInvoice"]["UID"] == invoice_uid:
-            return True
-        if any(line["Sale"]["UID"] == invoice_uid for line in row.data.get("Lines", [])):
-            return True
-    return any(
-        row.data["Invoice"]["UID"] == invoice_uid
-        for row in store.records(company, records.CREDIT_REFUND)
-    )
-
-
 def refuse_used(company: SandboxCompany, record: SandboxRecord) -> None:
-    if record.entity == records.INVOICE and uses_of(company, record.record_id):
+    """A credit with settlements or refunds (its ``_used``), or an invoice with credit applied
+    (its ``_credited``), as ``payments.before_delete`` refuses an invoice by its ``_paid``."""
+    used = record.data.get("_used") or record.data.get("_credited")
+    if record.entity == records.INVOICE and used:
         raise errors.refuse(
             "InvalidValue",
             "A sale with credit applied or refunded cannot be deleted; delete the credit "

@@ -19,7 +19,7 @@ from apps.sandbox.models import SandboxCompany, SandboxRecord
 from . import errors, records
 from .checks import Checks
 from .contacts import customer_ref
-from .credits import balance_of, bank_account, refuse_used
+from .credits import balance_of, bank_account, check_applied, refuse_used
 from .wire import cents, day_time, number, ref
 
 DEPOSIT_TO = ("Account", "UndepositedFunds")
@@ -73,7 +73,7 @@ def _applications(check: Checks, body: dict, customer: dict | None) -> list[dict
     if not isinstance(rows, list) or not rows:
         check.fail("Required", "Invoices is required")
         return []
-    applied = []
+    applied, so_far = [], {}
     for index, row in enumerate(rows):
         label = f"Invoices[{index}]"
         invoice = check.record(records.INVOICE, "UID", row if isinstance(row, dict) else {})
@@ -85,14 +85,7 @@ def _applications(check: Checks, body: dict, customer: dict | None) -> list[dict
             continue
         if customer is not None and invoice["Customer"]["UID"] != customer["UID"]:
             check.fail("InvalidValue", f"Invoice {invoice['Number']} is not this customer's", label)
-        balance = Decimal(str(invoice.get("BalanceDueAmount", 0)))
-        if amount <= 0 or cents(amount) > balance:
-            check.fail(
-                "AmountAppliedExceedsBalance",
-                f"The amount applied to invoice {invoice['Number']} must be more than 0 and "
-                f"no more than its balance due of {balance}",
-                f"{label}.AmountApplied",
-            )
+        check_applied(check, invoice, amount, f"{label}.AmountApplied", so_far)
         applied.append(
             {
                 **ref(invoice["_path"], invoice, "Number"),

@@ -96,8 +96,13 @@ def _timed(measure: Measure, call: Callable, profile: cProfile.Profile | None = 
         measure.ms.append((time.perf_counter() - started) * 1000)
     measure.queries.append(len(captured.captured_queries))
     measure.statuses.add(response.status_code)
+    return _answered(measure.name, response)
+
+
+def _answered(what: str, response):
+    """``response``, or a clear error naming ``what`` when the sandbox refused it."""
     if response.status_code >= 400:
-        raise RuntimeError(f"{measure.name}: {response.status_code} {response.content[:500]!r}")
+        raise RuntimeError(f"{what}: {response.status_code} {response.content[:500]!r}")
     return response
 
 
@@ -238,7 +243,7 @@ def _myob(rounds: int, measures: dict, profiles: dict) -> None:
     sales = records.get(entity="myob:GeneralLedger/Account", data__DisplayID="4-1000").record_id
     for _ in range(rounds):
         tag = uuid.uuid4().hex[:8]
-        answer = _post(
+        posted = _post(
             myob,
             "Contact/Customer",
             {
@@ -248,7 +253,12 @@ def _myob(rounds: int, measures: dict, profiles: dict) -> None:
                 "SellingDetails": {"TaxCode": {"UID": gst}, "FreightTaxCode": {"UID": gst}},
             },
         )
-        customer = answer["Location"].rstrip("/").rsplit("/", 1)[1]
+        location = _answered("myob post customer", posted).headers.get("Location")
+        if not location:
+            raise RuntimeError(
+                f"myob post customer: no Location in the answer {posted.status_code}"
+            )
+        customer = location.rstrip("/").rsplit("/", 1)[1]
         body = {
             "Date": "2026-12-01",
             "Customer": {"UID": customer},
@@ -286,13 +296,19 @@ def sandbox_speed_run(*, rounds: int = 5, profile: list[str] | None = None) -> d
     ``profile`` names requests to profile: their 25 costliest functions come back too."""
     measures = {name: Measure(name) for name in NAMES}
     profiles = {name: cProfile.Profile() for name in profile or []}
-    logging.getLogger("apps.sandbox.webhooks").setLevel(logging.WARNING)
-    with override_settings(
-        SANDBOX_LIMITS={"myob": {"second": 10_000}}, ALLOWED_HOSTS=[HOST, "testserver", "localhost"]
-    ):
-        _qbo(rounds, measures, profiles)
-        _xero(rounds, measures, profiles)
-        _myob(rounds, measures, profiles)
+    webhooks_log = logging.getLogger("apps.sandbox.webhooks")
+    level = webhooks_log.level
+    webhooks_log.setLevel(logging.WARNING)
+    try:
+        with override_settings(
+            SANDBOX_LIMITS={"myob": {"second": 10_000}},
+            ALLOWED_HOSTS=[HOST, "testserver", "localhost"],
+        ):
+            _qbo(rounds, measures, profiles)
+            _xero(rounds, measures, profiles)
+            _myob(rounds, measures, profiles)
+    finally:
+        webhooks_log.setLevel(level)
     stats = {}
     for name, prof in profiles.items():
         out = io.StringIO()

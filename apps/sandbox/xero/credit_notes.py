@@ -181,15 +181,9 @@ def credit_note_apply_payment(
 def authorised_credit_note(company: SandboxCompany, given: dict[str, Any]) -> SandboxRecord:
     """The credit note a payment or an allocation names (by CreditNoteID or
     CreditNoteNumber), locked; ``Invalid`` unless it is there and approved."""
-    note = None
-    if given.get("CreditNoteID"):
-        note = entities.get(company, entities.CREDIT_NOTES, given["CreditNoteID"], for_update=True)
-    else:
-        found = entities.find_by(
-            company, entities.CREDIT_NOTES, "CreditNoteNumber", given.get("CreditNoteNumber")
-        )
-        if found is not None:
-            note = entities.get(company, entities.CREDIT_NOTES, found.record_id, for_update=True)
+    note = entities.named_locked(
+        company, entities.CREDIT_NOTES, given, "CreditNoteID", "CreditNoteNumber"
+    )
     if note is None:
         raise Invalid("A CreditNote must be specified by a valid CreditNoteID or CreditNoteNumber.")
     # Only approved credit notes give credit (https://help.xero.com/au/Payments_AllocateCredit);
@@ -227,7 +221,11 @@ class AllocationKind(Kind):
         problems = _allocation_problems(note.data, invoice.data, amount)
         if problems:
             raise Invalid(*problems)
-        on = document_day(element, "Date", timezone.localdate())
+        # Date is required of an allocation (Allocation, required: Amount, Invoice, Date in
+        # tests/sandbox/xero/spec/xero_accounting.yaml): Xero does not take it as today.
+        on = document_day(element, "Date", None)
+        if on is None:
+            raise Invalid("Date is required.")
         return {
             "AllocationID": new_guid(),
             "Amount": money(amount),
@@ -294,14 +292,7 @@ def allocation_delete(
 
 
 def _invoice(company: SandboxCompany, given: dict[str, Any]) -> SandboxRecord:
-    invoice = None
-    if given.get("InvoiceID"):
-        invoice = entities.get(company, entities.INVOICES, given["InvoiceID"], for_update=True)
-    elif given.get("InvoiceNumber"):
-        number = given["InvoiceNumber"]
-        found = entities.find_by(company, entities.INVOICES, "InvoiceNumber", number)
-        if found is not None:
-            invoice = entities.get(company, entities.INVOICES, found.record_id, for_update=True)
+    invoice = entities.named_locked(company, entities.INVOICES, given, "InvoiceID", "InvoiceNumber")
     if invoice is None:
         raise Invalid("An Invoice must be specified by a valid InvoiceID or InvoiceNumber.")
     return invoice

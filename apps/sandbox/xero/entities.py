@@ -52,6 +52,22 @@ def find_by(
     return next((row for row in candidates if same_text(row.data.get(field), wanted)), None)
 
 
+def named_locked(
+    company: SandboxCompany,
+    entity: str,
+    given: dict[str, Any],
+    id_field: str,
+    number_field: str,
+    number: object = None,
+) -> SandboxRecord | None:
+    """The record a request names by its id (``id_field``), else by its number
+    (``number_field`` of ``given``, or ``number``), locked for the change the request makes."""
+    if given.get(id_field):
+        return get(company, entity, given[id_field], for_update=True)
+    found = find_by(company, entity, number_field, number or given.get(number_field))
+    return get(company, entity, found.record_id, for_update=True) if found else None
+
+
 def same_text(stored: object, wanted: str) -> bool:
     """Xero's comparison of text: without regard to case."""
     return stored is not None and str(stored).lower() == wanted.lower()

@@ -135,14 +135,10 @@ def _credit_note(company: SandboxCompany, element: dict[str, Any]) -> tuple[Sand
 
 def _invoice(company: SandboxCompany, element: dict[str, Any]) -> SandboxRecord:
     given = element.get("Invoice") or {}
-    invoice = None
-    if given.get("InvoiceID"):
-        invoice = entities.get(company, entities.INVOICES, given["InvoiceID"], for_update=True)
-    else:
-        number = given.get("InvoiceNumber") or element.get("InvoiceNumber")
-        found = entities.find_by(company, entities.INVOICES, "InvoiceNumber", number)
-        if found is not None:
-            invoice = entities.get(company, entities.INVOICES, found.record_id, for_update=True)
+    number = given.get("InvoiceNumber") or element.get("InvoiceNumber")
+    invoice = entities.named_locked(
+        company, entities.INVOICES, given, "InvoiceID", "InvoiceNumber", number
+    )
     if invoice is None:
         raise Invalid("An Invoice must be specified by a valid InvoiceID or InvoiceNumber.")
     if invoice.data["Status"] != "AUTHORISED":

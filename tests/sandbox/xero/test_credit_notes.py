@@ -46,7 +46,12 @@ def _credit_note(xero, amount=30, **extra):
 
 
 def _allocate(xero, note, invoice, amount, **extra):
-    allocation = {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Amount": amount, **extra}
+    allocation = {
+        "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+        "Amount": amount,
+        "Date": "2026-11-20",
+        **extra,
+    }
     return xero.put(
         f"/CreditNotes/{note['CreditNoteID']}/Allocations", json={"Allocations": [allocation]}
     )
@@ -206,7 +211,12 @@ def test_an_allocation_repeated_with_its_idempotency_key_is_made_once(xero):
     invoice = _invoice(xero, 100)
     note = _credit_note(xero, 30)
     headers = {"Idempotency-Key": "alloc-1"}
-    body = {"Allocations": [{"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Amount": 10}]}
+    allocation = {
+        "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+        "Amount": 10,
+        "Date": "2026-11-20",
+    }
+    body = {"Allocations": [allocation]}
     path = f"/CreditNotes/{note['CreditNoteID']}/Allocations"
     first = xero.put(path, json=body, headers=headers).json()
     again = xero.put(path, json=body, headers=headers).json()
@@ -301,3 +311,10 @@ def test_deleting_an_allocation_gives_the_credit_back_and_reopens_the_invoice(xe
     note_after = _reload(xero, "CreditNotes", note["CreditNoteID"])
     assert (note_after["Status"], note_after["RemainingCredit"]) == ("AUTHORISED", 34.5)
     assert xero.call("DELETE", path).status_code == 404
+
+
+def test_an_allocation_without_its_date_is_refused_not_dated_today(xero):
+    invoice = _invoice(xero, 100)
+    note = _credit_note(xero, 30)
+    assert _refused(_allocate(xero, note, invoice, 10, Date=None)) == "Date is required."
+    assert _reload(xero, "Invoices", invoice["InvoiceID"])["AmountDue"] == 100.0
