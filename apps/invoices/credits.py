@@ -258,12 +258,17 @@ def credit_note_import(
 
 
 # --- refunds --------------------------------------------------------------------------------
-def _amount(value) -> Decimal:
+def money_amount(value) -> Decimal:
+    """The amount of a payment or refund (one column, ``MoneyMoved.amount``) to the cent; a
+    ValidationError on ``amount`` for anything but a number above zero that the column holds."""
     try:
         amount = round_money(Decimal(str(value)))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": "Enter the amount as a number, e.g. 120.00."}) from None
-    if not amount.is_finite() or amount <= 0:
+        amount = None
+    # NaN comes through the rounding, and comparing it raises: refused before any comparison.
+    if amount is None or not amount.is_finite():
+        raise ValidationError({"amount": "Enter the amount as a number, e.g. 120.00."})
+    if amount <= 0:
         raise ValidationError({"amount": "The amount must be more than zero."})
     if not fits(amount, limit_of(Refund, "amount")):
         raise ValidationError({"amount": too_large_message(limit_of(Refund, "amount"))})
@@ -286,7 +291,7 @@ def refund_record(
     credit note's remaining credit. Recorded for every integration but the one it came from."""
     if (payment is None) == (credit_note is None):
         raise TypeError("Refund either a payment or a credit note.")
-    amount = _amount(amount)
+    amount = money_amount(amount)
     if len(method) > 50 or len(reference) > 100:
         raise ValidationError({"reference": "Keep the method and reference short."})
     with transaction.atomic():
