@@ -296,23 +296,28 @@ def refund_record(
         raise ValidationError({"reference": "Keep the method and reference short."})
     with transaction.atomic():
         if payment is not None:
+            # The payment's lock before its invoice's, as payment_void takes them.
             payment = Payment.objects.select_for_update().get(pk=payment.pk)
             if payment.voided:
                 raise ValidationError("This payment is voided: there is nothing to refund.")
             left, what = payment.refundable, "of this payment"
-            invoice_id, customer = payment.invoice_id, payment.customer
+            customer = payment.customer
+            invoice = (
+                Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+                if payment.invoice_id
+                else None
+            )
         else:
             # The invoice's lock first, as credit_note_void takes them: the other order
             # deadlocks with a void of the same credit note.
-            Invoice.objects.select_for_update().get(pk=credit_note.invoice_id)
+            invoice = Invoice.objects.select_for_update().get(pk=credit_note.invoice_id)
             credit_note = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
             if credit_note.status != CreditNote.Status.ISSUED:
                 raise ValidationError(f"Credit note {credit_note.number} is not issued.")
             left, what = credit_note.remaining_credit, "of this credit note's remaining credit"
-            invoice_id, customer = credit_note.invoice_id, credit_note.customer
+            customer = credit_note.customer
         if amount > left:
             raise ValidationError({"amount": f"At most {left} can be refunded {what}."})
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id) if invoice_id else None
         refund = Refund.objects.create(
             payment=payment,
             credit_note=credit_note,
