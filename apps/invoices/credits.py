@@ -104,12 +104,11 @@ def credit_note_create(
     lines: list[LineInput] | None = None,
     reason: str = "",
     issue_date: date | None = None,
-    issue: bool = True,
     by=None,
 ) -> CreditNote:
     """A credit note against ``invoice``: its whole remaining amount when ``lines`` is None
     (the invoice's lines copied; refused once any part of it was credited), else the lines
-    given. Issued at once unless ``issue`` is False (a draft goes nowhere)."""
+    given. Issued at once."""
     reason = (reason or "").strip()
     if len(reason) > 200:
         raise ValidationError({"reason": "Keep the reason under 200 characters."})
@@ -141,8 +140,7 @@ def credit_note_create(
         )
         _save_lines(credit_note, lines)
         _check_creditable(invoice, credit_note)
-        if issue:
-            _issue(invoice, credit_note)
+        _issue(invoice, credit_note)
         _record_credit_note(credit_note)
     return credit_note
 
@@ -169,21 +167,6 @@ def _issue(invoice: Invoice, credit_note: CreditNote, allocated: Decimal | None 
     credit_note.amount_allocated = allocated
     credit_note.save(update_fields=["status", "issued_at", "amount_allocated", "updated_at"])
     invoice_refresh_balance(invoice)
-
-
-def credit_note_issue(*, credit_note: CreditNote, by=None) -> CreditNote:
-    """Issue a draft credit note."""
-    with transaction.atomic():
-        invoice = _locked_invoice(credit_note.invoice)
-        credit_note = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
-        if credit_note.status != CreditNote.Status.DRAFT:
-            raise ValidationError(f"Credit note {credit_note.number} is issued or void already.")
-        if not invoice.can_credit:
-            raise ValidationError(f"Invoice {invoice.number} can no longer be credited.")
-        _check_creditable(invoice, credit_note)
-        _issue(invoice, credit_note)
-        _record_credit_note(credit_note)
-    return credit_note
 
 
 def credit_note_void(*, credit_note: CreditNote, by=None, from_integration_id=None) -> CreditNote:
@@ -251,8 +234,8 @@ def credit_note_import(
         )
         _save_lines(credit_note, lines)
         _check_creditable(invoice, credit_note)
-        allocated = min(round_money(allocated), credit_note.total, max(invoice.balance, ZERO))
-        _issue(invoice, credit_note, allocated=max(allocated, ZERO))
+        allocated = max(min(round_money(allocated), credit_note.total, invoice.balance), ZERO)
+        _issue(invoice, credit_note, allocated=allocated)
         _record_credit_note(credit_note, except_integration_id=from_integration.pk)
     return credit_note
 

@@ -138,10 +138,6 @@ def organisation_takes_hub_payments(organisation) -> bool:
     return not organisation.integrations.filter(status="connected").exists()
 
 
-def _refresh_paid(invoice: Invoice) -> None:
-    invoice_refresh_balance(invoice)
-
-
 def _add(invoice: Invoice, amount: Decimal, payment_date: date | None, **details) -> Payment:
     """Lock the invoice, check the amount against its balance, save and re-derive its status."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -157,7 +153,7 @@ def _add(invoice: Invoice, amount: Decimal, payment_date: date | None, **details
         date=payment_date or invoice.organisation.today(),
         **details,
     )
-    _refresh_paid(invoice)
+    invoice_refresh_balance(invoice)
     return payment
 
 
@@ -278,7 +274,7 @@ def payment_void(*, payment: Payment, by=None) -> Payment:
         payment.voided = True
         payment.save(update_fields=["voided"])
         if payment.invoice_id:
-            _refresh_paid(Invoice.objects.select_for_update().get(pk=payment.invoice_id))
+            invoice_refresh_balance(Invoice.objects.select_for_update().get(pk=payment.invoice_id))
         if payment.source != Payment.Source.INTEGRATION:
             _record_payment(payment)
     return payment
