@@ -104,12 +104,11 @@ def credit_note_create(
     lines: list[LineInput] | None = None,
     reason: str = "",
     issue_date: date | None = None,
-    issue: bool = True,
     by=None,
 ) -> CreditNote:
     """A credit note against ``invoice``: its whole remaining amount when ``lines`` is None
     (the invoice's lines copied; refused once any part of it was credited), else the lines
-    given. Issued at once unless ``issue`` is False (a draft goes nowhere)."""
+    given. Issued at once."""
     reason = (reason or "").strip()
     if len(reason) > 200:
         raise ValidationError({"reason": "Keep the reason under 200 characters."})
@@ -141,8 +140,7 @@ def credit_note_create(
         )
         _save_lines(credit_note, lines)
         _check_creditable(invoice, credit_note)
-        if issue:
-            _issue(invoice, credit_note)
+        _issue(invoice, credit_note)
         _record_credit_note(credit_note)
     return credit_note
 
@@ -169,21 +167,6 @@ def _issue(invoice: Invoice, credit_note: CreditNote, allocated: Decimal | None 
     credit_note.amount_allocated = allocated
     credit_note.save(update_fields=["status", "issued_at", "amount_allocated", "updated_at"])
     invoice_refresh_balance(invoice)
-
-
-def credit_note_issue(*, credit_note: CreditNote, by=None) -> CreditNote:
-    """Issue a draft credit note."""
-    with transaction.atomic():
-        invoice = _locked_invoice(credit_note.invoice)
-        credit_note = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
-        if credit_note.status != CreditNote.Status.DRAFT:
-            raise ValidationError(f"Credit note {credit_note.number} is issued or void already.")
-        if not invoice.can_credit:
-            raise ValidationError(f"Invoice {invoice.number} can no longer be credited.")
-        _check_creditable(invoice, credit_note)
-        _issue(invoice, credit_note)
-        _record_credit_note(credit_note)
-    return credit_note
 
 
 def credit_note_void(*, credit_note: CreditNote, by=None, from_integration_id=None) -> CreditNote:
@@ -251,19 +234,24 @@ def credit_note_import(
         )
         _save_lines(credit_note, lines)
         _check_creditable(invoice, credit_note)
-        allocated = min(round_money(allocated), credit_note.total, max(invoice.balance, ZERO))
-        _issue(invoice, credit_note, allocated=max(allocated, ZERO))
+        allocated = max(min(round_money(allocated), credit_note.total, invoice.balance), ZERO)
+        _issue(invoice, credit_note, allocated=allocated)
         _record_credit_note(credit_note, except_integration_id=from_integration.pk)
     return credit_note
 
 
 # --- refunds --------------------------------------------------------------------------------
-def _amount(value) -> Decimal:
+def money_amount(value) -> Decimal:
+    """The amount of a payment or refund (one column, ``MoneyMoved.amount``) to the cent; a
+    ValidationError on ``amount`` for anything but a number above zero that the column holds."""
     try:
         amount = round_money(Decimal(str(value)))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": "Enter the amount as a number, e.g. 120.00."}) from None
-    if not amount.is_finite() or amount <= 0:
+        amount = None
+    # NaN comes through the rounding, and comparing it raises: refused before any comparison.
+    if amount is None or not amount.is_finite():
+        raise ValidationError({"amount": "Enter the amount as a number, e.g. 120.00."})
+    if amount <= 0:
         raise ValidationError({"amount": "The amount must be more than zero."})
     if not fits(amount, limit_of(Refund, "amount")):
         raise ValidationError({"amount": too_large_message(limit_of(Refund, "amount"))})
@@ -286,28 +274,33 @@ def refund_record(
     credit note's remaining credit. Recorded for every integration but the one it came from."""
     if (payment is None) == (credit_note is None):
         raise TypeError("Refund either a payment or a credit note.")
-    amount = _amount(amount)
+    amount = money_amount(amount)
     if len(method) > 50 or len(reference) > 100:
         raise ValidationError({"reference": "Keep the method and reference short."})
     with transaction.atomic():
         if payment is not None:
+            # The payment's lock before its invoice's, as payment_void takes them.
             payment = Payment.objects.select_for_update().get(pk=payment.pk)
             if payment.voided:
                 raise ValidationError("This payment is voided: there is nothing to refund.")
             left, what = payment.refundable, "of this payment"
-            invoice_id, customer = payment.invoice_id, payment.customer
+            customer = payment.customer
+            invoice = (
+                Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+                if payment.invoice_id
+                else None
+            )
         else:
             # The invoice's lock first, as credit_note_void takes them: the other order
             # deadlocks with a void of the same credit note.
-            Invoice.objects.select_for_update().get(pk=credit_note.invoice_id)
+            invoice = Invoice.objects.select_for_update().get(pk=credit_note.invoice_id)
             credit_note = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
             if credit_note.status != CreditNote.Status.ISSUED:
                 raise ValidationError(f"Credit note {credit_note.number} is not issued.")
             left, what = credit_note.remaining_credit, "of this credit note's remaining credit"
-            invoice_id, customer = credit_note.invoice_id, credit_note.customer
+            customer = credit_note.customer
         if amount > left:
             raise ValidationError({"amount": f"At most {left} can be refunded {what}."})
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id) if invoice_id else None
         refund = Refund.objects.create(
             payment=payment,
             credit_note=credit_note,

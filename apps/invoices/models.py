@@ -52,10 +52,6 @@ class Invoice(Document):
         return self.total - self.amount_paid - self.amount_credited
 
     @property
-    def amount_due(self):
-        return self.balance
-
-    @property
     def is_editable(self) -> bool:
         # Once credited, the lines are what the credit notes refer to: they stay as they are.
         return self.status in (self.Status.DRAFT, self.Status.SENT) and not self.amount_credited
@@ -219,8 +215,3 @@ class Refund(MoneyMoved):
 
     def __str__(self) -> str:
         return f"Refund of {self.amount} to {self.customer}"
-
-    @property
-    def of(self):
-        """The payment or credit note refunded."""
-        return self.payment or self.credit_note

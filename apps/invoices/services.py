@@ -6,7 +6,7 @@ voided. Each step is one transaction that also records the change for sync."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.services import number_allocate
-from apps.common.bounds import fits, limit_of, too_large_message
 from apps.common.changes import record_change
 from apps.common.document_services import (
     DocumentKind,
@@ -27,9 +26,8 @@ from apps.common.document_services import (
     require_status,
 )
 from apps.common.lines import LineInput
-from apps.common.money import round_money
 
-from .credits import invoice_refresh_balance
+from .credits import invoice_refresh_balance, money_amount
 from .models import Invoice, InvoiceLine, Payment
 from .signals import invoice_paid_in_integration
 
@@ -140,22 +138,6 @@ def organisation_takes_hub_payments(organisation) -> bool:
     return not organisation.integrations.filter(status="connected").exists()
 
 
-def _amount(value) -> Decimal:
-    try:
-        amount = round_money(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": "Enter the amount as a number, e.g. 120.00."}) from None
-    if amount <= 0:
-        raise ValidationError({"amount": "The amount must be more than zero."})
-    if not fits(amount, limit_of(Payment, "amount")):
-        raise ValidationError({"amount": too_large_message(limit_of(Payment, "amount"))})
-    return amount
-
-
-def _refresh_paid(invoice: Invoice) -> None:
-    invoice_refresh_balance(invoice)
-
-
 def _add(invoice: Invoice, amount: Decimal, payment_date: date | None, **details) -> Payment:
     """Lock the invoice, check the amount against its balance, save and re-derive its status."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -171,7 +153,7 @@ def _add(invoice: Invoice, amount: Decimal, payment_date: date | None, **details
         date=payment_date or invoice.organisation.today(),
         **details,
     )
-    _refresh_paid(invoice)
+    invoice_refresh_balance(invoice)
     return payment
 
 
@@ -189,7 +171,7 @@ def payment_record(
     """Record a payment against a sent invoice ("Add Payment", or one pulled from an
     integration). A payment pulled from an integration is not recorded for sync: payments stay in
     the integration they were entered in (docs/sync-rules.md, "Payments")."""
-    amount = _amount(amount)
+    amount = money_amount(amount)
     if source == Payment.Source.HUB and not organisation_takes_hub_payments(invoice.organisation):
         raise ValidationError(HIDDEN_WHILE_CONNECTED)
     with transaction.atomic():
@@ -228,7 +210,7 @@ def payment_collect_online(
     collected with, by which a Stripe payout finds it (docs/payouts.md)."""
     if (invoice is None) == (customer is None):
         raise TypeError("Pass either an invoice or a customer.")
-    amount = _amount(amount)
+    amount = money_amount(amount)
     method = method or "card"
     stripe_charge_id = stripe_charge_id.strip()
     if stripe_charge_id and Payment.objects.filter(stripe_charge_id=stripe_charge_id).exists():
@@ -292,7 +274,7 @@ def payment_void(*, payment: Payment, by=None) -> Payment:
         payment.voided = True
         payment.save(update_fields=["voided"])
         if payment.invoice_id:
-            _refresh_paid(Invoice.objects.select_for_update().get(pk=payment.invoice_id))
+            invoice_refresh_balance(Invoice.objects.select_for_update().get(pk=payment.invoice_id))
         if payment.source != Payment.Source.INTEGRATION:
             _record_payment(payment)
     return payment

@@ -9,8 +9,7 @@ from django.views.decorators.http import require_POST
 
 from apps.common.access import get_for_organisation, organisation_of
 from apps.common.document_views import document_edit
-from apps.common.forms import apply_errors
-from apps.common.lines import LineInput
+from apps.common.forms import apply_errors, lines_from_formset
 from apps.common.views import paginate, run_action
 
 from . import credits, services
@@ -195,19 +194,6 @@ def _get_refund(request: HttpRequest, pk: int) -> Refund:
     )
 
 
-def _credit_lines(formset) -> list[LineInput]:
-    return [
-        LineInput(
-            description=form.cleaned_data["description"],
-            quantity=form.cleaned_data["quantity"],
-            unit_price=form.cleaned_data["unit_price"],
-            taxable=form.cleaned_data.get("taxable", False),
-        )
-        for form in formset.forms
-        if form.cleaned_data.get("description")
-    ]
-
-
 @login_required
 def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue credit note, from the invoice's page: the whole invoice, or lines typed here."""
@@ -218,7 +204,7 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     lines = CreditLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         whole = form.cleaned_data["scope"] == CreditNoteForm.WHOLE
-        chosen = None if whole else _credit_lines(lines)
+        chosen = None if whole else lines_from_formset(lines)
         if chosen == []:
             form.add_error(None, "List at least one line the credit note takes back.")
         else:

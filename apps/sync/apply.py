@@ -42,6 +42,7 @@ from . import fingerprints
 from .exchanged import difference, form_of
 from .fingerprints import fingerprint
 from .models import Kind, Link, Side
+from .push_one import refingerprint_invoice
 from .recorder import queue_for
 from .round_trips import plan_adjustment, plan_changes
 
@@ -328,7 +329,7 @@ def _payment_part(integration, remote: RemotePayment, remote_id, invoice_remote_
         if remote.voided and not payment.voided:
             with transaction.atomic():
                 payment = payment_void(payment=payment)
-                _refingerprint(integration, payment)
+                refingerprint_invoice(integration, payment.invoice_id)
             return "Payment voided."
         return "Unchanged."
     if remote.voided:
@@ -348,15 +349,5 @@ def _payment_part(integration, remote: RemotePayment, remote_id, invoice_remote_
             source_integration=integration,
         )
         link_pulled(integration, Kind.PAYMENT, payment, remote_id, remote.remote_version)
-        _refingerprint(integration, payment)
+        refingerprint_invoice(integration, payment.invoice_id)
     return f"Payment of {amount} applied to {invoice.number}."
-
-
-def _refingerprint(integration: Integration, payment: Payment) -> None:
-    """The paid invoice changed in the hub because of the integration: its link there is current."""
-    if payment.invoice_id is None:
-        return
-    invoice = Invoice.objects.prefetch_related("lines").get(pk=payment.invoice_id)
-    Link.objects.filter(
-        integration=integration, kind=Kind.INVOICE, object_id=invoice.pk, merged_into__isnull=True
-    ).update(fingerprint=fingerprint(Kind.INVOICE, invoice), synced_at=timezone.now())

@@ -373,16 +373,7 @@ def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[contract.Pus
     """A payment the hub collected: against the invoice in the integration when it is there (the
     invoice first if it may go), otherwise as a sales receipt (docs/sync-rules.md, "Payments")."""
     invoice = load(Kind.INVOICE, payment.invoice_id) if payment.invoice_id else None
-    invoice_link = link_of(ctx.integration, Kind.INVOICE, invoice.pk) if invoice else None
-    if invoice is not None and invoice_link is None:
-        decision = decide(ctx.integration, Kind.INVOICE, invoice, None, as_dependency=True)
-        if decision.action == Action.PUSH:
-            pushed, _ = send(ctx, Kind.INVOICE, invoice, None)
-            invoice_link = link_save(
-                ctx.integration, Kind.INVOICE, invoice, pushed, created_by=Side.HUB
-            )
-            message = "Created (before its payment)."
-            _log(ctx, Kind.INVOICE, invoice.pk, Outcome.PUSHED, message, pushed.remote_id)
+    invoice_link = _dependency(ctx, Kind.INVOICE, invoice, "payment") if invoice else None
     customer_remote_id = customer_remote(ctx, invoice.customer if invoice else payment.customer)
     pushed = ctx.adapter.push_payment(
         payment,
@@ -395,9 +386,9 @@ def payment_send(ctx: Context, payment: Payment, key: str) -> tuple[contract.Pus
     return pushed, "Recorded as a sales receipt (the invoice is not in this integration)."
 
 
-def _dependency(ctx: Context, kind: str, record) -> Link | None:
+def _dependency(ctx: Context, kind: str, record, needed_by: str) -> Link | None:
     """The link of a record another one needs (an invoice for its payment or credit note, a
-    credit note for its refund), pushing the record first when it may go
+    credit note for its refund: ``needed_by``), pushing the record first when it may go
     (docs/sync-rules.md, "Dependencies first")."""
     link = link_of(ctx.integration, kind, record.pk)
     if link is not None:
@@ -407,14 +398,15 @@ def _dependency(ctx: Context, kind: str, record) -> Link | None:
         return None
     pushed, _ = send(ctx, kind, record, None)
     link = link_save(ctx.integration, kind, record, pushed, created_by=Side.HUB)
-    message = "Created (before what depends on it)."
+    message = f"Created (before its {needed_by})."
     _log(ctx, kind, record.pk, Outcome.PUSHED, message, pushed.remote_id)
     return link
 
 
 def refingerprint_invoice(integration: Integration, invoice_id: int | None) -> None:
-    """A credit note or refund changed the invoice's figures in the hub, and the integration
-    that holds them has them too: its invoice link is current (no echo, no re-push)."""
+    """A payment, credit note or refund changed the invoice's figures in the hub, and the
+    integration it came from or went to has them too: its invoice link is current (no echo,
+    no re-push)."""
     if invoice_id is None:
         return
     invoice = Invoice.objects.prefetch_related("lines").get(pk=invoice_id)
@@ -429,7 +421,7 @@ def credit_note_send(
     """An issued credit note, allocated to its invoice there: the invoice goes first when it is
     not in the integration yet and may go (docs/credit-notes.md)."""
     invoice = load(Kind.INVOICE, credit_note.invoice_id)
-    invoice_link = _dependency(ctx, Kind.INVOICE, invoice)
+    invoice_link = _dependency(ctx, Kind.INVOICE, invoice, "credit note")
     if invoice_link is None:
         raise PermanentError(
             f"Its invoice {invoice.number} is not in this integration, so the credit note "
@@ -452,7 +444,7 @@ def refund_send(ctx: Context, refund: Refund, key: str) -> tuple[contract.Pushed
     credit_note_link = payment_link = None
     if refund.credit_note_id:
         credit_note_link = _dependency(
-            ctx, Kind.CREDIT_NOTE, load(Kind.CREDIT_NOTE, refund.credit_note_id)
+            ctx, Kind.CREDIT_NOTE, load(Kind.CREDIT_NOTE, refund.credit_note_id), "refund"
         )
         if credit_note_link is None:
             raise PermanentError(

@@ -80,6 +80,14 @@ def test_a_credit_note_on_a_paid_invoice_is_credit_to_refund(invoice):
     assert payment.refundable == Decimal("146.66")
 
 
+def test_a_refund_of_nan_is_refused_as_not_a_number_and_nothing_is_written(invoice):
+    payment = payment_record(invoice=invoice, amount="100.00")
+    with pytest.raises(ValidationError) as excinfo:
+        refund_record(payment=payment, amount="NaN")
+    assert excinfo.value.message_dict["amount"] == ["Enter the amount as a number, e.g. 120.00."]
+    assert not payment.refunds.exists()
+
+
 def test_a_refund_of_a_payment_is_limited_to_what_is_left_of_it(invoice):
     payment = payment_record(invoice=invoice, amount="100.00")
     refund_record(payment=payment, amount="60.00")

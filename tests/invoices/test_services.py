@@ -190,6 +190,18 @@ def test_zero_or_negative_payment_is_refused(org, customer):
             payment_record(invoice=invoice, amount=amount)
 
 
+@pytest.mark.parametrize("record", [payment_record, payment_collect_online])
+def test_a_payment_of_nan_is_refused_as_not_a_number_and_nothing_is_written(org, customer, record):
+    invoice = sent(org, customer)
+    before = Change.objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        record(invoice=invoice, amount="NaN")
+    assert errors_of(excinfo)["amount"] == ["Enter the amount as a number, e.g. 120.00."]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.SENT, Decimal("0.00"))
+    assert not Payment.objects.exists() and Change.objects.count() == before
+
+
 def test_draft_invoice_cannot_be_paid(org, customer):
     with pytest.raises(ValidationError, match="is draft, so it cannot be paid"):
         payment_record(invoice=make(org, customer), amount="1")

@@ -201,6 +201,19 @@ def test_paying_more_than_the_balance_is_refused_beside_the_amount(invoice, as_a
     assert not Payment.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url_name, prefix", [("invoices:payment_add", ""), ("invoices:payment_take_card", "card-")]
+)
+def test_a_payment_of_nan_is_refused_beside_the_amount_and_nothing_is_recorded(
+    invoice, as_alice, url_name, prefix
+):
+    data = {f"{prefix}{name}": value for name, value in payment("NaN").items()}
+    response = as_alice.post(reverse(url_name, args=[invoice.pk]), data)
+    assert response.status_code == 400
+    assert "Enter a number." in response.content.decode()
+    assert not Payment.objects.exists()
+
+
 def test_add_payment_is_hidden_while_an_integration_is_connected(org, invoice, as_alice):
     page = as_alice.get(invoice.get_absolute_url()).content.decode()
     assert "Add Payment" in page

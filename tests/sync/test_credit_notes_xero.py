@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from apps.integrations import reference_cache
+from apps.integrations.models import AccountMapping
 from apps.integrations.registry import adapter_for, capabilities_of
 from apps.integrations.xero.client import XeroClient
 from apps.invoices.credits import (
@@ -28,6 +30,7 @@ from apps.sync.pull import pull
 from tests.factories import line
 from tests.sync.conftest import Hub
 from tests.sync.test_end_to_end import drain_until_done
+from tests.sync.test_mapping import archive_in_xero
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -212,6 +215,46 @@ def test_refund_of_part_of_a_payment_reaches_xero_without_moving_the_invoice(xer
     assert [p["Status"] for p in refunds] == ["DELETED"]
 
 
+def unallocated_credit_note(integration, org) -> CreditNote:
+    """A hub credit note of a paid invoice: in Xero it stays unallocated, so refunding it
+    there moves the credit note only, never the invoice."""
+    invoice = sent_invoice(org, integration)
+    pay_in_xero(integration, invoice, invoice.total)
+    pull(integration)
+    note = credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
+    drain_until_done(integration)
+    pull(integration)
+    return note
+
+
+def archive_the_bank_account(integration) -> None:
+    """Account 090 archived in Xero, as staff would there, after it was mapped for payments."""
+    AccountMapping.objects.update_or_create(
+        integration=integration, defaults={"payments_account_id": "090"}
+    )
+    archive_in_xero(integration, "090", "Business Bank Account")
+    reference_cache.forget_all(integration)
+
+
+@pytest.mark.parametrize("of", ["credit_note", "payment"])
+def test_a_refund_whose_mapped_payments_account_is_archived_is_held_back_not_paid_out(
+    xero, live_org, of
+):
+    note = unallocated_credit_note(xero, live_org)
+    archive_the_bank_account(xero)
+    if of == "credit_note":
+        refund = refund_record(credit_note=note, amount=note.total)
+    else:
+        refund = refund_record(payment=Payment.objects.get(invoice=note.invoice), amount="20.00")
+    drain_until_done(xero)
+
+    change = Change.objects.get(integration=xero, kind="refund", object_id=refund.pk)
+    assert change.state == Change.State.HELD_BACK
+    assert "is archived in Xero" in change.last_error
+    assert not Link.objects.filter(integration=xero, kind="refund", object_id=refund.pk)
+    assert not [p for p in rows(xero, "Payments") if p.get("CreditNote")]
+
+
 def pay_in_xero(integration, invoice: Invoice, amount: Decimal) -> dict:
     remote = Link.objects.get(integration=integration, kind="invoice", object_id=invoice.pk)
     return XeroClient(integration).create(
@@ -306,11 +349,7 @@ def test_a_credit_note_voided_in_the_hub_is_voided_in_xero_and_the_amount_is_due
 def test_cash_refund_made_in_xero_comes_into_the_hub_against_its_credit_note(
     xero, live_org, monkeypatch
 ):
-    invoice = sent_invoice(live_org, xero)
-    pay_in_xero(xero, invoice, invoice.total)
-    pull(xero)
-    note = credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
-    drain_until_done(xero)
+    note = unallocated_credit_note(xero, live_org)
     remote = Link.objects.get(integration=xero, kind="credit_note", object_id=note.pk)
     XeroClient(xero).create(
         "Payments",

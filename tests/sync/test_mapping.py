@@ -230,15 +230,13 @@ def test_a_code_of_another_rate_is_refused(sandboxes):
     assert "HST ON is 13% in QuickBooks Online, not 5%" in answer.content.decode()
 
 
-def archive_other_revenue(xero) -> None:
-    """Account 260 archived in Xero, as staff would there."""
+def archive_in_xero(xero, code: str = "260", name: str = "Other Revenue") -> None:
+    """An account (260, Other Revenue) archived in Xero, as staff would there."""
     account = SandboxRecord.objects.get(
-        company__external_id=xero.remote_company_id, entity="Accounts", data__Code="260"
+        company__external_id=xero.remote_company_id, entity="Accounts", data__Code=code
     )
     adapter_for(xero).client.update(
-        "Accounts",
-        account.record_id,
-        {"Code": "260", "Name": "Other Revenue", "Status": "ARCHIVED"},
+        "Accounts", account.record_id, {"Code": code, "Name": name, "Status": "ARCHIVED"}
     )
 
 
@@ -246,7 +244,7 @@ def test_an_archived_mapped_account_is_reported_and_holds_the_invoice_back(sandb
     xero, client = connected("xero")
     client.get(settings_url(xero))
     client.post(f"{settings_url(xero)}mapping/", {"income_account": "260"})
-    archive_other_revenue(xero)
+    archive_in_xero(xero)
     page = client.post(f"{settings_url(xero)}mapping/refresh/", follow=True).content.decode()
     assert "the account Other Revenue is archived or inactive in the ledger" in page
 
@@ -362,7 +360,7 @@ def test_saving_the_form_keeps_an_item_and_a_rate_mapped_to_what_the_ledger_no_l
     reference_cache.forget_all(xero)
     client.get(settings_url(xero))
     client.post(f"{settings_url(xero)}mapping/", {f"item_{item.pk}": "260", "tax_8_25": city})
-    archive_other_revenue(xero)
+    archive_in_xero(xero)
     SandboxRecord.objects.filter(
         company__external_id=xero.remote_company_id, entity="TaxRates", data__TaxType=city
     ).delete()

@@ -11,15 +11,17 @@ import pytest
 from django.utils import timezone
 
 from apps.integrations.xero.client import XeroClient
-from apps.invoices.credits import credit_note_create
 from apps.invoices.models import CreditNote
 from apps.sandbox.control import requests_count
 from apps.sync.models import Link
 from apps.sync.pull import pull
 from apps.sync.services import sync_now, sync_run_execute
-from tests.factories import line
 from tests.sync.conftest import Hub
-from tests.sync.test_credit_notes_xero import credit_in_xero, pay_in_xero, sent_invoice
+from tests.sync.test_credit_notes_xero import (
+    credit_in_xero,
+    sent_invoice,
+    unallocated_credit_note,
+)
 from tests.sync.test_echoes import Notifications
 from tests.sync.test_end_to_end import drain_until_done
 
@@ -82,18 +84,6 @@ def refunded_in_xero(integration, note) -> None:
         },
         key=f"xero-user-refund-{note.pk}",
     )
-
-
-def unallocated_credit_note(integration, org) -> CreditNote:
-    """A hub credit note of a paid invoice: in Xero it stays unallocated, so refunding it
-    there moves the credit note only, never the invoice."""
-    invoice = sent_invoice(org, integration)
-    pay_in_xero(integration, invoice, invoice.total)
-    pull(integration)
-    note = credit_note_create(invoice=invoice, lines=[line("Parts returned", "1", "33.33")])
-    drain_until_done(integration)
-    pull(integration)
-    return note
 
 
 def test_a_refund_in_xero_without_webhooks_arrives_when_credit_notes_are_next_read(

@@ -84,7 +84,7 @@ class CreditsMixin:
             body = self._credit_body(credit_note, customer_remote_id)
             uid = mapping.uid_of(self.client.create(SERVICE, body), "a credit note")
         amount = round_money(credit_note.amount_allocated)
-        if amount > 0 and invoice_remote_id:
+        if amount > 0:
             self._settle(uid, customer_remote_id, invoice_remote_id, amount, credit_note)
         _, row = self._locate("credit_note", uid)
         return Pushed(
@@ -211,8 +211,6 @@ class CreditsMixin:
         if found:
             return self._pushed_refund(found[0], matched=True)
         if refund.credit_note_id:
-            if not credit_note_remote_id:
-                raise PermanentError("Its credit note is not in MYOB yet.")
             credit_uid = credit_note_remote_id
         else:
             credit_uid = self._refund_carrier(refund, customer_remote_id, payment_remote_id or "")

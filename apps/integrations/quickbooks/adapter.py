@@ -279,9 +279,6 @@ class QuickBooksAdapter(
             remote_id=str(data.get("Id") or ""), remote_version=mapping.version_of(data, "Deposit")
         )
 
-    def push_credit_note(self, credit_note, **kwargs) -> Pushed:
-        return super().push_credit_note(credit_note, **kwargs)
-
     @_guarded
     def push_refund(self, refund, **kwargs) -> Pushed:
         return super().push_refund(refund, **kwargs)

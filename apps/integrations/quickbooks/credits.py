@@ -30,7 +30,9 @@ class CreditsMixin:
     def push_credit_note(
         self, credit_note, *, customer_remote_id: str, invoice_remote_id: str, key: str
     ) -> Pushed:
-        memo = self._credit_memo(credit_note, customer_remote_id, key)
+        memo = self._write_document(
+            CREDIT_MEMO, credit_note, "credit_note", None, customer_remote_id, key
+        )
         allocated = Decimal(credit_note.amount_allocated)
         used = reading._decimal(memo.get("TotalAmt"), "a total", ZERO) - reading._decimal(
             memo.get("RemainingCredit"), "a remaining credit", ZERO
@@ -49,14 +51,6 @@ class CreditsMixin:
             remote_version=mapping.version_of(memo, CREDIT_MEMO),
             remote_name=str(memo.get("DocNumber", "")),
         )
-
-    def _credit_memo(self, credit_note, customer_remote_id: str, key: str) -> dict:
-        return self._create_document(
-            CREDIT_MEMO, credit_note, "credit_note", customer_remote_id, key
-        )
-
-    def _create_document(self, entity, document, kind, customer_remote_id, key) -> dict:
-        return self._write_document(entity, document, kind, None, customer_remote_id, key)
 
     def push_refund(
         self,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.integrations import mappings
 from apps.integrations.contract import PermanentError, Pushed, RemoteGone
 from apps.integrations.wire import malformed_is_transient
 
@@ -40,7 +39,7 @@ class CreditsMixin:
         if made is None:
             made = self._push_document(credit_note, "credit_note", None, customer_remote_id, key)
         amount = Decimal(credit_note.amount_allocated)
-        if amount > 0 and invoice_remote_id:
+        if amount > 0:
             self._allocate(made.remote_id, invoice_remote_id, amount, credit_note, key)
             # The allocation moved the credit note's RemainingCredit (and UpdatedDateUTC).
             made = pushed(self.client.get_one("CreditNotes", made.remote_id), "credit_note")
@@ -91,14 +90,14 @@ class CreditsMixin:
     ) -> Pushed:
         # Paid back from where its payment was recorded: a card payment Stripe pays out waits on
         # the clearing account, and Stripe's refund leaves through the same payouts
-        # (docs/payouts.md); otherwise the bank account.
-        mapped = (
-            mappings.payment_account(self.integration, refund.payment) if refund.payment else ""
+        # (docs/payouts.md); otherwise, as a credit note's, from the payments account. A mapped
+        # account Xero archived holds the refund back, as it holds a payment.
+        bank = (
+            self._payment_account(refund.payment)
+            if refund.payment_id
+            else self._account_code("BANK", "090", "payments")
         )
-        bank = mapped or self._account_code("BANK", "090")
         if refund.credit_note_id:
-            if not credit_note_remote_id:
-                raise PermanentError("Its credit note is not in Xero yet.")
             note_id = credit_note_remote_id
         else:
             note_id = self._payment_refund_note(
@@ -114,7 +113,7 @@ class CreditsMixin:
             contact_id=contact_id,
             payment_id=payment_id,
             tax_types=self._tax_types(rate),
-            account_code=self._account_code("REVENUE", "200"),
+            account_code=self._account_code("REVENUE", "200", "income"),
         )
         note = self.client.create("CreditNotes", body, key=f"{key}/credit")
         return mapping.required(note, "CreditNoteID", "a credit note")
