@@ -63,6 +63,19 @@ def mark_covered(integration: Integration, before: datetime) -> None:
     ).update(processed_at=before)
 
 
+def settle_placed(integration: Integration, kinds: list[str]) -> bool:
+    """True when every event waiting for the integration is the hub's own write placed by its
+    time alone (nothing to read): they are marked processed here, and no pull task is needed.
+    Otherwise nothing is marked, and the pull's plan decides. One or two queries; no request."""
+    events = waiting_events(integration)
+    if len(events) > MAX_EVENTS:
+        return False
+    if events and _to_read(integration, kinds, events) != {}:
+        return False
+    mark_processed([event.pk for event in events])
+    return True
+
+
 @dataclass
 class Plan:
     """What the waiting events ask for: nothing, the few records they name that moved (read

@@ -45,7 +45,7 @@ from .apply import (
     remote_link,
 )
 from .apply_credits import credit_note_apply, refund_apply
-from .models import Kind, SyncLogEntry, SyncRun
+from .models import Kind, SyncLogEntry, SyncRun, SyncState
 from .own_records import hub_document_sent_as, link_own
 from .runs import count, log, run_finish, run_save_progress, run_start
 
@@ -74,6 +74,29 @@ def pulled_kinds(integration: Integration) -> list[str]:
         if capabilities.refunds:
             kinds.append(Kind.REFUND)
     return [str(k) for k in kinds]
+
+
+def webhook_echoes_settled(integration_id: int) -> bool:
+    """A webhook arrived for the integration: True when its events need no pull task at all,
+    because each names a record the hub itself wrote no earlier than the event (its own echo,
+    ``echoes.settle_placed``), or the pull would do nothing (disconnected, switched off, no
+    kind pulled). Checked in the process that received the notification, before a task is
+    queued: an echo then costs the worker nothing (docs/pulls.md). An integration not yet
+    caught up after connecting always gets its task (the task catches it up first)."""
+    integration = Integration.objects.filter(pk=integration_id).first()
+    if integration is None or not integration.is_connected or not integration.sync_enabled:
+        return True
+    caught_up = (
+        SyncState.objects.filter(integration=integration).values_list("caught_up_at", flat=True)
+    ).first()
+    if (
+        caught_up is None
+        or integration.connected_at is None
+        or caught_up < integration.connected_at
+    ):
+        return False
+    kinds = pulled_kinds(integration)
+    return not kinds or echoes.settle_placed(integration, kinds)
 
 
 def since_for(state) -> str | None:

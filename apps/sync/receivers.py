@@ -18,6 +18,7 @@ from apps.integrations.first_sync import first_sync_preview_plug
 from . import gather, merges, preview, status
 from .models import SyncRun, SyncState
 from .nightly import nightly_schedule_update
+from .pull import webhook_echoes_settled
 from .recorder import record_change
 from .services import integration_sync_to_enabled, mapping_holds_release
 from .tasks import pull_integration
@@ -74,6 +75,8 @@ def mapping_holds_queued(sender, *, integration, **kwargs) -> None:
 
 def webhook_pulls(sender, *, integration_ids, **kwargs) -> None:
     for integration_id in integration_ids:
+        if webhook_echoes_settled(integration_id):
+            continue  # the hub's own writes coming back: nothing to read, no task
         # One pull compares every event waiting when it runs: a burst's echoes share it.
         gather.queue(
             pull_integration, gather.WEBHOOK_PULL, integration_id, trigger=SyncRun.Trigger.WEBHOOK

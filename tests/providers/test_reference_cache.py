@@ -92,3 +92,28 @@ def test_a_mapped_code_missing_from_the_kept_copy_reads_the_codes_again_not_hold
     assert pushed.remote_id
     assert _requests(company, "/invoice", status=400) == 0
     assert _requests(company, "/query") - queries == 2  # tax rates and codes, once
+
+
+def test_the_first_send_after_the_first_pull_reads_no_tax_codes_and_no_items(canada):
+    integration, company, customer, customer_id = canada
+    pages = list(adapter_for(integration).pull(["customer"], None))  # the first pull: a full scan
+    assert pages
+    queries = _requests(company, "/query")
+
+    _send(integration, customer_id, customer, "first")
+
+    assert _requests(company, "/query") == queries
+    assert _requests(company, "/invoice", status=200) == 1
+
+
+def test_a_company_with_a_page_of_items_or_more_is_still_looked_up_by_name(canada, monkeypatch):
+    from apps.integrations.quickbooks import limits
+
+    integration, company, customer, customer_id = canada
+    monkeypatch.setattr(limits, "QUERY_PAGE_SIZE", 1)  # the sandbox company has more items
+    list(adapter_for(integration).pull(["customer"], None))
+    queries = _requests(company, "/query")
+
+    _send(integration, customer_id, customer, "first")
+
+    assert _requests(company, "/query") == queries + 1  # the items the lines name

@@ -217,3 +217,74 @@ def test_a_tax_type_the_tenant_no_longer_has_reads_the_tax_rates_again_once_befo
     assert refused == 0
     puts = requests_of(xero).filter(path__contains="/Invoices", method="PUT").count() - before
     assert puts == 1
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[int]:
+    """The webhook pulls the hub's receiver queues (the task itself is not run)."""
+    pulls: list[int] = []
+    from apps.sync import gather
+
+    def queue(task, what, pk, **kwargs):
+        if what == gather.WEBHOOK_PULL:
+            pulls.append(pk)
+
+    monkeypatch.setattr(gather, "queue", queue)
+    return pulls
+
+
+def caught_up(integration) -> None:
+    from apps.sync.outbox import state_for
+
+    state = state_for(integration.pk)
+    state.caught_up_at = integration.connected_at + timedelta(seconds=1)
+    state.save(update_fields=["caught_up_at"])
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_the_hubs_own_writes_coming_back_queue_no_pull_for_the_worker(
+    both, live_hub, notifications, queued, provider
+):
+    integration = both[0] if provider == "quickbooks" else both[1]
+    sent(integration, live_hub, notifications)
+    caught_up(integration)
+    before = requests_of(integration).count()
+
+    notifications.deliver()
+
+    assert queued == []
+    assert not WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
+    assert requests_of(integration).count() == before
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_a_webhook_for_an_edit_made_in_the_ledger_still_queues_its_pull(
+    both, live_hub, notifications, queued, provider
+):
+    integration = both[0] if provider == "quickbooks" else both[1]
+    invoice = sent(integration, live_hub, notifications)
+    caught_up(integration)
+    notifications.deliver()
+    link = Link.objects.get(integration=integration, kind="invoice", object_id=invoice.pk)
+    record = store.record_get(
+        company=company_of(integration),
+        entity=ENTITIES[provider]["invoice"],
+        record_id=link.remote_id,
+    )
+    store.record_save(record=record, data=dict(record.data))  # stamped later: an edit there
+
+    notifications.deliver()
+
+    assert queued == [integration.pk]
+    assert WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
+
+
+def test_a_webhook_before_the_first_catch_up_still_queues_its_pull(
+    both, live_hub, notifications, queued
+):
+    quickbooks = both[0]
+    sent(quickbooks, live_hub, notifications)
+
+    notifications.deliver()
+
+    assert set(queued) == {quickbooks.pk}  # one per notification; gathered into one task

@@ -357,9 +357,10 @@ class QuickBooksAdapter(
         since_at = _parse_watermark(since)
         if since_at is None or started - since_at > timedelta(days=limits.CDC_MAX_DAYS - 1):
             # A full scan (the first pull after connecting) also reads the company's sales tax
-            # codes into the per-company cache, so the first sends need not.
+            # codes and items into the per-company cache, so the first sends need not.
             if self.integration.region != mapping.US_REGION:
                 self._sales_tax_codes()
+            self._items_read()
             everything = [(entity, f"select * from {entity}") for entity in entities]
             yield from self._scan(everything, settled)
             return

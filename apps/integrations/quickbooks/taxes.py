@@ -14,7 +14,7 @@ from decimal import Decimal
 from apps.integrations import mappings, reference_cache
 from apps.integrations.contract import PermanentError, RemoteChange, RemoteGone, RemoteTaxCode
 
-from . import mapping, reading
+from . import limits, mapping, reading
 
 INVALID_REFERENCE = "2500"
 
@@ -69,6 +69,18 @@ class TaxCodeMixin:
 
     def _keep_items(self) -> None:
         reference_cache.keep(self.integration, ITEM_REFS, self._item_refs)
+
+    def _items_read(self) -> None:
+        """The company's active items into the per-company copy, in one query, when they fit
+        in one page: the first invoice sent after connecting then names its items without a
+        look-up (docs/pulls.md, "Reference data is kept per tenant"). A company with more items is looked up
+        by the names each page's lines use, as before."""
+        rows = self.client.query(f"select * from Item maxresults {limits.QUERY_PAGE_SIZE}")
+        if len(rows) >= limits.QUERY_PAGE_SIZE:
+            return
+        found = {str(r["Name"]): {"value": str(r["Id"]), "name": str(r["Name"])} for r in rows}
+        self._item_refs = {**found, **self._item_refs}
+        self._keep_items()
 
     def forget_settings(self) -> None:
         """Read the company's tax codes and items again on next use (a refusal named one)."""
