@@ -73,8 +73,8 @@ class TaxCodeMixin:
     def _items_read(self) -> None:
         """The company's active items into the per-company copy, in one query, when they fit
         in one page: the first invoice sent after connecting then names its items without a
-        look-up (docs/pulls.md, "Reference data is kept per tenant"). A company with more items is looked up
-        by the names each page's lines use, as before."""
+        look-up (docs/pulls.md, "Reference data is kept per tenant"). A company with more items
+        is looked up by the names each page's lines use, as before."""
         rows = self.client.query(f"select * from Item maxresults {limits.QUERY_PAGE_SIZE}")
         if len(rows) >= limits.QUERY_PAGE_SIZE:
             return
