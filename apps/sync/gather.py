@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from celery.utils import uuid
 from django.conf import settings
@@ -61,6 +62,11 @@ def _window_key(integration_id: int) -> str:
     return f"ledgerlink:sync:window:{DRAIN}:{integration_id}"
 
 
+def _count_key(integration_id: int) -> str:
+    """How many requests the queued drain's window gathered (within its maximum)."""
+    return f"ledgerlink:sync:asked:{DRAIN}:{integration_id}"
+
+
 def clock() -> float:
     """Seconds, the same in the web and worker processes (tests set it)."""
     return time.time()
@@ -83,39 +89,81 @@ def ask(what: str, integration_id: int, task_id: str = "") -> float | None:
     now = clock()
     if not cache.add(_key(what, integration_id), task_id or "1", MARK_SECONDS):
         cache.set(_last_key(integration_id), now, MARK_SECONDS)  # the queued one waits more
+        _counted(integration_id, now)
         return None
-    window = {_last_key(integration_id): now, _window_key(integration_id): (task_id or "1", now)}
+    window = {
+        _last_key(integration_id): now,
+        _window_key(integration_id): (task_id or "1", now),
+        _count_key(integration_id): 1,
+    }
     cache.set_many(window, MARK_SECONDS)
     return float(settings.SYNC_DRAIN_GATHER_SECONDS)
 
 
-def hold(task, integration_id: int, task_id: str | None) -> bool:
+def _max_seconds() -> float:
+    return max(float(settings.SYNC_DRAIN_GATHER_SECONDS), settings.SYNC_DRAIN_GATHER_MAX_SECONDS)
+
+
+def _counted(integration_id: int, now: float) -> None:
+    """A request the queued drain serves, counted while its window lasts: what the drain's
+    first page takes (``Hold.gathered``). Requests made while it then waits in a busy queue
+    are not counted, so a drain's first page is bounded by its own window, not by how long the
+    other integrations' pages kept it waiting (docs/outbox.md, "Fair workers")."""
+    window = cache.get(_window_key(integration_id))
+    if not window or now - window[1] > _max_seconds():
+        return
+    try:
+        cache.incr(_count_key(integration_id))
+    except ValueError:  # expired meanwhile
+        cache.set(_count_key(integration_id), 1, MARK_SECONDS)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """``hold``'s answer: true when the drain queued itself again to wait; ``gathered`` is how
+    many requests the window of a drain that goes now served (0: not a gathered drain)."""
+
+    held: bool
+    gathered: int = 0
+
+    def __bool__(self) -> bool:
+        return self.held
+
+
+def hold(task, integration_id: int, task_id: str | None) -> Hold:
     """The queued drain ``task_id`` is starting: when requests are still arriving (the last
     less than ``SYNC_DRAIN_GATHER_SECONDS`` ago) and ``SYNC_DRAIN_GATHER_MAX_SECONDS`` have not
     passed since the first it serves, it queues itself again, to start one window after the
     last request (or at the maximum), keeping the mark, and returns True: the caller stops
     before reading anything. One Redis read; only the drain a request queued waits (a page's
-    follow-up, the sweep's drain and a drain queued before a restart go at once)."""
+    follow-up, the sweep's drain and a drain queued before a restart go at once). A drain
+    that goes after gathering says how many requests it served: its first page takes that many
+    rows (``page_rows``), not the small first page of a backlog."""
     if not _shared() or task_id is None or task.app.conf.task_always_eager:
-        return False  # run at once (eager tasks ignore a countdown): nothing to wait for
-    keys = (_key(DRAIN, integration_id), _window_key(integration_id), _last_key(integration_id))
+        return Hold(False)  # run at once (eager tasks ignore a countdown): nothing to wait for
+    keys = (
+        _key(DRAIN, integration_id),
+        _window_key(integration_id),
+        _last_key(integration_id),
+        _count_key(integration_id),
+    )
     found = cache.get_many(keys)
-    mark, window, last = (found.get(key) for key in keys)
+    mark, window, last, gathered = (found.get(key) for key in keys)
     if mark != task_id or not window or window[0] != task_id or last is None:
-        return False
+        return Hold(False)
     base = float(settings.SYNC_DRAIN_GATHER_SECONDS)
-    latest = window[1] + max(base, float(settings.SYNC_DRAIN_GATHER_MAX_SECONDS))
+    latest = window[1] + _max_seconds()
     now = clock()
     countdown = min(last + base, latest) - now
     if countdown <= 0.01:  # quiet for a window, or the maximum reached: go now
-        return False
+        return Hold(False, gathered=int(gathered or 1))
     next_id = uuid()
     cache.set_many({keys[0]: next_id, keys[1]: (next_id, window[1])}, MARK_SECONDS)
     task.apply_async((integration_id,), countdown=countdown, task_id=next_id)
     logger.info(
         "Drain of integration %s held %.2f s: changes still arriving", integration_id, countdown
     )
-    return True
+    return Hold(True)
 
 
 def queue(task, what: str, integration_id: int, **kwargs) -> None:
@@ -183,15 +231,19 @@ def _rows_key(integration_id: int) -> str:
     return f"ledgerlink:sync:page-rows:{integration_id}"
 
 
-def page_rows(integration_id: int, largest: int) -> int:
+def page_rows(integration_id: int, largest: int, *, gathered: int = 0) -> int:
     """How many rows the integration's next event drain takes. A worker goes round the
     integrations a page each, so the first invoice of the last organisation in the round waits
     for one page of every other: small first pages bring every organisation's first sends out
     in the first round; pages double while the backlog lasts, so a long one still goes in full
-    batches. Without Redis (one worker, the embedded defaults) every page is full."""
+    batches. A drain that gathered ``gathered`` requests in its window takes at least that many
+    rows (a request is at most one row): a burst's first page is what the burst made in the
+    window, in whole batches, rather than 2, 4, 8 … rows a request each. Without Redis (one
+    worker, the embedded defaults) every page is full."""
     if not _shared():
         return largest
-    return min(largest, int(cache.get(_rows_key(integration_id)) or FIRST_PAGE_ROWS))
+    grown = int(cache.get(_rows_key(integration_id)) or FIRST_PAGE_ROWS)
+    return min(largest, max(grown, gathered))
 
 
 def page_sent(integration_id: int, rows: int, *, more: bool) -> None:

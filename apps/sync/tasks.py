@@ -30,7 +30,8 @@ def drain_integration(integration_id: int) -> None:
     from .push import DrainResult, close_own_run, page_size, push_page
 
     task_id = drain_integration.request.id
-    if gather.hold(drain_integration, integration_id, task_id):
+    held = gather.hold(drain_integration, integration_id, task_id)
+    if held:
         return  # changes still arriving: queued again a moment later, nothing read yet
     # Requests from now on queue another drain (when the mark is this task's).
     gather.started(gather.DRAIN, integration_id, task_id)
@@ -39,8 +40,9 @@ def drain_integration(integration_id: int) -> None:
         return
     result = DrainResult()
     error = ""
-    # Small first, doubling (fair turns), up to the provider's whole batches.
-    rows = gather.page_rows(integration_id, page_size(integration))
+    # Small first, doubling (fair turns), up to the provider's whole batches; a gathered
+    # drain takes what its window gathered.
+    rows = gather.page_rows(integration_id, page_size(integration), gathered=held.gathered)
     try:
         push_page(integration, result=result, size=rows)
         if not result.busy and result.retry_in is None:

@@ -156,6 +156,39 @@ def test_a_sends_three_commits_0_3_s_apart_make_one_drain(
     assert remotes(qbo).count("invoice") == 1
 
 
+def test_a_burst_gathered_by_one_drain_goes_in_its_first_page_not_two_rows_at_a_time(
+    connect, hub, remotes, monkeypatch, shared_cache, django_capture_on_commit_callbacks
+):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for n in range(6):  # six sends with new customers, 0.1 s apart
+        clock.at(n * 0.1)
+        with django_capture_on_commit_callbacks(execute=True):
+            hub.invoice(hub.customer(name=f"Client {n}", email=f"client{n}@example.com"))
+
+    assert run_queued(queued, clock, 1.1) == 1  # quiet: it went, and queued no next page
+    assert remotes(qbo).count("invoice") == 6
+    assert remotes(qbo).count("customer") == 6
+
+
+def test_requests_made_after_a_drains_window_do_not_grow_its_first_page(
+    connect, monkeypatch, shared_cache
+):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    gather.drain_soon([qbo.pk])
+    clock.at(0.2)
+    gather.drain_soon([qbo.pk])
+    clock.at(60.0)  # the drain waited in a busy queue meanwhile: these came after its window
+    for _ in range(40):
+        gather.drain_soon([qbo.pk])
+
+    decision = gather.hold(drain_integration, qbo.pk, queued.ids[-1])
+    assert not decision
+    assert decision.gathered == 2
+    assert gather.page_rows(qbo.pk, 120, gathered=decision.gathered) == 2
+
+
 def test_a_burst_beyond_the_max_window_drains_at_the_max(connect, monkeypatch, shared_cache):
     qbo = connect("quickbooks")
     queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
