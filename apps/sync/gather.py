@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from celery.utils import uuid
@@ -130,15 +131,23 @@ class Hold:
         return self.held
 
 
-def hold(task, integration_id: int, task_id: str | None) -> Hold:
+def hold(
+    task, integration_id: int, task_id: str | None, *, full_page: Callable[[], int] | None = None
+) -> Hold:
     """The queued drain ``task_id`` is starting: when requests are still arriving (the last
     less than ``SYNC_DRAIN_GATHER_SECONDS`` ago) and ``SYNC_DRAIN_GATHER_MAX_SECONDS`` have not
     passed since the first it serves, it queues itself again, to start one window after the
     last request (or at the maximum), keeping the mark, and returns True: the caller stops
-    before reading anything. One Redis read; only the drain a request queued waits (a page's
-    follow-up, the sweep's drain and a drain queued before a restart go at once). A drain
-    that goes after gathering says how many requests it served: its first page takes that many
-    rows (``page_rows``), not the small first page of a backlog."""
+    before reading anything. One Redis read; only a drain queued with a window waits (by a
+    request, or a page's follow-up: ``queue_next``); the sweep's drain and a drain queued
+    before a restart go at once. A drain that goes after gathering says how many requests it
+    served: its first page takes that many rows (``page_rows``), not the small first page of a
+    backlog.
+
+    While changes keep arriving, ``full_page()`` (the rows of a full page when that many are
+    due, else 0; one query) is asked before waiting again: a burst's drain goes as soon as it
+    has a full page, in whole provider batches, rather than at the maximum with a part of one
+    (QuickBooks allows 40 batches a minute: half-full ones cost a burst its minute)."""
     if not _shared() or task_id is None or task.app.conf.task_always_eager:
         return Hold(False)  # run at once (eager tasks ignore a countdown): nothing to wait for
     keys = (
@@ -157,6 +166,9 @@ def hold(task, integration_id: int, task_id: str | None) -> Hold:
     countdown = min(last + base, latest) - now
     if countdown <= 0.01:  # quiet for a window, or the maximum reached: go now
         return Hold(False, gathered=int(gathered or 1))
+    rows = full_page() if full_page is not None and now - window[1] >= base else 0
+    if rows:  # a full page is waiting: go now, with all of it
+        return Hold(False, gathered=rows)
     next_id = uuid()
     cache.set_many({keys[0]: next_id, keys[1]: (next_id, window[1])}, MARK_SECONDS)
     task.apply_async((integration_id,), countdown=countdown, task_id=next_id)
@@ -200,6 +212,11 @@ def queue_next(task, what: str, integration_id: int, *, countdown: float = 0.0) 
     task_id = uuid()
     if _shared() and not cache.add(_key(what, integration_id), task_id, MARK_SECONDS):
         return False
+    if _shared() and what == DRAIN:
+        # Its own window: while changes keep arriving it gathers like a requested drain (a
+        # burst's next page fills up), and a quiet backlog's next page goes at once.
+        window = {_window_key(integration_id): (task_id, clock()), _count_key(integration_id): 0}
+        cache.set_many(window, MARK_SECONDS)
     if _shared() or countdown:
         task.apply_async((integration_id,), countdown=countdown, task_id=task_id)
     else:
@@ -231,6 +248,11 @@ def _rows_key(integration_id: int) -> str:
     return f"ledgerlink:sync:page-rows:{integration_id}"
 
 
+def _carried_key(integration_id: int) -> str:
+    """What a gathered drain that found the integration busy would have taken."""
+    return f"ledgerlink:sync:page-carried:{integration_id}"
+
+
 def page_rows(integration_id: int, largest: int, *, gathered: int = 0) -> int:
     """How many rows the integration's next event drain takes. A worker goes round the
     integrations a page each, so the first invoice of the last organisation in the round waits
@@ -242,8 +264,21 @@ def page_rows(integration_id: int, largest: int, *, gathered: int = 0) -> int:
     worker, the embedded defaults) every page is full."""
     if not _shared():
         return largest
-    grown = int(cache.get(_rows_key(integration_id)) or FIRST_PAGE_ROWS)
-    return min(largest, max(grown, gathered))
+    keys = (_rows_key(integration_id), _carried_key(integration_id))
+    found = cache.get_many(keys)
+    grown, carried = int(found.get(keys[0]) or FIRST_PAGE_ROWS), int(found.get(keys[1]) or 0)
+    if carried:
+        cache.delete(keys[1])
+    return min(largest, max(grown, gathered, carried))
+
+
+def page_busy(integration_id: int, gathered: int) -> None:
+    """A gathered drain found another worker sending the integration's page: that worker's
+    next page serves its requests (``outbox.release``), and takes the rows it gathered, not
+    the small first page of a backlog (the other page may have emptied the queue meanwhile)."""
+    if _shared() and gathered:
+        carried = int(cache.get(_carried_key(integration_id)) or 0)
+        cache.set(_carried_key(integration_id), max(carried, gathered), PAGE_MEMORY_SECONDS)
 
 
 def page_sent(integration_id: int, rows: int, *, more: bool) -> None:

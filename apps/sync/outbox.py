@@ -229,6 +229,11 @@ def take_due(
     return sorted(due, key=lambda c: (KIND_ORDER.get(c.kind, 9), c.pk))
 
 
+def due_count(integration_id: int, *, limit: int, leave_kinds: Sequence[str] = ()) -> int:
+    """How many rows a drain could take now, counted up to ``limit`` (one indexed query)."""
+    return _due(integration_id, leave_kinds, ())[:limit].count()
+
+
 def has_due(
     integration_id: int, *, leave_kinds: Sequence[str] = (), only_kinds: Sequence[str] = ()
 ) -> bool:

@@ -111,7 +111,7 @@ def push_page(
     result.busy, result.more, result.retry_in, result.throttled = token is None, False, None, False
     if token is None:
         return result
-    leave = () if only_kinds else _left_for_the_night(integration, trigger)
+    leave = () if only_kinds else left_for_the_night(integration, trigger)
     try:
         # What a dead drain left in progress, and parked records (they go again on the next
         # sync), back in the queue.
@@ -148,7 +148,15 @@ def push_page(
     return result
 
 
-def _left_for_the_night(integration: Integration, trigger: str) -> tuple[str, ...]:
+def full_page_due(integration: Integration) -> int:
+    """The rows of a full event page when at least that many are due now, else 0: a gathering
+    drain goes as soon as it has a full page (``gather.hold``). One query."""
+    size = page_size(integration)
+    leave = left_for_the_night(integration, SyncRun.Trigger.EVENT)
+    return size if outbox.due_count(integration.pk, limit=size, leave_kinds=leave) >= size else 0
+
+
+def left_for_the_night(integration: Integration, trigger: str) -> tuple[str, ...]:
     """Invoices of an integration exported nightly wait for the nightly export, unless staff
     force a sync now (docs/sync-rules.md, "Timing")."""
     nightly = integration.invoice_export_timing == Integration.ExportTiming.NIGHTLY

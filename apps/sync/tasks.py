@@ -6,6 +6,8 @@ with the delay the engine worked out (backoff with jitter, never before Retry-Af
 
 from __future__ import annotations
 
+from functools import partial
+
 from celery import shared_task
 
 from apps.integrations.models import Integration
@@ -27,17 +29,19 @@ def drain_integration(integration_id: int) -> None:
     page is queued behind the drains other integrations queued meanwhile (round-robin). Another
     drain of it already running makes this one a no-op: that drain is asked to go round once
     more before it lets go (coalesced)."""
-    from .push import DrainResult, close_own_run, page_size, push_page
+    from .push import DrainResult, close_own_run, full_page_due, page_size, push_page
 
     task_id = drain_integration.request.id
-    held = gather.hold(drain_integration, integration_id, task_id)
-    if held:
-        return  # changes still arriving: queued again a moment later, nothing read yet
-    # Requests from now on queue another drain (when the mark is this task's).
-    gather.started(gather.DRAIN, integration_id, task_id)
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None:
+        gather.started(gather.DRAIN, integration_id, task_id)
         return
+    full = partial(full_page_due, integration)
+    held = gather.hold(drain_integration, integration_id, task_id, full_page=full)
+    if held:
+        return  # changes still arriving: queued again a moment later, no row read yet
+    # Requests from now on queue another drain (when the mark is this task's).
+    gather.started(gather.DRAIN, integration_id, task_id)
     result = DrainResult()
     error = ""
     # Small first, doubling (fair turns), up to the provider's whole batches; a gathered
@@ -45,7 +49,9 @@ def drain_integration(integration_id: int) -> None:
     rows = gather.page_rows(integration_id, page_size(integration), gathered=held.gathered)
     try:
         push_page(integration, result=result, size=rows)
-        if not result.busy and result.retry_in is None:
+        if result.busy:
+            gather.page_busy(integration_id, held.gathered)
+        elif result.retry_in is None:
             gather.page_sent(integration_id, rows, more=result.more)
     except Exception as exc:
         error = f"The drain stopped on an unexpected error: {exc}"[:500]

@@ -6,7 +6,7 @@ import pytest
 
 from apps.integrations.webhooks import _pull as webhook_pulls_asked
 from apps.invoices.services import invoice_send
-from apps.sync import gather
+from apps.sync import gather, outbox
 from apps.sync.models import SyncRun
 from apps.sync.push import drain
 from apps.sync.tasks import drain_integration, pull_integration
@@ -187,6 +187,61 @@ def test_requests_made_after_a_drains_window_do_not_grow_its_first_page(
     assert not decision
     assert decision.gathered == 2
     assert gather.page_rows(qbo.pk, 120, gathered=decision.gathered) == 2
+
+
+def test_a_gathered_drain_that_finds_the_integration_busy_hands_its_rows_to_the_next_page(
+    connect, monkeypatch, shared_cache
+):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for k in range(10):
+        clock.at(k * 0.1)
+        gather.drain_soon([qbo.pk])
+    outbox.claim(qbo.pk, "drain")  # another worker process is sending a page
+
+    run_queued(queued, clock, 1.5)
+
+    assert gather.page_rows(qbo.pk, 120) == 10  # the page that serves them takes what came
+    assert gather.page_rows(qbo.pk, 120) == gather.FIRST_PAGE_ROWS  # once
+
+
+def test_a_bursts_drain_goes_as_soon_as_a_full_page_waits(
+    connect, hub, remotes, monkeypatch, shared_cache, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("apps.sync.push.page_size", lambda integration: 4)
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for n, at in enumerate((0.0, 0.3)):  # two sends with new customers: four rows
+        clock.at(at)
+        with django_capture_on_commit_callbacks(execute=True):
+            hub.invoice(hub.customer(name=f"Client {n}", email=f"client{n}@example.com"))
+
+    # Changes came 0.3 s ago, so it would wait; a full page waits already, so it goes.
+    assert run_queued(queued, clock, 0.6) == 1
+    assert remotes(qbo).count("invoice") == 2
+
+
+def test_a_pages_follow_up_gathers_while_staff_keep_sending(connect, monkeypatch, shared_cache):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    assert gather.queue_next(drain_integration, gather.DRAIN, qbo.pk)  # a page's next page
+    clock.at(0.1)
+    gather.drain_soon([qbo.pk])  # a save meanwhile: served by that next page
+
+    clock.at(0.2)
+    assert gather.hold(drain_integration, qbo.pk, queued.ids[-1], full_page=lambda: 0)
+    assert len(queued.tasks) == 2  # queued again, to start one window after the save
+
+
+def test_a_quiet_backlogs_next_page_goes_at_once(connect, monkeypatch, shared_cache):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    gather.drain_soon([qbo.pk])
+    clock.at(5.0)  # the first page went; nobody has saved since
+    gather.started(gather.DRAIN, qbo.pk, queued.ids[-1])
+    assert gather.queue_next(drain_integration, gather.DRAIN, qbo.pk)
+
+    assert not gather.hold(drain_integration, qbo.pk, queued.ids[-1], full_page=lambda: 0)
 
 
 def test_a_burst_beyond_the_max_window_drains_at_the_max(connect, monkeypatch, shared_cache):
