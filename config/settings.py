@@ -304,7 +304,7 @@ SYNC_DRAIN_GATHER_SECONDS = strict.float("SYNC_DRAIN_GATHER_SECONDS", default=0.
 # A queued drain waits while changes keep arriving (each pushes it back by the window above), but
 # never longer than this after the first change it serves (docs/outbox.md).
 # Below the window above, the window is the maximum.
-SYNC_DRAIN_GATHER_MAX_SECONDS = strict.float("SYNC_DRAIN_GATHER_MAX_SECONDS", default=3.0)
+SYNC_DRAIN_GATHER_MAX_SECONDS = strict.float("SYNC_DRAIN_GATHER_MAX_SECONDS", default=5.0)
 SYNC_WEBHOOK_PULL_GATHER_SECONDS = strict.float("SYNC_WEBHOOK_PULL_GATHER_SECONDS", default=1.0)
 # A drain or pull claim older than this is taken over (its worker died).
 SYNC_CLAIM_TIMEOUT_SECONDS = strict.int("SYNC_CLAIM_TIMEOUT_SECONDS", default=300, minimum=1)

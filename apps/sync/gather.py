@@ -122,7 +122,8 @@ def _counted(integration_id: int, now: float) -> None:
 @dataclass(frozen=True)
 class Hold:
     """``hold``'s answer: true when the drain queued itself again to wait; ``gathered`` is how
-    many requests the window of a drain that goes now served (0: not a gathered drain)."""
+    many rows the drain that goes now takes at least: the requests its window served when the
+    changes stopped, a full page when one is due (0: a page as a backlog's grow)."""
 
     held: bool
     gathered: int = 0
@@ -164,8 +165,10 @@ def hold(
     latest = window[1] + _max_seconds()
     now = clock()
     countdown = min(last + base, latest) - now
-    if countdown <= 0.01:  # quiet for a window, or the maximum reached: go now
+    if last + base - now <= 0.01:  # quiet for a window: the burst, if any, is over
         return Hold(False, gathered=int(gathered or 1))
+    if countdown <= 0.01:  # the maximum reached with changes still arriving: go now
+        return Hold(False)  # a stream, not a burst: its pages grow as a backlog's do
     rows = full_page() if full_page is not None and now - window[1] >= base else 0
     if rows:  # a full page is waiting: go now, with all of it
         return Hold(False, gathered=rows)

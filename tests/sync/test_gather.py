@@ -182,6 +182,7 @@ def test_requests_made_after_a_drains_window_do_not_grow_its_first_page(
     clock.at(60.0)  # the drain waited in a busy queue meanwhile: these came after its window
     for _ in range(40):
         gather.drain_soon([qbo.pk])
+    clock.at(61.0)  # quiet since
 
     decision = gather.hold(drain_integration, qbo.pk, queued.ids[-1])
     assert not decision
@@ -244,6 +245,22 @@ def test_a_quiet_backlogs_next_page_goes_at_once(connect, monkeypatch, shared_ca
     assert not gather.hold(drain_integration, qbo.pk, queued.ids[-1], full_page=lambda: 0)
 
 
+def test_staff_saving_steadily_past_the_maximum_get_a_backlogs_small_first_page(
+    connect, monkeypatch, shared_cache
+):
+    """Twenty organisations whose staff keep saving: each first page stays small, so every
+    organisation's first sends go out in the worker's first round."""
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for step in range(26):  # a save every 0.2 s for 5 s
+        clock.at(step * 0.2)
+        gather.drain_soon([qbo.pk])
+
+    decision = gather.hold(drain_integration, qbo.pk, queued.ids[-1], full_page=lambda: 0)
+    assert not decision
+    assert gather.page_rows(qbo.pk, 120, gathered=decision.gathered) == gather.FIRST_PAGE_ROWS
+
+
 def test_a_burst_beyond_the_max_window_drains_at_the_max(connect, monkeypatch, shared_cache):
     qbo = connect("quickbooks")
     queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
@@ -263,8 +280,8 @@ def test_a_burst_beyond_the_max_window_drains_at_the_max(connect, monkeypatch, s
             if due is None:
                 due = at + queued.tasks[-1][1]
 
-    # 3 s after the first change each time, and the last one window after the burst ended.
-    assert drains_at == [3.0, 6.0, 8.3]
+    # 5 s (the maximum) after the first change, and the last one window after the burst ended.
+    assert drains_at == [5.0, 8.3]
 
 
 def test_a_lone_send_drains_after_the_base_window(
