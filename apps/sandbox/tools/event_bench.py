@@ -48,6 +48,8 @@ from .event_ledgers import (
 )
 from .processes import (
     Worker,
+    machine_busy_percent,
+    machine_ticks,
     pool_pids,
     require_real_services,
     sandbox_server,
@@ -284,7 +286,7 @@ def organisations(lab: Lab, sizes: Sizes, processes: int, tenants: list[Tenant])
     if lab.processes != processes:
         lab.start_worker(processes)
     tag, arrivals = uuid.uuid4().hex[:6], Arrivals(tenants)
-    cpu, started = lab.worker.cpu_seconds(), time.monotonic()
+    cpu, started, machine = lab.worker.cpu_seconds(), time.monotonic(), machine_ticks()
     with ThreadPoolExecutor(max_workers=len(tenants)) as staff:
         batches = staff.map(
             lambda t: sends_in_thread(t.organisation, 0, sizes.per_organisation, tag), tenants
@@ -294,6 +296,9 @@ def organisations(lab: Lab, sizes: Sizes, processes: int, tenants: list[Tenant])
     issued = time.monotonic() - started  # the staff's own time, before waiting for the ledgers
     lab.note(f"organisations, {processes} worker process(es): sends issued in {issued:.1f} s")
     arrivals.wait(sizes.timeout, _progress(lab, arrivals, tenants))
+    # How busy the whole machine was (both sandboxes, the database, the staff's sends and the
+    # worker share it): near 100 %, a second worker process has no core to add throughput on.
+    busy = machine_busy_percent(machine)
     lab.sent += arrivals.sent
     total = sizes.organisations * sizes.per_organisation
     span = _span(arrivals)
@@ -317,6 +322,7 @@ def organisations(lab: Lab, sizes: Sizes, processes: int, tenants: list[Tenant])
         "invoices_per_second": round(len(landed) / window, 2) if window else None,
         "not_arrived": len(arrivals.pending()),
         "hub_cpu_ms_per_invoice": _ms(lab.worker.cpu_seconds() - cpu, total),
+        "machine_cpu_busy_percent": busy,
     }
 
 

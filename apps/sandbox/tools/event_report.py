@@ -47,7 +47,8 @@ def events_report_lines(figures: dict) -> list[str]:
             f"({fair['organisations_without_any_after_30_s']} waited over 30 s, "
             f"{fair['organisations_with_an_invoice_in_both']} had one); all in "
             f"{_seconds(fair['seconds_until_all_in_both'])}, {fair['invoices_per_second']} "
-            f"invoices/s; not arrived {fair['not_arrived']}"
+            f"invoices/s; not arrived {fair['not_arrived']}; the machine's cores "
+            f"{fair.get('machine_cpu_busy_percent', '?')} % busy"
         )
     lines += [
         f"Throughput, 2 worker processes / 1: {figures['throughput_ratio_2_to_1']}",

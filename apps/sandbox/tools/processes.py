@@ -53,6 +53,19 @@ class Worker:
         return 0
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) clock ticks of every core of the machine since it started (/proc/stat):
+    two readings tell how busy the whole machine was between them, whoever used it."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    every = sum(fields[:8])  # user nice system idle iowait irq softirq steal (guest is in user)
+    return every - fields[3] - fields[4], every
+
+
+def machine_busy_percent(since: tuple[int, int]) -> float:
+    busy, every = (now - then for now, then in zip(machine_ticks(), since, strict=True))
+    return round(100 * busy / every, 1) if every else 0.0
+
+
 def pool_pids(pid: int) -> list[int]:
     """The processes a worker started (its prefork pool)."""
     try:
