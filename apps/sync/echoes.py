@@ -40,13 +40,14 @@ from .models import Kind, Link
 
 # Events looked at in one go; more waiting than this simply means a pull.
 MAX_EVENTS = 500
+UNLINKED = "unlinked"
 
 
 def waiting_events(integration: Integration) -> list[WebhookEvent]:
     return list(
         WebhookEvent.objects.filter(integration=integration, processed_at__isnull=True)
         .order_by("pk")
-        .only("pk", "payload")[: MAX_EVENTS + 1]
+        .only("pk", "payload", "received_at")[: MAX_EVENTS + 1]
     )
 
 
@@ -84,6 +85,10 @@ class Plan:
     event_ids: list[int]
     full: bool = False
     changes: list[RemoteChange] = field(default_factory=list)
+    # Full only because a named record has no link yet: while the hub is sending to the
+    # integration that is most likely its own create, linked when its answer is written.
+    unlinked: bool = False
+    oldest: datetime | None = None  # when the oldest waiting event was received
 
     @property
     def nothing(self) -> bool:
@@ -97,22 +102,24 @@ def plan(integration: Integration, kinds: list[str], adapter_of) -> Plan | None:
     events = waiting_events(integration)
     if not events:
         return None
-    found = Plan(event_ids=[event.pk for event in events])
+    found = Plan(event_ids=[event.pk for event in events], oldest=events[0].received_at)
     if len(events) > MAX_EVENTS:
         found.full = True
         return found
-    to_read = _to_read(integration, kinds, events)
+    why: list[str] = []
+    to_read = _to_read(integration, kinds, events, why=why)
     if to_read is None:
-        found.full = True
+        found.full, found.unlinked = True, why == [UNLINKED]
     elif to_read:
         moved = _moved(adapter_of(), to_read)
         found.full, found.changes = moved is None, moved or []
     return found
 
 
-def _to_read(integration: Integration, kinds: list[str], events) -> dict | None:
+def _to_read(integration: Integration, kinds: list[str], events, why=None) -> dict | None:
     """Kind → {remote id: the version the hub holds} of the records the events name that their
-    time cannot place before the hub's own write; None when only a pull will do."""
+    time cannot place before the hub's own write; None when only a pull will do (``why`` gets
+    ``UNLINKED`` when that is only for records with no link yet)."""
     mentions = [mention_of(integration.provider, event.payload) for event in events]
     if any(m.kind is None and not m.reference for m in mentions):
         return None  # a record the hub does not know how to compare: pull, as before
@@ -130,6 +137,8 @@ def _to_read(integration: Integration, kinds: list[str], events) -> dict | None:
     for mention in pulled:
         link = links.get((mention.kind, mention.remote_id))
         if link is None:
+            if why is not None:
+                why.append(UNLINKED)
             return None  # new to the hub (or its own create not linked yet): the pull links it
         # A link may hold no version (a Xero contact created inside its invoice: the invoice's
         # answer leaves the contact's version out). Its time still places the hub's own write;

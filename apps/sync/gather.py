@@ -201,7 +201,9 @@ def drain_soon(integration_ids: list[int]) -> None:
         queue(drain_integration, DRAIN, integration_id)
 
 
-def queue_next(task, what: str, integration_id: int, *, countdown: float = 0.0) -> bool:
+def queue_next(
+    task, what: str, integration_id: int, *, countdown: float = 0.0, kwargs: dict | None = None
+) -> bool:
     """A task with more to do (a drain's next page, a wait the limiter asked for) queues its
     next run, unless a request made while it ran has queued one already: that one serves it.
     The mark is then this task's, so requests arriving meanwhile are served by it too.
@@ -221,9 +223,9 @@ def queue_next(task, what: str, integration_id: int, *, countdown: float = 0.0) 
         window = {_window_key(integration_id): (task_id, clock()), _count_key(integration_id): 0}
         cache.set_many(window, MARK_SECONDS)
     if _shared() or countdown:
-        task.apply_async((integration_id,), countdown=countdown, task_id=task_id)
+        task.apply_async((integration_id,), kwargs, countdown=countdown, task_id=task_id)
     else:
-        task.delay(integration_id)
+        task.delay(integration_id, **(kwargs or {}))
     return True
 
 

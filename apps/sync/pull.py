@@ -45,7 +45,7 @@ from .apply import (
     remote_link,
 )
 from .apply_credits import credit_note_apply, refund_apply
-from .models import Kind, SyncLogEntry, SyncRun, SyncState
+from .models import Change, Kind, SyncLogEntry, SyncRun, SyncState
 from .own_records import hub_document_sent_as, link_own
 from .runs import count, log, run_finish, run_save_progress, run_start
 
@@ -61,6 +61,13 @@ class PullResult:
     retry_in: float | None = None
     run: SyncRun | None = None
     error: str = ""
+    postponed: bool = False  # a webhook's pull waits for the hub's own writes to be linked
+
+
+# A webhook naming a record with no link while the hub is sending to the integration waits
+# this long for the hub to link its own create before it reads the changes (docs/pulls.md).
+POSTPONE_SECONDS = 1.0
+POSTPONE_FOR_AT_MOST = timedelta(seconds=30)
 
 
 def pulled_kinds(integration: Integration) -> list[str]:
@@ -137,6 +144,9 @@ def pull(
             if plan.nothing:
                 echoes.mark_processed(plan.event_ids)
                 return result
+            if _hub_writing(integration, plan):
+                result.postponed = True
+                return result
         _claimed_pull(integration, adapter, kinds, result, trigger=trigger, plan=plan)
     except Throttled as exc:
         result.retry_in = exc.retry_after  # not an error: no message, the run ends as it is
@@ -154,6 +164,20 @@ def pull(
             run_finish(result.run, error=f"The pull stopped on an unexpected error: {exc}"[:500])
         raise
     return result
+
+
+def _hub_writing(integration: Integration, plan: echoes.Plan) -> bool:
+    """The events name records with no link while a drain of the integration has rows in
+    progress: most likely the hub's own creates, whose links are written with the answer. The
+    pull waits a moment (``POSTPONE_SECONDS``), then compares again, rather than reading every
+    change since the watermark only to find its own writes; never more than
+    ``POSTPONE_FOR_AT_MOST`` after the oldest event arrived (a record made in the ledger
+    meanwhile is then pulled as before)."""
+    if not plan.unlinked or plan.oldest is None:
+        return False
+    if timezone.now() - plan.oldest > POSTPONE_FOR_AT_MOST:
+        return False
+    return Change.objects.filter(integration=integration, state=Change.State.IN_PROGRESS).exists()
 
 
 def _pull_later(integration: Integration, countdown: float) -> None:

@@ -71,7 +71,7 @@ def drain_integration(integration_id: int) -> None:
 @shared_task(name=PULL_TASK, bind=True, ignore_result=True, max_retries=5)
 def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.PULL) -> None:
     """Bring in what changed in the integration (beat, and webhooks)."""
-    from .pull import pull
+    from .pull import POSTPONE_SECONDS, pull
 
     if trigger == SyncRun.Trigger.WEBHOOK:
         gather.started(gather.WEBHOOK_PULL, integration_id, self.request.id)
@@ -82,6 +82,13 @@ def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.P
 
     integration_catch_up_if_connected(integration=integration)
     result = pull(integration, trigger=trigger)
+    if result.postponed:  # the hub's own creates not linked yet: compare again in a moment
+        again = {"trigger": trigger}
+        wait = POSTPONE_SECONDS
+        gather.queue_next(
+            pull_integration, gather.WEBHOOK_PULL, integration_id, countdown=wait, kwargs=again
+        )
+        return
     if result.run is not None:
         run_finish(result.run, error=result.error)
     if result.retry_in is not None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from apps.integrations import reference_cache
 from apps.integrations.models import WebhookEvent
@@ -288,3 +289,54 @@ def test_a_webhook_before_the_first_catch_up_still_queues_its_pull(
     notifications.deliver()
 
     assert set(queued) == {quickbooks.pk}  # one per notification; gathered into one task
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_a_webhook_for_a_create_not_linked_yet_waits_while_the_hub_is_still_sending(
+    both, live_hub, notifications, provider
+):
+    integration = both[0] if provider == "quickbooks" else both[1]
+    invoice = sent(integration, live_hub, notifications)
+    # The hub's answer for its own create is not written yet, and it is still sending others.
+    Link.objects.filter(integration=integration, kind="invoice", object_id=invoice.pk).delete()
+    Change.objects.create(integration=integration, kind="invoice", object_id=0, state="in_progress")
+    before = requests_of(integration).count()
+
+    notifications.deliver()
+    result = pull(integration, trigger="webhook")
+
+    assert result.postponed
+    assert requests_of(integration).count() == before  # nothing read yet
+    assert WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
+
+
+def test_a_webhook_for_a_record_not_linked_is_pulled_when_the_hub_is_not_sending(
+    both, live_hub, notifications
+):
+    quickbooks = both[0]
+    invoice = sent(quickbooks, live_hub, notifications)
+    Link.objects.filter(integration=quickbooks, kind="invoice", object_id=invoice.pk).delete()
+    before = requests_of(quickbooks).count()
+
+    notifications.deliver()
+    result = pull(quickbooks, trigger="webhook")
+
+    assert not result.postponed
+    assert requests_of(quickbooks).count() > before  # the incremental pull, as before
+    assert not WebhookEvent.objects.filter(integration=quickbooks, processed_at=None).exists()
+
+
+def test_a_webhook_is_not_postponed_for_ever(both, live_hub, notifications):
+    quickbooks = both[0]
+    invoice = sent(quickbooks, live_hub, notifications)
+    Link.objects.filter(integration=quickbooks, kind="invoice", object_id=invoice.pk).delete()
+    Change.objects.create(integration=quickbooks, kind="invoice", object_id=0, state="in_progress")
+    notifications.deliver()
+    WebhookEvent.objects.filter(integration=quickbooks).update(
+        received_at=timezone.now() - timedelta(seconds=31)
+    )
+
+    result = pull(quickbooks, trigger="webhook")
+
+    assert not result.postponed
+    assert not WebhookEvent.objects.filter(integration=quickbooks, processed_at=None).exists()
