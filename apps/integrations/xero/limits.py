@@ -37,8 +37,9 @@ DEFAULT_RETRY_AFTER_SECONDS = 60.0
 # The pull's watermark is Xero's own clock (the latest UpdatedDateUTC read), so no clock skew
 # needs covering, only a record Xero stamped before one we read but committed after it (a slow
 # write of 50 elements). Seconds do that; minutes would re-read every record of a recent export
-# on each pull. Paced at 60 calls a minute, our writes put at most ~500 elements in 10 s: the
-# re-read fits one page. Repeats are harmless: a known remote version is recognised unchanged.
+# on each pull. Repeats are harmless: a known remote version is recognised unchanged. They cost
+# a request only when more than a page was stamped in the overlap: an export whose 20 PUTs of 50
+# all landed within 10 s (1,000 contacts) makes the next pull read Contacts twice.
 PULL_OVERLAP_SECONDS = 10
 # A watermark stored before pulls used Xero's clock is the hub's clock at the start of a pull,
 # which the engine and the adapter used to move back by 2 + 5 minutes: still done, once.
