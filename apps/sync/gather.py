@@ -133,7 +133,12 @@ class Hold:
 
 
 def hold(
-    task, integration_id: int, task_id: str | None, *, full_page: Callable[[], int] | None = None
+    task,
+    integration_id: int,
+    task_id: str | None,
+    *,
+    full_page: Callable[[], int] | None = None,
+    page: int = 0,
 ) -> Hold:
     """The queued drain ``task_id`` is starting: when requests are still arriving (the last
     less than ``SYNC_DRAIN_GATHER_SECONDS`` ago) and ``SYNC_DRAIN_GATHER_MAX_SECONDS`` have not
@@ -148,7 +153,11 @@ def hold(
     While changes keep arriving, ``full_page()`` (the rows of a full page when that many are
     due, else 0; one query) is asked before waiting again: a burst's drain goes as soon as it
     has a full page, in whole provider batches, rather than at the maximum with a part of one
-    (QuickBooks allows 40 batches a minute: half-full ones cost a burst its minute)."""
+    (QuickBooks allows 40 batches a minute: half-full ones cost a burst its minute).
+
+    And a stream that will not fill a ``page`` of rows by the maximum at the pace its requests
+    came so far (staff saving steadily, in many organisations at once) goes after two windows
+    with a backlog's small first page: waiting longer would gather nothing worth the delay."""
     if not _shared() or task_id is None or task.app.conf.task_always_eager:
         return Hold(False)  # run at once (eager tasks ignore a countdown): nothing to wait for
     keys = (
@@ -169,9 +178,12 @@ def hold(
         return Hold(False, gathered=int(gathered or 1))
     if countdown <= 0.01:  # the maximum reached with changes still arriving: go now
         return Hold(False)  # a stream, not a burst: its pages grow as a backlog's do
-    rows = full_page() if full_page is not None and now - window[1] >= base else 0
+    elapsed = now - window[1]
+    rows = full_page() if full_page is not None and elapsed >= base else 0
     if rows:  # a full page is waiting: go now, with all of it
         return Hold(False, gathered=rows)
+    if page and elapsed >= 2 * base and int(gathered or 0) * _max_seconds() < page * elapsed:
+        return Hold(False)  # a steady stream, not a burst: no full page by the maximum
     next_id = uuid()
     cache.set_many({keys[0]: next_id, keys[1]: (next_id, window[1])}, MARK_SECONDS)
     task.apply_async((integration_id,), countdown=countdown, task_id=next_id)

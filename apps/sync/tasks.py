@@ -36,8 +36,8 @@ def drain_integration(integration_id: int) -> None:
     if integration is None:
         gather.started(gather.DRAIN, integration_id, task_id)
         return
-    full = partial(full_page_due, integration)
-    held = gather.hold(drain_integration, integration_id, task_id, full_page=full)
+    full, size = partial(full_page_due, integration), page_size(integration)
+    held = gather.hold(drain_integration, integration_id, task_id, full_page=full, page=size)
     if held:
         return  # changes still arriving: queued again a moment later, no row read yet
     # Requests from now on queue another drain (when the mark is this task's).
@@ -46,7 +46,7 @@ def drain_integration(integration_id: int) -> None:
     error = ""
     # Small first, doubling (fair turns), up to the provider's whole batches; a gathered
     # drain takes what its window gathered.
-    rows = gather.page_rows(integration_id, page_size(integration), gathered=held.gathered)
+    rows = gather.page_rows(integration_id, size, gathered=held.gathered)
     try:
         push_page(integration, result=result, size=rows)
         if result.busy:

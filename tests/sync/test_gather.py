@@ -261,6 +261,28 @@ def test_staff_saving_steadily_past_the_maximum_get_a_backlogs_small_first_page(
     assert gather.page_rows(qbo.pk, 120, gathered=decision.gathered) == gather.FIRST_PAGE_ROWS
 
 
+def test_a_steady_stream_that_will_not_fill_a_page_goes_after_two_windows(
+    connect, monkeypatch, shared_cache
+):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for step in range(4):  # a save every 0.3 s: 4 requests a second, far from 120 rows by 5 s
+        clock.at(step * 0.3)
+        gather.drain_soon([qbo.pk])
+
+    assert run_queued(queued, clock, 1.0) == 1  # it went, without queueing itself again
+
+
+def test_a_burst_on_its_way_to_a_full_page_keeps_gathering(connect, monkeypatch, shared_cache):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for step in range(40):  # 40 requests a second: a full page (120 rows) within the maximum
+        clock.at(step * 0.025)
+        gather.drain_soon([qbo.pk])
+
+    assert run_queued(queued, clock, 1.0) == 2  # queued itself again to gather more
+
+
 def test_a_burst_beyond_the_max_window_drains_at_the_max(connect, monkeypatch, shared_cache):
     qbo = connect("quickbooks")
     queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
