@@ -179,7 +179,7 @@ def hold(
     if countdown <= 0.01:  # the maximum reached with changes still arriving: go now
         return Hold(False)  # a stream, not a burst: its pages grow as a backlog's do
     elapsed = now - window[1]
-    rows = full_page() if full_page is not None and elapsed >= base else 0
+    rows = full_page() if full_page is not None else 0
     if rows:  # a full page is waiting: go now, with all of it
         return Hold(False, gathered=rows)
     if page and elapsed >= 2 * base and int(gathered or 0) * _max_seconds() < page * elapsed:

@@ -7,6 +7,8 @@ transaction; tasks are sent only after it commits.
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 
 from apps.common import changes
@@ -22,6 +24,8 @@ from .pull import webhook_echoes_settled
 from .recorder import record_change
 from .services import integration_sync_to_enabled, mapping_holds_release
 from .tasks import pull_integration
+
+logger = logging.getLogger(__name__)
 
 
 def connect() -> None:
@@ -75,7 +79,14 @@ def mapping_holds_queued(sender, *, integration, **kwargs) -> None:
 
 def webhook_pulls(sender, *, integration_ids, **kwargs) -> None:
     for integration_id in integration_ids:
-        if webhook_echoes_settled(integration_id):
+        try:
+            settled = webhook_echoes_settled(integration_id)
+        except Exception:
+            # The events are stored already (a redelivery would be refused as seen): the pull
+            # must still be queued, and the other integrations served.
+            logger.exception("Webhook echo check failed for integration %s", integration_id)
+            settled = False
+        if settled:
             continue  # the hub's own writes coming back: nothing to read, no task
         # One pull compares every event waiting when it runs: a burst's echoes share it.
         gather.queue(

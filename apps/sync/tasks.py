@@ -32,12 +32,18 @@ def drain_integration(integration_id: int) -> None:
     from .push import DrainResult, close_own_run, full_page_due, page_size, push_page
 
     task_id = drain_integration.request.id
-    integration = Integration.objects.filter(pk=integration_id).first()
-    if integration is None:
-        gather.started(gather.DRAIN, integration_id, task_id)
-        return
-    full, size = partial(full_page_due, integration), page_size(integration)
-    held = gather.hold(drain_integration, integration_id, task_id, full_page=full, page=size)
+    try:
+        integration = Integration.objects.filter(pk=integration_id).first()
+        if integration is None:
+            gather.started(gather.DRAIN, integration_id, task_id)
+            return
+        full, size = partial(full_page_due, integration), page_size(integration)
+        held = gather.hold(drain_integration, integration_id, task_id, full_page=full, page=size)
+    except Exception:
+        # The mark is this task's (or the one it was queuing itself as): left in place, every
+        # request for two minutes would count on a drain that is not coming.
+        gather.started(gather.DRAIN, integration_id)
+        raise
     if held:
         return  # changes still arriving: queued again a moment later, no row read yet
     # Requests from now on queue another drain (when the mark is this task's).
@@ -49,8 +55,8 @@ def drain_integration(integration_id: int) -> None:
     rows = gather.page_rows(integration_id, size, gathered=held.gathered)
     try:
         push_page(integration, result=result, size=rows)
-        if result.busy:
-            gather.page_busy(integration_id, held.gathered)
+        if result.busy:  # the page that serves this drain's requests takes its rows
+            gather.page_busy(integration_id, max(rows, held.gathered))
         elif result.retry_in is None:
             gather.page_sent(integration_id, rows, more=result.more)
     except Exception as exc:

@@ -340,3 +340,19 @@ def test_a_webhook_is_not_postponed_for_ever(both, live_hub, notifications):
 
     assert not result.postponed
     assert not WebhookEvent.objects.filter(integration=quickbooks, processed_at=None).exists()
+
+
+def test_a_failing_echo_check_still_queues_the_pull(
+    both, live_hub, notifications, queued, monkeypatch
+):
+    quickbooks = both[0]
+    sent(quickbooks, live_hub, notifications)
+    caught_up(quickbooks)
+
+    def broken(integration_id):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("apps.sync.receivers.webhook_echoes_settled", broken)
+    notifications.deliver()
+
+    assert set(queued) == {quickbooks.pk}

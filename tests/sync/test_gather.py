@@ -283,6 +283,23 @@ def test_a_burst_on_its_way_to_a_full_page_keeps_gathering(connect, monkeypatch,
     assert run_queued(queued, clock, 1.0) == 2  # queued itself again to gather more
 
 
+def test_a_drain_that_fails_before_it_starts_leaves_no_mark_behind(
+    connect, monkeypatch, shared_cache
+):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    gather.drain_soon([qbo.pk])
+
+    def broken(integration):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("apps.sync.push.page_size", broken)
+    run_queued(queued, clock, 0.5)  # the task fails (Celery records the error)
+
+    gather.drain_soon([qbo.pk])  # the next save still gets a drain
+    assert len(queued.tasks) == 2
+
+
 def test_a_burst_beyond_the_max_window_drains_at_the_max(connect, monkeypatch, shared_cache):
     qbo = connect("quickbooks")
     queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
