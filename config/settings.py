@@ -165,6 +165,9 @@ else:
         "data_folder_out": str(_broker_dir / "out"),
         "data_folder_processed": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        # The worker takes one task per look (prefetch 1, acks late) and looks every second by
+        # default: the demo's first drains and webhook pulls queued one a second.
+        "polling_interval": 0.2,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
