@@ -122,6 +122,7 @@ def pull(
     run: SyncRun | None = None,
     adapter: Adapter | None = None,
     trigger: str = SyncRun.Trigger.PULL,
+    may_postpone: bool = True,
 ) -> PullResult:
     """Bring everything changed in the integration since the watermark into the hub.
 
@@ -144,7 +145,7 @@ def pull(
             if plan.nothing:
                 echoes.mark_processed(plan.event_ids)
                 return result
-            if _hub_writing(integration, plan):
+            if may_postpone and _hub_writing(integration, plan):
                 result.postponed = True
                 return result
         _claimed_pull(integration, adapter, kinds, result, trigger=trigger, plan=plan)

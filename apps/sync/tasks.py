@@ -87,7 +87,8 @@ def pull_integration(self, integration_id: int, trigger: str = SyncRun.Trigger.P
     from .services import integration_catch_up_if_connected
 
     integration_catch_up_if_connected(integration=integration)
-    result = pull(integration, trigger=trigger)
+    # Tasks run in place (eager) ignore a countdown: waiting for links would loop at once.
+    result = pull(integration, trigger=trigger, may_postpone=not self.app.conf.task_always_eager)
     if result.postponed:  # the hub's own creates not linked yet: compare again in a moment
         again = {"trigger": trigger}
         wait = POSTPONE_SECONDS

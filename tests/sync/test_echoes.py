@@ -356,3 +356,26 @@ def test_a_failing_echo_check_still_queues_the_pull(
     notifications.deliver()
 
     assert set(queued) == {quickbooks.pk}
+
+
+def test_a_webhook_pull_run_in_place_reads_at_once_rather_than_waiting_for_links(
+    both, live_hub, notifications
+):
+    """Tasks run eagerly (as in a request) ignore countdowns: waiting would loop at once."""
+    from apps.sync.tasks import pull_integration
+    from config.celery import app
+
+    quickbooks = both[0]
+    invoice = sent(quickbooks, live_hub, notifications)
+    caught_up(quickbooks)
+    Link.objects.filter(integration=quickbooks, kind="invoice", object_id=invoice.pk).delete()
+    Change.objects.create(integration=quickbooks, kind="invoice", object_id=0, state="in_progress")
+    notifications.deliver()
+
+    app.conf.task_always_eager = True
+    try:
+        pull_integration.delay(quickbooks.pk, trigger="webhook")
+    finally:
+        app.conf.task_always_eager = False
+
+    assert not WebhookEvent.objects.filter(integration=quickbooks, processed_at=None).exists()
