@@ -27,7 +27,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import (
@@ -224,6 +224,7 @@ def _due(company: SandboxCompany | None = None):
 
 
 _jobs: queue.Queue[list[int]] = queue.Queue()
+IDLE_SECONDS = 5.0  # the sender lets its database connection go after this long without work
 _sender_lock = threading.Lock()
 _sender: threading.Thread | None = None
 
@@ -243,49 +244,117 @@ def deliver_in_background(ids: list[int]) -> None:
 
 def _send_forever() -> None:
     while True:
-        ids = _jobs.get()
+        try:
+            ids = list(_jobs.get(timeout=IDLE_SECONDS))
+        except queue.Empty:
+            connection.close()  # hold no database connection while idle
+            ids = list(_jobs.get())
+        while True:  # what other requests handed over meanwhile goes in the same posts
+            try:
+                ids.extend(_jobs.get_nowait())
+            except queue.Empty:
+                break
         try:
             deliver_many(ids)
         except Exception:  # one broken delivery must not stop the sender for the others
             logger.exception("Sandbox webhook delivery failed")
-        finally:
-            connection.close()  # hold no database connection while idle
 
 
-def deliver_many(ids: list[int]) -> None:
-    for pk in ids:
-        deliver(pk)
+# Intuit and Xero post the events of a moment together: a QuickBooks notification is an array
+# of CloudEvents, a Xero one an ``events`` array with its first and last sequence numbers
+# (xero-webhooks.yaml, XeroAPI/Xero-OpenAPI). The sender posts the deliveries it has in hand for
+# one app and company as one notification, at most this many events; Stripe posts one event a
+# request (https://docs.stripe.com/webhooks), so its deliveries go one by one.
+EVENTS_PER_POST = 100
+GROUPED = (Provider.QUICKBOOKS, Provider.XERO)
+
+
+def deliver_many(ids: list[int]) -> int:
+    """Post the deliveries among ``ids`` whose attempt is due, grouped by app and company;
+    returns how many the receivers accepted (any 2xx)."""
+    close_old_connections()
+    accepted = 0
+    for group in _groups(_claim(ids)):
+        status = _post(group[0], _body(group))
+        _settle(group, status)
+        accepted += len(group) if status and 200 <= status < 300 else 0
+    return accepted
 
 
 def deliver(delivery_id: int) -> bool:
     """Post one notification; True when the receiver accepted it (any 2xx)."""
-    close_old_connections()
+    return deliver_many([delivery_id]) == 1
+
+
+def _claim(ids: list[int]) -> list[SandboxWebhookDelivery]:
+    """The due deliveries among ``ids``, their attempt counted first, so two senders never post
+    the same delivery at once."""
     now = timezone.now()
-    # Claim the attempt first so two senders never post the same delivery at once.
-    claimed = SandboxWebhookDelivery.objects.filter(
-        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
-        pk=delivery_id,
-        delivered_at__isnull=True,
-    ).update(attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=RETRY_DELAYS[0]))
-    if not claimed:
-        return False
-    delivery = SandboxWebhookDelivery.objects.select_related("app", "company").get(pk=delivery_id)
-    status = _post(delivery)
-    delivery.last_status = status
-    if status and 200 <= status < 300:
-        delivery.delivered_at = timezone.now()
-        delivery.next_attempt_at = None
-    elif delivery.attempts >= len(RETRY_DELAYS):
-        delivery.next_attempt_at = None  # given up, like Intuit after its last retry
-    else:
-        delay = RETRY_DELAYS[delivery.attempts - 1]
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-    delivery.save(update_fields=["last_status", "delivered_at", "next_attempt_at"])
-    return delivery.delivered_at is not None
+    with transaction.atomic():
+        claimed = list(
+            SandboxWebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("app", "company")
+            .filter(
+                Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
+                pk__in=ids,
+                delivered_at__isnull=True,
+            )
+            .order_by("pk")
+        )
+        for delivery in claimed:
+            delivery.attempts += 1
+            delivery.next_attempt_at = now + timedelta(seconds=RETRY_DELAYS[0])
+        SandboxWebhookDelivery.objects.bulk_update(claimed, ["attempts", "next_attempt_at"])
+    return claimed
 
 
-def _post(delivery: SandboxWebhookDelivery) -> int | None:
-    body = delivery.payload.encode()
+def _groups(claimed: list[SandboxWebhookDelivery]) -> Iterator[list[SandboxWebhookDelivery]]:
+    together: dict[tuple[int, int], list[SandboxWebhookDelivery]] = {}
+    for delivery in claimed:
+        if delivery.app.provider not in GROUPED:
+            yield [delivery]
+            continue
+        group = together.setdefault((delivery.app_id, delivery.company_id), [])
+        group.append(delivery)
+        if len(group) == EVENTS_PER_POST:
+            yield together.pop((delivery.app_id, delivery.company_id))
+    yield from together.values()
+
+
+def _body(group: list[SandboxWebhookDelivery]) -> bytes:
+    if len(group) == 1:
+        return group[0].payload.encode()
+    payloads = [json.loads(delivery.payload) for delivery in group]
+    if group[0].app.provider == Provider.QUICKBOOKS:
+        return json.dumps([event for payload in payloads for event in payload]).encode()
+    return json.dumps(
+        {
+            "events": [event for payload in payloads for event in payload["events"]],
+            "firstEventSequence": min(p["firstEventSequence"] for p in payloads),
+            "lastEventSequence": max(p["lastEventSequence"] for p in payloads),
+            "entropy": secrets.token_hex(10).upper(),
+        }
+    ).encode()
+
+
+def _settle(group: list[SandboxWebhookDelivery], status: int | None) -> None:
+    now = timezone.now()
+    for delivery in group:
+        delivery.last_status = status
+        if status and 200 <= status < 300:
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+        elif delivery.attempts >= len(RETRY_DELAYS):
+            delivery.next_attempt_at = None  # given up, like Intuit after its last retry
+        else:
+            delay = RETRY_DELAYS[delivery.attempts - 1]
+            delivery.next_attempt_at = now + timedelta(seconds=delay)
+    SandboxWebhookDelivery.objects.bulk_update(
+        group, ["last_status", "delivered_at", "next_attempt_at"]
+    )
+
+
+def _post(delivery: SandboxWebhookDelivery, body: bytes) -> int | None:
     if delivery.app.provider == Provider.STRIPE:
         from .stripe.events import signature_header
 
@@ -313,4 +382,4 @@ def redeliver_due(*, now_override=None) -> int:
     if now_override is not None:
         # Tests travel in time: make the chosen ones due now.
         qs.update(next_attempt_at=timezone.now())
-    return sum(deliver(pk) for pk in list(qs.values_list("pk", flat=True)))
+    return deliver_many(list(qs.values_list("pk", flat=True)))

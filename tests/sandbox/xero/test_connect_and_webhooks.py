@@ -113,3 +113,42 @@ def test_one_put_of_invoices_with_new_contacts_numbers_every_event_in_order(xero
     for invoice in invoices:
         assert ("INVOICE", "CREATE", invoice["InvoiceID"]) in seen
         assert ("CONTACT", "CREATE", invoice["Contact"]["ContactID"]) in seen
+
+
+def test_one_put_posts_its_events_as_one_signed_notification(xero, xero_app):
+    from apps.sandbox.webhooks import sign
+
+    from ..test_webhooks import Receiver
+
+    receiver = Receiver()
+    xero_app.webhook_url = receiver.url
+    xero_app.save(update_fields=["webhook_url"])
+    try:
+        body = {
+            "Invoices": [
+                {
+                    "Type": "ACCREC",
+                    "Status": "AUTHORISED",
+                    "Contact": {"Name": f"Grouped Buyer {n}"},
+                    "LineItems": [{"Description": "Fix", "UnitAmount": 10, "AccountCode": "200"}],
+                }
+                for n in range(3)
+            ]
+        }
+        invoices = xero.put("/Invoices", json=body).json()["Invoices"]
+        receiver.wait_for(1)
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+    # Xero's payload carries an events array and the range of its sequence numbers.
+    assert len(receiver.received) == 1
+    headers, posted = receiver.received[0]
+    assert headers["x-xero-signature"] == sign(xero_app.webhook_key, posted)
+    payload = json.loads(posted)
+    events = payload["events"]
+    assert (payload["firstEventSequence"], payload["lastEventSequence"]) == (1, len(events))
+    created = {(e["eventCategory"], e["resourceId"]) for e in events if e["eventType"] == "CREATE"}
+    for invoice in invoices:
+        assert ("INVOICE", invoice["InvoiceID"]) in created
+        assert ("CONTACT", invoice["Contact"]["ContactID"]) in created
+    assert not SandboxWebhookDelivery.objects.filter(delivered_at__isnull=True).exists()
