@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -49,18 +49,33 @@ def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
             provider=provider, remote_company_id__in=companies
         ).exclude(status=Integration.Status.DISCONNECTED)
     }
+    # One look for redeliveries and one insert for a notification's events, however many it
+    # carries (a provider posts the events of a moment together).
+    seen = set(
+        WebhookEvent.objects.filter(
+            provider=provider, event_id__in=[notice.event_id for notice in events]
+        ).values_list("event_id", flat=True)
+    )
+    fresh = []
     for notice in events:
+        if notice.event_id not in seen:  # else already received: a redelivery
+            seen.add(notice.event_id)
+            fresh.append(notice)
+    # A redelivery stored by another process since the look is left as it is.
+    WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(
+                provider=provider,
+                event_id=notice.event_id,
+                integration=integrations.get(notice.company),
+                payload=notice.event,
+            )
+            for notice in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    for notice in fresh:
         integration = integrations.get(notice.company)
-        try:
-            with transaction.atomic():
-                WebhookEvent.objects.create(
-                    provider=provider,
-                    event_id=notice.event_id,
-                    integration=integration,
-                    payload=notice.event,
-                )
-        except IntegrityError:
-            continue  # already received: a redelivery
         if integration is None:
             continue
         if mention_of(provider, notice.event).reference:

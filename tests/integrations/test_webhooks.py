@@ -123,6 +123,27 @@ def test_replayed_quickbooks_event_is_accepted_once(
     assert len(pulls) == 1
 
 
+def test_a_notification_of_many_events_keeps_each_new_one_once(
+    client, settings, make_integration, pulls, django_capture_on_commit_callbacks
+):
+    integration = make_integration(Provider.QUICKBOOKS, remote_company_id="9130001")
+    seen = _qbo_body("9130001", "evt-1")
+    events = [json.loads(_qbo_body("9130001", event_id))[0] for event_id in ("evt-2", "evt-3")]
+    # A redelivered event, two new ones, and one of them twice.
+    many = json.dumps(json.loads(seen) + events + events[:1]).encode()
+    key = settings.QBO_WEBHOOK_VERIFIER
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, QBO_URL, seen, "intuit-signature", _sign(seen, key))
+        response = _post(client, QBO_URL, many, "intuit-signature", _sign(many, key))
+        again = _post(client, QBO_URL, many, "intuit-signature", _sign(many, key))
+
+    assert response.status_code == again.status_code == 200
+    kept = sorted(WebhookEvent.objects.values_list("event_id", flat=True))
+    assert kept == ["evt-1", "evt-2", "evt-3"]
+    assert pulls == [integration.pk, integration.pk]  # the full redelivery asks for nothing
+
+
 def test_legacy_quickbooks_notification_is_understood(client, settings, make_integration, pulls):
     integration = make_integration(Provider.QUICKBOOKS, remote_company_id="9130001")
     body = json.dumps(

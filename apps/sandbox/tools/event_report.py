@@ -50,11 +50,22 @@ def events_report_lines(figures: dict) -> list[str]:
             f"invoices/s; not arrived {fair['not_arrived']}; the machine's cores "
             f"{fair.get('machine_cpu_busy_percent', '?')} % busy"
         )
+    for drained in figures["backlog"]:
+        lines.append(
+            f"Backlog of {drained['invoices']} sends, {drained['worker_processes']} worker "
+            f"process(es) taking it: all in both ledgers in "
+            f"{_seconds(drained['seconds_until_all_in_both'])}, "
+            f"{drained['invoices_per_second']} invoices/s; not arrived {drained['not_arrived']}; "
+            f"the machine's cores {drained['machine_cpu_busy_percent']} % busy"
+        )
     lines += [
-        f"Throughput, 2 worker processes / 1: {figures['throughput_ratio_2_to_1']}",
+        f"Throughput, 2 worker processes / 1: {figures['throughput_ratio_2_to_1']} on a backlog, "
+        f"{figures['staff_pace_ratio_2_to_1']} with staff sending at the same time",
         f"Hub CPU per invoice (worker processes): burst {burst['hub_cpu_ms_per_invoice']} ms, "
         f"one at a time {one['hub_cpu_ms_per_invoice']} ms, organisations "
-        f"{fair_one['hub_cpu_ms_per_invoice']} / {fair_two['hub_cpu_ms_per_invoice']} ms",
+        f"{fair_one['hub_cpu_ms_per_invoice']} / {fair_two['hub_cpu_ms_per_invoice']} ms, backlog "
+        + " / ".join(f"{d['hub_cpu_ms_per_invoice']}" for d in figures["backlog"])
+        + " ms",
     ]
     tally = figures["tally"]
     for provider, label in LABELS.items():
@@ -79,5 +90,5 @@ def events_all_landed(figures: dict) -> bool:
     one = figures["one_by_one"]
     waited = [one["not_arrived"], figures["burst"]["not_arrived"]]
     waited += [edit["not_arrived"] for edit in one["edits"].values()]
-    waited += [fair["not_arrived"] for fair in figures["organisations"]]
+    waited += [fair["not_arrived"] for fair in figures["organisations"] + figures["backlog"]]
     return not any(waited)

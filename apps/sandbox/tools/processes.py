@@ -40,6 +40,18 @@ class BenchmarkError(Exception):
 class Worker:
     process: subprocess.Popen
     queue: str
+    hostname: str = ""
+
+    def consuming(self, on: bool) -> None:
+        """Stop or start taking tasks from the queue (Celery's remote control), the process
+        left running: what is sent meanwhile waits in the queue, as it does for a worker that
+        is down, and is taken the moment it starts again."""
+        from config.celery import app
+
+        node = [f"{self.hostname}@{socket.gethostname()}"]
+        control = app.control.add_consumer if on else app.control.cancel_consumer
+        if not control(self.queue, destination=node, reply=True, timeout=5.0):
+            raise BenchmarkError(f"The Celery worker {node[0]} did not answer.")
 
     def cpu_seconds(self) -> float:
         """CPU time of the worker and of its pool's processes (prefork), those still running
@@ -201,7 +213,7 @@ def worker_start(
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
     )  # fmt: skip
     _wait_until(lambda: _worker_ready(hostname), "Celery worker", process)
-    return Worker(process, queue)
+    return Worker(process, queue, hostname)
 
 
 def stop(process: subprocess.Popen) -> None:

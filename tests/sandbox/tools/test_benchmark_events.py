@@ -44,7 +44,12 @@ def test_quick_event_benchmark_prints_every_figure_and_lands_everything_once(set
         assert fair["not_arrived"] == 0 and fair["first_invoice_in_both_max_seconds"] > 0
         assert fair["organisations_with_an_invoice_in_both"] == fair["organisations"]
         assert fair["invoices_in_both"] == fair["invoices"] and fair["issued_seconds"] > 0
-    assert figures["throughput_ratio_2_to_1"] > 0
+    # A backlog saved while no worker ran is sent once one starts, by each size of worker.
+    assert [drained["worker_processes"] for drained in figures["backlog"]] == [1, 2]
+    for drained in figures["backlog"]:
+        assert drained["not_arrived"] == 0 and drained["invoices"] == 4
+        assert drained["seconds_until_all_in_both"] > 0
+    assert figures["throughput_ratio_2_to_1"] > 0 and figures["staff_pace_ratio_2_to_1"] > 0
     assert burst["hub_cpu_ms_per_invoice"] > 0
     assert not any(figures["tally"].values()), figures["tally"]
 
@@ -66,6 +71,7 @@ def test_quick_event_benchmark_prints_every_figure_and_lands_everything_once(set
         "Edit in Xero → in QuickBooks, p95 over 1",
         "Burst of 3 sends",
         "2 organisations × 2 invoices with 1 worker process(es)",
+        "Backlog of 4 sends, 2 worker process(es) taking it: all in both ledgers in",
         "Throughput, 2 worker processes / 1",
         "Hub CPU per invoice",
         "QuickBooks: invoices 0 duplicates, 0 missing; customers 0 duplicates, 0 missing",

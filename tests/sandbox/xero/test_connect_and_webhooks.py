@@ -15,6 +15,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CALLBACK = "http://127.0.0.1:9/callback/"
 
 
+def _with_new_contacts(name: str, count: int = 3) -> dict:
+    """A PUT /Invoices body of ``count`` invoices, each to a new contact."""
+    line = {"Description": "Fix", "UnitAmount": 10, "AccountCode": "200"}
+    return {
+        "Invoices": [
+            {"Type": "ACCREC", "Status": "AUTHORISED", "Contact": {"Name": f"{name} {n}"}}
+            | {"LineItems": [line]}
+            for n in range(count)
+        ]
+    }
+
+
 def _events() -> list[dict]:
     rows = SandboxWebhookDelivery.objects.order_by("pk")
     return [event for row in rows for event in json.loads(row.payload)["events"]]
@@ -94,18 +106,7 @@ def test_refused_request_queues_no_webhook(xero):
 
 @pytest.mark.usefixtures("receiver")
 def test_one_put_of_invoices_with_new_contacts_numbers_every_event_in_order(xero):
-    body = {
-        "Invoices": [
-            {
-                "Type": "ACCREC",
-                "Status": "AUTHORISED",
-                "Contact": {"Name": f"Batch Buyer {n}"},
-                "LineItems": [{"Description": "Fix", "UnitAmount": 10, "AccountCode": "200"}],
-            }
-            for n in range(3)
-        ]
-    }
-    invoices = xero.put("/Invoices", json=body).json()["Invoices"]
+    invoices = xero.put("/Invoices", json=_with_new_contacts("Batch Buyer")).json()["Invoices"]
     rows = SandboxWebhookDelivery.objects.order_by("pk")
     sequences = [json.loads(row.payload)["firstEventSequence"] for row in rows]
     assert sequences == list(range(1, len(rows) + 1))
@@ -124,18 +125,9 @@ def test_one_put_posts_its_events_as_one_signed_notification(xero, xero_app):
     xero_app.webhook_url = receiver.url
     xero_app.save(update_fields=["webhook_url"])
     try:
-        body = {
-            "Invoices": [
-                {
-                    "Type": "ACCREC",
-                    "Status": "AUTHORISED",
-                    "Contact": {"Name": f"Grouped Buyer {n}"},
-                    "LineItems": [{"Description": "Fix", "UnitAmount": 10, "AccountCode": "200"}],
-                }
-                for n in range(3)
-            ]
-        }
-        invoices = xero.put("/Invoices", json=body).json()["Invoices"]
+        invoices = xero.put("/Invoices", json=_with_new_contacts("Grouped Buyer")).json()[
+            "Invoices"
+        ]
         receiver.wait_for(1)
     finally:
         receiver.server.shutdown()
