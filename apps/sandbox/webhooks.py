@@ -27,7 +27,7 @@ from datetime import timedelta
 import requests
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import (
@@ -301,10 +301,13 @@ def _claim(ids: list[int]) -> list[SandboxWebhookDelivery]:
             )
             .order_by("pk")
         )
+        retry_at = now + timedelta(seconds=RETRY_DELAYS[0])
+        SandboxWebhookDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
+            attempts=F("attempts") + 1, next_attempt_at=retry_at
+        )
         for delivery in claimed:
             delivery.attempts += 1
-            delivery.next_attempt_at = now + timedelta(seconds=RETRY_DELAYS[0])
-        SandboxWebhookDelivery.objects.bulk_update(claimed, ["attempts", "next_attempt_at"])
+            delivery.next_attempt_at = retry_at
     return claimed
 
 
@@ -349,9 +352,14 @@ def _settle(group: list[SandboxWebhookDelivery], status: int | None) -> None:
         else:
             delay = RETRY_DELAYS[delivery.attempts - 1]
             delivery.next_attempt_at = now + timedelta(seconds=delay)
-    SandboxWebhookDelivery.objects.bulk_update(
-        group, ["last_status", "delivered_at", "next_attempt_at"]
-    )
+    outcomes: dict[tuple, list[int]] = {}
+    for delivery in group:
+        outcome = (delivery.last_status, delivery.delivered_at, delivery.next_attempt_at)
+        outcomes.setdefault(outcome, []).append(delivery.pk)
+    for (status, delivered_at, next_attempt_at), ids in outcomes.items():
+        SandboxWebhookDelivery.objects.filter(pk__in=ids).update(
+            last_status=status, delivered_at=delivered_at, next_attempt_at=next_attempt_at
+        )
 
 
 def _post(delivery: SandboxWebhookDelivery, body: bytes) -> int | None:

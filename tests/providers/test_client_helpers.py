@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import requests
+
 
 def test_an_answer_missing_what_we_need_is_transient_not_a_crash():
     import pytest
@@ -19,3 +21,23 @@ def test_an_answer_missing_what_we_need_is_transient_not_a_crash():
         reads({})
     with pytest.raises(TransientError):
         list(pages({}))
+
+
+def test_a_provider_session_keeps_the_proxy_and_ca_bundle_of_the_environment(monkeypatch):
+    from apps.integrations import wire
+
+    wire._environment_proxies.cache_clear()
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
+    try:
+        public = wire.environment_read_once(requests.Session(), "https://api.xero.com")
+        internal = wire.environment_read_once(requests.Session(), "https://internal.example")
+    finally:
+        wire._environment_proxies.cache_clear()
+
+    # Read once here, not from the environment on every request.
+    assert public.trust_env is False
+    assert public.proxies["https"] == "http://proxy.example:3128"
+    assert "https" not in internal.proxies  # NO_PROXY still honoured
+    assert public.verify == "/etc/ssl/company-ca.pem"

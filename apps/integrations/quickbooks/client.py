@@ -46,7 +46,7 @@ from apps.integrations.oauth import (
     token_session,
 )
 from apps.integrations.tokens import token_get, token_refresh
-from apps.integrations.wire import json_ready
+from apps.integrations.wire import environment_read_once, json_ready
 
 from . import limits
 
@@ -210,6 +210,7 @@ class QuickBooksClient:
             use_decimal=True,
         )
         qb.base_url = settings.QBO_API_BASE.rstrip("/")
+        environment_read_once(qb.session, qb.base_url)
         return qb
 
     def _call(self, action: Callable[[PointedQuickBooks], T]) -> T:

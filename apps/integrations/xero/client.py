@@ -35,7 +35,7 @@ from apps.integrations.oauth import (
     token_session,
 )
 from apps.integrations.tokens import token_get, token_refresh
-from apps.integrations.wire import json_ready
+from apps.integrations.wire import environment_read_once, json_ready
 
 from . import limits
 from .mapping import UNIT_PLACES, validation_messages
@@ -110,10 +110,11 @@ class XeroClient:
     @property
     def session(self) -> OAuth2Session:
         if self._session is None:
-            self._session = OAuth2Session(
+            session = OAuth2Session(
                 settings.XERO_CLIENT_ID,
                 token=self._token(token_get(integration=self.integration, at_provider=token_renew)),
             )
+            self._session = environment_read_once(session, self.base)
         return self._session
 
     @staticmethod
