@@ -274,8 +274,16 @@ def deliver_many(ids: list[int]) -> int:
     returns how many the receivers accepted (any 2xx)."""
     close_old_connections()
     accepted = 0
-    for group in _groups(_claim(ids)):
-        status = _post(group[0], _body(group))
+    for group_ids in _groups(_due_among(ids)):
+        # Claimed right before its own post: the claim's lease covers that post alone.
+        group = _claim(group_ids)
+        if not group:
+            continue
+        try:
+            status = _post(group[0], _body(group))
+        except Exception:  # counted as a failed attempt; the next groups still go
+            logger.exception("Sandbox webhook post failed")
+            status = None
         _settle(group, status)
         accepted += len(group) if status and 200 <= status < 300 else 0
     return accepted
@@ -286,42 +294,53 @@ def deliver(delivery_id: int) -> bool:
     return deliver_many([delivery_id]) == 1
 
 
+def _postable(now=None):
+    """Not delivered and due, or given up (posted again only when asked for by id)."""
+    now = now or timezone.now()
+    return SandboxWebhookDelivery.objects.filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True), delivered_at__isnull=True
+    )
+
+
+def _due_among(ids: list[int]) -> list[tuple[int, str, int, int]]:
+    """(id, provider, app, company) of the due deliveries among ``ids``, oldest first."""
+    rows = _postable().filter(pk__in=ids).order_by("pk")
+    return list(rows.values_list("pk", "app__provider", "app_id", "company_id"))
+
+
+def _groups(due: list[tuple[int, str, int, int]]) -> Iterator[list[int]]:
+    together: dict[tuple[int, int], list[int]] = {}
+    for pk, provider, app_id, company_id in due:
+        if provider not in GROUPED:
+            yield [pk]
+            continue
+        group = together.setdefault((app_id, company_id), [])
+        group.append(pk)
+        if len(group) == EVENTS_PER_POST:
+            yield together.pop((app_id, company_id))
+    yield from together.values()
+
+
 def _claim(ids: list[int]) -> list[SandboxWebhookDelivery]:
-    """The due deliveries among ``ids``, their attempt counted first, so two senders never post
-    the same delivery at once."""
+    """The deliveries among ``ids`` still due and not being posted by another sender, their
+    attempt counted and leased (the first retry delay, longer than a post's time-out)."""
     now = timezone.now()
     with transaction.atomic():
         claimed = list(
-            SandboxWebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            _postable(now)
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("app", "company")
-            .filter(
-                Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),
-                pk__in=ids,
-                delivered_at__isnull=True,
-            )
+            .filter(pk__in=ids)
             .order_by("pk")
         )
-        retry_at = now + timedelta(seconds=RETRY_DELAYS[0])
+        lease = now + timedelta(seconds=RETRY_DELAYS[0])
         SandboxWebhookDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
-            attempts=F("attempts") + 1, next_attempt_at=retry_at
+            attempts=F("attempts") + 1, next_attempt_at=lease
         )
         for delivery in claimed:
             delivery.attempts += 1
-            delivery.next_attempt_at = retry_at
+            delivery.next_attempt_at = lease
     return claimed
-
-
-def _groups(claimed: list[SandboxWebhookDelivery]) -> Iterator[list[SandboxWebhookDelivery]]:
-    together: dict[tuple[int, int], list[SandboxWebhookDelivery]] = {}
-    for delivery in claimed:
-        if delivery.app.provider not in GROUPED:
-            yield [delivery]
-            continue
-        group = together.setdefault((delivery.app_id, delivery.company_id), [])
-        group.append(delivery)
-        if len(group) == EVENTS_PER_POST:
-            yield together.pop((delivery.app_id, delivery.company_id))
-    yield from together.values()
 
 
 def _body(group: list[SandboxWebhookDelivery]) -> bytes:
@@ -341,7 +360,9 @@ def _body(group: list[SandboxWebhookDelivery]) -> bytes:
 
 
 def _settle(group: list[SandboxWebhookDelivery], status: int | None) -> None:
-    now = timezone.now()
+    """The post's outcome, on the deliveries still under this claim's lease (one that outlived
+    it may have been claimed and settled by another sender since)."""
+    lease, now = group[0].next_attempt_at, timezone.now()
     for delivery in group:
         delivery.last_status = status
         if status and 200 <= status < 300:
@@ -357,9 +378,9 @@ def _settle(group: list[SandboxWebhookDelivery], status: int | None) -> None:
         outcome = (delivery.last_status, delivery.delivered_at, delivery.next_attempt_at)
         outcomes.setdefault(outcome, []).append(delivery.pk)
     for (status, delivered_at, next_attempt_at), ids in outcomes.items():
-        SandboxWebhookDelivery.objects.filter(pk__in=ids).update(
-            last_status=status, delivered_at=delivered_at, next_attempt_at=next_attempt_at
-        )
+        SandboxWebhookDelivery.objects.filter(
+            pk__in=ids, next_attempt_at=lease, delivered_at__isnull=True
+        ).update(last_status=status, delivered_at=delivered_at, next_attempt_at=next_attempt_at)
 
 
 def _post(delivery: SandboxWebhookDelivery, body: bytes) -> int | None:

@@ -27,6 +27,8 @@ def test_a_provider_session_keeps_the_proxy_and_ca_bundle_of_the_environment(mon
     from apps.integrations import wire
 
     wire._environment_proxies.cache_clear()
+    for lower in ("https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(lower, raising=False)  # urllib lets lower case win
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("NO_PROXY", "internal.example")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")

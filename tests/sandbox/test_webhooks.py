@@ -110,8 +110,26 @@ def test_due_failures_go_out_again_with_the_next_change(qb, receiver):
     receiver.wait_for(1)
     SandboxWebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     _create_customer(qb, "Second Goes")
-    receiver.wait_for(3)
+    receiver.wait_for(2)
     assert SandboxWebhookDelivery.objects.filter(delivered_at__isnull=True).count() == 0
+    # The failed one went out again in the same notification as the new change.
+    assert len(json.loads(receiver.received[1][1])) == 2
+
+
+def test_a_late_failure_never_undoes_another_senders_delivery(qb, receiver):
+    receiver.statuses = [503]
+    _create_customer(qb, "Slow Sam")
+    receiver.wait_for(1)
+    delivery = SandboxWebhookDelivery.objects.get()
+    SandboxWebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    claimed = webhooks._claim([delivery.pk])  # a sender whose post hangs past its lease
+    SandboxWebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert webhooks.deliver(delivery.pk)  # another sender posts it, accepted
+
+    webhooks._settle(claimed, None)  # the first post finally fails
+
+    delivery.refresh_from_db()
+    assert delivery.delivered_at is not None and delivery.last_status == 200
 
 
 def test_delivery_happens_in_the_background_when_not_inline(settings, qb, receiver):

@@ -52,6 +52,19 @@ class Worker:
         control = app.control.add_consumer if on else app.control.cancel_consumer
         if not control(self.queue, destination=node, reply=True, timeout=5.0):
             raise BenchmarkError(f"The Celery worker {node[0]} did not answer.")
+        if not on:
+            # The reply comes before the consumer is cancelled, and tasks taken already still
+            # run: idle means the queue is no longer consumed and nothing runs or waits.
+            _wait_until(lambda: self._idle(node[0]), "Celery worker, idle,", self.process)
+
+    def _idle(self, node: str) -> bool:
+        from config.celery import app
+
+        inspect = app.control.inspect(destination=[node], timeout=1.0)
+        queues = (inspect.active_queues() or {}).get(node)
+        if queues is None or any(queue["name"] == self.queue for queue in queues):
+            return False
+        return not (inspect.active() or {}).get(node) and not (inspect.reserved() or {}).get(node)
 
     def cpu_seconds(self) -> float:
         """CPU time of the worker and of its pool's processes (prefork), those still running
@@ -158,7 +171,7 @@ def _wait_until(check: Callable[[], bool], what: str, process: subprocess.Popen)
         if check():
             return
         time.sleep(0.2)
-    raise BenchmarkError(f"The {what} did not start within {START_TIMEOUT:.0f} s.")
+    raise BenchmarkError(f"The {what} was not ready within {START_TIMEOUT:.0f} s.")
 
 
 def _serving(url: str) -> bool:
