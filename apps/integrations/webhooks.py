@@ -51,11 +51,7 @@ def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
     }
     # One look for redeliveries and one insert for a notification's events, however many it
     # carries (a provider posts the events of a moment together).
-    seen = set(
-        WebhookEvent.objects.filter(
-            provider=provider, event_id__in=[notice.event_id for notice in events]
-        ).values_list("event_id", flat=True)
-    )
+    seen = _kept_event_ids(provider, [notice.event_id for notice in events])
     fresh = []
     for notice in events:
         if notice.event_id not in seen:  # else already received: a redelivery
@@ -85,6 +81,11 @@ def webhook_events_record(*, provider: str, events: list[Notice]) -> set[int]:
     if to_pull:
         transaction.on_commit(lambda: _pull(sorted(to_pull)))
     return to_pull
+
+
+def _kept_event_ids(provider: str, event_ids: list[str]) -> set[str]:
+    rows = WebhookEvent.objects.filter(provider=provider, event_id__in=event_ids)
+    return set(rows.values_list("event_id", flat=True))
 
 
 def mention_of(provider: str, event: dict) -> Mention:

@@ -363,19 +363,15 @@ def _settle(group: list[SandboxWebhookDelivery], status: int | None) -> None:
     """The post's outcome, on the deliveries still under this claim's lease (one that outlived
     it may have been claimed and settled by another sender since)."""
     lease, now = group[0].next_attempt_at, timezone.now()
-    for delivery in group:
-        delivery.last_status = status
-        if status and 200 <= status < 300:
-            delivery.delivered_at = now
-            delivery.next_attempt_at = None
-        elif delivery.attempts >= len(RETRY_DELAYS):
-            delivery.next_attempt_at = None  # given up, like Intuit after its last retry
-        else:
-            delay = RETRY_DELAYS[delivery.attempts - 1]
-            delivery.next_attempt_at = now + timedelta(seconds=delay)
     outcomes: dict[tuple, list[int]] = {}
     for delivery in group:
-        outcome = (delivery.last_status, delivery.delivered_at, delivery.next_attempt_at)
+        if status and 200 <= status < 300:
+            outcome = (status, now, None)
+        elif delivery.attempts >= len(RETRY_DELAYS):
+            outcome = (status, None, None)  # given up, like Intuit after its last retry
+        else:
+            retry_at = now + timedelta(seconds=RETRY_DELAYS[delivery.attempts - 1])
+            outcome = (status, None, retry_at)
         outcomes.setdefault(outcome, []).append(delivery.pk)
     for (status, delivered_at, next_attempt_at), ids in outcomes.items():
         SandboxWebhookDelivery.objects.filter(

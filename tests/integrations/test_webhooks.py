@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from apps.integrations import webhooks as webhooks_module
 from apps.integrations.models import Provider, WebhookEvent
 from apps.sync import gather, receivers
 
@@ -142,6 +143,24 @@ def test_a_notification_of_many_events_keeps_each_new_one_once(
     kept = sorted(WebhookEvent.objects.values_list("event_id", flat=True))
     assert kept == ["evt-1", "evt-2", "evt-3"]
     assert pulls == [integration.pk, integration.pk]  # the full redelivery asks for nothing
+
+
+def test_a_redelivery_stored_by_another_process_meanwhile_is_kept_once(
+    client, settings, make_integration, pulls, monkeypatch
+):
+    make_integration(Provider.QUICKBOOKS, remote_company_id="9130001")
+    body = _qbo_body("9130001", "evt-race")
+    key = settings.QBO_WEBHOOK_VERIFIER
+    _post(client, QBO_URL, body, "intuit-signature", _sign(body, key))
+    kept = WebhookEvent.objects.get()
+    # The same delivery received by two processes at once: this one looked before the other
+    # one's insert committed.
+    monkeypatch.setattr(webhooks_module, "_kept_event_ids", lambda provider, event_ids: set())
+
+    response = _post(client, QBO_URL, body, "intuit-signature", _sign(body, key))
+
+    assert response.status_code == 200
+    assert list(WebhookEvent.objects.values_list("pk", "event_id")) == [(kept.pk, "evt-race")]
 
 
 def test_legacy_quickbooks_notification_is_understood(client, settings, make_integration, pulls):
