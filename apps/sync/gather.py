@@ -137,7 +137,7 @@ def hold(
     integration_id: int,
     task_id: str | None,
     *,
-    full_page: Callable[[], int] | None = None,
+    rows_due: Callable[[], int] | None = None,
     page: int = 0,
 ) -> Hold:
     """The queued drain ``task_id`` is starting: when requests are still arriving (the last
@@ -150,10 +150,12 @@ def hold(
     served: its first page takes that many rows (``page_rows``), not the small first page of a
     backlog.
 
-    While changes keep arriving, ``full_page()`` (the rows of a full page when that many are
-    due, else 0; one query) is asked before waiting again: a burst's drain goes as soon as it
+    While changes keep arriving, ``rows_due()`` (the rows a drain could take now, counted up to
+    a ``page``; one query) is asked before waiting again: a burst's drain goes as soon as it
     has a full page, in whole provider batches, rather than at the maximum with a part of one
-    (QuickBooks allows 40 batches a minute: half-full ones cost a burst its minute).
+    (QuickBooks allows 40 batches a minute: half-full ones cost a burst its minute). Until
+    then it looks again about when a full page is due at the pace its rows came so far
+    (``_next_look``), not every window: each look is a task of its own.
 
     And a stream that will not fill a ``page`` of rows by the maximum at the pace its requests
     came so far (staff saving steadily, in many organisations at once) goes after two windows
@@ -179,11 +181,12 @@ def hold(
     if countdown <= 0.01:  # the maximum reached with changes still arriving: go now
         return Hold(False)  # a stream, not a burst: its pages grow as a backlog's do
     elapsed = now - window[1]
-    rows = full_page() if full_page is not None else 0
-    if rows:  # a full page is waiting: go now, with all of it
+    rows = rows_due() if rows_due is not None else 0
+    if page and rows >= page:  # a full page is waiting: go now, with all of it
         return Hold(False, gathered=rows)
     if page and elapsed >= 2 * base and int(gathered or 0) * _max_seconds() < page * elapsed:
         return Hold(False)  # a steady stream, not a burst: no full page by the maximum
+    countdown = _next_look(countdown, rows=rows, page=page, elapsed=elapsed, left=latest - now)
     next_id = uuid()
     cache.set_many({keys[0]: next_id, keys[1]: (next_id, window[1])}, MARK_SECONDS)
     task.apply_async((integration_id,), countdown=countdown, task_id=next_id)
@@ -191,6 +194,21 @@ def hold(
         "Drain of integration %s held %.2f s: changes still arriving", integration_id, countdown
     )
     return Hold(True)
+
+
+def _next_look(window: float, *, rows: int, page: int, elapsed: float, left: float) -> float:
+    """Seconds until a held drain looks again. A burst that will fill a ``page`` before the
+    maximum (``left`` seconds away), at the pace its ``rows`` came in the ``elapsed`` seconds
+    of its window, is looked at about when the page is full, not every window: a burst of 500
+    sends looked at every half second cost the worker more in those looks than in sending its
+    pages. The rows due include any from before the window, so the pace is if anything
+    overestimated: a look too early costs one more task, never a late page. Anything slower
+    (one send's commits, a trickle) is looked at one window after its last request, as
+    before, so a lone send is not kept waiting for a page that will not come."""
+    if not page or rows <= 0 or elapsed <= 0:
+        return window
+    fill = (page - rows) * elapsed / rows
+    return max(window, fill) if fill <= left else window
 
 
 def queue(task, what: str, integration_id: int, **kwargs) -> None:

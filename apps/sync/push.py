@@ -148,12 +148,12 @@ def push_page(
     return result
 
 
-def full_page_due(integration: Integration) -> int:
-    """The rows of a full event page when at least that many are due now, else 0: a gathering
-    drain goes as soon as it has a full page (``gather.hold``). One query."""
-    size = page_size(integration)
+def rows_due(integration: Integration) -> int:
+    """The rows an event drain could take now, counted up to a full page: a gathering drain
+    goes as soon as it has a full page, and looks again when one is about due
+    (``gather.hold``). One query."""
     leave = left_for_the_night(integration, SyncRun.Trigger.EVENT)
-    return size if outbox.due_count(integration.pk, limit=size, leave_kinds=leave) >= size else 0
+    return outbox.due_count(integration.pk, limit=page_size(integration), leave_kinds=leave)
 
 
 def left_for_the_night(integration: Integration, trigger: str) -> tuple[str, ...]:

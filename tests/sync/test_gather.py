@@ -230,7 +230,7 @@ def test_a_pages_follow_up_gathers_while_staff_keep_sending(connect, monkeypatch
     gather.drain_soon([qbo.pk])  # a save meanwhile: served by that next page
 
     clock.at(0.2)
-    assert gather.hold(drain_integration, qbo.pk, queued.ids[-1], full_page=lambda: 0)
+    assert gather.hold(drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 0)
     assert len(queued.tasks) == 2  # queued again, to start one window after the save
 
 
@@ -242,7 +242,7 @@ def test_a_quiet_backlogs_next_page_goes_at_once(connect, monkeypatch, shared_ca
     gather.started(gather.DRAIN, qbo.pk, queued.ids[-1])
     assert gather.queue_next(drain_integration, gather.DRAIN, qbo.pk)
 
-    assert not gather.hold(drain_integration, qbo.pk, queued.ids[-1], full_page=lambda: 0)
+    assert not gather.hold(drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 0)
 
 
 def test_staff_saving_steadily_past_the_maximum_get_a_backlogs_small_first_page(
@@ -256,7 +256,7 @@ def test_staff_saving_steadily_past_the_maximum_get_a_backlogs_small_first_page(
         clock.at(step * 0.2)
         gather.drain_soon([qbo.pk])
 
-    decision = gather.hold(drain_integration, qbo.pk, queued.ids[-1], full_page=lambda: 0)
+    decision = gather.hold(drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 0)
     assert not decision
     assert gather.page_rows(qbo.pk, 120, gathered=decision.gathered) == gather.FIRST_PAGE_ROWS
 
@@ -354,3 +354,44 @@ def test_without_redis_a_drain_is_never_held(connect, monkeypatch, settings):
     gather.drain_soon([qbo.pk])
 
     assert not gather.hold(drain_integration, qbo.pk, queued.ids[-1])
+
+
+def test_a_burst_on_its_way_to_a_full_page_looks_again_when_one_is_about_due(
+    connect, monkeypatch, shared_cache
+):
+    """Each look is a task: a burst filling a page in two seconds is not looked at every
+    window until then."""
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for step in range(41):  # 40 requests a second for a second
+        clock.at(step * 0.025)
+        gather.drain_soon([qbo.pk])
+
+    # 40 of 120 rows due after a second: at that pace the page is full 2 s later.
+    assert gather.hold(drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 40, page=120)
+    assert queued.tasks[-1][1] == pytest.approx(2.0)
+
+    for step in range(41, 121):  # the burst goes on: 120 rows due by 3 s
+        clock.at(step * 0.025)
+        gather.drain_soon([qbo.pk])
+    decision = gather.hold(
+        drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 120, page=120
+    )
+    assert not decision
+    assert decision.gathered == 120
+
+
+def test_changes_that_will_not_fill_a_page_by_the_maximum_are_looked_at_every_window(
+    connect, monkeypatch, shared_cache
+):
+    """A send's own commits, or requests that make few rows, never wait for a page that the
+    maximum will not bring."""
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for step in range(41):
+        clock.at(step * 0.025)
+        gather.drain_soon([qbo.pk])
+
+    # 2 of 120 rows after a second: at that pace the page is full after a minute.
+    assert gather.hold(drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 2, page=120)
+    assert queued.tasks[-1][1] == pytest.approx(0.5)
