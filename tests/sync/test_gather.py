@@ -276,8 +276,8 @@ def test_a_steady_stream_that_will_not_fill_a_page_goes_after_two_windows(
 def test_a_burst_on_its_way_to_a_full_page_keeps_gathering(connect, monkeypatch, shared_cache):
     qbo = connect("quickbooks")
     queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
-    for step in range(40):  # 40 requests a second: a full page (120 rows) within the maximum
-        clock.at(step * 0.025)
+    for step in range(60):  # 60 requests a second: a full page (240 rows) within the maximum
+        clock.at(step / 60)
         gather.drain_soon([qbo.pk])
 
     assert run_queued(queued, clock, 1.0) == 2  # queued itself again to gather more
@@ -363,22 +363,22 @@ def test_a_burst_on_its_way_to_a_full_page_looks_again_when_one_is_about_due(
     window until then."""
     qbo = connect("quickbooks")
     queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
-    for step in range(41):  # 40 requests a second for a second
-        clock.at(step * 0.025)
+    for step in range(61):  # 60 requests a second for a second
+        clock.at(step / 60)
         gather.drain_soon([qbo.pk])
 
-    # 40 of 120 rows due after a second: at that pace the page is full 2 s later.
-    assert gather.hold(drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 40, page=120)
+    # 80 of 240 rows due after a second: at that pace the page is full 2 s later.
+    assert gather.hold(drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 80, page=240)
     assert queued.tasks[-1][1] == pytest.approx(2.0)
 
-    for step in range(41, 121):  # the burst goes on: 120 rows due by 3 s
-        clock.at(step * 0.025)
+    for step in range(61, 181):  # the burst goes on: 240 rows due by 3 s
+        clock.at(step / 60)
         gather.drain_soon([qbo.pk])
     decision = gather.hold(
-        drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 120, page=120
+        drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 240, page=240
     )
     assert not decision
-    assert decision.gathered == 120
+    assert decision.gathered == 240
 
 
 def test_changes_that_will_not_fill_a_page_by_the_maximum_are_looked_at_every_window(
