@@ -379,3 +379,90 @@ def test_a_webhook_pull_run_in_place_reads_at_once_rather_than_waiting_for_links
         app.conf.task_always_eager = False
 
     assert not WebhookEvent.objects.filter(integration=quickbooks, processed_at=None).exists()
+
+
+def page_sent_meanwhile(integration):
+    """A drain holds the integration's claim (a page is being sent) until the returned call,
+    which lets go as a page does (another page, with nothing left to send)."""
+    from apps.sync import outbox
+    from apps.sync.push import DrainResult, push_page
+
+    token = outbox.claim(integration.pk, "drain")
+    assert token
+
+    def lets_go():
+        outbox.release(integration.pk, "drain", token)
+        push_page(integration, result=DrainResult())
+
+    return lets_go
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_webhooks_arriving_while_a_page_is_sent_are_settled_by_that_page_without_a_task(
+    both, live_hub, notifications, queued, provider
+):
+    from apps.sync.models import SyncState
+
+    integration = both[0] if provider == "quickbooks" else both[1]
+    sent(integration, live_hub, notifications)
+    caught_up(integration)
+    lets_go = page_sent_meanwhile(integration)
+    before = requests_of(integration).count()
+
+    notifications.deliver()
+
+    assert queued == []  # left to the page
+    assert SyncState.objects.get(integration=integration).drain_echoes
+    assert WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
+
+    lets_go()
+
+    assert queued == []  # its own writes: settled, no task
+    assert not WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
+    assert not SyncState.objects.get(integration=integration).drain_echoes
+    assert requests_of(integration).count() == before
+
+
+@pytest.mark.parametrize("provider", ["quickbooks", "xero"])
+def test_an_edit_made_in_the_ledger_while_a_page_is_sent_is_pulled_once_the_page_ends(
+    both, live_hub, notifications, queued, provider
+):
+    integration = both[0] if provider == "quickbooks" else both[1]
+    invoice = sent(integration, live_hub, notifications)
+    caught_up(integration)
+    notifications.deliver()
+    lets_go = page_sent_meanwhile(integration)
+    link = Link.objects.get(integration=integration, kind="invoice", object_id=invoice.pk)
+    record = store.record_get(
+        company=company_of(integration),
+        entity=ENTITIES[provider]["invoice"],
+        record_id=link.remote_id,
+    )
+    store.record_save(record=record, data=dict(record.data))  # stamped later: an edit there
+
+    notifications.deliver()
+    assert queued == []
+
+    lets_go()
+
+    assert queued == [integration.pk]
+    assert WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
+
+
+def test_webhooks_after_the_page_let_go_are_the_receivers_again(
+    both, live_hub, notifications, queued
+):
+    """The hand-off holds only while a drain holds the claim: after it lets go, the receiver
+    compares (and here pulls) as before, and nothing is left waiting on a drain."""
+    from apps.sync.models import SyncState
+
+    quickbooks = both[0]
+    invoice = sent(quickbooks, live_hub, notifications)
+    caught_up(quickbooks)
+    page_sent_meanwhile(quickbooks)()  # a page came and went
+    Link.objects.filter(integration=quickbooks, kind="invoice", object_id=invoice.pk).delete()
+
+    notifications.deliver()
+
+    assert queued == [quickbooks.pk]
+    assert not SyncState.objects.get(integration=quickbooks).drain_echoes
