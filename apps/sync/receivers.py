@@ -79,14 +79,17 @@ def mapping_holds_queued(sender, *, integration, **kwargs) -> None:
 
 def webhook_pulls(sender, *, integration_ids, **kwargs) -> None:
     for integration_id in integration_ids:
+        try:
+            if outbox.echoes_left_with_drain(integration_id):
+                continue  # the drain sending a page compares them as it lets go
+        except Exception:
+            logger.exception("Webhook hand-off failed for integration %s", integration_id)
         echoes_settled_or_pulled(integration_id)
 
 
 def echoes_settled_or_pulled(integration_id: int) -> None:
     """The webhooks waiting for the integration: settled here when they are all the hub's own
-    writes (no task); else left to the drain sending a page of it now, which compares them
-    again once its links are written (most likely its own writes, come back first); else one
-    pull queued to compare them (docs/pulls.md)."""
+    writes (no task), else one pull queued to compare them (docs/pulls.md)."""
     try:
         settled = webhook_echoes_settled(integration_id)
     except Exception:
@@ -96,11 +99,6 @@ def echoes_settled_or_pulled(integration_id: int) -> None:
         settled = False
     if settled:
         return  # the hub's own writes coming back: nothing to read, no task
-    try:
-        if outbox.echoes_left_with_drain(integration_id):
-            return  # the page being sent compares them as it lets go
-    except Exception:
-        logger.exception("Webhook hand-off failed for integration %s", integration_id)
     # One pull compares every event waiting when it runs: a burst's echoes share it.
     gather.queue(
         pull_integration, gather.WEBHOOK_PULL, integration_id, trigger=SyncRun.Trigger.WEBHOOK
