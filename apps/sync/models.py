@@ -214,10 +214,6 @@ class SyncState(models.Model):
     # it lets go, so the request is coalesced, never dropped.
     drain_again = models.BooleanField(default=False)
     pull_again = models.BooleanField(default=False)
-    # Webhooks came while a drain held the claim: most likely the echoes of the page it is
-    # sending, whose links are not written yet. The drain compares them when it lets go
-    # (docs/pulls.md, "Echoes of a page being sent"), rather than a pull task looking too soon.
-    drain_echoes = models.BooleanField(default=False)
     # Opaque watermark from the adapter's last PullPage, and when a pull last finished with it
     # (a quiet pull confirms an unchanged one): none for 30 days means a full scan instead of
     # an incremental pull.

@@ -107,29 +107,6 @@ def release(integration_id: int, what: str, token: str, *, follow_up: bool = Tru
     return True
 
 
-def echoes_left_with_drain(integration_id: int) -> bool:
-    """Leave webhooks just stored for the integration to the drain that holds its claim now
-    (True): while a page is being sent its own writes come back before their links are
-    written, so a pull task queued now would only look too soon, and the drain compares them
-    when it lets go (``echoes_taken``). False when no drain holds it: the caller deals with
-    them. One conditional update, which the drain's release is ordered with by the row: set
-    before the release, the drain sees it; after, nothing holds the claim and it is not set."""
-    held = Q(drain_claimed_at__gte=timezone.now() - claim_timeout()) & ~Q(drain_token="")
-    return bool(
-        SyncState.objects.filter(held, integration_id=integration_id).update(drain_echoes=True)
-    )
-
-
-def echoes_taken(integration_id: int) -> bool:
-    """Whether webhooks were left to the drain that just let go (``echoes_left_with_drain``);
-    cleared as it is read, so one caller deals with them. One update."""
-    return bool(
-        SyncState.objects.filter(integration_id=integration_id, drain_echoes=True).update(
-            drain_echoes=False
-        )
-    )
-
-
 def _run_again(integration_id: int, what: str) -> None:
     from . import gather
     from .tasks import drain_integration, pull_integration  # tasks sit above this module

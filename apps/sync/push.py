@@ -16,7 +16,6 @@ Nothing waits in a worker: a busy claim, a provider's Retry-After and the hub's 
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 
@@ -29,8 +28,6 @@ from . import outbox, push_batch
 from .models import Change, Kind, SyncRun
 from .push_one import RECONNECT_WAIT_SECONDS, Context, link_of, load, push_change
 from .runs import run_finish, run_save_progress, run_start
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["Context", "DrainResult", "drain", "link_of", "load", "push_change", "push_page"]
 
@@ -153,24 +150,7 @@ def push_page(
         # except by the nightly export's, which takes its invoices only.
         follow_up = bool(only_kinds) or not result.more or result.retry_in is not None
         outbox.release(integration.pk, "drain", token, follow_up=follow_up)
-        _echoes_after_page(integration.pk)
     return result
-
-
-def _echoes_after_page(integration_id: int) -> None:
-    """Webhooks that came while the page was sent were left to it (most likely its own writes
-    coming back before their links were written): now that the links are written they are
-    settled without a task when they are all its own, else a pull is queued for them, as the
-    receiver does (docs/pulls.md, "Echoes of a page being sent")."""
-    try:
-        if not outbox.echoes_taken(integration_id):
-            return
-        from .receivers import echoes_settled_or_pulled  # the receiver's rule; it sits above
-
-        echoes_settled_or_pulled(integration_id)
-    except Exception:
-        # Never in the way of the page's own outcome; the periodic pull reads what they named.
-        logger.exception("Webhook echoes after a page failed for integration %s", integration_id)
 
 
 def rows_due(integration: Integration) -> int:

@@ -17,7 +17,7 @@ from apps.integrations import signals as integrations
 from apps.integrations.engine_status import engine_status_plug
 from apps.integrations.first_sync import first_sync_preview_plug
 
-from . import gather, merges, outbox, preview, status
+from . import gather, merges, preview, status
 from .models import SyncRun, SyncState
 from .nightly import nightly_schedule_update
 from .pull import webhook_echoes_settled
@@ -80,29 +80,18 @@ def mapping_holds_queued(sender, *, integration, **kwargs) -> None:
 def webhook_pulls(sender, *, integration_ids, **kwargs) -> None:
     for integration_id in integration_ids:
         try:
-            if outbox.echoes_left_with_drain(integration_id):
-                continue  # the drain sending a page compares them as it lets go
+            settled = webhook_echoes_settled(integration_id)
         except Exception:
-            logger.exception("Webhook hand-off failed for integration %s", integration_id)
-        echoes_settled_or_pulled(integration_id)
-
-
-def echoes_settled_or_pulled(integration_id: int) -> None:
-    """The webhooks waiting for the integration: settled here when they are all the hub's own
-    writes (no task), else one pull queued to compare them (docs/pulls.md)."""
-    try:
-        settled = webhook_echoes_settled(integration_id)
-    except Exception:
-        # The events are stored already (a redelivery would be refused as seen): the pull
-        # must still be queued, and the other integrations served.
-        logger.exception("Webhook echo check failed for integration %s", integration_id)
-        settled = False
-    if settled:
-        return  # the hub's own writes coming back: nothing to read, no task
-    # One pull compares every event waiting when it runs: a burst's echoes share it.
-    gather.queue(
-        pull_integration, gather.WEBHOOK_PULL, integration_id, trigger=SyncRun.Trigger.WEBHOOK
-    )
+            # The events are stored already (a redelivery would be refused as seen): the pull
+            # must still be queued, and the other integrations served.
+            logger.exception("Webhook echo check failed for integration %s", integration_id)
+            settled = False
+        if settled:
+            continue  # the hub's own writes coming back: nothing to read, no task
+        # One pull compares every event waiting when it runs: a burst's echoes share it.
+        gather.queue(
+            pull_integration, gather.WEBHOOK_PULL, integration_id, trigger=SyncRun.Trigger.WEBHOOK
+        )
 
 
 def customer_links_move(sender, *, keep, duplicate, **kwargs) -> dict[str, int]:
