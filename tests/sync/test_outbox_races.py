@@ -193,3 +193,69 @@ def _wait_until_blocked(pids: list[int], timeout: float = 20) -> None:
                     return
             time.sleep(0.02)
     raise AssertionError("the second save never waited for the first")
+
+
+def _after_the_look(monkeypatch, then):
+    """Run ``then`` right after the recorder has looked at a record's rows, before it writes."""
+    from apps.sync import recorder
+
+    look = recorder._waiting_and_parked
+
+    def look_then(rows, integration_ids):
+        found = look(rows, integration_ids)
+        then()
+        return found
+
+    monkeypatch.setattr(recorder, "_waiting_and_parked", look_then)
+
+
+def test_an_edit_whose_waiting_row_a_drain_takes_meanwhile_waits_in_a_new_row(
+    connect, hub, monkeypatch
+):
+    qbo, xero = connect("quickbooks"), connect("xero")
+    customer = hub.customer()  # waiting for both
+    taken = Change.objects.get(integration=qbo, kind="customer", object_id=customer.pk)
+    # The drain takes QuickBooks' row between the recorder's look and its merge.
+    _after_the_look(
+        monkeypatch, lambda: Change.objects.filter(pk=taken.pk).update(state="in_progress")
+    )
+
+    record_change(organisation_id=customer.organisation_id, kind="customer", object_id=customer.pk)
+
+    rows = Change.objects.filter(kind="customer", object_id=customer.pk)
+    assert rows.filter(integration=qbo, state="pending").exclude(pk=taken.pk).count() == 1
+    assert rows.filter(integration=xero, state="pending").count() == 1
+    assert rows.count() == 3
+
+
+def test_an_edit_racing_another_for_a_new_row_merges_into_the_one_that_won(
+    connect, hub, monkeypatch
+):
+    qbo, xero = connect("quickbooks"), connect("xero")
+    customer = hub.customer()
+    Change.objects.filter(kind="customer", object_id=customer.pk).update(state="done")
+    # Another save inserts QuickBooks' waiting row between this one's look and its insert.
+    _after_the_look(
+        monkeypatch,
+        lambda: Change.objects.create(integration=qbo, kind="customer", object_id=customer.pk),
+    )
+
+    record_change(organisation_id=customer.organisation_id, kind="customer", object_id=customer.pk)
+
+    pending = Change.objects.filter(kind="customer", object_id=customer.pk, state="pending")
+    assert sorted(pending.values_list("integration_id", flat=True)) == sorted([qbo.pk, xero.pk])
+
+
+def test_an_edit_of_a_record_that_failed_revives_its_parked_row(connect, hub):
+    qbo, xero = connect("quickbooks"), connect("xero")
+    customer = hub.customer()
+    parked = Change.objects.get(integration=qbo, kind="customer", object_id=customer.pk)
+    Change.objects.filter(pk=parked.pk).update(state="failed", last_error="Refused.")
+    Change.objects.filter(integration=xero).update(state="done")
+
+    record_change(organisation_id=customer.organisation_id, kind="customer", object_id=customer.pk)
+
+    parked.refresh_from_db()
+    assert parked.state == "pending"
+    assert Change.objects.filter(integration=qbo, kind="customer").count() == 1
+    assert Change.objects.filter(integration=xero, state="pending").count() == 1
