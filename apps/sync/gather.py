@@ -139,6 +139,7 @@ def hold(
     *,
     rows_due: Callable[[], int] | None = None,
     page: int = 0,
+    whole: int = 0,
 ) -> Hold:
     """The queued drain ``task_id`` is starting: when requests are still arriving (the last
     less than ``SYNC_DRAIN_GATHER_SECONDS`` ago) and ``SYNC_DRAIN_GATHER_MAX_SECONDS`` have not
@@ -157,9 +158,13 @@ def hold(
     then it looks again about when a full page is due at the pace its rows came so far
     (``_next_look``), not every window: each look is a task of its own.
 
-    And a stream that will not fill a ``page`` of rows by the maximum at the pace its requests
-    came so far (staff saving steadily, in many organisations at once) goes after two windows
-    with a backlog's small first page: waiting longer would gather nothing worth the delay."""
+    A burst that reaches the maximum short of a full page goes then with all its rows, when
+    they make at least ``whole`` rows (one whole provider batch of each kind: QuickBooks allows
+    40 batches a minute, so pages of a few rows each, two part-filled batches apiece, cost a
+    burst its minute). And a stream that will not gather that much by the maximum at the pace
+    its requests came so far (staff saving steadily, in many organisations at once) goes after
+    two windows with a backlog's small first page: waiting longer would gather nothing worth the
+    delay."""
     if not _shared() or task_id is None or task.app.conf.task_always_eager:
         return Hold(False)  # run at once (eager tasks ignore a countdown): nothing to wait for
     keys = (
@@ -178,14 +183,16 @@ def hold(
     countdown = min(last + base, latest) - now
     if last + base - now <= 0.01:  # quiet for a window: the burst, if any, is over
         return Hold(False, gathered=int(gathered or 1))
-    if countdown <= 0.01:  # the maximum reached with changes still arriving: go now
-        return Hold(False)  # a stream, not a burst: its pages grow as a backlog's do
-    elapsed = now - window[1]
+    worth = min(page, whole) if whole else page
     rows = rows_due() if rows_due is not None else 0
+    if countdown <= 0.01:  # the maximum reached with changes still arriving: go now
+        # A burst's rows in one page; a stream's pages grow as a backlog's do.
+        return Hold(False, gathered=rows if page and rows >= worth else 0)
+    elapsed = now - window[1]
     if page and rows >= page:  # a full page is waiting: go now, with all of it
         return Hold(False, gathered=rows)
-    if page and elapsed >= 2 * base and int(gathered or 0) * _max_seconds() < page * elapsed:
-        return Hold(False)  # a steady stream, not a burst: no full page by the maximum
+    if page and elapsed >= 2 * base and int(gathered or 0) * _max_seconds() < worth * elapsed:
+        return Hold(False)  # a steady stream, not a burst: nothing worth a wait by the maximum
     countdown = _next_look(countdown, rows=rows, page=page, elapsed=elapsed, left=latest - now)
     next_id = uuid()
     cache.set_many({keys[0]: next_id, keys[1]: (next_id, window[1])}, MARK_SECONDS)

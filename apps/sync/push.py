@@ -46,10 +46,17 @@ SINGLE_PAGE_SIZE = 50
 
 
 def page_size(integration: Integration) -> int:
-    batch = registry.capabilities_of(integration).batch_size
-    if batch <= 1:
+    pair = batch_rows(integration)
+    if not pair:
         return SINGLE_PAGE_SIZE
-    return 2 * batch * math.ceil(PAGE_SIZE / (2 * batch))  # customers and invoices, in halves
+    return pair * math.ceil(PAGE_SIZE / pair)  # customers and invoices, in whole batches
+
+
+def batch_rows(integration: Integration) -> int:
+    """The rows that fill one provider batch of customers and one of invoices (0 without a
+    batch API): the least a burst's page is worth gathering (``gather.hold``)."""
+    batch = registry.capabilities_of(integration).batch_size
+    return 2 * batch if batch > 1 else 0
 
 
 # The kinds a page sends together, and how.

@@ -29,7 +29,7 @@ def drain_integration(integration_id: int) -> None:
     page is queued behind the drains other integrations queued meanwhile (round-robin). Another
     drain of it already running makes this one a no-op: that drain is asked to go round once
     more before it lets go (coalesced)."""
-    from .push import DrainResult, close_own_run, page_size, push_page, rows_due
+    from .push import DrainResult, batch_rows, close_own_run, page_size, push_page, rows_due
 
     task_id = drain_integration.request.id
     try:
@@ -38,7 +38,14 @@ def drain_integration(integration_id: int) -> None:
             gather.started(gather.DRAIN, integration_id, task_id)
             return
         due, size = partial(rows_due, integration), page_size(integration)
-        held = gather.hold(drain_integration, integration_id, task_id, rows_due=due, page=size)
+        held = gather.hold(
+            drain_integration,
+            integration_id,
+            task_id,
+            rows_due=due,
+            page=size,
+            whole=batch_rows(integration),
+        )
     except Exception:
         # The mark is this task's (or the one it was queuing itself as): left in place, every
         # request for two minutes would count on a drain that is not coming.

@@ -395,3 +395,44 @@ def test_changes_that_will_not_fill_a_page_by_the_maximum_are_looked_at_every_wi
     # 2 of 120 rows after a second: at that pace the page is full after a minute.
     assert gather.hold(drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 2, page=120)
     assert queued.tasks[-1][1] == pytest.approx(0.5)
+
+
+def _burst_held_to_the_maximum(monkeypatch, qbo, per_second: int):
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for step in range(5 * per_second + 1):  # requests for the whole maximum (5 s)
+        clock.at(step / per_second)
+        gather.drain_soon([qbo.pk])
+    return queued
+
+
+@pytest.mark.parametrize(("rows", "page"), [(150, 150), (30, gather.FIRST_PAGE_ROWS)])
+def test_a_burst_short_of_a_full_page_at_the_maximum_goes_with_its_rows_when_they_fill_batches(
+    connect, monkeypatch, shared_cache, rows, page
+):
+    """QuickBooks takes 40 batches a minute: a burst's rows go in one page of whole batches
+    (30 customers and 30 invoices at least), not in pages of a few rows, two part-filled
+    batches each. Fewer rows than that are a stream's: a backlog's small first page."""
+    qbo = connect("quickbooks")
+    queued = _burst_held_to_the_maximum(monkeypatch, qbo, 10)
+
+    decision = gather.hold(
+        drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: rows, page=240, whole=60
+    )
+    assert not decision
+    assert gather.page_rows(qbo.pk, 240, gathered=decision.gathered) == page
+
+
+def test_a_stream_that_will_fill_a_batch_of_each_kind_by_the_maximum_keeps_gathering(
+    connect, monkeypatch, shared_cache
+):
+    qbo = connect("quickbooks")
+    queued, clock = Queued(monkeypatch, drain_integration), Clock(monkeypatch)
+    for step in range(20):  # 20 requests a second: no full page (240) by 5 s, but 60 rows
+        clock.at(step / 20)
+        gather.drain_soon([qbo.pk])
+
+    clock.at(1.0)
+    held = gather.hold(
+        drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 20, page=240, whole=60
+    )
+    assert held
