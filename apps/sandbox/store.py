@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -58,7 +58,12 @@ def next_number(company: SandboxCompany, counter: str, start: int = 1) -> int:
     """Hand out the next value of a per-company counter (record ids, document numbers).
 
     The company row is locked for the rest of the caller's transaction, so two creates never
-    get the same number."""
+    get the same number. On PostgreSQL one statement counts and locks (a batch of 30 invoices
+    takes a number for each, and read and rewrote the company row twice a number)."""
+    if connection.vendor == "postgresql":
+        value = _counted(company.pk, counter, start)
+        company.settings.setdefault("counters", {})[counter] = value
+        return value
     with transaction.atomic():
         locked = SandboxCompany.objects.select_for_update().get(pk=company.pk)
         counters = locked.settings.setdefault("counters", {})
@@ -67,6 +72,24 @@ def next_number(company: SandboxCompany, counter: str, start: int = 1) -> int:
         locked.save(update_fields=["settings"])
     company.settings = locked.settings
     return value
+
+
+# The counter's next value, written into the company's settings and returned in one statement.
+_COUNT = """
+UPDATE sandbox_sandboxcompany
+SET settings = settings || jsonb_build_object('counters',
+    COALESCE(settings -> 'counters', '{}'::jsonb) || jsonb_build_object(
+        %(counter)s::text,
+        COALESCE((settings -> 'counters' ->> %(counter)s::text)::bigint, %(start)s - 1) + 1))
+WHERE id = %(company)s
+RETURNING (settings -> 'counters' ->> %(counter)s::text)::bigint
+"""
+
+
+def _counted(company_id: int, counter: str, start: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT, {"counter": counter, "start": start, "company": company_id})
+        return int(cursor.fetchone()[0])
 
 
 def record_create(

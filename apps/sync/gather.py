@@ -314,13 +314,16 @@ def page_rows(integration_id: int, largest: int, *, gathered: int = 0) -> int:
     return min(largest, max(grown, gathered, carried))
 
 
-def page_busy(integration_id: int, gathered: int) -> None:
-    """A gathered drain found another worker sending the integration's page: that worker's
-    next page serves its requests (``outbox.release``), and takes the rows it gathered, not
-    the small first page of a backlog (the other page may have emptied the queue meanwhile)."""
-    if _shared() and gathered:
+def page_carried(integration_id: int, rows: int) -> None:
+    """The next page of the integration takes at least ``rows``: a gathered drain found another
+    worker sending the integration's page (that worker's next page serves its requests, and
+    takes the rows it gathered, not the small first page of a backlog; the other page may have
+    emptied the queue meanwhile), or a page waits out a limit (the rows that piled up meanwhile
+    go in one page of whole batches, not in pages of 2, 4, 8 … rows, two part-filled
+    QuickBooks batches each, out of its 40 a minute)."""
+    if _shared() and rows:
         carried = int(cache.get(_carried_key(integration_id)) or 0)
-        cache.set(_carried_key(integration_id), max(carried, gathered), PAGE_MEMORY_SECONDS)
+        cache.set(_carried_key(integration_id), max(carried, rows), PAGE_MEMORY_SECONDS)
 
 
 def page_sent(integration_id: int, rows: int, *, more: bool) -> None:

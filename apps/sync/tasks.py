@@ -63,9 +63,11 @@ def drain_integration(integration_id: int) -> None:
     try:
         push_page(integration, result=result, size=rows)
         if result.busy:  # the page that serves this drain's requests takes its rows
-            gather.page_busy(integration_id, max(rows, held.gathered))
+            gather.page_carried(integration_id, max(rows, held.gathered))
         elif result.retry_in is None:
             gather.page_sent(integration_id, rows, more=result.more)
+        else:  # what piles up during the wait goes in one page after it
+            gather.page_carried(integration_id, size)
     except Exception as exc:
         error = f"The drain stopped on an unexpected error: {exc}"[:500]
         raise

@@ -436,3 +436,22 @@ def test_a_stream_that_will_fill_a_batch_of_each_kind_by_the_maximum_keeps_gathe
         drain_integration, qbo.pk, queued.ids[-1], rows_due=lambda: 20, page=240, whole=60
     )
     assert held
+
+
+def test_the_page_after_a_limits_wait_takes_what_piled_up_in_one_page(
+    connect, monkeypatch, shared_cache
+):
+    """Pages of 2, 4, 8 … rows after the wait would each cost QuickBooks two part-filled
+    batches of its 40 a minute, the ones a burst's last sends then wait a minute for."""
+    qbo = connect("quickbooks")
+    queued = Queued(monkeypatch, drain_integration)
+
+    def waits_out_the_limit(integration, *, result, size, **options):
+        result.retry_in = 12.0
+        return result
+
+    monkeypatch.setattr("apps.sync.push.push_page", waits_out_the_limit)
+    drain_integration.apply((qbo.pk,))
+
+    assert queued.tasks[-1][1] == 12.0  # the next page, after the wait
+    assert gather.page_rows(qbo.pk, 240) == 240
