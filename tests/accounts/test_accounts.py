@@ -16,6 +16,7 @@ from apps.quotes.models import Quote
 from apps.timesheets.models import Timesheet
 from tests.factories import InvoiceFactory, OrganisationFactory, UserFactory
 from tests.staff import client_for
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -96,11 +97,7 @@ def test_concurrent_allocations_never_share_a_number():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=allocate) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(allocate, 6)
     assert sorted(numbers) == [f"INV-{n:04d}" for n in range(1, 7)]
 
 

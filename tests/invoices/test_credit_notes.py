@@ -21,6 +21,7 @@ from apps.invoices.models import CreditNote, Invoice
 from apps.invoices.services import invoice_create, invoice_send, payment_record
 from apps.sync.models import Change
 from tests.factories import CustomerFactory, line
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 20)
@@ -257,11 +258,7 @@ def test_two_credit_notes_at_once_never_credit_more_than_the_invoice(invoice):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=issue) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(issue, 2)
     invoice.refresh_from_db()
     assert sorted(outcomes) == ["issued", "refused"]
     assert invoice.amount_credited == Decimal("100.00")

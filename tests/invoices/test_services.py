@@ -21,6 +21,7 @@ from apps.invoices.services import (
 )
 from apps.sync.models import Change
 from tests.factories import CustomerFactory, InvoiceFactory, OrganisationFactory, line
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 20)
@@ -277,11 +278,7 @@ def test_two_payments_at_once_cannot_overpay():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=pay) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(pay, 2)
     invoice.refresh_from_db()
     assert invoice.amount_paid == Decimal("60.00")
     assert len(refused) == 1 and "more than the balance" in refused[0]

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 
 from apps.sandbox.models import SandboxCompany
 from apps.sandbox.store import next_number
+from tests.threads import run_at_once
 
 
 def test_a_counter_starts_where_asked_and_counts_up_one_at_a_time(qbo_company):
@@ -54,10 +55,6 @@ def test_two_requests_creating_at_once_never_get_the_same_number():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=create_many) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(create_many, 3)
 
     assert sorted(taken) == list(range(1, 61))
