@@ -75,10 +75,10 @@ def next_number(company: SandboxCompany, counter: str, start: int = 1) -> int:
 
 
 # The counter's next value, written into the company's settings and returned in one statement.
-_COUNT = """
-UPDATE sandbox_sandboxcompany
+_COUNT = f"""
+UPDATE {SandboxCompany._meta.db_table}
 SET settings = settings || jsonb_build_object('counters',
-    COALESCE(settings -> 'counters', '{}'::jsonb) || jsonb_build_object(
+    COALESCE(settings -> 'counters', '{{}}'::jsonb) || jsonb_build_object(
         %(counter)s::text,
         COALESCE((settings -> 'counters' ->> %(counter)s::text)::bigint, %(start)s - 1) + 1))
 WHERE id = %(company)s
