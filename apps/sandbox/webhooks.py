@@ -199,17 +199,54 @@ def notify(company: SandboxCompany, entity: str, record_id: str, operation: str)
     else:
         payload = _xero_payload(company, entity, record_id, operation)
     body = json.dumps(payload)
-    ids = [
-        SandboxWebhookDelivery.objects.create(
+    rows = [
+        SandboxWebhookDelivery(
             app=app, company=company, payload=body, next_attempt_at=timezone.now()
-        ).pk
+        )
         for app in apps
     ]
+    held = _held.get()
+    if held is not None:
+        held.append((company, rows))  # stored with the others when the write ends
+        return
+    for row in rows:
+        row.save()
+    _stored(company, rows)
+
+
+def _stored(company: SandboxCompany, rows: list[SandboxWebhookDelivery]) -> None:
+    """The deliveries, saved, handed to the sender once the transaction commits."""
+    ids = [row.pk for row in rows]
     batch = _batch.get()
     if batch is None:
         transaction.on_commit(lambda: _send_with_due(company, ids))
     else:
         transaction.on_commit(lambda: _committed(batch, company, ids))
+
+
+# Deliveries of a write not stored yet (``stored_together``): (company, its unsaved rows).
+_held: ContextVar[list[tuple[SandboxCompany, list[SandboxWebhookDelivery]]] | None] = ContextVar(
+    "sandbox_webhook_held", default=None
+)
+
+
+@contextmanager
+def stored_together() -> Iterator[list]:
+    """Store the notifications of the block's changes in one insert as it ends (it must end
+    inside the transaction of those changes), not one insert each: a Xero write of 50 invoices
+    with new contacts stored 100 deliveries one by one. The caller drops the ones of a change it
+    rolls back (``held_since``); an exception drops them all, with the transaction."""
+    held: list[tuple[SandboxCompany, list[SandboxWebhookDelivery]]] = []
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+    companies: dict[int, tuple[SandboxCompany, list[SandboxWebhookDelivery]]] = {}
+    for company, rows in held:
+        companies.setdefault(company.pk, (company, []))[1].extend(rows)
+    for company, rows in companies.values():
+        _stored(company, SandboxWebhookDelivery.objects.bulk_create(rows))
 
 
 def _committed(batch: _Batch, company: SandboxCompany, ids: list[int]) -> None:

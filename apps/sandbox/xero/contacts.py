@@ -22,7 +22,8 @@ STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
 _COMPUTED = ("ContactID", "Balances", "Website", "Discount", "IsCustomer", "IsSupplier")
 _SUMMARY_FIELDS = ("ContactID", "ContactNumber", "ContactStatus", "Name", "FirstName", "LastName")
 _SUMMARY_FIELDS += ("EmailAddress", "Addresses", "Phones", "IsSupplier", "IsCustomer")
-# Contacts read ahead for the documents being presented: stored id -> its data, or None.
+# Contacts known to this request: read ahead for the documents being presented, or made by a
+# document naming a new contact (``resolve_contact``): stored id -> its data, or None.
 _read_ahead: ContextVar[dict[str, dict[str, Any] | None] | None] = ContextVar(
     "read_ahead", default=None
 )
@@ -58,11 +59,22 @@ class ContactKind(Kind):
                 validate_email(email)
             except ValidationError:
                 problems.append("Email address must be valid.")
-        if data["ContactStatus"] == "ACTIVE" and _name_taken(company, name, data["ContactID"]):
+        if data["ContactStatus"] == "ACTIVE" and self.name_taken(company, name, data["ContactID"]):
             problems.append(duplicate_name_message(name))
         if problems:
             raise Invalid(*problems)
         return data
+
+    def name_taken(self, company: SandboxCompany, name: str, contact_id: str) -> bool:
+        return _name_taken(company, name, contact_id)
+
+
+class _UnusedNameContactKind(ContactKind):
+    """A contact a document names by a Name no contact holds (``resolve_contact`` has just
+    looked it up, in any status): nothing to look up again."""
+
+    def name_taken(self, company: SandboxCompany, name: str, contact_id: str) -> bool:
+        return False
 
 
 def _new_contact(element: dict[str, Any]) -> dict[str, Any]:
@@ -97,11 +109,8 @@ def _stored_id(contact_id: str) -> str:
 
 def contact_summary(company: SandboxCompany, contact_id: str) -> dict[str, Any]:
     """The contact as Xero nests it inside an invoice, quote or payment."""
-    read_ahead = _read_ahead.get() or {}
-    key = _stored_id(contact_id) if isinstance(contact_id, str) else contact_id
-    if key in read_ahead:
-        data = read_ahead[key]
-    else:
+    data = _known(contact_id)
+    if data is _UNKNOWN:
         record = entities.get(company, entities.CONTACTS, contact_id)
         data = record.data if record is not None else None
     if data is None:
@@ -110,15 +119,32 @@ def contact_summary(company: SandboxCompany, contact_id: str) -> dict[str, Any]:
     return {**summary, "HasValidationErrors": False}
 
 
+_UNKNOWN = object()
+
+
+def _known(contact_id: object) -> Any:
+    """The data of a contact known to this request (None: known not to exist), or
+    ``_UNKNOWN``."""
+    known = _read_ahead.get() or {}
+    key = _stored_id(contact_id) if isinstance(contact_id, str) else contact_id
+    return known.get(key, _UNKNOWN)
+
+
 @contextmanager
 def contacts_read_ahead(company: SandboxCompany, contact_ids: Iterable[str]) -> Iterator[None]:
     """Read these contacts in one query for the ``contact_summary`` calls made inside: a page
-    of documents costs one query for their contacts, not one each."""
+    of documents costs one query for their contacts, not one each. The contacts documents make
+    inside the block are known to it too (a write of 50 invoices, each with a new contact, reads
+    none of them back)."""
     keys = {_stored_id(value) for value in contact_ids if isinstance(value, str) and value}
-    found = dict(
-        store.records(company, entities.CONTACTS)
-        .filter(record_id__in=keys)
-        .values_list("record_id", "data")
+    found = (
+        dict(
+            store.records(company, entities.CONTACTS)
+            .filter(record_id__in=keys)
+            .values_list("record_id", "data")
+        )
+        if keys
+        else {}
     )
     token = _read_ahead.set({key: found.get(key) for key in keys})
     try:
@@ -129,9 +155,14 @@ def contacts_read_ahead(company: SandboxCompany, contact_ids: Iterable[str]) -> 
 
 def contact_mark_customer(company: SandboxCompany, contact_id: str) -> None:
     """Xero flags a contact as a customer once it has a sales document."""
+    known = _known(contact_id)
+    if known is not _UNKNOWN and known is not None and known.get("IsCustomer"):
+        return
     record = entities.get(company, entities.CONTACTS, contact_id, for_update=True)
     if record is not None and not record.data.get("IsCustomer"):
         store.record_save(record=record, data={**record.data, "IsCustomer": True})
+        if known is not _UNKNOWN:  # read from the database again (this may yet roll back)
+            _read_ahead.get().pop(_stored_id(contact_id), None)
 
 
 def contact_check_usable(company: SandboxCompany, contact_id: str) -> None:
@@ -139,17 +170,22 @@ def contact_check_usable(company: SandboxCompany, contact_id: str) -> None:
     contact must be un-archived before creating new invoices or credit notes"
     (https://support.servicem8.com/hc/en-us/articles/360004389936-Resolving-contact-archive-errors).
     Xero does not publish the message's wording; docs/sandbox-xero.md. ``Invalid`` if archived."""
-    record = entities.get(company, entities.CONTACTS, contact_id)
-    if record is not None and record.data.get("ContactStatus") == "ARCHIVED":
-        name = record.data.get("Name", contact_id)
+    data = _known(contact_id)
+    if data is _UNKNOWN:
+        record = entities.get(company, entities.CONTACTS, contact_id)
+        data = record.data if record is not None else None
+    if data is not None and data.get("ContactStatus") == "ARCHIVED":
+        name = data.get("Name", contact_id)
         raise Invalid(
             f"The contact {name} is archived. Restore the contact before adding transactions."
         )
 
 
-def resolve_contact(company: SandboxCompany, given: object) -> str:
+def resolve_contact(company: SandboxCompany, given: object, *, customer: bool = False) -> str:
     """The ContactID a document names: by ContactID, ContactNumber or Name. An unknown Name
-    makes a new contact, as Xero does."""
+    makes a new contact, as Xero does: a ``customer`` already when the document is a sale
+    (``contact_mark_customer`` then has nothing to change), known to the rest of the request
+    (``contacts_read_ahead``)."""
     if not isinstance(given, dict) or not given:
         raise Invalid("A Contact must be specified.")
     if given.get("ContactID"):
@@ -162,7 +198,12 @@ def resolve_contact(company: SandboxCompany, given: object) -> str:
             return found.record_id
     if not given.get("Name"):
         raise Invalid("A Contact must be specified by ContactID, ContactNumber or Name.")
-    data = ContactKind().build(company, given, None)
-    return store.record_create(
+    data = _UnusedNameContactKind().build(company, given, None)
+    data["IsCustomer"] = data["IsCustomer"] or customer
+    record_id = store.record_create(
         company=company, entity=entities.CONTACTS, record_id=data["ContactID"], data=data
     ).record_id
+    known = _read_ahead.get()
+    if known is not None:
+        known[_stored_id(record_id)] = data
+    return record_id

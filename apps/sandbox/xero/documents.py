@@ -46,13 +46,14 @@ def fill_document(
     posted: bool,
     due_field: str,
     contact_before: str | None = None,
+    customer: bool = False,
 ) -> None:
     """Contact, dates, priced lines and totals of an invoice or quote, in place. A new document,
     or one moved to another contact, may not name an archived contact; one that keeps its
     contact may still be changed (voided, say) after the contact was archived."""
     problems: list[str] = []
     try:
-        contact_id = resolve_contact(company, data.get("Contact"))
+        contact_id = resolve_contact(company, data.get("Contact"), customer=customer)
         if contact_id != contact_before:
             contact_check_usable(company, contact_id)
         data["Contact"] = {"ContactID": contact_id}

@@ -97,6 +97,7 @@ class ContactDocumentKind(Kind):
             posted=status in ("SUBMITTED", "AUTHORISED"),
             due_field="DueDate",
             contact_before=((current or {}).get("Contact") or {}).get("ContactID"),
+            customer=data["Type"] == self.sales_type,
         )
 
     def after_save(

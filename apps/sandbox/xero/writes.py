@@ -14,12 +14,12 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.sandbox import store
+from apps.sandbox import store, webhooks
 from apps.sandbox.models import SandboxCompany, SandboxRecord
 
 from .banking import BankTransactionKind, BankTransferKind
 from .catalog import AccountKind, ItemKind, TaxRateKind
-from .contacts import ContactKind
+from .contacts import ContactKind, contacts_read_ahead
 from .credit_notes import CreditNoteKind
 from .errors import Invalid, with_errors
 from .fields import check_shape, sanitize
@@ -63,12 +63,24 @@ def write_elements(
     summarize: bool = True,
 ) -> Outcome:
     """Write every element in one transaction; each element in its own savepoint, so a refused
-    one leaves nothing behind. With ``summarize`` any refusal rolls the whole request back."""
+    one leaves nothing behind. With ``summarize`` any refusal rolls the whole request back.
+    The contacts its documents make are not read back (``contacts_read_ahead``), and the
+    notifications of its changes are stored in one insert (``webhooks.stored_together``)."""
     outcome = Outcome()
-    with transaction.atomic():
-        for index, element in enumerate(elements):
-            try:
-                with transaction.atomic():
+    with transaction.atomic(), contacts_read_ahead(company, ()):
+        with webhooks.stored_together() as notified:
+            _write_each(company, kind, elements, notified, outcome, updates, path_id, summarize)
+        if summarize and outcome.refused:
+            transaction.set_rollback(True)
+    return outcome
+
+
+def _write_each(company, kind, elements, notified, outcome, updates, path_id, summarize) -> None:
+    for index, element in enumerate(elements):
+        before = len(notified)
+        try:
+            with transaction.atomic():
+                try:
                     record = write_one(
                         company,
                         kind,
@@ -77,18 +89,18 @@ def write_elements(
                         updates=updates,
                         path_id=path_id,
                     )
-                shown = kind.present(company, record)
-                if not summarize:
-                    # Each element says how it went when errors are not summarised.
-                    shown["StatusAttributeString"] = "OK"
-                outcome.elements.append(shown)
-            except Invalid as refused:
-                shown = with_errors(sanitize(kind.shape, element), refused.messages)
-                outcome.elements.append(shown)
-                outcome.refused.append(shown)
-        if summarize and outcome.refused:
-            transaction.set_rollback(True)
-    return outcome
+                except Invalid:
+                    del notified[before:]  # the element's changes roll back: nothing to tell
+                    raise
+            shown = kind.present(company, record)
+            if not summarize:
+                # Each element says how it went when errors are not summarised.
+                shown["StatusAttributeString"] = "OK"
+            outcome.elements.append(shown)
+        except Invalid as refused:
+            shown = with_errors(sanitize(kind.shape, element), refused.messages)
+            outcome.elements.append(shown)
+            outcome.refused.append(shown)
 
 
 def write_one(

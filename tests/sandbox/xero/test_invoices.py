@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
-from apps.sandbox.models import SandboxRecord
+from apps.sandbox.models import SandboxRecord, SandboxWebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -197,6 +198,58 @@ def test_first_sales_invoice_marks_the_contact_as_customer(xero):
     _invoice(xero, Contact={"ContactID": contact["ContactID"]})
     again = xero.get(f"/Contacts/{contact['ContactID']}").json()["Contacts"][0]
     assert again["IsCustomer"] is True
+
+
+def test_a_sale_naming_a_new_contact_makes_a_customer_announced_once(xero, xero_app):
+    xero_app.webhook_url = "http://127.0.0.1:9/webhooks/xero/"
+    xero_app.save(update_fields=["webhook_url"])
+    bill = {"Type": "ACCPAY", "Contact": {"Name": "Supply Co"}, "LineItems": [_line()]}
+    sale = {"Type": "ACCREC", "Contact": {"Name": "Ann Fixit"}, "LineItems": [_line()]}
+    answer = xero.put("/Invoices", json={"Invoices": [bill, sale, {**sale, "Reference": "2"}]})
+    supplier, first, second = answer.json()["Invoices"]
+    assert first["Contact"]["ContactID"] == second["Contact"]["ContactID"]
+    assert (first["Contact"]["IsCustomer"], supplier["Contact"]["IsCustomer"]) == (True, False)
+    stored = SandboxRecord.objects.get(entity="Contacts", data__Name="Ann Fixit")
+    assert stored.data["IsCustomer"] is True
+    events = [
+        (event["eventCategory"], event["eventType"], event["resourceId"])
+        for delivery in SandboxWebhookDelivery.objects.order_by("pk")
+        for event in json.loads(delivery.payload)["events"]
+    ]
+    contact_events = [e for e in events if e[0] == "CONTACT"]
+    assert contact_events == [
+        ("CONTACT", "CREATE", supplier["Contact"]["ContactID"]),
+        ("CONTACT", "CREATE", first["Contact"]["ContactID"]),
+    ]
+
+
+def test_only_the_written_elements_of_a_request_are_announced(xero, xero_app):
+    xero_app.webhook_url = "http://127.0.0.1:9/webhooks/xero/"
+    xero_app.save(update_fields=["webhook_url"])
+    good = {"Type": "ACCREC", "Contact": {"Name": "Ann"}, "LineItems": [_line()]}
+    bad = {"Type": "ACCREC", "Contact": {"Name": "Bob"}, "LineItems": [_line(TaxType="VAT99")]}
+    answer = xero.put(
+        "/Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [good, bad, good]}
+    )
+    first, _, third = answer.json()["Invoices"]
+    announced = {
+        event["resourceId"]
+        for delivery in SandboxWebhookDelivery.objects.all()
+        for event in json.loads(delivery.payload)["events"]
+    }
+    written = set(SandboxRecord.objects.values_list("record_id", flat=True))
+    assert announced == {first["InvoiceID"], third["InvoiceID"], first["Contact"]["ContactID"]}
+    assert announced <= written
+
+
+def test_a_contact_marked_a_customer_in_a_request_is_shown_so_by_its_later_sales(xero):
+    bill = {"Type": "ACCPAY", "Contact": {"Name": "Supply Co"}, "LineItems": [_line()]}
+    sale = {"Type": "ACCREC", "Contact": {"Name": "Supply Co"}, "LineItems": [_line()]}
+    answer = xero.put("/Invoices", json={"Invoices": [bill, sale, sale]})
+    shown = [invoice["Contact"]["IsCustomer"] for invoice in answer.json()["Invoices"]]
+    assert shown == [False, True, True]
+    stored = SandboxRecord.objects.get(entity="Contacts", data__Name="Supply Co")
+    assert stored.data["IsCustomer"] is True
 
 
 def test_refused_request_with_an_idempotency_key_can_be_retried_corrected(xero):
