@@ -167,6 +167,20 @@ def test_payment_reduces_the_linked_invoice_balance_and_void_restores_it(qb):
     assert voided.TotalAmt == 0 and "Voided" in voided.PrivateNote
 
 
+def test_a_customers_balance_is_the_sum_of_its_open_invoices_and_follows_a_move(qb):
+    nick, ann = _customer(qb), _customer(qb, "Ann Fixit")
+    first = _invoice(qb, nick, 100.10, 0.25)
+    _invoice(qb, nick, 19.99)
+    _invoice(qb, ann, 5)
+    assert Customer.get(nick.Id, qb=qb).Balance == 120.34
+    assert Customer.get(ann.Id, qb=qb).Balance == 5.0
+    assert Customer.get(nick.Id, qb=qb).SyncToken == "0"  # QBO keeps the balance quietly
+    first.CustomerRef = ann.to_ref()
+    first.save(qb=qb)
+    assert Customer.get(nick.Id, qb=qb).Balance == 19.99
+    assert Customer.get(ann.Id, qb=qb).Balance == 105.35
+
+
 def test_invoice_void_keeps_the_record_with_zero_amounts(qb):
     invoice = _invoice(qb, _customer(qb), 80)
     Invoice.get(invoice.Id, qb=qb).void(qb=qb)

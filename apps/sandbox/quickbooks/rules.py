@@ -127,7 +127,12 @@ def unique_numbers(company: SandboxCompany) -> bool:
     ``SalesFormsPrefs.CustomTxnNumbers`` on (numbers typed by people, so they can repeat) and
     ``OtherPrefs`` ``WarnDuplicateDocNum`` true (the "Warn if duplicate ... number is used"
     setting of Account and Settings → Advanced)."""
-    prefs = store.record_get(company=company, entity="Preferences", record_id="1")
+    prefs = store.remembered(  # once per request, not once per document of a batch
+        company,
+        "Preferences",
+        "1",
+        lambda: store.record_get(company=company, entity="Preferences", record_id="1"),
+    )
     if prefs is None:
         return False
     if not (prefs.data.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers"):
