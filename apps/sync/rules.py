@@ -63,6 +63,9 @@ NO_CREDIT_NOTE_REFUNDS = (
     "This integration does not take refunds of a credit note's remaining credit: record the "
     "refund in the integration itself."
 )
+# The engine's kinds, as a set: ``Kind.values`` builds its list again on every call, and every row
+# of every page is decided.
+KINDS = frozenset(Kind.values)
 VOID_NOT_BACKFILLED = "Voided before it reached this integration: voided records are not sent."
 ONCE_SENT = "Sent already; from now on only a void changes it."
 
@@ -95,7 +98,7 @@ def decide(
     switch is not consulted."""
     if record is None:
         return Decision(Action.SKIP, GONE)
-    if kind not in Kind.values:
+    if kind not in KINDS:
         return Decision(Action.HOLD, UNSUPPORTED)
     if not (as_dependency and integration.is_connected and integration.sync_enabled):
         if not integration.syncs_to(kind):
