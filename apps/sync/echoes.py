@@ -8,7 +8,7 @@ its links:
 - an event about a linked record that happened no later than the hub recorded its own write of
   it (``Link.synced_at``) is that write, or older: nothing to read;
 - so is an event about a linked customer no later than the hub recorded a write of one of its
-  invoices or quotes (Xero stamps a new contact again when an invoice is made for it);
+  invoices or quotes (Xero stamps a contact again when an invoice makes it a customer);
 - other linked records are read by id, one request per kind for all of them (QuickBooks
   ``where Id in (...)``, Xero ``IDs=``): a record at the version the link holds is the hub's
   own; one whose version moved (or whose link holds none) is applied from that same answer,
@@ -161,7 +161,7 @@ def _placed(mention, written_at) -> bool:
 
 def _documents_written(integration: Integration, unplaced) -> dict[int, datetime]:
     """Hub customer → when the hub last recorded a write of one of its invoices or quotes
-    here. Xero stamps a contact again when an invoice is made for it, and notifies it: an
+    here. Xero stamps a contact again when an invoice makes it a customer, and notifies it: an
     event of the contact no later than that is the hub's own invoice, not an edit."""
     customers = {link.object_id for mention, link in unplaced if link.kind == Kind.CUSTOMER}
     times = [mention.at for mention, link in unplaced if mention.at]

@@ -108,13 +108,23 @@ def test_webhooks_for_an_invoice_the_hub_just_sent_cost_at_most_one_request(
     assert not WebhookEvent.objects.filter(integration=integration, processed_at=None).exists()
 
 
-def test_xero_stamping_a_new_contact_again_for_the_hubs_invoice_reads_nothing(
+def test_xero_stamping_a_contact_again_for_the_hubs_first_sale_of_it_reads_nothing(
     both, live_hub, notifications
 ):
     xero = both[1]
-    sent(xero, live_hub, notifications)
-    categories = [payload["events"][0]["eventCategory"] for _, payload in notifications.made]
-    assert categories.count("CONTACT") == 2  # created, then stamped again by the invoice
+    customer = live_hub.customer(name="Ann Fixit", email="ann@example.com")
+    drain(xero)  # the contact, made on its own: not a customer yet
+    assert Link.objects.filter(integration=xero, kind="customer", object_id=customer.pk)
+    notifications.deliver()
+    pull(xero, trigger="webhook")
+    live_hub.invoice(customer)
+    drain(xero)
+    events = [
+        (event["eventCategory"], event["eventType"])
+        for _, payload in notifications.made
+        for event in payload["events"]
+    ]
+    assert ("CONTACT", "UPDATE") in events  # flagged a customer by the invoice
     before = requests_of(xero).count()
 
     notifications.deliver()
