@@ -234,8 +234,9 @@ _held: ContextVar[list[tuple[SandboxCompany, list[SandboxWebhookDelivery]]] | No
 def stored_together() -> Iterator[list]:
     """Store the notifications of the block's changes in one insert as it ends (it must end
     inside the transaction of those changes), not one insert each: a Xero write of 50 invoices
-    with new contacts stored 100 deliveries one by one. The caller drops the ones of a change it
-    rolls back (``held_since``); an exception drops them all, with the transaction."""
+    with new contacts stored 100 deliveries one by one. The block gets the list they are held in:
+    the caller truncates it to drop the ones of a change it rolls back (a refused element's
+    savepoint); an exception drops them all, with the transaction."""
     held: list[tuple[SandboxCompany, list[SandboxWebhookDelivery]]] = []
     token = _held.set(held)
     try:

@@ -109,10 +109,7 @@ def _stored_id(contact_id: str) -> str:
 
 def contact_summary(company: SandboxCompany, contact_id: str) -> dict[str, Any]:
     """The contact as Xero nests it inside an invoice, quote or payment."""
-    data = _known(contact_id)
-    if data is _UNKNOWN:
-        record = entities.get(company, entities.CONTACTS, contact_id)
-        data = record.data if record is not None else None
+    data = _contact_data(company, contact_id)
     if data is None:
         return {"ContactID": contact_id}
     summary = {key: data[key] for key in _SUMMARY_FIELDS if key in data}
@@ -128,6 +125,15 @@ def _known(contact_id: object) -> Any:
     known = _read_ahead.get() or {}
     key = _stored_id(contact_id) if isinstance(contact_id, str) else contact_id
     return known.get(key, _UNKNOWN)
+
+
+def _contact_data(company: SandboxCompany, contact_id: str) -> dict[str, Any] | None:
+    """The contact's data, from what this request knows of it or else read; None if none."""
+    data = _known(contact_id)
+    if data is _UNKNOWN:
+        record = entities.get(company, entities.CONTACTS, contact_id)
+        data = record.data if record is not None else None
+    return data
 
 
 @contextmanager
@@ -156,7 +162,7 @@ def contacts_read_ahead(company: SandboxCompany, contact_ids: Iterable[str]) -> 
 def contact_mark_customer(company: SandboxCompany, contact_id: str) -> None:
     """Xero flags a contact as a customer once it has a sales document."""
     known = _known(contact_id)
-    if known is not _UNKNOWN and known is not None and known.get("IsCustomer"):
+    if isinstance(known, dict) and known.get("IsCustomer"):
         return
     record = entities.get(company, entities.CONTACTS, contact_id, for_update=True)
     if record is not None and not record.data.get("IsCustomer"):
@@ -170,10 +176,7 @@ def contact_check_usable(company: SandboxCompany, contact_id: str) -> None:
     contact must be un-archived before creating new invoices or credit notes"
     (https://support.servicem8.com/hc/en-us/articles/360004389936-Resolving-contact-archive-errors).
     Xero does not publish the message's wording; docs/sandbox-xero.md. ``Invalid`` if archived."""
-    data = _known(contact_id)
-    if data is _UNKNOWN:
-        record = entities.get(company, entities.CONTACTS, contact_id)
-        data = record.data if record is not None else None
+    data = _contact_data(company, contact_id)
     if data is not None and data.get("ContactStatus") == "ARCHIVED":
         name = data.get("Name", contact_id)
         raise Invalid(
